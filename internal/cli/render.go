@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// ActionYAML renders the action.yml of spec: the contract the runner reads.
+// It is generated from the spec (the single source of truth) and a test keeps
+// the committed file equal to it.
+func ActionYAML(spec *Spec, image string, args []string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Generated from the command's spec (internal/cli); edit the Go spec, then run\n# go test ./... -run TestActionFiles -update\n")
+	fmt.Fprintf(&b, "name: %s\n", yamlString("gitops-actions "+spec.Name))
+	fmt.Fprintf(&b, "description: %s\n", yamlString(spec.Description))
+	fmt.Fprintf(&b, "author: gitops-actions\n")
+	fmt.Fprintf(&b, "branding:\n  icon: git-pull-request\n  color: blue\n")
+	fmt.Fprintf(&b, "inputs:\n")
+	for _, in := range spec.Inputs {
+		fmt.Fprintf(&b, "  %s:\n", in.Name)
+		fmt.Fprintf(&b, "    description: %s\n", yamlString(in.Description))
+		fmt.Fprintf(&b, "    required: %t\n", in.Required)
+		if in.Default != "" {
+			fmt.Fprintf(&b, "    default: %s\n", yamlString(in.Default))
+		}
+	}
+	if len(spec.Outputs) > 0 {
+		fmt.Fprintf(&b, "outputs:\n")
+		for _, o := range spec.Outputs {
+			fmt.Fprintf(&b, "  %s:\n    description: %s\n", o.Name, yamlString(o.Description))
+		}
+	}
+	fmt.Fprintf(&b, "runs:\n  using: docker\n  image: %s\n", yamlString(image))
+	if len(args) > 0 {
+		fmt.Fprintf(&b, "  args:\n")
+		for _, a := range args {
+			fmt.Fprintf(&b, "    - %s\n", yamlString(a))
+		}
+	}
+	return b.Bytes()
+}
+
+// yamlString quotes s as a YAML double-quoted scalar.
+func yamlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// InputsTable renders the Markdown table of inputs and outputs that a README
+// carries between the markers <!-- inputs --> and <!-- /inputs -->.
+func InputsTable(spec *Spec) string {
+	var b strings.Builder
+	b.WriteString("| input (flag) | required | default | description |\n|---|---|---|---|\n")
+	for _, in := range spec.Inputs {
+		req := "no"
+		if in.Required {
+			req = "yes"
+		}
+		def := ""
+		if in.Default != "" {
+			def = "`" + in.Default + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` (`--%s`) | %s | %s | %s |\n", in.Name, in.Name, req, def, mdCell(in.Description))
+	}
+	if len(spec.Outputs) > 0 {
+		b.WriteString("\n| output | description |\n|---|---|\n")
+		for _, o := range spec.Outputs {
+			fmt.Fprintf(&b, "| `%s` | %s |\n", o.Name, mdCell(o.Description))
+		}
+	}
+	return b.String()
+}
+
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// Markers delimit the generated inputs table in a README.
+const (
+	TableStart = "<!-- inputs -->"
+	TableEnd   = "<!-- /inputs -->"
+)
+
+// ReplaceTable returns readme with the text between the markers replaced by
+// table, or an error when the markers are missing.
+func ReplaceTable(readme, table string) (string, error) {
+	i := strings.Index(readme, TableStart)
+	j := strings.Index(readme, TableEnd)
+	if i < 0 || j < i {
+		return "", fmt.Errorf("README has no %s ... %s markers", TableStart, TableEnd)
+	}
+	return readme[:i+len(TableStart)] + "\n" + table + readme[j:], nil
+}
