@@ -1,0 +1,720 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
+)
+
+// matcher knows the images of one run and screens files for them.
+type matcher struct {
+	opts     *Options
+	byRepo   map[string]imageref.Image
+	policies map[string]imageref.Image // "ns:name" → the image of its repository
+	screens  [][]byte                  // per image, the bytes every spelling contains
+}
+
+const setterMarker = "$imagepolicy"
+
+func newMatcher(opts *Options) *matcher {
+	m := &matcher{opts: opts, byRepo: map[string]imageref.Image{}, policies: map[string]imageref.Image{}}
+	for _, im := range opts.Images {
+		m.byRepo[im.Repository] = im
+		screen := im.Path
+		if rest, ok := strings.CutPrefix(im.Repository, "docker.io/library/"); ok {
+			screen = rest // "nginx:1.25" spells neither docker.io nor library
+		}
+		m.screens = append(m.screens, []byte(screen))
+	}
+	for policy, repo := range opts.Policies {
+		if im, ok := m.byRepo[repo]; ok {
+			m.policies[policy] = im
+		}
+	}
+	return m
+}
+
+// screen reports which images the bytes may mention (by index), and whether
+// they carry a setter marker worth parsing for.
+func (m *matcher) screen(data []byte) (hits []int, setter bool) {
+	for i, s := range m.screens {
+		if bytes.Contains(data, s) {
+			hits = append(hits, i)
+		}
+	}
+	setter = len(m.policies) > 0 && bytes.Contains(data, []byte(setterMarker))
+	return hits, setter
+}
+
+type fileKind int
+
+const (
+	plainFile fileKind = iota
+	kustomizationFile
+	valuesFile
+	pandaFile
+)
+
+func kindOf(p string) fileKind {
+	base := path.Base(p)
+	switch {
+	case base == "kustomization.yaml" || base == "kustomization.yml" || base == "Kustomization":
+		return kustomizationFile
+	case base == "panda.yaml" || base == "panda.yml":
+		return pandaFile
+	case strings.HasPrefix(base, "values") && (strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")):
+		return valuesFile
+	}
+	return plainFile
+}
+
+type editOp int
+
+const (
+	opReplace editOp = iota
+	opInsert
+	opDelete
+)
+
+// edit is one change to make to the bytes of a file.
+type edit struct {
+	op editOp
+	// replace: the scalar; insert: the sibling key after whose pair the new
+	// pair goes; delete: the key of the pair to remove.
+	node *yaml.Node
+	// insert, delete: the value of that pair.
+	val *yaml.Node
+	// insert, delete: the mapping holding the pair.
+	mapping *yaml.Node
+	key     string // insert
+	value   string // replace, insert
+}
+
+// fileResult is what processing one file gave.
+type fileResult struct {
+	path     string
+	scanned  bool
+	parsed   bool
+	found    map[string]bool // repositories referenced
+	unparsed map[string]Warning
+	changes  []Change
+	current  []Change
+	warnings []Warning
+	edit     *FileEdit
+	err      error
+}
+
+// walker visits the nodes of one file, following aliases within a budget,
+// and applies the rules.
+type walker struct {
+	m       *matcher
+	path    string
+	kind    fileKind
+	budget  int
+	visits  map[*yaml.Node][]*yaml.Node // node → the alias each use came through (nil: its own place)
+	matched map[*yaml.Node][]*yaml.Node
+	edits   []*edit
+	byNode  map[*yaml.Node]*edit
+	owners  map[*edit]*yaml.Node
+	found   map[string]bool
+	changes []Change
+	current []Change
+	errs    []error
+}
+
+var errAliasBudget = errors.New("document contains excessive aliasing (an alias bomb?)")
+
+func (w *walker) spend() bool {
+	w.budget--
+	return w.budget >= 0
+}
+
+// resolve follows an alias; via is the alias a use came through.
+func (w *walker) resolve(n, via *yaml.Node) (*yaml.Node, *yaml.Node) {
+	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias, n
+	}
+	return n, via
+}
+
+// lookup finds key in a mapping, explicit keys first, then merge keys (<<).
+func (w *walker) lookup(m *yaml.Node, key string, via *yaml.Node) (k, v, vvia *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
+			v, vvia := w.resolve(m.Content[i+1], via)
+			return m.Content[i], v, vvia
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != "<<" || !w.spend() {
+			continue
+		}
+		merged, mvia := w.resolve(m.Content[i+1], via)
+		var sources []*yaml.Node
+		var vias []*yaml.Node
+		if merged.Kind == yaml.SequenceNode {
+			for _, c := range merged.Content {
+				s, svia := w.resolve(c, mvia)
+				sources, vias = append(sources, s), append(vias, svia)
+			}
+		} else {
+			sources, vias = append(sources, merged), append(vias, mvia)
+		}
+		for j, s := range sources {
+			if k, v, vv := w.lookup(s, key, vias[j]); v != nil {
+				return k, v, vv
+			}
+		}
+	}
+	return nil, nil, nil
+}
+
+func (w *walker) walk(n, via *yaml.Node, depth int) {
+	if n == nil || len(w.errs) > 0 {
+		return
+	}
+	if !w.spend() || depth > 10000 {
+		w.errs = append(w.errs, &EditError{File: w.path, Line: n.Line, Err: errAliasBudget})
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			w.walk(c, via, depth+1)
+		}
+		if len(n.Content) == 1 {
+			w.document(n.Content[0], via)
+		}
+	case yaml.AliasNode:
+		if n.Alias != nil {
+			w.walk(n.Alias, n, depth+1)
+		}
+	case yaml.MappingNode:
+		w.visits[n] = append(w.visits[n], via)
+		w.mapping(n, via)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			w.setter(n.Content[i], n.Content[i+1], via)
+			w.walk(n.Content[i+1], via, depth+1)
+		}
+	case yaml.SequenceNode:
+		w.visits[n] = append(w.visits[n], via)
+		for _, c := range n.Content {
+			w.setter(nil, c, via)
+			w.walk(c, via, depth+1)
+		}
+	case yaml.ScalarNode:
+		w.visits[n] = append(w.visits[n], via)
+	}
+}
+
+// document applies the rules that look at a whole document's root.
+func (w *walker) document(root, via *yaml.Node) {
+	root, via = w.resolve(root, via)
+	if root.Kind != yaml.MappingNode {
+		return
+	}
+	switch w.kind {
+	case kustomizationFile:
+		w.kustomizeImages(root, via)
+	case pandaFile:
+		if _, v, vvia := w.lookup(root, "image", via); v != nil {
+			w.imageValue(v, vvia, KindPanda)
+		}
+	}
+	// A Flux Kustomization carries the same images: list under spec.
+	_, av, _ := w.lookup(root, "apiVersion", via)
+	_, kv, _ := w.lookup(root, "kind", via)
+	if av != nil && kv != nil && strings.HasPrefix(av.Value, "kustomize.toolkit.fluxcd.io/") && kv.Value == "Kustomization" {
+		if _, spec, svia := w.lookup(root, "spec", via); spec != nil {
+			w.kustomizeImages(spec, svia)
+		}
+	}
+}
+
+// mapping applies the rules that look at any mapping.
+func (w *walker) mapping(m, via *yaml.Node) {
+	for _, key := range []string{"containers", "initContainers", "ephemeralContainers"} {
+		_, seq, svia := w.lookup(m, key, via)
+		if seq == nil || seq.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, item := range seq.Content {
+			c, cvia := w.resolve(item, svia)
+			if _, img, ivia := w.lookup(c, "image", cvia); img != nil && img.Kind == yaml.ScalarNode {
+				w.imageString(img, ivia, KindContainer)
+			}
+		}
+	}
+	if w.kind == valuesFile {
+		if _, v, vvia := w.lookup(m, "image", via); v != nil {
+			w.imageValue(v, vvia, KindHelmValues)
+		}
+	}
+}
+
+// imageValue handles an image: that is either a string or a Helm-style map.
+func (w *walker) imageValue(v, via *yaml.Node, kind string) {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		w.imageString(v, via, kind)
+	case yaml.MappingNode:
+		w.helmImage(v, via, kind)
+	}
+}
+
+func (w *walker) match(n, via *yaml.Node) {
+	w.matched[n] = append(w.matched[n], via)
+}
+
+// imageString handles a scalar holding a whole reference.
+func (w *walker) imageString(n, via *yaml.Node, kind string) {
+	found, err := imageref.ParseFound(n.Value)
+	if err != nil {
+		return // a template or variable, not a reference
+	}
+	im, ok := w.m.byRepo[found.Repository]
+	if !ok {
+		return
+	}
+	w.match(n, via)
+	w.found[im.Repository] = true
+	w.set(n, found.With(im), Change{Kind: kind, Image: im.Repository, Line: n.Line, column: n.Column, Old: n.Value, New: found.With(im)}, found.Tag, im.Tag, n)
+}
+
+// set records the replacement of scalar n and its change, after the
+// downgrade check.
+func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node) {
+	c.File = w.path
+	if c.Old == c.New {
+		w.current = append(w.current, c)
+		return
+	}
+	if err := w.checkDowngrade(c, oldTag, newTag); err != nil {
+		w.errs = append(w.errs, err)
+		return
+	}
+	if n != nil && n.Value != value {
+		w.add(&edit{op: opReplace, node: n, value: value}, owner, nil)
+	}
+	w.changes = append(w.changes, c)
+}
+
+func (w *walker) checkDowngrade(c Change, oldTag, newTag string) error {
+	if w.m.opts.AllowDowngrade || !imageref.IsSemverish(oldTag) || !imageref.IsSemverish(newTag) {
+		return nil
+	}
+	o, err1 := semver.NewVersion(oldTag)
+	n, err2 := semver.NewVersion(newTag)
+	if err1 != nil || err2 != nil || !n.LessThan(o) {
+		return nil
+	}
+	return &DowngradeError{File: w.path, Line: c.Line, Image: c.Image, Old: oldTag, New: newTag}
+}
+
+// add records an edit; two rules reaching the same scalar must agree.
+func (w *walker) add(e *edit, owner, via *yaml.Node) {
+	if e.op == opReplace && e.node != owner {
+		w.match(e.node, via)
+	}
+	if e.op == opReplace {
+		if prev, ok := w.byNode[e.node]; ok {
+			if prev.value != e.value {
+				w.errs = append(w.errs, &EditError{File: w.path, Line: e.node.Line, Err: fmt.Errorf("two rules want different values here: %q and %q", prev.value, e.value)})
+			}
+			return
+		}
+		w.byNode[e.node] = e
+	} else {
+		for _, prev := range w.edits {
+			if prev.op == e.op && prev.node == e.node && prev.key == e.key && prev.mapping == e.mapping {
+				return // the same entry reached through an alias
+			}
+		}
+	}
+	w.edits = append(w.edits, e)
+	w.owners[e] = owner
+}
+
+// versionText renders tag and digest as one string for a change record.
+func versionText(tag, digest string) string {
+	switch {
+	case tag != "" && digest != "":
+		return tag + "@" + digest
+	case tag != "":
+		return tag
+	}
+	return digest
+}
+
+func scalarValue(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// kustomizeImages handles the images: list of a kustomization with
+// kustomize's semantics: a new tag clears an old digest, a new digest clears
+// an old tag, both set both; newName is kept.
+func (w *walker) kustomizeImages(root, via *yaml.Node) {
+	_, seq, svia := w.lookup(root, "images", via)
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return
+	}
+	for _, item := range seq.Content {
+		entry, evia := w.resolve(item, svia)
+		if entry.Kind != yaml.MappingNode {
+			continue
+		}
+		nameK, nameV, _ := w.lookup(entry, "name", evia)
+		newNameK, newNameV, _ := w.lookup(entry, "newName", evia)
+		var im imageref.Image
+		ok := false
+		for _, n := range []*yaml.Node{newNameV, nameV} {
+			if n == nil || n.Kind != yaml.ScalarNode {
+				continue
+			}
+			if repo, err := imageref.Normalize(n.Value); err == nil {
+				if im, ok = w.m.byRepo[repo]; ok {
+					break
+				}
+			}
+		}
+		if !ok {
+			continue
+		}
+		w.match(entry, evia)
+		w.found[im.Repository] = true
+		tagK, tagV, tagVia := w.lookup(entry, "newTag", evia)
+		digK, digV, digVia := w.lookup(entry, "digest", evia)
+		c := Change{Kind: KindKustomization, Image: im.Repository, Line: nameK.Line, column: entry.Column,
+			Old: versionText(scalarValue(tagV), scalarValue(digV)), New: versionText(im.Tag, im.Digest)}
+		if tagV != nil {
+			c.Line = tagV.Line
+		} else if digV != nil {
+			c.Line = digV.Line
+		}
+		if c.Old == c.New {
+			c.File = w.path
+			w.current = append(w.current, c)
+			continue
+		}
+		if err := w.checkDowngrade(c, scalarValue(tagV), im.Tag); err != nil {
+			w.errs = append(w.errs, err)
+			continue
+		}
+		after, afterV := nameK, nameV
+		if newNameK != nil {
+			after, afterV = newNameK, newNameV
+		}
+		switch {
+		case im.Tag != "" && tagV != nil:
+			w.add(&edit{op: opReplace, node: tagV, value: im.Tag}, entry, tagVia)
+			after, afterV = tagK, tagV
+		case im.Tag != "":
+			w.add(&edit{op: opInsert, node: after, val: afterV, mapping: entry, key: "newTag", value: im.Tag}, entry, evia)
+		case tagV != nil:
+			w.add(&edit{op: opDelete, node: tagK, val: tagV, mapping: entry}, entry, evia)
+		}
+		switch {
+		case im.Digest != "" && digV != nil:
+			w.add(&edit{op: opReplace, node: digV, value: im.Digest}, entry, digVia)
+		case im.Digest != "":
+			w.add(&edit{op: opInsert, node: after, val: afterV, mapping: entry, key: "digest", value: im.Digest}, entry, evia)
+		case digV != nil:
+			w.add(&edit{op: opDelete, node: digK, val: digV, mapping: entry}, entry, evia)
+		}
+		c.File = w.path
+		w.changes = append(w.changes, c)
+	}
+}
+
+// helmImage handles image: {registry, repository, tag, digest} maps. A new
+// tag sets tag and empties an old digest (which would otherwise win); a new
+// digest sets digest and leaves tag alone, since charts render tag@digest.
+func (w *walker) helmImage(m, via *yaml.Node, kind string) {
+	repoK, repoV, _ := w.lookup(m, "repository", via)
+	if repoV == nil || repoV.Kind != yaml.ScalarNode {
+		return
+	}
+	name := repoV.Value
+	if _, regV, _ := w.lookup(m, "registry", via); regV != nil && regV.Kind == yaml.ScalarNode && regV.Value != "" {
+		name = strings.TrimSuffix(regV.Value, "/") + "/" + name
+	}
+	repo, err := imageref.Normalize(name)
+	if err != nil {
+		return
+	}
+	im, ok := w.m.byRepo[repo]
+	if !ok {
+		return
+	}
+	w.match(m, via)
+	w.found[im.Repository] = true
+	tagK, tagV, tagVia := w.lookup(m, "tag", via)
+	_, digV, digVia := w.lookup(m, "digest", via)
+	newTag, newDigest := scalarValue(tagV), im.Digest
+	if im.Tag != "" {
+		newTag = im.Tag
+	}
+	c := Change{File: w.path, Kind: kind, Image: im.Repository, Line: repoV.Line, column: m.Column,
+		Old: versionText(scalarValue(tagV), scalarValue(digV)), New: versionText(newTag, newDigest)}
+	if tagV != nil {
+		c.Line = tagV.Line
+	}
+	if c.Old == c.New {
+		w.current = append(w.current, c)
+		return
+	}
+	if err := w.checkDowngrade(c, scalarValue(tagV), im.Tag); err != nil {
+		w.errs = append(w.errs, err)
+		return
+	}
+	after, afterV := repoK, repoV
+	switch {
+	case im.Tag != "" && tagV != nil:
+		w.add(&edit{op: opReplace, node: tagV, value: im.Tag}, m, tagVia)
+	case im.Tag != "":
+		w.add(&edit{op: opInsert, node: after, val: afterV, mapping: m, key: "tag", value: im.Tag}, m, via)
+	}
+	if tagV != nil {
+		after, afterV = tagK, tagV
+	}
+	switch {
+	case digV != nil && scalarValue(digV) != newDigest:
+		w.add(&edit{op: opReplace, node: digV, value: newDigest}, m, digVia)
+	case digV == nil && newDigest != "":
+		w.add(&edit{op: opInsert, node: after, val: afterV, mapping: m, key: "digest", value: newDigest}, m, via)
+	}
+	w.changes = append(w.changes, c)
+}
+
+var setterRE = regexp.MustCompile(`\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}`)
+
+// setter handles a scalar marked with a Flux image-automation setter
+// comment, on the value or on its key.
+func (w *walker) setter(k, v, via *yaml.Node) {
+	if len(w.m.policies) == 0 {
+		return
+	}
+	comment := v.LineComment
+	if comment == "" && k != nil {
+		comment = k.LineComment
+	}
+	sm := setterRE.FindStringSubmatch(comment)
+	if sm == nil {
+		return
+	}
+	v, via = w.resolve(v, via)
+	if v.Kind != yaml.ScalarNode {
+		return
+	}
+	parts := strings.Split(sm[1], ":")
+	if len(parts) < 2 {
+		return
+	}
+	im, ok := w.m.policies[parts[0]+":"+parts[1]]
+	if !ok {
+		return
+	}
+	field := ""
+	if len(parts) > 2 {
+		field = parts[2]
+	}
+	w.match(v, via)
+	w.found[im.Repository] = true
+	c := Change{Kind: KindFluxSetter, Image: im.Repository, Line: v.Line, column: v.Column, Old: v.Value}
+	switch field {
+	case "":
+		found, err := imageref.ParseFound(v.Value)
+		if err != nil || found.Repository != im.Repository {
+			given, _ := imageref.ParseFound(im.Text)
+			found = given
+		}
+		c.New = found.With(im)
+		w.set(v, c.New, c, found.Tag, im.Tag, v)
+	case "tag":
+		if im.Tag == "" {
+			return
+		}
+		c.New = im.Tag
+		w.set(v, c.New, c, v.Value, im.Tag, v)
+	case "digest":
+		if im.Digest == "" {
+			return
+		}
+		c.New = im.Digest
+		w.set(v, c.New, c, "", "", v)
+	case "name":
+		c.New = v.Value
+		w.set(v, c.New, c, "", "", v)
+	}
+}
+
+// checkAnchors refuses an edit whose node is also used, through an alias or
+// at its anchor, in a place that is not an image reference.
+func (w *walker) checkAnchors() {
+	for _, e := range w.edits {
+		owner := w.owners[e]
+		nodes := []*yaml.Node{owner}
+		if e.node != nil && e.op == opReplace && e.node != owner {
+			nodes = append(nodes, e.node)
+		}
+		for _, n := range nodes {
+			left := append([]*yaml.Node(nil), w.matched[n]...)
+			useLine := func(via *yaml.Node) int {
+				if via != nil {
+					return via.Line
+				}
+				return n.Line
+			}
+			for _, via := range w.visits[n] {
+				if i := indexOf(left, via); i >= 0 {
+					left = append(left[:i], left[i+1:]...)
+					continue
+				}
+				matchedAt := n.Line
+				if len(w.matched[n]) > 0 {
+					matchedAt = useLine(w.matched[n][0])
+				}
+				w.errs = append(w.errs, &EditError{File: w.path, Line: n.Line,
+					Err: fmt.Errorf("refusing to edit a value shared through an anchor: it is used as an image at line %d but also at line %d, which is not an image reference, and editing it would change both; bump it by hand or stop sharing it", matchedAt, useLine(via))})
+				return
+			}
+		}
+	}
+}
+
+func indexOf(s []*yaml.Node, n *yaml.Node) int {
+	for i, x := range s {
+		if x == n {
+			return i
+		}
+	}
+	return -1
+}
+
+var yaml12 = regexp.MustCompile(`(?m)^%YAML 1\.2\b`)
+
+// parseAll parses every document of data. yaml.v3 refuses a %YAML 1.2
+// directive although it resolves values much as YAML 1.2 does; the parse
+// reads a copy where the directive says 1.1 (same length, so positions hold).
+func parseAll(data []byte) ([]*yaml.Node, error) {
+	if bytes.Contains(data, []byte("%YAML 1.2")) {
+		data = yaml12.ReplaceAll(data, []byte("%YAML 1.1"))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, &n)
+	}
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+// errorLine extracts the line from a yaml.v3 error, or 0.
+func errorLine(err error) int {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		var n int
+		fmt.Sscan(m[1], &n)
+		return n
+	}
+	return 0
+}
+
+func countNodes(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	c := 1
+	for _, x := range n.Content {
+		c += countNodes(x)
+	}
+	return c
+}
+
+// processFile finds and edits the references in one file's bytes.
+func (m *matcher) processFile(p string, raw []byte) fileResult {
+	r := fileResult{path: p, scanned: true}
+	hits, setter := m.screen(raw)
+	if len(hits) == 0 && !setter {
+		return r
+	}
+	r.parsed = true
+	src := newSource(raw)
+	docs, err := parseAll(src.data)
+	if err != nil {
+		line := errorLine(err)
+		r.unparsed = map[string]Warning{}
+		for _, i := range hits {
+			w := Warning{File: p, Line: line, Message: fmt.Sprintf("mentions %s but is not valid YAML, so it was not modified: %v", m.opts.Images[i].Repository, err)}
+			r.unparsed[m.opts.Images[i].Repository] = w
+			r.warnings = append(r.warnings, w)
+		}
+		return r
+	}
+	nodes := 0
+	for _, d := range docs {
+		nodes += countNodes(d)
+	}
+	w := &walker{m: m, path: p, kind: kindOf(p), budget: 4*nodes + 100000,
+		visits: map[*yaml.Node][]*yaml.Node{}, matched: map[*yaml.Node][]*yaml.Node{},
+		byNode: map[*yaml.Node]*edit{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{}}
+	for _, d := range docs {
+		w.walk(d, nil, 0)
+	}
+	if len(w.errs) == 0 {
+		w.checkAnchors()
+	}
+	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
+	if len(w.errs) > 0 {
+		r.err = errors.Join(w.errs...)
+		return r
+	}
+	if len(w.edits) == 0 {
+		return r
+	}
+	out, err := apply(src, w.edits)
+	if err == nil {
+		err = verify(docs, out, w.edits)
+	}
+	if err != nil {
+		r.err = &EditError{File: p, Err: fmt.Errorf("cannot edit safely, file left untouched: %w", err)}
+		return r
+	}
+	r.edit = &FileEdit{Path: p, Old: raw, New: src.bytes(out)}
+	return r
+}
+
+// dedupe drops the repeats of a change reached again through an alias.
+func dedupe(cs []Change) []Change {
+	seen := map[Change]bool{}
+	out := cs[:0]
+	for _, c := range cs {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,176 @@
+// Package manifest finds image references in a tree of YAML files and bumps
+// them with byte-minimal edits: only the bytes of a changed scalar change, and
+// every edit is verified by parsing the result again.
+package manifest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
+)
+
+// Kinds of places an image reference is found in.
+const (
+	KindContainer     = "container"     // containers, initContainers, ephemeralContainers of a pod template
+	KindKustomization = "kustomization" // an images: entry of a kustomization (or a Flux Kustomization)
+	KindHelmValues    = "helm-values"   // an image: of a Helm values file
+	KindFluxSetter    = "flux-setter"   // a scalar marked {"$imagepolicy": ...}
+	KindPanda         = "panda"         // the image: of a panda.yaml
+)
+
+// Options says what to bump.
+type Options struct {
+	// Images are the new versions; each matches the references to its
+	// repository.
+	Images []imageref.Image
+	// Policies maps a Flux image policy "namespace:name" to the normalised
+	// repository it tracks, so that setter comments are honoured.
+	Policies map[string]string
+	// Constraint, when set, must be satisfied by every new tag (checked by
+	// CheckConstraint, before any file is read).
+	Constraint *semver.Constraints
+	// AllowDowngrade lets a semver tag move to a lower one.
+	AllowDowngrade bool
+	// MaxFileSize skips larger files with a warning; 0 means 5 MiB.
+	MaxFileSize int64
+}
+
+// DefaultMaxFileSize is the size above which a file is skipped.
+const DefaultMaxFileSize = 5 << 20
+
+// Change is one edited reference.
+type Change struct {
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Kind  string `json:"kind"`
+	Image string `json:"image"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+	// column tells apart changes on one line (flow style), for dedupe.
+	column int
+}
+
+// Warning is a problem that did not stop the run: a file skipped or not
+// understood.
+type Warning struct {
+	File    string
+	Line    int
+	Message string
+}
+
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message)
+	}
+	return fmt.Sprintf("%s: %s", w.File, w.Message)
+}
+
+// FileEdit is the old and new content of one changed file.
+type FileEdit struct {
+	Path     string
+	Old, New []byte
+}
+
+// Result is what a bump found and would write.
+type Result struct {
+	// Changes lists every edited reference, by file and line.
+	Changes []Change
+	// Files holds the new content of every changed file, by path.
+	Files []FileEdit
+	// Current lists references that already hold the new version.
+	Current []Change
+	// Warnings lists files skipped or not understood.
+	Warnings []Warning
+	// Scanned counts the files read; Parsed those that passed the screen.
+	Scanned, Parsed int
+}
+
+// Changed reports whether any file changes.
+func (r *Result) Changed() bool { return len(r.Files) > 0 }
+
+// NotFoundError says an image is referenced nowhere under the paths searched.
+type NotFoundError struct {
+	Image string
+	Paths []string
+	// Unparsed lists files that mention the image but could not be parsed.
+	Unparsed []Warning
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("no reference to image %q under %s", e.Image, strings.Join(e.Paths, ", "))
+	if len(e.Unparsed) > 0 {
+		var ws []string
+		for _, w := range e.Unparsed {
+			ws = append(ws, w.String())
+		}
+		msg += " (it is mentioned in files that are not valid YAML: " + strings.Join(ws, "; ") + ")"
+	}
+	return msg
+}
+
+// DowngradeError says a semver tag would move to a lower one.
+type DowngradeError struct {
+	File     string
+	Line     int
+	Image    string
+	Old, New string
+}
+
+func (e *DowngradeError) Error() string {
+	return fmt.Sprintf("%s:%d: refusing to downgrade %s from %q to %q (set allow-downgrade to permit it)", e.File, e.Line, e.Image, e.Old, e.New)
+}
+
+// EditError says a file could not be edited safely; the file is left as it
+// was and the run fails.
+type EditError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *EditError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *EditError) Unwrap() error { return e.Err }
+
+// CheckConstraint checks every new tag against the constraint; text is the
+// constraint as the user wrote it, for the message.
+func CheckConstraint(images []imageref.Image, c *semver.Constraints, text string) error {
+	if c == nil {
+		return nil
+	}
+	for _, im := range images {
+		if im.Tag == "" {
+			return fmt.Errorf("image %q has no tag to check against constraint %q", im.Text, text)
+		}
+		v, err := semver.NewVersion(im.Tag)
+		if err != nil {
+			return fmt.Errorf("tag %q of %q is not a semantic version, so it cannot satisfy constraint %q", im.Tag, im.Repository, text)
+		}
+		if ok, errs := c.Validate(v); !ok {
+			reason := ""
+			if len(errs) > 0 {
+				reason = ": " + errs[0].Error()
+			}
+			return fmt.Errorf("tag %q of %q does not satisfy constraint %q%s", im.Tag, im.Repository, text, reason)
+		}
+	}
+	return nil
+}
+
+func sortChanges(cs []Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].File != cs[j].File {
+			return cs[i].File < cs[j].File
+		}
+		return cs[i].Line < cs[j].Line
+	})
+}

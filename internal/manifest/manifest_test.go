@@ -1,0 +1,243 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected/ golden directories")
+
+const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func images(t *testing.T, refs ...string) []imageref.Image {
+	t.Helper()
+	var out []imageref.Image
+	for _, r := range refs {
+		im, err := imageref.Parse(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, im)
+	}
+	return out
+}
+
+// TestGolden runs each testdata/<case>/original tree through Bump and
+// compares the written tree with testdata/<case>/expected.
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name     string
+		images   []string
+		policies map[string]string
+		changes  int // number of changed references
+	}{
+		{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, changes: 7},
+		{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, changes: 6},
+		{name: "helm-values", images: []string{"ghcr.io/acme/app:1.21", "ghcr.io/acme/api:v3.0.0", "ghcr.io/acme/worker@" + digest, "redis:7.4"}, changes: 5},
+		{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 4},
+		{name: "panda", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
+		{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+		{name: "bom", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
+		{name: "quotes-comments", images: []string{"ghcr.io/acme/app:1.20"}, changes: 4},
+		{name: "anchors", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 2},
+		{name: "multi-document", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+		{name: "flow-style", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+		{name: "block-scalars", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join("testdata", tc.name)
+			opts := Options{Images: images(t, tc.images...), Policies: tc.policies}
+			res, err := Bump(context.Background(), os.DirFS(filepath.Join(dir, "original")), []string{"."}, opts)
+			if err != nil {
+				t.Fatalf("Bump: %v", err)
+			}
+			if got := len(res.Changes); got != tc.changes {
+				t.Errorf("changes = %d, want %d: %+v", got, tc.changes, res.Changes)
+			}
+			got := t.TempDir()
+			copyTree(t, filepath.Join(dir, "original"), got)
+			for _, f := range res.Files {
+				if err := os.WriteFile(filepath.Join(got, filepath.FromSlash(f.Path)), f.New, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := filepath.Join(dir, "expected")
+			if *update {
+				os.RemoveAll(want)
+				copyTree(t, got, want)
+			}
+			compareTrees(t, got, want)
+			// Bumping again changes nothing: the engine is idempotent.
+			again, err := Bump(context.Background(), os.DirFS(got), []string{"."}, opts)
+			if err != nil {
+				t.Fatalf("second Bump: %v", err)
+			}
+			if again.Changed() {
+				t.Errorf("second Bump changed %d files: %+v", len(again.Files), again.Changes)
+			}
+		})
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func compareTrees(t *testing.T, got, want string) {
+	t.Helper()
+	files := map[string]bool{}
+	for _, root := range []string{got, want} {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(root, p)
+				files[rel] = true
+			}
+			return nil
+		})
+	}
+	for rel := range files {
+		g, gerr := os.ReadFile(filepath.Join(got, rel))
+		w, werr := os.ReadFile(filepath.Join(want, rel))
+		if gerr != nil || werr != nil {
+			t.Errorf("%s: present in only one tree (got err %v, want err %v)", rel, gerr, werr)
+			continue
+		}
+		if string(g) != string(w) {
+			t.Errorf("%s differs:\n--- got\n%q\n--- want\n%q", rel, g, w)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string
+		images  []string
+		allow   bool
+		wantErr string
+		check   func(error) bool
+	}{
+		{
+			name:    "not found",
+			files:   map[string]string{"a.yaml": "kind: ConfigMap\n"},
+			images:  []string{"ghcr.io/acme/app:v2"},
+			wantErr: `no reference to image "ghcr.io/acme/app" under .`,
+			check:   func(err error) bool { var e *NotFoundError; return errors.As(err, &e) },
+		},
+		{
+			name:    "downgrade",
+			files:   map[string]string{"d.yaml": "spec:\n  containers:\n    - image: ghcr.io/acme/app:v2.3.0\n"},
+			images:  []string{"ghcr.io/acme/app:v2.1.0"},
+			wantErr: `d.yaml:3: refusing to downgrade ghcr.io/acme/app from "v2.3.0" to "v2.1.0"`,
+			check:   func(err error) bool { var e *DowngradeError; return errors.As(err, &e) },
+		},
+		{
+			name:    "only in a template",
+			files:   map[string]string{"templates/d.yaml": "spec:\n  containers:\n    - image: ghcr.io/acme/app:{{ .Values.tag }}\n      x: {{ .Values.x }}: y\n"},
+			images:  []string{"ghcr.io/acme/app:v2.1.0"},
+			wantErr: `templates/d.yaml:4: mentions ghcr.io/acme/app but is not valid YAML`,
+			check:   func(err error) bool { var e *NotFoundError; return errors.As(err, &e) },
+		},
+		{
+			name: "alias bomb",
+			files: map[string]string{"bomb.yaml": `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+containers: [{image: ghcr.io/acme/app:v1}]
+`},
+			images:  []string{"ghcr.io/acme/app:v2.1.0"},
+			wantErr: "excessive aliasing",
+			check:   func(err error) bool { var e *EditError; return errors.As(err, &e) },
+		},
+		{
+			name: "anchor used elsewhere",
+			files: map[string]string{"a.yaml": `x-default: &img ghcr.io/acme/app:v1.0.0
+spec:
+  containers:
+    - image: *img
+`},
+			images:  []string{"ghcr.io/acme/app:v2.1.0"},
+			wantErr: "a.yaml:1: refusing to edit a value shared through an anchor: it is used as an image at line 4 but also at line 1, which is not an image reference",
+			check:   func(err error) bool { var e *EditError; return errors.As(err, &e) },
+		},
+		{
+			name:    "downgrade allowed",
+			files:   map[string]string{"d.yaml": "spec:\n  containers:\n    - image: ghcr.io/acme/app:v2.3.0\n"},
+			images:  []string{"ghcr.io/acme/app:v2.1.0"},
+			allow:   true,
+			wantErr: "",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, content := range tc.files {
+				p := filepath.Join(dir, name)
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				os.WriteFile(p, []byte(content), 0o644)
+			}
+			_, err := Bump(context.Background(), os.DirFS(dir), []string{"."}, Options{Images: images(t, tc.images...), AllowDowngrade: tc.allow})
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Bump: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error = %v, want containing %q", err, tc.wantErr)
+			}
+			if !tc.check(err) {
+				t.Errorf("error %T is not of the expected type", err)
+			}
+		})
+	}
+}
+
+func TestBigFileSkipped(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("# padding padding padding padding padding padding padding\n", 10<<20/58) + "image: ghcr.io/acme/app:v1\n"
+	os.WriteFile(filepath.Join(dir, "big.yaml"), []byte(big), 0o644)
+	os.WriteFile(filepath.Join(dir, "d.yaml"), []byte("containers:\n  - image: ghcr.io/acme/app:v1\n"), 0o644)
+	res, err := Bump(context.Background(), os.DirFS(dir), []string{"."}, Options{Images: images(t, "ghcr.io/acme/app:v2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].File != "big.yaml" || !strings.Contains(res.Warnings[0].Message, "over the 5242880-byte limit") {
+		t.Errorf("warnings = %+v, want big.yaml skipped", res.Warnings)
+	}
+	if len(res.Files) != 1 || res.Files[0].Path != "d.yaml" {
+		t.Errorf("files = %+v, want only d.yaml", res.Files)
+	}
+}
