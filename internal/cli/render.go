@@ -108,3 +108,43 @@ func ReplaceTable(readme, table string) (string, error) {
 	}
 	return readme[:i+len(TableStart)] + "\n" + table + readme[j:], nil
 }
+
+// Union builds the spec of the root action: a required command input plus
+// every input and output of every command. An input several commands share
+// keeps its default only where they agree (otherwise each command applies its
+// own when the input is empty).
+func Union(name, description string, specs []Spec) Spec {
+	u := Spec{Name: name, Description: description}
+	var names []string
+	for _, s := range specs {
+		names = append(names, s.Name)
+	}
+	u.Inputs = append(u.Inputs, Input{Name: "command", Required: true, Description: "The command to run: " + strings.Join(names, ", ") + "."})
+	index := map[string]int{}
+	outIndex := map[string]bool{}
+	for _, s := range specs {
+		for _, in := range s.Inputs {
+			i, ok := index[in.Name]
+			if !ok {
+				in.Required = false // required by one command, not by the others
+				in.Description = s.Name + ": " + in.Description
+				index[in.Name] = len(u.Inputs)
+				u.Inputs = append(u.Inputs, in)
+				continue
+			}
+			have := &u.Inputs[i]
+			have.Description += " " + s.Name + ": " + in.Description
+			if have.Default != in.Default {
+				have.Default = ""
+			}
+			have.Secret = have.Secret || in.Secret
+		}
+		for _, o := range s.Outputs {
+			if !outIndex[o.Name] {
+				outIndex[o.Name] = true
+				u.Outputs = append(u.Outputs, Output{Name: o.Name, Description: s.Name + ": " + o.Description})
+			}
+		}
+	}
+	return u
+}

@@ -1,0 +1,284 @@
+// Package bumpimage is the bump-image action: it turns the action's inputs
+// into a call of the manifest engine on the working tree, and the engine's
+// result into files, a diff, outputs and a step summary.
+package bumpimage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/manifest"
+)
+
+// Spec is the contract of bump-image: its flags, action.yml and README table.
+var Spec = cli.Spec{
+	Name:        "bump-image",
+	Description: "Bump image tags or digests in a GitOps config repo with byte-minimal edits: pod templates, kustomization images, Helm values, Flux setters and panda.yaml.",
+	Inputs: []cli.Input{
+		{Name: "images", Required: true, Kind: cli.List, Description: "Image references carrying the new version, separated by newlines or commas: ghcr.io/acme/app:v2.1.0, ghcr.io/acme/app@sha256:... or ghcr.io/acme/app:v2.1.0@sha256:...."},
+		{Name: "path", Default: ".", Kind: cli.Lines, Description: "Files or directories to search, relative to the working directory, one per line. Paths outside the working directory are refused."},
+		{Name: "constraint", Description: "A semver constraint every new tag must satisfy, e.g. '>=2.0.0 <3'. A tag that is not semver or does not satisfy it fails with exit code 2."},
+		{Name: "allow-downgrade", Default: "false", Kind: cli.Bool, Description: "Allow a semver tag to move to a lower version. Non-semver tags (commit SHAs, timestamps) are replaced without ordering."},
+		{Name: "dry-run", Default: "false", Kind: cli.Bool, Description: "Write nothing; print a unified diff (git style) of what would change."},
+		{Name: "policies", Kind: cli.List, Description: "Flux image policies to honour in setter comments, as NAMESPACE:NAME=IMAGE, e.g. flux-system:app=ghcr.io/acme/app. A scalar marked # {\"$imagepolicy\": \"flux-system:app\"} (or :tag, :name, :digest) is then bumped with that image."},
+	},
+	Outputs: []cli.Output{
+		{Name: "changed", Description: "true when any file changed (or would change, with dry-run), else false."},
+		{Name: "files", Description: "The changed files, one path per line."},
+		{Name: "changes", Description: "JSON array of the changed references: objects with file, line, kind, image, old and new."},
+	},
+}
+
+// Command is the bump-image subcommand.
+var Command = cli.Command{Spec: Spec, Run: run}
+
+// Inputs are bump-image's inputs, parsed and checked.
+type Inputs struct {
+	Images         []imageref.Image
+	Paths          []string
+	Constraint     *semver.Constraints
+	ConstraintText string
+	AllowDowngrade bool
+	DryRun         bool
+	// Policies maps a Flux image policy "namespace:name" to a repository.
+	Policies map[string]string
+}
+
+// ReadInputs parses and checks the inputs; every error is a usage error
+// that quotes the offending text.
+func ReadInputs(v cli.Values) (Inputs, error) {
+	var in Inputs
+	seen := map[string]string{}
+	for _, s := range v.List("images") {
+		im, err := imageref.Parse(s)
+		if err != nil {
+			return in, cli.Usagef("input \"images\": %w", err)
+		}
+		if prev, ok := seen[im.Repository]; ok && prev != im.Text {
+			return in, cli.Usagef("input \"images\": %q and %q name the same repository; give one version per image", prev, im.Text)
+		}
+		seen[im.Repository] = im.Text
+		in.Images = append(in.Images, im)
+	}
+	if len(in.Images) == 0 {
+		return in, cli.Usagef("input \"images\" is empty: give at least one image reference with a tag or digest, e.g. ghcr.io/acme/app:v2.1.0")
+	}
+	in.Paths = v.Lines("path")
+	if len(in.Paths) == 0 {
+		in.Paths = []string{"."}
+	}
+	if c := v.String("constraint"); c != "" {
+		cs, err := semver.NewConstraint(c)
+		if err != nil {
+			return in, cli.Usagef("input \"constraint\": %q does not parse: %v", c, err)
+		}
+		in.Constraint, in.ConstraintText = cs, c
+		if err := manifest.CheckConstraint(in.Images, cs, c); err != nil {
+			return in, cli.UsageError(err)
+		}
+	}
+	var err error
+	if in.AllowDowngrade, err = v.Bool("allow-downgrade"); err != nil {
+		return in, err
+	}
+	if in.DryRun, err = v.Bool("dry-run"); err != nil {
+		return in, err
+	}
+	for _, p := range v.List("policies") {
+		policy, image, ok := strings.Cut(p, "=")
+		ns, name, ok2 := strings.Cut(strings.TrimSpace(policy), ":")
+		if !ok || !ok2 || ns == "" || name == "" || strings.Contains(name, ":") {
+			return in, cli.Usagef("input \"policies\": %q is not NAMESPACE:NAME=IMAGE (e.g. flux-system:app=ghcr.io/acme/app)", p)
+		}
+		repo, err := imageref.Normalize(image)
+		if err != nil {
+			return in, cli.Usagef("input \"policies\": %q: %v", p, err)
+		}
+		if in.Policies == nil {
+			in.Policies = map[string]string{}
+		}
+		in.Policies[ns+":"+name] = repo
+	}
+	return in, nil
+}
+
+// Options turns the inputs into the engine's options.
+func (in Inputs) Options() manifest.Options {
+	return manifest.Options{Images: in.Images, Policies: in.Policies, Constraint: in.Constraint, AllowDowngrade: in.AllowDowngrade}
+}
+
+func run(ctx context.Context, r *cli.Run) error {
+	in, err := ReadInputs(r.Inputs)
+	if err != nil {
+		return err
+	}
+	roots, err := Roots(r.Dir, in.Paths)
+	if err != nil {
+		return err
+	}
+	res, err := manifest.Bump(ctx, os.DirFS(r.Dir), roots, in.Options())
+	if res != nil {
+		for _, w := range res.Warnings {
+			r.Warning(w.File, w.Line, w.Message)
+		}
+	}
+	if err != nil {
+		return EngineError(err)
+	}
+	if in.DryRun {
+		if _, err := fmt.Fprint(r.Stdout, Diff(res.Files)); err != nil {
+			return err
+		}
+	} else if err := WriteFiles(r.Dir, res.Files); err != nil {
+		return err
+	}
+	for _, c := range res.Changes {
+		fmt.Fprintf(r.Stderr, "%s:%d: %s → %s (%s)\n", c.File, c.Line, c.Old, c.New, c.Kind)
+	}
+	SetOutputs(r, res)
+	return nil
+}
+
+// EngineError maps the engine's errors to exit codes: an image found
+// nowhere, a refused downgrade or an unsafe edit fail the job (1); anything
+// else is internal (3).
+func EngineError(err error) error {
+	var nf *manifest.NotFoundError
+	var dg *manifest.DowngradeError
+	var ee *manifest.EditError
+	if errors.As(err, &nf) || errors.As(err, &dg) || errors.As(err, &ee) {
+		return cli.FailedError(err)
+	}
+	return err
+}
+
+// SetOutputs records changed, files and changes, and the summary table.
+func SetOutputs(r *cli.Run, res *manifest.Result) {
+	r.SetOutput("changed", fmt.Sprint(res.Changed()))
+	var files []string
+	for _, f := range res.Files {
+		files = append(files, f.Path)
+	}
+	r.SetOutput("files", strings.Join(files, "\n"))
+	changes := res.Changes
+	if changes == nil {
+		changes = []manifest.Change{}
+	}
+	js, _ := json.Marshal(changes)
+	r.SetOutput("changes", string(js))
+	r.Summary(SummaryTable(res))
+}
+
+// SummaryTable renders the changes as a short Markdown table.
+func SummaryTable(res *manifest.Result) string {
+	var b strings.Builder
+	b.WriteString("### bump-image\n\n")
+	if len(res.Changes) == 0 {
+		fmt.Fprintf(&b, "Nothing to change: %d reference(s) already hold the new version.\n", len(res.Current))
+		return b.String()
+	}
+	b.WriteString("| file | line | image | old | new |\n|---|---|---|---|---|\n")
+	for _, c := range res.Changes {
+		fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | `%s` |\n", c.File, c.Line, c.Image, c.Old, c.New)
+	}
+	return b.String()
+}
+
+// Roots checks the paths and returns them slash-separated and relative to
+// dir. A path that leaves dir, by "..", as an absolute path or through a
+// symbolic link, is a usage error.
+func Roots(dir string, paths []string) ([]string, error) {
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("working directory %q: %w", dir, err)
+	}
+	var roots []string
+	for _, p := range paths {
+		rel := p
+		if filepath.IsAbs(p) {
+			if rel, err = filepath.Rel(dir, p); err != nil {
+				return nil, cli.Usagef("input \"path\": %q is outside the working directory %q", p, dir)
+			}
+		}
+		rel = filepath.Clean(rel)
+		if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, cli.Usagef("input \"path\": %q is outside the working directory %q; give a path inside it", p, dir)
+		}
+		real, err := filepath.EvalSymlinks(filepath.Join(dir, rel))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, cli.Usagef("input \"path\": %q does not exist in %q", p, dir)
+		}
+		if err != nil {
+			return nil, cli.Usagef("input \"path\": %q: %v", p, err)
+		}
+		if inside, _ := filepath.Rel(realDir, real); inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
+			return nil, cli.Usagef("input \"path\": %q is a symbolic link to %q, outside the working directory", p, real)
+		}
+		roots = append(roots, filepath.ToSlash(rel))
+	}
+	return roots, nil
+}
+
+// Diff renders the edits as a git-style unified diff.
+func Diff(files []manifest.FileEdit) string {
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "diff --git a/%s b/%s\n", f.Path, f.Path)
+		b.WriteString(udiff.Unified("a/"+f.Path, "b/"+f.Path, string(f.Old), string(f.New)))
+	}
+	return b.String()
+}
+
+// WriteFiles writes every edited file or none: each new content goes to a
+// temporary file beside its target first, and only when all are written are
+// they renamed into place. Modes are kept.
+func WriteFiles(dir string, files []manifest.FileEdit) error {
+	type pending struct{ tmp, dst string }
+	var done []pending
+	cleanup := func() {
+		for _, p := range done {
+			os.Remove(p.tmp)
+		}
+	}
+	for _, f := range files {
+		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
+		info, err := os.Stat(dst)
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("writing %q: %w", f.Path, err)
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".gitops-actions-*")
+		if err == nil {
+			done = append(done, pending{tmp.Name(), dst})
+			_, err = tmp.Write(f.New)
+			if cerr := tmp.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Chmod(tmp.Name(), info.Mode().Perm())
+			}
+		}
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("writing %q (nothing was changed): %w", f.Path, err)
+		}
+	}
+	for i, p := range done {
+		if err := os.Rename(p.tmp, p.dst); err != nil {
+			cleanup()
+			return fmt.Errorf("replacing %q after %d of %d files: %w", p.dst, i, len(done), err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,32 @@
+// Command gitops-actions is the one binary behind every gitops-actions
+// action: gitops-actions <command> [flags].
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
+	"github.com/gitops-actions/gitops-actions/actions/promote"
+	verifymanifests "github.com/gitops-actions/gitops-actions/actions/verify-manifests"
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	dir, _ := os.Getwd()
+	env := &cli.Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Dir: dir, Version: version}
+	code := cli.Main(ctx, commands(), os.Args, env)
+	stop()
+	os.Exit(code)
+}
+
+// commands lists every subcommand; the root action.yml is rendered from it.
+func commands() []cli.Command {
+	return []cli.Command{bumpimage.Command, verifymanifests.Command, promote.Command, cli.VersionCommand}
+}
