@@ -630,16 +630,35 @@ func parseAll(data []byte) ([]*yaml.Node, error) {
 	}
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// errorLine extracts the line from a yaml.v3 error, or 0.
-func errorLine(err error) int {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		var n int
-		fmt.Sscan(m[1], &n)
-		return n
+// syntaxError returns the line where data stops being YAML, and the parser's
+// message without its own line. yaml.v3 names the line where the enclosing
+// block began, which can be far above the mistake; the first line whose
+// prefix no longer parses is found by bisection instead.
+func syntaxError(data []byte, err error) (int, error) {
+	msg := yamlLineRE.ReplaceAllString(err.Error(), "yaml: ")
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	bad := func(n int) bool {
+		_, err := parseAll(bytes.Join(lines[:n], nil))
+		return err != nil
 	}
-	return 0
+	if !bad(len(lines)) {
+		return 0, errors.New(msg)
+	}
+	lo, hi := 0, len(lines) // prefix of lo lines parses, of hi lines does not
+	if bad(lo) {
+		return 1, errors.New(msg)
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if bad(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi, errors.New(msg)
 }
 
 func countNodes(n *yaml.Node) int {
@@ -664,7 +683,7 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	src := newSource(raw)
 	docs, err := parseAll(src.data)
 	if err != nil {
-		line := errorLine(err)
+		line, err := syntaxError(src.data, err)
 		r.unparsed = map[string]Warning{}
 		for _, i := range hits {
 			w := Warning{File: p, Line: line, Message: fmt.Sprintf("mentions %s but is not valid YAML, so it was not modified: %v", m.opts.Images[i].Repository, err)}

@@ -1,0 +1,263 @@
+package bumpimage
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/manifest"
+)
+
+// result is what one in-process run of the command gave.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCommand runs `gitops-actions bump-image args...` in dir with the given
+// environment, in-process.
+func runCommand(t *testing.T, dir string, environ map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	env := &cli.Env{
+		Getenv:  func(k string) string { return environ[k] },
+		Stdout:  &stdout,
+		Stderr:  &stderr,
+		Dir:     dir,
+		Version: "test",
+	}
+	code := cli.Main(context.Background(), []cli.Command{Command}, append([]string{"gitops-actions", "bump-image"}, args...), env)
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:v2.0.0
+`
+
+func TestBadInput(t *testing.T) {
+	bomb := "a: &a [x,x,x,x,x,x,x,x,x]\n"
+	for c, prev := 'b', 'a'; c <= 'j'; c, prev = c+1, c {
+		bomb += string(c) + ": &" + string(c) + " [" + strings.TrimSuffix(strings.Repeat("*"+string(prev)+",", 9), ",") + "]\n"
+	}
+	bomb += "containers: [{image: ghcr.io/acme/app:v1.0.0}]\n"
+	tests := []struct {
+		name     string
+		files    map[string]string
+		link     [2]string // a symlink to create: name, target
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{name: "invalid reference", args: []string{"--images", "ghcr.io/Acme/app:v1"}, wantCode: cli.ExitUsage,
+			wantErr: `input "images": invalid image reference "ghcr.io/Acme/app:v1"`},
+		{name: "reference without version", args: []string{"--images", "ghcr.io/acme/app"}, wantCode: cli.ExitUsage,
+			wantErr: `image reference "ghcr.io/acme/app" has neither a tag nor a digest`},
+		{name: "empty images", args: []string{"--images", " , "}, wantCode: cli.ExitUsage,
+			wantErr: `input "images" is empty`},
+		{name: "missing images", args: nil, wantCode: cli.ExitUsage, wantErr: `input "images" is required`},
+		{name: "path outside", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--path", "../elsewhere"}, wantCode: cli.ExitUsage,
+			wantErr: `input "path": "../elsewhere" is outside the working directory`},
+		{name: "absolute path outside", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--path", "/etc"}, wantCode: cli.ExitUsage,
+			wantErr: `input "path": "/etc" is outside the working directory`},
+		{name: "symlink escape", link: [2]string{"escape", "/etc"}, args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--path", "escape"}, wantCode: cli.ExitUsage,
+			wantErr: `input "path": "escape" is a symbolic link to "/etc", outside the working directory`},
+		{name: "path missing", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--path", "nope"}, wantCode: cli.ExitUsage,
+			wantErr: `input "path": "nope" does not exist`},
+		{name: "malformed yaml only", files: map[string]string{"d.yaml": "spec:\n  containers:\n    - image: ghcr.io/acme/app:v1\n   bad: [\n"},
+			args: []string{"--images", "ghcr.io/acme/app:v2.1.0"}, wantCode: cli.ExitFailed,
+			wantErr: `no reference to image "ghcr.io/acme/app" under . (it is mentioned in files that are not valid YAML: d.yaml:4:`},
+		{name: "10 MB file", files: map[string]string{"big.yaml": strings.Repeat("# "+strings.Repeat("x", 98)+"\n", 100<<10) + "image: ghcr.io/acme/app:v1\n"},
+			args: []string{"--images", "ghcr.io/acme/app:v2.1.0"}, wantCode: cli.ExitFailed,
+			wantErr: `no reference to image "ghcr.io/acme/app" under .`},
+		{name: "alias bomb", files: map[string]string{"bomb.yaml": bomb}, args: []string{"--images", "ghcr.io/acme/app:v2.1.0"}, wantCode: cli.ExitFailed,
+			wantErr: `bomb.yaml:1: document contains excessive aliasing`},
+		{name: "constraint does not parse", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--constraint", ">=2.0 <<3"}, wantCode: cli.ExitUsage,
+			wantErr: `input "constraint": ">=2.0 <<3" does not parse`},
+		{name: "constraint not met", args: []string{"--images", "ghcr.io/acme/app:v3.1.0", "--constraint", ">=2.0.0 <3"}, wantCode: cli.ExitUsage,
+			wantErr: `tag "v3.1.0" of "ghcr.io/acme/app" does not satisfy constraint ">=2.0.0 <3"`},
+		{name: "constraint on a non-semver tag", args: []string{"--images", "ghcr.io/acme/app:3f2a9c1", "--constraint", ">=2.0.0"}, wantCode: cli.ExitUsage,
+			wantErr: `tag "3f2a9c1" of "ghcr.io/acme/app" is not a semantic version, so it cannot satisfy constraint ">=2.0.0"`},
+		{name: "downgrade", args: []string{"--images", "ghcr.io/acme/app:v1.9.0"}, wantCode: cli.ExitFailed,
+			wantErr: `env/app.yaml:8: refusing to downgrade ghcr.io/acme/app from "v2.0.0" to "v1.9.0" (set allow-downgrade to permit it)`},
+		{name: "bad boolean", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--dry-run=maybe"}, wantCode: cli.ExitUsage,
+			wantErr: `input "dry-run": "maybe" is not a boolean`},
+		{name: "unknown flag", args: []string{"--image", "ghcr.io/acme/app:v2.1.0"}, wantCode: cli.ExitUsage,
+			wantErr: `flag provided but not defined: -image`},
+		{name: "bad policy", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--policies", "app=ghcr.io/acme/app"}, wantCode: cli.ExitUsage,
+			wantErr: `input "policies": "app=ghcr.io/acme/app" is not NAMESPACE:NAME=IMAGE`},
+		{name: "typo in image", args: []string{"--images", "ghcr.io/acme/ap:v2.1.0", "--path", "env"}, wantCode: cli.ExitFailed,
+			wantErr: `no reference to image "ghcr.io/acme/ap" under env`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := tc.files
+			if files == nil {
+				files = map[string]string{"env/app.yaml": deployment}
+			}
+			dir := writeTree(t, files)
+			if tc.link[0] != "" {
+				if err := os.Symlink(tc.link[1], filepath.Join(dir, tc.link[0])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := snapshot(t, dir)
+			got := runCommand(t, dir, nil, tc.args...)
+			if got.code != tc.wantCode {
+				t.Errorf("exit code = %d, want %d (stderr: %s)", got.code, tc.wantCode, got.stderr)
+			}
+			if !strings.Contains(got.stderr, tc.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", got.stderr, tc.wantErr)
+			}
+			if after := snapshot(t, dir); after != before {
+				t.Errorf("files changed on a failed run")
+			}
+		})
+	}
+}
+
+// snapshot concatenates every file of dir, to tell whether anything changed.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			data, _ := os.ReadFile(p)
+			b.WriteString(p + "\x00" + string(data) + "\x00")
+		}
+		return nil
+	})
+	return b.String()
+}
+
+func TestLocalEditAndDryRun(t *testing.T) {
+	dir := writeTree(t, map[string]string{"env/app.yaml": deployment, "env/other.yaml": "kind: ConfigMap\n"})
+	dry := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0", "--dry-run")
+	if dry.code != 0 {
+		t.Fatalf("dry run exit %d: %s", dry.code, dry.stderr)
+	}
+	wantDiff := "diff --git a/env/app.yaml b/env/app.yaml\n--- a/env/app.yaml\n+++ b/env/app.yaml\n"
+	if !strings.HasPrefix(dry.stdout, wantDiff) || !strings.Contains(dry.stdout, "-          image: ghcr.io/acme/app:v2.0.0\n+          image: ghcr.io/acme/app:v2.1.0\n") {
+		t.Errorf("dry-run stdout = %q, want a git diff of env/app.yaml", dry.stdout)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); string(data) != deployment {
+		t.Errorf("dry run wrote the file")
+	}
+	wet := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
+	if wet.code != 0 {
+		t.Fatalf("exit %d: %s", wet.code, wet.stderr)
+	}
+	want := strings.Replace(deployment, "v2.0.0", "v2.1.0", 1)
+	if data, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); string(data) != want {
+		t.Errorf("file = %q, want %q", data, want)
+	}
+	for _, line := range []string{"changed=true\n", "files=env/app.yaml\n", `changes=[{"file":"env/app.yaml","line":8,"kind":"container","image":"ghcr.io/acme/app","old":"ghcr.io/acme/app:v2.0.0","new":"ghcr.io/acme/app:v2.1.0"}]`} {
+		if !strings.Contains(wet.stdout, line) {
+			t.Errorf("stdout %q lacks %q", wet.stdout, line)
+		}
+	}
+	again := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
+	if again.code != 0 || !strings.Contains(again.stdout, "changed=false\n") || !strings.Contains(again.stdout, "changes=[]\n") {
+		t.Errorf("second run: exit %d, stdout %q, want changed=false", again.code, again.stdout)
+	}
+}
+
+func TestActionsMode(t *testing.T) {
+	dir := writeTree(t, map[string]string{"env/app.yaml": deployment, "env/b.yaml": strings.ReplaceAll(deployment, "app:", "api:")})
+	outFile := filepath.Join(t.TempDir(), "output")
+	summaryFile := filepath.Join(t.TempDir(), "summary")
+	environ := map[string]string{
+		"GITHUB_ACTIONS":        "true",
+		"GITHUB_OUTPUT":         outFile,
+		"GITHUB_STEP_SUMMARY":   summaryFile,
+		"INPUT_IMAGES":          "ghcr.io/acme/app:v2.1.0\nghcr.io/acme/api:v3.0.0",
+		"INPUT_PATH":            "env",
+		"INPUT_DRY-RUN":         "false",
+		"INPUT_ALLOW-DOWNGRADE": "",
+	}
+	got := runCommand(t, dir, environ)
+	if got.code != 0 {
+		t.Fatalf("exit %d: %s %s", got.code, got.stdout, got.stderr)
+	}
+	out, _ := os.ReadFile(outFile)
+	for _, want := range []string{"changed<<", "\ntrue\n", "files<<", "env/app.yaml\nenv/b.yaml\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("$GITHUB_OUTPUT = %q, lacks %q", out, want)
+		}
+	}
+	summary, _ := os.ReadFile(summaryFile)
+	if !strings.Contains(string(summary), "| `env/app.yaml` | 8 | `ghcr.io/acme/app` | `ghcr.io/acme/app:v2.0.0` | `ghcr.io/acme/app:v2.1.0` |") {
+		t.Errorf("summary = %q, lacks the change row", summary)
+	}
+
+	// An explicit flag wins over INPUT_*.
+	environ["INPUT_IMAGES"] = "ghcr.io/acme/app:v9.9.9"
+	got = runCommand(t, dir, environ, "--images", "ghcr.io/acme/app:v2.2.0", "--dry-run")
+	if got.code != 0 || !strings.Contains(got.stdout, "+          image: ghcr.io/acme/app:v2.2.0") {
+		t.Errorf("flag did not win: exit %d, stdout %q", got.code, got.stdout)
+	}
+
+	// Errors become ::error:: workflow commands.
+	environ["INPUT_IMAGES"] = "ghcr.io/acme/nope:v1.0.0"
+	got = runCommand(t, dir, environ)
+	if got.code != cli.ExitFailed || !strings.Contains(got.stdout, `::error::no reference to image "ghcr.io/acme/nope" under env`) {
+		t.Errorf("exit %d, stdout %q, want an ::error:: command", got.code, got.stdout)
+	}
+}
+
+func TestHelpListsEveryFlag(t *testing.T) {
+	got := runCommand(t, t.TempDir(), nil, "--help")
+	if got.code != 0 {
+		t.Fatalf("exit %d", got.code)
+	}
+	for _, in := range Spec.Inputs {
+		if !strings.Contains(got.stdout, "--"+in.Name) {
+			t.Errorf("--help lacks --%s", in.Name)
+		}
+		if in.Default != "" && !strings.Contains(got.stdout, `(default "`+in.Default+`")`) {
+			t.Errorf("--help lacks the default of --%s", in.Name)
+		}
+	}
+}
+
+func TestWriteFilesAllOrNothing(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.yaml": "a: 1\n"})
+	err := WriteFiles(dir, []manifest.FileEdit{
+		{Path: "a.yaml", Old: []byte("a: 1\n"), New: []byte("a: 2\n")},
+		{Path: "gone.yaml", Old: []byte("b: 1\n"), New: []byte("b: 2\n")},
+	})
+	if err == nil || !strings.Contains(err.Error(), `writing "gone.yaml"`) {
+		t.Fatalf("err = %v, want a write error for gone.yaml", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "a.yaml")); string(data) != "a: 1\n" {
+		t.Errorf("a.yaml = %q: written although the run failed", data)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
