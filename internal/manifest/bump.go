@@ -24,10 +24,28 @@ func Bump(ctx context.Context, fsys fs.FS, roots []string, opts Options) (*Resul
 	if len(opts.Images) == 0 {
 		return nil, errors.New("no images to bump")
 	}
+	return run(ctx, fsys, roots, newMatcher(&opts))
+}
+
+// Find lists every image reference under roots without changing anything:
+// each is a Change whose Old and New are the version it holds (the whole
+// reference for container strings and setters). Files that do not parse
+// are warnings.
+func Find(ctx context.Context, fsys fs.FS, roots []string) ([]Change, []Warning, error) {
+	m := newMatcher(&Options{})
+	m.any = true
+	res, err := run(ctx, fsys, roots, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Current, res.Warnings, nil
+}
+
+func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, error) {
+	opts := m.opts
 	if opts.MaxFileSize == 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	m := newMatcher(&opts)
 	res := &Result{}
 	files, warnings, err := listFiles(fsys, roots, opts.MaxFileSize)
 	if err != nil {

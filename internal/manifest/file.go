@@ -21,6 +21,19 @@ type matcher struct {
 	byRepo   map[string]imageref.Image
 	policies map[string]imageref.Image // "ns:name" → the image of its repository
 	screens  [][]byte                  // per image, the bytes every spelling contains
+	// any makes every reference match its own version: Find uses it to
+	// list references without changing them.
+	any bool
+}
+
+// image returns the image a reference to repo should be bumped to; tag and
+// digest are the reference's own, which Find keeps.
+func (m *matcher) image(repo, tag, digest string) (imageref.Image, bool) {
+	if m.any {
+		return imageref.Image{Text: repo, Repository: repo, Tag: tag, Digest: digest}, true
+	}
+	im, ok := m.byRepo[repo]
+	return im, ok
 }
 
 const setterMarker = "$imagepolicy"
@@ -46,6 +59,9 @@ func newMatcher(opts *Options) *matcher {
 // screen reports which images the bytes may mention (by index), and whether
 // they carry a setter marker worth parsing for.
 func (m *matcher) screen(data []byte) (hits []int, setter bool) {
+	if m.any {
+		return nil, true
+	}
 	for i, s := range m.screens {
 		if bytes.Contains(data, s) {
 			hits = append(hits, i)
@@ -284,7 +300,7 @@ func (w *walker) imageString(n, via *yaml.Node, kind string) {
 	if err != nil {
 		return // a template or variable, not a reference
 	}
-	im, ok := w.m.byRepo[found.Repository]
+	im, ok := w.m.image(found.Repository, found.Tag, found.Digest)
 	if !ok {
 		return
 	}
@@ -380,6 +396,8 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		}
 		nameK, nameV, _ := w.lookup(entry, "name", evia)
 		newNameK, newNameV, _ := w.lookup(entry, "newName", evia)
+		_, tagV0, _ := w.lookup(entry, "newTag", evia)
+		_, digV0, _ := w.lookup(entry, "digest", evia)
 		var im imageref.Image
 		ok := false
 		for _, n := range []*yaml.Node{newNameV, nameV} {
@@ -387,7 +405,7 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 				continue
 			}
 			if repo, err := imageref.Normalize(n.Value); err == nil {
-				if im, ok = w.m.byRepo[repo]; ok {
+				if im, ok = w.m.image(repo, scalarValue(tagV0), scalarValue(digV0)); ok {
 					break
 				}
 			}
@@ -457,7 +475,9 @@ func (w *walker) helmImage(m, via *yaml.Node, kind string) {
 	if err != nil {
 		return
 	}
-	im, ok := w.m.byRepo[repo]
+	_, tagV0, _ := w.lookup(m, "tag", via)
+	_, digV0, _ := w.lookup(m, "digest", via)
+	im, ok := w.m.image(repo, scalarValue(tagV0), scalarValue(digV0))
 	if !ok {
 		return
 	}

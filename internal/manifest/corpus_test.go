@@ -1,0 +1,141 @@
+package manifest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
+)
+
+// corpora returns ../shared/corpora beside the checkout, or skips.
+func corpora(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpora"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("../shared/corpora is absent (%v): the corpus tests run only beside the shared material", err)
+	}
+	return dir
+}
+
+// TestCorpusBumpIsByteMinimal bumps every image found in the shared corpora
+// to a new tag and checks, line by line and without the engine's own
+// verification, that each changed file differs from the original only inside
+// the changed values.
+func TestCorpusBumpIsByteMinimal(t *testing.T) {
+	root := corpora(t)
+	fsys := os.DirFS(root)
+	refs, _, err := Find(context.Background(), fsys, []string{"."})
+	if err != nil {
+		t.Fatalf("Find: %v", err)
+	}
+	repos := map[string]bool{}
+	for _, r := range refs {
+		repos[r.Image] = true
+	}
+	if len(repos) < 5 {
+		t.Fatalf("found only %d images in the corpora: %v", len(repos), repos)
+	}
+	var ims []imageref.Image
+	for repo := range repos {
+		im, err := imageref.Parse(repo + ":v99.0.0-gitops")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ims = append(ims, im)
+	}
+	sort.Slice(ims, func(i, j int) bool { return ims[i].Repository < ims[j].Repository })
+	res, err := Bump(context.Background(), fsys, []string{"."}, Options{Images: ims, AllowDowngrade: true})
+	if err != nil {
+		t.Fatalf("Bump: %v", err)
+	}
+	t.Logf("%d images, %d references, %d changed in %d files (%d files read, %d parsed)", len(ims), len(refs), len(res.Changes), len(res.Files), res.Scanned, res.Parsed)
+	if len(res.Files) == 0 {
+		t.Fatal("nothing changed")
+	}
+	byFile := map[string][]Change{}
+	for _, c := range res.Changes {
+		byFile[c.File] = append(byFile[c.File], c)
+	}
+	for _, f := range res.Files {
+		checkMinimal(t, f, byFile[f.Path])
+	}
+	// Every reference found is now at the new tag: nothing was missed.
+	after := t.TempDir()
+	copyTree(t, root, after)
+	for _, f := range res.Files {
+		os.WriteFile(filepath.Join(after, filepath.FromSlash(f.Path)), f.New, 0o644)
+	}
+	again, err := Bump(context.Background(), os.DirFS(after), []string{"."}, Options{Images: ims, AllowDowngrade: true})
+	if err != nil {
+		t.Fatalf("second Bump: %v", err)
+	}
+	if again.Changed() {
+		t.Errorf("second Bump still changes %d files: %+v", len(again.Files), again.Changes)
+	}
+}
+
+var (
+	insertedLine = regexp.MustCompile(`^\s*(newTag|tag|digest): \S+\r?\n?$`)
+	deletedLine  = regexp.MustCompile(`^\s*(- )?(newTag|digest): `)
+)
+
+// checkMinimal compares the files line by line: an unchanged line must be
+// byte-identical; a changed line must be one the engine reported, and equal
+// to the original once the old and new values (and any quotes around them)
+// are masked; the only lines that may appear or vanish are tag/digest keys.
+func checkMinimal(t *testing.T, f FileEdit, changes []Change) {
+	t.Helper()
+	oldLines := strings.SplitAfter(string(f.Old), "\n")
+	newLines := strings.SplitAfter(string(f.New), "\n")
+	changed := map[int]bool{}
+	var values []string
+	for _, c := range changes {
+		changed[c.Line] = true
+		for _, v := range []string{c.Old, c.New} {
+			values = append(values, v)
+			if tag, dig, ok := strings.Cut(v, "@"); ok {
+				values = append(values, tag, dig)
+			}
+		}
+	}
+	sort.Slice(values, func(i, j int) bool { return len(values[i]) > len(values[j]) })
+	mask := func(s string) string {
+		for _, v := range values {
+			if v != "" {
+				s = strings.ReplaceAll(s, v, "\x00")
+			}
+		}
+		return strings.NewReplacer(`"`, "", "'", "").Replace(s)
+	}
+	i, j := 0, 0
+	for i < len(oldLines) || j < len(newLines) {
+		switch {
+		case i < len(oldLines) && j < len(newLines) && oldLines[i] == newLines[j]:
+			i, j = i+1, j+1
+		case i < len(oldLines) && j < len(newLines) && changed[i+1] && mask(oldLines[i]) == mask(newLines[j]):
+			i, j = i+1, j+1
+		case j < len(newLines) && insertedLine.MatchString(newLines[j]):
+			j++
+		case i < len(oldLines) && deletedLine.MatchString(oldLines[i]):
+			i++
+		default:
+			o, n := "", ""
+			if i < len(oldLines) {
+				o = oldLines[i]
+			}
+			if j < len(newLines) {
+				n = newLines[j]
+			}
+			t.Errorf("%s:%d: not a minimal edit:\n- %q\n+ %q", f.Path, i+1, o, n)
+			return
+		}
+	}
+}
