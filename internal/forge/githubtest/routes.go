@@ -1,0 +1,180 @@
+package githubtest
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// route is one endpoint the fake serves. Template is the path template of the
+// operation in GitHub's OpenAPI description (without the /api/v3 prefix), so
+// the same string names the route in call counts and finds the operation to
+// validate against.
+type route struct {
+	Method   string
+	Template string
+	// Greedy is the name of the last path parameter when it may span several
+	// segments (a ref such as heads/feature/x, a basehead such as main...a/b).
+	Greedy string
+	// OffSpec routes are not REST operations of api.github.com (GraphQL,
+	// codeload); they are neither in the OpenAPI subset nor validated.
+	OffSpec bool
+	handle  func(s *Server, c *call) response
+}
+
+// Route templates of the operations the fake serves, as they appear in
+// call counts (see Server.Calls).
+const (
+	RouteGetRepo              = "GET /repos/{owner}/{repo}"
+	RouteGetRef               = "GET /repos/{owner}/{repo}/git/ref/{ref}"
+	RouteMatchingRefs         = "GET /repos/{owner}/{repo}/git/matching-refs/{ref}"
+	RouteCreateRef            = "POST /repos/{owner}/{repo}/git/refs"
+	RouteUpdateRef            = "PATCH /repos/{owner}/{repo}/git/refs/{ref}"
+	RouteDeleteRef            = "DELETE /repos/{owner}/{repo}/git/refs/{ref}"
+	RouteGetGitCommit         = "GET /repos/{owner}/{repo}/git/commits/{commit_sha}"
+	RouteCreateGitCommit      = "POST /repos/{owner}/{repo}/git/commits"
+	RouteGetCommit            = "GET /repos/{owner}/{repo}/commits/{ref}"
+	RouteGetTree              = "GET /repos/{owner}/{repo}/git/trees/{tree_sha}"
+	RouteCreateTree           = "POST /repos/{owner}/{repo}/git/trees"
+	RouteGetBlob              = "GET /repos/{owner}/{repo}/git/blobs/{file_sha}"
+	RouteCreateBlob           = "POST /repos/{owner}/{repo}/git/blobs"
+	RouteTarball              = "GET /repos/{owner}/{repo}/tarball/{ref}"
+	RouteZipball              = "GET /repos/{owner}/{repo}/zipball/{ref}"
+	RouteCompare              = "GET /repos/{owner}/{repo}/compare/{basehead}"
+	RouteListPulls            = "GET /repos/{owner}/{repo}/pulls"
+	RouteCreatePull           = "POST /repos/{owner}/{repo}/pulls"
+	RouteGetPull              = "GET /repos/{owner}/{repo}/pulls/{pull_number}"
+	RouteUpdatePull           = "PATCH /repos/{owner}/{repo}/pulls/{pull_number}"
+	RouteRequestReviewers     = "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+	RouteAddLabels            = "POST /repos/{owner}/{repo}/issues/{issue_number}/labels"
+	RouteAddAssignees         = "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+	RouteCreateComment        = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+	RouteListComments         = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
+	RouteGetRepoInstallation  = "GET /repos/{owner}/{repo}/installation"
+	RouteCreateInstallToken   = "POST /app/installations/{installation_id}/access_tokens"
+	RouteGraphQL              = "POST /graphql"
+	RouteCodeload             = "GET /_codeload/{owner}/{repo}/{format}/{sha}"
+	routeUnknown              = "unknown"
+	documentationURL          = "https://docs.github.com/rest"
+	secondaryRateLimitDocsURL = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
+
+// routes is the table of everything the fake serves; the order matters only
+// where two templates could match the same path (none do today).
+var routes = []route{
+	{Method: "GET", Template: "/repos/{owner}/{repo}", handle: (*Server).getRepo},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/git/ref/{ref}", Greedy: "ref", handle: (*Server).getRef},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/git/matching-refs/{ref}", Greedy: "ref", handle: (*Server).matchingRefs},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/git/refs", handle: (*Server).createRef},
+	{Method: "PATCH", Template: "/repos/{owner}/{repo}/git/refs/{ref}", Greedy: "ref", handle: (*Server).updateRef},
+	{Method: "DELETE", Template: "/repos/{owner}/{repo}/git/refs/{ref}", Greedy: "ref", handle: (*Server).deleteRef},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/git/commits/{commit_sha}", handle: (*Server).getGitCommit},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/git/commits", handle: (*Server).createGitCommit},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{ref}", Greedy: "ref", handle: (*Server).getCommit},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/git/trees/{tree_sha}", Greedy: "tree_sha", handle: (*Server).getTree},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/git/trees", handle: (*Server).createTree},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/git/blobs/{file_sha}", handle: (*Server).getBlob},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/git/blobs", handle: (*Server).createBlob},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/tarball/{ref}", Greedy: "ref", handle: (*Server).archive},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/zipball/{ref}", Greedy: "ref", handle: (*Server).archive},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/compare/{basehead}", Greedy: "basehead", handle: (*Server).compare},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/pulls", handle: (*Server).listPulls},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/pulls", handle: (*Server).createPull},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/pulls/{pull_number}", handle: (*Server).getPull},
+	{Method: "PATCH", Template: "/repos/{owner}/{repo}/pulls/{pull_number}", handle: (*Server).updatePull},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", handle: (*Server).requestReviewers},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/labels", handle: (*Server).addLabels},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/assignees", handle: (*Server).addAssignees},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).createComment},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).listComments},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/installation", handle: (*Server).getRepoInstallation},
+	{Method: "POST", Template: "/app/installations/{installation_id}/access_tokens", handle: (*Server).createInstallationToken},
+	{Method: "POST", Template: "/graphql", OffSpec: true, handle: (*Server).graphql},
+	{Method: "GET", Template: "/_codeload/{owner}/{repo}/{format}/{sha}", OffSpec: true, handle: (*Server).codeload},
+}
+
+// Operation is one REST operation of GitHub's OpenAPI description that the
+// fake serves.
+type Operation struct {
+	Method string // upper case, e.g. "POST"
+	Path   string // OpenAPI path template, e.g. "/repos/{owner}/{repo}/git/refs"
+}
+
+// Operations lists the REST operations the fake serves, sorted by path then
+// method; the generator extracts exactly these from GitHub's description.
+func Operations() []Operation {
+	var ops []Operation
+	for _, rt := range routes {
+		if rt.OffSpec {
+			continue
+		}
+		ops = append(ops, Operation{Method: rt.Method, Path: rt.Template})
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		if ops[i].Path != ops[j].Path {
+			return ops[i].Path < ops[j].Path
+		}
+		return ops[i].Method < ops[j].Method
+	})
+	return ops
+}
+
+// match finds the route for a method and an unprefixed, unescaped path and
+// returns its path parameters. A path that matches a template with another
+// method reports methodMismatch so the caller can answer 404 like GitHub
+// (GitHub answers 404, not 405, for a method it does not route).
+func match(method, path string) (*route, map[string]string) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i := range routes {
+		rt := &routes[i]
+		if rt.Method != method {
+			continue
+		}
+		if params, ok := matchTemplate(rt, segs); ok {
+			return rt, params
+		}
+	}
+	return nil, nil
+}
+
+func matchTemplate(rt *route, segs []string) (map[string]string, bool) {
+	tsegs := strings.Split(strings.Trim(rt.Template, "/"), "/")
+	params := map[string]string{}
+	for i, ts := range tsegs {
+		if i >= len(segs) {
+			return nil, false
+		}
+		if strings.HasPrefix(ts, "{") && strings.HasSuffix(ts, "}") {
+			name := ts[1 : len(ts)-1]
+			if name == rt.Greedy && i == len(tsegs)-1 {
+				v := strings.Join(segs[i:], "/")
+				if v == "" {
+					return nil, false
+				}
+				params[name] = v
+				return params, true
+			}
+			if segs[i] == "" {
+				return nil, false
+			}
+			params[name] = segs[i]
+			continue
+		}
+		if ts != segs[i] {
+			return nil, false
+		}
+	}
+	if len(segs) != len(tsegs) {
+		return nil, false
+	}
+	return params, true
+}
+
+func routeName(rt *route) string {
+	if rt == nil {
+		return routeUnknown
+	}
+	return rt.Method + " " + rt.Template
+}
+
+var _ = http.MethodGet
