@@ -1,0 +1,95 @@
+// Package report turns verify-manifests findings into bytes: one file per
+// output format (text, github, sarif, junit, json) behind the two-method
+// Writer interface, and the Markdown step summary.
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/finding"
+)
+
+// Writer turns findings into one output format; Write only collects, and
+// Flush writes everything collected, in a stable order, returning the first
+// write error.
+type Writer interface {
+	Write(finding.Finding)
+	Flush() error
+}
+
+// Options carries what some formats need besides the findings.
+type Options struct {
+	// ToolVersion is the SARIF driver version and the JUnit suite's
+	// version property.
+	ToolVersion string
+	// Environments orders the JUnit test suites (one per environment);
+	// environments not listed follow in name order.
+	Environments []string
+	// Getenv reads the runner's environment (GITHUB_WORKSPACE makes
+	// absolute SARIF URIs relative to the repository); nil reads nothing.
+	Getenv func(string) string
+}
+
+// Formats lists the accepted names: text, github, sarif, junit, json.
+var Formats = []string{"text", "github", "sarif", "junit", "json"}
+
+// New returns the writer for format; an unknown format is an error naming
+// the accepted ones.
+func New(format string, w io.Writer, rules []finding.Rule, opts Options) (Writer, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	switch format {
+	case "text":
+		return &textWriter{w: w}, nil
+	case "github":
+		return &githubWriter{w: w}, nil
+	case "sarif":
+		return newSARIFWriter(w, rules, opts), nil
+	case "junit":
+		return &junitWriter{w: w, opts: opts}, nil
+	case "json":
+		return &jsonWriter{w: w}, nil
+	}
+	return nil, fmt.Errorf("unknown format %q (use %s)", format, strings.Join(Formats, ", "))
+}
+
+// sorted returns a sorted copy, so that a writer's output does not depend
+// on the order the engine's workers finished in.
+// finding.Sort leaves findings that differ only in environment, resource
+// or severity in arrival order, so those are ordered first.
+func sorted(fs []finding.Finding) []finding.Finding {
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, func(a, b finding.Finding) int {
+		if c := strings.Compare(a.Environment, b.Environment); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Resource, b.Resource); c != 0 {
+			return c
+		}
+		return int(b.Severity) - int(a.Severity)
+	})
+	finding.Sort(out)
+	return out
+}
+
+// counts tallies findings by severity.
+type counts struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Notices  int `json:"notices"`
+}
+
+func (c *counts) add(s finding.Severity) {
+	switch s {
+	case finding.Error:
+		c.Errors++
+	case finding.Warning:
+		c.Warnings++
+	default:
+		c.Notices++
+	}
+}
