@@ -271,6 +271,9 @@ func (s *Server) getBlob(c *call) response {
 	if err != nil {
 		return notFound()
 	}
+	if strings.Contains(c.r.Header.Get("Accept"), ".raw") {
+		return response{status: http.StatusOK, header: http.Header{"Content-Type": {"application/vnd.github.raw; charset=utf-8"}}, body: data}
+	}
 	// GitHub wraps base64 content at 60 columns.
 	enc := base64.StdEncoding.EncodeToString(data)
 	var b strings.Builder

@@ -48,6 +48,9 @@ func (rp *repo) allowsMethod(m string) bool {
 // resolve finds the commit a ref names: a full or abbreviated SHA, a full
 // ref name, "heads/x", "tags/x" or a bare branch or tag name.
 func (rp *repo) resolve(ref string) (plumbing.Hash, bool) {
+	if ref == "HEAD" {
+		ref = "refs/heads/" + rp.opts.DefaultBranch
+	}
 	if isHex(ref) && len(ref) == 40 {
 		h := plumbing.NewHash(ref)
 		if _, err := rp.git.commit(h); err == nil {

@@ -328,6 +328,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/api/v3/"):
 		p = strings.TrimPrefix(p, "/api/v3")
 	}
+	if segs := strings.Split(strings.Trim(p, "/"), "/"); len(segs) == 4 && segs[0] == "repos" && (segs[3] == "tarball" || segs[3] == "zipball") {
+		// go-github asks for the default branch's archive without a ref.
+		p = "/" + strings.Join(segs, "/") + "/HEAD"
+	}
 	rt, params := match(r.Method, p)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
