@@ -51,5 +51,6 @@ func (j *jsonWriter) Flush() error {
 	j.findings = nil
 	enc := json.NewEncoder(j.w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // the output is read by people and jq, not put in a page
 	return enc.Encode(r)
 }

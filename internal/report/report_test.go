@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -641,4 +643,21 @@ func region(log map[string]any) map[string]any {
 	r := log["runs"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any)
 	l := r["locations"].([]any)[0].(map[string]any)["physicalLocation"].(map[string]any)
 	return l["region"].(map[string]any)
+}
+
+// TestSARIFSchemaSource checks the committed schema is the one its
+// generator recorded, so a hand edit does not go unnoticed.
+func TestSARIFSchemaSource(t *testing.T) {
+	schema, err := os.ReadFile(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	source, err := os.ReadFile(filepath.Join("testdata", "sarif-schema-2.1.0.json.source"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("sha256: %x\n", sha256.Sum256(schema))
+	if !strings.Contains(string(source), got) {
+		t.Errorf("testdata/sarif-schema-2.1.0.json has %q, not the sum in its .source file:\n%s\n(run go generate ./internal/report)", strings.TrimSpace(got), source)
+	}
 }

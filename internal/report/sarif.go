@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"net/url"
 	"path"
@@ -61,10 +62,15 @@ func (s *sarifWriter) Flush() error {
 			full += " (off unless enabled with the rules input)"
 		}
 		index[r.ID] = len(driver.Rules)
+		// GitHub shows help on the alert page; it says how to silence
+		// the rule, which is what a reader of a false positive wants.
+		help := fmt.Sprintf("%s\n\nTurn the rule off with the rules input (rules: -%s), or for one object with the annotation gitops-actions.io/ignore: %s.", full, r.ID, r.ID)
+		helpMD := fmt.Sprintf("%s\n\nTurn the rule off with the `rules` input (`rules: -%s`), or for one object with the annotation `gitops-actions.io/ignore: %s`.", full, r.ID, r.ID)
 		driver.AddRule(sarif.NewRule(r.ID).
 			WithName(r.ID).
 			WithShortDescription(sarif.NewMultiformatMessageString(r.Description)).
 			WithFullDescription(sarif.NewMultiformatMessageString(full)).
+			WithHelp(sarif.NewMultiformatMessageString(help).WithMarkdown(helpMD)).
 			WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(sarifLevel(r.Severity))))
 	}
 	for _, r := range s.rules {
