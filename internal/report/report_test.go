@@ -446,6 +446,9 @@ func TestSARIFURI(t *testing.T) {
 		wantRelative bool
 	}{
 		{name: "relative", file: "apps/web.yaml", wantURI: "apps/web.yaml", wantRelative: true},
+		// GitHub needs a location on every result; no file means the
+		// repository itself.
+		{name: "no file", file: "", wantURI: ".", wantRelative: true},
 		{name: "dot slash", file: "./apps/../apps/web.yaml", wantURI: "apps/web.yaml", wantRelative: true},
 		{name: "space and percent", file: "a b/100%.yaml", wantURI: "a%20b/100%25.yaml", wantRelative: true},
 		{name: "colon in first segment", file: "a:b.yaml", wantURI: "./a:b.yaml", wantRelative: true},

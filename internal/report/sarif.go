@@ -58,14 +58,18 @@ func (s *sarifWriter) Flush() error {
 			return
 		}
 		full := r.Description
+		toggle := fmt.Sprintf("Turn it off with the rules input (rules: -%s), or for one object with the annotation gitops-actions.io/ignore: %s.", r.ID, r.ID)
+		toggleMD := fmt.Sprintf("Turn it off with the `rules` input (`rules: -%s`), or for one object with the annotation `gitops-actions.io/ignore: %s`.", r.ID, r.ID)
 		if !r.Default {
-			full += " (off unless enabled with the rules input)"
+			full += " Off unless enabled with the rules input."
+			toggle = fmt.Sprintf("Turn it on with the rules input (rules: +%s).", r.ID)
+			toggleMD = fmt.Sprintf("Turn it on with the `rules` input (`rules: +%s`).", r.ID)
 		}
 		index[r.ID] = len(driver.Rules)
-		// GitHub shows help on the alert page; it says how to silence
-		// the rule, which is what a reader of a false positive wants.
-		help := fmt.Sprintf("%s\n\nTurn the rule off with the rules input (rules: -%s), or for one object with the annotation gitops-actions.io/ignore: %s.", full, r.ID, r.ID)
-		helpMD := fmt.Sprintf("%s\n\nTurn the rule off with the `rules` input (`rules: -%s`), or for one object with the annotation `gitops-actions.io/ignore: %s`.", full, r.ID, r.ID)
+		// GitHub shows help on the alert page; it says how to silence the
+		// rule, which is what the reader of a false positive wants.
+		help := full + "\n\n" + toggle
+		helpMD := full + "\n\n" + toggleMD
 		driver.AddRule(sarif.NewRule(r.ID).
 			WithName(r.ID).
 			WithShortDescription(sarif.NewMultiformatMessageString(r.Description)).
@@ -83,7 +87,7 @@ func (s *sarifWriter) Flush() error {
 		if _, ok := index[f.Rule]; !ok {
 			// A finding outside the catalogue still needs a rule for its
 			// ruleIndex to point at.
-			addRule(finding.Rule{ID: f.Rule, Severity: f.Severity, Description: f.Rule, Default: true})
+			addRule(finding.Rule{ID: f.Rule, Severity: f.Severity, Description: "Findings of the rule " + f.Rule + ".", Default: true})
 		}
 		region := sarif.NewRegion().WithStartLine(max(f.Line, 1)) // GitHub rejects startLine 0.
 		if f.Line > 0 && f.Column > 0 {
