@@ -393,11 +393,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // normalizeForValidation rewrites the request bodies GitHub accepts in a
-// shape its description's schema omits. For "add labels to an issue" the
+// shape its description's schema omits. A body of JSON null, which go-github
+// sends for nil options (CreateInstallationToken(ctx, id, nil)), counts as
+// no body, as on GitHub. For "add labels to an issue" the
 // description says "You can also pass an `array` of labels directly", but
 // its schema only has the object form; go-github v60's AddLabelsToIssue
 // sends the bare array. The handler accepts both shapes itself.
 func normalizeForValidation(rt *route, body []byte) []byte {
+	if string(bytes.TrimSpace(body)) == "null" {
+		return nil
+	}
 	if rt.Template == "/repos/{owner}/{repo}/issues/{issue_number}/labels" {
 		var list []any
 		if json.Unmarshal(body, &list) == nil {
