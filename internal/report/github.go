@@ -13,19 +13,16 @@ import (
 // turns into an annotation on the pull request's diff:
 // https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
 type githubWriter struct {
-	w        io.Writer
-	findings []finding.Finding
+	collector
+	w io.Writer
 }
-
-func (g *githubWriter) Write(f finding.Finding) { g.findings = append(g.findings, f) }
 
 func (g *githubWriter) Flush() error {
 	b := bufio.NewWriter(g.w)
-	for _, f := range sorted(g.findings) {
+	for _, f := range g.take() {
 		b.WriteString(annotation(f))
 		b.WriteByte('\n')
 	}
-	g.findings = nil
 	return b.Flush()
 }
 

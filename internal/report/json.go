@@ -3,14 +3,12 @@ package report
 import (
 	"encoding/json"
 	"io"
-
-	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
 
 // jsonWriter writes {"findings":[...],"summary":{...}}.
 type jsonWriter struct {
-	w        io.Writer
-	findings []finding.Finding
+	collector
+	w io.Writer
 }
 
 // jsonFinding spells the severity out: finding.Finding leaves it out of
@@ -31,11 +29,9 @@ type jsonReport struct {
 	Summary  counts        `json:"summary"`
 }
 
-func (j *jsonWriter) Write(f finding.Finding) { j.findings = append(j.findings, f) }
-
 func (j *jsonWriter) Flush() error {
 	r := jsonReport{Findings: []jsonFinding{}}
-	for _, f := range sorted(j.findings) {
+	for _, f := range j.take() {
 		r.Summary.add(f.Severity)
 		r.Findings = append(r.Findings, jsonFinding{
 			File:        f.File,
@@ -48,7 +44,6 @@ func (j *jsonWriter) Flush() error {
 			Environment: f.Environment,
 		})
 	}
-	j.findings = nil
 	enc := json.NewEncoder(j.w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // the output is read by people and jq, not put in a page

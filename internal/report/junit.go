@@ -19,9 +19,9 @@ import (
 // keeps to the Ant JUnit schema most readers follow, and keeps "failures"
 // a count of failed cases.
 type junitWriter struct {
-	w        io.Writer
-	opts     Options
-	findings []finding.Finding
+	collector
+	w    io.Writer
+	opts Options
 }
 
 // junitDefaultSuite names the suite for findings outside any environment
@@ -68,14 +68,11 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-func (j *junitWriter) Write(f finding.Finding) { j.findings = append(j.findings, f) }
-
 func (j *junitWriter) Flush() error {
 	byEnv := map[string][]finding.Finding{}
-	for _, f := range sorted(j.findings) {
+	for _, f := range j.take() {
 		byEnv[f.Environment] = append(byEnv[f.Environment], f)
 	}
-	j.findings = nil
 
 	doc := junitSuites{Name: "gitops-actions verify-manifests", Time: "0"}
 	for _, env := range junitSuiteOrder(byEnv, j.opts.Environments) {

@@ -8,13 +8,14 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
 
-// Writer turns findings into one output format; Write only collects, and
-// Flush writes everything collected, in a stable order, returning the first
-// write error.
+// Writer turns findings into one output format. Write only collects, and
+// is safe to call from several goroutines; Flush writes everything
+// collected so far, in a stable order, and returns the first write error.
 type Writer interface {
 	Write(finding.Finding)
 	Flush() error
@@ -48,13 +49,34 @@ func New(format string, w io.Writer, rules []finding.Rule, opts Options) (Writer
 	case "github":
 		return &githubWriter{w: w}, nil
 	case "sarif":
-		return newSARIFWriter(w, rules, opts), nil
+		return &sarifWriter{w: w, rules: rules, opts: opts}, nil
 	case "junit":
 		return &junitWriter{w: w, opts: opts}, nil
 	case "json":
 		return &jsonWriter{w: w}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (use %s)", format, strings.Join(Formats, ", "))
+}
+
+// collector holds findings until Flush; every writer embeds one.
+type collector struct {
+	mu       sync.Mutex
+	findings []finding.Finding
+}
+
+func (c *collector) Write(f finding.Finding) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.findings = append(c.findings, f)
+}
+
+// take returns the findings collected so far, sorted, and forgets them.
+func (c *collector) take() []finding.Finding {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fs := sorted(c.findings)
+	c.findings = nil
+	return fs
 }
 
 // sorted returns a sorted copy, so that a writer's output does not depend

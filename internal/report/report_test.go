@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -662,5 +663,34 @@ func TestSARIFSchemaSource(t *testing.T) {
 	got := fmt.Sprintf("sha256: %x\n", sha256.Sum256(schema))
 	if !strings.Contains(string(source), got) {
 		t.Errorf("testdata/sarif-schema-2.1.0.json has %q, not the sum in its .source file:\n%s\n(run go generate ./internal/report)", strings.TrimSpace(got), source)
+	}
+}
+
+// TestConcurrentWrite is for the race detector: the engine's workers may
+// write findings as they find them.
+func TestConcurrentWrite(t *testing.T) {
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			w, err := New(format, &buf, catalogue, sampleOpts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for _, f := range sample {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					w.Write(f)
+				}()
+			}
+			wg.Wait()
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := buf.Bytes(), render(t, format, sample, sampleOpts); !bytes.Equal(got, want) {
+				t.Errorf("concurrent writes changed the output:\n%s\nwant:\n%s", got, want)
+			}
+		})
 	}
 }

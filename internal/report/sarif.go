@@ -19,17 +19,11 @@ import (
 // github/codeql-action/upload-sarif accepts:
 // https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 type sarifWriter struct {
-	w        io.Writer
-	rules    []finding.Rule
-	opts     Options
-	findings []finding.Finding
+	collector
+	w     io.Writer
+	rules []finding.Rule
+	opts  Options
 }
-
-func newSARIFWriter(w io.Writer, rules []finding.Rule, opts Options) *sarifWriter {
-	return &sarifWriter{w: w, rules: rules, opts: opts}
-}
-
-func (s *sarifWriter) Write(f finding.Finding) { s.findings = append(s.findings, f) }
 
 const (
 	toolName       = "gitops-actions"
@@ -83,7 +77,7 @@ func (s *sarifWriter) Flush() error {
 
 	workspace := s.opts.Getenv("GITHUB_WORKSPACE")
 	run.Results = []*sarif.Result{} // GitHub rejects a run without "results".
-	for _, f := range sorted(s.findings) {
+	for _, f := range s.take() {
 		if _, ok := index[f.Rule]; !ok {
 			// A finding outside the catalogue still needs a rule for its
 			// ruleIndex to point at.
@@ -107,7 +101,6 @@ func (s *sarifWriter) Flush() error {
 			sarif.NewPhysicalLocation().WithArtifactLocation(loc).WithRegion(region)))
 		run.AddResult(result)
 	}
-	s.findings = nil
 	log.AddRun(run)
 	if err := log.PrettyWrite(s.w); err != nil {
 		return err

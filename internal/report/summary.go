@@ -10,6 +10,7 @@ import (
 
 // Stats are the counts a summary shows.
 type Stats struct {
+	// Files and Resources count what was read and validated.
 	Files, Resources int
 	// NoSchema counts resources validated against no schema.
 	NoSchema int
@@ -23,7 +24,8 @@ type Stats struct {
 const summaryFindings = 50
 
 // Summary renders the Markdown step summary: totals, a table of counts per
-// rule (with severity), a table per environment, and the first findings.
+// rule (with severity), a table per environment, and the first 50
+// findings.
 func Summary(findings []finding.Finding, stats Stats) string {
 	fs := sorted(findings)
 	var total counts
