@@ -48,7 +48,7 @@ func annotation(f finding.Finding) string {
 	if len(props) > 0 {
 		cmd += " " + strings.Join(props, ",")
 	}
-	return cmd + "::" + escapeData(f.Message)
+	return cmd + "::" + escapeData(withContext(f))
 }
 
 // escapeData escapes a command's message the way the runner unescapes it:

@@ -115,3 +115,21 @@ func (c *counts) add(s finding.Severity) {
 		c.Notices++
 	}
 }
+
+// withContext adds the resource and environment to the message, for the
+// formats whose readers see nothing else of a finding (GitHub annotations
+// and code scanning alerts): a base file rendered into two environments
+// otherwise shows two identical messages on one line.
+func withContext(f finding.Finding) string {
+	var ctx []string
+	if f.Resource != "" {
+		ctx = append(ctx, f.Resource)
+	}
+	if f.Environment != "" {
+		ctx = append(ctx, "in "+f.Environment)
+	}
+	if len(ctx) == 0 {
+		return f.Message
+	}
+	return f.Message + " (" + strings.Join(ctx, " ") + ")"
+}

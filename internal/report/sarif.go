@@ -96,7 +96,7 @@ func (s *sarifWriter) Flush() error {
 		result := sarif.NewRuleResult(f.Rule).
 			WithRuleIndex(index[f.Rule]).
 			WithLevel(sarifLevel(f.Severity)).
-			WithMessage(sarif.NewTextMessage(sarifMessage(f)))
+			WithMessage(sarif.NewTextMessage(withContext(f)))
 		result.AddLocation(sarif.NewLocationWithPhysicalLocation(
 			sarif.NewPhysicalLocation().WithArtifactLocation(loc).WithRegion(region)))
 		run.AddResult(result)
@@ -107,22 +107,6 @@ func (s *sarifWriter) Flush() error {
 	}
 	_, err = io.WriteString(s.w, "\n")
 	return err
-}
-
-// sarifMessage adds the resource and environment, which SARIF has no
-// place for that GitHub shows, to the message.
-func sarifMessage(f finding.Finding) string {
-	var ctx []string
-	if f.Resource != "" {
-		ctx = append(ctx, f.Resource)
-	}
-	if f.Environment != "" {
-		ctx = append(ctx, "in "+f.Environment)
-	}
-	if len(ctx) == 0 {
-		return f.Message
-	}
-	return f.Message + " (" + strings.Join(ctx, " ") + ")"
 }
 
 func sarifLevel(s finding.Severity) string {
