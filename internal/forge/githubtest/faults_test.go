@@ -12,13 +12,13 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// statuses sends n GETs of the repository without retrying and returns
+// statuses sends n GETs of the main branch without retrying and returns
 // how many answers had each status.
 func statuses(t *testing.T, srv *Server, n int) map[int]int {
 	t.Helper()
 	got := map[int]int{}
 	for i := 0; i < n; i++ {
-		status, _ := do(t, srv, "GET", "/api/v3/repos/acme/config", "")
+		status, _ := do(t, srv, "GET", "/api/v3/repos/acme/config/git/ref/heads/main", "")
 		got[status]++
 	}
 	return got
@@ -53,7 +53,7 @@ func TestFaultRates(t *testing.T) {
 					t.Errorf("status %d with the same seed: got %d then %d", status, got[status], again[status])
 				}
 			}
-			if got, want := srv.Calls(RouteGetRepo), 2*n; got != want {
+			if got, want := srv.Calls(RouteGetRef), 2*n; got != want {
 				t.Errorf("calls: got %d, want %d", got, want)
 			}
 		})
