@@ -1,0 +1,191 @@
+// Package bundle holds the JSON Schemas embedded in the binary and the
+// format they are stored in: definitions are content-addressed blobs, so a
+// definition that did not change between Kubernetes versions is stored once.
+// schemas.json.gz is written by ../gen; SOURCES.json records where every
+// input came from.
+package bundle
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema/convert"
+)
+
+// Format is the version of the bundle layout; Load refuses any other.
+const Format = 1
+
+//go:embed schemas.json.gz
+var embedded []byte
+
+// Embedded returns the compressed bundle compiled into the binary.
+func Embedded() []byte { return embedded }
+
+// Bundle is the decoded form of schemas.json.gz.
+type Bundle struct {
+	Format int `json:"format"`
+	// Kubernetes lists one entry per minor version, newest first.
+	Kubernetes []Release `json:"kubernetes"`
+	// CRDs holds the custom resources known to every version (Flux, Argo CD).
+	CRDs Set `json:"crds"`
+	// Blobs maps a content hash to one definition's JSON Schema.
+	Blobs map[string]json.RawMessage `json:"blobs"`
+}
+
+// Release is the set of definitions of one Kubernetes minor version.
+type Release struct {
+	// Version is the minor version, "1.37".
+	Version string `json:"version"`
+	// Source is the module it was generated from, "k8s.io/kubernetes@v1.37.2".
+	Source string `json:"source"`
+	Set
+}
+
+// Set names definitions by their content hash.
+type Set struct {
+	// Defs maps a definition name to the key of its blob.
+	Defs map[string]string `json:"defs"`
+	// Kinds maps "apiVersion/Kind" to the name of its root definition.
+	Kinds map[string]string `json:"kinds"`
+}
+
+// Source records one input of the generator.
+type Source struct {
+	Module  string `json:"module"`
+	Version string `json:"version"`
+	File    string `json:"file"`
+	SHA256  string `json:"sha256"`
+	// Via says how the file was obtained when it is not in the module as is.
+	Via string `json:"via,omitempty"`
+}
+
+// Input is one Kubernetes version's converted definitions.
+type Input struct {
+	Version, Source string
+	Schemas         *convert.Schemas
+}
+
+// Build assembles a bundle. Kubernetes definitions no kind reaches are left
+// out; CRD roots may refer to Kubernetes definitions (ObjectMeta), which
+// every version must then have.
+func Build(releases []Input, crds *convert.Schemas) (*Bundle, error) {
+	b := &Bundle{Format: Format, Blobs: map[string]json.RawMessage{}}
+	for _, r := range releases {
+		lookup := func(n string) (map[string]any, bool) {
+			if s, ok := r.Schemas.Defs[n]; ok {
+				return s, true
+			}
+			s, ok := crds.Defs[n]
+			return s, ok
+		}
+		keep := map[string]bool{}
+		for _, root := range r.Schemas.Kinds {
+			names, err := convert.Closure(root, lookup)
+			if err != nil {
+				return nil, fmt.Errorf("kubernetes %s: %w", r.Version, err)
+			}
+			for _, n := range names {
+				keep[n] = true
+			}
+		}
+		for _, root := range crds.Kinds {
+			names, err := convert.Closure(root, lookup)
+			if err != nil {
+				return nil, fmt.Errorf("kubernetes %s: %w", r.Version, err)
+			}
+			for _, n := range names {
+				if _, ok := r.Schemas.Defs[n]; ok {
+					keep[n] = true
+				}
+			}
+		}
+		set := Set{Defs: map[string]string{}, Kinds: r.Schemas.Kinds}
+		for n := range keep {
+			key, err := b.add(r.Schemas.Defs[n])
+			if err != nil {
+				return nil, err
+			}
+			set.Defs[n] = key
+		}
+		b.Kubernetes = append(b.Kubernetes, Release{Version: r.Version, Source: r.Source, Set: set})
+	}
+	b.CRDs = Set{Defs: map[string]string{}, Kinds: crds.Kinds}
+	for n, s := range crds.Defs {
+		key, err := b.add(s)
+		if err != nil {
+			return nil, err
+		}
+		b.CRDs.Defs[n] = key
+	}
+	sort.SliceStable(b.Kubernetes, func(i, j int) bool {
+		return versionLess(b.Kubernetes[j].Version, b.Kubernetes[i].Version)
+	})
+	return b, nil
+}
+
+func (b *Bundle) add(s map[string]any) (string, error) {
+	// encoding/json sorts map keys, so equal schemas give equal bytes.
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(raw)
+	key := hex.EncodeToString(sum[:8])
+	if old, ok := b.Blobs[key]; ok && !bytes.Equal(old, raw) {
+		return "", fmt.Errorf("blob key %s collides", key)
+	}
+	b.Blobs[key] = raw
+	return key, nil
+}
+
+// versionLess orders "1.9" before "1.10".
+func versionLess(a, b string) bool {
+	var amaj, amin, bmaj, bmin int
+	fmt.Sscanf(a, "%d.%d", &amaj, &amin)
+	fmt.Sscanf(b, "%d.%d", &bmaj, &bmin)
+	if amaj != bmaj {
+		return amaj < bmaj
+	}
+	return amin < bmin
+}
+
+// Encode writes the bundle gzip-compressed. The output depends only on the
+// bundle: JSON map keys are sorted and the gzip header carries no name or
+// time.
+func Encode(w io.Writer, b *Bundle) error {
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	if _, err := zw.Write(raw); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// Decode reads a bundle written by Encode.
+func Decode(compressed []byte) (*Bundle, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		return nil, fmt.Errorf("reading schema bundle: %w", err)
+	}
+	var b Bundle
+	if err := json.NewDecoder(zr).Decode(&b); err != nil {
+		return nil, fmt.Errorf("reading schema bundle: %w", err)
+	}
+	if b.Format != Format {
+		return nil, fmt.Errorf("schema bundle has format %d, want %d: regenerate it", b.Format, Format)
+	}
+	return &b, nil
+}
