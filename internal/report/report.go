@@ -80,9 +80,9 @@ func (c *collector) take() []finding.Finding {
 }
 
 // sorted returns a sorted copy, so that a writer's output does not depend
-// on the order the engine's workers finished in.
-// finding.Sort leaves findings that differ only in environment, resource
-// or severity in arrival order, so those are ordered first.
+// on the order the engine's workers finished in. finding.Sort would leave
+// findings that differ only in environment, resource or severity in
+// arrival order, so those are ordered first.
 func sorted(fs []finding.Finding) []finding.Finding {
 	out := slices.Clone(fs)
 	slices.SortStableFunc(out, func(a, b finding.Finding) int {

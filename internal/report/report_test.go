@@ -694,3 +694,50 @@ func TestConcurrentWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestSARIFWithoutCatalogue covers an engine that passes no rules: every
+// result still gets a rule to point at, and an empty log is still valid.
+func TestSARIFWithoutCatalogue(t *testing.T) {
+	schema := sarifSchema(t)
+	tests := []struct {
+		name     string
+		findings []finding.Finding
+		wantIDs  []string
+	}{
+		{name: "no findings", wantIDs: nil},
+		{name: "findings", findings: sample, wantIDs: []string{"resources-missing", "yaml-syntax", "image-tag-latest", "environment-drift", "image-digest-required"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w, err := New("sarif", &buf, nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range tc.findings {
+				w.Write(f)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(doc); err != nil {
+				t.Errorf("SARIF does not match the 2.1.0 schema: %v\n%s", err, buf.Bytes())
+			}
+			var log sarifLog
+			if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range log.Runs[0].Tool.Driver.Rules {
+				got = append(got, r.ID)
+			}
+			if strings.Join(got, " ") != strings.Join(tc.wantIDs, " ") {
+				t.Errorf("rules = %q, want %q (in order of first finding)", got, tc.wantIDs)
+			}
+		})
+	}
+}
