@@ -246,7 +246,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 
 func TestWriteFilesAllOrNothing(t *testing.T) {
 	dir := writeTree(t, map[string]string{"a.yaml": "a: 1\n"})
-	err := WriteFiles(dir, []manifest.FileEdit{
+	err := manifest.WriteFiles(dir, []manifest.FileEdit{
 		{Path: "a.yaml", Old: []byte("a: 1\n"), New: []byte("a: 2\n")},
 		{Path: "gone.yaml", Old: []byte("b: 1\n"), New: []byte("b: 2\n")},
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"runtime"
@@ -47,11 +48,10 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
 	res := &Result{}
-	files, warnings, err := listFiles(fsys, roots, opts.MaxFileSize)
+	files, err := listFiles(fsys, roots)
 	if err != nil {
 		return nil, err
 	}
-	res.Warnings = append(res.Warnings, warnings...)
 
 	results := make([]fileResult, len(files))
 	var wg sync.WaitGroup
@@ -61,12 +61,18 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				data, err := fs.ReadFile(fsys, files[i])
-				if err != nil {
+				data, size, mode, err := readFile(fsys, files[i], opts.MaxFileSize)
+				switch {
+				case errors.Is(err, errTooLarge):
+					results[i] = fileResult{path: files[i], warnings: []Warning{{File: files[i], Message: fmt.Sprintf("skipped: %d bytes is over the %d-byte limit", size, opts.MaxFileSize)}}}
+				case err != nil:
 					results[i] = fileResult{path: files[i], err: fmt.Errorf("reading %q: %w", files[i], err)}
-					continue
+				default:
+					results[i] = m.processFile(files[i], data)
+					if results[i].edit != nil {
+						results[i].edit.Mode = mode
+					}
 				}
-				results[i] = m.processFile(files[i], data)
 			}
 		}()
 	}
@@ -131,18 +137,62 @@ func isManifest(name string) bool {
 	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || name == "Kustomization"
 }
 
+var errTooLarge = errors.New("file too large")
+
+// readFile reads a file unless it is larger than max (errTooLarge, with
+// the size). The size comes from the open file, so walking the tree needs
+// no stat per file.
+func readFile(fsys fs.FS, name string, max int64) ([]byte, int64, fs.FileMode, error) {
+	if l, ok := fsys.(interface {
+		readLimited(string, int64) ([]byte, int64, fs.FileMode, error)
+	}); ok {
+		return l.readLimited(name, max)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if info.Size() > max {
+		return nil, info.Size(), info.Mode(), errTooLarge
+	}
+	// One read into a buffer of the stated size; the loop covers a file that
+	// grew since its stat, up to the limit.
+	data := make([]byte, 0, info.Size()+1)
+	for int64(len(data)) <= max {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	if int64(len(data)) > max {
+		return nil, int64(len(data)), info.Mode(), errTooLarge
+	}
+	return data, int64(len(data)), info.Mode(), nil
+}
+
 // listFiles walks roots and returns the YAML files in path order. Symbolic
 // links are not followed (a link inside the tree would be edited twice, one
 // outside it not at all); a root that is a file is taken whatever its name.
-func listFiles(fsys fs.FS, roots []string, max int64) ([]string, []Warning, error) {
+func listFiles(fsys fs.FS, roots []string) ([]string, error) {
 	seen := map[string]bool{}
 	var files []string
-	var warnings []Warning
 	for _, root := range roots {
 		root = path.Clean(root)
 		info, err := fs.Stat(fsys, root)
 		if err != nil {
-			return nil, nil, fmt.Errorf("path %q: %w", root, err)
+			return nil, fmt.Errorf("path %q: %w", root, err)
 		}
 		err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -157,22 +207,14 @@ func listFiles(fsys fs.FS, roots []string, max int64) ([]string, []Warning, erro
 			if !d.Type().IsRegular() || seen[p] || (!isManifest(d.Name()) && !(p == root && !info.IsDir())) {
 				return nil
 			}
-			fi, err := d.Info()
-			if err != nil {
-				return err
-			}
-			if fi.Size() > max {
-				warnings = append(warnings, Warning{File: p, Message: fmt.Sprintf("skipped: %d bytes is over the %d-byte limit", fi.Size(), max)})
-				return nil
-			}
 			seen[p] = true
 			files = append(files, p)
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	sort.Strings(files)
-	return files, warnings, nil
+	return files, nil
 }

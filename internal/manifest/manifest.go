@@ -5,6 +5,7 @@ package manifest
 
 import (
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -73,6 +74,8 @@ func (w Warning) String() string {
 type FileEdit struct {
 	Path     string
 	Old, New []byte
+	// Mode is the file's mode as read, for writing it back.
+	Mode fs.FileMode
 }
 
 // Result is what a bump found and would write.

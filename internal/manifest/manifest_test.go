@@ -56,7 +56,7 @@ func TestGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", tc.name)
 			opts := Options{Images: images(t, tc.images...), Policies: tc.policies}
-			res, err := Bump(context.Background(), os.DirFS(filepath.Join(dir, "original")), []string{"."}, opts)
+			res, err := Bump(context.Background(), DirFS(filepath.Join(dir, "original")), []string{"."}, opts)
 			if err != nil {
 				t.Fatalf("Bump: %v", err)
 			}
@@ -230,7 +230,7 @@ func TestBigFileSkipped(t *testing.T) {
 	big := strings.Repeat("# padding padding padding padding padding padding padding\n", 10<<20/58) + "image: ghcr.io/acme/app:v1\n"
 	os.WriteFile(filepath.Join(dir, "big.yaml"), []byte(big), 0o644)
 	os.WriteFile(filepath.Join(dir, "d.yaml"), []byte("containers:\n  - image: ghcr.io/acme/app:v1\n"), 0o644)
-	res, err := Bump(context.Background(), os.DirFS(dir), []string{"."}, Options{Images: images(t, "ghcr.io/acme/app:v2")})
+	res, err := Bump(context.Background(), DirFS(dir), []string{"."}, Options{Images: images(t, "ghcr.io/acme/app:v2")})
 	if err != nil {
 		t.Fatal(err)
 	}
