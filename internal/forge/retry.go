@@ -1,0 +1,193 @@
+package forge
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Retry is the retry policy of the client's transport. Every request that
+// GitHub answers with a 5xx (but 501), a 429, or a 403 for a rate limit
+// (primary, x-ratelimit-remaining: 0, or secondary, "secondary rate limit"
+// in the body) is tried again after a wait; any other 4xx is final. A
+// request that broke off without an answer is tried again too, unless it is
+// marked as not safe to repeat (see AtMostOnce): then the caller checks
+// whether it took effect.
+type Retry struct {
+	// Max is how many times a request is tried again after its first try.
+	Max int
+	// WaitMin and WaitMax bound the exponential backoff: try n waits a
+	// random duration in [d/2, d] with d = min(WaitMax, WaitMin·2ⁿ).
+	WaitMin, WaitMax time.Duration
+	// SecondaryWait is the wait after a secondary rate limit answered
+	// without Retry-After; GitHub asks for at least a minute.
+	SecondaryWait time.Duration
+	// MaxWait is the longest wait a server may ask for (Retry-After,
+	// x-ratelimit-reset); a longer one ends the retries, so the job fails
+	// with GitHub's answer instead of hanging.
+	MaxWait time.Duration
+}
+
+// DefaultRetry is the policy used in production.
+var DefaultRetry = Retry{Max: 6, WaitMin: 500 * time.Millisecond, WaitMax: 30 * time.Second, SecondaryWait: 60 * time.Second, MaxWait: 5 * time.Minute}
+
+func (r Retry) withDefaults() Retry {
+	if r == (Retry{}) {
+		return DefaultRetry
+	}
+	if r.WaitMin <= 0 {
+		r.WaitMin = DefaultRetry.WaitMin
+	}
+	if r.WaitMax < r.WaitMin {
+		r.WaitMax = r.WaitMin
+	}
+	if r.SecondaryWait <= 0 {
+		r.SecondaryWait = r.WaitMax
+	}
+	if r.MaxWait <= 0 {
+		r.MaxWait = DefaultRetry.MaxWait
+	}
+	return r
+}
+
+type atMostOnceKey struct{}
+
+// AtMostOnce marks the requests made under ctx as not safe to send twice
+// when the first may have taken effect (creating a ref, a pull request, a
+// comment): the transport then does not retry them after a broken
+// connection or a 5xx, and the caller looks the effect up before trying
+// again. Rate-limit answers (429, 403) are still retried: GitHub did nothing.
+func AtMostOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, atMostOnceKey{}, true)
+}
+
+func atMostOnce(ctx context.Context) bool { b, _ := ctx.Value(atMostOnceKey{}).(bool); return b }
+
+func newRetryTransport(base http.RoundTripper, r Retry, now func() time.Time) http.RoundTripper {
+	p := policy{Retry: r, now: now}
+	rc := &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport: base,
+			// Redirects (the archive endpoint's) go back through the outer
+			// client, so that each hop is retried and authorised on its own.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		Logger:       nil, // never log: URLs of redirects may carry tokens
+		RetryWaitMin: r.WaitMin,
+		RetryWaitMax: r.WaitMax,
+		RetryMax:     r.Max,
+		CheckRetry:   p.checkRetry,
+		Backoff:      p.Backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	return &retryablehttp.RoundTripper{Client: rc}
+}
+
+// policy decides on retries and waits; it is the Retry plus a clock.
+type policy struct {
+	Retry
+	now func() time.Time
+}
+
+func (p policy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		if atMostOnce(ctx) {
+			return false, nil
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests:
+		return p.serverWait(resp) <= p.MaxWait, nil
+	case code == http.StatusForbidden:
+		if !isRateLimited(resp) {
+			return false, nil
+		}
+		return p.serverWait(resp) <= p.MaxWait, nil
+	case code >= 500 && code != http.StatusNotImplemented:
+		return !atMostOnce(ctx), nil
+	}
+	return false, nil
+}
+
+// isRateLimited reports whether a 403 is a rate limit rather than missing
+// permissions. It reads the body and puts it back.
+func isRateLimited(resp *http.Response) bool {
+	if resp.Header.Get("x-ratelimit-remaining") == "0" || resp.Header.Get("Retry-After") != "" {
+		return true
+	}
+	if resp.Body == nil {
+		return false
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return strings.Contains(strings.ToLower(string(b)), "secondary rate limit")
+}
+
+// serverWait is how long the server asked to wait: Retry-After, else until
+// x-ratelimit-reset when no requests remain, else SecondaryWait for a
+// secondary rate limit, else 0.
+func (p policy) serverWait(resp *http.Response) time.Duration {
+	if resp == nil {
+		return 0
+	}
+	if s := resp.Header.Get("Retry-After"); s != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
+			return time.Duration(n) * time.Second
+		}
+		if t, err := http.ParseTime(s); err == nil {
+			return max(t.Sub(p.now()), 0)
+		}
+	}
+	if resp.Header.Get("x-ratelimit-remaining") == "0" {
+		if n, err := strconv.ParseInt(resp.Header.Get("x-ratelimit-reset"), 10, 64); err == nil {
+			// One second more: the reset is rounded down to the second.
+			return max(time.Unix(n, 0).Sub(p.now())+time.Second, 0)
+		}
+	}
+	if resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests {
+		return p.SecondaryWait
+	}
+	return 0
+}
+
+// Backoff is the wait before try attempt+1 (attempt counts from 0): what the
+// server asked for when it did (Retry-After, x-ratelimit-reset; at most
+// MaxWait), else exponential backoff with jitter between WaitMin and
+// WaitMax. It has retryablehttp's Backoff signature; min and max are
+// ignored in favour of the policy's.
+func (p policy) Backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden) {
+		if w := p.serverWait(resp); w > 0 {
+			return min(w, p.MaxWait)
+		}
+	}
+	return Jitter(p.WaitMin, p.WaitMax, attempt)
+}
+
+// Jitter returns a random wait in [d/2, d] where d = min(hi, lo·2^attempt):
+// exponential backoff with jitter, so that clients that failed together do
+// not try again together.
+func Jitter(lo, hi time.Duration, attempt int) time.Duration {
+	d := lo
+	for i := 0; i < attempt && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	if d <= 1 {
+		return d
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
