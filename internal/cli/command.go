@@ -95,6 +95,15 @@ func position(file string, line int) string {
 	}
 }
 
+// redact replaces every secret input's value with ***: outputs and the
+// summary go to files the runner does not mask.
+func (r *Run) redact(s string) string {
+	for _, sec := range r.Inputs.Secrets() {
+		s = strings.ReplaceAll(s, sec, "***")
+	}
+	return s
+}
+
 // flush writes the outputs and the summary: to $GITHUB_OUTPUT and
 // $GITHUB_STEP_SUMMARY in Actions, to stdout locally.
 func (r *Run) flush() (err error) {
@@ -106,10 +115,10 @@ func (r *Run) flush() (err error) {
 			}
 		}()
 		for _, o := range r.outputs {
-			r.action.SetOutput(o.name, o.value)
+			r.action.SetOutput(o.name, r.redact(o.value))
 		}
 		if r.summary.Len() > 0 && r.Getenv("GITHUB_STEP_SUMMARY") != "" {
-			r.action.AddStepSummary(r.summary.String())
+			r.action.AddStepSummary(r.redact(r.summary.String()))
 		}
 		return nil
 	}
