@@ -1,0 +1,543 @@
+// Package kubeschema validates Kubernetes resources offline and strictly
+// against JSON Schemas embedded in the binary (see bundle/README.md): the
+// built-in kinds of the three newest Kubernetes minor versions, Flux and
+// Argo CD, plus any CustomResourceDefinition registered at run time.
+//
+// Strict means unknown fields, wrong types, missing required fields and
+// values outside an enum are violations. A Validator compiles each kind's
+// schema once, on first use, and is safe for concurrent use.
+package kubeschema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema/bundle"
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema/convert"
+)
+
+// Violation is one way a resource breaks its schema.
+type Violation struct {
+	// Path holds the JSON pointer tokens of the offending value, e.g.
+	// ["spec","template","spec","containers","0","image"]. For an unknown
+	// field it is the path of that field; for a missing required field, the
+	// path of the object that lacks it.
+	Path []string `json:"path"`
+	// Reason is a short rule name: "unknown-field", "type", "required",
+	// "enum", "pattern", or the JSON Schema keyword in kebab case
+	// ("min-length", "maximum", ...).
+	Reason string `json:"reason"`
+	// Message is lower case and names the values involved, e.g.
+	// `unknown field "replica"` or `expected integer, got string "3"`.
+	Message string `json:"message"`
+}
+
+// store is the decoded embedded bundle. It is immutable once loaded; the
+// blob cache only ever gains entries, so sharing it across Validators is
+// safe and saves decoding the same definitions twice.
+type store struct {
+	b     *bundle.Bundle
+	blobs sync.Map // blob key → map[string]any
+}
+
+var loadStore = sync.OnceValues(func() (*store, error) {
+	b, err := bundle.Decode(bundle.Embedded())
+	if err != nil {
+		return nil, err
+	}
+	return &store{b: b}, nil
+})
+
+func (s *store) blob(key string) (map[string]any, bool) {
+	if v, ok := s.blobs.Load(key); ok {
+		return v.(map[string]any), true
+	}
+	raw, ok := s.b.Blobs[key]
+	if !ok {
+		return nil, false
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	actual, _ := s.blobs.LoadOrStore(key, m)
+	return actual.(map[string]any), true
+}
+
+// Versions lists the embedded Kubernetes minor versions, newest first
+// ("1.37", ...). It returns nil if the embedded bundle is unreadable, which
+// New then reports.
+func Versions() []string {
+	s, err := loadStore()
+	if err != nil {
+		return nil
+	}
+	out := make([]string, len(s.b.Kubernetes))
+	for i, r := range s.b.Kubernetes {
+		out[i] = r.Version
+	}
+	return out
+}
+
+// Validator checks resources against the schemas of one Kubernetes version.
+// It is safe for concurrent use, AddCRD included.
+type Validator struct {
+	store   *store
+	release *bundle.Release
+
+	mu         sync.RWMutex
+	extraDefs  map[string]map[string]any // from AddCRD
+	extraKinds map[string]string
+
+	compiled sync.Map // "apiVersion/Kind" → *compiled
+}
+
+type compiled struct {
+	once   sync.Once
+	schema *jsonschema.Schema
+	err    error
+}
+
+// New returns a validator for one Kubernetes minor version: "1.37", "v1.37"
+// or "1.37.2" all pick 1.37, and "" picks the newest. An unknown version is
+// an error naming the available ones.
+func New(kubernetesVersion string) (*Validator, error) {
+	s, err := loadStore()
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.release(kubernetesVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &Validator{
+		store:      s,
+		release:    r,
+		extraDefs:  map[string]map[string]any{},
+		extraKinds: map[string]string{},
+	}, nil
+}
+
+func (s *store) release(version string) (*bundle.Release, error) {
+	if len(s.b.Kubernetes) == 0 {
+		return nil, errors.New("schema bundle holds no kubernetes version")
+	}
+	if version == "" {
+		return &s.b.Kubernetes[0], nil
+	}
+	want := strings.TrimPrefix(strings.TrimSpace(version), "v")
+	if parts := strings.Split(want, "."); len(parts) == 3 {
+		want = parts[0] + "." + parts[1]
+	}
+	var avail []string
+	for i := range s.b.Kubernetes {
+		if s.b.Kubernetes[i].Version == want {
+			return &s.b.Kubernetes[i], nil
+		}
+		avail = append(avail, s.b.Kubernetes[i].Version)
+	}
+	return nil, fmt.Errorf("unknown kubernetes version %q (available: %s)", version, strings.Join(avail, ", "))
+}
+
+// AddCRD registers a CustomResourceDefinition (the decoded object, as found
+// in the repository or under the crds input paths) so that the kinds of its
+// served versions validate. It replaces an embedded schema of the same kind:
+// the repository's own CRD is what its cluster will serve. A CRD that cannot
+// be converted is an error and registers nothing.
+func (v *Validator) AddCRD(crd map[string]any) error {
+	s, err := convert.CRD(crd)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for name, def := range s.Defs {
+		v.extraDefs[name] = def
+	}
+	for gvk, name := range s.Kinds {
+		v.extraKinds[gvk] = name
+		v.compiled.Delete(gvk)
+	}
+	return nil
+}
+
+// lookup finds a definition by name: run-time CRDs, then the version's
+// built-in kinds, then the embedded CRDs.
+func (v *Validator) lookup(name string) (map[string]any, bool) {
+	v.mu.RLock()
+	d, ok := v.extraDefs[name]
+	v.mu.RUnlock()
+	if ok {
+		return d, true
+	}
+	if key, ok := v.release.Defs[name]; ok {
+		return v.store.blob(key)
+	}
+	if key, ok := v.store.b.CRDs.Defs[name]; ok {
+		return v.store.blob(key)
+	}
+	return nil, false
+}
+
+func (v *Validator) root(gvk string) (string, bool) {
+	v.mu.RLock()
+	name, ok := v.extraKinds[gvk]
+	v.mu.RUnlock()
+	if ok {
+		return name, true
+	}
+	if name, ok := v.release.Kinds[gvk]; ok {
+		return name, true
+	}
+	name, ok = v.store.b.CRDs.Kinds[gvk]
+	return name, ok
+}
+
+// schema returns the compiled schema of "apiVersion/Kind", compiling it on
+// first use.
+func (v *Validator) schema(gvk string) (*jsonschema.Schema, bool, error) {
+	if c, ok := v.compiled.Load(gvk); ok {
+		c := c.(*compiled)
+		c.once.Do(func() { c.schema, c.err = v.compile(gvk) })
+		return c.schema, true, c.err
+	}
+	if _, ok := v.root(gvk); !ok {
+		return nil, false, nil
+	}
+	c, _ := v.compiled.LoadOrStore(gvk, &compiled{})
+	cc := c.(*compiled)
+	cc.once.Do(func() { cc.schema, cc.err = v.compile(gvk) })
+	return cc.schema, true, cc.err
+}
+
+func (v *Validator) compile(gvk string) (*jsonschema.Schema, error) {
+	name, ok := v.root(gvk)
+	if !ok {
+		return nil, fmt.Errorf("no schema for %q", gvk)
+	}
+	doc, err := convert.Standalone(name, v.lookup)
+	if err != nil {
+		return nil, fmt.Errorf("schema of %q: %w", gvk, err)
+	}
+	return compileDoc(gvk, doc)
+}
+
+func compileDoc(gvk string, doc map[string]any) (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	url := "kubeschema:///" + gvk + ".json"
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, fmt.Errorf("schema of %q: %w", gvk, err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		return nil, fmt.Errorf("compiling schema of %q: %w", gvk, err)
+	}
+	return sch, nil
+}
+
+// Validate checks one decoded resource: a JSON-compatible map as YAML
+// decoding gives (maps keyed by string, slices, strings, bools, numbers,
+// nil). found is false when no schema exists for its apiVersion and kind,
+// or when either is missing, which the caller reports on its own. err is for
+// a schema that could not be compiled or a value that is not JSON.
+//
+// A SOPS-encrypted resource (a top-level "sops" key) is validated without
+// that key, and violations on its encrypted values ("ENC[...]") are dropped.
+func (v *Validator) Validate(obj map[string]any) (violations []Violation, found bool, err error) {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kindName, _ := obj["kind"].(string)
+	if apiVersion == "" || kindName == "" {
+		return nil, false, nil
+	}
+	gvk := apiVersion + "/" + kindName
+	sch, found, err := v.schema(gvk)
+	if !found || err != nil {
+		return nil, found, err
+	}
+	inst := obj
+	_, sops := obj["sops"]
+	if sops {
+		inst = make(map[string]any, len(obj))
+		for k, x := range obj {
+			if k != "sops" {
+				inst[k] = x
+			}
+		}
+	}
+	verr := sch.Validate(inst)
+	if verr == nil {
+		return nil, true, nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(verr, &ve) {
+		return nil, true, fmt.Errorf("validating %s: %w", gvk, verr)
+	}
+	var out []Violation
+	collect(ve, inst, &out)
+	if sops {
+		kept := out[:0]
+		for _, x := range out {
+			if s, ok := valueAt(inst, x.Path).(string); ok && strings.HasPrefix(s, "ENC[") {
+				continue
+			}
+			kept = append(kept, x)
+		}
+		out = kept
+	}
+	sortViolations(out)
+	return out, true, nil
+}
+
+func sortViolations(vs []Violation) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, b := strings.Join(vs[i].Path, "/"), strings.Join(vs[j].Path, "/")
+		if a != b {
+			return a < b
+		}
+		if vs[i].Reason != vs[j].Reason {
+			return vs[i].Reason < vs[j].Reason
+		}
+		return vs[i].Message < vs[j].Message
+	})
+}
+
+var printer = message.NewPrinter(language.English)
+
+// collect turns the library's error tree into violations: one per leaf,
+// except that a failed anyOf/oneOf is one violation, since listing how the
+// value failed every alternative tells the reader less than saying none fit.
+func collect(e *jsonschema.ValidationError, inst any, out *[]Violation) {
+	path := append([]string(nil), e.InstanceLocation...)
+	switch k := e.ErrorKind.(type) {
+	case *kind.AnyOf, *kind.OneOf:
+		var details []string
+		var sub []Violation
+		for _, c := range e.Causes {
+			collect(c, inst, &sub)
+		}
+		for _, s := range sub {
+			details = append(details, s.Message)
+		}
+		msg := "matches none of the allowed forms"
+		if o, ok := k.(*kind.OneOf); ok && len(o.Subschemas) > 1 {
+			msg = "matches more than one of the exclusive forms"
+		}
+		if len(details) > 0 {
+			msg += ": " + strings.Join(details, "; ")
+		}
+		reason := "any-of"
+		if _, ok := k.(*kind.OneOf); ok {
+			reason = "one-of"
+		}
+		*out = append(*out, Violation{Path: path, Reason: reason, Message: msg})
+		return
+	}
+	if len(e.Causes) > 0 {
+		for _, c := range e.Causes {
+			collect(c, inst, out)
+		}
+		return
+	}
+	switch k := e.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		for _, p := range k.Properties {
+			*out = append(*out, Violation{Path: append(append([]string(nil), path...), p), Reason: "unknown-field", Message: fmt.Sprintf("unknown field %q", p)})
+		}
+	case *kind.Required:
+		for _, m := range k.Missing {
+			*out = append(*out, Violation{Path: path, Reason: "required", Message: fmt.Sprintf("missing required field %q", m)})
+		}
+	case *kind.Type:
+		var want []string
+		for _, w := range k.Want {
+			if w != "null" {
+				want = append(want, w)
+			}
+		}
+		val := valueAt(inst, path)
+		got := typeName(val, k.Got)
+		if d := display(val); d != "" {
+			got += " " + d
+		}
+		*out = append(*out, Violation{Path: path, Reason: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(want, " or "), got)})
+	case *kind.Enum:
+		var want []any
+		for _, w := range k.Want {
+			if w != nil {
+				want = append(want, w)
+			}
+		}
+		*out = append(*out, Violation{Path: path, Reason: "enum", Message: fmt.Sprintf("%s is not one of %s", jsonText(k.Got), jsonText(want))})
+	case *kind.Const:
+		*out = append(*out, Violation{Path: path, Reason: "enum", Message: fmt.Sprintf("%s is not %s", jsonText(k.Got), jsonText(k.Want))})
+	case *kind.Pattern:
+		*out = append(*out, Violation{Path: path, Reason: "pattern", Message: fmt.Sprintf("%s does not match pattern %q", jsonText(k.Got), k.Want)})
+	default:
+		reason := "schema"
+		if kp := e.ErrorKind.KeywordPath(); len(kp) > 0 {
+			reason = kebab(kp[0])
+		}
+		*out = append(*out, Violation{Path: path, Reason: reason, Message: e.ErrorKind.LocalizedString(printer)})
+	}
+}
+
+// typeName names a value's JSON type, calling a whole number an integer
+// (the library says "number" unless integer was among the wanted types).
+func typeName(v any, fallback string) string {
+	switch x := v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return "integer"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case float32:
+		if x == float32(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return "integer"
+		}
+		return "number"
+	}
+	return fallback
+}
+
+// display renders a scalar for a message; "" for objects and arrays, whose
+// type name says enough.
+func display(v any) string {
+	switch v.(type) {
+	case map[string]any, []any, nil:
+		return ""
+	}
+	return jsonText(v)
+}
+
+func jsonText(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// valueAt follows JSON pointer tokens through decoded JSON; nil when the
+// path leads nowhere.
+func valueAt(v any, path []string) any {
+	for _, tok := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[tok]
+		case []any:
+			var i int
+			if _, err := fmt.Sscanf(tok, "%d", &i); err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// Export writes the schemas of one Kubernetes version ("" = newest), the
+// embedded CRDs included, as standalone JSON Schema files named the way
+// kubeconform's -schema-location template {{.ResourceKind}}{{.KindSuffix}}.json
+// looks them up (deployment-apps-v1.json, service-v1.json,
+// helmrelease-helm-v2.json), so both tools judge by the same rules:
+//
+//	kubeconform -strict -schema-location 'DIR/{{.ResourceKind}}{{.KindSuffix}}.json'
+//
+// Two kinds that kubeconform's naming cannot tell apart are an error.
+func Export(dir, kubernetesVersion string) error {
+	v, err := New(kubernetesVersion)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	kinds := map[string]string{}
+	for gvk, name := range v.store.b.CRDs.Kinds {
+		kinds[gvk] = name
+	}
+	for gvk, name := range v.release.Kinds {
+		kinds[gvk] = name
+	}
+	files := map[string]string{}
+	keys := make([]string, 0, len(kinds))
+	for k := range kinds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, gvk := range keys {
+		i := strings.LastIndex(gvk, "/")
+		file := KubeconformFile(gvk[:i], gvk[i+1:])
+		if other, ok := files[file]; ok {
+			return fmt.Errorf("exporting schemas: %q and %q both map to %q", other, gvk, file)
+		}
+		files[file] = gvk
+		doc, err := convert.Standalone(kinds[gvk], v.lookup)
+		if err != nil {
+			return fmt.Errorf("exporting %q: %w", gvk, err)
+		}
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, file), raw, 0o644); err != nil {
+			return fmt.Errorf("exporting %q: %w", gvk, err)
+		}
+	}
+	return nil
+}
+
+// KubeconformFile is the file name kubeconform's {{.ResourceKind}}{{.KindSuffix}}.json
+// gives a kind: the lower-cased kind, the first label of the group and the
+// version ("deployment-apps-v1.json", "service-v1.json").
+func KubeconformFile(apiVersion, kindName string) string {
+	// Mirrors schemaPath in kubeconform's pkg/registry/registry.go (v0.7.0).
+	groupParts := strings.Split(apiVersion, "/")
+	versionParts := strings.Split(groupParts[0], ".")
+	suffix := "-" + strings.ToLower(versionParts[0])
+	if len(groupParts) > 1 {
+		suffix += "-" + strings.ToLower(groupParts[1])
+	}
+	return strings.ToLower(kindName) + suffix + ".json"
+}

@@ -1,0 +1,477 @@
+package kubeschema
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// decode reads one YAML document the way verify-manifests does.
+func decode(t testing.TB, doc string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+		t.Fatalf("decoding test yaml: %v", err)
+	}
+	return m
+}
+
+const deployment = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: prod, creationTimestamp: null, labels: {app: web}}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        imagePullPolicy: IfNotPresent
+        ports: [{containerPort: 80, name: http}]
+        resources: {limits: {cpu: 500m, memory: 1Gi}, requests: {cpu: 1, memory: 128974848}}
+`
+
+func service(targetPort string) string {
+	return `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: ` + targetPort + `}]
+`
+}
+
+func withCPU(cpu string) string {
+	return strings.Replace(deployment, "requests: {cpu: 1,", "requests: {cpu: "+cpu+",", 1)
+}
+
+const helmRelease = `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: podinfo, namespace: default}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: podinfo
+      version: "6.x"
+      sourceRef: {kind: HelmRepository, name: podinfo}
+  values:
+    replicaCount: 2
+    anything: {goes: [here]}
+`
+
+const kustomization = `
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+`
+
+const application = `
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guestbook, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: "https://github.com/argoproj/argocd-example-apps.git", targetRevision: HEAD, path: guestbook}
+  destination: {server: "https://kubernetes.default.svc", namespace: guestbook}
+  syncPolicy: {automated: {prune: true, selfHeal: true}}
+`
+
+// sopsSecret is a Secret as SOPS leaves it: values encrypted, metadata in a
+// top-level sops key that no Kubernetes schema knows.
+const sopsSecret = `
+apiVersion: v1
+kind: Secret
+metadata: {name: db}
+type: Opaque
+stringData:
+  password: ENC[AES256_GCM,data:Tr7o=,iv:1=,tag:2=,type:str]
+sops:
+  age:
+  - recipient: age1xyz
+    enc: "-----BEGIN AGE ENCRYPTED FILE-----"
+  lastmodified: "2026-01-01T00:00:00Z"
+  mac: ENC[AES256_GCM,data:abc=,type:str]
+  version: 3.9.0
+`
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name      string
+		doc       string
+		wantFound bool
+		want      []Violation
+	}{
+		{name: "valid deployment", doc: deployment, wantFound: true},
+		{
+			name:      "unknown field",
+			doc:       strings.Replace(deployment, "replicas: 3", "replica: 3", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "replica"}, Reason: "unknown-field", Message: `unknown field "replica"`}},
+		},
+		{
+			name:      "unknown field deep in a list",
+			doc:       strings.Replace(deployment, "image: nginx:1.27", "image: nginx:1.27\n        imagePolicy: x", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "template", "spec", "containers", "0", "imagePolicy"}, Reason: "unknown-field", Message: `unknown field "imagePolicy"`}},
+		},
+		{
+			name:      "wrong type",
+			doc:       strings.Replace(deployment, "replicas: 3", `replicas: "3"`, 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "replicas"}, Reason: "type", Message: `expected integer, got string "3"`}},
+		},
+		{
+			name:      "missing required field",
+			doc:       strings.Replace(deployment, "selector: {matchLabels: {app: web}}", "", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec"}, Reason: "required", Message: `missing required field "selector"`}},
+		},
+		{
+			name:      "missing required field of a list item",
+			doc:       strings.Replace(deployment, "      - name: web\n        image", "      - image", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "template", "spec", "containers", "0"}, Reason: "required", Message: `missing required field "name"`}},
+		},
+		{
+			name:      "bad enum",
+			doc:       strings.Replace(deployment, "imagePullPolicy: IfNotPresent", "imagePullPolicy: Alwayz", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "template", "spec", "containers", "0", "imagePullPolicy"}, Reason: "enum", Message: `"Alwayz" is not one of ["Always","IfNotPresent","Never"]`}},
+		},
+		{
+			name:      "apiVersion and kind must match the schema",
+			doc:       strings.Replace(deployment, "kind: Deployment", "kind: Deployment\nmetadata2: {}", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"metadata2"}, Reason: "unknown-field", Message: `unknown field "metadata2"`}},
+		},
+		{name: "int-or-string integer", doc: service("8080"), wantFound: true},
+		{name: "int-or-string string", doc: service("http"), wantFound: true},
+		{
+			name:      "int-or-string boolean",
+			doc:       service("true"),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "ports", "0", "targetPort"}, Reason: "type", Message: "expected integer or string, got boolean true"}},
+		},
+		{name: "quantity millicores", doc: withCPU("500m"), wantFound: true},
+		{name: "quantity integer", doc: withCPU("1"), wantFound: true},
+		{name: "quantity decimal", doc: withCPU("0.5"), wantFound: true},
+		{
+			name:      "quantity list",
+			doc:       withCPU("[1]"),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "template", "spec", "containers", "0", "resources", "requests", "cpu"}, Reason: "type", Message: "expected number or string, got array"}},
+		},
+		{name: "flux helmrelease", doc: helmRelease, wantFound: true},
+		{
+			name:      "flux helmrelease without chart source",
+			doc:       strings.Replace(helmRelease, "      sourceRef: {kind: HelmRepository, name: podinfo}\n", "", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "chart", "spec"}, Reason: "required", Message: `missing required field "sourceRef"`}},
+		},
+		{name: "flux kustomization", doc: kustomization, wantFound: true},
+		{
+			name:      "flux kustomization with a bad source kind",
+			doc:       strings.Replace(kustomization, "kind: GitRepository", "kind: GitRepo", 1),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "sourceRef", "kind"}, Reason: "enum", Message: `"GitRepo" is not one of ["OCIRepository","GitRepository","Bucket","ExternalArtifact"]`}},
+		},
+		{name: "argo cd application", doc: application, wantFound: true},
+		{
+			name:      "argo cd application with an unknown field",
+			doc:       strings.Replace(application, "project: default", "projects: default", 1),
+			wantFound: true,
+			want: []Violation{
+				{Path: []string{"spec"}, Reason: "required", Message: `missing required field "project"`},
+				{Path: []string{"spec", "projects"}, Reason: "unknown-field", Message: `unknown field "projects"`},
+			},
+		},
+		{name: "unknown kind", doc: "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n", wantFound: false},
+		{name: "unknown version of a known kind", doc: "apiVersion: apps/v9\nkind: Deployment\n", wantFound: false},
+		{name: "no kind", doc: "apiVersion: v1\nmetadata: {name: g}\n", wantFound: false},
+		{name: "sops secret", doc: sopsSecret, wantFound: true},
+		{
+			name: "sops drops violations on encrypted values only",
+			doc: `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ENC[AES256_GCM,data:Mw==,type:int]
+  paused: maybe
+  selector: {matchLabels: {app: web}}
+  template: {spec: {containers: [{name: web, image: nginx}]}}
+sops: {version: 3.9.0}
+`,
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "paused"}, Reason: "type", Message: `expected boolean, got string "maybe"`}},
+		},
+		{
+			name:      "a sops key is unknown without sops metadata semantics on other kinds",
+			doc:       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\nsopsy: {}\n",
+			wantFound: true,
+			want:      []Violation{{Path: []string{"sopsy"}, Reason: "unknown-field", Message: `unknown field "sopsy"`}},
+		},
+	}
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, found, err := v.Validate(decode(t, tc.doc))
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			if found != tc.wantFound {
+				t.Fatalf("found = %v, want %v", found, tc.wantFound)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("violations:\ngot  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAddCRD(t *testing.T) {
+	raw, err := os.ReadFile("testdata/crd-widget.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := decode(t, string(raw))
+	widget := func(apiVersion, spec string) map[string]any {
+		return decode(t, "apiVersion: "+apiVersion+"\nkind: Widget\nmetadata: {name: w}\nspec: "+spec+"\n")
+	}
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := v.Validate(widget("example.com/v1", "{size: small}")); found {
+		t.Fatal("found a schema for Widget before AddCRD")
+	}
+	if err := v.AddCRD(crd); err != nil {
+		t.Fatalf("AddCRD: %v", err)
+	}
+	tests := []struct {
+		name      string
+		obj       map[string]any
+		wantFound bool
+		want      []Violation
+	}{
+		{name: "valid", obj: widget("example.com/v1", "{size: small, count: 2, port: http, config: {x: 1}, labels: {a: b}}"), wantFound: true},
+		{name: "int-or-string port", obj: widget("example.com/v1", "{size: large, port: 8080}"), wantFound: true},
+		{
+			name:      "invalid",
+			obj:       widget("example.com/v1", "{size: medium, count: 0, colour: red, labels: {a: 1}}"),
+			wantFound: true,
+			want: []Violation{
+				{Path: []string{"spec", "colour"}, Reason: "unknown-field", Message: `unknown field "colour"`},
+				{Path: []string{"spec", "count"}, Reason: "minimum", Message: "minimum: got 0, want 1"},
+				{Path: []string{"spec", "labels", "a"}, Reason: "type", Message: "expected string, got integer 1"},
+				{Path: []string{"spec", "size"}, Reason: "enum", Message: `"medium" is not one of ["small","large"]`},
+			},
+		},
+		{
+			name:      "metadata is checked as ObjectMeta",
+			obj:       decode(t, "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, label: {a: b}}\nspec: {size: small}\n"),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"metadata", "label"}, Reason: "unknown-field", Message: `unknown field "label"`}},
+		},
+		{name: "version that keeps unknown fields", obj: widget("example.com/v1beta1", "{anything: 1}"), wantFound: true},
+		{name: "version not served", obj: widget("example.com/v1alpha1", "{}"), wantFound: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, found, err := v.Validate(tc.obj)
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			if found != tc.wantFound {
+				t.Fatalf("found = %v, want %v", found, tc.wantFound)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("violations:\ngot  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAddCRDRejectsBrokenCRD(t *testing.T) {
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = v.AddCRD(decode(t, "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x}\nspec: {group: example.com}\n"))
+	if err == nil {
+		t.Fatal("AddCRD accepted a CRD without names.kind")
+	}
+}
+
+func TestVersions(t *testing.T) {
+	got, want := Versions(), []string{"1.37", "1.36", "1.35"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Versions() = %q, want %q", got, want)
+	}
+}
+
+func TestNew(t *testing.T) {
+	// MutatingAdmissionPolicy reached admissionregistration.k8s.io/v1 in
+	// 1.36, so it tells the versions apart.
+	policy := "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingAdmissionPolicy\nmetadata: {name: p}\nspec: {}\n"
+	tests := []struct {
+		name      string
+		version   string
+		wantErr   string
+		wantFound bool
+	}{
+		{name: "default is newest", version: "", wantFound: true},
+		{name: "minor", version: "1.37", wantFound: true},
+		{name: "patch and v prefix", version: "v1.35.4", wantFound: false},
+		{name: "oldest", version: "1.35", wantFound: false},
+		{name: "unknown", version: "1.20", wantErr: `unknown kubernetes version "1.20" (available: 1.37, 1.36, 1.35)`},
+		{name: "garbage", version: "latest", wantErr: `unknown kubernetes version "latest" (available: 1.37, 1.36, 1.35)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := New(tc.version)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("New(%q) error = %v, want %q", tc.version, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("New(%q): %v", tc.version, err)
+			}
+			_, found, err := v.Validate(decode(t, policy))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found != tc.wantFound {
+				t.Errorf("found MutatingAdmissionPolicy = %v, want %v", found, tc.wantFound)
+			}
+		})
+	}
+}
+
+// TestEveryKindCompiles catches a schema the library cannot compile (a
+// pattern Go's regexp rejects, a dangling reference) before a user does.
+func TestEveryKindCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles every embedded schema")
+	}
+	for _, version := range Versions() {
+		v, err := New(version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gvks []string
+		for gvk := range v.release.Kinds {
+			gvks = append(gvks, gvk)
+		}
+		for gvk := range v.store.b.CRDs.Kinds {
+			gvks = append(gvks, gvk)
+		}
+		for _, gvk := range gvks {
+			if _, found, err := v.schema(gvk); !found || err != nil {
+				t.Errorf("%s %s: found=%v err=%v", version, gvk, found, err)
+			}
+		}
+	}
+}
+
+func TestValidateConcurrently(t *testing.T) {
+	docs := []string{deployment, service("http"), service("true"), helmRelease, kustomization, application, sopsSecret,
+		strings.Replace(deployment, "replicas: 3", `replicas: "3"`, 1)}
+	objs := make([]map[string]any, len(docs))
+	for i, d := range docs {
+		objs[i] = decode(t, d)
+	}
+	// Sequential answers from a validator of their own are the reference.
+	ref, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(objs))
+	for i, o := range objs {
+		vs, found, err := ref.Validate(o)
+		want[i] = fmt.Sprint(vs, found, err)
+	}
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("testdata/crd-widget.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := decode(t, string(raw))
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				k := (g + i) % len(objs)
+				if i == 20 {
+					if err := v.AddCRD(crd); err != nil {
+						errs <- err.Error()
+					}
+				}
+				vs, found, err := v.Validate(objs[k])
+				if got := fmt.Sprint(vs, found, err); got != want[k] {
+					errs <- fmt.Sprintf("object %d: got %s, want %s", k, got, want[k])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	v, err := New("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	objs := []map[string]any{
+		decode(b, deployment), decode(b, service("http")),
+		decode(b, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata: {a: b, c: d, e: f}\n"),
+		decode(b, strings.Replace(deployment, "replicas: 3", `replicas: "3"`, 1)),
+	}
+	for _, o := range objs {
+		if _, _, err := v.Validate(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, _, err := v.Validate(objs[i%len(objs)]); err != nil {
+				b.Error(err)
+			}
+			i++
+		}
+	})
+}
