@@ -1,0 +1,67 @@
+package verify
+
+import (
+	_ "embed"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// deprecation is one row of apis.yaml.
+type deprecation struct {
+	APIVersion  string   `yaml:"apiVersion"`
+	Kinds       []string `yaml:"kinds"`
+	Deprecated  string   `yaml:"deprecated"`
+	Removed     string   `yaml:"removed"`
+	Replacement string   `yaml:"replacement"`
+}
+
+// apisYAML is the table of deprecated and removed APIs, from the
+// Kubernetes deprecation guide
+// (https://kubernetes.io/docs/reference/using-api/deprecation-guide/).
+//
+//go:embed apis.yaml
+var apisYAML []byte
+
+var apiTable = sync.OnceValue(func() map[string]deprecation {
+	var rows []deprecation
+	if err := yaml.Unmarshal(apisYAML, &rows); err != nil {
+		panic("verify: apis.yaml: " + err.Error())
+	}
+	m := map[string]deprecation{}
+	for _, r := range rows {
+		for _, k := range r.Kinds {
+			m[r.APIVersion+" "+k] = r
+		}
+	}
+	return m
+})
+
+func lookupAPI(apiVersion, kind string) (deprecation, bool) {
+	d, ok := apiTable()[apiVersion+" "+kind]
+	return d, ok
+}
+
+// compareVersions compares Kubernetes minor versions "1.25" and "1.9"
+// numerically.
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < max(len(pa), len(pb)); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}

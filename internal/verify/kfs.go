@@ -1,0 +1,174 @@
+package verify
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// errReadOnly is what kustomize gets if it tries to write: a build only
+// reads.
+var errReadOnly = errors.New("verify-manifests reads the repository and never writes it")
+
+// kustFS presents an fs.FS to kustomize as a read-only filesys.FileSystem
+// rooted at "/", so that builds run in memory on whatever the caller hands
+// in (the working tree, a test's fstest.MapFS). Reads of kustomization
+// files go through rewrite, which turns origin annotations on and takes
+// remote bases out; every file read is recorded.
+type kustFS struct {
+	fsys    fs.FS
+	rewrite func(name string, data []byte) ([]byte, error)
+
+	mu   sync.Mutex
+	read []string // fsys paths, in the order they were first read
+	seen map[string]bool
+}
+
+func newKustFS(fsys fs.FS, rewrite func(string, []byte) ([]byte, error)) *kustFS {
+	return &kustFS{fsys: fsys, rewrite: rewrite, seen: map[string]bool{}}
+}
+
+// rel turns kustomize's absolute path into a path of fsys.
+func rel(p string) string {
+	p = path.Clean("/" + filepath.ToSlash(p))
+	if p == "/" {
+		return "."
+	}
+	return p[1:]
+}
+
+func (k *kustFS) record(name string) {
+	k.mu.Lock()
+	if !k.seen[name] {
+		k.seen[name] = true
+		k.read = append(k.read, name)
+	}
+	k.mu.Unlock()
+}
+
+// files returns the fsys paths read so far.
+func (k *kustFS) files() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]string(nil), k.read...)
+}
+
+func (k *kustFS) Create(string) (filesys.File, error) { return nil, errReadOnly }
+func (k *kustFS) Mkdir(string) error                  { return errReadOnly }
+func (k *kustFS) MkdirAll(string) error               { return errReadOnly }
+func (k *kustFS) RemoveAll(string) error              { return errReadOnly }
+func (k *kustFS) WriteFile(string, []byte) error      { return errReadOnly }
+
+func (k *kustFS) Open(p string) (filesys.File, error) {
+	data, err := k.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	info, err := fs.Stat(k.fsys, rel(p))
+	if err != nil {
+		return nil, err
+	}
+	return &memFile{r: strings.NewReader(string(data)), info: info}, nil
+}
+
+func (k *kustFS) IsDir(p string) bool {
+	info, err := fs.Stat(k.fsys, rel(p))
+	return err == nil && info.IsDir()
+}
+
+func (k *kustFS) ReadDir(p string) ([]string, error) {
+	es, err := fs.ReadDir(k.fsys, rel(p))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Name()
+	}
+	return out, nil
+}
+
+func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
+	abs := "/" + rel(p)
+	if abs == "/." {
+		abs = "/"
+	}
+	info, err := fs.Stat(k.fsys, rel(abs))
+	if err != nil {
+		return "", "", err
+	}
+	if info.IsDir() {
+		return filesys.ConfirmedDir(abs), "", nil
+	}
+	return filesys.ConfirmedDir(path.Dir(abs)), path.Base(abs), nil
+}
+
+func (k *kustFS) Exists(p string) bool {
+	_, err := fs.Stat(k.fsys, rel(p))
+	return err == nil
+}
+
+func (k *kustFS) Glob(pattern string) ([]string, error) {
+	m, err := fs.Glob(k.fsys, rel(pattern))
+	for i := range m {
+		m[i] = "/" + m[i]
+	}
+	return m, err
+}
+
+func (k *kustFS) ReadFile(p string) ([]byte, error) {
+	name := rel(p)
+	data, err := fs.ReadFile(k.fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	k.record(name)
+	if isKustomizationFile(name) && k.rewrite != nil {
+		return k.rewrite(name, data)
+	}
+	return data, nil
+}
+
+func (k *kustFS) Walk(p string, fn filepath.WalkFunc) error {
+	return fs.WalkDir(k.fsys, rel(p), func(name string, d fs.DirEntry, err error) error {
+		var info fs.FileInfo
+		if d != nil {
+			info, _ = d.Info()
+		}
+		return fn("/"+name, info, err)
+	})
+}
+
+// memFile is a file kustomize opened for reading.
+type memFile struct {
+	r    *strings.Reader
+	info fs.FileInfo
+}
+
+func (f *memFile) Read(p []byte) (int, error)         { return f.r.Read(p) }
+func (f *memFile) Write([]byte) (int, error)          { return 0, errReadOnly }
+func (f *memFile) Close() error                       { return nil }
+func (f *memFile) Stat() (os.FileInfo, error)         { return f.info, nil }
+func (f *memFile) Seek(o int64, w int) (int64, error) { return f.r.Seek(o, w) }
+
+var _ io.ReadWriteCloser = (*memFile)(nil)
+
+// kustomizationNames are the file names kustomize looks for in a directory.
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+func isKustomizationFile(name string) bool {
+	b := path.Base(name)
+	for _, n := range kustomizationNames {
+		if b == n {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,182 @@
+package verify
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// issue is a finding before it has a position: a rule, the path in the
+// object it is about, and a message.
+type issue struct {
+	rule  string
+	path  []string
+	atKey bool // pin to the key of the last path step rather than its value
+	msg   string
+}
+
+// container is one container of a pod template, with its path in the object.
+type container struct {
+	path []string
+	m    map[string]any
+}
+
+// containers finds every container of every pod spec in obj: a map under a
+// "spec" key holding containers, initContainers or ephemeralContainers. That
+// covers Pods, workloads, CronJobs and custom kinds embedding a pod template
+// (Argo Rollouts, Knative, ...).
+func containers(obj map[string]any) []container {
+	var out []container
+	var walk func(v any, path []string)
+	walk = func(v any, path []string) {
+		switch x := v.(type) {
+		case map[string]any:
+			if len(path) > 0 && path[len(path)-1] == "spec" {
+				for _, key := range []string{"initContainers", "containers", "ephemeralContainers"} {
+					list, _ := x[key].([]any)
+					for i, c := range list {
+						if m, ok := c.(map[string]any); ok {
+							out = append(out, container{path: appendPath(path, key, strconv.Itoa(i)), m: m})
+						}
+					}
+				}
+			}
+			for _, k := range sortedKeys(x) {
+				if k == "containers" || k == "initContainers" || k == "ephemeralContainers" {
+					continue
+				}
+				walk(x[k], appendPath(path, k))
+			}
+		case []any:
+			for i, c := range x {
+				walk(c, appendPath(path, strconv.Itoa(i)))
+			}
+		}
+	}
+	walk(obj, nil)
+	return out
+}
+
+func appendPath(p []string, more ...string) []string {
+	out := make([]string, 0, len(p)+len(more))
+	return append(append(out, p...), more...)
+}
+
+// imageIssues checks the image of every container: image-tag-latest and
+// image-digest-required.
+func imageIssues(cs []container) []issue {
+	var out []issue
+	for _, c := range cs {
+		image, ok := c.m["image"].(string)
+		if !ok || image == "" {
+			continue
+		}
+		name, tag, digest := splitImage(image)
+		path := appendPath(c.path, "image")
+		if digest == "" {
+			switch tag {
+			case "":
+				out = append(out, issue{rule: RuleImageTagLatest, path: path, msg: fmt.Sprintf("image %q has no tag, so it means :latest; pin a version", image)})
+			case "latest":
+				out = append(out, issue{rule: RuleImageTagLatest, path: path, msg: fmt.Sprintf("image %q uses the tag latest; pin a version", image)})
+			}
+			out = append(out, issue{rule: RuleImageDigestRequired, path: path, msg: fmt.Sprintf("image %q is not pinned by digest (%s@sha256:...)", image, name)})
+		}
+	}
+	return out
+}
+
+// splitImage cuts an image reference into name, tag and digest.
+func splitImage(image string) (name, tag, digest string) {
+	name = image
+	if i := strings.Index(name, "@"); i >= 0 {
+		name, digest = name[:i], name[i+1:]
+	}
+	slash := strings.LastIndex(name, "/")
+	if i := strings.LastIndex(name, ":"); i > slash {
+		name, tag = name[:i], name[i+1:]
+	}
+	return name, tag, digest
+}
+
+// resourceIssues reports containers without CPU and memory requests and
+// limits.
+func resourceIssues(cs []container) []issue {
+	var out []issue
+	for _, c := range cs {
+		if len(c.path) >= 2 && c.path[len(c.path)-2] == "ephemeralContainers" {
+			continue // ephemeral containers may not set resources
+		}
+		res, _ := c.m["resources"].(map[string]any)
+		var missing []string
+		for _, kind := range []string{"requests", "limits"} {
+			m, _ := res[kind].(map[string]any)
+			for _, r := range []string{"cpu", "memory"} {
+				if v, ok := m[r]; !ok || v == nil || v == "" {
+					missing = append(missing, kind+"."+r)
+				}
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		name, _ := c.m["name"].(string)
+		path, atKey := appendPath(c.path, "resources"), true
+		if res == nil {
+			path = appendPath(c.path, "name")
+			if name == "" {
+				path, atKey = c.path, false
+			}
+		}
+		out = append(out, issue{rule: RuleResourcesMissing, path: path, atKey: atKey, msg: fmt.Sprintf("container %q has no %s", name, strings.Join(missing, ", "))})
+	}
+	return out
+}
+
+// apiIssues reports a deprecated or removed apiVersion of a kind.
+func apiIssues(obj map[string]any, version string) []issue {
+	if version == "" {
+		return nil
+	}
+	a, k, _, _ := meta(obj)
+	d, ok := lookupAPI(a, k)
+	if !ok {
+		return nil
+	}
+	repl := ""
+	if d.Replacement != "" {
+		repl = "; use " + d.Replacement
+	}
+	path := []string{"apiVersion"}
+	switch {
+	case d.Removed != "" && compareVersions(version, d.Removed) >= 0:
+		return []issue{{rule: RuleRemovedAPI, path: path, msg: fmt.Sprintf("%s %s was removed in Kubernetes %s (deprecated in %s) and is not served by %s%s", a, k, d.Removed, d.Deprecated, version, repl)}}
+	case d.Deprecated != "" && compareVersions(version, d.Deprecated) >= 0:
+		removal := ""
+		if d.Removed != "" {
+			removal = fmt.Sprintf(", removal planned in %s", d.Removed)
+		}
+		return []issue{{rule: RuleDeprecatedAPI, path: path, msg: fmt.Sprintf("%s %s is deprecated since Kubernetes %s%s%s", a, k, d.Deprecated, removal, repl)}}
+	}
+	return nil
+}
+
+// suppressed returns the rules the object's gitops-actions.io/ignore
+// annotation turns off for it.
+func suppressed(obj map[string]any) map[string]bool {
+	s := annotation(obj, IgnoreAnnotation)
+	if s == "" {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out[r] = true
+		}
+	}
+	return out
+}
+
+// IgnoreAnnotation lists, comma-separated, the rules not to report for the
+// object that carries it.
+const IgnoreAnnotation = "gitops-actions.io/ignore"

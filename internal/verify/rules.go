@@ -1,0 +1,113 @@
+package verify
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/finding"
+)
+
+// Rule ids, stable: users name them in the rules input and in the
+// gitops-actions.io/ignore annotation.
+const (
+	RuleYAMLSyntax          = "yaml-syntax"
+	RuleYAMLDuplicateKey    = "yaml-duplicate-key"
+	RuleHelmTemplate        = "helm-template"
+	RuleSchema              = "schema"
+	RuleNoSchema            = "no-schema"
+	RuleCRDInvalid          = "crd-invalid"
+	RuleKustomizeBuild      = "kustomize-build"
+	RuleKustomizeRemote     = "kustomize-remote"
+	RuleImageTagLatest      = "image-tag-latest"
+	RuleImageDigestRequired = "image-digest-required"
+	RuleResourcesMissing    = "resources-missing"
+	RuleDuplicateResource   = "duplicate-resource"
+	RuleDeprecatedAPI       = "deprecated-api"
+	RuleRemovedAPI          = "removed-api"
+	RulePandaConfig         = "panda-config"
+	RuleEnvironmentDrift    = "environment-drift"
+)
+
+// Rules is the catalogue: every rule verify-manifests can report, its
+// default severity, and whether it is on unless the rules input says
+// otherwise.
+var Rules = []finding.Rule{
+	{ID: RuleYAMLSyntax, Severity: finding.Error, Default: true, Description: "A YAML file does not parse; reported where the parser stopped."},
+	{ID: RuleYAMLDuplicateKey, Severity: finding.Error, Default: true, Description: "A mapping holds the same key twice; Kubernetes would silently keep only one."},
+	{ID: RuleHelmTemplate, Severity: finding.Notice, Default: true, Description: "A Helm template (a chart's templates/ or a file with {{ }}) is skipped: it is not YAML until rendered."},
+	{ID: RuleSchema, Severity: finding.Error, Default: true, Description: "A resource breaks its schema: unknown field, wrong type, missing required field or invalid value."},
+	{ID: RuleNoSchema, Severity: finding.Warning, Default: true, Description: "No schema is known for a resource's apiVersion and kind, so it was not validated."},
+	{ID: RuleCRDInvalid, Severity: finding.Error, Default: true, Description: "A CustomResourceDefinition in the repo or under crds cannot be turned into a schema."},
+	{ID: RuleKustomizeBuild, Severity: finding.Error, Default: true, Description: "A kustomization does not build; reported at its kustomization file."},
+	{ID: RuleKustomizeRemote, Severity: finding.Warning, Default: true, Description: "A kustomization refers to a remote base, which is not fetched (verification is offline) and so not validated."},
+	{ID: RuleImageTagLatest, Severity: finding.Error, Default: true, Description: "A container image uses the tag latest or no tag at all, so what runs is not pinned."},
+	{ID: RuleImageDigestRequired, Severity: finding.Error, Default: false, Description: "A container image is not pinned by digest (@sha256:...)."},
+	{ID: RuleResourcesMissing, Severity: finding.Warning, Default: true, Description: "A container lacks CPU or memory requests or limits."},
+	{ID: RuleDuplicateResource, Severity: finding.Error, Default: true, Description: "The same group/kind/namespace/name is defined twice in one environment."},
+	{ID: RuleDeprecatedAPI, Severity: finding.Warning, Default: true, Description: "The apiVersion of a kind is deprecated in the chosen Kubernetes version."},
+	{ID: RuleRemovedAPI, Severity: finding.Error, Default: true, Description: "The apiVersion of a kind is no longer served by the chosen Kubernetes version."},
+	{ID: RulePandaConfig, Severity: finding.Error, Default: true, Description: "A panda.yaml file does not match its schema (name, type, branch, build, env, resources)."},
+	{ID: RuleEnvironmentDrift, Severity: finding.Notice, Default: true, Description: "A resource or image differs between two environments, or is present in only one of them."},
+}
+
+// RuleSet says which rules are on. The zero value has every rule off; use
+// DefaultRules or ParseRules.
+type RuleSet struct {
+	on map[string]bool
+}
+
+// DefaultRules turns on the rules that are on by default.
+func DefaultRules() RuleSet {
+	rs := RuleSet{on: map[string]bool{}}
+	for _, r := range Rules {
+		rs.on[r.ID] = r.Default
+	}
+	return rs
+}
+
+// Enabled reports whether rule id is on.
+func (rs RuleSet) Enabled(id string) bool { return rs.on[id] }
+
+// ParseRules starts from the defaults and applies each item of specs:
+// "+id" or "id" turns a rule on, "-id" turns it off. An unknown rule id is an
+// error naming it.
+func ParseRules(specs []string) (RuleSet, error) {
+	rs := DefaultRules()
+	for _, s := range specs {
+		s = strings.TrimSpace(s)
+		on := true
+		switch {
+		case strings.HasPrefix(s, "-"):
+			on, s = false, s[1:]
+		case strings.HasPrefix(s, "+"):
+			s = s[1:]
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return rs, fmt.Errorf("empty rule id in rules (use +id or -id, e.g. -resources-missing)")
+		}
+		if _, ok := rs.on[s]; !ok {
+			return rs, fmt.Errorf("unknown rule %q (known rules: %s)", s, strings.Join(RuleIDs(), ", "))
+		}
+		rs.on[s] = on
+	}
+	return rs, nil
+}
+
+// RuleIDs lists the ids of the catalogue in order.
+func RuleIDs() []string {
+	var ids []string
+	for _, r := range Rules {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func ruleSeverity(id string) finding.Severity {
+	i := slices.IndexFunc(Rules, func(r finding.Rule) bool { return r.ID == id })
+	if i < 0 {
+		panic("verify: unknown rule " + id)
+	}
+	return Rules[i].Severity
+}

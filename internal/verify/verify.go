@@ -1,0 +1,616 @@
+// Package verify is the engine of verify-manifests: it reads every YAML file
+// of a config repo once, builds every kustomization in memory, validates
+// each resource against its schema and the policies, and returns findings
+// pinned to the source file, line and column. It never prints.
+package verify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/gitops-actions/gitops-actions/internal/finding"
+)
+
+// Options says what to verify and how.
+type Options struct {
+	// Path is the file or directory of fsys to verify ("." when empty).
+	Path string
+	// Environments are directories of fsys, each a rendered environment
+	// (a kustomization) or a directory of plain manifests, compared pairwise
+	// for environment-drift.
+	Environments []string
+	// KubernetesVersion ("1.37") is the version the deprecated-api and
+	// removed-api rules judge against; empty turns them off. The schemas
+	// are chosen by the caller when it makes Schemas.
+	KubernetesVersion string
+	// CRDs are files or directories of fsys holding
+	// CustomResourceDefinitions to validate custom resources against.
+	CRDs []string
+	// Rules says which rules are on; the zero value means DefaultRules.
+	Rules RuleSet
+	// Schemas validates resources; nil skips schema validation (and
+	// no-schema) altogether.
+	Schemas Validator
+	// Workers bounds the parallelism; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Result is what a run found.
+type Result struct {
+	// Findings, sorted by file, line, column and rule.
+	Findings []finding.Finding
+	// Files is the number of YAML files read, Resources the number of
+	// resources validated (a resource rendered in two environments counts
+	// twice).
+	Files, Resources int
+	// Errors, Warnings and Notices count Findings by severity.
+	Errors, Warnings, Notices int
+	// Environments holds per-environment counts: one per kustomization
+	// built and per environment directory given.
+	Environments []Environment
+}
+
+// Environment is the tally of one rendered environment.
+type Environment struct {
+	Name                      string
+	Resources                 int
+	Errors, Warnings, Notices int
+}
+
+// Count returns how many findings are at or above severity s.
+func (r *Result) Count(s finding.Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity >= s {
+			n++
+		}
+	}
+	return n
+}
+
+// parsedFile is one YAML file, read and parsed once.
+type parsedFile struct {
+	path     string
+	data     []byte
+	docs     []*document
+	findings []finding.Finding
+	template bool // a Helm template: not parsed, not validated
+}
+
+// resource is one object to validate, with the way to find a position for
+// a path in it.
+type resource struct {
+	obj   map[string]any
+	env   string
+	group string // scope of duplicate-resource
+	file  string
+	// pos maps a path in obj to a file, line and column; atKey asks for the
+	// key of the last step rather than its value.
+	pos func(path []string, atKey bool) (file string, line, col int)
+}
+
+// run is the state of one Run.
+type run struct {
+	ctx   context.Context
+	fsys  fs.FS
+	opts  Options
+	rules RuleSet
+
+	mu    sync.Mutex
+	files map[string]*parsedFile
+}
+
+// Run verifies the manifests under opts.Path in fsys and returns what it
+// found. Findings are data; the error is for when the tool itself could not
+// do its job (the path does not exist, the context was cancelled).
+func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
+	if opts.Path == "" {
+		opts.Path = "."
+	}
+	opts.Path = path.Clean(opts.Path)
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	r := &run{ctx: ctx, fsys: fsys, opts: opts, rules: opts.Rules, files: map[string]*parsedFile{}}
+	if r.rules.on == nil {
+		r.rules = DefaultRules()
+	}
+
+	names, kustDirs, err := r.walk(opts.Path)
+	if err != nil {
+		return nil, err
+	}
+	var crdNames []string
+	for _, p := range opts.CRDs {
+		ns, _, err := r.walk(path.Clean(p))
+		if err != nil {
+			return nil, fmt.Errorf("crds: %w", err)
+		}
+		crdNames = append(crdNames, ns...)
+	}
+	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(names), crdNames...))))
+	if err := r.parseAll(all); err != nil {
+		return nil, err
+	}
+
+	var findings []finding.Finding
+	for _, n := range all {
+		findings = append(findings, r.files[n].findings...)
+	}
+	findings = append(findings, templateNotices(names, r.files)...)
+	findings = append(findings, r.addCRDs(names, crdNames)...)
+
+	builds := r.buildAll(kustDirs)
+	consumed := map[string]bool{}
+	for _, b := range builds {
+		findings = append(findings, b.findings...)
+		for _, f := range b.read {
+			consumed[f] = true
+		}
+	}
+
+	// Resources that a kustomization renders are validated rendered, at
+	// their source; the rest are validated as they are.
+	var resources []*resource
+	for _, n := range names {
+		pf := r.files[n]
+		if consumed[n] || pf.template || isPanda(n) {
+			continue
+		}
+		for _, d := range pf.docs {
+			if d.obj == nil || !isResource(d.obj) || isKustomizeConfig(d.obj) {
+				continue
+			}
+			resources = append(resources, &resource{obj: d.obj, env: r.envOf(n), group: r.groupOf(n), file: n, pos: docPos(d)})
+		}
+	}
+	for _, b := range builds {
+		resources = append(resources, b.resources...)
+	}
+	findings = append(findings, r.checkAll(resources)...)
+	findings = append(findings, duplicates(resources)...)
+	if r.rules.Enabled(RuleEnvironmentDrift) {
+		findings = append(findings, drift(opts.Environments, resources)...)
+	}
+
+	res := &Result{Files: len(names), Resources: len(resources)}
+	envs := map[string]*Environment{}
+	env := func(name string) *Environment {
+		e, ok := envs[name]
+		if !ok {
+			e = &Environment{Name: name}
+			envs[name] = e
+		}
+		return e
+	}
+	for _, b := range builds {
+		env(b.dir)
+	}
+	for _, e := range opts.Environments {
+		env(path.Clean(e))
+	}
+	for _, rs := range resources {
+		if rs.env != "" {
+			env(rs.env).Resources++
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if !r.rules.Enabled(f.Rule) {
+			continue
+		}
+		// A base rendered in several environments would report the same
+		// finding at the same source once per environment: keep one.
+		key := fmt.Sprint(f.File, "\x00", f.Line, "\x00", f.Column, "\x00", f.Rule, "\x00", f.Message)
+		if f.Environment != "" {
+			e := env(f.Environment)
+			switch f.Severity {
+			case finding.Error:
+				e.Errors++
+			case finding.Warning:
+				e.Warnings++
+			default:
+				e.Notices++
+			}
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		res.Findings = append(res.Findings, f)
+		switch f.Severity {
+		case finding.Error:
+			res.Errors++
+		case finding.Warning:
+			res.Warnings++
+		default:
+			res.Notices++
+		}
+	}
+	finding.Sort(res.Findings)
+	for _, name := range keys(envs) {
+		res.Environments = append(res.Environments, *envs[name])
+	}
+	return res, ctx.Err()
+}
+
+// walk lists the YAML files under root (a file or a directory) and the
+// directories holding a kustomization. Hidden directories (.git, .github)
+// are skipped.
+func (r *run) walk(root string) (yamls, kustDirs []string, err error) {
+	info, err := fs.Stat(r.fsys, root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %q: %w", root, err)
+	}
+	if !info.IsDir() {
+		return []string{root}, nil, nil
+	}
+	err = fs.WalkDir(r.fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != root && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		if isKustomizationFile(name) {
+			kustDirs = append(kustDirs, path.Dir(p))
+		}
+		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || name == "Kustomization" {
+			yamls = append(yamls, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("walking %q: %w", root, err)
+	}
+	return yamls, slices.Compact(kustDirs), nil
+}
+
+// parseAll reads and parses files in parallel.
+func (r *run) parseAll(names []string) error {
+	charts := map[string]bool{}
+	for _, n := range names {
+		if path.Base(n) == "Chart.yaml" {
+			charts[path.Dir(n)] = true
+		}
+	}
+	out := make([]*parsedFile, len(names))
+	err := parallel(r.ctx, r.opts.Workers, len(names), func(i int) error {
+		pf, err := r.parseFile(names[i], charts)
+		out[i] = pf
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, pf := range out {
+		r.files[pf.path] = pf
+	}
+	return nil
+}
+
+// templateNotices reports, once per Helm chart, how many of its templates
+// were skipped.
+func templateNotices(names []string, files map[string]*parsedFile) []finding.Finding {
+	charts := map[string]int{}
+	for _, n := range names {
+		if pf := files[n]; pf.template && pf.docs == nil && len(pf.findings) == 0 {
+			for d := path.Dir(n); d != "." && d != "/"; d = path.Dir(d) {
+				if path.Base(d) == "templates" {
+					charts[path.Dir(d)]++
+					break
+				}
+			}
+		}
+	}
+	var out []finding.Finding
+	for _, c := range keys(charts) {
+		out = append(out, finding.Finding{File: path.Join(c, "Chart.yaml"), Line: 1, Column: 1, Severity: ruleSeverity(RuleHelmTemplate), Rule: RuleHelmTemplate,
+			Message: fmt.Sprintf("%d Helm template(s) under %s skipped: they are YAML only once rendered by helm template", charts[c], path.Join(c, "templates"))})
+	}
+	return out
+}
+
+// inChartTemplates reports whether name sits under the templates/ directory
+// of a Helm chart.
+func inChartTemplates(name string, charts map[string]bool) bool {
+	for d := path.Dir(name); d != "." && d != "/"; d = path.Dir(d) {
+		if path.Base(d) == "templates" && charts[path.Dir(d)] {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) parseFile(name string, charts map[string]bool) (*parsedFile, error) {
+	data, err := fs.ReadFile(r.fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", name, err)
+	}
+	pf := &parsedFile{path: name, data: data}
+	if inChartTemplates(name, charts) {
+		pf.template = true // reported once per chart, by templateNotices
+		return pf, nil
+	}
+	docs, fs := parseYAML(name, data)
+	if bytes.Contains(data, []byte("{{")) && (hasSyntaxError(fs) || hasComplexKey(docs)) {
+		// Go templates ({{ .Values.x }}) outside a chart: not YAML until
+		// rendered, so a syntax error here says nothing.
+		pf.template = true
+		pf.findings = append(pf.findings, finding.Finding{File: name, Line: 1, Column: 1, Severity: ruleSeverity(RuleHelmTemplate), Rule: RuleHelmTemplate,
+			Message: "template skipped: the file holds {{ }} and is YAML only once rendered"})
+		return pf, nil
+	}
+	pf.docs, pf.findings = docs, fs
+	if isPanda(name) {
+		pf.findings = append(pf.findings, checkPanda(name, docs)...)
+	}
+	return pf, nil
+}
+
+// hasComplexKey reports whether a mapping key is itself a collection:
+// valid YAML, but what "name: {{ .Name }}" parses to, and never meant.
+func hasComplexKey(docs []*document) bool {
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i < len(n.Content); i += 2 {
+				if k := n.Content[i].Kind; k == yaml.MappingNode || k == yaml.SequenceNode {
+					return true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, d := range docs {
+		if d.root != nil && walk(d.root) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSyntaxError(fs []finding.Finding) bool {
+	for _, f := range fs {
+		if f.Rule == RuleYAMLSyntax {
+			return true
+		}
+	}
+	return false
+}
+
+// file returns a parsed file, parsing it now if the walk did not reach it
+// (a kustomize base outside Path).
+func (r *run) file(name string) *parsedFile {
+	r.mu.Lock()
+	pf, ok := r.files[name]
+	r.mu.Unlock()
+	if ok {
+		return pf
+	}
+	pf, err := r.parseFile(name, nil)
+	if err != nil {
+		pf = &parsedFile{path: name}
+	}
+	r.mu.Lock()
+	r.files[name] = pf
+	r.mu.Unlock()
+	return pf
+}
+
+// addCRDs adds every CustomResourceDefinition found to the schemas, before
+// anything is validated.
+func (r *run) addCRDs(names, crdNames []string) []finding.Finding {
+	if r.opts.Schemas == nil {
+		return nil
+	}
+	var out []finding.Finding
+	for _, n := range slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(names), crdNames...)))) {
+		for _, d := range r.files[n].docs {
+			if d.obj == nil || !isCRD(d.obj) {
+				continue
+			}
+			if err := r.opts.Schemas.AddCRD(d.obj); err != nil {
+				_, _, _, name := meta(d.obj)
+				out = append(out, finding.Finding{File: n, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
+					Message: fmt.Sprintf("CustomResourceDefinition %q: %v", name, err), Resource: "CustomResourceDefinition/" + name})
+			}
+		}
+	}
+	return out
+}
+
+// envOf names the environment a plain file belongs to: the first
+// environment directory holding it, or none.
+func (r *run) envOf(name string) string {
+	for _, e := range r.opts.Environments {
+		e = path.Clean(e)
+		if e == "." || name == e || strings.HasPrefix(name, e+"/") {
+			return e
+		}
+	}
+	return ""
+}
+
+// groupOf is the scope in which a plain resource must be unique: its
+// environment when it has one, else its directory (unrelated directories of
+// one repo often hold the same names for different clusters).
+func (r *run) groupOf(name string) string {
+	if e := r.envOf(name); e != "" {
+		return e
+	}
+	return path.Dir(name)
+}
+
+// docPos locates paths in a parsed document.
+func docPos(d *document) func([]string, bool) (string, int, int) {
+	return func(p []string, atKey bool) (string, int, int) {
+		line, col := nodePos(d.root, p, atKey)
+		return d.file, line, col
+	}
+}
+
+// checkAll validates resources in parallel.
+func (r *run) checkAll(rs []*resource) []finding.Finding {
+	out := make([][]finding.Finding, len(rs))
+	_ = parallel(r.ctx, r.opts.Workers, len(rs), func(i int) error {
+		out[i] = r.check(rs[i])
+		return nil
+	})
+	var all []finding.Finding
+	for _, fs := range out {
+		all = append(all, fs...)
+	}
+	return all
+}
+
+// check runs the schema and every policy on one resource.
+func (r *run) check(rs *resource) []finding.Finding {
+	var issues []issue
+	obj, sops := withoutSOPS(rs.obj)
+	a, k, _, _ := meta(obj)
+	if r.opts.Schemas != nil && (r.rules.Enabled(RuleSchema) || r.rules.Enabled(RuleNoSchema)) {
+		vs, found, err := r.opts.Schemas.Validate(obj)
+		switch {
+		case err != nil:
+			issues = append(issues, issue{rule: RuleSchema, path: []string{"kind"}, msg: fmt.Sprintf("cannot validate %s %s: %v", a, k, err)})
+		case !found:
+			issues = append(issues, issue{rule: RuleNoSchema, path: []string{"kind"}, msg: fmt.Sprintf("no schema for %s %s; it was not validated (add its CRD under crds)", k, a)})
+		}
+		for _, v := range vs {
+			if sops && isEncrypted(obj, v.Path) {
+				continue
+			}
+			issues = append(issues, issue{rule: RuleSchema, path: v.Path, atKey: isUnknownField(v), msg: v.Message})
+		}
+	}
+	cs := containers(obj)
+	issues = append(issues, imageIssues(cs)...)
+	issues = append(issues, resourceIssues(cs)...)
+	issues = append(issues, apiIssues(obj, r.opts.KubernetesVersion)...)
+	sup := suppressed(obj)
+	id := resourceID(obj)
+	var out []finding.Finding
+	for _, is := range issues {
+		if !r.rules.Enabled(is.rule) || sup[is.rule] {
+			continue
+		}
+		file, line, col := rs.pos(is.path, is.atKey)
+		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
+			Message: is.msg, Resource: id, Environment: rs.env})
+	}
+	return out
+}
+
+// resourceID renders Kind/namespace/name or Kind/name.
+func resourceID(obj map[string]any) string {
+	_, k, ns, n := meta(obj)
+	if ns != "" {
+		return k + "/" + ns + "/" + n
+	}
+	return k + "/" + n
+}
+
+// duplicates reports a group/kind/namespace/name defined twice in one
+// scope, at the second definition.
+func duplicates(rs []*resource) []finding.Finding {
+	type first struct {
+		file      string
+		line, col int
+	}
+	seen := map[string]first{}
+	var out []finding.Finding
+	for _, r := range rs {
+		a, k, ns, n := meta(r.obj)
+		if n == "" {
+			continue
+		}
+		g, _, _ := strings.Cut(a, "/")
+		if !strings.Contains(a, "/") {
+			g = ""
+		}
+		key := strings.Join([]string{r.group, g, k, ns, n}, "\x00")
+		file, line, col := r.pos([]string{"metadata", "name"}, false)
+		if f, ok := seen[key]; ok {
+			if suppressed(r.obj)[RuleDuplicateResource] {
+				continue
+			}
+			out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(RuleDuplicateResource), Rule: RuleDuplicateResource,
+				Message: fmt.Sprintf("%s is defined twice in %s; the first is at %s:%d:%d", resourceID(r.obj), scopeName(r), f.file, f.line, f.col), Resource: resourceID(r.obj), Environment: r.env})
+			continue
+		}
+		seen[key] = first{file, line, col}
+	}
+	return out
+}
+
+func scopeName(r *resource) string {
+	if r.env != "" {
+		return "environment " + r.env
+	}
+	return "directory " + r.group
+}
+
+// parallel calls f(0..n-1) on at most workers goroutines and returns the
+// first error, or the context's.
+func parallel(ctx context.Context, workers, n int, f func(i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	workers = min(workers, n)
+	var (
+		wg    sync.WaitGroup
+		next  = make(chan int)
+		errMu sync.Mutex
+		first error
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := f(i); err != nil {
+					errMu.Lock()
+					if first == nil {
+						first = err
+					}
+					errMu.Unlock()
+				}
+			}
+		}()
+	}
+loop:
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+func fsStat(r *run, name string) (fs.FileInfo, error) { return fs.Stat(r.fsys, name) }

@@ -1,0 +1,69 @@
+package verify
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden findings files (testdata/*/want.out)")
+
+// runGolden runs the engine on dir and compares its findings, one
+// file:line:col: severity: message [rule] a line, with dir/want.out.
+func runGolden(t *testing.T, dir string, opts Options) *Result {
+	t.Helper()
+	res, err := Run(context.Background(), os.DirFS(dir), opts)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var b strings.Builder
+	for _, f := range res.Findings {
+		b.WriteString(f.String())
+		b.WriteByte('\n')
+	}
+	got := b.String()
+	golden := filepath.Join(dir, "want.out")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("reading golden file: %v (run go test ./internal/verify -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("findings differ from %s (go test ./internal/verify -update rewrites it)\n--- got\n%s--- want\n%s", golden, got, want)
+	}
+	return res
+}
+
+func TestGolden(t *testing.T) {
+	rules := func(s ...string) RuleSet {
+		rs, err := ParseRules(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{name: "yaml-errors"},
+		{name: "policies", opts: Options{KubernetesVersion: "1.37", Rules: rules("+image-digest-required")}},
+		{name: "panda"},
+		{name: "kustomize-overlay", opts: Options{KubernetesVersion: "1.37"}},
+		{name: "kustomize-broken"},
+		{name: "helm"},
+		{name: "drift", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			runGolden(t, filepath.Join("testdata", tc.name), tc.opts)
+		})
+	}
+}

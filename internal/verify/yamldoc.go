@@ -1,0 +1,488 @@
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/gitops-actions/gitops-actions/internal/finding"
+)
+
+// document is one YAML document of a file, parsed once: its node tree for
+// positions and its plain value for validation.
+type document struct {
+	file  string
+	index int        // 0-based position in the file
+	root  *yaml.Node // the document's content node; nil for an empty document
+	obj   map[string]any
+}
+
+// meta returns apiVersion, kind, namespace and name of an object.
+func meta(obj map[string]any) (apiVersion, kind, namespace, name string) {
+	apiVersion, _ = obj["apiVersion"].(string)
+	kind, _ = obj["kind"].(string)
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		namespace, _ = md["namespace"].(string)
+		name, _ = md["name"].(string)
+	}
+	return
+}
+
+// isResource reports whether obj looks like a Kubernetes object: it has both
+// an apiVersion and a kind. Other YAML (values files, CI configuration) is
+// not a resource and is only checked for syntax.
+func isResource(obj map[string]any) bool {
+	a, k, _, _ := meta(obj)
+	return a != "" && k != ""
+}
+
+// maxNodes bounds the expansion of aliases when turning a document into
+// values, so that a "billion laughs" file cannot exhaust memory.
+const maxNodes = 1 << 20
+
+var errTooLarge = errors.New("document expands to too many nodes through aliases")
+
+// parseYAML splits data into documents and parses each on its own, so that
+// a syntax error in one document does not hide the others. Line numbers in
+// the returned nodes are those of the whole file.
+func parseYAML(file string, data []byte) ([]*document, []finding.Finding) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var docs []*document
+	var fs []finding.Finding
+	for i, c := range splitDocuments(data) {
+		var n yaml.Node
+		if err := yaml.Unmarshal(c.data, &n); err != nil {
+			fs = append(fs, syntaxFinding(file, c.line, err))
+			continue
+		}
+		d := &document{file: file, index: i}
+		if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+			d.root = n.Content[0]
+		}
+		if d.root != nil {
+			shiftAndCheck(file, d.root, c.line-1, &fs)
+			budget := maxNodes
+			v, err := toValue(d.root, &budget)
+			if err != nil {
+				fs = append(fs, finding.Finding{File: file, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()})
+				continue
+			}
+			d.obj, _ = v.(map[string]any)
+		}
+		docs = append(docs, d)
+	}
+	return docs, fs
+}
+
+type chunk struct {
+	line int // 1-based line of the chunk's first byte in the file
+	data []byte
+}
+
+// splitDocuments cuts a stream at its "---" document markers (at the start
+// of a line). A marker line stays in the chunk it opens, so that "--- |" or
+// "--- !tag" keep their meaning.
+func splitDocuments(data []byte) []chunk {
+	var out []chunk
+	start, startLine, line := 0, 1, 1
+	for i := 0; i < len(data); {
+		j := bytes.IndexByte(data[i:], '\n')
+		end := len(data)
+		if j >= 0 {
+			end = i + j + 1
+		}
+		l := data[i:end]
+		if i > start && isMarker(l) {
+			out = append(out, chunk{startLine, data[start:i]})
+			start, startLine = i, line
+		}
+		i = end
+		line++
+	}
+	out = append(out, chunk{startLine, data[start:]})
+	// Drop chunks that hold nothing but the marker, comments or blanks, so
+	// that a leading or trailing "---" does not count as a document.
+	kept := out[:0]
+	for _, c := range out {
+		if !blankDocument(c.data) {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+func isMarker(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("---")) {
+		return false
+	}
+	rest := l[3:]
+	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r'
+}
+
+func blankDocument(data []byte) bool {
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		if len(t) == 0 || t[0] == '#' || bytes.Equal(t, []byte("---")) || bytes.Equal(t, []byte("...")) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// syntaxFinding turns a parser error into a finding at its line and column
+// in the file (the chunk began at line first).
+func syntaxFinding(file string, first int, err error) finding.Finding {
+	f := finding.Finding{File: file, Line: first, Column: 1, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()}
+	var le *yaml.LoadError
+	if errors.As(err, &le) {
+		f.Message = le.Message
+		if le.Mark.Line > 0 {
+			f.Line = first + le.Mark.Line - 1
+			f.Column = max(le.Mark.Column, 1)
+		}
+		if le.ContextMsg != "" {
+			f.Message += " (" + le.ContextMsg
+			if cl := le.ContextMark.Line; cl > 0 && (cl != le.Mark.Line || le.ContextMark.Column != le.Mark.Column) {
+				f.Message += fmt.Sprintf(" that starts at line %d, column %d", first+cl-1, max(le.ContextMark.Column, 1))
+			}
+			f.Message += ")"
+		}
+	} else if u, ok := strings.CutPrefix(f.Message, "yaml: "); ok {
+		f.Message = u
+	}
+	return f
+}
+
+// shiftAndCheck moves every node's line by offset and reports duplicate
+// keys of every mapping, at the second key.
+func shiftAndCheck(file string, n *yaml.Node, offset int, fs *[]finding.Finding) {
+	n.Line += offset
+	for _, c := range n.Content {
+		shiftAndCheck(file, c, offset, fs)
+	}
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	if len(n.Content) <= 16 {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || isMerge(k) {
+				continue
+			}
+			for j := 0; j < i; j += 2 {
+				if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value && !isMerge(p) {
+					*fs = append(*fs, dupKey(file, k, p))
+					break
+				}
+			}
+		}
+		return
+	}
+	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind != yaml.ScalarNode || isMerge(k) {
+			continue
+		}
+		if p, ok := seen[k.Value]; ok {
+			*fs = append(*fs, dupKey(file, k, p))
+			continue
+		}
+		seen[k.Value] = k
+	}
+}
+
+func dupKey(file string, k, first *yaml.Node) finding.Finding {
+	return finding.Finding{File: file, Line: k.Line, Column: k.Column, Severity: ruleSeverity(RuleYAMLDuplicateKey), Rule: RuleYAMLDuplicateKey,
+		Message: fmt.Sprintf("key %q is already defined at line %d", k.Value, first.Line)}
+}
+
+func isMerge(k *yaml.Node) bool {
+	return k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") && k.Style == 0
+}
+
+// toValue turns a node into plain Go values as encoding/json would produce
+// them (maps, slices, strings, int64, float64, bool, nil), following
+// aliases and merge keys.
+func toValue(n *yaml.Node, budget *int) (any, error) {
+	*budget--
+	if *budget < 0 {
+		return nil, errTooLarge
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return toValue(n.Content[0], budget)
+	case yaml.AliasNode:
+		return toValue(n.Alias, budget)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := toValue(c, budget)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if isMerge(k) {
+				if err := merge(out, v, budget); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			val, err := toValue(v, budget)
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = val
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return scalar(n), nil
+	}
+	return nil, nil
+}
+
+// merge applies a "<<" merge key: keys already set win.
+func merge(out map[string]any, v *yaml.Node, budget *int) error {
+	src := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		src = v.Content
+	}
+	for _, s := range src {
+		m, err := toValue(s, budget)
+		if err != nil {
+			return err
+		}
+		if mm, ok := m.(map[string]any); ok {
+			for k, x := range mm {
+				if _, set := out[k]; !set {
+					out[k] = x
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func scalar(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		b, err := strconv.ParseBool(strings.ToLower(n.Value))
+		if err != nil {
+			return n.Value
+		}
+		return b
+	case "!!int":
+		s := strings.ReplaceAll(n.Value, "_", "")
+		if i, err := strconv.ParseInt(s, 0, 64); err == nil {
+			return i
+		}
+		if strings.HasPrefix(s, "0o") {
+			if i, err := strconv.ParseInt(s[2:], 8, 64); err == nil {
+				return i
+			}
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
+		return n.Value
+	case "!!float":
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil {
+			return f
+		}
+		switch strings.ToLower(n.Value) {
+		case ".inf", "+.inf":
+			return n.Value
+		}
+		return n.Value
+	}
+	return n.Value
+}
+
+// locate walks path (JSON pointer tokens) from n. It returns the key node
+// of the last mapping step (nil when the last step was a list index or when
+// path is empty), the node reached, and how many tokens it could follow.
+func locate(n *yaml.Node, path []string) (key, val *yaml.Node, depth int) {
+	val = n
+	for _, tok := range path {
+		val = deref(val)
+		switch val.Kind {
+		case yaml.MappingNode:
+			k, v := mapGet(val, tok)
+			if v == nil {
+				return key, val, depth
+			}
+			key, val = k, v
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(val.Content) {
+				return key, val, depth
+			}
+			key, val = nil, val.Content[i]
+		default:
+			return key, val, depth
+		}
+		depth++
+	}
+	return key, val, depth
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// mapGet finds key k in mapping m, looking through merge keys after the
+// mapping's own keys.
+func mapGet(m *yaml.Node, k string) (key, val *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if c := m.Content[i]; c.Value == k && !isMerge(c) {
+			return c, m.Content[i+1]
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if isMerge(m.Content[i]) {
+			src := deref(m.Content[i+1])
+			srcs := []*yaml.Node{src}
+			if src.Kind == yaml.SequenceNode {
+				srcs = src.Content
+			}
+			for _, s := range srcs {
+				if s = deref(s); s.Kind == yaml.MappingNode {
+					if kk, vv := mapGet(s, k); vv != nil {
+						return kk, vv
+					}
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// nodePos returns the line and column for a path in a document: the key of
+// the last step for an unknown field, an object or a path that could not be
+// followed to its end, else the value.
+func nodePos(root *yaml.Node, p []string, atKey bool) (int, int) {
+	if root == nil {
+		return 0, 0
+	}
+	key, val, depth := locate(root, p)
+	n := val
+	if key != nil && (atKey || depth < len(p) || deref(val).Kind != yaml.ScalarNode) {
+		n = key
+	}
+	return n.Line, n.Column
+}
+
+// locateLike follows path, a path in the rendered value obj, through src,
+// a source document the value came from, where list items may sit at other
+// indexes: an item is matched by its name (or another identifying field)
+// in the rendered value. It returns the position and whether the whole
+// path was found in src.
+func locateLike(src *yaml.Node, obj any, p []string, atKey bool) (line, col int, full bool) {
+	key, n, full := locateLikeNode(src, obj, p)
+	at := n
+	if key != nil && (atKey || !full || deref(n).Kind != yaml.ScalarNode) {
+		at = key
+	}
+	return at.Line, at.Column, full
+}
+
+// locateLikeNode is locateLike returning the nodes reached: the key of the
+// last mapping step and the value.
+func locateLikeNode(src *yaml.Node, obj any, p []string) (key, val *yaml.Node, full bool) {
+	n, v := src, obj
+	depth := 0
+	for _, tok := range p {
+		n = deref(n)
+		switch x := v.(type) {
+		case map[string]any:
+			if n.Kind != yaml.MappingNode {
+				goto done
+			}
+			k, val := mapGet(n, tok)
+			if val == nil {
+				goto done
+			}
+			key, n, v = k, val, x[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) || n.Kind != yaml.SequenceNode {
+				goto done
+			}
+			item := matchItem(n, x, i)
+			if item == nil {
+				goto done
+			}
+			key, n, v = nil, item, x[i]
+		default:
+			goto done
+		}
+		depth++
+	}
+done:
+	return key, n, depth == len(p)
+}
+
+// identityKeys identify an item of a list in Kubernetes objects, in the
+// order strategic merge patches use them.
+var identityKeys = []string{"name", "containerPort", "mountPath", "devicePath", "port", "ip", "topologyKey", "key", "type"}
+
+// matchItem finds in seq the item that corresponds to list[i].
+func matchItem(seq *yaml.Node, list []any, i int) *yaml.Node {
+	if m, ok := list[i].(map[string]any); ok {
+		for _, id := range identityKeys {
+			want, ok := m[id]
+			if !ok {
+				continue
+			}
+			ws := fmt.Sprint(want)
+			for _, c := range seq.Content {
+				if c = deref(c); c.Kind == yaml.MappingNode {
+					if _, v := mapGet(c, id); v != nil && v.Kind == yaml.ScalarNode && v.Value == ws {
+						return c
+					}
+				}
+			}
+			return nil
+		}
+	}
+	if s, ok := list[i].(string); ok {
+		for _, c := range seq.Content {
+			if c = deref(c); c.Kind == yaml.ScalarNode && c.Value == s {
+				return c
+			}
+		}
+	}
+	if len(seq.Content) == len(list) {
+		return seq.Content[i]
+	}
+	return nil
+}
+
+// shiftNodes moves a tree parsed from an embedded string to the position
+// of that string in its file.
+func shiftNodes(n *yaml.Node, dLine, dCol int) {
+	n.Column += dCol
+	n.Line += dLine
+	for _, c := range n.Content {
+		shiftNodes(c, dLine, dCol)
+	}
+}
