@@ -249,12 +249,53 @@ func (w *walker) document(root, via *yaml.Node) {
 			w.imageValue(v, vvia, KindPanda)
 		}
 	}
-	// A Flux Kustomization carries the same images: list under spec.
 	_, av, _ := w.lookup(root, "apiVersion", via)
 	_, kv, _ := w.lookup(root, "kind", via)
-	if av != nil && kv != nil && strings.HasPrefix(av.Value, "kustomize.toolkit.fluxcd.io/") && kv.Value == "Kustomization" {
-		if _, spec, svia := w.lookup(root, "spec", via); spec != nil {
-			w.kustomizeImages(spec, svia)
+	if av == nil || kv == nil {
+		return
+	}
+	_, spec, svia := w.lookup(root, "spec", via)
+	if spec == nil {
+		return
+	}
+	switch group, _, _ := strings.Cut(av.Value, "/"); {
+	case group == "kustomize.toolkit.fluxcd.io" && kv.Value == "Kustomization":
+		// A Flux Kustomization carries the same images: list under spec.
+		w.kustomizeImages(spec, svia)
+	case group == "helm.toolkit.fluxcd.io" && kv.Value == "HelmRelease":
+		// Inline values are a values file.
+		if _, values, vvia := w.lookup(spec, "values", svia); values != nil {
+			w.values(values, vvia, 0)
+		}
+	case group == "argoproj.io" && kv.Value == "Application":
+		if _, src, srcVia := w.lookup(spec, "source", svia); src != nil {
+			if _, helm, hvia := w.lookup(src, "helm", srcVia); helm != nil {
+				if _, values, vvia := w.lookup(helm, "valuesObject", hvia); values != nil {
+					w.values(values, vvia, 0)
+				}
+			}
+		}
+	}
+}
+
+// values applies the values-file rule to every mapping under n (inline
+// values of a HelmRelease or an Argo CD Application).
+func (w *walker) values(n, via *yaml.Node, depth int) {
+	n, via = w.resolve(n, via)
+	if depth > 1000 || !w.spend() {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		if _, v, vvia := w.lookup(n, "image", via); v != nil {
+			w.imageValue(v, vvia, KindHelmValues)
+		}
+		for i := 1; i < len(n.Content); i += 2 {
+			w.values(n.Content[i], via, depth+1)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			w.values(c, via, depth+1)
 		}
 	}
 }

@@ -51,6 +51,7 @@ func TestGolden(t *testing.T) {
 		{name: "multi-document", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
 		{name: "flow-style", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
 		{name: "block-scalars", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
+		{name: "inline-values", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
