@@ -105,6 +105,9 @@ func (s *Server) createTree(c *call) response {
 	if !ok {
 		return notFound()
 	}
+	if rp.empty() {
+		return emptyRepository()
+	}
 	var in struct {
 		BaseTree string        `json:"base_tree"`
 		Tree     []treeEntryIn `json:"tree"`
@@ -229,6 +232,9 @@ func (s *Server) createBlob(c *call) response {
 	rp, ok := s.repoFor(c)
 	if !ok {
 		return notFound()
+	}
+	if rp.empty() {
+		return emptyRepository()
 	}
 	var in struct {
 		Content  string `json:"content"`

@@ -33,6 +33,15 @@ type repo struct {
 
 func (rp *repo) fullName() string { return rp.owner + "/" + rp.name }
 
+// empty reports whether the repository has no commits; GitHub answers 409
+// "Git Repository is empty." to the git data API then.
+func (rp *repo) empty() bool {
+	refs, err := rp.git.refs("refs/")
+	return err == nil && len(refs) == 0
+}
+
+func emptyRepository() response { return errorResponse(http.StatusConflict, "Git Repository is empty.") }
+
 func (rp *repo) allowsMethod(m string) bool {
 	if rp.opts.MergeMethods == nil {
 		return true
@@ -300,14 +309,26 @@ func (s *Server) createRef(c *call) response {
 	if err := decode(c, &in); err != nil {
 		return problemsParsingJSON()
 	}
+	if !strings.HasPrefix(in.Ref, "refs/") || strings.Count(in.Ref, "/") < 2 {
+		return unprocessable("Reference name must contain at least three slash-separated components.")
+	}
 	if !validRefName(in.Ref) {
-		return unprocessable("Reference name is not valid")
+		return unprocessable(in.Ref + " is not a valid ref name.")
 	}
 	if _, err := rp.git.objectType(plumbing.NewHash(in.SHA)); err != nil || !isHex(in.SHA) || len(in.SHA) != 40 {
 		return unprocessable("Object does not exist")
 	}
 	if _, exists := rp.git.ref(in.Ref); exists {
 		return unprocessable("Reference already exists")
+	}
+	// Like git, GitHub cannot have both refs/heads/a and refs/heads/a/b.
+	if all, err := rp.git.refs("refs/"); err == nil {
+		for _, r := range all {
+			n := r.Name().String()
+			if strings.HasPrefix(n, in.Ref+"/") || strings.HasPrefix(in.Ref, n+"/") {
+				return unprocessable("Reference update failed")
+			}
+		}
 	}
 	h := plumbing.NewHash(in.SHA)
 	if err := rp.git.setRef(in.Ref, h); err != nil {

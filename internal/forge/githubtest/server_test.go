@@ -2,6 +2,7 @@ package githubtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -239,5 +240,39 @@ func TestRefs(t *testing.T) {
 	}
 	if got, want := strings.Join(names, " "), "refs/heads/main refs/heads/other"; got != want {
 		t.Errorf("matching refs: got %q, want %q", got, want)
+	}
+}
+
+func TestRefNamesAndEmptyRepositories(t *testing.T) {
+	srv := newTestServer(t, Options{})
+	srv.CreateRepo("acme/empty", RepoOptions{})
+	main := srv.Ref("acme/config", "main")
+	tests := []struct {
+		name       string
+		path, body string
+		wantStatus int
+		wantMsg    string
+	}{
+		{name: "two components", path: "/api/v3/repos/acme/config/git/refs", body: `{"ref":"refs/x","sha":"` + main + `"}`, wantStatus: 422, wantMsg: "Reference name must contain at least three slash-separated components."},
+		{name: "no refs/ prefix", path: "/api/v3/repos/acme/config/git/refs", body: `{"ref":"heads/x/y","sha":"` + main + `"}`, wantStatus: 422, wantMsg: "Reference name must contain at least three slash-separated components."},
+		{name: "invalid name", path: "/api/v3/repos/acme/config/git/refs", body: `{"ref":"refs/heads/a..b","sha":"` + main + `"}`, wantStatus: 422, wantMsg: "refs/heads/a..b is not a valid ref name."},
+		{name: "below an existing branch", path: "/api/v3/repos/acme/config/git/refs", body: `{"ref":"refs/heads/main/x","sha":"` + main + `"}`, wantStatus: 422, wantMsg: "Reference update failed"},
+		{name: "blob in an empty repository", path: "/api/v3/repos/acme/empty/git/blobs", body: `{"content":"x"}`, wantStatus: 409, wantMsg: "Git Repository is empty."},
+		{name: "tree in an empty repository", path: "/api/v3/repos/acme/empty/git/trees", body: `{"tree":[{"path":"a","mode":"100644","type":"blob","content":"x"}]}`, wantStatus: 409, wantMsg: "Git Repository is empty."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := do(t, srv, "POST", tc.path, tc.body)
+			var got struct {
+				Message          string `json:"message"`
+				DocumentationURL string `json:"documentation_url"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			if status != tc.wantStatus || got.Message != tc.wantMsg || got.DocumentationURL == "" {
+				t.Errorf("got %d %q (documentation_url %q), want %d %q", status, got.Message, got.DocumentationURL, tc.wantStatus, tc.wantMsg)
+			}
+		})
 	}
 }
