@@ -40,7 +40,9 @@ func (rp *repo) empty() bool {
 	return err == nil && len(refs) == 0
 }
 
-func emptyRepository() response { return errorResponse(http.StatusConflict, "Git Repository is empty.") }
+func emptyRepository() response {
+	return errorResponse(http.StatusConflict, "Git Repository is empty.")
+}
 
 func (rp *repo) allowsMethod(m string) bool {
 	if rp.opts.MergeMethods == nil {
