@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema/bundle"
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema/convert"
+)
+
+func fixtures(t *testing.T) ([]release, [][]byte) {
+	t.Helper()
+	swagger, err := os.ReadFile("testdata/swagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd, err := os.ReadFile("testdata/crd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enums := convert.Enums{"io.example.v1.WidgetSpec": {"size": {"small", "large"}}}
+	releases := []release{
+		{minor: "1.9", module: "k8s.io/kubernetes@v1.9.0", swagger: swagger, enums: enums},
+		{minor: "1.10", module: "k8s.io/kubernetes@v1.10.0", swagger: swagger, enums: enums},
+	}
+	return releases, [][]byte{crd}
+}
+
+// TestRenderIsReproducible is the property the committed bundle relies on:
+// rerunning the generator on the same inputs gives the same bytes, whatever
+// the order Go iterates maps in.
+func TestRenderIsReproducible(t *testing.T) {
+	releases, crds := fixtures(t)
+	first, err := render(releases, crds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		again, err := render(releases, crds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(first, again) {
+			t.Fatalf("run %d gave different bytes (%d vs %d)", i+2, len(again), len(first))
+		}
+	}
+	b, err := bundle.Decode(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, r := range b.Kubernetes {
+		versions = append(versions, r.Version)
+	}
+	if got, want := versions, []string{"1.10", "1.9"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("versions = %q, want %q (newest first)", got, want)
+	}
+	// Both versions have the same definitions, so they share every blob:
+	// the 6 definitions Widget reaches plus Gadget's root.
+	if got, want := len(b.Blobs), 7; got != want {
+		t.Errorf("%d blobs, want %d: identical definitions must be stored once", got, want)
+	}
+	if got, want := b.CRDs.Kinds["example.io/v1/Gadget"], "crd.example.io.v1.Gadget"; got != want {
+		t.Errorf("Gadget root = %q, want %q", got, want)
+	}
+}
+
+func TestGoEnums(t *testing.T) {
+	got, err := goEnums("testdata/api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := []string{"Always", "IfNotPresent", "Never"}
+	want := convert.Enums{"io.k8s.api.core.v1.Container": {
+		"imagePullPolicy": values,
+		"policies":        values,
+		"optional":        values,
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("goEnums:\ngot  %v\nwant %v", got, want)
+	}
+}
+
+func TestDecodeYAML(t *testing.T) {
+	got, err := decodeYAML([]byte("a: 1\n---\n---\nb: [x]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{{"a": float64(1)}, {"b": []any{"x"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decodeYAML = %v, want %v", got, want)
+	}
+	if _, err := decodeYAML([]byte("a: [")); err == nil {
+		t.Error("decodeYAML accepted broken YAML")
+	}
+}
