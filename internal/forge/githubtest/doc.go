@@ -2,18 +2,23 @@
 // GraphQL mutation enablePullRequestAutoMerge, for the GitHub client's tests.
 //
 // The fake keeps real git objects in a bare repository per GitHub
-// repository (go-git filesystem storage under t.TempDir(), path from
-// GitDir), so blob, tree and commit SHAs are the ones git computes and a
-// test can run `git log` or `git fsck` on what the API built.
+// repository (go-git filesystem storage under t.TempDir(); GitDir gives the
+// path), so blob, tree and commit SHAs are the ones git computes and a test
+// can run `git log` or `git fsck` on what the API built.
 //
 // # Starting it
 //
-//	srv := githubtest.NewServer(t, githubtest.Options{Token: "ghp_test"})
-//	srv.CreateRepo("acme/config", githubtest.RepoOptions{
-//		DefaultBranch: "main",
-//		Files:         map[string]string{"environments/staging/app.yaml": "image: app:1\n"},
+//	srv := githubtest.NewServer(t, githubtest.Options{
+//		Token: "ghp_test",
+//		App:   &githubtest.App{ID: 42, PublicKey: &key.PublicKey, InstallationID: 7},
 //	})
-//	gh, _ := github.NewClient(nil).WithAuthToken("ghp_test").WithEnterpriseURLs(srv.URL, srv.URL)
+//	srv.CreateRepo("acme/config", githubtest.RepoOptions{
+//		DefaultBranch:  "main",
+//		AllowAutoMerge: true,
+//		Files:          map[string]string{"environments/staging/app.yaml": "image: app:1\n"},
+//	})
+//	gh, err := github.NewClient(nil).WithAuthToken("ghp_test").WithEnterpriseURLs(srv.URL, srv.URL)
+//	srv.SetFaults(githubtest.Faults{Transient: 0.3, RateLimit: 0.05, SecondaryRateLimit: 0.05, ResetAfterWrite: 0.1, Seed: 1})
 //
 // # URL scheme
 //
@@ -21,37 +26,66 @@
 // (srv.URL + "/api/v3/", which go-github's WithEnterpriseURLs(srv.URL,
 // srv.URL) produces) and GraphQL at srv.GraphQLURL (srv.URL +
 // "/api/graphql"). REST paths without the /api/v3 prefix are accepted too.
-// Archive links redirect (302) to srv.URL + "/_codeload/{owner}/{repo}/
-// legacy.tar.gz/{sha}" (or legacy.zip), which needs no token, like codeload.
+// tarball and zipball links redirect (302) to srv.URL +
+// "/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}" (or legacy.zip), which
+// needs no token, like codeload.github.com. HTML URLs in responses point to
+// srv.URL + "/{owner}/{repo}/..." but are not served.
+//
+// # Authentication
+//
+// With Options.Token set, REST and GraphQL calls need "Authorization: token
+// X" or "Bearer X" with that token or an installation token the server
+// issued; otherwise they get 401 "Requires authentication" or "Bad
+// credentials". With Options.App set, GET /repos/{owner}/{repo}/installation
+// and POST /app/installations/{id}/access_tokens need an RS256 JWT signed
+// with the app's key (iss = app ID, exp at most ten minutes after iat), and
+// the latter issues "ghs_" tokens valid for App.TokenTTL (default an hour).
+// With neither, no authentication is required.
 //
 // # Validation against GitHub's description
 //
-// Every request to a REST route is validated (parameters and JSON body)
-// against the operation of GitHub's OpenAPI description, and every response
-// (status, headers, JSON body) likewise, with kin-openapi's openapi3filter.
-// The description is the subset in testdata/openapi-subset.json, extracted
-// from @octokit/openapi's api.github.com.json by
+// Every request to a REST route is validated (path and query parameters,
+// JSON body) against its operation in GitHub's OpenAPI description, and
+// every response (status, headers, JSON body) likewise, with kin-openapi's
+// openapi3filter. The description is testdata/openapi-subset.json, the
+// operations listed by Operations and the components they reference,
+// extracted from api.github.com.json of the npm package @octokit/openapi
+// (version and SHA-256 recorded under info.x-source) by
 //
 //	go run ./internal/forge/githubtest/gen
 //
 // A request that does not match fails the test (tb.Errorf) and is answered
 // 400; a response that does not match fails the test and is replaced by a
-// 500. A request for a route the fake does not serve fails the test and is
-// answered 404. Required response fields the fake does not model are filled
-// with the zero value of their schema (null where nullable) before the
-// response is validated.
+// 500; a request for a route the fake does not serve fails the test and is
+// answered 404. Required response fields the fake does not model (counts,
+// URLs of other resources) are filled with the zero value of their schema
+// (null where nullable) before the response is validated. Two request shapes
+// GitHub accepts but the schema omits are normalised before validation: a
+// JSON null body counts as none, and a bare array of labels counts as
+// {"labels": [...]}. Raw media types (Accept: application/vnd.github.raw)
+// are answered raw and only their status is validated. GraphQL and codeload
+// are not in the REST description and are not validated.
 //
 // # Faults
 //
-// SetFaults makes a seeded, deterministic fraction of requests fail with
-// 500/502/503, 429 (primary rate limit) or 403 (secondary rate limit, with
-// Retry-After), and makes successful writes drop the connection after they
-// were applied, so clients must check before retrying a POST.
+// SetFaults (or Options.Faults) makes a seeded, deterministic fraction of
+// requests fail before anything is applied: 500/502/503, 429 with
+// x-ratelimit-remaining: 0, or 403 "You have exceeded a secondary rate
+// limit..." with Retry-After; and makes a fraction of successful writes
+// (POST, PATCH, PUT, DELETE) drop the connection after they were applied,
+// so clients must check before retrying a POST.
 //
 // # Call counts
 //
 // Calls(route) counts requests by method and OpenAPI path template, e.g.
-// Calls("POST /repos/{owner}/{repo}/git/commits") (see the Route constants).
+// Calls("POST /repos/{owner}/{repo}/git/commits") (see the Route constants);
+// TotalCalls, AllCalls and ResetCalls complete it.
+//
+// # Acting as a person
+//
+// PushCommit adds a commit to a branch as a push would; MergePR merges a
+// pull request with a merge commit; File, Ref and PullRequests read the
+// state without counting calls.
 //
 //go:generate go run ./gen
 package githubtest

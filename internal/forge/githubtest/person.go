@@ -210,7 +210,7 @@ func (s *Server) mergeLocked(fullName string, n int) (plumbing.Hash, error) {
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	rp.verified[h] = true
+	rp.verified[h] = now
 	if err := rp.git.setRef("refs/heads/"+p.base, h); err != nil {
 		return plumbing.ZeroHash, err
 	}

@@ -2,7 +2,6 @@ package githubtest
 
 import (
 	"encoding/hex"
-	"fmt"
 	"hash/fnv"
 	"net/http"
 	"strconv"
@@ -24,9 +23,9 @@ type repo struct {
 	pulls       map[int]*pull
 	nextNumber  int
 	labels      map[string]*label
-	// verified marks the commits GitHub would have signed (created through
-	// the API without author and committer).
-	verified  map[plumbing.Hash]bool
+	// verified holds the commits GitHub would have signed (created through
+	// the API without author and committer), with the time they were.
+	verified  map[plumbing.Hash]time.Time
 	createdAt time.Time
 	pushedAt  time.Time
 }
@@ -411,8 +410,8 @@ func signatureJSON(sig object.Signature) map[string]any {
 }
 
 func (s *Server) verificationJSON(rp *repo, h plumbing.Hash) map[string]any {
-	if rp.verified[h] {
-		return map[string]any{"verified": true, "reason": "valid", "signature": "-----BEGIN PGP SIGNATURE-----\n\ngithubtest\n-----END PGP SIGNATURE-----\n", "payload": "", "verified_at": s.now().Format(time.RFC3339)}
+	if at, ok := rp.verified[h]; ok {
+		return map[string]any{"verified": true, "reason": "valid", "signature": "-----BEGIN PGP SIGNATURE-----\n\ngithubtest\n-----END PGP SIGNATURE-----\n", "payload": "", "verified_at": at.Format(time.RFC3339)}
 	}
 	return map[string]any{"verified": false, "reason": "unsigned", "signature": nil, "payload": nil, "verified_at": nil}
 }
@@ -528,7 +527,7 @@ func (s *Server) createGitCommit(c *call) response {
 		return errorResponse(http.StatusInternalServerError, err.Error())
 	}
 	if signed {
-		rp.verified[h] = true
+		rp.verified[h] = s.now()
 	}
 	cm.Hash = h
 	resp := jsonResponse(http.StatusCreated, s.gitCommitJSON(rp, cm))
@@ -777,5 +776,3 @@ func sortCommits(cs []*object.Commit) {
 		}
 	}
 }
-
-var _ = fmt.Sprintf

@@ -1,7 +1,6 @@
 package githubtest
 
 import (
-	"net/http"
 	"sort"
 	"strings"
 )
@@ -120,9 +119,7 @@ func Operations() []Operation {
 }
 
 // match finds the route for a method and an unprefixed, unescaped path and
-// returns its path parameters. A path that matches a template with another
-// method reports methodMismatch so the caller can answer 404 like GitHub
-// (GitHub answers 404, not 405, for a method it does not route).
+// returns its path parameters, or nil when the fake serves no such route.
 func match(method, path string) (*route, map[string]string) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	for i := range routes {
@@ -176,5 +173,3 @@ func routeName(rt *route) string {
 	}
 	return rt.Method + " " + rt.Template
 }
-
-var _ = http.MethodGet

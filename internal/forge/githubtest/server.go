@@ -284,7 +284,7 @@ func (s *Server) CreateRepo(fullName string, opts RepoOptions) {
 		git:       gitStore{st: gr.Storer},
 		pulls:     map[int]*pull{},
 		labels:    map[string]*label{},
-		verified:  map[plumbing.Hash]bool{},
+		verified:  map[plumbing.Hash]time.Time{},
 		createdAt: s.now(),
 	}
 	s.repos[fullName] = rp
@@ -455,11 +455,10 @@ func injectedFault(f Faults, draw float64, now time.Time) (response, bool) {
 		// GitHub's frontend answers 502/503 with an HTML or empty body.
 		return response{status: st, header: http.Header{"Content-Type": {"text/html"}}, body: []byte("<html><body><h1>" + http.StatusText(st) + "</h1></body></html>\n")}, true
 	case draw < f.Transient+f.RateLimit:
-		resp := errorResponse(http.StatusTooManyRequests, "API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID.")
-		resp.body = mustJSON(map[string]any{
+		resp := response{status: http.StatusTooManyRequests, header: jsonHeader(), body: mustJSON(map[string]any{
 			"message":           "API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID.",
 			"documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
-		})
+		})}
 		resp.header.Set("Retry-After", strconv.FormatInt(retry, 10))
 		resp.header.Set("X-RateLimit-Limit", "5000")
 		resp.header.Set("X-RateLimit-Remaining", "0")
