@@ -300,8 +300,11 @@ func (s *Server) listPulls(c *call) response {
 	if state == "" {
 		state = "open"
 	}
-	head := c.query.Get("head")
-	if owner, branch, ok := strings.Cut(head, ":"); ok {
+	// GitHub filters by head only in the form owner:branch; a bare branch
+	// name is silently ignored and every pull request is listed (see
+	// https://github.com/orgs/community/discussions/24354).
+	head := ""
+	if owner, branch, ok := strings.Cut(c.query.Get("head"), ":"); ok {
 		if !strings.EqualFold(owner, rp.owner) {
 			return jsonResponse(http.StatusOK, []any{})
 		}

@@ -109,6 +109,7 @@ func TestPullRequests(t *testing.T) {
 		{name: "open", opts: nil, want: []int{2, 1}},
 		{name: "by head", opts: &github.PullRequestListOptions{Head: "acme:bump", Base: "main"}, want: []int{1}},
 		{name: "by head of another owner", opts: &github.PullRequestListOptions{Head: "someone:bump"}, want: nil},
+		{name: "a bare head is ignored, as on GitHub", opts: &github.PullRequestListOptions{Head: "bump"}, want: []int{2, 1}},
 		{name: "by base", opts: &github.PullRequestListOptions{Base: "other"}, want: nil},
 		{name: "all, one per page", opts: &github.PullRequestListOptions{State: "all", ListOptions: github.ListOptions{PerPage: 1, Page: 2}}, want: []int{1}},
 	}
