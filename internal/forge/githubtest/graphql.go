@@ -60,6 +60,8 @@ func (s *Server) graphql(c *call) response {
 		return gqlError("UNPROCESSABLE", "Pull request Auto merge is not allowed for this repository", "enablePullRequestAutoMerge")
 	case p.state != "open":
 		return gqlError("UNPROCESSABLE", "Pull request is closed", "enablePullRequestAutoMerge")
+	case rp.opts.CleanStatus:
+		return gqlError("UNPROCESSABLE", "Pull request is in clean status", "enablePullRequestAutoMerge")
 	case !rp.allowsMethod(map[string]string{"MERGE": "merge", "SQUASH": "squash", "REBASE": "rebase"}[method]):
 		return gqlError("UNPROCESSABLE", "Merge method "+strings.ToLower(method)+" merging is not allowed on this repository", "enablePullRequestAutoMerge")
 	}

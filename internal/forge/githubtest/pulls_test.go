@@ -237,9 +237,10 @@ func TestReviewersLabelsAssigneesComments(t *testing.T) {
 func TestGraphQLAutoMerge(t *testing.T) {
 	srv := newTestServer(t, Options{})
 	srv.CreateRepo("acme/manual", RepoOptions{Files: map[string]string{"a": "a\n"}})
+	srv.CreateRepo("acme/unprotected", RepoOptions{Files: map[string]string{"a": "a\n"}, AllowAutoMerge: true, CleanStatus: true})
 	gh := newClient(t, srv, testToken)
 	ids := map[string]string{}
-	for _, repo := range []string{"config", "manual"} {
+	for _, repo := range []string{"config", "manual", "unprotected"} {
 		srv.PushCommit("acme/"+repo, "bump", map[string]string{"b": "b\n"}, "b", Identity{})
 		pr, _, err := gh.PullRequests.Create(ctx, "acme", repo, &github.NewPullRequest{Title: github.String("t"), Head: github.String("bump"), Base: github.String("main")})
 		if err != nil {
@@ -259,6 +260,7 @@ func TestGraphQLAutoMerge(t *testing.T) {
 		{name: "squash", query: mutation, variables: map[string]any{"input": map[string]any{"pullRequestId": ids["config"], "mergeMethod": "SQUASH"}}, wantAutoMerge: "SQUASH"},
 		{name: "inline input", query: `mutation { enablePullRequestAutoMerge(input: {pullRequestId: "` + ids["config"] + `", mergeMethod: REBASE}) { clientMutationId } }`, wantAutoMerge: "REBASE"},
 		{name: "not allowed", query: mutation, variables: map[string]any{"input": map[string]any{"pullRequestId": ids["manual"], "mergeMethod": "MERGE"}}, wantErrType: "UNPROCESSABLE", wantErrMsg: "Pull request Auto merge is not allowed for this repository"},
+		{name: "clean status", query: mutation, variables: map[string]any{"input": map[string]any{"pullRequestId": ids["unprotected"], "mergeMethod": "MERGE"}}, wantErrType: "UNPROCESSABLE", wantErrMsg: "Pull request is in clean status"},
 		{name: "unknown node", query: mutation, variables: map[string]any{"input": map[string]any{"pullRequestId": "PR_nope", "mergeMethod": "MERGE"}}, wantErrType: "NOT_FOUND", wantErrMsg: "Could not resolve to a node with the global id of 'PR_nope'"},
 	}
 	for _, tc := range tests {

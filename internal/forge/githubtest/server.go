@@ -94,6 +94,11 @@ type RepoOptions struct {
 	Private       bool
 	// AllowAutoMerge lets enablePullRequestAutoMerge succeed.
 	AllowAutoMerge bool
+	// CleanStatus makes enablePullRequestAutoMerge fail with "Pull request is
+	// in clean status", as GitHub does when no required check or review
+	// holds the pull request back (it could be merged right away). The
+	// default, false, behaves as if a required check were pending.
+	CleanStatus bool
 	// MergeMethods allowed: "merge", "squash", "rebase"; nil allows all.
 	MergeMethods []string
 	// Collaborators, when not nil, are the only logins that reviews may be

@@ -1,0 +1,638 @@
+package bumpimage_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"sync"
+	"strings"
+	"testing"
+	"time"
+
+	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+)
+
+// testToken is the token the fake accepts; no test output may contain it.
+const testToken = "ghp_remoteTestToken0123456789abcdefABCDEF"
+
+const configRepo = "acme/config"
+
+// fastRetry keeps every wait in milliseconds; Max is high enough that 30%
+// of failing requests practically never exhaust it (0.3^11 per request).
+var fastRetry = forge.Retry{Max: 10, WaitMin: time.Millisecond, WaitMax: 4 * time.Millisecond, SecondaryWait: time.Millisecond, MaxWait: 10 * time.Millisecond}
+
+func deployment(name, image string) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %s
+spec:
+  template:
+    spec:
+      containers:
+        - name: %s
+          image: %s # keep this comment
+`, name, name, image)
+}
+
+// newForge starts the fake with the config repo: staging and production
+// overlays of ghcr.io/acme/app at v2.0.0.
+func newForge(t *testing.T, opts githubtest.Options, ro githubtest.RepoOptions) *githubtest.Server {
+	t.Helper()
+	if opts.Token == "" && opts.App == nil {
+		opts.Token = testToken
+	}
+	srv := githubtest.NewServer(t, opts)
+	if ro.Files == nil {
+		ro.Files = map[string]string{
+			"README.md":                           "# config\n",
+			"environments/staging/app.yaml":       deployment("app", "ghcr.io/acme/app:v2.0.0"),
+			"environments/staging/worker.yaml":    deployment("worker", "ghcr.io/acme/worker:1.0.0"),
+			"environments/production/app.yaml":    deployment("app", "ghcr.io/acme/app:v1.9.0"),
+			"environments/production/worker.yaml": deployment("worker", "ghcr.io/acme/worker:1.0.0"),
+		}
+	}
+	srv.CreateRepo(configRepo, ro)
+	return srv
+}
+
+// result is what one run of the command left behind.
+type result struct {
+	code    int
+	stdout  string
+	stderr  string
+	outputs map[string]string
+	rawOut  string // $GITHUB_OUTPUT as written
+	summary string // $GITHUB_STEP_SUMMARY as written
+}
+
+// runAction runs bump-image as the runner would: GITHUB_ACTIONS=true, the
+// inputs as INPUT_* variables, outputs and summary in files.
+func runAction(t *testing.T, srv *githubtest.Server, inputs map[string]string) result {
+	t.Helper()
+	return runActionDeps(t, srv, inputs, bumpimage.Deps{Retry: fastRetry})
+}
+
+func runActionDeps(t *testing.T, srv *githubtest.Server, inputs map[string]string, deps bumpimage.Deps) result {
+	t.Helper()
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "output")
+	sumFile := filepath.Join(dir, "summary")
+	for _, f := range []string{outFile, sumFile} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Error(err)
+			return result{code: -1}
+		}
+	}
+	env := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       outFile,
+		"GITHUB_STEP_SUMMARY": sumFile,
+		"GITHUB_REPOSITORY":   "acme/app",
+		"GITHUB_SHA":          "0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_SERVER_URL":   "https://github.com",
+		"GITHUB_RUN_ID":       "4242",
+		"GITHUB_ACTOR":        "octocat",
+		"GITHUB_API_URL":      srv.APIURL,
+	}
+	in := map[string]string{"repository": configRepo, "token": testToken}
+	for k, v := range inputs {
+		in[k] = v
+	}
+	for k, v := range in {
+		if v != "" {
+			env["INPUT_"+strings.ToUpper(k)] = v
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	cenv := &cli.Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dir: dir, Version: "test"}
+	code := cli.Main(context.Background(), []cli.Command{bumpimage.NewCommand(deps)}, []string{"gitops-actions", "bump-image"}, cenv)
+	raw, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Error(err)
+	}
+	sum, err := os.ReadFile(sumFile)
+	if err != nil {
+		t.Error(err)
+	}
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: parseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
+	checkNoToken(t, r, in["token"] != "")
+	return r
+}
+
+// checkNoToken fails when the token appears anywhere but in the one line
+// that asks the runner to mask it, which must come first.
+func checkNoToken(t *testing.T, r result, given bool) {
+	t.Helper()
+	mask := "::add-mask::" + testToken + "\n"
+	if given && r.code >= 0 && !strings.HasPrefix(r.stdout, mask) {
+		t.Errorf("stdout does not start by masking the token:\n%s", r.stdout)
+	}
+	stdout := strings.Replace(r.stdout, mask, "", 1)
+	for name, text := range map[string]string{"stdout": stdout, "stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary} {
+		if strings.Contains(text, testToken) {
+			t.Errorf("the token appears in %s:\n%s", name, text)
+		}
+	}
+}
+
+// parseOutputs reads $GITHUB_OUTPUT's name<<DELIMITER blocks.
+func parseOutputs(t *testing.T, raw string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	lines := strings.Split(raw, "\n")
+	for i := 0; i < len(lines); i++ {
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			if lines[i] != "" {
+				t.Errorf("unexpected line in $GITHUB_OUTPUT: %q", lines[i])
+			}
+			continue
+		}
+		var val []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			val = append(val, lines[i])
+		}
+		out[name] = strings.Join(val, "\n")
+	}
+	return out
+}
+
+func wantCode(t *testing.T, r result, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+}
+
+func wantOutputs(t *testing.T, r result, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := r.outputs[k]; got != v {
+			t.Errorf("output %s = %q, want %q", k, got, v)
+		}
+	}
+}
+
+func fileAt(t *testing.T, srv *githubtest.Server, ref, path string) string {
+	t.Helper()
+	s, err := srv.File(configRepo, ref, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func openPulls(srv *githubtest.Server) []githubtest.PR {
+	var out []githubtest.PR
+	for _, p := range srv.PullRequests(configRepo) {
+		if p.State == "open" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+const stagingBranch = "gitops-actions/bump/staging/ghcr.io-acme-app"
+
+// TestPullRequestLifecycle walks one branch through every operation: a new
+// pull request, the same bump again, a newer tag, a person's commit, and a
+// bump the base already holds.
+func TestPullRequestLifecycle(t *testing.T) {
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
+	base := srv.Ref(configRepo, "main")
+	stagingApp := "environments/staging/app.yaml"
+
+	// A new pull request.
+	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{
+		"pull-request-operation": "created", "pull-request-number": "1", "branch": stagingBranch,
+		"changed": "true", "files": stagingApp, "commit-verified": "true",
+	})
+	if got, want := r.outputs["commit-sha"], srv.Ref(configRepo, stagingBranch); got != want || got == "" {
+		t.Errorf("commit-sha = %q, branch at %q", got, want)
+	}
+	if got, want := fileAt(t, srv, stagingBranch, stagingApp), deployment("app", "ghcr.io/acme/app:v2.1.0"); got != want {
+		t.Errorf("%s on the branch:\n%s\nwant:\n%s", stagingApp, got, want)
+	}
+	if got := srv.Ref(configRepo, "main"); got != base {
+		t.Errorf("main moved from %s to %s in pull-request mode", base, got)
+	}
+	prs := openPulls(srv)
+	if len(prs) != 1 {
+		t.Fatalf("%d open pull requests, want 1: %+v", len(prs), prs)
+	}
+	pr := prs[0]
+	if got, want := pr.Title, "chore(staging): bump ghcr.io/acme/app to v2.1.0"; got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+	for _, want := range []string{"| `environments/staging/app.yaml` | 10 | `ghcr.io/acme/app` | `ghcr.io/acme/app:v2.0.0` → `ghcr.io/acme/app:v2.1.0` |", "https://github.com/acme/app/actions/runs/4242"} {
+		if !strings.Contains(pr.Body, want) {
+			t.Errorf("body lacks %q:\n%s", want, pr.Body)
+		}
+	}
+	msg := gitLog(t, srv, stagingBranch, "-1", "--format=%B")
+	for _, want := range []string{"chore(staging): bump ghcr.io/acme/app to v2.1.0\n", "Source-Repository: acme/app\n", "Source-Commit: 0123456789abcdef0123456789abcdef01234567\n", "Workflow-Run: https://github.com/acme/app/actions/runs/4242\n", "Bumped-By: gitops-actions"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("commit message lacks %q:\n%s", want, msg)
+		}
+	}
+	if parent := strings.TrimSpace(gitLog(t, srv, stagingBranch, "-1", "--format=%P")); parent != base {
+		t.Errorf("commit's parent %s, want the base %s", parent, base)
+	}
+
+	// The same bump again: nothing written.
+	tip := srv.Ref(configRepo, stagingBranch)
+	srv.ResetCalls()
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"pull-request-operation": "unchanged", "pull-request-number": "1", "commit-sha": tip, "changed": "true"})
+	if got := srv.Ref(configRepo, stagingBranch); got != tip {
+		t.Errorf("branch moved to %s on an unchanged bump", got)
+	}
+	for route, n := range srv.AllCalls() {
+		if n > 0 && !strings.HasPrefix(route, "GET ") {
+			t.Errorf("unchanged bump wrote: %s ×%d", route, n)
+		}
+	}
+
+	// Unrelated work lands on the base: the pull request is still the same change.
+	srv.PushCommit(configRepo, "main", map[string]string{"README.md": "# config repo\n"}, "Edit the README", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"pull-request-operation": "unchanged"})
+
+	// A newer tag: the same pull request, a new commit on the new base.
+	base = srv.Ref(configRepo, "main")
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.2.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"pull-request-operation": "updated", "pull-request-number": "1", "branch": stagingBranch})
+	if got, want := fileAt(t, srv, stagingBranch, stagingApp), deployment("app", "ghcr.io/acme/app:v2.2.0"); got != want {
+		t.Errorf("%s on the branch after update:\n%s", stagingApp, got)
+	}
+	if got := strings.TrimSpace(gitLog(t, srv, stagingBranch, "--format=%H", "^"+base)); got != srv.Ref(configRepo, stagingBranch) {
+		t.Errorf("branch holds more than one commit on top of the base: %q", got)
+	}
+	prs = openPulls(srv)
+	if len(prs) != 1 || prs[0].Title != "chore(staging): bump ghcr.io/acme/app to v2.2.0" {
+		t.Errorf("after update: %+v", prs)
+	}
+
+	// A person pushes to the branch: the tool refuses and leaves it alone.
+	human := srv.PushCommit(configRepo, stagingBranch, map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.2.0-hotfix")}, "Use the hotfix build", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
+	srv.ResetCalls()
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.3.0"})
+	wantCode(t, r, cli.ExitFailed)
+	if !strings.Contains(r.stdout+r.stderr, "did not make") || !strings.Contains(r.stdout+r.stderr, short(human)) {
+		t.Errorf("the error does not name the person's commit:\n%s%s", r.stdout, r.stderr)
+	}
+	if got := srv.Ref(configRepo, stagingBranch); got != human {
+		t.Errorf("branch moved from the person's commit %s to %s", human, got)
+	}
+	for route, n := range srv.AllCalls() {
+		if n > 0 && !strings.HasPrefix(route, "GET ") && route != githubtest.RouteCreateTree && route != githubtest.RouteCreateGitCommit {
+			t.Errorf("refused bump wrote: %s ×%d", route, n)
+		}
+	}
+}
+
+func short(sha string) string { return sha[:7] }
+
+// TestNothingToBump covers a bump the base already holds: no pull request,
+// and an obsolete one of the tool's is closed with a comment.
+func TestNothingToBump(t *testing.T) {
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
+	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.0.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"pull-request-operation": "none", "changed": "false", "files": "", "pull-request-number": ""})
+	if prs := srv.PullRequests(configRepo); len(prs) != 0 {
+		t.Errorf("pull requests opened for a no-op bump: %+v", prs)
+	}
+	if srv.Ref(configRepo, stagingBranch) != "" {
+		t.Errorf("branch created for a no-op bump")
+	}
+
+	// Open a pull request, then land the same change on the base by hand.
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+	wantCode(t, r, 0)
+	srv.PushCommit(configRepo, "main", map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.1.0")}, "Bump by hand", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"pull-request-operation": "closed", "pull-request-number": "1", "changed": "false"})
+	prs := srv.PullRequests(configRepo)
+	if len(prs) != 1 || prs[0].State != "closed" || len(prs[0].Comments) != 1 || !strings.Contains(prs[0].Comments[0], "already holds ghcr.io/acme/app to v2.1.0") {
+		t.Errorf("pull requests after the change landed: %+v", prs)
+	}
+}
+
+// gitLog runs git log in the fake's repository.
+func gitLog(t *testing.T, srv *githubtest.Server, args ...string) string {
+	t.Helper()
+	return git(t, srv.GitDir(configRepo), append([]string{"log"}, args...)...)
+}
+
+func sortedKeys(m map[string]int) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// git runs git on the fake's bare repository dir.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("git", append([]string{"--git-dir", dir}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestTransientFailures runs the pull request's life with 30% of requests
+// failing (5xx, 429, secondary rate limits) and some writes losing their
+// answer after GitHub applied them: each run must still leave exactly one
+// pull request holding exactly one commit.
+func TestTransientFailures(t *testing.T) {
+	for seed := int64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
+			srv.SetFaults(githubtest.Faults{Transient: 0.2, RateLimit: 0.05, SecondaryRateLimit: 0.05, ResetAfterWrite: 0.2, Seed: seed})
+			base := srv.Ref(configRepo, "main")
+			for i, step := range []struct{ image, op string }{
+				{"ghcr.io/acme/app:v2.1.0", "created"},
+				{"ghcr.io/acme/app:v2.1.0", "unchanged"},
+				{"ghcr.io/acme/app:v2.2.0", "updated"},
+				{"ghcr.io/acme/app:v2.2.0", "unchanged"},
+			} {
+				// No labels here: githubtest lists a pull request with a
+				// label as "description": null, which its own OpenAPI check
+				// then rejects (TestOptionsOfThePullRequest covers labels).
+				r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": step.image, "assignees": "bob", "auto-merge": "squash"})
+				wantCode(t, r, 0)
+				wantOutputs(t, r, map[string]string{"pull-request-operation": step.op, "pull-request-number": "1"})
+				prs := srv.PullRequests(configRepo)
+				if len(prs) != 1 || prs[0].State != "open" {
+					t.Fatalf("step %d: pull requests %+v, want exactly one open", i, prs)
+				}
+				commits := strings.Fields(gitLog(t, srv, stagingBranch, "--format=%H", "^"+base))
+				if len(commits) != 1 || commits[0] != prs[0].HeadSHA {
+					t.Fatalf("step %d: branch holds %v on top of the base, want one commit", i, commits)
+				}
+				if got, want := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml"), deployment("app", step.image); got != want {
+					t.Errorf("step %d: file on the branch:\n%s", i, got)
+				}
+				if got := prs[0].Assignees; len(got) != 1 || got[0] != "bob" {
+					t.Errorf("step %d: assignees %v", i, got)
+				}
+			}
+			if n := srv.TotalCalls(); n == 0 {
+				t.Fatal("no calls counted")
+			}
+		})
+	}
+}
+
+// TestConcurrentPush starts twenty runs of mode push at once, each bumping
+// its own image on the base branch: all twenty must land.
+func TestConcurrentPush(t *testing.T) {
+	const n = 20
+	files := map[string]string{"README.md": "# config\n"}
+	for i := 0; i < n; i++ {
+		files[fmt.Sprintf("environments/production/svc-%02d.yaml", i)] = deployment(fmt.Sprintf("svc-%02d", i), fmt.Sprintf("ghcr.io/acme/svc-%02d:1.0.0", i))
+	}
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{Files: files})
+	base := srv.Ref(configRepo, "main")
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runAction(t, srv, map[string]string{"mode": "push", "path": "environments/production", "images": fmt.Sprintf("ghcr.io/acme/svc-%02d:2.0.0", i)})
+		}()
+	}
+	wg.Wait()
+	var shas []string
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+			continue
+		}
+		if r.outputs["branch"] != "main" || r.outputs["changed"] != "true" || r.outputs["commit-sha"] == "" {
+			t.Errorf("run %d: outputs %v", i, r.outputs)
+		}
+		shas = append(shas, r.outputs["commit-sha"])
+	}
+	onMain := strings.Fields(gitLog(t, srv, "main", "--format=%H", "^"+base))
+	if len(onMain) != n {
+		t.Errorf("%d commits on main, want %d", len(onMain), n)
+	}
+	sort.Strings(shas)
+	sort.Strings(onMain)
+	if strings.Join(shas, " ") != strings.Join(onMain, " ") {
+		t.Errorf("commit-sha outputs %v, commits on main %v", shas, onMain)
+	}
+	for i := 0; i < n; i++ {
+		p := fmt.Sprintf("environments/production/svc-%02d.yaml", i)
+		if got, want := fileAt(t, srv, "main", p), deployment(fmt.Sprintf("svc-%02d", i), fmt.Sprintf("ghcr.io/acme/svc-%02d:2.0.0", i)); got != want {
+			t.Errorf("%s on main:\n%s", p, got)
+		}
+	}
+	if out := git(t, srv.GitDir(configRepo), "fsck", "--no-dangling", "--strict"); strings.TrimSpace(out) != "" {
+		t.Errorf("git fsck:\n%s", out)
+	}
+	if prs := srv.PullRequests(configRepo); len(prs) != 0 {
+		t.Errorf("mode push opened pull requests: %+v", prs)
+	}
+}
+
+// TestAPIBudget counts the requests of a new pull request touching 1 file
+// and one touching 200: the same, and at most 10.
+func TestAPIBudget(t *testing.T) {
+	counts := map[int]int{}
+	for _, nfiles := range []int{1, 200} {
+		files := map[string]string{"README.md": "# config\n"}
+		for i := 0; i < nfiles; i++ {
+			files[fmt.Sprintf("environments/staging/app-%03d.yaml", i)] = deployment(fmt.Sprintf("app-%03d", i), "ghcr.io/acme/app:v2.0.0")
+		}
+		srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{Files: files})
+		r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+		wantCode(t, r, 0)
+		wantOutputs(t, r, map[string]string{"pull-request-operation": "created"})
+		if got := len(strings.Split(r.outputs["files"], "\n")); got != nfiles {
+			t.Errorf("%d files changed, want %d", got, nfiles)
+		}
+		counts[nfiles] = srv.TotalCalls()
+		calls := srv.AllCalls()
+		var lines []string
+		for _, route := range sortedKeys(calls) {
+			if calls[route] > 0 {
+				lines = append(lines, fmt.Sprintf("  %2d  %s", calls[route], route))
+			}
+		}
+		t.Logf("new pull request changing %d file(s): %d requests\n%s", nfiles, counts[nfiles], strings.Join(lines, "\n"))
+	}
+	if counts[1] != counts[200] || counts[1] > 10 {
+		t.Errorf("requests: %d for 1 file, %d for 200; want the same, at most 10", counts[1], counts[200])
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
+	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0", "dry-run": "true"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"changed": "true", "files": "environments/staging/app.yaml", "branch": stagingBranch})
+	if !strings.Contains(r.stdout, "-          image: ghcr.io/acme/app:v2.0.0 # keep this comment\n+          image: ghcr.io/acme/app:v2.1.0 # keep this comment\n") {
+		t.Errorf("no diff on stdout:\n%s", r.stdout)
+	}
+	for route, n := range srv.AllCalls() {
+		if n > 0 && !strings.HasPrefix(route, "GET ") {
+			t.Errorf("dry run wrote: %s ×%d", route, n)
+		}
+	}
+}
+
+func TestOptionsOfThePullRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		allow         bool
+		wantAutoMerge string
+		wantWarning   bool
+	}{
+		{name: "auto-merge allowed", allow: true, wantAutoMerge: "REBASE"},
+		{name: "auto-merge not allowed", allow: false, wantWarning: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{AllowAutoMerge: tc.allow})
+			r := runAction(t, srv, map[string]string{
+				"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0", "auto-merge": "rebase", "draft": "true",
+				"labels": "deps, staging", "reviewers": "alice", "team-reviewers": "platform", "assignees": "bob",
+				"branch": "bump/{{.Scope}}", "title": "Bump {{range .Images}}{{.Name}} {{.Version}}{{end}}", "body": "{{len .Changes}} change(s) from {{.Source.Repository}}",
+				"commit-message": "deploy: {{.Title}}",
+			})
+			wantCode(t, r, 0)
+			wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "branch": "bump/staging"})
+			prs := srv.PullRequests(configRepo)
+			if len(prs) != 1 {
+				t.Fatalf("pull requests: %+v", prs)
+			}
+			p := prs[0]
+			if p.Title != "Bump ghcr.io/acme/app v2.1.0" || p.Body != "1 change(s) from acme/app" || !p.Draft || p.Head != "bump/staging" {
+				t.Errorf("pull request %+v", p)
+			}
+			if strings.Join(p.Labels, ",") != "deps,staging" || strings.Join(p.Reviewers, ",") != "alice" || strings.Join(p.TeamReviewers, ",") != "platform" || strings.Join(p.Assignees, ",") != "bob" {
+				t.Errorf("labels %v reviewers %v teams %v assignees %v", p.Labels, p.Reviewers, p.TeamReviewers, p.Assignees)
+			}
+			if p.AutoMerge != tc.wantAutoMerge {
+				t.Errorf("auto-merge %q, want %q", p.AutoMerge, tc.wantAutoMerge)
+			}
+			if got := strings.Contains(r.stdout, "::warning::") && strings.Contains(r.stdout, "auto-merge"); got != tc.wantWarning {
+				t.Errorf("warning shown: %t, want %t\n%s", got, tc.wantWarning, r.stdout)
+			}
+			msg := gitLog(t, srv, "bump/staging", "-1", "--format=%B")
+			if !strings.HasPrefix(msg, "deploy: Bump ghcr.io/acme/app v2.1.0\n\n") || !strings.Contains(msg, "Bumped-By: gitops-actions") {
+				t.Errorf("commit message:\n%s", msg)
+			}
+		})
+	}
+}
+
+// TestFailures checks exit codes and messages, and that the token leaks
+// nowhere when a run fails.
+func TestFailures(t *testing.T) {
+	tests := []struct {
+		name     string
+		server   string // token the fake accepts; empty: testToken
+		inputs   map[string]string
+		wantCode int
+		wantMsg  string
+		noCalls  bool
+	}{
+		{name: "bad credentials", server: "ghp_someoneElse", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0"}, wantCode: cli.ExitFailed, wantMsg: "401"},
+		{name: "missing image", inputs: map[string]string{"images": "ghcr.io/acme/nope:v1"}, wantCode: cli.ExitFailed, wantMsg: `no reference to image "ghcr.io/acme/nope"`},
+		{name: "missing repository", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "repository": "acme/nope"}, wantCode: cli.ExitFailed, wantMsg: "repository acme/nope not found"},
+		{name: "missing base", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "base": "nope"}, wantCode: cli.ExitFailed, wantMsg: `branch "nope" of acme/config not found`},
+		{name: "missing path", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "path": "environments/qa"}, wantCode: cli.ExitUsage, wantMsg: `"environments/qa" does not exist`},
+		{name: "path outside", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "path": "../x"}, wantCode: cli.ExitUsage, wantMsg: "outside the repository", noCalls: true},
+		{name: "title does not parse", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "title": "bump {{.Images"}, wantCode: cli.ExitUsage, wantMsg: `input "title" is not a valid Go template`, noCalls: true},
+		{name: "body does not parse", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "body": "{{end}}"}, wantCode: cli.ExitUsage, wantMsg: `input "body" is not a valid Go template`, noCalls: true},
+		{name: "branch template fails", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "branch": "{{.Nope}}"}, wantCode: cli.ExitUsage, wantMsg: `input "branch"`},
+		{name: "branch invalid", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "branch": "a..b"}, wantCode: cli.ExitUsage, wantMsg: `"a..b" is not a valid branch name`},
+		{name: "bad mode", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "mode": "force"}, wantCode: cli.ExitUsage, wantMsg: `input "mode"`, noCalls: true},
+		{name: "bad auto-merge", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "auto-merge": "fast-forward"}, wantCode: cli.ExitUsage, wantMsg: `input "auto-merge"`, noCalls: true},
+		{name: "token and app", inputs: map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "app-id": "1", "app-private-key": "x"}, wantCode: cli.ExitUsage, wantMsg: "not both", noCalls: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newForge(t, githubtest.Options{Token: tc.server}, githubtest.RepoOptions{})
+			r := runAction(t, srv, tc.inputs)
+			wantCode(t, r, tc.wantCode)
+			if !strings.Contains(r.stdout, tc.wantMsg) {
+				t.Errorf("output lacks %q:\n%s", tc.wantMsg, r.stdout)
+			}
+			if tc.noCalls && srv.TotalCalls() != 0 {
+				t.Errorf("%d requests before the input error", srv.TotalCalls())
+			}
+			if prs := srv.PullRequests(configRepo); len(prs) != 0 {
+				t.Errorf("pull requests: %+v", prs)
+			}
+		})
+	}
+}
+
+// TestGitHubAppAuth runs the action as a GitHub App: the installation token
+// it mints is masked first and appears nowhere else, nor does the key.
+func TestGitHubAppAuth(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	srv := newForge(t, githubtest.Options{App: &githubtest.App{ID: 1234, PublicKey: &key.PublicKey, InstallationID: 99}}, githubtest.RepoOptions{})
+	r := runAction(t, srv, map[string]string{"token": "", "app-id": "1234", "app-private-key": keyPEM, "path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "commit-verified": "true"})
+	if n := srv.Calls(githubtest.RouteCreateInstallToken); n != 1 {
+		t.Errorf("%d installation tokens minted, want 1", n)
+	}
+	var token string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if m, ok := strings.CutPrefix(line, "::add-mask::"); ok && !strings.Contains(m, "PRIVATE KEY") {
+			token = m
+		}
+	}
+	if token == "" {
+		t.Fatalf("the installation token was not masked:\n%s", r.stdout)
+	}
+	rest := strings.Replace(r.stdout, "::add-mask::"+token+"\n", "", 1)
+	// The key is masked whole, its line breaks escaped as %0A: drop that line.
+	keyMask, rest, _ := strings.Cut(rest, "\n")
+	if !strings.HasPrefix(keyMask, "::add-mask::-----BEGIN RSA PRIVATE KEY-----%0A") {
+		t.Errorf("stdout does not start by masking the key: %.40q", keyMask)
+	}
+	for name, text := range map[string]string{"stdout": rest, "stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary} {
+		if strings.Contains(text, token) {
+			t.Errorf("the installation token appears in %s", name)
+		}
+		// Any line of the key's body would be a leak.
+		for _, line := range strings.Split(keyPEM, "\n")[1:5] {
+			if strings.Contains(text, line) {
+				t.Errorf("the private key appears in %s", name)
+			}
+		}
+	}
+}

@@ -1,0 +1,253 @@
+package bumpimage
+
+import (
+	"bufio"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/manifest"
+)
+
+// Default templates of the remote mode. They see TemplateData.
+const (
+	DefaultBranchTemplate = "gitops-actions/bump/{{.Scope}}/{{.ImageSlug}}"
+	DefaultTitleTemplate  = "chore({{.Scope}}): bump {{.ImageSummary}}"
+	DefaultCommitTemplate = `{{.Title}}
+
+{{range .Changes}}- {{.File}}:{{.Line}}: {{.Old}} -> {{.New}}
+{{end}}`
+	DefaultBodyTemplate = `Bumps {{.ImageSummary}} in ` + "`{{.Repository}}`" + ` ({{range $i, $p := .Paths}}{{if $i}}, {{end}}` + "`{{$p}}`" + `{{end}}, base ` + "`{{.Base}}`" + `).
+
+| file | line | image | change |
+|---|---|---|---|
+{{range .Changes}}| ` + "`{{.File}}`" + ` | {{.Line}} | ` + "`{{.Image}}`" + ` | ` + "`{{.Old}}`" + ` → ` + "`{{.New}}`" + ` |
+{{end}}
+{{- if .Source.RunURL}}
+Requested by [workflow run]({{.Source.RunURL}}){{with .Source.Repository}} of {{.}}{{end}}{{with .Source.SHA}} at {{.}}{{end}}{{with .Source.Actor}}, started by {{.}}{{end}}.
+{{- end}}
+
+<sub>Made by gitops-actions bump-image, which updates this pull request on the next bump. It never moves a branch that holds someone else's commit: push to this branch and it stops with an error instead.</sub>
+`
+)
+
+// Templates are the parsed template inputs.
+type Templates struct {
+	Branch, Title, Body, CommitMessage *template.Template
+}
+
+// ParseTemplates parses the template inputs (empty means the default); a
+// template that does not parse is a usage error naming its input.
+func ParseTemplates(v cli.Values) (Templates, error) {
+	var t Templates
+	for _, x := range []struct {
+		input, def string
+		dst        **template.Template
+	}{
+		{"branch", DefaultBranchTemplate, &t.Branch},
+		{"title", DefaultTitleTemplate, &t.Title},
+		{"body", DefaultBodyTemplate, &t.Body},
+		{"commit-message", DefaultCommitTemplate, &t.CommitMessage},
+	} {
+		text := v.String(x.input)
+		if text == "" {
+			text = x.def
+		}
+		tp, err := template.New(x.input).Option("missingkey=error").Parse(text)
+		if err != nil {
+			return t, cli.Usagef("input %q is not a valid Go template: %v", x.input, err)
+		}
+		*x.dst = tp
+	}
+	return t, nil
+}
+
+// Source is the run that asked for the bump, from the runner's GITHUB_*
+// variables; every field may be empty outside Actions.
+type Source struct {
+	Repository string // GITHUB_REPOSITORY
+	SHA        string // GITHUB_SHA
+	Ref        string // GITHUB_REF
+	Actor      string // GITHUB_ACTOR
+	Workflow   string // GITHUB_WORKFLOW
+	RunID      string // GITHUB_RUN_ID
+	RunURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
+}
+
+// SourceFrom reads the source run from the environment.
+func SourceFrom(getenv func(string) string) Source {
+	s := Source{
+		Repository: getenv("GITHUB_REPOSITORY"), SHA: getenv("GITHUB_SHA"), Ref: getenv("GITHUB_REF"),
+		Actor: getenv("GITHUB_ACTOR"), Workflow: getenv("GITHUB_WORKFLOW"), RunID: getenv("GITHUB_RUN_ID"),
+	}
+	server := strings.TrimSuffix(getenv("GITHUB_SERVER_URL"), "/")
+	if server == "" {
+		server = "https://github.com"
+	}
+	if s.Repository != "" && s.RunID != "" {
+		s.RunURL = server + "/" + s.Repository + "/actions/runs/" + s.RunID
+	}
+	return s
+}
+
+// ImageData is one image of the bump, as templates see it.
+type ImageData struct {
+	Name    string // normalised repository, e.g. ghcr.io/acme/app
+	Version string // the tag, else the digest
+	Ref     string // as given, e.g. ghcr.io/acme/app:v2.1.0
+}
+
+// TemplateData is what the branch, title, body and commit-message templates
+// see.
+type TemplateData struct {
+	Repository string   // the config repository, OWNER/NAME
+	Base       string   // the base branch
+	BaseSHA    string   // the commit the files were read at
+	Paths      []string // the path input
+	// Scope is the last element of the path (of each path, joined by "+"):
+	// "staging" for environments/staging.
+	Scope   string
+	Images  []ImageData // every image of the input, sorted by name
+	Changes []manifest.Change
+	Files   []string // the changed files
+	Title   string   // the rendered title (empty while the title renders)
+	Source  Source
+}
+
+// ImageSlug joins the image names, sorted, made safe for a branch name:
+// ghcr.io/acme/app becomes ghcr.io-acme-app.
+func (d TemplateData) ImageSlug() string {
+	var parts []string
+	for _, im := range d.Images {
+		parts = append(parts, strings.NewReplacer("/", "-", ":", "-").Replace(im.Name))
+	}
+	return strings.Join(parts, "+")
+}
+
+// ImageSummary says what is bumped, for titles: "ghcr.io/acme/app to
+// v2.1.0", "a to v1, b to v2", or "4 images" past three.
+func (d TemplateData) ImageSummary() string {
+	if len(d.Images) > 3 {
+		return fmt.Sprintf("%d images", len(d.Images))
+	}
+	var parts []string
+	for _, im := range d.Images {
+		parts = append(parts, im.Name+" to "+im.Version)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// newTemplateData builds the data of one run.
+func newTemplateData(repo, base, baseSHA string, paths []string, images []imageref.Image, src Source) TemplateData {
+	d := TemplateData{Repository: repo, Base: base, BaseSHA: baseSHA, Paths: paths, Source: src}
+	var scopes []string
+	for _, p := range paths {
+		s := path.Base(path.Clean(p))
+		if s == "." || s == "/" {
+			_, s, _ = strings.Cut(repo, "/")
+		}
+		scopes = append(scopes, s)
+	}
+	d.Scope = strings.Join(scopes, "+")
+	for _, im := range images {
+		d.Images = append(d.Images, ImageData{Name: im.Repository, Version: im.Short(), Ref: im.Text})
+	}
+	sort.Slice(d.Images, func(i, j int) bool { return d.Images[i].Name < d.Images[j].Name })
+	return d
+}
+
+// withResult adds the engine's result to the data.
+func (d TemplateData) withResult(baseSHA string, res *manifest.Result) TemplateData {
+	d.BaseSHA = baseSHA
+	d.Changes = res.Changes
+	d.Files = nil
+	for _, f := range res.Files {
+		d.Files = append(d.Files, f.Path)
+	}
+	return d
+}
+
+// render executes a template; a failure is a usage error naming the input.
+func render(t *template.Template, d TemplateData) (string, error) {
+	var b strings.Builder
+	if err := t.Execute(&b, d); err != nil {
+		return "", cli.Usagef("input %q: %v", t.Name(), err)
+	}
+	return b.String(), nil
+}
+
+// Trailer keys of the commits bump-image makes. BotTrailer marks them as the
+// tool's: only a branch whose commits all carry it is ever moved.
+const (
+	BotTrailer = "Bumped-By: gitops-actions"
+)
+
+// CommitMessage renders the commit-message template and appends the
+// provenance trailers. They are appended by the tool, not by the template,
+// so that a custom template cannot drop the mark the tool recognises its
+// commits by.
+func CommitMessage(t *template.Template, d TemplateData) (string, error) {
+	msg, err := render(t, d)
+	if err != nil {
+		return "", err
+	}
+	msg = strings.TrimRight(msg, " \t\n")
+	if msg == "" {
+		msg = "Bump images"
+	}
+	var tr []string
+	for _, kv := range [][2]string{
+		{"Source-Repository", d.Source.Repository},
+		{"Source-Commit", d.Source.SHA},
+		{"Workflow-Run", d.Source.RunURL},
+	} {
+		if v := strings.TrimSpace(kv[1]); v != "" && !strings.ContainsAny(v, "\n\r") {
+			tr = append(tr, kv[0]+": "+v)
+		}
+	}
+	tr = append(tr, BotTrailer)
+	return msg + "\n\n" + strings.Join(tr, "\n") + "\n", nil
+}
+
+// IsBotCommit reports whether a commit message carries the tool's trailer
+// in its last paragraph, where git keeps trailers.
+func IsBotCommit(message string) bool {
+	msg := strings.TrimRight(strings.ReplaceAll(message, "\r\n", "\n"), "\n ")
+	last := msg
+	if i := strings.LastIndex(msg, "\n\n"); i >= 0 {
+		last = msg[i+2:]
+	}
+	sc := bufio.NewScanner(strings.NewReader(last))
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == BotTrailer {
+			return true
+		}
+	}
+	return false
+}
+
+// checkBranchName rejects what git does not take as a branch name
+// (git check-ref-format).
+func checkBranchName(b string) error {
+	bad := b == "" || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasSuffix(b, ".") ||
+		strings.HasPrefix(b, "-") || strings.Contains(b, "..") || strings.Contains(b, "//") || strings.Contains(b, "@{") ||
+		b == "@" || len(b) > 250
+	for _, seg := range strings.Split(b, "/") {
+		if strings.HasPrefix(seg, ".") || strings.HasSuffix(seg, ".lock") {
+			bad = true
+		}
+	}
+	for _, r := range b {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(" ~^:?*[\\", r) {
+			bad = true
+		}
+	}
+	if bad {
+		return cli.Usagef("input \"branch\": %q is not a valid branch name", b)
+	}
+	return nil
+}
