@@ -1,6 +1,8 @@
 // Package bumpimage is the bump-image action: it turns the action's inputs
-// into a call of the manifest engine on the working tree, and the engine's
-// result into files, a diff, outputs and a step summary.
+// into a call of the manifest engine, on the working tree (local mode) or on
+// a snapshot of a repository read through the GitHub API (remote mode, when
+// token or app-id is set), and the engine's result into files, a diff, a
+// commit and a pull request, outputs and a step summary.
 package bumpimage
 
 import (
@@ -25,23 +27,23 @@ import (
 var Spec = cli.Spec{
 	Name:        "bump-image",
 	Description: "Bump image tags or digests in a GitOps config repo with byte-minimal edits: pod templates, kustomization images, Helm values, Flux setters and panda.yaml.",
-	Inputs: []cli.Input{
+	Inputs: append([]cli.Input{
 		{Name: "images", Required: true, Kind: cli.List, Description: "Image references carrying the new version, separated by newlines or commas: ghcr.io/acme/app:v2.1.0, ghcr.io/acme/app@sha256:... or ghcr.io/acme/app:v2.1.0@sha256:...."},
-		{Name: "path", Default: ".", Kind: cli.Lines, Description: "Files or directories to search, relative to the working directory, one per line. Paths outside the working directory are refused."},
+		{Name: "path", Default: ".", Kind: cli.Lines, Description: "Files or directories to search, relative to the working directory (in remote mode: to the repository root), one per line. Paths outside it are refused."},
 		{Name: "constraint", Description: "A semver constraint every new tag must satisfy, e.g. '>=2.0.0 <3'. A tag that is not semver or does not satisfy it fails with exit code 2."},
 		{Name: "allow-downgrade", Default: "false", Kind: cli.Bool, Description: "Allow a semver tag to move to a lower version. Non-semver tags (commit SHAs, timestamps) are replaced without ordering."},
 		{Name: "dry-run", Default: "false", Kind: cli.Bool, Description: "Write nothing; print a unified diff (git style) of what would change."},
 		{Name: "policies", Kind: cli.List, Description: "Flux image policies to honour in setter comments, as NAMESPACE:NAME=IMAGE, e.g. flux-system:app=ghcr.io/acme/app. A scalar marked # {\"$imagepolicy\": \"flux-system:app\"} (or :tag, :name, :digest) is then bumped with that image."},
-	},
-	Outputs: []cli.Output{
+	}, remoteInputs...),
+	Outputs: append([]cli.Output{
 		{Name: "changed", Description: "true when any file changed (or would change, with dry-run), else false."},
 		{Name: "files", Description: "The changed files, one path per line."},
 		{Name: "changes", Description: "JSON array of the changed references: objects with file, line, kind, image, old and new."},
-	},
+	}, remoteOutputs...),
 }
 
 // Command is the bump-image subcommand.
-var Command = cli.Command{Spec: Spec, Run: run}
+var Command = NewCommand(Deps{})
 
 // Inputs are bump-image's inputs, parsed and checked.
 type Inputs struct {
@@ -118,10 +120,17 @@ func (in Inputs) Options() manifest.Options {
 	return manifest.Options{Images: in.Images, Policies: in.Policies, Constraint: in.Constraint, AllowDowngrade: in.AllowDowngrade}
 }
 
-func run(ctx context.Context, r *cli.Run) error {
+func run(ctx context.Context, r *cli.Run, d Deps) error {
 	in, err := ReadInputs(r.Inputs)
 	if err != nil {
 		return err
+	}
+	rin, remote, err := ReadRemoteInputs(r.Inputs, r.Getenv)
+	if err != nil {
+		return err
+	}
+	if remote {
+		return runRemote(ctx, r, in, rin, d)
 	}
 	roots, err := Roots(r.Dir, in.Paths)
 	if err != nil {

@@ -80,3 +80,38 @@ func TestValidationCatchesWrongRequestBody(t *testing.T) {
 		})
 	}
 }
+
+func TestValidationCatchesWrongResponse(t *testing.T) {
+	sp, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, params := match("GET", "/repos/acme/config/git/ref/heads/main")
+	if rt == nil {
+		t.Fatal("no route for get ref")
+	}
+	sha := strings.Repeat("a", 40)
+	good := `{"ref":"refs/heads/main","node_id":"REF_1","url":"http://x/ref","object":{"type":"commit","sha":"` + sha + `","url":"http://x/c"}}`
+	tests := []struct {
+		name    string
+		status  int
+		body    string
+		wantErr bool
+	}{
+		{name: "valid", status: 200, body: good},
+		{name: "ref is a number", status: 200, body: strings.Replace(good, `"refs/heads/main"`, `5`, 1), wantErr: true},
+		{name: "object missing", status: 200, body: `{"ref":"refs/heads/main","node_id":"REF_1","url":"http://x/ref"}`, wantErr: true},
+		{name: "not JSON", status: 200, body: `<html>`, wantErr: true},
+		{name: "GitHub's 404 shape", status: 404, body: `{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", "http://x/repos/acme/config/git/ref/heads/main", nil)
+			resp := response{status: tc.status, header: jsonHeader(), body: []byte(tc.body)}
+			err := sp.validateResponse(req, rt, params, resp)
+			if got, want := err != nil, tc.wantErr; got != want {
+				t.Errorf("error: got %v, want an error: %v", err, want)
+			}
+		})
+	}
+}
