@@ -180,3 +180,23 @@ func suppressed(obj map[string]any) map[string]bool {
 // IgnoreAnnotation lists, comma-separated, the rules not to report for the
 // object that carries it.
 const IgnoreAnnotation = "gitops-actions.io/ignore"
+
+// quantityIssues checks the CPU and memory quantities of containers, which
+// the OpenAPI schemas type only as int-or-string: "lots" passes them, and
+// the API server rejects it.
+func quantityIssues(cs []container) []issue {
+	var out []issue
+	for _, c := range cs {
+		res, _ := c.m["resources"].(map[string]any)
+		for _, kind := range []string{"limits", "requests"} {
+			m, _ := res[kind].(map[string]any)
+			for _, name := range sortedKeys(m) {
+				if s, ok := m[name].(string); ok && !ValidQuantity(s) {
+					out = append(out, issue{rule: RuleSchema, path: appendPath(c.path, "resources", kind, name),
+						msg: fmt.Sprintf("%q is not a Kubernetes quantity (e.g. 500m, 1, 512Mi, 2Gi)", s)})
+				}
+			}
+		}
+	}
+	return out
+}

@@ -2,6 +2,8 @@ package verify
 
 import (
 	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 )
 
 // Violation is one way an object breaks its schema: where (JSON pointer
@@ -97,4 +99,20 @@ func isEncrypted(obj map[string]any, path []string) bool {
 	}
 	s, ok := v.(string)
 	return ok && strings.HasPrefix(s, "ENC[")
+}
+
+// KubeSchemas adapts the embedded schemas of kubeschema to Validator.
+func KubeSchemas(v *kubeschema.Validator) Validator { return kubeValidator{v} }
+
+type kubeValidator struct{ v *kubeschema.Validator }
+
+func (k kubeValidator) AddCRD(crd map[string]any) error { return k.v.AddCRD(crd) }
+
+func (k kubeValidator) Validate(obj map[string]any) ([]Violation, bool, error) {
+	vs, found, err := k.v.Validate(obj)
+	out := make([]Violation, len(vs))
+	for i, v := range vs {
+		out[i] = Violation{Path: v.Path, Reason: v.Reason, Message: v.Message}
+	}
+	return out, found, err
 }

@@ -493,7 +493,7 @@ func (r *run) check(rs *resource) []finding.Finding {
 		case err != nil:
 			issues = append(issues, issue{rule: RuleSchema, path: []string{"kind"}, msg: fmt.Sprintf("cannot validate %s %s: %v", a, k, err)})
 		case !found:
-			issues = append(issues, issue{rule: RuleNoSchema, path: []string{"kind"}, msg: fmt.Sprintf("no schema for %s %s; it was not validated (add its CRD under crds)", k, a)})
+			issues = append(issues, issue{rule: RuleNoSchema, path: []string{"kind"}, msg: fmt.Sprintf("no schema for %s %s; it was not validated (add its CRD under crds)", a, k)})
 		}
 		for _, v := range vs {
 			if sops && isEncrypted(obj, v.Path) {
@@ -503,6 +503,7 @@ func (r *run) check(rs *resource) []finding.Finding {
 		}
 	}
 	cs := containers(obj)
+	issues = append(issues, quantityIssues(cs)...)
 	issues = append(issues, imageIssues(cs)...)
 	issues = append(issues, resourceIssues(cs)...)
 	issues = append(issues, apiIssues(obj, r.opts.KubernetesVersion)...)

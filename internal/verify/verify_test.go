@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden findings files (testdata/*/want.out)")
@@ -41,6 +43,16 @@ func runGolden(t *testing.T, dir string, opts Options) *Result {
 	return res
 }
 
+// schemas returns the real embedded schemas of a Kubernetes version.
+func schemas(t *testing.T, version string) Validator {
+	t.Helper()
+	v, err := kubeschema.New(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return KubeSchemas(v)
+}
+
 func TestGolden(t *testing.T) {
 	rules := func(s ...string) RuleSet {
 		rs, err := ParseRules(s)
@@ -60,6 +72,7 @@ func TestGolden(t *testing.T) {
 		{name: "kustomize-broken"},
 		{name: "helm"},
 		{name: "drift", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
+		{name: "schema", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
