@@ -129,12 +129,17 @@ func TestResetAfterWriteAppliesTheWrite(t *testing.T) {
 	if status != 422 || !strings.Contains(body, "Reference already exists") {
 		t.Errorf("retried POST: got %d %s, want 422 Reference already exists", status, body)
 	}
+	// Faults limited to other routes leave this one alone.
+	srv.SetFaults(Faults{ResetAfterWrite: 1, Transient: 1, Routes: []string{RouteCreateGitCommit}})
+	if status, _ := do(t, srv, "POST", "/api/v3/repos/acme/config/git/refs", `{"ref":"refs/heads/other","sha":"`+main+`"}`); status != 201 {
+		t.Errorf("POST with faults on another route: got %d, want 201", status)
+	}
 	// Reads are never reset.
 	srv.SetFaults(Faults{ResetAfterWrite: 1})
 	if status, _ := do(t, srv, "GET", "/api/v3/repos/acme/config/git/ref/heads/bump", ""); status != 200 {
 		t.Errorf("GET with ResetAfterWrite: got %d, want 200", status)
 	}
-	if got, want := srv.Calls(RouteCreateRef), 2; got != want {
+	if got, want := srv.Calls(RouteCreateRef), 3; got != want {
 		t.Errorf("calls of %s: got %d, want %d", RouteCreateRef, got, want)
 	}
 }

@@ -85,6 +85,10 @@ type Faults struct {
 	// rate-limit answers and sets x-ratelimit-reset; zero keeps tests fast.
 	RetryAfter time.Duration
 	Seed       int64
+	// Routes, when not empty, limits the faults to these routes (names as
+	// in Calls, e.g. RouteCreateGitCommit); other requests still draw from
+	// the generator, so adding a route does not shift the others' faults.
+	Routes []string
 }
 
 // RepoOptions describe a repository created with CreateRepo.
@@ -356,6 +360,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.tb.Errorf("githubtest: %s %s: the fake serves no such route", r.Method, r.URL.Path)
 		s.write(w, errorResponse(http.StatusNotFound, "Not Found"))
 		return
+	}
+	faulty := len(fault.Routes) == 0
+	for _, name := range fault.Routes {
+		faulty = faulty || name == routeName(rt)
+	}
+	if !faulty {
+		fault = Faults{}
 	}
 	if resp, ok := injectedFault(fault, draw, s.opts.Now()); ok {
 		s.write(w, resp)
