@@ -12,8 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
