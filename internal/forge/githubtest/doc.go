@@ -73,7 +73,8 @@
 // x-ratelimit-remaining: 0, or 403 "You have exceeded a secondary rate
 // limit..." with Retry-After; and makes a fraction of successful writes
 // (POST, PATCH, PUT, DELETE) drop the connection after they were applied,
-// so clients must check before retrying a POST.
+// so clients must check before retrying a POST. Faults.Routes limits the
+// faults to some routes.
 //
 // # Call counts
 //
