@@ -160,6 +160,10 @@ func run(ctx context.Context, r *cli.Run) error {
 // elsewhere becomes the root itself.
 func Resolve(dir string, in Inputs) (fs.FS, verify.Options, error) {
 	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, opts, fmt.Errorf("working directory: %w", err)
+	}
 	root := dir
 	rel := func(p string) (string, error) {
 		if !filepath.IsAbs(p) {
