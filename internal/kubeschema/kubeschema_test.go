@@ -160,6 +160,22 @@ func TestValidate(t *testing.T) {
 			wantFound: true,
 			want:      []Violation{{Path: []string{"metadata2"}, Reason: "unknown-field", Message: `unknown field "metadata2"`}},
 		},
+		{
+			name: "embedded resource without apiVersion and kind",
+			doc: `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: db, image: redis}]}}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`,
+			wantFound: true,
+		},
 		{name: "int-or-string integer", doc: service("8080"), wantFound: true},
 		{name: "int-or-string string", doc: service("http"), wantFound: true},
 		{

@@ -170,20 +170,18 @@ func joinGV(group, version string) string {
 	return group + "/" + version
 }
 
-// pinGVK makes apiVersion and kind required and fixed.
+// pinGVK fixes apiVersion and kind. It does not require them: a definition
+// is also used embedded (a StatefulSet's volumeClaimTemplates are
+// PersistentVolumeClaims without either), and a top-level resource without
+// them has no schema to be looked up by in the first place.
 func pinGVK(s map[string]any, apiVersion, kind string) {
 	props, _ := s["properties"].(map[string]any)
 	if props == nil {
 		props = map[string]any{}
 		s["properties"] = props
 	}
-	props["apiVersion"] = map[string]any{"type": "string", "enum": []any{apiVersion}}
-	props["kind"] = map[string]any{"type": "string", "enum": []any{kind}}
-	req := map[string]bool{"apiVersion": true, "kind": true}
-	for _, r := range asStrings(s["required"]) {
-		req[r] = true
-	}
-	s["required"] = toAny(sortedKeys(req))
+	props["apiVersion"] = map[string]any{"type": []any{"string", "null"}, "enum": []any{apiVersion, nil}}
+	props["kind"] = map[string]any{"type": []any{"string", "null"}, "enum": []any{kind, nil}}
 }
 
 // v2Refs rewrites an OpenAPI v2 reference to the shape Schemas uses.
