@@ -335,7 +335,7 @@ func breakIt(rng *rand.Rand, doc string) string {
 		{"      - name: app\n        image:", "      - image:"},      // missing required
 		{"  interval: 10m", "  intervall: 10m"},                      // unknown field and missing required (Flux)
 		{"  project: default", "  project: 7"},                       // wrong type (Argo CD)
-		{"\ndata:\n", "\ndata:\n  nested: {a: b}\n"},                     // map of strings
+		{"\ndata:\n", "\ndata:\n  nested: {a: b}\n"},                 // map of strings
 		{"metadata:\n", "metadata:\n  labelz: {a: b}\n"},             // unknown metadata field
 	}
 	start := rng.Intn(len(mutations))
