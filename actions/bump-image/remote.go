@@ -277,12 +277,10 @@ func (x *remote) read(ctx context.Context) (forge.Commit, *forge.Snapshot, *mani
 		}
 	}
 	res, err := manifest.Bump(ctx, snap.FS, x.roots, x.in.Options())
-	if res != nil {
-		for _, w := range res.Warnings {
-			x.r.Warning(w.File, w.Line, w.Message)
-		}
-	}
 	if err != nil {
+		if res != nil {
+			x.warn(res)
+		}
 		return head, nil, nil, EngineError(err)
 	}
 	x.data = x.data.withResult(head.SHA, res)
@@ -296,8 +294,17 @@ func short(sha string) string {
 	return sha
 }
 
-// report prints the changes and records part 1's outputs.
+// warn reports the engine's warnings: once per run, for the snapshot the
+// run ends on (mode push may read several).
+func (x *remote) warn(res *manifest.Result) {
+	for _, w := range res.Warnings {
+		x.r.Warning(w.File, w.Line, w.Message)
+	}
+}
+
+// report prints the warnings and the changes and records part 1's outputs.
 func (x *remote) report(res *manifest.Result) error {
+	x.warn(res)
 	if x.in.DryRun {
 		if _, err := fmt.Fprint(x.r.Stdout, Diff(res.Files)); err != nil {
 			return err
