@@ -34,6 +34,11 @@ func drift(envs []string, rs []*resource) []finding.Finding {
 				continue
 			}
 			a, k, _, n := meta(r.obj)
+			if k == "Namespace" && a == "v1" {
+				// Environments live in namespaces of their own: that their
+				// Namespace objects differ is the point, not drift.
+				continue
+			}
 			g, _, _ := strings.Cut(a, "/")
 			if !strings.Contains(a, "/") {
 				g = ""

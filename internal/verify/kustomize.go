@@ -107,6 +107,9 @@ func (r *run) build(dir string) *build {
 	m, err := krusty.MakeKustomizer(opts).Run(kfs, "/"+dir)
 	b.read = kfs.files()
 	if err != nil {
+		// Patches of a kustomization that does not build are partial
+		// objects: never validate them as resources of their own.
+		b.read = append(b.read, r.patchFiles(kfile, pf.docs[0].obj)...)
 		msg := cleanKustomizeError(err.Error())
 		line, col := buildErrorPos(pf, msg)
 		b.findings = append(b.findings, finding.Finding{File: kfile, Line: line, Column: col, Severity: ruleSeverity(RuleKustomizeBuild), Rule: RuleKustomizeBuild,
@@ -530,8 +533,7 @@ func buildErrorPos(pf *parsedFile, msg string) (int, int) {
 		if found != nil {
 			return
 		}
-		if n.Kind == yaml.ScalarNode && n.Value != "" && !strings.Contains(n.Value, "\n") &&
-			(strings.Contains(msg, "'"+n.Value+"'") || strings.Contains(msg, "\""+n.Value+"\"")) {
+		if n.Kind == yaml.ScalarNode && n.Value != "" && !strings.Contains(n.Value, "\n") && quotes(msg, n.Value) {
 			found = n
 			return
 		}
@@ -544,4 +546,41 @@ func buildErrorPos(pf *parsedFile, msg string) (int, int) {
 		return 1, 1
 	}
 	return found.Line, found.Column
+}
+
+// quotes reports whether an error message names v as a quoted value or a
+// list item ('v', "v", [v], [v w], [w v]).
+func quotes(msg, v string) bool {
+	for _, q := range []string{"'" + v + "'", "\"" + v + "\"", "[" + v + "]", "[" + v + " ", " " + v + "]"} {
+		if strings.Contains(msg, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// patchFiles lists the files of fsys a kustomization names as patches.
+func (r *run) patchFiles(kfile string, k map[string]any) []string {
+	var out []string
+	add := func(v any) {
+		s, _ := v.(string)
+		if s == "" || strings.ContainsAny(s, "\n:") {
+			return
+		}
+		name := path.Clean(path.Join(path.Dir(kfile), s))
+		if _, err := fsStat(r, name); err == nil {
+			out = append(out, name)
+		}
+	}
+	for _, field := range []string{"patchesStrategicMerge", "patches", "patchesJson6902"} {
+		list, _ := k[field].([]any)
+		for _, e := range list {
+			if m, ok := e.(map[string]any); ok {
+				add(m["path"])
+			} else {
+				add(e)
+			}
+		}
+	}
+	return out
 }

@@ -21,13 +21,20 @@ func runGolden(t *testing.T, dir string, opts Options) *Result {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
+	compareGolden(t, filepath.Join(dir, "want.out"), res)
+	return res
+}
+
+// compareGolden compares the findings, one file:line:col: severity:
+// message [rule] a line, with a golden file; -update rewrites it.
+func compareGolden(t *testing.T, golden string, res *Result) {
+	t.Helper()
 	var b strings.Builder
 	for _, f := range res.Findings {
 		b.WriteString(f.String())
 		b.WriteByte('\n')
 	}
 	got := b.String()
-	golden := filepath.Join(dir, "want.out")
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -40,7 +47,6 @@ func runGolden(t *testing.T, dir string, opts Options) *Result {
 	if got != string(want) {
 		t.Errorf("findings differ from %s (go test ./internal/verify -update rewrites it)\n--- got\n%s--- want\n%s", golden, got, want)
 	}
-	return res
 }
 
 // schemas returns the real embedded schemas of a Kubernetes version.
