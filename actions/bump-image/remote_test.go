@@ -661,3 +661,36 @@ func TestGitHubAppAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestBranchLeftByAMergedPullRequest reuses the tool's branch once its pull
+// request is merged, and refuses a left-over branch a person committed on.
+func TestBranchLeftByAMergedPullRequest(t *testing.T) {
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
+	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
+	wantCode(t, r, 0)
+	srv.MergePR(configRepo, 1)
+	if srv.Ref(configRepo, stagingBranch) == "" {
+		t.Fatal("merging deleted the branch; this test needs it left over")
+	}
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.2.0"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "pull-request-number": "2"})
+	if got := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml"); got != deployment("app", "ghcr.io/acme/app:v2.2.0") {
+		t.Errorf("file on the reused branch:\n%s", got)
+	}
+
+	// A person's commit on a left-over branch without a pull request.
+	srv.MergePR(configRepo, 2)
+	human := srv.PushCommit(configRepo, stagingBranch, map[string]string{"notes.txt": "mine\n"}, "Keep my notes here", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
+	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.3.0"})
+	wantCode(t, r, cli.ExitFailed)
+	if !strings.Contains(r.stdout, "did not make") {
+		t.Errorf("no clear error:\n%s", r.stdout)
+	}
+	if got := srv.Ref(configRepo, stagingBranch); got != human {
+		t.Errorf("the person's branch moved to %s", got)
+	}
+	if n := len(openPulls(srv)); n != 0 {
+		t.Errorf("%d pull requests opened from a person's branch", n)
+	}
+}
