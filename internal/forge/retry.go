@@ -33,10 +33,13 @@ type Retry struct {
 	// x-ratelimit-reset); a longer one ends the retries, so the job fails
 	// with GitHub's answer instead of hanging.
 	MaxWait time.Duration
+	// Timeout bounds one try, reading its answer included, so that a
+	// connection that hangs is tried again instead of holding the job.
+	Timeout time.Duration
 }
 
 // DefaultRetry is the policy used in production.
-var DefaultRetry = Retry{Max: 6, WaitMin: 500 * time.Millisecond, WaitMax: 30 * time.Second, SecondaryWait: 60 * time.Second, MaxWait: 5 * time.Minute}
+var DefaultRetry = Retry{Max: 6, WaitMin: 500 * time.Millisecond, WaitMax: 30 * time.Second, SecondaryWait: 60 * time.Second, MaxWait: 5 * time.Minute, Timeout: 5 * time.Minute}
 
 func (r Retry) withDefaults() Retry {
 	if r == (Retry{}) {
@@ -53,6 +56,9 @@ func (r Retry) withDefaults() Retry {
 	}
 	if r.MaxWait <= 0 {
 		r.MaxWait = DefaultRetry.MaxWait
+	}
+	if r.Timeout <= 0 {
+		r.Timeout = DefaultRetry.Timeout
 	}
 	return r
 }
@@ -75,6 +81,7 @@ func newRetryTransport(base http.RoundTripper, r Retry, now func() time.Time) ht
 	rc := &retryablehttp.Client{
 		HTTPClient: &http.Client{
 			Transport: base,
+			Timeout:   r.Timeout,
 			// Redirects (the archive endpoint's) go back through the outer
 			// client, so that each hop is retried and authorised on its own.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
