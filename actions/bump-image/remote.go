@@ -369,109 +369,181 @@ func (x *remote) setPull(op string, pr *forge.PullRequest) {
 
 // pullRequest is mode pull-request.
 func (x *remote) pullRequest(ctx context.Context) error {
-	head, snap, res, err := x.read(ctx)
-	if err != nil {
-		return err
-	}
 	x.r.SetOutput("branch", x.branch)
-	if err := x.report(res); err != nil {
-		return err
-	}
-	title, body, message, err := x.texts()
-	if err != nil {
-		return err
-	}
-	if x.in.DryRun {
+	const tries = 3
+	for try := 1; ; try++ {
+		head, snap, res, err := x.read(ctx)
+		if err != nil {
+			return err
+		}
+		title, body, message, err := x.texts()
+		if err != nil {
+			return err
+		}
+		if x.in.DryRun {
+			return x.report(res)
+		}
+		out, err := x.applyPull(ctx, head, snap, res, title, body, message)
+		if err != nil {
+			return err
+		}
+		if out.superseded && try < tries {
+			// Another run moved the branch between this run's write and
+			// its pull request edit: do it again on what is there now, so
+			// that the pull request's text and its branch tell the same
+			// version.
+			if err := sleep(ctx, forge.Jitter(x.retryPolicy().WaitMin, x.retryPolicy().WaitMax, try)); err != nil {
+				return err
+			}
+			continue
+		}
+		if out.superseded {
+			x.r.Warning("", 0, fmt.Sprintf("branch %q kept being moved by other runs; the pull request may describe another run's version", x.branch))
+		}
+		if err := x.report(res); err != nil {
+			return err
+		}
+		if out.commit != nil {
+			x.setCommit(*out.commit)
+		}
+		x.setPull(out.op, out.pr)
 		return nil
 	}
+}
+
+func (x *remote) retryPolicy() forge.Retry {
+	if x.deps.Retry == (forge.Retry{}) {
+		return forge.DefaultRetry
+	}
+	return x.deps.Retry
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// pullOutcome is what one pass of mode pull-request did.
+type pullOutcome struct {
+	op     string
+	pr     *forge.PullRequest
+	commit *forge.Commit
+	// superseded says the branch no longer held this run's commit after
+	// the pull request was written: a concurrent run moved it.
+	superseded bool
+}
+
+// applyPull makes the pull request match the engine's result.
+func (x *remote) applyPull(ctx context.Context, head forge.Commit, snap *forge.Snapshot, res *manifest.Result, title, body, message string) (pullOutcome, error) {
 	pr, err := x.gh.OpenPull(ctx, x.branch, x.base)
 	if err != nil {
-		return apiError(err, x.rin)
+		return pullOutcome{}, apiError(err, x.rin)
 	}
 
 	if !res.Changed() {
 		if pr == nil {
-			x.setPull(OpNone, nil)
-			return nil
+			return pullOutcome{op: OpNone}, nil
 		}
 		// Everything the bump asks for is in the base already: the open
 		// pull request is obsolete. Close it, if it is still only ours.
 		if err := x.checkOwned(ctx, head.SHA, pr.HeadSHA); err != nil {
-			return err
+			return pullOutcome{}, err
 		}
 		comment := fmt.Sprintf("Closing: `%s` at %s already holds %s, so this pull request has nothing left to do.", x.base, short(head.SHA), x.data.ImageSummary())
 		if x.rin.Source.RunURL != "" {
 			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
 		}
 		if err := x.gh.ClosePull(ctx, pr.Number, comment); err != nil {
-			return apiError(err, x.rin)
+			return pullOutcome{}, apiError(err, x.rin)
 		}
-		x.setPull(OpClosed, pr)
-		return nil
+		return pullOutcome{op: OpClosed, pr: pr}, nil
 	}
 
 	fs := files(snap, res)
 	if pr != nil {
 		cmp, err := x.gh.Compare(ctx, head.SHA, pr.HeadSHA)
 		if err != nil {
-			return apiError(err, x.rin)
+			return pullOutcome{}, apiError(err, x.rin)
 		}
 		if err := x.owned(cmp, pr.HeadSHA); err != nil {
-			return err
+			return pullOutcome{}, err
 		}
 		if sameChange(cmp, fs) {
-			x.r.SetOutput("commit-sha", pr.HeadSHA)
-			x.r.SetOutput("commit-verified", strconv.FormatBool(cmp.Commits[len(cmp.Commits)-1].Verified))
-			x.setPull(OpUnchanged, pr)
-			return nil
+			tip := cmp.Commits[len(cmp.Commits)-1]
+			tip.SHA = pr.HeadSHA
+			return pullOutcome{op: OpUnchanged, pr: pr, commit: &tip}, nil
 		}
 		commit, err := x.gh.CreateCommit(ctx, head, fs, message)
 		if err != nil {
-			return apiError(err, x.rin)
+			return pullOutcome{}, apiError(err, x.rin)
 		}
 		// The branch holds only the tool's commits (checked above), so
 		// moving it to a commit on the new base may force.
 		if err := x.gh.UpdateBranch(ctx, x.branch, commit.SHA, true); err != nil {
-			return apiError(err, x.rin)
+			return pullOutcome{}, apiError(err, x.rin)
 		}
-		x.setCommit(commit)
-		if err := x.gh.EditPull(ctx, pr.Number, title, body); err != nil {
-			return apiError(err, x.rin)
+		edited, err := x.gh.EditPull(ctx, pr.Number, title, body)
+		if err != nil {
+			return pullOutcome{}, apiError(err, x.rin)
 		}
 		if err := x.decorate(ctx, pr, false); err != nil {
-			return err
+			return pullOutcome{}, err
 		}
-		x.setPull(OpUpdated, pr)
-		return nil
+		return pullOutcome{op: OpUpdated, pr: pr, commit: &commit, superseded: x.superseded(ctx, edited, commit.SHA)}, nil
 	}
 
 	commit, err := x.gh.CreateCommit(ctx, head, fs, message)
 	if err != nil {
-		return apiError(err, x.rin)
+		return pullOutcome{}, apiError(err, x.rin)
 	}
 	err = x.gh.CreateBranch(ctx, x.branch, commit.SHA)
 	var exists *forge.RefExistsError
 	if errors.As(err, &exists) {
-		// A branch left by a closed or merged pull request: reuse it only
-		// if nobody else committed on it.
+		// A branch left by a closed or merged pull request, or made by a
+		// concurrent run: reuse it only if nobody else committed on it.
 		if err := x.checkOwned(ctx, head.SHA, exists.SHA); err != nil {
-			return err
+			return pullOutcome{}, err
 		}
 		err = x.gh.UpdateBranch(ctx, x.branch, commit.SHA, true)
 	}
 	if err != nil {
-		return apiError(err, x.rin)
+		return pullOutcome{}, apiError(err, x.rin)
 	}
-	x.setCommit(commit)
 	pr, err = x.gh.CreatePull(ctx, forge.NewPull{Head: x.branch, Base: x.base, Title: title, Body: body, Draft: x.rin.Draft})
 	if err != nil {
-		return apiError(err, x.rin)
+		return pullOutcome{}, apiError(err, x.rin)
+	}
+	latest := pr
+	if pr.Title != title || pr.Body != body {
+		// A concurrent run opened the pull request meanwhile (CreatePull
+		// adopted it): the branch holds this run's commit, so should the
+		// text.
+		if latest, err = x.gh.EditPull(ctx, pr.Number, title, body); err != nil {
+			return pullOutcome{}, apiError(err, x.rin)
+		}
 	}
 	if err := x.decorate(ctx, pr, true); err != nil {
-		return err
+		return pullOutcome{}, err
 	}
-	x.setPull(OpCreated, pr)
-	return nil
+	return pullOutcome{op: OpCreated, pr: pr, commit: &commit, superseded: x.superseded(ctx, latest, commit.SHA)}, nil
+}
+
+// superseded reports whether the branch moved away from sha after the pull
+// request was written. The pull request's answer usually says so for free;
+// GitHub updates a pull request's head asynchronously, so only a mismatch
+// costs one more request, to the ref itself.
+func (x *remote) superseded(ctx context.Context, pr *forge.PullRequest, sha string) bool {
+	if pr != nil && pr.HeadSHA == sha {
+		return false
+	}
+	got, ok, err := x.gh.BranchSHA(ctx, x.branch)
+	return err == nil && ok && got != sha
 }
 
 // checkOwned compares the base with the branch tip and fails unless every

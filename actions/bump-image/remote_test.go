@@ -694,3 +694,39 @@ func TestBranchLeftByAMergedPullRequest(t *testing.T) {
 		t.Errorf("%d pull requests opened from a person's branch", n)
 	}
 }
+
+// TestConcurrentPullRequestRuns starts several builds' runs at once for the
+// same branch: they must end with one pull request holding one commit.
+func TestConcurrentPullRequestRuns(t *testing.T) {
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
+	base := srv.Ref(configRepo, "main")
+	const n = 5
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runAction(t, srv, map[string]string{"path": "environments/staging", "images": fmt.Sprintf("ghcr.io/acme/app:v2.1.%d", i)})
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	prs := srv.PullRequests(configRepo)
+	if len(prs) != 1 || prs[0].State != "open" {
+		t.Fatalf("pull requests %+v, want one open", prs)
+	}
+	if commits := strings.Fields(gitLog(t, srv, stagingBranch, "--format=%H", "^"+base)); len(commits) != 1 {
+		t.Errorf("branch holds %d commits on top of the base, want 1", len(commits))
+	}
+	// Whichever run wrote last, title and content tell the same version.
+	content := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml")
+	tag := prs[0].Title[strings.LastIndex(prs[0].Title, " ")+1:]
+	if content != deployment("app", "ghcr.io/acme/app:"+tag) {
+		t.Errorf("title %q but the branch holds:\n%s", prs[0].Title, content)
+	}
+}

@@ -90,13 +90,14 @@ func (c *Client) CreatePull(ctx context.Context, np NewPull) (*PullRequest, erro
 	return nil, fmt.Errorf("opening a pull request from %q into %q: %w", np.Head, np.Base, err)
 }
 
-// EditPull sets a pull request's title and body (idempotent).
-func (c *Client) EditPull(ctx context.Context, number int, title, body string) error {
-	_, _, err := c.GH.PullRequests.Edit(ctx, c.Owner, c.Repo, number, &github.PullRequest{Title: github.String(title), Body: github.String(body)})
+// EditPull sets a pull request's title and body (idempotent) and returns
+// the pull request as GitHub answered.
+func (c *Client) EditPull(ctx context.Context, number int, title, body string) (*PullRequest, error) {
+	p, _, err := c.GH.PullRequests.Edit(ctx, c.Owner, c.Repo, number, &github.PullRequest{Title: github.String(title), Body: github.String(body)})
 	if err != nil {
-		return fmt.Errorf("updating pull request #%d: %w", number, err)
+		return nil, fmt.Errorf("updating pull request #%d: %w", number, err)
 	}
-	return nil
+	return pullFrom(p), nil
 }
 
 // ClosePull comments on a pull request and closes it. A comment is not
