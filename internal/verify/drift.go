@@ -3,100 +3,86 @@ package verify
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
 
-// envResource is a resource of one environment, keyed without its
-// namespace (environments usually differ by namespace alone).
-type envResource struct {
-	r      *resource
-	images map[string]string // container name → image
-	paths  map[string][]string
-}
-
 // drift compares every pair of environments: resources present in one and
-// not the other, and images that differ.
-func drift(envs []string, rs []*resource) []finding.Finding {
+// not the other, and images that differ. Resources are matched by group,
+// kind and name: environments usually differ by namespace alone.
+func drift(envs []string, sums []*summary) []finding.Finding {
 	if len(envs) < 2 {
 		return nil
 	}
-	sets := make([]map[string]*envResource, len(envs))
-	var order [][]string
+	sets := make([]map[string]*summary, len(envs))
+	order := make([][]string, len(envs))
 	for i, e := range envs {
 		e = path.Clean(e)
 		envs[i] = e
-		sets[i] = map[string]*envResource{}
-		var keys []string
-		for _, r := range rs {
-			if r.env != e {
+		sets[i] = map[string]*summary{}
+		for _, s := range sums {
+			if s.env != e || s.key == "" {
 				continue
 			}
-			a, k, _, n := meta(r.obj)
-			if k == "Namespace" && a == "v1" {
+			if s.kind == "Namespace" && s.apiVersion == "v1" {
 				// Environments live in namespaces of their own: that their
 				// Namespace objects differ is the point, not drift.
 				continue
 			}
-			g, _, _ := strings.Cut(a, "/")
-			if !strings.Contains(a, "/") {
-				g = ""
-			}
-			key := strings.TrimPrefix(g+"/", "/") + k + "/" + n
-			if _, dup := sets[i][key]; dup {
+			if _, dup := sets[i][s.key]; dup {
 				continue
 			}
-			er := &envResource{r: r, images: map[string]string{}, paths: map[string][]string{}}
-			for _, c := range containers(r.obj) {
-				name, _ := c.m["name"].(string)
-				image, _ := c.m["image"].(string)
-				er.images[name] = image
-				er.paths[name] = appendPath(c.path, "image")
-			}
-			sets[i][key] = er
-			keys = append(keys, key)
+			sets[i][s.key] = s
+			order[i] = append(order[i], s.key)
 		}
-		order = append(order, keys)
 	}
 	sev := ruleSeverity(RuleEnvironmentDrift)
 	var out []finding.Finding
-	at := func(er *envResource, p []string, env, msg string) {
-		file, line, col := er.r.pos(p, false)
-		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: sev, Rule: RuleEnvironmentDrift, Message: msg, Resource: resourceID(er.r.obj), Environment: env})
+	add := func(s *summary, file string, line, col int, env, msg string) {
+		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: sev, Rule: RuleEnvironmentDrift, Message: msg, Resource: s.id, Environment: env})
+	}
+	images := func(s *summary) map[string]imageAt {
+		m := map[string]imageAt{}
+		for _, im := range s.images {
+			m[im.container] = im
+		}
+		return m
 	}
 	for i := range envs {
 		for j := i + 1; j < len(envs); j++ {
 			a, b := envs[i], envs[j]
 			for _, key := range order[i] {
-				ra := sets[i][key]
-				if suppressed(ra.r.obj)[RuleEnvironmentDrift] {
+				sa := sets[i][key]
+				sb, ok := sets[j][key]
+				if sa.ignore[RuleEnvironmentDrift] || (ok && sb.ignore[RuleEnvironmentDrift]) {
 					continue
 				}
-				rb, ok := sets[j][key]
 				if !ok {
-					at(ra, []string{"metadata", "name"}, a, fmt.Sprintf("%s is in %s but not in %s", key, a, b))
+					add(sa, sa.file, sa.line, sa.col, a, fmt.Sprintf("%s is in %s but not in %s", key, a, b))
 					continue
 				}
-				for _, c := range keys(ra.images) {
-					ib, ok := rb.images[c]
-					switch {
-					case !ok:
-						at(ra, ra.paths[c], a, fmt.Sprintf("%s: container %q is in %s but not in %s", key, c, a, b))
-					case ib != ra.images[c]:
-						at(rb, rb.paths[c], b, fmt.Sprintf("%s: container %q runs %q in %s and %q in %s", key, c, ra.images[c], a, ib, b))
+				ia, ib := images(sa), images(sb)
+				for _, c := range keys(ia) {
+					x, y := ia[c], ib[c]
+					if _, ok := ib[c]; !ok {
+						add(sa, x.file, x.line, x.col, a, fmt.Sprintf("%s: container %q is in %s but not in %s", key, c, a, b))
+						continue
+					}
+					if x.image != y.image {
+						add(sb, y.file, y.line, y.col, b, fmt.Sprintf("%s: container %q runs %q in %s and %q in %s", key, c, x.image, a, y.image, b))
 					}
 				}
-				for _, c := range keys(rb.images) {
-					if _, ok := ra.images[c]; !ok {
-						at(rb, rb.paths[c], b, fmt.Sprintf("%s: container %q is in %s but not in %s", key, c, b, a))
+				for _, c := range keys(ib) {
+					if _, ok := ia[c]; !ok {
+						y := ib[c]
+						add(sb, y.file, y.line, y.col, b, fmt.Sprintf("%s: container %q is in %s but not in %s", key, c, b, a))
 					}
 				}
 			}
 			for _, key := range order[j] {
-				rb := sets[j][key]
-				if _, ok := sets[i][key]; !ok && !suppressed(rb.r.obj)[RuleEnvironmentDrift] {
-					at(rb, []string{"metadata", "name"}, b, fmt.Sprintf("%s is in %s but not in %s", key, b, a))
+				sb := sets[j][key]
+				if _, ok := sets[i][key]; !ok && !sb.ignore[RuleEnvironmentDrift] {
+					add(sb, sb.file, sb.line, sb.col, b, fmt.Sprintf("%s is in %s but not in %s", key, b, a))
 				}
 			}
 		}

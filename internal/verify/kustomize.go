@@ -43,7 +43,7 @@ func (r *run) buildAll(dirs []string) []*build {
 func kustomizationIn(r *run, dir string) string {
 	for _, n := range kustomizationNames {
 		p := path.Join(dir, n)
-		if _, ok := r.files[p]; ok {
+		if info, err := fsStat(r, p); err == nil && !info.IsDir() {
 			return p
 		}
 	}

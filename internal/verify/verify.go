@@ -105,6 +105,8 @@ type run struct {
 	opts  Options
 	rules RuleSet
 
+	charts map[string]bool // directories holding a Chart.yaml
+
 	mu    sync.Mutex
 	files map[string]*parsedFile
 }
@@ -138,16 +140,43 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		crdNames = append(crdNames, ns...)
 	}
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(names), crdNames...))))
-	if err := r.parseAll(all); err != nil {
-		return nil, err
+	r.charts = map[string]bool{}
+	for _, n := range all {
+		if path.Base(n) == "Chart.yaml" {
+			r.charts[path.Dir(n)] = true
+		}
 	}
 
-	var findings []finding.Finding
-	for _, n := range all {
-		findings = append(findings, r.files[n].findings...)
+	// Read every file once. Files that hold CustomResourceDefinitions (a
+	// byte screen before any parse) are parsed first, so that every CRD is
+	// added before anything is validated.
+	isCRDPath := map[string]bool{}
+	for _, n := range crdNames {
+		isCRDPath[n] = true
 	}
-	findings = append(findings, templateNotices(names, r.files)...)
-	findings = append(findings, r.addCRDs(names, crdNames)...)
+	data := make([][]byte, len(all))
+	crdFiles := make([]*parsedFile, len(all))
+	err = parallel(ctx, opts.Workers, len(all), func(i int) error {
+		b, err := fs.ReadFile(fsys, all[i])
+		if err != nil {
+			return fmt.Errorf("reading %q: %w", all[i], err)
+		}
+		data[i] = b
+		if isCRDPath[all[i]] || bytes.Contains(b, []byte("CustomResourceDefinition")) {
+			crdFiles[i] = r.parseData(all[i], b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, pf := range crdFiles {
+		if pf != nil {
+			r.files[pf.path] = pf
+		}
+	}
+	var findings []finding.Finding
+	findings = append(findings, r.addCRDs(crdFiles)...)
 
 	builds := r.buildAll(kustDirs)
 	consumed := map[string]bool{}
@@ -158,31 +187,67 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 	}
 
-	// Resources that a kustomization renders are validated rendered, at
-	// their source; the rest are validated as they are.
-	var resources []*resource
-	for _, n := range names {
-		pf := r.files[n]
-		if consumed[n] || pf.template || isPanda(n) {
-			continue
-		}
-		for _, d := range pf.docs {
-			if d.obj == nil || !isResource(d.obj) || isKustomizeConfig(d.obj) {
-				continue
+	// Every other file is parsed, checked and let go, so that memory holds
+	// one file per worker rather than the repository. Resources that a
+	// kustomization renders are validated rendered, at their source.
+	type fileResult struct {
+		findings []finding.Finding
+		sums     []*summary
+		template bool
+	}
+	results := make([]fileResult, len(all))
+	err = parallel(ctx, opts.Workers, len(all), func(i int) error {
+		n := all[i]
+		r.mu.Lock()
+		pf, cached := r.files[n]
+		r.mu.Unlock()
+		if !cached {
+			pf = r.parseData(n, data[i])
+			if consumed[n] {
+				r.mu.Lock()
+				r.files[n] = pf
+				r.mu.Unlock()
 			}
-			resources = append(resources, &resource{obj: d.obj, env: r.envOf(n), group: r.groupOf(n), file: n, pos: docPos(d)})
 		}
+		data[i] = nil
+		fr := fileResult{findings: pf.findings, template: pf.template}
+		if !consumed[n] && !pf.template && !isPanda(n) && !isCRDPath[n] {
+			for _, d := range pf.docs {
+				if d.obj == nil || !isResource(d.obj) || isKustomizeConfig(d.obj) {
+					continue
+				}
+				fs, sum := r.check(&resource{obj: d.obj, env: r.envOf(n), group: r.groupOf(n), file: n, pos: docPos(d)})
+				fr.findings = append(fr.findings, fs...)
+				fr.sums = append(fr.sums, sum)
+			}
+		}
+		results[i] = fr
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	var sums []*summary
+	templates := map[string]bool{}
+	for i, fr := range results {
+		findings = append(findings, fr.findings...)
+		sums = append(sums, fr.sums...)
+		templates[all[i]] = fr.template
+	}
+	findings = append(findings, templateNotices(names, templates)...)
+	var rendered []*resource
 	for _, b := range builds {
-		resources = append(resources, b.resources...)
+		rendered = append(rendered, b.resources...)
 	}
-	findings = append(findings, r.checkAll(resources)...)
-	findings = append(findings, duplicates(resources)...)
+	rfs, rsums := r.checkAll(rendered)
+	findings = append(findings, rfs...)
+	sums = append(sums, rsums...)
+	findings = append(findings, duplicates(sums)...)
 	if r.rules.Enabled(RuleEnvironmentDrift) {
-		findings = append(findings, drift(opts.Environments, resources)...)
+		findings = append(findings, drift(opts.Environments, sums)...)
 	}
 
-	res := &Result{Files: len(names), Resources: len(resources)}
+	res := &Result{Files: len(names), Resources: len(sums)}
 	envs := map[string]*Environment{}
 	env := func(name string) *Environment {
 		e, ok := envs[name]
@@ -198,9 +263,9 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	for _, e := range opts.Environments {
 		env(path.Clean(e))
 	}
-	for _, rs := range resources {
-		if rs.env != "" {
-			env(rs.env).Resources++
+	for _, s := range sums {
+		if s.env != "" {
+			env(s.env).Resources++
 		}
 	}
 	seen := map[string]bool{}
@@ -279,40 +344,18 @@ func (r *run) walk(root string) (yamls, kustDirs []string, err error) {
 	return yamls, slices.Compact(kustDirs), nil
 }
 
-// parseAll reads and parses files in parallel.
-func (r *run) parseAll(names []string) error {
-	charts := map[string]bool{}
-	for _, n := range names {
-		if path.Base(n) == "Chart.yaml" {
-			charts[path.Dir(n)] = true
-		}
-	}
-	out := make([]*parsedFile, len(names))
-	err := parallel(r.ctx, r.opts.Workers, len(names), func(i int) error {
-		pf, err := r.parseFile(names[i], charts)
-		out[i] = pf
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	for _, pf := range out {
-		r.files[pf.path] = pf
-	}
-	return nil
-}
-
 // templateNotices reports, once per Helm chart, how many of its templates
 // were skipped.
-func templateNotices(names []string, files map[string]*parsedFile) []finding.Finding {
+func templateNotices(names []string, templates map[string]bool) []finding.Finding {
 	charts := map[string]int{}
 	for _, n := range names {
-		if pf := files[n]; pf.template && pf.docs == nil && len(pf.findings) == 0 {
-			for d := path.Dir(n); d != "." && d != "/"; d = path.Dir(d) {
-				if path.Base(d) == "templates" {
-					charts[path.Dir(d)]++
-					break
-				}
+		if !templates[n] {
+			continue
+		}
+		for d := path.Dir(n); d != "." && d != "/"; d = path.Dir(d) {
+			if path.Base(d) == "templates" {
+				charts[path.Dir(d)]++
+				break
 			}
 		}
 	}
@@ -335,15 +378,12 @@ func inChartTemplates(name string, charts map[string]bool) bool {
 	return false
 }
 
-func (r *run) parseFile(name string, charts map[string]bool) (*parsedFile, error) {
-	data, err := fs.ReadFile(r.fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("reading %q: %w", name, err)
-	}
+// parseData parses one file's bytes.
+func (r *run) parseData(name string, data []byte) *parsedFile {
 	pf := &parsedFile{path: name, data: data}
-	if inChartTemplates(name, charts) {
+	if inChartTemplates(name, r.charts) {
 		pf.template = true // reported once per chart, by templateNotices
-		return pf, nil
+		return pf
 	}
 	docs, fs := parseYAML(name, data)
 	if bytes.Contains(data, []byte("{{")) && (hasSyntaxError(fs) || hasComplexKey(docs)) {
@@ -352,13 +392,13 @@ func (r *run) parseFile(name string, charts map[string]bool) (*parsedFile, error
 		pf.template = true
 		pf.findings = append(pf.findings, finding.Finding{File: name, Line: 1, Column: 1, Severity: ruleSeverity(RuleHelmTemplate), Rule: RuleHelmTemplate,
 			Message: "template skipped: the file holds {{ }} and is YAML only once rendered"})
-		return pf, nil
+		return pf
 	}
 	pf.docs, pf.findings = docs, fs
 	if isPanda(name) {
 		pf.findings = append(pf.findings, checkPanda(name, docs)...)
 	}
-	return pf, nil
+	return pf
 }
 
 // hasComplexKey reports whether a mapping key is itself a collection:
@@ -406,9 +446,11 @@ func (r *run) file(name string) *parsedFile {
 	if ok {
 		return pf
 	}
-	pf, err := r.parseFile(name, nil)
+	data, err := fs.ReadFile(r.fsys, name)
 	if err != nil {
 		pf = &parsedFile{path: name}
+	} else {
+		pf = r.parseData(name, data)
 	}
 	r.mu.Lock()
 	r.files[name] = pf
@@ -418,19 +460,22 @@ func (r *run) file(name string) *parsedFile {
 
 // addCRDs adds every CustomResourceDefinition found to the schemas, before
 // anything is validated.
-func (r *run) addCRDs(names, crdNames []string) []finding.Finding {
+func (r *run) addCRDs(files []*parsedFile) []finding.Finding {
 	if r.opts.Schemas == nil {
 		return nil
 	}
 	var out []finding.Finding
-	for _, n := range slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(names), crdNames...)))) {
-		for _, d := range r.files[n].docs {
+	for _, pf := range files {
+		if pf == nil {
+			continue
+		}
+		for _, d := range pf.docs {
 			if d.obj == nil || !isCRD(d.obj) {
 				continue
 			}
 			if err := r.opts.Schemas.AddCRD(d.obj); err != nil {
 				_, _, _, name := meta(d.obj)
-				out = append(out, finding.Finding{File: n, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
+				out = append(out, finding.Finding{File: pf.path, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
 					Message: fmt.Sprintf("CustomResourceDefinition %q: %v", name, err), Resource: "CustomResourceDefinition/" + name})
 			}
 		}
@@ -469,21 +514,23 @@ func docPos(d *document) func([]string, bool) (string, int, int) {
 }
 
 // checkAll validates resources in parallel.
-func (r *run) checkAll(rs []*resource) []finding.Finding {
+func (r *run) checkAll(rs []*resource) ([]finding.Finding, []*summary) {
 	out := make([][]finding.Finding, len(rs))
+	sums := make([]*summary, len(rs))
 	_ = parallel(r.ctx, r.opts.Workers, len(rs), func(i int) error {
-		out[i] = r.check(rs[i])
+		out[i], sums[i] = r.check(rs[i])
 		return nil
 	})
 	var all []finding.Finding
 	for _, fs := range out {
 		all = append(all, fs...)
 	}
-	return all
+	return all, sums
 }
 
-// check runs the schema and every policy on one resource.
-func (r *run) check(rs *resource) []finding.Finding {
+// check runs the schema and every policy on one resource, and sums up what
+// duplicate-resource and environment-drift need to know of it.
+func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	var issues []issue
 	obj, sops := withoutSOPS(rs.obj)
 	a, k, _, _ := meta(obj)
@@ -518,7 +565,7 @@ func (r *run) check(rs *resource) []finding.Finding {
 		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
 			Message: is.msg, Resource: id, Environment: rs.env})
 	}
-	return out
+	return out, summarize(rs, obj, cs, sup)
 }
 
 // resourceID renders Kind/namespace/name or Kind/name.
@@ -530,44 +577,72 @@ func resourceID(obj map[string]any) string {
 	return k + "/" + n
 }
 
+// summary is what duplicate-resource and environment-drift need of a
+// resource once its document is let go.
+type summary struct {
+	env, group string
+	// key is group/Kind/name, without the namespace; namespace apart.
+	key, namespace, kind, apiVersion, id string
+	file                                string
+	line, col                           int // of metadata.name
+	ignore                              map[string]bool
+	images                              []imageAt
+}
+
+// imageAt is one container's image and where it is written.
+type imageAt struct {
+	container, image, file string
+	line, col              int
+}
+
+func summarize(rs *resource, obj map[string]any, cs []container, ignore map[string]bool) *summary {
+	a, k, ns, n := meta(obj)
+	g, _, _ := strings.Cut(a, "/")
+	if !strings.Contains(a, "/") {
+		g = ""
+	}
+	s := &summary{env: rs.env, group: rs.group, key: strings.TrimPrefix(g+"/", "/") + k + "/" + n, namespace: ns, kind: k, apiVersion: a, id: resourceID(obj), ignore: ignore}
+	s.file, s.line, s.col = rs.pos([]string{"metadata", "name"}, false)
+	if n == "" {
+		s.key = ""
+	}
+	for _, c := range cs {
+		name, _ := c.m["name"].(string)
+		image, _ := c.m["image"].(string)
+		file, line, col := rs.pos(appendPath(c.path, "image"), false)
+		s.images = append(s.images, imageAt{container: name, image: image, file: file, line: line, col: col})
+	}
+	return s
+}
+
 // duplicates reports a group/kind/namespace/name defined twice in one
 // scope, at the second definition.
-func duplicates(rs []*resource) []finding.Finding {
-	type first struct {
-		file      string
-		line, col int
-	}
-	seen := map[string]first{}
+func duplicates(sums []*summary) []finding.Finding {
+	seen := map[string]*summary{}
 	var out []finding.Finding
-	for _, r := range rs {
-		a, k, ns, n := meta(r.obj)
-		if n == "" {
+	for _, s := range sums {
+		if s.key == "" {
 			continue
 		}
-		g, _, _ := strings.Cut(a, "/")
-		if !strings.Contains(a, "/") {
-			g = ""
-		}
-		key := strings.Join([]string{r.group, g, k, ns, n}, "\x00")
-		file, line, col := r.pos([]string{"metadata", "name"}, false)
+		key := s.group + "\x00" + s.namespace + "\x00" + s.key
 		if f, ok := seen[key]; ok {
-			if suppressed(r.obj)[RuleDuplicateResource] {
+			if s.ignore[RuleDuplicateResource] {
 				continue
 			}
-			out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(RuleDuplicateResource), Rule: RuleDuplicateResource,
-				Message: fmt.Sprintf("%s is defined twice in %s; the first is at %s:%d:%d", resourceID(r.obj), scopeName(r), f.file, f.line, f.col), Resource: resourceID(r.obj), Environment: r.env})
+			out = append(out, finding.Finding{File: s.file, Line: s.line, Column: s.col, Severity: ruleSeverity(RuleDuplicateResource), Rule: RuleDuplicateResource,
+				Message: fmt.Sprintf("%s is defined twice in %s; the first is at %s:%d:%d", s.id, scopeName(s), f.file, f.line, f.col), Resource: s.id, Environment: s.env})
 			continue
 		}
-		seen[key] = first{file, line, col}
+		seen[key] = s
 	}
 	return out
 }
 
-func scopeName(r *resource) string {
-	if r.env != "" {
-		return "environment " + r.env
+func scopeName(s *summary) string {
+	if s.env != "" {
+		return "environment " + s.env
 	}
-	return "directory " + r.group
+	return "directory " + s.group
 }
 
 // parallel calls f(0..n-1) on at most workers goroutines and returns the

@@ -50,7 +50,7 @@ func compareGolden(t *testing.T, golden string, res *Result) {
 }
 
 // schemas returns the real embedded schemas of a Kubernetes version.
-func schemas(t *testing.T, version string) Validator {
+func schemas(t testing.TB, version string) Validator {
 	t.Helper()
 	v, err := kubeschema.New(version)
 	if err != nil {

@@ -1,0 +1,108 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeCorpus writes files YAML files of perFile resources each (a
+// Deployment, a Service, a ConfigMap, ... in turn), the shape of the
+// side-by-side corpus of scripts/bench-verify.
+func writeCorpus(tb testing.TB, dir string, files, perFile int) {
+	tb.Helper()
+	for i := 0; i < files; i++ {
+		var b strings.Builder
+		for j := 0; j < perFile; j++ {
+			if j > 0 {
+				b.WriteString("---\n")
+			}
+			name := fmt.Sprintf("app-%d-%d", i, j)
+			switch j % 3 {
+			case 0:
+				fmt.Fprintf(&b, deploymentTemplate, name, name, name, name, i%7)
+			case 1:
+				fmt.Fprintf(&b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: team-%d\nspec:\n  selector:\n    app: %s\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n", name, i%10, name)
+			default:
+				fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: team-%d\ndata:\n  LOG_LEVEL: info\n  FEATURES: \"a,b,c\"\n", name, i%10)
+			}
+		}
+		p := filepath.Join(dir, fmt.Sprintf("team-%d", i%10), fmt.Sprintf("app-%d.yaml", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+const deploymentTemplate = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %s
+  labels:
+    app.kubernetes.io/name: %s
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: %s
+  template:
+    metadata:
+      labels:
+        app: %s
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:v1.%d.0
+          ports:
+            - name: http
+              containerPort: 8080
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: 500m, memory: 256Mi}
+          readinessProbe:
+            httpGet: {path: /healthz, port: http}
+`
+
+// BenchmarkVerify verifies 10,000 resources in 2,000 files against the
+// real schemas, schemas compiled once per run as in the binary.
+func BenchmarkVerify(b *testing.B) {
+	dir := b.TempDir()
+	const files, perFile = 2000, 5
+	writeCorpus(b, dir, files, perFile)
+	fsys := os.DirFS(dir)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Run(context.Background(), fsys, Options{KubernetesVersion: "1.37", Schemas: schemas(b, "1.37")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Resources != files*perFile || res.Errors != 0 {
+			b.Fatalf("%d resources, %d errors: %v", res.Resources, res.Errors, res.Findings[:min(3, len(res.Findings))])
+		}
+	}
+	b.ReportMetric(float64(files*perFile)*float64(b.N)/b.Elapsed().Seconds(), "resources/s")
+}
+
+// BenchmarkPodinfo verifies the podinfo corpus: kustomize builds included.
+func BenchmarkPodinfo(b *testing.B) {
+	dir := filepath.Join(corpora, "podinfo")
+	if _, err := os.Stat(dir); err != nil {
+		b.Skipf("%s is absent: %v", dir, err)
+	}
+	fsys := stubFS{os.DirFS(dir)}
+	var resources int
+	for i := 0; i < b.N; i++ {
+		res, err := Run(context.Background(), fsys, Options{KubernetesVersion: "1.37", Schemas: schemas(b, "1.37")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		resources = res.Resources
+	}
+	b.ReportMetric(float64(resources)*float64(b.N)/b.Elapsed().Seconds(), "resources/s")
+}
