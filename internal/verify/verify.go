@@ -583,10 +583,10 @@ type summary struct {
 	env, group string
 	// key is group/Kind/name, without the namespace; namespace apart.
 	key, namespace, kind, apiVersion, id string
-	file                                string
-	line, col                           int // of metadata.name
-	ignore                              map[string]bool
-	images                              []imageAt
+	file                                 string
+	line, col                            int // of metadata.name
+	ignore                               map[string]bool
+	images                               []imageAt
 }
 
 // imageAt is one container's image and where it is written.
