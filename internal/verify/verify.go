@@ -538,7 +538,9 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 		vs, found, err := r.opts.Schemas.Validate(obj)
 		switch {
 		case err != nil:
-			issues = append(issues, issue{rule: RuleSchema, path: []string{"kind"}, msg: fmt.Sprintf("cannot validate %s %s: %v", a, k, err)})
+			// The schema itself failed (it could not be compiled): the
+			// resource is as unvalidated as one with no schema at all.
+			issues = append(issues, issue{rule: RuleNoSchema, path: []string{"kind"}, msg: fmt.Sprintf("%s %s could not be validated: %v", a, k, err)})
 		case !found:
 			issues = append(issues, issue{rule: RuleNoSchema, path: []string{"kind"}, msg: fmt.Sprintf("no schema for %s %s; it was not validated (add its CRD under crds)", a, k)})
 		}
