@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -300,5 +301,36 @@ func TestAutoMerge(t *testing.T) {
 				t.Errorf("auto-merge %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// lastRequestLeft answers as GitHub does to the last request a rate limit
+// allows: x-ratelimit-remaining 0 until an hour from now.
+type lastRequestLeft struct{}
+
+func (lastRequestLeft) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil {
+		resp.Header.Set("X-RateLimit-Limit", "5000")
+		resp.Header.Set("X-RateLimit-Remaining", "0")
+		resp.Header.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+	}
+	return resp, err
+}
+
+// TestLastRequestOfTheRateLimit checks that a successful answer saying no
+// requests are left does not stop the next request from being sent:
+// GitHub, not go-github's memory, decides when the limit is reached.
+func TestLastRequestOfTheRateLimit(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, lastRequestLeft{})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if _, err := c.DefaultBranch(ctx); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if n := srv.TotalCalls(); n != 3 {
+		t.Errorf("%d requests reached GitHub, want 3", n)
 	}
 }

@@ -173,7 +173,16 @@ func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Header.Get("X-GitHub-Api-Version") == "" {
 		r.Header.Set("X-GitHub-Api-Version", "2022-11-28")
 	}
-	return t.base.RoundTrip(r)
+	resp, err := t.base.RoundTrip(r)
+	if err == nil && resp.StatusCode < 400 {
+		// go-github remembers "0 requests left until reset" from a
+		// successful answer and then fails every later request without
+		// sending it. Rate limits are the retrying transport's business: it
+		// waits when GitHub answers 403 or 429, so hide the reset from
+		// go-github on answers that are no error.
+		resp.Header.Del("X-RateLimit-Reset")
+	}
+	return resp, err
 }
 
 // StatusCode returns the HTTP status of a go-github error, or 0.
