@@ -663,6 +663,13 @@ func (x *remote) push(ctx context.Context) error {
 		if !errors.Is(err, forge.ErrNotFastForward) {
 			return apiError(err, x.rin)
 		}
+		// A try whose answer was lost may have landed, and another run may
+		// have built on it since: then the branch contains the commit.
+		if in, err := x.gh.Contains(ctx, x.base, commit.SHA); err == nil && in {
+			x.setCommit(commit)
+			fmt.Fprintf(x.r.Stderr, "pushed %s to %s\n", short(commit.SHA), x.base)
+			return x.report(res)
+		}
 		wait := forge.Jitter(retry.WaitMin, min(retry.WaitMax, 10*time.Second), attempt)
 		t := time.NewTimer(wait)
 		select {

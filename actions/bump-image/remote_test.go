@@ -419,8 +419,21 @@ func TestTransientFailures(t *testing.T) {
 }
 
 // TestConcurrentPush starts twenty runs of mode push at once, each bumping
-// its own image on the base branch: all twenty must land.
+// its own image on the base branch: all twenty must land, also when
+// requests fail and writes lose their answers.
 func TestConcurrentPush(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults githubtest.Faults
+	}{
+		{name: "no faults"},
+		{name: "faults", faults: githubtest.Faults{Transient: 0.1, SecondaryRateLimit: 0.05, ResetAfterWrite: 0.1, Seed: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { concurrentPush(t, tc.faults) })
+	}
+}
+
+func concurrentPush(t *testing.T, faults githubtest.Faults) {
 	const n = 20
 	files := map[string]string{"README.md": "# config\n"}
 	for i := 0; i < n; i++ {
@@ -428,6 +441,7 @@ func TestConcurrentPush(t *testing.T) {
 	}
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{Files: files})
 	base := srv.Ref(configRepo, "main")
+	srv.SetFaults(faults)
 	results := make([]result, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -438,6 +452,7 @@ func TestConcurrentPush(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	srv.SetFaults(githubtest.Faults{})
 	var shas []string
 	for i, r := range results {
 		if r.code != 0 {

@@ -168,6 +168,19 @@ func TestAtMostOnceWrites(t *testing.T) {
 	if err := c.UpdateBranch(ctx, "bump", head.SHA, false); !errors.Is(err, forge.ErrNotFastForward) {
 		t.Errorf("UpdateBranch backwards without force: %v, want ErrNotFastForward", err)
 	}
+	for _, tc := range []struct {
+		branch, sha string
+		want        bool
+	}{
+		{"bump", commit.SHA, true},
+		{"bump", head.SHA, true},
+		{"main", head.SHA, true},
+		{"main", commit.SHA, false},
+	} {
+		if got, err := c.Contains(ctx, tc.branch, tc.sha); err != nil || got != tc.want {
+			t.Errorf("Contains(%q, %s) = %t, %v; want %t", tc.branch, tc.sha[:7], got, err, tc.want)
+		}
+	}
 	if err := c.UpdateBranch(ctx, "bump", head.SHA, true); err != nil {
 		t.Errorf("UpdateBranch with force: %v", err)
 	}

@@ -256,6 +256,16 @@ func (c *Client) UpdateBranch(ctx context.Context, branch, sha string, force boo
 	return fmt.Errorf("updating branch %q to %s: %w", branch, sha, err)
 }
 
+// Contains reports whether commit sha is branch's head or one of its
+// ancestors, in one request.
+func (c *Client) Contains(ctx context.Context, branch, sha string) (bool, error) {
+	cc, _, err := c.GH.Repositories.CompareCommits(ctx, c.Owner, c.Repo, sha, "heads/"+branch, &github.ListOptions{PerPage: 1})
+	if err != nil {
+		return false, fmt.Errorf("comparing %s with branch %q: %w", sha, branch, err)
+	}
+	return cc.GetBehindBy() == 0 && (cc.GetStatus() == "identical" || cc.GetStatus() == "ahead"), nil
+}
+
 // Comparison is what lies between a base and a head: the head's commits
 // that the base lacks, and the files they change (relative to the merge
 // base).
