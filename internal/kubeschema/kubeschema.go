@@ -106,6 +106,9 @@ type Validator struct {
 	extraKinds map[string]string
 
 	compiled sync.Map // "apiVersion/Kind" → *compiled
+
+	compileMu sync.Mutex
+	compiler  *jsonschema.Compiler // nil until first use and after AddCRD
 }
 
 type compiled struct {
@@ -165,6 +168,9 @@ func (v *Validator) AddCRD(crd map[string]any) error {
 	if err != nil {
 		return err
 	}
+	// Lock order: compileMu, then mu (compile reads definitions under mu).
+	v.compileMu.Lock()
+	defer v.compileMu.Unlock()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for name, def := range s.Defs {
@@ -172,8 +178,14 @@ func (v *Validator) AddCRD(crd map[string]any) error {
 	}
 	for gvk, name := range s.Kinds {
 		v.extraKinds[gvk] = name
-		v.compiled.Delete(gvk)
 	}
+	// A replaced definition may already be compiled, alone or inside
+	// another kind: forget everything compiled so far.
+	v.compiler = nil
+	v.compiled.Range(func(k, _ any) bool {
+		v.compiled.Delete(k)
+		return true
+	})
 	return nil
 }
 
@@ -212,43 +224,99 @@ func (v *Validator) root(gvk string) (string, bool) {
 // schema returns the compiled schema of "apiVersion/Kind", compiling it on
 // first use.
 func (v *Validator) schema(gvk string) (*jsonschema.Schema, bool, error) {
-	if c, ok := v.compiled.Load(gvk); ok {
-		c := c.(*compiled)
-		c.once.Do(func() { c.schema, c.err = v.compile(gvk) })
-		return c.schema, true, c.err
+	c, ok := v.compiled.Load(gvk)
+	if !ok {
+		if _, ok := v.root(gvk); !ok {
+			return nil, false, nil
+		}
+		c, _ = v.compiled.LoadOrStore(gvk, &compiled{})
 	}
-	if _, ok := v.root(gvk); !ok {
-		return nil, false, nil
-	}
-	c, _ := v.compiled.LoadOrStore(gvk, &compiled{})
 	cc := c.(*compiled)
 	cc.once.Do(func() { cc.schema, cc.err = v.compile(gvk) })
 	return cc.schema, true, cc.err
 }
 
+// compile compiles one kind with the validator's shared compiler, in which
+// every definition is a resource of its own: a definition many kinds reach
+// (PodSpec, ObjectMeta) is checked against the meta-schema and compiled
+// once, not once per kind. The compiler is not safe for concurrent use,
+// hence the lock; compiled schemas are.
 func (v *Validator) compile(gvk string) (*jsonschema.Schema, error) {
 	name, ok := v.root(gvk)
 	if !ok {
 		return nil, fmt.Errorf("no schema for %q", gvk)
 	}
-	doc, err := convert.Standalone(name, v.lookup)
-	if err != nil {
-		return nil, fmt.Errorf("schema of %q: %w", gvk, err)
+	v.compileMu.Lock()
+	defer v.compileMu.Unlock()
+	if v.compiler == nil {
+		c := jsonschema.NewCompiler()
+		c.DefaultDraft(jsonschema.Draft2020)
+		c.UseLoader(jsonschema.SchemeURLLoader{"kubeschema": defLoader{v}})
+		v.compiler = c
 	}
-	return compileDoc(gvk, doc)
-}
-
-func compileDoc(gvk string, doc map[string]any) (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	url := "kubeschema:///" + gvk + ".json"
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("schema of %q: %w", gvk, err)
-	}
-	sch, err := c.Compile(url)
+	sch, err := v.compiler.Compile(defURL(name))
 	if err != nil {
+		// A failed compile may leave the compiler half-way; start afresh.
+		v.compiler = nil
 		return nil, fmt.Errorf("compiling schema of %q: %w", gvk, err)
 	}
 	return sch, nil
+}
+
+func defURL(name string) string { return "kubeschema:///" + name + ".json" }
+
+// defLoader serves definitions to the compiler by URL, their references
+// rewritten from "#/$defs/<name>" (the standalone form Export writes) to
+// the URL of that definition.
+type defLoader struct{ v *Validator }
+
+func (l defLoader) Load(url string) (any, error) {
+	name := strings.TrimSuffix(strings.TrimPrefix(url, "kubeschema:///"), ".json")
+	d, ok := l.v.lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("definition %q is referenced but not defined", name)
+	}
+	return rewriteRefs(d), nil
+}
+
+func rewriteRefs(s any) any { return rewrite(s, false) }
+
+// rewrite copies a schema with its references rewritten. names is set for
+// a map whose keys are names (properties, $defs), not keywords: a property
+// called "enum" holds a schema, the keyword enum holds values.
+func rewrite(s any, names bool) any {
+	switch x := s.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if names {
+				out[k] = rewrite(val, false)
+				continue
+			}
+			switch k {
+			case "$ref":
+				if r, ok := val.(string); ok && strings.HasPrefix(r, convert.RefPrefix) {
+					out[k] = defURL(strings.TrimPrefix(r, convert.RefPrefix))
+					continue
+				}
+				out[k] = val
+			case "enum", "const":
+				out[k] = val
+			case "properties", "$defs":
+				out[k] = rewrite(val, true)
+			default:
+				out[k] = rewrite(val, false)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = rewrite(val, false)
+		}
+		return out
+	}
+	return s
 }
 
 // Validate checks one decoded resource: a JSON-compatible map as YAML

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -77,8 +78,19 @@ func validateCmd(args []string, w io.Writer) error {
 	path := fs.String("path", "", "directory of YAML files")
 	version := fs.String("kubernetes-version", "", "Kubernetes minor version (default newest)")
 	verbose := fs.Bool("verbose", false, "print one JSON line per resource, not only the summary")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	v, err := kubeschema.New(*version)
 	if err != nil {

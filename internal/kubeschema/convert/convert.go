@@ -326,28 +326,34 @@ func allowNull(s map[string]any) {
 // Refs returns the definition names a schema refers to, sorted.
 func Refs(s any) []string {
 	seen := map[string]bool{}
-	collectRefs(s, seen)
+	collectRefs(s, seen, false)
 	return sortedKeys(seen)
 }
 
-func collectRefs(s any, seen map[string]bool) {
+// collectRefs walks a schema. names is set for a map whose keys are names
+// (properties, $defs), not keywords: a property called "enum" holds a
+// schema, the keyword enum holds values.
+func collectRefs(s any, seen map[string]bool, names bool) {
 	switch v := s.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if k == "$ref" {
+			switch {
+			case names:
+				collectRefs(x, seen, false)
+			case k == "$ref":
 				if r, ok := x.(string); ok && strings.HasPrefix(r, RefPrefix) {
 					seen[strings.TrimPrefix(r, RefPrefix)] = true
 				}
-				continue
+			case k == "enum" || k == "const":
+			case k == "properties" || k == "$defs":
+				collectRefs(x, seen, true)
+			default:
+				collectRefs(x, seen, false)
 			}
-			if k == "enum" {
-				continue
-			}
-			collectRefs(x, seen)
 		}
 	case []any:
 		for _, x := range v {
-			collectRefs(x, seen)
+			collectRefs(x, seen, false)
 		}
 	}
 }
