@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
 
@@ -263,5 +264,11 @@ func TestRulesTable(t *testing.T) {
 	}
 	if string(readme) != want {
 		t.Errorf("README.md rule table differs from verify.Rules; run go test ./actions/verify-manifests -update")
+	}
+}
+
+func TestKubernetesVersions(t *testing.T) {
+	if got, want := kubernetesVersions, strings.Join(kubeschema.Versions(), ", "); got != want {
+		t.Errorf("kubernetesVersions = %q, kubeschema embeds %q: update the constant and run go test ./... -run TestActionFiles -update", got, want)
 	}
 }

@@ -20,6 +20,10 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
 
+// keepBytes is the largest file kept in memory between the CRD screen and
+// the main pass; larger ones are read again rather than held.
+const keepBytes = 16 << 10
+
 // Options says what to verify and how.
 type Options struct {
 	// Path is the file or directory of fsys to verify ("." when empty).
@@ -161,9 +165,10 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		if err != nil {
 			return fmt.Errorf("reading %q: %w", all[i], err)
 		}
-		data[i] = b
 		if isCRDPath[all[i]] || bytes.Contains(b, []byte("CustomResourceDefinition")) {
 			crdFiles[i] = r.parseData(all[i], b)
+		} else if len(b) <= keepBytes {
+			data[i] = b
 		}
 		return nil
 	})
@@ -202,7 +207,14 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		pf, cached := r.files[n]
 		r.mu.Unlock()
 		if !cached {
-			pf = r.parseData(n, data[i])
+			b := data[i]
+			if b == nil {
+				var err error
+				if b, err = fs.ReadFile(fsys, n); err != nil {
+					return fmt.Errorf("reading %q: %w", n, err)
+				}
+			}
+			pf = r.parseData(n, b)
 			if consumed[n] {
 				r.mu.Lock()
 				r.files[n] = pf

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -51,6 +52,9 @@ var errTooLarge = errors.New("document expands to too many nodes through aliases
 // the returned nodes are those of the whole file.
 func parseYAML(file string, data []byte) ([]*document, []finding.Finding) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if docs, fs, ok := parseStream(file, data); ok {
+		return docs, fs
+	}
 	var docs []*document
 	var fs []finding.Finding
 	for i, c := range splitDocuments(data) {
@@ -76,6 +80,36 @@ func parseYAML(file string, data []byte) ([]*document, []finding.Finding) {
 		docs = append(docs, d)
 	}
 	return docs, fs
+}
+
+// parseStream parses a whole stream with one parser, the fast path for a
+// file without syntax errors; ok is false when it has one, and the caller
+// then parses document by document.
+func parseStream(file string, data []byte) (docs []*document, fs []finding.Finding, ok bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for i := 0; ; i++ {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return docs, fs, true
+		}
+		if err != nil {
+			return nil, nil, false
+		}
+		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+			continue
+		}
+		d := &document{file: file, index: len(docs), root: n.Content[0]}
+		shiftAndCheck(file, d.root, 0, &fs)
+		budget := maxNodes
+		v, err := toValue(d.root, &budget)
+		if err != nil {
+			fs = append(fs, finding.Finding{File: file, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()})
+			continue
+		}
+		d.obj, _ = v.(map[string]any)
+		docs = append(docs, d)
+	}
 }
 
 type chunk struct {
