@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -136,7 +135,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err != nil {
 		return err
 	}
-	res, err := manifest.Bump(ctx, os.DirFS(r.Dir), roots, in.Options())
+	res, err := manifest.Bump(ctx, manifest.DirFS(r.Dir), roots, in.Options())
 	if res != nil {
 		for _, w := range res.Warnings {
 			r.Warning(w.File, w.Line, w.Message)
@@ -149,7 +148,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		if _, err := fmt.Fprint(r.Stdout, Diff(res.Files)); err != nil {
 			return err
 		}
-	} else if err := WriteFiles(r.Dir, res.Files); err != nil {
+	} else if err := manifest.WriteFiles(r.Dir, res.Files); err != nil {
 		return err
 	}
 	for _, c := range res.Changes {
@@ -247,47 +246,4 @@ func Diff(files []manifest.FileEdit) string {
 		b.WriteString(udiff.Unified("a/"+f.Path, "b/"+f.Path, string(f.Old), string(f.New)))
 	}
 	return b.String()
-}
-
-// WriteFiles writes every edited file or none: each new content goes to a
-// temporary file beside its target first, and only when all are written are
-// they renamed into place. Modes are kept.
-func WriteFiles(dir string, files []manifest.FileEdit) error {
-	type pending struct{ tmp, dst string }
-	var done []pending
-	cleanup := func() {
-		for _, p := range done {
-			os.Remove(p.tmp)
-		}
-	}
-	for _, f := range files {
-		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
-		info, err := os.Stat(dst)
-		if err != nil {
-			cleanup()
-			return fmt.Errorf("writing %q: %w", f.Path, err)
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".gitops-actions-*")
-		if err == nil {
-			done = append(done, pending{tmp.Name(), dst})
-			_, err = tmp.Write(f.New)
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
-			if err == nil {
-				err = os.Chmod(tmp.Name(), info.Mode().Perm())
-			}
-		}
-		if err != nil {
-			cleanup()
-			return fmt.Errorf("writing %q (nothing was changed): %w", f.Path, err)
-		}
-	}
-	for i, p := range done {
-		if err := os.Rename(p.tmp, p.dst); err != nil {
-			cleanup()
-			return fmt.Errorf("replacing %q after %d of %d files: %w", p.dst, i, len(done), err)
-		}
-	}
-	return nil
 }
