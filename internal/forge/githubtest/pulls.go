@@ -86,7 +86,7 @@ func (s *Server) labelJSON(rp *repo, l *label) map[string]any {
 		"name":        l.name,
 		"color":       l.color,
 		"default":     false,
-		"description": nil,
+		"description": "", // pull-request-simple declares it a non-null string, though label allows null
 	}
 }
 

@@ -226,6 +226,15 @@ func TestReviewersLabelsAssigneesComments(t *testing.T) {
 	if len(pr.Labels) != 2 || len(pr.RequestedReviewers) != 2 || len(pr.RequestedTeams) != 1 || len(pr.Assignees) != 1 {
 		t.Errorf("pull request: got %d labels, %d reviewers, %d teams, %d assignees; want 2, 2, 1, 1", len(pr.Labels), len(pr.RequestedReviewers), len(pr.RequestedTeams), len(pr.Assignees))
 	}
+	// A labelled pull request still answers the list and review-request
+	// endpoints, whose pull-request-simple schema wants label descriptions
+	// to be strings.
+	if _, _, err := gh.PullRequests.List(ctx, "acme", "config", &github.PullRequestListOptions{State: "open"}); err != nil {
+		t.Errorf("listing labelled pull requests: %v", err)
+	}
+	if _, _, err := gh.PullRequests.RequestReviewers(ctx, "acme", "config", 1, github.ReviewersRequest{Reviewers: []string{"carol"}}); err != nil {
+		t.Errorf("requesting a review on a labelled pull request: %v", err)
+	}
 	// Every body shape GitHub documents for labels is accepted.
 	for _, body := range []string{`{"labels":["a"]}`, `[{"name":"b"}]`, `{"labels":[{"name":"c"}]}`} {
 		if status, resp := do(t, srv, "POST", "/api/v3/repos/acme/config/issues/1/labels", body); status != 200 {
