@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -321,7 +322,7 @@ func rewrite(s any, names bool) any {
 
 // Validate checks one decoded resource: a JSON-compatible map as YAML
 // decoding gives (maps keyed by string, slices, strings, bools, numbers,
-// nil). found is false when no schema exists for its apiVersion and kind,
+// nil; a time.Time from an unquoted timestamp counts as its RFC 3339 text). found is false when no schema exists for its apiVersion and kind,
 // or when either is missing, which the caller reports on its own. err is for
 // a schema that could not be compiled or a value that is not JSON.
 //
@@ -356,6 +357,22 @@ func (v *Validator) Validate(obj map[string]any) (violations []Violation, found 
 	if !errors.As(verr, &ve) {
 		return nil, true, fmt.Errorf("validating %s: %w", gvk, verr)
 	}
+	if hasInvalidValue(ve) {
+		// Only now, to keep the common case free of a copy: YAML decoders
+		// give time.Time for an unquoted timestamp, which Kubernetes (and
+		// kubeconform) read as the string it is in JSON.
+		norm, err := jsonCompatible(inst)
+		if err != nil {
+			return nil, true, fmt.Errorf("validating %s: %w", gvk, err)
+		}
+		inst = norm.(map[string]any)
+		if verr = sch.Validate(inst); verr == nil {
+			return nil, true, nil
+		}
+		if !errors.As(verr, &ve) {
+			return nil, true, fmt.Errorf("validating %s: %w", gvk, verr)
+		}
+	}
 	var out []Violation
 	collect(ve, inst, &out)
 	if sops {
@@ -370,6 +387,65 @@ func (v *Validator) Validate(obj map[string]any) (violations []Violation, found 
 	}
 	sortViolations(out)
 	return out, true, nil
+}
+
+func hasInvalidValue(e *jsonschema.ValidationError) bool {
+	if _, ok := e.ErrorKind.(*kind.InvalidJsonValue); ok {
+		return true
+	}
+	for _, c := range e.Causes {
+		if hasInvalidValue(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonCompatible copies a decoded value into the types encoding/json would
+// give: time.Time becomes its RFC 3339 text, maps with non-string keys get
+// string keys, anything else unknown goes through a JSON round trip.
+func jsonCompatible(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, json.Number:
+		return v, nil
+	case time.Time:
+		return x.Format(time.RFC3339Nano), nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			c, err := jsonCompatible(val)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = c
+		}
+		return out, nil
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			c, err := jsonCompatible(val)
+			if err != nil {
+				return nil, err
+			}
+			out[fmt.Sprint(k)] = c
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			c, err := jsonCompatible(val)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("value of type %T is not JSON: %w", v, err)
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 }
 
 func sortViolations(vs []Violation) {

@@ -176,6 +176,12 @@ spec:
 `,
 			wantFound: true,
 		},
+		{
+			name:      "unquoted timestamps are strings, as in JSON",
+			doc:       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: {since: 2024-01-01}}\ndata: {at: 2024-01-01T10:00:00Z, n: 1}\n",
+			wantFound: true,
+			want:      []Violation{{Path: []string{"data", "n"}, Reason: "type", Message: "expected string, got integer 1"}},
+		},
 		{name: "int-or-string integer", doc: service("8080"), wantFound: true},
 		{name: "int-or-string string", doc: service("http"), wantFound: true},
 		{
