@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -27,33 +28,51 @@ type container struct {
 // (Argo Rollouts, Knative, ...).
 func containers(obj map[string]any) []container {
 	var out []container
-	var walk func(v any, path []string)
-	walk = func(v any, path []string) {
+	stack := make([]string, 0, 16) // the path walked so far, copied only on a find
+	var walk func(v any)
+	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			if len(path) > 0 && path[len(path)-1] == "spec" {
+			if len(stack) > 0 && stack[len(stack)-1] == "spec" {
 				for _, key := range []string{"initContainers", "containers", "ephemeralContainers"} {
 					list, _ := x[key].([]any)
 					for i, c := range list {
 						if m, ok := c.(map[string]any); ok {
-							out = append(out, container{path: appendPath(path, key, strconv.Itoa(i)), m: m})
+							out = append(out, container{path: appendPath(stack, key, strconv.Itoa(i)), m: m})
 						}
 					}
 				}
 			}
-			for _, k := range sortedKeys(x) {
-				if k == "containers" || k == "initContainers" || k == "ephemeralContainers" {
+			for k, c := range x {
+				switch k {
+				case "containers", "initContainers", "ephemeralContainers":
 					continue
+				case "metadata", "status", "data", "stringData", "binaryData":
+					if len(stack) == 0 {
+						continue // never a pod template
+					}
 				}
-				walk(x[k], appendPath(path, k))
+				switch c.(type) {
+				case map[string]any, []any:
+					stack = append(stack, k)
+					walk(c)
+					stack = stack[:len(stack)-1]
+				}
 			}
 		case []any:
 			for i, c := range x {
-				walk(c, appendPath(path, strconv.Itoa(i)))
+				switch c.(type) {
+				case map[string]any, []any:
+					stack = append(stack, strconv.Itoa(i))
+					walk(c)
+					stack = stack[:len(stack)-1]
+				}
 			}
 		}
 	}
-	walk(obj, nil)
+	walk(obj)
+	// Map iteration order is random: order what was found by path.
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i].path, "/") < strings.Join(out[j].path, "/") })
 	return out
 }
 

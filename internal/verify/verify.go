@@ -567,7 +567,13 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	issues = append(issues, quantityIssues(cs)...)
 	issues = append(issues, imageIssues(cs)...)
 	issues = append(issues, resourceIssues(cs)...)
-	issues = append(issues, apiIssues(obj, r.opts.KubernetesVersion)...)
+	api := apiIssues(obj, r.opts.KubernetesVersion)
+	if len(api) > 0 && api[0].rule == RuleRemovedAPI && r.rules.Enabled(RuleRemovedAPI) {
+		// No schema for an API the version no longer serves: removed-api
+		// says it better.
+		issues = slices.DeleteFunc(issues, func(is issue) bool { return is.rule == RuleNoSchema })
+	}
+	issues = append(issues, api...)
 	sup := suppressed(obj)
 	id := resourceID(obj)
 	var out []finding.Finding

@@ -74,7 +74,7 @@ func TestGolden(t *testing.T) {
 		{name: "yaml-errors"},
 		{name: "policies", opts: Options{KubernetesVersion: "1.37", Rules: rules("+image-digest-required")}},
 		{name: "panda"},
-		{name: "kustomize-overlay", opts: Options{KubernetesVersion: "1.37"}},
+		{name: "kustomize-overlay", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		{name: "kustomize-broken"},
 		{name: "helm"},
 		{name: "drift", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
