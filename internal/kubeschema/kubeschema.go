@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -253,6 +254,7 @@ func (v *Validator) compile(gvk string) (*jsonschema.Schema, error) {
 		c := jsonschema.NewCompiler()
 		c.DefaultDraft(jsonschema.Draft2020)
 		c.UseLoader(jsonschema.SchemeURLLoader{"kubeschema": defLoader{v}})
+		c.UseRegexpEngine(lenientRegexp)
 		v.compiler = c
 	}
 	sch, err := v.compiler.Compile(defURL(name))
@@ -263,6 +265,23 @@ func (v *Validator) compile(gvk string) (*jsonschema.Schema, error) {
 	}
 	return sch, nil
 }
+
+// lenientRegexp compiles a pattern with Go's regexp and, when Go cannot
+// (CRD patterns are ECMA 262: lookaheads, backreferences), ignores that one
+// pattern rather than losing the kind's whole schema.
+func lenientRegexp(pattern string) (jsonschema.Regexp, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return anyString(pattern), nil
+	}
+	return re, nil
+}
+
+// anyString is a pattern Go cannot run; it matches everything.
+type anyString string
+
+func (p anyString) String() string          { return string(p) }
+func (p anyString) MatchString(string) bool { return true }
 
 func defURL(name string) string { return "kubeschema:///" + name + ".json" }
 

@@ -298,6 +298,12 @@ func TestAddCRD(t *testing.T) {
 		{name: "valid", obj: widget("example.com/v1", "{size: small, count: 2, port: http, config: {x: 1}, labels: {a: b}}"), wantFound: true},
 		{name: "int-or-string port", obj: widget("example.com/v1", "{size: large, port: 8080}"), wantFound: true},
 		{
+			name:      "pattern Go cannot compile is skipped, others apply",
+			obj:       widget("example.com/v1", "{size: large, owner: root, zone: eu_1}"),
+			wantFound: true,
+			want:      []Violation{{Path: []string{"spec", "zone"}, Reason: "pattern", Message: `"eu_1" does not match pattern "^[a-z]+-[0-9]$"`}},
+		},
+		{
 			name:      "invalid",
 			obj:       widget("example.com/v1", "{size: medium, count: 0, colour: red, labels: {a: 1}}"),
 			wantFound: true,
