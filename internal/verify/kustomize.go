@@ -94,6 +94,25 @@ func (r *run) build(dir string) *build {
 				k[field] = kept
 			}
 		}
+		if charts, ok := k["helmCharts"].([]any); ok && len(charts) > 0 {
+			// Inflating a chart needs helm and usually the network: the
+			// rest of the kustomization is built without it.
+			delete(k, "helmCharts")
+			delete(k, "helmGlobals")
+			mu.Lock()
+			if !reported[name+"\x00helmCharts"] {
+				reported[name+"\x00helmCharts"] = true
+				line, col := 1, 1
+				if pf := r.file(name); len(pf.docs) > 0 && pf.docs[0].root != nil {
+					if key, _ := mapGet(pf.docs[0].root, "helmCharts"); key != nil {
+						line, col = key.Line, key.Column
+					}
+				}
+				b.findings = append(b.findings, finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleHelmTemplate), Rule: RuleHelmTemplate,
+					Message: fmt.Sprintf("%d helmCharts not inflated (that needs helm and the network); their resources are not validated", len(charts)), Environment: dir})
+			}
+			mu.Unlock()
+		}
 		if name == kfile {
 			bm, _ := k["buildMetadata"].([]any)
 			if !slices.Contains(bm, any(types.OriginAnnotations)) {
