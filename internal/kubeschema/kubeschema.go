@@ -46,12 +46,10 @@ type Violation struct {
 	Message string `json:"message"`
 }
 
-// store is the decoded embedded bundle. It is immutable once loaded; the
-// blob cache only ever gains entries, so sharing it across Validators is
-// safe and saves decoding the same definitions twice.
+// store is the decoded embedded bundle, immutable once loaded and so shared
+// by every Validator.
 type store struct {
-	b     *bundle.Bundle
-	blobs sync.Map // blob key → map[string]any
+	b *bundle.Bundle
 }
 
 var loadStore = sync.OnceValues(func() (*store, error) {
@@ -62,10 +60,10 @@ var loadStore = sync.OnceValues(func() (*store, error) {
 	return &store{b: b}, nil
 })
 
+// blob decodes one definition afresh: the caller owns the result. Nothing
+// is cached here; the compiler keeps what it loaded, and a second copy
+// would only add to the peak memory.
 func (s *store) blob(key string) (map[string]any, bool) {
-	if v, ok := s.blobs.Load(key); ok {
-		return v.(map[string]any), true
-	}
 	raw, ok := s.b.Blobs[key]
 	if !ok {
 		return nil, false
@@ -75,11 +73,7 @@ func (s *store) blob(key string) (map[string]any, bool) {
 		return nil, false
 	}
 	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, false
-	}
-	actual, _ := s.blobs.LoadOrStore(key, m)
-	return actual.(map[string]any), true
+	return m, ok
 }
 
 // Versions lists the embedded Kubernetes minor versions, newest first
@@ -292,14 +286,14 @@ type defLoader struct{ v *Validator }
 
 func (l defLoader) Load(url string) (any, error) {
 	name := strings.TrimSuffix(strings.TrimPrefix(url, "kubeschema:///"), ".json")
+	// lookup returns a fresh decode for an embedded definition but the
+	// validator's own map for a run-time CRD: rewrite copies, never edits.
 	d, ok := l.v.lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("definition %q is referenced but not defined", name)
 	}
-	return rewriteRefs(d), nil
+	return rewrite(d, false), nil
 }
-
-func rewriteRefs(s any) any { return rewrite(s, false) }
 
 // rewrite copies a schema with its references rewritten. names is set for
 // a map whose keys are names (properties, $defs), not keywords: a property
