@@ -34,37 +34,39 @@ location="$work/schemas/{{.ResourceKind}}{{.KindSuffix}}.json"
 kubeconform=("$work/bin/kubeconform" -strict -ignore-missing-schemas -schema-location "$location" -summary -output json)
 ours=("$work/bench-verify" validate -path "$work/corpus" -kubernetes-version "$version")
 
-# measure NAME CMD...: run CMD under GNU time, keep wall seconds and peak RSS (KiB).
+# measure NAME CMD...: run CMD under GNU time, print wall seconds, peak RSS
+# (KiB) and CPU seconds (user+sys, less sensitive to other load than wall).
 measure() {
   local name="$1"; shift
   /usr/bin/time -v -o "$work/$name.time" "$@" > "$work/$name.out" 2> "$work/$name.err" || true
-  local wall rss
+  local wall rss cpu
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
-  echo "$wall $rss"
+  cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$work/$name.time")
+  echo "$wall $rss $cpu"
 }
 
 runs="${RUNS:-3}"
-best() { # best NAME CMD...: the fastest of $runs runs (peak RSS of that run)
+best() { # best NAME CMD...: the fastest of $runs runs (peak RSS and CPU of that run)
   local name="$1"; shift
-  local bw="" br=""
+  local bw="" br="" bc=""
   for _ in $(seq "$runs"); do
-    read -r w r < <(measure "$name" "$@")
-    if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN {exit !(a<b)}'; then bw=$w; br=$r; fi
+    read -r w r c < <(measure "$name" "$@")
+    if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN {exit !(a<b)}'; then bw=$w; br=$r; bc=$c; fi
   done
-  echo "$bw $br"
+  echo "$bw $br $bc"
 }
 
-read -r kc_wall kc_rss < <(best kubeconform "${kubeconform[@]}" "$work/corpus")
-read -r our_wall our_rss < <(best ours "${ours[@]}")
+read -r kc_wall kc_rss kc_cpu < <(best kubeconform "${kubeconform[@]}" "$work/corpus")
+read -r our_wall our_rss our_cpu < <(best ours "${ours[@]}")
 resources=$(grep -c '^kind:' -r "$work/corpus" | awk -F: '{s+=$2} END {print s}')
 
 echo "kubeconform summary: $(tr -d '\n ' < "$work/kubeconform.out" | grep -o '"summary":{[^}]*}' || true)"
 echo "ours summary:        $(cat "$work/ours.out")"
-awk -v n="$resources" -v kw="$kc_wall" -v kr="$kc_rss" -v ow="$our_wall" -v orss="$our_rss" 'BEGIN {
-  printf "kubeconform v0.7.0: %.2fs  %.0f resources/s  peak RSS %.1f MiB\n", kw, n/kw, kr/1024
-  printf "kubeschema:         %.2fs  %.0f resources/s  peak RSS %.1f MiB\n", ow, n/ow, orss/1024
-  printf "speed ratio (ours/kubeconform, resources/s): %.2fx\n", kw/ow
+awk -v n="$resources" -v kw="$kc_wall" -v kr="$kc_rss" -v kc="$kc_cpu" -v ow="$our_wall" -v orss="$our_rss" -v oc="$our_cpu" 'BEGIN {
+  printf "kubeconform v0.7.0: %.2fs  %.0f resources/s  peak RSS %.1f MiB  CPU %.2fs\n", kw, n/kw, kr/1024, kc
+  printf "kubeschema:         %.2fs  %.0f resources/s  peak RSS %.1f MiB  CPU %.2fs\n", ow, n/ow, orss/1024, oc
+  printf "speed ratio (ours/kubeconform, resources/s): %.2fx  (CPU time ratio %.2fx)\n", kw/ow, kc/oc
   printf "memory ratio (ours/kubeconform, peak RSS):   %.2f\n", orss/kr
 }'
 
@@ -79,7 +81,7 @@ go build -o "$work/gitops-actions" .
 if "$work/gitops-actions" verify-manifests --help 2>&1 | grep -qi "not implemented"; then
   echo "verify-manifests is not implemented yet: the figures above are the validator's share"
 else
-  read -r vm_wall vm_rss < <(best verify-manifests "$work/gitops-actions" verify-manifests --path "$work/corpus" --format json)
+  read -r vm_wall vm_rss _ < <(best verify-manifests "$work/gitops-actions" verify-manifests --path "$work/corpus" --format json)
   awk -v n="$resources" -v kw="$kc_wall" -v kr="$kc_rss" -v w="$vm_wall" -v r="$vm_rss" 'BEGIN {
     printf "verify-manifests:   %.2fs  %.0f resources/s  peak RSS %.1f MiB  speed %.2fx  memory %.2f (vs kubeconform)\n", w, n/w, r/1024, kw/w, r/kr
   }'
