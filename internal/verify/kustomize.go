@@ -67,59 +67,74 @@ func (r *run) build(dir string) *build {
 	b := &build{dir: dir, kfile: kfile}
 	var mu sync.Mutex
 	reported := map[string]bool{}
+	report := func(name, key string, f finding.Finding) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !reported[name+"\x00"+key] {
+			reported[name+"\x00"+key] = true
+			b.findings = append(b.findings, f)
+		}
+	}
+	// rewrite edits a kustomization as kustomize reads it: remote entries
+	// and helmCharts come out (reported), and the top one asks for origin
+	// annotations. It edits the node tree, so every other value reaches
+	// kustomize exactly as written (newTag: 1.20 stays 1.20).
 	rewrite := func(name string, data []byte) ([]byte, error) {
-		var k map[string]any
-		if err := yaml.Unmarshal(data, &k); err != nil || k == nil {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 			return data, nil // kustomize reports it
 		}
+		root := doc.Content[0]
+		changed := false
 		for _, field := range []string{"resources", "bases", "components"} {
-			list, _ := k[field].([]any)
-			kept := list[:0:0]
-			for _, e := range list {
-				s, _ := e.(string)
-				if !r.isRemote(path.Dir(name), s) {
+			_, seq := mapGet(root, field)
+			if seq == nil || seq.Kind != yaml.SequenceNode {
+				continue
+			}
+			kept := seq.Content[:0:0]
+			for _, e := range seq.Content {
+				if e.Kind != yaml.ScalarNode || !r.isRemote(path.Dir(name), e.Value) {
 					kept = append(kept, e)
 					continue
 				}
-				mu.Lock()
-				if !reported[name+"\x00"+s] {
-					reported[name+"\x00"+s] = true
-					line, col := entryPos(r.file(name), field, s)
-					b.findings = append(b.findings, finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleKustomizeRemote), Rule: RuleKustomizeRemote,
-						Message: fmt.Sprintf("remote %s %q is not fetched (verification is offline); its resources are not validated", strings.TrimSuffix(field, "s"), s), Environment: dir})
-				}
-				mu.Unlock()
+				changed = true
+				line, col := entryPos(r.file(name), field, e.Value)
+				report(name, e.Value, finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleKustomizeRemote), Rule: RuleKustomizeRemote,
+					Message: fmt.Sprintf("remote %s %q is not fetched (verification is offline); its resources are not validated", strings.TrimSuffix(field, "s"), e.Value), Environment: dir})
 			}
-			if len(list) > 0 {
-				k[field] = kept
-			}
+			seq.Content = kept
 		}
-		if charts, ok := k["helmCharts"].([]any); ok && len(charts) > 0 {
+		if _, charts := mapGet(root, "helmCharts"); charts != nil && len(charts.Content) > 0 {
 			// Inflating a chart needs helm and usually the network: the
 			// rest of the kustomization is built without it.
-			delete(k, "helmCharts")
-			delete(k, "helmGlobals")
-			mu.Lock()
-			if !reported[name+"\x00helmCharts"] {
-				reported[name+"\x00helmCharts"] = true
-				line, col := 1, 1
-				if pf := r.file(name); len(pf.docs) > 0 && pf.docs[0].root != nil {
-					if key, _ := mapGet(pf.docs[0].root, "helmCharts"); key != nil {
-						line, col = key.Line, key.Column
-					}
+			changed = true
+			root.Content = deleteKeys(root.Content, "helmCharts", "helmGlobals")
+			line, col := 1, 1
+			if pf := r.file(name); len(pf.docs) > 0 && pf.docs[0].root != nil {
+				if key, _ := mapGet(pf.docs[0].root, "helmCharts"); key != nil {
+					line, col = key.Line, key.Column
 				}
-				b.findings = append(b.findings, finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleHelmTemplate), Rule: RuleHelmTemplate,
-					Message: fmt.Sprintf("%d helmCharts not inflated (that needs helm and the network); their resources are not validated", len(charts)), Environment: dir})
 			}
-			mu.Unlock()
+			report(name, "helmCharts", finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleHelmTemplate), Rule: RuleHelmTemplate,
+				Message: fmt.Sprintf("%d helmCharts not inflated (that needs helm and the network); their resources are not validated", len(charts.Content)), Environment: dir})
 		}
 		if name == kfile {
-			bm, _ := k["buildMetadata"].([]any)
-			if !slices.Contains(bm, any(types.OriginAnnotations)) {
-				k["buildMetadata"] = append(bm, types.OriginAnnotations)
+			item := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: types.OriginAnnotations}
+			_, bm := mapGet(root, "buildMetadata")
+			switch {
+			case bm == nil:
+				root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "buildMetadata"},
+					&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}})
+				changed = true
+			case bm.Kind == yaml.SequenceNode && !slices.ContainsFunc(bm.Content, func(n *yaml.Node) bool { return n.Value == types.OriginAnnotations }):
+				bm.Content = append(bm.Content, item)
+				changed = true
 			}
 		}
-		return yaml.Marshal(k)
+		if !changed {
+			return data, nil
+		}
+		return yaml.Marshal(&doc)
 	}
 	kfs := newKustFS(r.fsys, rewrite)
 	opts := krusty.MakeDefaultOptions()
@@ -600,6 +615,18 @@ func (r *run) patchFiles(kfile string, k map[string]any) []string {
 				add(e)
 			}
 		}
+	}
+	return out
+}
+
+// deleteKeys removes keys and their values from a mapping's content.
+func deleteKeys(content []*yaml.Node, keys ...string) []*yaml.Node {
+	out := content[:0:0]
+	for i := 0; i+1 < len(content); i += 2 {
+		if slices.Contains(keys, content[i].Value) {
+			continue
+		}
+		out = append(out, content[i], content[i+1])
 	}
 	return out
 }
