@@ -172,8 +172,12 @@ func (r *run) build(dir string) *build {
 // cleanKustomizeError makes the paths of our in-memory file system read as
 // paths of the repository.
 func cleanKustomizeError(s string) string {
-	return strings.NewReplacer("'/", "'", "\"/", "\"", " /", " ").Replace(s)
+	return absPathRE.ReplaceAllString(s, "$1$2")
 }
+
+// absPathRE finds the leading slash of a path our file system gave
+// kustomize: after a space, a quote or a bracket, before a path character.
+var absPathRE = regexp.MustCompile(`(^|[\s'"\[(])/([\w.-])`)
 
 func stripAnnotation(obj map[string]any, key string) {
 	md, _ := obj["metadata"].(map[string]any)

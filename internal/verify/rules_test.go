@@ -85,3 +85,11 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanKustomizeError(t *testing.T) {
+	got := cleanKustomizeError(`accumulating resources from '/a/b.yaml': stat /a/b.yaml: no such file; [/x y] a / b`)
+	want := `accumulating resources from 'a/b.yaml': stat a/b.yaml: no such file; [x y] a / b`
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
