@@ -488,7 +488,7 @@ func (r *run) addCRDs(files []*parsedFile) []finding.Finding {
 			if err := r.opts.Schemas.AddCRD(d.obj); err != nil {
 				_, _, _, name := meta(d.obj)
 				out = append(out, finding.Finding{File: pf.path, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
-					Message: fmt.Sprintf("CustomResourceDefinition %q: %v", name, err), Resource: "CustomResourceDefinition/" + name})
+					Message: fmt.Sprintf("no schema can be made of this CustomResourceDefinition: %v", err), Resource: "CustomResourceDefinition/" + name})
 			}
 		}
 	}
