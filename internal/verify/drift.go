@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
@@ -69,7 +70,14 @@ func drift(envs []string, sums []*summary) []finding.Finding {
 						continue
 					}
 					if x.image != y.image {
-						add(sb, y.file, y.line, y.col, b, fmt.Sprintf("%s: container %q runs %q in %s and %q in %s", key, c, x.image, a, y.image, b))
+						// Pin it where one environment sets its own image (its
+						// kustomization's images:, its patch), not in a base
+						// both share.
+						at, s, env := y, sb, b
+						if !under(y.file, b) && under(x.file, a) {
+							at, s, env = x, sa, a
+						}
+						add(s, at.file, at.line, at.col, env, fmt.Sprintf("%s: container %q runs %q in %s and %q in %s", key, c, x.image, a, y.image, b))
 					}
 				}
 				for _, c := range keys(ib) {
@@ -88,4 +96,9 @@ func drift(envs []string, sums []*summary) []finding.Finding {
 		}
 	}
 	return out
+}
+
+// under reports whether file lies in directory dir.
+func under(file, dir string) bool {
+	return dir == "." || strings.HasPrefix(file, dir+"/")
 }

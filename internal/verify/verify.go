@@ -185,11 +185,29 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 
 	builds := r.buildAll(kustDirs)
 	consumed := map[string]bool{}
+	inner := map[string]bool{} // kustomization files another build includes
 	for _, b := range builds {
-		findings = append(findings, b.findings...)
 		for _, f := range b.read {
 			consumed[f] = true
+			if f != b.kfile && isKustomizationFile(f) {
+				inner[f] = true
+			}
 		}
+	}
+	// A top kustomization inside an environment directory renders part of
+	// that environment (environments/staging/apps, .../infra): its
+	// resources count, and are compared, as the environment's. A base
+	// included by another build keeps its own name.
+	for _, b := range builds {
+		if e := r.envOf(b.dir); e != "" && !inner[b.kfile] {
+			for _, rs := range b.resources {
+				rs.env, rs.group = e, e
+			}
+			for i := range b.findings {
+				b.findings[i].Environment = e
+			}
+		}
+		findings = append(findings, b.findings...)
 	}
 
 	// Every other file is parsed, checked and let go, so that memory holds
@@ -270,7 +288,9 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		return e
 	}
 	for _, b := range builds {
-		env(b.dir)
+		if r.envOf(b.dir) == "" || inner[b.kfile] {
+			env(b.dir)
+		}
 	}
 	for _, e := range opts.Environments {
 		env(path.Clean(e))

@@ -78,6 +78,7 @@ func TestGolden(t *testing.T) {
 		{name: "kustomize-broken"},
 		{name: "helm"},
 		{name: "drift", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
+		{name: "drift-nested", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
 		{name: "schema", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		{name: "crds-input", opts: Options{Path: "repo", CRDs: []string{"crds"}, Schemas: schemas(t, "1.37")}},
 	}
