@@ -392,7 +392,7 @@ func (x *remote) pullRequest(ctx context.Context) error {
 			// its pull request edit: do it again on what is there now, so
 			// that the pull request's text and its branch tell the same
 			// version.
-			if err := sleep(ctx, forge.Jitter(x.retryPolicy().WaitMin, x.retryPolicy().WaitMax, try)); err != nil {
+			if err := forge.Sleep(ctx, forge.Jitter(x.retryPolicy().WaitMin, x.retryPolicy().WaitMax, try)); err != nil {
 				return err
 			}
 			continue
@@ -416,17 +416,6 @@ func (x *remote) retryPolicy() forge.Retry {
 		return forge.DefaultRetry
 	}
 	return x.deps.Retry
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // pullOutcome is what one pass of mode pull-request did.

@@ -66,8 +66,8 @@ func ambiguous(err error) bool {
 	return code == 0 || code >= 500
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (then it returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -88,7 +88,7 @@ func (c *Client) atMostOnce(ctx context.Context, do func(context.Context) error,
 		if !ambiguous(err) || attempt >= c.retry.Max {
 			return err
 		}
-		if serr := sleep(ctx, Jitter(c.retry.WaitMin, c.retry.WaitMax, attempt)); serr != nil {
+		if serr := Sleep(ctx, Jitter(c.retry.WaitMin, c.retry.WaitMax, attempt)); serr != nil {
 			return serr
 		}
 		done, cerr := check(ctx)
