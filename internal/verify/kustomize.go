@@ -491,7 +491,12 @@ func (r *run) renderedPos(b *build, obj map[string]any, origin string) func([]st
 // rendered image at path p.
 func (r *run) imageEntry(b *build, obj map[string]any, p []string) (string, int, int, bool) {
 	image, _ := valueAt(obj, p).(string)
-	name, _, _ := splitImage(image)
+	name, tag, digest := splitImage(image)
+	type hit struct {
+		file      string
+		line, col int
+	}
+	var first, exact *hit // the overlay's kustomization is read before its bases'
 	for _, kf := range b.read {
 		if !isKustomizationFile(kf) {
 			continue
@@ -510,14 +515,31 @@ func (r *run) imageEntry(b *build, obj map[string]any, p []string) (string, int,
 			}
 			_, n := mapGet(e, "name")
 			_, nn := mapGet(e, "newName")
-			if (n != nil && n.Value == name) || (nn != nil && nn.Value == name) {
-				for _, f := range []string{"digest", "newTag", "newName", "name"} {
-					if _, v := mapGet(e, f); v != nil {
-						return kf, v.Line, v.Column, true
+			if (n == nil || n.Value != name) && (nn == nil || nn.Value != name) {
+				continue
+			}
+			for _, f := range []string{"digest", "newTag", "newName", "name"} {
+				if _, v := mapGet(e, f); v != nil {
+					h := &hit{kf, v.Line, v.Column}
+					// Several entries may name the image (an overlay's
+					// and its base's, or two in one file): the one that
+					// set the rendered tag or digest is the one to blame.
+					if exact == nil && ((f == "newTag" && v.Value == tag) || (f == "digest" && v.Value == digest)) {
+						exact = h
 					}
+					if first == nil {
+						first = h
+					}
+					break
 				}
 			}
 		}
+	}
+	switch {
+	case exact != nil:
+		return exact.file, exact.line, exact.col, true
+	case first != nil:
+		return first.file, first.line, first.col, true
 	}
 	return "", 0, 0, false
 }
