@@ -48,45 +48,38 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
 	res := &Result{}
-	files, err := listFiles(fsys, roots)
-	if err != nil {
-		return nil, err
-	}
 
-	results := make([]fileResult, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
+	// The walk feeds the readers as it goes, so that listing directories and
+	// reading files overlap. There are more readers than cores: a reader
+	// waiting in a system call leaves its core to one that parses.
+	var (
+		mu      sync.Mutex
+		results []fileResult
+		wg      sync.WaitGroup
+	)
+	next := make(chan string, 64)
+	for range 4 * runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				data, size, mode, err := readFile(fsys, files[i], opts.MaxFileSize)
-				switch {
-				case errors.Is(err, errTooLarge):
-					results[i] = fileResult{path: files[i], warnings: []Warning{{File: files[i], Message: fmt.Sprintf("skipped: %d bytes is over the %d-byte limit", size, opts.MaxFileSize)}}}
-				case err != nil:
-					results[i] = fileResult{path: files[i], err: fmt.Errorf("reading %q: %w", files[i], err)}
-				default:
-					results[i] = m.processFile(files[i], data)
-					if results[i].edit != nil {
-						results[i].edit.Mode = mode
-					}
-				}
+			for p := range next {
+				r := m.readAndProcess(fsys, p, opts.MaxFileSize)
+				mu.Lock()
+				results = append(results, r)
+				mu.Unlock()
 			}
 		}()
 	}
-	for i := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
+	walkErr := listFiles(ctx, fsys, roots, func(p string) { next <- p })
 	close(next)
 	wg.Wait()
+	if walkErr != nil {
+		return nil, walkErr
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	sort.Slice(results, func(i, j int) bool { return results[i].path < results[j].path })
 
 	found := map[string]bool{}
 	unparsed := map[string][]Warning{}
@@ -182,21 +175,39 @@ func readFile(fsys fs.FS, name string, max int64) ([]byte, int64, fs.FileMode, e
 	return data, int64(len(data)), info.Mode(), nil
 }
 
-// listFiles walks roots and returns the YAML files in path order. Symbolic
+// readAndProcess reads one file and runs the rules on it.
+func (m *matcher) readAndProcess(fsys fs.FS, p string, max int64) fileResult {
+	data, size, mode, err := readFile(fsys, p, max)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return fileResult{path: p, warnings: []Warning{{File: p, Message: fmt.Sprintf("skipped: %d bytes is over the %d-byte limit", size, max)}}}
+	case err != nil:
+		return fileResult{path: p, err: fmt.Errorf("reading %q: %w", p, err)}
+	}
+	r := m.processFile(p, data)
+	if r.edit != nil {
+		r.edit.Mode = mode
+	}
+	return r
+}
+
+// listFiles walks roots and calls fn with each YAML file, once. Symbolic
 // links are not followed (a link inside the tree would be edited twice, one
 // outside it not at all); a root that is a file is taken whatever its name.
-func listFiles(fsys fs.FS, roots []string) ([]string, error) {
+func listFiles(ctx context.Context, fsys fs.FS, roots []string, fn func(string)) error {
 	seen := map[string]bool{}
-	var files []string
 	for _, root := range roots {
 		root = path.Clean(root)
 		info, err := fs.Stat(fsys, root)
 		if err != nil {
-			return nil, fmt.Errorf("path %q: %w", root, err)
+			return fmt.Errorf("path %q: %w", root, err)
 		}
 		err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return fmt.Errorf("walking %q: %w", p, err)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			if d.IsDir() {
 				if d.Name() == ".git" && p != root {
@@ -208,13 +219,12 @@ func listFiles(fsys fs.FS, roots []string) ([]string, error) {
 				return nil
 			}
 			seen[p] = true
-			files = append(files, p)
+			fn(p)
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	sort.Strings(files)
-	return files, nil
+	return nil
 }
