@@ -1,52 +1,25 @@
 package bumpimage
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 )
 
-// result is what one in-process run of the command gave.
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// runCommand runs `gitops-actions bump-image args...` in dir with the given
-// environment, in-process.
-func runCommand(t *testing.T, dir string, environ map[string]string, args ...string) result {
+// runCommand runs the command in-process (see clitest.Run).
+func runCommand(t *testing.T, dir string, environ map[string]string, args ...string) clitest.Result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	env := &cli.Env{
-		Getenv:  func(k string) string { return environ[k] },
-		Stdout:  &stdout,
-		Stderr:  &stderr,
-		Dir:     dir,
-		Version: "test",
-	}
-	code := cli.Main(context.Background(), []cli.Command{Command}, append([]string{"gitops-actions", "bump-image"}, args...), env)
-	return result{code, stdout.String(), stderr.String()}
+	return clitest.Run(t, Command, dir, environ, args...)
 }
 
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return clitest.WriteTree(t, files)
 }
 
 const deployment = `apiVersion: apps/v1
@@ -127,11 +100,11 @@ func TestBadInput(t *testing.T) {
 			}
 			before := snapshot(t, dir)
 			got := runCommand(t, dir, nil, tc.args...)
-			if got.code != tc.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr: %s)", got.code, tc.wantCode, got.stderr)
+			if got.Code != tc.wantCode {
+				t.Errorf("exit code = %d, want %d (stderr: %s)", got.Code, tc.wantCode, got.Stderr)
 			}
-			if !strings.Contains(got.stderr, tc.wantErr) {
-				t.Errorf("stderr = %q, want it to contain %q", got.stderr, tc.wantErr)
+			if !strings.Contains(got.Stderr, tc.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", got.Stderr, tc.wantErr)
 			}
 			if after := snapshot(t, dir); after != before {
 				t.Errorf("files changed on a failed run")
@@ -157,32 +130,32 @@ func snapshot(t *testing.T, dir string) string {
 func TestLocalEditAndDryRun(t *testing.T) {
 	dir := writeTree(t, map[string]string{"env/app.yaml": deployment, "env/other.yaml": "kind: ConfigMap\n"})
 	dry := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0", "--dry-run")
-	if dry.code != 0 {
-		t.Fatalf("dry run exit %d: %s", dry.code, dry.stderr)
+	if dry.Code != 0 {
+		t.Fatalf("dry run exit %d: %s", dry.Code, dry.Stderr)
 	}
 	wantDiff := "diff --git a/env/app.yaml b/env/app.yaml\n--- a/env/app.yaml\n+++ b/env/app.yaml\n"
-	if !strings.HasPrefix(dry.stdout, wantDiff) || !strings.Contains(dry.stdout, "-          image: ghcr.io/acme/app:v2.0.0\n+          image: ghcr.io/acme/app:v2.1.0\n") {
-		t.Errorf("dry-run stdout = %q, want a git diff of env/app.yaml", dry.stdout)
+	if !strings.HasPrefix(dry.Stdout, wantDiff) || !strings.Contains(dry.Stdout, "-          image: ghcr.io/acme/app:v2.0.0\n+          image: ghcr.io/acme/app:v2.1.0\n") {
+		t.Errorf("dry-run stdout = %q, want a git diff of env/app.yaml", dry.Stdout)
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); string(data) != deployment {
 		t.Errorf("dry run wrote the file")
 	}
 	wet := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
-	if wet.code != 0 {
-		t.Fatalf("exit %d: %s", wet.code, wet.stderr)
+	if wet.Code != 0 {
+		t.Fatalf("exit %d: %s", wet.Code, wet.Stderr)
 	}
 	want := strings.Replace(deployment, "v2.0.0", "v2.1.0", 1)
 	if data, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); string(data) != want {
 		t.Errorf("file = %q, want %q", data, want)
 	}
 	for _, line := range []string{"changed=true\n", "files=env/app.yaml\n", `changes=[{"file":"env/app.yaml","line":8,"kind":"container","image":"ghcr.io/acme/app","old":"ghcr.io/acme/app:v2.0.0","new":"ghcr.io/acme/app:v2.1.0"}]`} {
-		if !strings.Contains(wet.stdout, line) {
-			t.Errorf("stdout %q lacks %q", wet.stdout, line)
+		if !strings.Contains(wet.Stdout, line) {
+			t.Errorf("stdout %q lacks %q", wet.Stdout, line)
 		}
 	}
 	again := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
-	if again.code != 0 || !strings.Contains(again.stdout, "changed=false\n") || !strings.Contains(again.stdout, "changes=[]\n") {
-		t.Errorf("second run: exit %d, stdout %q, want changed=false", again.code, again.stdout)
+	if again.Code != 0 || !strings.Contains(again.Stdout, "changed=false\n") || !strings.Contains(again.Stdout, "changes=[]\n") {
+		t.Errorf("second run: exit %d, stdout %q, want changed=false", again.Code, again.Stdout)
 	}
 }
 
@@ -200,8 +173,8 @@ func TestActionsMode(t *testing.T) {
 		"INPUT_ALLOW-DOWNGRADE": "",
 	}
 	got := runCommand(t, dir, environ)
-	if got.code != 0 {
-		t.Fatalf("exit %d: %s %s", got.code, got.stdout, got.stderr)
+	if got.Code != 0 {
+		t.Fatalf("exit %d: %s %s", got.Code, got.Stdout, got.Stderr)
 	}
 	out, _ := os.ReadFile(outFile)
 	for _, want := range []string{"changed<<", "\ntrue\n", "files<<", "env/app.yaml\nenv/b.yaml\n"} {
@@ -217,28 +190,28 @@ func TestActionsMode(t *testing.T) {
 	// An explicit flag wins over INPUT_*.
 	environ["INPUT_IMAGES"] = "ghcr.io/acme/app:v9.9.9"
 	got = runCommand(t, dir, environ, "--images", "ghcr.io/acme/app:v2.2.0", "--dry-run")
-	if got.code != 0 || !strings.Contains(got.stdout, "+          image: ghcr.io/acme/app:v2.2.0") {
-		t.Errorf("flag did not win: exit %d, stdout %q", got.code, got.stdout)
+	if got.Code != 0 || !strings.Contains(got.Stdout, "+          image: ghcr.io/acme/app:v2.2.0") {
+		t.Errorf("flag did not win: exit %d, stdout %q", got.Code, got.Stdout)
 	}
 
 	// Errors become ::error:: workflow commands.
 	environ["INPUT_IMAGES"] = "ghcr.io/acme/nope:v1.0.0"
 	got = runCommand(t, dir, environ)
-	if got.code != cli.ExitFailed || !strings.Contains(got.stdout, `::error::no reference to image "ghcr.io/acme/nope" under env`) {
-		t.Errorf("exit %d, stdout %q, want an ::error:: command", got.code, got.stdout)
+	if got.Code != cli.ExitFailed || !strings.Contains(got.Stdout, `::error::no reference to image "ghcr.io/acme/nope" under env`) {
+		t.Errorf("exit %d, stdout %q, want an ::error:: command", got.Code, got.Stdout)
 	}
 }
 
 func TestHelpListsEveryFlag(t *testing.T) {
 	got := runCommand(t, t.TempDir(), nil, "--help")
-	if got.code != 0 {
-		t.Fatalf("exit %d", got.code)
+	if got.Code != 0 {
+		t.Fatalf("exit %d", got.Code)
 	}
 	for _, in := range Spec.Inputs {
-		if !strings.Contains(got.stdout, "--"+in.Name) {
+		if !strings.Contains(got.Stdout, "--"+in.Name) {
 			t.Errorf("--help lacks --%s", in.Name)
 		}
-		if in.Default != "" && !strings.Contains(got.stdout, `(default "`+in.Default+`")`) {
+		if in.Default != "" && !strings.Contains(got.Stdout, `(default "`+in.Default+`")`) {
 			t.Errorf("--help lacks the default of --%s", in.Name)
 		}
 	}

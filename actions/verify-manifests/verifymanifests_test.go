@@ -2,7 +2,6 @@ package verifymanifests
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -11,45 +10,20 @@ import (
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
 
-// result is what one in-process run of the command gave.
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// runCommand runs `gitops-actions verify-manifests args...` in dir with the
-// given environment, in-process.
-func runCommand(t *testing.T, dir string, environ map[string]string, args ...string) result {
+// runCommand runs the command in-process (see clitest.Run).
+func runCommand(t *testing.T, dir string, environ map[string]string, args ...string) clitest.Result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	env := &cli.Env{
-		Getenv:  func(k string) string { return environ[k] },
-		Stdout:  &stdout,
-		Stderr:  &stderr,
-		Dir:     dir,
-		Version: "test",
-	}
-	code := cli.Main(context.Background(), []cli.Command{Command}, append([]string{"gitops-actions", "verify-manifests"}, args...), env)
-	return result{code, stdout.String(), stderr.String()}
+	return clitest.Run(t, Command, dir, environ, args...)
 }
 
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return clitest.WriteTree(t, files)
 }
 
 // pod returns a Pod manifest with one container.
@@ -80,11 +54,11 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := runCommand(t, dir, nil, tc.args...)
-			if got.code != cli.ExitUsage {
-				t.Errorf("exit code %d, want %d; stderr:\n%s", got.code, cli.ExitUsage, got.stderr)
+			if got.Code != cli.ExitUsage {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", got.Code, cli.ExitUsage, got.Stderr)
 			}
-			if !strings.Contains(got.stderr, tc.wantErr) {
-				t.Errorf("stderr does not say %q:\n%s", tc.wantErr, got.stderr)
+			if !strings.Contains(got.Stderr, tc.wantErr) {
+				t.Errorf("stderr does not say %q:\n%s", tc.wantErr, got.Stderr)
 			}
 		})
 	}
@@ -111,8 +85,8 @@ func TestFailOn(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := runCommand(t, tc.dir, nil, tc.args...)
-			if got.code != tc.wantCode {
-				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", got.code, tc.wantCode, got.stdout, got.stderr)
+			if got.Code != tc.wantCode {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", got.Code, tc.wantCode, got.Stdout, got.Stderr)
 			}
 		})
 	}
@@ -122,8 +96,8 @@ func TestTextReport(t *testing.T) {
 	dir := writeTree(t, map[string]string{"apps/pod.yaml": pod("a", "nginx", true)})
 	got := runCommand(t, dir, nil, "--path", "apps")
 	want := "apps/pod.yaml:8:14: error: image \"nginx\" has no tag, so it means :latest; pin a version [image-tag-latest]\nerrors=1\nwarnings=0\nresources=1\nfiles=1\nsarif-file=\n"
-	if got.code != cli.ExitFailed || got.stdout != want {
-		t.Errorf("exit %d, stdout:\n%s\nwant exit 1, stdout:\n%s", got.code, got.stdout, want)
+	if got.Code != cli.ExitFailed || got.Stdout != want {
+		t.Errorf("exit %d, stdout:\n%s\nwant exit 1, stdout:\n%s", got.Code, got.Stdout, want)
 	}
 }
 
@@ -149,15 +123,15 @@ func TestActions(t *testing.T) {
 		"INPUT_KUBERNETES-VER": "ignored",
 	}
 	got := runCommand(t, dir, environ)
-	if got.code != cli.ExitFailed {
-		t.Errorf("exit code %d, want 1; stdout:\n%s\nstderr:\n%s", got.code, got.stdout, got.stderr)
+	if got.Code != cli.ExitFailed {
+		t.Errorf("exit code %d, want 1; stdout:\n%s\nstderr:\n%s", got.Code, got.Stdout, got.Stderr)
 	}
 	wantAnnotation := "::error file=environments/staging/pod.yaml,line=8,col=14,title=image-tag-latest::"
-	if !strings.Contains(got.stdout, wantAnnotation) {
-		t.Errorf("stdout has no annotation %q:\n%s", wantAnnotation, got.stdout)
+	if !strings.Contains(got.Stdout, wantAnnotation) {
+		t.Errorf("stdout has no annotation %q:\n%s", wantAnnotation, got.Stdout)
 	}
-	if strings.Count(got.stdout, "::error file=") != 1 {
-		t.Errorf("want exactly one finding annotation:\n%s", got.stdout)
+	if strings.Count(got.Stdout, "::error file=") != 1 {
+		t.Errorf("want exactly one finding annotation:\n%s", got.Stdout)
 	}
 	outputs, _ := os.ReadFile(out)
 	for _, want := range []string{"errors<<", "\n1\n", "resources<<", "\n2\n", "files<<"} {
@@ -176,11 +150,11 @@ func TestActions(t *testing.T) {
 func TestSARIFFile(t *testing.T) {
 	dir := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
 	got := runCommand(t, dir, nil, "--format", "sarif")
-	if got.code != cli.ExitFailed {
-		t.Fatalf("exit code %d, want 1; stderr:\n%s", got.code, got.stderr)
+	if got.Code != cli.ExitFailed {
+		t.Fatalf("exit code %d, want 1; stderr:\n%s", got.Code, got.Stderr)
 	}
-	if !strings.Contains(got.stdout, "sarif-file="+defaultSARIF+"\n") {
-		t.Errorf("outputs do not name the SARIF file:\n%s", got.stdout)
+	if !strings.Contains(got.Stdout, "sarif-file="+defaultSARIF+"\n") {
+		t.Errorf("outputs do not name the SARIF file:\n%s", got.Stdout)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, defaultSARIF))
 	if err != nil {
@@ -208,19 +182,19 @@ func TestJSONStdout(t *testing.T) {
 	dir := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
 	got := runCommand(t, dir, nil, "--format", "json", "--fail-on", "never")
 	var v any
-	if err := json.Unmarshal([]byte(got.stdout), &v); err != nil || got.code != 0 {
-		t.Errorf("exit %d; stdout is not one JSON document (%v):\n%s", got.code, err, got.stdout)
+	if err := json.Unmarshal([]byte(got.Stdout), &v); err != nil || got.Code != 0 {
+		t.Errorf("exit %d; stdout is not one JSON document (%v):\n%s", got.Code, err, got.Stdout)
 	}
 }
 
 func TestListRules(t *testing.T) {
 	got := runCommand(t, t.TempDir(), nil, "--list-rules")
-	if got.code != 0 {
-		t.Fatalf("exit code %d; stderr:\n%s", got.code, got.stderr)
+	if got.Code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", got.Code, got.Stderr)
 	}
 	for _, r := range verify.Rules {
-		if !strings.Contains(got.stdout, r.ID+" ") {
-			t.Errorf("--list-rules does not list %q:\n%s", r.ID, got.stdout)
+		if !strings.Contains(got.Stdout, r.ID+" ") {
+			t.Errorf("--list-rules does not list %q:\n%s", r.ID, got.Stdout)
 		}
 	}
 }
@@ -229,8 +203,8 @@ func TestListRules(t *testing.T) {
 // clean.
 func TestExample(t *testing.T) {
 	got := runCommand(t, "../..", nil, "--path", "examples/config-repo", "--environments", "environments/staging,environments/production", "--fail-on", "warning")
-	if got.code != 0 || !strings.Contains(got.stdout, "errors=0\nwarnings=0\nresources=7\nfiles=9\n") {
-		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", got.code, got.stdout, got.stderr)
+	if got.Code != 0 || !strings.Contains(got.Stdout, "errors=0\nwarnings=0\nresources=7\nfiles=9\n") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", got.Code, got.Stdout, got.Stderr)
 	}
 }
 
@@ -284,8 +258,8 @@ func TestPathOutsideWorkingDirectory(t *testing.T) {
 			Rule string `json:"rule"`
 		} `json:"findings"`
 	}
-	if err := json.Unmarshal([]byte(got.stdout), &doc); err != nil || got.code != 0 {
-		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr:\n%s", got.code, err, got.stdout, got.stderr)
+	if err := json.Unmarshal([]byte(got.Stdout), &doc); err != nil || got.Code != 0 {
+		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr:\n%s", got.Code, err, got.Stdout, got.Stderr)
 	}
 	if len(doc.Findings) != 1 || doc.Findings[0].File != "team/pod.yaml" || doc.Findings[0].Rule != verify.RuleImageTagLatest {
 		t.Errorf("findings = %+v, want one image-tag-latest in team/pod.yaml", doc.Findings)
