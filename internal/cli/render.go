@@ -77,7 +77,11 @@ func InputsTable(spec *Spec) string {
 		if in.Default != "" {
 			def = "`" + in.Default + "`"
 		}
-		fmt.Fprintf(&b, "| `%s` (`--%s`) | %s | %s | %s |\n", in.Name, in.Name, req, def, mdCell(in.Description))
+		how := "`--" + in.Name + "`"
+		if in.Arg {
+			how = "first argument"
+		}
+		fmt.Fprintf(&b, "| `%s` (%s) | %s | %s | %s |\n", in.Name, how, req, def, mdCell(in.Description))
 	}
 	if len(spec.Outputs) > 0 {
 		b.WriteString("\n| output | description |\n|---|---|\n")
@@ -119,7 +123,7 @@ func Union(name, description string, specs []Spec) Spec {
 	for _, s := range specs {
 		names = append(names, s.Name)
 	}
-	u.Inputs = append(u.Inputs, Input{Name: "command", Required: true, Description: "The command to run: " + strings.Join(names, ", ") + "."})
+	u.Inputs = append(u.Inputs, Input{Name: "command", Required: true, Arg: true, Description: "The command to run: " + strings.Join(names, ", ") + "."})
 	index := map[string]int{}
 	outIndex := map[string]bool{}
 	for _, s := range specs {

@@ -31,6 +31,9 @@ type Input struct {
 	// Secret inputs are masked in the runner's log before anything else is
 	// printed, and redacted from everything the command writes.
 	Secret bool
+	// Arg marks the root action's command input, which reaches the binary
+	// as its first argument rather than as a flag.
+	Arg bool
 }
 
 // Output is one output of an action.
