@@ -11,17 +11,6 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 )
 
-// runCommand runs the command in-process (see clitest.Run).
-func runCommand(t *testing.T, dir string, environ map[string]string, args ...string) clitest.Result {
-	t.Helper()
-	return clitest.Run(t, Command, dir, environ, args...)
-}
-
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	return clitest.WriteTree(t, files)
-}
-
 const deployment = `apiVersion: apps/v1
 kind: Deployment
 spec:
@@ -92,14 +81,14 @@ func TestBadInput(t *testing.T) {
 			if files == nil {
 				files = map[string]string{"env/app.yaml": deployment}
 			}
-			dir := writeTree(t, files)
+			dir := clitest.WriteTree(t, files)
 			if tc.link[0] != "" {
 				if err := os.Symlink(tc.link[1], filepath.Join(dir, tc.link[0])); err != nil {
 					t.Fatal(err)
 				}
 			}
 			before := snapshot(t, dir)
-			got := runCommand(t, dir, nil, tc.args...)
+			got := clitest.Run(t, Command, dir, nil, tc.args...)
 			if got.Code != tc.wantCode {
 				t.Errorf("exit code = %d, want %d (stderr: %s)", got.Code, tc.wantCode, got.Stderr)
 			}
@@ -128,8 +117,8 @@ func snapshot(t *testing.T, dir string) string {
 }
 
 func TestLocalEditAndDryRun(t *testing.T) {
-	dir := writeTree(t, map[string]string{"env/app.yaml": deployment, "env/other.yaml": "kind: ConfigMap\n"})
-	dry := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0", "--dry-run")
+	dir := clitest.WriteTree(t, map[string]string{"env/app.yaml": deployment, "env/other.yaml": "kind: ConfigMap\n"})
+	dry := clitest.Run(t, Command, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0", "--dry-run")
 	if dry.Code != 0 {
 		t.Fatalf("dry run exit %d: %s", dry.Code, dry.Stderr)
 	}
@@ -140,7 +129,7 @@ func TestLocalEditAndDryRun(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); string(data) != deployment {
 		t.Errorf("dry run wrote the file")
 	}
-	wet := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
+	wet := clitest.Run(t, Command, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
 	if wet.Code != 0 {
 		t.Fatalf("exit %d: %s", wet.Code, wet.Stderr)
 	}
@@ -153,14 +142,14 @@ func TestLocalEditAndDryRun(t *testing.T) {
 			t.Errorf("stdout %q lacks %q", wet.Stdout, line)
 		}
 	}
-	again := runCommand(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
+	again := clitest.Run(t, Command, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
 	if again.Code != 0 || !strings.Contains(again.Stdout, "changed=false\n") || !strings.Contains(again.Stdout, "changes=[]\n") {
 		t.Errorf("second run: exit %d, stdout %q, want changed=false", again.Code, again.Stdout)
 	}
 }
 
 func TestActionsMode(t *testing.T) {
-	dir := writeTree(t, map[string]string{"env/app.yaml": deployment, "env/b.yaml": strings.ReplaceAll(deployment, "app:", "api:")})
+	dir := clitest.WriteTree(t, map[string]string{"env/app.yaml": deployment, "env/b.yaml": strings.ReplaceAll(deployment, "app:", "api:")})
 	outFile := filepath.Join(t.TempDir(), "output")
 	summaryFile := filepath.Join(t.TempDir(), "summary")
 	environ := map[string]string{
@@ -172,7 +161,7 @@ func TestActionsMode(t *testing.T) {
 		"INPUT_DRY-RUN":         "false",
 		"INPUT_ALLOW-DOWNGRADE": "",
 	}
-	got := runCommand(t, dir, environ)
+	got := clitest.Run(t, Command, dir, environ)
 	if got.Code != 0 {
 		t.Fatalf("exit %d: %s %s", got.Code, got.Stdout, got.Stderr)
 	}
@@ -189,21 +178,21 @@ func TestActionsMode(t *testing.T) {
 
 	// An explicit flag wins over INPUT_*.
 	environ["INPUT_IMAGES"] = "ghcr.io/acme/app:v9.9.9"
-	got = runCommand(t, dir, environ, "--images", "ghcr.io/acme/app:v2.2.0", "--dry-run")
+	got = clitest.Run(t, Command, dir, environ, "--images", "ghcr.io/acme/app:v2.2.0", "--dry-run")
 	if got.Code != 0 || !strings.Contains(got.Stdout, "+          image: ghcr.io/acme/app:v2.2.0") {
 		t.Errorf("flag did not win: exit %d, stdout %q", got.Code, got.Stdout)
 	}
 
 	// Errors become ::error:: workflow commands.
 	environ["INPUT_IMAGES"] = "ghcr.io/acme/nope:v1.0.0"
-	got = runCommand(t, dir, environ)
+	got = clitest.Run(t, Command, dir, environ)
 	if got.Code != cli.ExitFailed || !strings.Contains(got.Stdout, `::error::no reference to image "ghcr.io/acme/nope" under env`) {
 		t.Errorf("exit %d, stdout %q, want an ::error:: command", got.Code, got.Stdout)
 	}
 }
 
 func TestHelpListsEveryFlag(t *testing.T) {
-	got := runCommand(t, t.TempDir(), nil, "--help")
+	got := clitest.Run(t, Command, t.TempDir(), nil, "--help")
 	if got.Code != 0 {
 		t.Fatalf("exit %d", got.Code)
 	}
@@ -218,7 +207,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 }
 
 func TestWriteFilesAllOrNothing(t *testing.T) {
-	dir := writeTree(t, map[string]string{"a.yaml": "a: 1\n"})
+	dir := clitest.WriteTree(t, map[string]string{"a.yaml": "a: 1\n"})
 	err := manifest.WriteFiles(dir, []manifest.FileEdit{
 		{Path: "a.yaml", Old: []byte("a: 1\n"), New: []byte("a: 2\n")},
 		{Path: "gone.yaml", Old: []byte("b: 1\n"), New: []byte("b: 2\n")},

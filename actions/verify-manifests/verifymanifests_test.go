@@ -15,17 +15,6 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
 
-// runCommand runs the command in-process (see clitest.Run).
-func runCommand(t *testing.T, dir string, environ map[string]string, args ...string) clitest.Result {
-	t.Helper()
-	return clitest.Run(t, Command, dir, environ, args...)
-}
-
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	return clitest.WriteTree(t, files)
-}
-
 // pod returns a Pod manifest with one container.
 func pod(name, image string, withResources bool) string {
 	s := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n    - name: app\n      image: " + image + "\n"
@@ -36,7 +25,7 @@ func pod(name, image string, withResources bool) string {
 }
 
 func TestBadInput(t *testing.T) {
-	dir := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:1.27", true)})
+	dir := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:1.27", true)})
 	tests := []struct {
 		name    string
 		args    []string
@@ -53,7 +42,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := runCommand(t, dir, nil, tc.args...)
+			got := clitest.Run(t, Command, dir, nil, tc.args...)
 			if got.Code != cli.ExitUsage {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", got.Code, cli.ExitUsage, got.Stderr)
 			}
@@ -65,9 +54,9 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestFailOn(t *testing.T) {
-	warningOnly := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:1.27", false)})
-	withError := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
-	clean := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:1.27", true)})
+	warningOnly := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:1.27", false)})
+	withError := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
+	clean := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:1.27", true)})
 	tests := []struct {
 		name     string
 		dir      string
@@ -84,7 +73,7 @@ func TestFailOn(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := runCommand(t, tc.dir, nil, tc.args...)
+			got := clitest.Run(t, Command, tc.dir, nil, tc.args...)
 			if got.Code != tc.wantCode {
 				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", got.Code, tc.wantCode, got.Stdout, got.Stderr)
 			}
@@ -93,8 +82,8 @@ func TestFailOn(t *testing.T) {
 }
 
 func TestTextReport(t *testing.T) {
-	dir := writeTree(t, map[string]string{"apps/pod.yaml": pod("a", "nginx", true)})
-	got := runCommand(t, dir, nil, "--path", "apps")
+	dir := clitest.WriteTree(t, map[string]string{"apps/pod.yaml": pod("a", "nginx", true)})
+	got := clitest.Run(t, Command, dir, nil, "--path", "apps")
 	want := "apps/pod.yaml:8:14: error: image \"nginx\" has no tag, so it means :latest; pin a version [image-tag-latest]\nerrors=1\nwarnings=0\nresources=1\nfiles=1\nsarif-file=\n"
 	if got.Code != cli.ExitFailed || got.Stdout != want {
 		t.Errorf("exit %d, stdout:\n%s\nwant exit 1, stdout:\n%s", got.Code, got.Stdout, want)
@@ -102,7 +91,7 @@ func TestTextReport(t *testing.T) {
 }
 
 func TestActions(t *testing.T) {
-	dir := writeTree(t, map[string]string{
+	dir := clitest.WriteTree(t, map[string]string{
 		"environments/staging/pod.yaml":    pod("a", "nginx:latest", true),
 		"environments/production/pod.yaml": pod("a", "nginx:1.27", true),
 	})
@@ -122,7 +111,7 @@ func TestActions(t *testing.T) {
 		"INPUT_PATH":           ".",
 		"INPUT_KUBERNETES-VER": "ignored",
 	}
-	got := runCommand(t, dir, environ)
+	got := clitest.Run(t, Command, dir, environ)
 	if got.Code != cli.ExitFailed {
 		t.Errorf("exit code %d, want 1; stdout:\n%s\nstderr:\n%s", got.Code, got.Stdout, got.Stderr)
 	}
@@ -148,8 +137,8 @@ func TestActions(t *testing.T) {
 }
 
 func TestSARIFFile(t *testing.T) {
-	dir := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
-	got := runCommand(t, dir, nil, "--format", "sarif")
+	dir := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
+	got := clitest.Run(t, Command, dir, nil, "--format", "sarif")
 	if got.Code != cli.ExitFailed {
 		t.Fatalf("exit code %d, want 1; stderr:\n%s", got.Code, got.Stderr)
 	}
@@ -179,8 +168,8 @@ func TestSARIFFile(t *testing.T) {
 // TestJSONStdout: a JSON report on standard output is one JSON document,
 // which scripts (scripts/bench-verify) parse.
 func TestJSONStdout(t *testing.T) {
-	dir := writeTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
-	got := runCommand(t, dir, nil, "--format", "json", "--fail-on", "never")
+	dir := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
+	got := clitest.Run(t, Command, dir, nil, "--format", "json", "--fail-on", "never")
 	var v any
 	if err := json.Unmarshal([]byte(got.Stdout), &v); err != nil || got.Code != 0 {
 		t.Errorf("exit %d; stdout is not one JSON document (%v):\n%s", got.Code, err, got.Stdout)
@@ -188,7 +177,7 @@ func TestJSONStdout(t *testing.T) {
 }
 
 func TestListRules(t *testing.T) {
-	got := runCommand(t, t.TempDir(), nil, "--list-rules")
+	got := clitest.Run(t, Command, t.TempDir(), nil, "--list-rules")
 	if got.Code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", got.Code, got.Stderr)
 	}
@@ -202,7 +191,7 @@ func TestListRules(t *testing.T) {
 // TestExample runs the action on the bundled config repo, which must be
 // clean.
 func TestExample(t *testing.T) {
-	got := runCommand(t, "../..", nil, "--path", "examples/config-repo", "--environments", "environments/staging,environments/production", "--fail-on", "warning")
+	got := clitest.Run(t, Command, "../..", nil, "--path", "examples/config-repo", "--environments", "environments/staging,environments/production", "--fail-on", "warning")
 	if got.Code != 0 || !strings.Contains(got.Stdout, "errors=0\nwarnings=0\nresources=7\nfiles=9\n") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", got.Code, got.Stdout, got.Stderr)
 	}
@@ -250,8 +239,8 @@ func TestKubernetesVersions(t *testing.T) {
 // TestPathOutsideWorkingDirectory: an absolute path elsewhere (a benchmark
 // corpus) is verified in place, its files named relative to it.
 func TestPathOutsideWorkingDirectory(t *testing.T) {
-	corpus := writeTree(t, map[string]string{"team/pod.yaml": pod("a", "nginx", true)})
-	got := runCommand(t, t.TempDir(), nil, "--path", corpus, "--format", "json", "--fail-on", "never")
+	corpus := clitest.WriteTree(t, map[string]string{"team/pod.yaml": pod("a", "nginx", true)})
+	got := clitest.Run(t, Command, t.TempDir(), nil, "--path", corpus, "--format", "json", "--fail-on", "never")
 	var doc struct {
 		Findings []struct {
 			File string `json:"file"`
