@@ -353,19 +353,29 @@ func (w *walker) imageString(n, via *yaml.Node, kind string) {
 // set records the replacement of scalar n and its change, after the
 // downgrade check.
 func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node) {
-	c.File = w.path
-	if c.Old == c.New {
-		w.current = append(w.current, c)
-		return
-	}
-	if err := w.checkDowngrade(c, oldTag, newTag); err != nil {
-		w.errs = append(w.errs, err)
+	if !w.admit(&c, oldTag, newTag) {
 		return
 	}
 	if n != nil && n.Value != value {
 		w.add(&edit{op: opReplace, node: n, value: value}, owner, nil)
 	}
 	w.changes = append(w.changes, c)
+}
+
+// admit files c under the walker's path and says whether its edits should
+// be made: a reference already at the new version is recorded as current,
+// and a refused downgrade as an error; neither is edited.
+func (w *walker) admit(c *Change, oldTag, newTag string) bool {
+	c.File = w.path
+	if c.Old == c.New {
+		w.current = append(w.current, *c)
+		return false
+	}
+	if err := w.checkDowngrade(*c, oldTag, newTag); err != nil {
+		w.errs = append(w.errs, err)
+		return false
+	}
+	return true
 }
 
 func (w *walker) checkDowngrade(c Change, oldTag, newTag string) error {
@@ -465,13 +475,7 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		} else if digV != nil {
 			c.Line = digV.Line
 		}
-		if c.Old == c.New {
-			c.File = w.path
-			w.current = append(w.current, c)
-			continue
-		}
-		if err := w.checkDowngrade(c, scalarValue(tagV), im.Tag); err != nil {
-			w.errs = append(w.errs, err)
+		if !w.admit(&c, scalarValue(tagV), im.Tag) {
 			continue
 		}
 		after, afterV := nameK, nameV
@@ -495,7 +499,6 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		case digV != nil:
 			w.add(&edit{op: opDelete, node: digK, val: digV, mapping: entry}, entry, evia)
 		}
-		c.File = w.path
 		w.changes = append(w.changes, c)
 	}
 }
@@ -535,12 +538,7 @@ func (w *walker) helmImage(m, via *yaml.Node, kind string) {
 	if tagV != nil {
 		c.Line = tagV.Line
 	}
-	if c.Old == c.New {
-		w.current = append(w.current, c)
-		return
-	}
-	if err := w.checkDowngrade(c, scalarValue(tagV), im.Tag); err != nil {
-		w.errs = append(w.errs, err)
+	if !w.admit(&c, scalarValue(tagV), im.Tag) {
 		return
 	}
 	after, afterV := repoK, repoV
