@@ -18,6 +18,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
+	"github.com/gitops-actions/gitops-actions/internal/manifest"
 	"github.com/gitops-actions/gitops-actions/internal/report"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
@@ -230,7 +231,7 @@ func Resolve(dir string, in Inputs) (fs.FS, verify.Options, error) {
 		}
 		opts.CRDs = append(opts.CRDs, cp)
 	}
-	return os.DirFS(root), opts, nil
+	return manifest.DirFS(root), opts, nil
 }
 
 // Report writes the findings in the chosen format, sets the outputs and

@@ -64,8 +64,8 @@ var loadStore = sync.OnceValues(func() (*store, error) {
 // is cached here; the compiler keeps what it loaded, and a second copy
 // would only add to the peak memory.
 func (s *store) blob(key string) (map[string]any, bool) {
-	raw, ok := s.b.Blobs[key]
-	if !ok {
+	raw, ok, err := s.b.Blob(key)
+	if !ok || err != nil {
 		return nil, false
 	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))

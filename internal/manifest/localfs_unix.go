@@ -5,6 +5,7 @@ package manifest
 import (
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,6 +23,15 @@ func DirFS(dir string) fs.FS { return localFS{FS: os.DirFS(dir), dir: dir} }
 type localFS struct {
 	fs.FS
 	dir string
+}
+
+// ReadFile reads name whole with four system calls and no poller
+// registration (fs.ReadFile on os.DirFS takes more of both): a config repo
+// is thousands of small files, each read once. It makes localFS an
+// fs.ReadFileFS, so fs.ReadFile uses it.
+func (l localFS) ReadFile(name string) ([]byte, error) {
+	data, _, _, err := l.readLimited(name, math.MaxInt64-1)
+	return data, err
 }
 
 // readLimited reads name whole with open, fstat, read and close, unless it

@@ -16,12 +16,13 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema/convert"
 )
 
 // Format is the version of the bundle layout; Load refuses any other.
-const Format = 2
+const Format = 3
 
 //go:embed schemas.json.gz
 var embedded []byte
@@ -36,9 +37,12 @@ type Bundle struct {
 	Kubernetes []Release `json:"kubernetes"`
 	// CRDs holds the custom resources known to every version (Flux, Argo CD).
 	CRDs Set `json:"crds"`
-	// Blobs maps a content hash to one definition's JSON Schema. Encode
-	// stores them after the JSON header, not in it.
+	// Blobs maps a content hash to one definition's JSON Schema, in a
+	// bundle built in memory. Encode stores them after the JSON header, not
+	// in it; a decoded bundle keeps them compressed (see Blob).
 	Blobs map[string]json.RawMessage `json:"blobs,omitempty"`
+
+	packed map[string][]byte // a decoded bundle's gzip members, by key
 }
 
 // Release is the set of definitions of one Kubernetes minor version.
@@ -158,12 +162,16 @@ func versionLess(a, b string) bool {
 	return amin < bmin
 }
 
-// Encode writes the bundle gzip-compressed: one line of JSON holding
-// everything but the blobs, which carries each blob's offset and length,
-// then the blobs back to back. Decode thus parses only the small header and
-// slices the blobs, instead of scanning a megabyte of JSON at every start.
-// The output depends only on the bundle: JSON map keys are sorted, blobs
-// are laid out in key order and the gzip header carries no name or time.
+// Encode writes the bundle as a multi-member gzip file: the first member is
+// one line of JSON holding everything but the blobs, with each blob's offset
+// and length; every blob follows as a gzip member of its own. Decode thus
+// parses only the small header, and a blob is inflated only when a schema
+// needs it, straight from the bytes embedded in the binary: the heap never
+// holds the whole bundle (1.1 MB) while resources are validated. zcat still
+// reads the file, as the header line followed by the blobs.
+//
+// The output depends only on the bundle: JSON map keys are sorted, blobs are
+// laid out in key order and the gzip headers carry no name or time.
 func Encode(w io.Writer, b *Bundle) error {
 	keys := make([]string, 0, len(b.Blobs))
 	for k := range b.Blobs {
@@ -172,26 +180,36 @@ func Encode(w io.Writer, b *Bundle) error {
 	sort.Strings(keys)
 	h := header{Bundle: *b, Index: map[string][2]int{}}
 	h.Blobs = nil
-	off := 0
+	var blobs bytes.Buffer
 	for _, k := range keys {
-		h.Index[k] = [2]int{off, len(b.Blobs[k])}
-		off += len(b.Blobs[k])
+		off := blobs.Len()
+		if err := gzipTo(&blobs, b.Blobs[k]); err != nil {
+			return err
+		}
+		h.Index[k] = [2]int{off, blobs.Len() - off}
 	}
 	raw, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
+	var head bytes.Buffer
+	if err := gzipTo(&head, append(raw, '\n')); err != nil {
+		return err
+	}
+	if _, err := w.Write(head.Bytes()); err != nil {
+		return err
+	}
+	_, err = w.Write(blobs.Bytes())
+	return err
+}
+
+func gzipTo(w io.Writer, data []byte) error {
 	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
 	if err != nil {
 		return err
 	}
-	if _, err := zw.Write(append(raw, '\n')); err != nil {
+	if _, err := zw.Write(data); err != nil {
 		return err
-	}
-	for _, k := range keys {
-		if _, err := zw.Write(b.Blobs[k]); err != nil {
-			return err
-		}
 	}
 	return zw.Close()
 }
@@ -199,23 +217,29 @@ func Encode(w io.Writer, b *Bundle) error {
 // header is the first line of an encoded bundle.
 type header struct {
 	Bundle
-	// Index maps a blob key to its offset and length after the header.
+	// Index maps a blob key to the offset and length of its gzip member,
+	// counted from the end of the header's member.
 	Index map[string][2]int `json:"index"`
 }
 
-// Decode reads a bundle written by Encode.
+// Decode reads a bundle written by Encode. The blobs stay compressed, as
+// slices of compressed: Blob inflates one on demand.
 func Decode(compressed []byte) (*Bundle, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(compressed))
+	br := bytes.NewReader(compressed)
+	// bytes.Reader is an io.ByteReader, so the gzip reader consumes the
+	// header's member exactly and br is left at the first blob.
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, fmt.Errorf("reading schema bundle: %w", err)
 	}
+	zr.Multistream(false)
 	raw, err := io.ReadAll(zr)
 	if err != nil {
 		return nil, fmt.Errorf("reading schema bundle: %w", err)
 	}
-	line, blobs, ok := bytes.Cut(raw, []byte{'\n'})
-	if !ok {
-		return nil, errors.New("reading schema bundle: no header line")
+	line, rest, ok := bytes.Cut(raw, []byte{'\n'})
+	if !ok || len(rest) != 0 {
+		return nil, errors.New("reading schema bundle: the first member is not one header line")
 	}
 	var h header
 	if err := json.Unmarshal(line, &h); err != nil {
@@ -224,13 +248,63 @@ func Decode(compressed []byte) (*Bundle, error) {
 	if h.Format != Format {
 		return nil, fmt.Errorf("schema bundle has format %d, want %d: regenerate it", h.Format, Format)
 	}
+	blobs := compressed[len(compressed)-br.Len():]
 	b := h.Bundle
-	b.Blobs = make(map[string]json.RawMessage, len(h.Index))
+	b.packed = make(map[string][]byte, len(h.Index))
 	for k, ol := range h.Index {
-		if ol[0] < 0 || ol[1] < 0 || ol[0]+ol[1] > len(blobs) {
+		if ol[0] < 0 || ol[1] <= 0 || ol[0]+ol[1] > len(blobs) {
 			return nil, fmt.Errorf("reading schema bundle: blob %s lies outside the data", k)
 		}
-		b.Blobs[k] = json.RawMessage(blobs[ol[0] : ol[0]+ol[1] : ol[0]+ol[1]])
+		b.packed[k] = blobs[ol[0] : ol[0]+ol[1] : ol[0]+ol[1]]
 	}
 	return &b, nil
+}
+
+// readers recycles gzip readers: each holds tens of kilobytes of window and
+// tables, and a kind's schema needs dozens of blobs.
+var readers sync.Pool
+
+// Blob returns the JSON of one blob: from Blobs for a bundle built in
+// memory, inflated from its member for a decoded one. The caller owns the
+// result.
+func (b *Bundle) Blob(key string) (json.RawMessage, bool, error) {
+	if raw, ok := b.Blobs[key]; ok {
+		return raw, true, nil
+	}
+	member, ok := b.packed[key]
+	if !ok {
+		return nil, false, nil
+	}
+	zr, _ := readers.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(member))
+	} else {
+		err = zr.Reset(bytes.NewReader(member))
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("schema bundle: blob %s: %w", key, err)
+	}
+	zr.Multistream(false)
+	raw, err := io.ReadAll(zr)
+	readers.Put(zr)
+	if err != nil {
+		return nil, true, fmt.Errorf("schema bundle: blob %s: %w", key, err)
+	}
+	return raw, true, nil
+}
+
+// Keys lists every blob's key, sorted.
+func (b *Bundle) Keys() []string {
+	keys := make([]string, 0, len(b.Blobs)+len(b.packed))
+	for k := range b.Blobs {
+		keys = append(keys, k)
+	}
+	for k := range b.packed {
+		if _, ok := b.Blobs[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }

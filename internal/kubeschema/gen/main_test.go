@@ -59,7 +59,7 @@ func TestRenderIsReproducible(t *testing.T) {
 	}
 	// Both versions have the same definitions, so they share every blob:
 	// the 6 definitions Widget reaches plus Gadget's root.
-	if got, want := len(b.Blobs), 7; got != want {
+	if got, want := len(b.Keys()), 7; got != want {
 		t.Errorf("%d blobs, want %d: identical definitions must be stored once", got, want)
 	}
 	if got, want := b.CRDs.Kinds["example.io/v1/Gadget"], "crd.example.io.v1.Gadget"; got != want {
