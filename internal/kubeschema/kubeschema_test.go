@@ -503,3 +503,52 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	})
 }
+
+// TestIdleCompilerIsReleased: after releaseAfter validations without a new
+// kind the compiler and every definition it loaded are let go; kinds
+// compiled before keep validating, and a kind met later still compiles,
+// with the same verdicts as a validator that never let go.
+func TestIdleCompilerIsReleased(t *testing.T) {
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := decode(t, strings.Replace(deployment, "replicas: 3", `replicas: "3"`, 1))
+	verdict := func(v *Validator, o map[string]any) string {
+		vs, found, err := v.Validate(o)
+		return fmt.Sprint(vs, found, err)
+	}
+	for i := 0; i < releaseAfter-1; i++ {
+		verdict(v, bad)
+	}
+	v.compileMu.Lock()
+	held := v.compiler != nil
+	v.compileMu.Unlock()
+	if !held {
+		t.Fatal("the compiler was let go before releaseAfter validations")
+	}
+	if got, want := verdict(v, bad), verdict(ref, bad); got != want {
+		t.Errorf("verdict %s, want %s", got, want)
+	}
+	v.compileMu.Lock()
+	held = v.compiler != nil
+	v.compileMu.Unlock()
+	if held {
+		t.Fatalf("after %d validations of one kind the compiler is still held", releaseAfter)
+	}
+	for _, o := range []map[string]any{bad, decode(t, service("true")), decode(t, helmRelease), decode(t, deployment)} {
+		if got, want := verdict(v, o), verdict(ref, o); got != want {
+			t.Errorf("after the release: verdict %s, want %s", got, want)
+		}
+	}
+	v.compileMu.Lock()
+	held = v.compiler != nil
+	v.compileMu.Unlock()
+	if !held {
+		t.Error("a kind met after the release did not get a new compiler")
+	}
+}
