@@ -20,10 +20,6 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
 
-// keepBytes is the largest file kept in memory between the CRD screen and
-// the main pass; larger ones are read again rather than held.
-const keepBytes = 16 << 10
-
 // Options says what to verify and how.
 type Options struct {
 	// Path is the file or directory of fsys to verify ("." when empty).
@@ -153,38 +149,11 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 	}
 
-	// Read every file once. Files that hold CustomResourceDefinitions (a
-	// byte screen before any parse) are parsed first, so that every CRD is
-	// added before anything is validated.
 	isCRDPath := map[string]bool{}
 	for _, n := range crdNames {
 		isCRDPath[n] = true
 	}
-	data := make([][]byte, len(all))
-	crdFiles := make([]*parsedFile, len(all))
-	err = parallel(ctx, opts.Workers, len(all), func(i int) error {
-		b, err := fs.ReadFile(fsys, all[i])
-		if err != nil {
-			return fmt.Errorf("reading %q: %w", all[i], err)
-		}
-		if isCRDPath[all[i]] || bytes.Contains(b, []byte("CustomResourceDefinition")) {
-			crdFiles[i] = r.parseData(all[i], b)
-		} else if len(b) <= keepBytes {
-			data[i] = b
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, pf := range crdFiles {
-		if pf != nil {
-			r.files[pf.path] = pf
-		}
-	}
 	var findings []finding.Finding
-	findings = append(findings, r.addCRDs(crdFiles)...)
-
 	builds := r.buildAll(kustDirs)
 	consumed := map[string]bool{}
 	inner := map[string]bool{} // kustomization files another build includes
@@ -212,52 +181,52 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		findings = append(findings, b.findings...)
 	}
 
-	// Every other file is parsed, checked and let go, so that memory holds
-	// one file per worker rather than the repository. Resources that a
-	// kustomization renders are validated rendered, at their source.
-	type fileResult struct {
-		findings []finding.Finding
-		sums     []*summary
-		template bool
-	}
+	// Every file is read once, parsed, checked and let go, so that memory
+	// holds one file per worker rather than the repository. Resources that
+	// a kustomization renders are validated rendered, at their source.
+	//
+	// CustomResourceDefinitions are collected on the way and added once
+	// all are known, in file order, so that of two CRDs of one kind the
+	// later file's wins however the workers ran. The few files holding a
+	// resource of a kind one of them defines are then read and checked
+	// again: that costs less than holding every file until the CRDs are
+	// known (4.4 MB for 2,000 files) or reading every file twice.
 	results := make([]fileResult, len(all))
 	err = parallel(ctx, opts.Workers, len(all), func(i int) error {
-		n := all[i]
-		r.mu.Lock()
-		pf, cached := r.files[n]
-		r.mu.Unlock()
-		if !cached {
-			b := data[i]
-			if b == nil {
-				var err error
-				if b, err = fs.ReadFile(fsys, n); err != nil {
-					return fmt.Errorf("reading %q: %w", n, err)
-				}
-			}
-			pf = r.parseData(n, b)
-			if consumed[n] {
-				r.mu.Lock()
-				r.files[n] = pf
-				r.mu.Unlock()
-			}
-		}
-		data[i] = nil
-		fr := fileResult{findings: pf.findings, template: pf.template}
-		if !consumed[n] && !pf.template && !isPanda(n) && !isCRDPath[n] {
-			for _, d := range pf.docs {
-				if d.obj == nil || !isResource(d.obj) || isKustomizeConfig(d.obj) {
-					continue
-				}
-				fs, sum := r.check(&resource{obj: d.obj, env: r.envOf(n), group: r.groupOf(n), file: n, pos: docPos(d)})
-				fr.findings = append(fr.findings, fs...)
-				fr.sums = append(fr.sums, sum)
-			}
-		}
+		fr, err := r.checkFile(all[i], consumed[all[i]], isCRDPath[all[i]])
 		results[i] = fr
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	var crds []crdDoc
+	for i := range results {
+		crds = append(crds, results[i].crds...)
+		results[i].crds = nil
+	}
+	if r.opts.Schemas != nil && len(crds) > 0 {
+		findings = append(findings, r.addCRDs(crds)...)
+		defined := map[string]bool{}
+		for _, c := range crds {
+			defined[crdGroupKind(c.doc.obj)] = true
+		}
+		var again []int
+		for i, fr := range results {
+			if slices.ContainsFunc(fr.kinds, func(gk string) bool { return defined[gk] }) {
+				again = append(again, i)
+			}
+		}
+		err = parallel(ctx, opts.Workers, len(again), func(j int) error {
+			i := again[j]
+			fr, err := r.checkFile(all[i], consumed[all[i]], isCRDPath[all[i]])
+			fr.crds = nil
+			results[i] = fr
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	var sums []*summary
 	templates := map[string]bool{}
@@ -492,26 +461,89 @@ func (r *run) file(name string) *parsedFile {
 	return pf
 }
 
-// addCRDs adds every CustomResourceDefinition found to the schemas, before
-// anything is validated.
-func (r *run) addCRDs(files []*parsedFile) []finding.Finding {
-	if r.opts.Schemas == nil {
-		return nil
+// fileResult is what checking one file found.
+type fileResult struct {
+	findings []finding.Finding
+	sums     []*summary
+	template bool
+	// kinds holds the group/Kind of every resource checked; crds the
+	// CustomResourceDefinitions the file holds.
+	kinds []string
+	crds  []crdDoc
+}
+
+// crdDoc is a CustomResourceDefinition and the file it is in.
+type crdDoc struct {
+	file string
+	doc  *document
+}
+
+// checkFile reads and parses one file, or takes it from the cache when a
+// kustomization read it, and checks its resources: all but those a
+// kustomization renders, which are checked rendered, and those under the
+// crds input, which only define kinds.
+func (r *run) checkFile(name string, consumed, crdPath bool) (fileResult, error) {
+	var pf *parsedFile
+	if consumed {
+		pf = r.file(name)
+	} else {
+		data, err := fs.ReadFile(r.fsys, name)
+		if err != nil {
+			return fileResult{}, fmt.Errorf("reading %q: %w", name, err)
+		}
+		pf = r.parseData(name, data)
 	}
-	var out []finding.Finding
-	for _, pf := range files {
-		if pf == nil {
+	fr := fileResult{findings: slices.Clip(pf.findings), template: pf.template}
+	for _, d := range pf.docs {
+		if d.obj != nil && isCRD(d.obj) {
+			fr.crds = append(fr.crds, crdDoc{file: name, doc: d})
+		}
+	}
+	if consumed || pf.template || isPanda(name) || crdPath {
+		return fr, nil
+	}
+	for _, d := range pf.docs {
+		if d.obj == nil || !isResource(d.obj) || isKustomizeConfig(d.obj) {
 			continue
 		}
-		for _, d := range pf.docs {
-			if d.obj == nil || !isCRD(d.obj) {
-				continue
-			}
-			if err := r.opts.Schemas.AddCRD(d.obj); err != nil {
-				_, _, _, name := meta(d.obj)
-				out = append(out, finding.Finding{File: pf.path, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
-					Message: fmt.Sprintf("no schema can be made of this CustomResourceDefinition: %v", err), Resource: "CustomResourceDefinition/" + name})
-			}
+		fs, sum := r.check(&resource{obj: d.obj, env: r.envOf(name), group: r.groupOf(name), file: name, pos: docPos(d)})
+		fr.findings = append(fr.findings, fs...)
+		fr.sums = append(fr.sums, sum)
+		if gk := groupKind(d.obj); !slices.Contains(fr.kinds, gk) {
+			fr.kinds = append(fr.kinds, gk)
+		}
+	}
+	return fr, nil
+}
+
+// groupKind is "group/Kind" of a resource ("/Kind" for the core group).
+func groupKind(obj map[string]any) string {
+	a, k, _, _ := meta(obj)
+	g, _, ok := strings.Cut(a, "/")
+	if !ok {
+		g = ""
+	}
+	return g + "/" + k
+}
+
+// crdGroupKind is the "group/Kind" a CustomResourceDefinition defines.
+func crdGroupKind(crd map[string]any) string {
+	spec, _ := crd["spec"].(map[string]any)
+	g, _ := spec["group"].(string)
+	names, _ := spec["names"].(map[string]any)
+	k, _ := names["kind"].(string)
+	return g + "/" + k
+}
+
+// addCRDs adds every CustomResourceDefinition found to the schemas, in
+// the order given.
+func (r *run) addCRDs(crds []crdDoc) []finding.Finding {
+	var out []finding.Finding
+	for _, c := range crds {
+		if err := r.opts.Schemas.AddCRD(c.doc.obj); err != nil {
+			_, _, _, name := meta(c.doc.obj)
+			out = append(out, finding.Finding{File: c.file, Line: c.doc.root.Line, Column: c.doc.root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
+				Message: fmt.Sprintf("no schema can be made of this CustomResourceDefinition: %v", err), Resource: "CustomResourceDefinition/" + name})
 		}
 	}
 	return out

@@ -81,6 +81,7 @@ func TestGolden(t *testing.T) {
 		{name: "drift-nested", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
 		{name: "schema", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		{name: "crds-input", opts: Options{Path: "repo", CRDs: []string{"crds"}, Schemas: schemas(t, "1.37")}},
+		{name: "crd-order", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
