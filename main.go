@@ -12,12 +12,16 @@ import (
 	"github.com/gitops-actions/gitops-actions/actions/promote"
 	verifymanifests "github.com/gitops-actions/gitops-actions/actions/verify-manifests"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/gcpolicy"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	// A run is a short batch job: pace the collector for it (GOGC and
+	// GOMEMLIMIT still win).
+	gcpolicy.Apply(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	dir, _ := os.Getwd()
 	env := &cli.Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Dir: dir, Version: version}
