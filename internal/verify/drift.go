@@ -22,7 +22,8 @@ func drift(envs []string, sums []*summary) []finding.Finding {
 		envs[i] = e
 		sets[i] = map[string]*summary{}
 		for _, s := range sums {
-			if s.env != e || s.key == "" {
+			key := s.key()
+			if s.env != e || key == "" {
 				continue
 			}
 			if s.kind == "Namespace" && s.apiVersion == "v1" {
@@ -30,17 +31,17 @@ func drift(envs []string, sums []*summary) []finding.Finding {
 				// Namespace objects differ is the point, not drift.
 				continue
 			}
-			if _, dup := sets[i][s.key]; dup {
+			if _, dup := sets[i][key]; dup {
 				continue
 			}
-			sets[i][s.key] = s
-			order[i] = append(order[i], s.key)
+			sets[i][key] = s
+			order[i] = append(order[i], key)
 		}
 	}
 	sev := ruleSeverity(RuleEnvironmentDrift)
 	var out []finding.Finding
 	add := func(s *summary, file string, line, col int, env, msg string) {
-		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: sev, Rule: RuleEnvironmentDrift, Message: msg, Resource: s.id, Environment: env})
+		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: sev, Rule: RuleEnvironmentDrift, Message: msg, Resource: s.id(), Environment: env})
 	}
 	images := func(s *summary) map[string]imageAt {
 		m := map[string]imageAt{}

@@ -213,7 +213,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 		var again []int
 		for i, fr := range results {
-			if slices.ContainsFunc(fr.kinds, func(gk string) bool { return defined[gk] }) {
+			if slices.ContainsFunc(fr.kinds, func(ak [2]string) bool { return defined[groupKind(ak[0], ak[1])] }) {
 				again = append(again, i)
 			}
 		}
@@ -271,14 +271,19 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 			env(s.env).Resources++
 		}
 	}
-	seen := map[string]bool{}
+	type findingKey struct {
+		file       string
+		line, col  int
+		rule, text string
+	}
+	seen := map[findingKey]bool{}
 	for _, f := range findings {
 		if !r.rules.Enabled(f.Rule) {
 			continue
 		}
 		// A base rendered in several environments would report the same
 		// finding at the same source once per environment: keep one.
-		key := fmt.Sprint(f.File, "\x00", f.Line, "\x00", f.Column, "\x00", f.Rule, "\x00", f.Message)
+		key := findingKey{f.File, f.Line, f.Column, f.Rule, f.Message}
 		if f.Environment != "" {
 			e := env(f.Environment)
 			switch f.Severity {
@@ -466,9 +471,9 @@ type fileResult struct {
 	findings []finding.Finding
 	sums     []*summary
 	template bool
-	// kinds holds the group/Kind of every resource checked; crds the
-	// CustomResourceDefinitions the file holds.
-	kinds []string
+	// kinds holds the apiVersion and kind of every resource checked;
+	// crds the CustomResourceDefinitions the file holds.
+	kinds [][2]string
 	crds  []crdDoc
 }
 
@@ -509,21 +514,21 @@ func (r *run) checkFile(name string, consumed, crdPath bool) (fileResult, error)
 		fs, sum := r.check(&resource{obj: d.obj, env: r.envOf(name), group: r.groupOf(name), file: name, pos: docPos(d)})
 		fr.findings = append(fr.findings, fs...)
 		fr.sums = append(fr.sums, sum)
-		if gk := groupKind(d.obj); !slices.Contains(fr.kinds, gk) {
-			fr.kinds = append(fr.kinds, gk)
+		if a, k, _, _ := meta(d.obj); !slices.Contains(fr.kinds, [2]string{a, k}) {
+			fr.kinds = append(fr.kinds, [2]string{a, k})
 		}
 	}
 	return fr, nil
 }
 
-// groupKind is "group/Kind" of a resource ("/Kind" for the core group).
-func groupKind(obj map[string]any) string {
-	a, k, _, _ := meta(obj)
-	g, _, ok := strings.Cut(a, "/")
+// groupKind is "group/Kind" of an apiVersion and kind ("/Kind" for the
+// core group).
+func groupKind(apiVersion, kind string) string {
+	g, _, ok := strings.Cut(apiVersion, "/")
 	if !ok {
 		g = ""
 	}
-	return g + "/" + k
+	return g + "/" + kind
 }
 
 // crdGroupKind is the "group/Kind" a CustomResourceDefinition defines.
@@ -629,17 +634,20 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	}
 	issues = append(issues, api...)
 	sup := suppressed(obj)
-	id := resourceID(obj)
 	var out []finding.Finding
+	var id string
 	for _, is := range issues {
 		if !r.rules.Enabled(is.rule) || sup[is.rule] {
 			continue
+		}
+		if id == "" {
+			id = resourceID(obj)
 		}
 		file, line, col := rs.pos(is.path, is.atKey)
 		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
 			Message: is.msg, Resource: id, Environment: rs.env})
 	}
-	return out, summarize(rs, obj, cs, sup)
+	return out, r.summarize(rs, obj, cs, sup)
 }
 
 // resourceID renders Kind/namespace/name or Kind/name.
@@ -652,15 +660,39 @@ func resourceID(obj map[string]any) string {
 }
 
 // summary is what duplicate-resource and environment-drift need of a
-// resource once its document is let go.
+// resource once its document is let go: 10,000 of them are held until the
+// end, so it keeps the strings the document already holds and derives the
+// rest when asked.
 type summary struct {
-	env, group string
-	// key is group/Kind/name, without the namespace; namespace apart.
-	key, namespace, kind, apiVersion, id string
-	file                                 string
-	line, col                            int // of metadata.name
-	ignore                               map[string]bool
-	images                               []imageAt
+	env, group                        string
+	apiVersion, kind, namespace, name string
+	file                              string
+	line, col                         int // of metadata.name
+	ignore                            map[string]bool
+	// images is set only for a resource of an environment, and only when
+	// environment-drift is on: nothing else reads it.
+	images []imageAt
+}
+
+// key is group/Kind/name, without the namespace; "" for an unnamed
+// resource, which no rule matches.
+func (s *summary) key() string {
+	if s.name == "" {
+		return ""
+	}
+	g, _, ok := strings.Cut(s.apiVersion, "/")
+	if !ok || g == "" {
+		return s.kind + "/" + s.name
+	}
+	return g + "/" + s.kind + "/" + s.name
+}
+
+// id renders Kind/namespace/name or Kind/name.
+func (s *summary) id() string {
+	if s.namespace != "" {
+		return s.kind + "/" + s.namespace + "/" + s.name
+	}
+	return s.kind + "/" + s.name
 }
 
 // imageAt is one container's image and where it is written.
@@ -669,16 +701,12 @@ type imageAt struct {
 	line, col              int
 }
 
-func summarize(rs *resource, obj map[string]any, cs []container, ignore map[string]bool) *summary {
+func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore map[string]bool) *summary {
 	a, k, ns, n := meta(obj)
-	g, _, _ := strings.Cut(a, "/")
-	if !strings.Contains(a, "/") {
-		g = ""
-	}
-	s := &summary{env: rs.env, group: rs.group, key: strings.TrimPrefix(g+"/", "/") + k + "/" + n, namespace: ns, kind: k, apiVersion: a, id: resourceID(obj), ignore: ignore}
+	s := &summary{env: rs.env, group: rs.group, apiVersion: a, kind: k, namespace: ns, name: n, ignore: ignore}
 	s.file, s.line, s.col = rs.pos([]string{"metadata", "name"}, false)
-	if n == "" {
-		s.key = ""
+	if rs.env == "" || !r.rules.Enabled(RuleEnvironmentDrift) {
+		return s
 	}
 	for _, c := range cs {
 		name, _ := c.m["name"].(string)
@@ -692,19 +720,26 @@ func summarize(rs *resource, obj map[string]any, cs []container, ignore map[stri
 // duplicates reports a group/kind/namespace/name defined twice in one
 // scope, at the second definition.
 func duplicates(sums []*summary) []finding.Finding {
-	seen := map[string]*summary{}
+	// Keyed by the summary's own strings: no string is built per resource.
+	type dupKey struct{ group, namespace, apiGroup, kind, name string }
+	seen := map[dupKey]*summary{}
 	var out []finding.Finding
 	for _, s := range sums {
-		if s.key == "" {
+		if s.name == "" {
 			continue
 		}
-		key := s.group + "\x00" + s.namespace + "\x00" + s.key
+		g, _, ok := strings.Cut(s.apiVersion, "/")
+		if !ok {
+			g = ""
+		}
+		key := dupKey{s.group, s.namespace, g, s.kind, s.name}
 		if f, ok := seen[key]; ok {
 			if s.ignore[RuleDuplicateResource] {
 				continue
 			}
+			id := s.id()
 			out = append(out, finding.Finding{File: s.file, Line: s.line, Column: s.col, Severity: ruleSeverity(RuleDuplicateResource), Rule: RuleDuplicateResource,
-				Message: fmt.Sprintf("%s is defined twice in %s; the first is at %s:%d:%d", s.id, scopeName(s), f.file, f.line, f.col), Resource: s.id, Environment: s.env})
+				Message: fmt.Sprintf("%s is defined twice in %s; the first is at %s:%d:%d", id, scopeName(s), f.file, f.line, f.col), Resource: id, Environment: s.env})
 			continue
 		}
 		seen[key] = s
