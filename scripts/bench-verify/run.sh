@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Compare internal/kubeschema with kubeconform v0.7.0 on the same generated
-# corpus and the same schemas (ours, exported in kubeconform's layout):
-# resources/sec, peak RSS and per-resource verdicts.
+# Compare verify-manifests, and internal/kubeschema alone, with kubeconform
+# v0.7.0 on the same generated corpus and the same schemas (ours, exported
+# in kubeconform's layout): resources/sec, peak RSS and per-resource
+# verdicts.
 #
 #   scripts/bench-verify/run.sh [kubernetes-version]     # from the repository root
 #
@@ -46,28 +47,42 @@ measure() {
   echo "$wall $rss $cpu"
 }
 
-runs="${RUNS:-3}"
-best() { # best NAME CMD...: the fastest of $runs runs (peak RSS and CPU of that run)
-  local name="$1"; shift
-  local bw="" br="" bc=""
-  for _ in $(seq "$runs"); do
-    read -r w r c < <(measure "$name" "$@")
-    if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN {exit !(a<b)}'; then bw=$w; br=$r; bc=$c; fi
-  done
-  echo "$bw $br $bc"
-}
+# Build verify-manifests before timing anything, as the Dockerfile builds
+# the image users run: static (CGO_ENABLED=0, without libc), stripped.
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/gitops-actions" .
+vm=("$work/gitops-actions" verify-manifests --path "$work/corpus" --format json)
 
-read -r kc_wall kc_rss kc_cpu < <(best kubeconform "${kubeconform[@]}" "$work/corpus")
-read -r our_wall our_rss our_cpu < <(best ours "${ours[@]}")
+# The tools take turns, run after run, so that a slow spell of this shared
+# machine falls on all of them; each figure is the median of $runs runs.
+runs="${RUNS:-5}"
+: > "$work/kubeconform.runs"; : > "$work/ours.runs"; : > "$work/verify-manifests.runs"
+for _ in $(seq "$runs"); do
+  measure kubeconform "${kubeconform[@]}" "$work/corpus" >> "$work/kubeconform.runs"
+  measure ours "${ours[@]}" >> "$work/ours.runs"
+  measure verify-manifests "${vm[@]}" >> "$work/verify-manifests.runs"
+done
+# median NAME: the median wall, peak RSS and CPU of NAME's runs, each taken
+# on its own.
+median() {
+  local col out=""
+  for col in 1 2 3; do
+    out="$out $(awk -v c="$col" '{print $c}' "$work/$1.runs" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+  done
+  echo "$out"
+}
+read -r kc_wall kc_rss kc_cpu < <(median kubeconform)
+read -r our_wall our_rss our_cpu < <(median ours)
+read -r vm_wall vm_rss vm_cpu < <(median verify-manifests)
 resources=$(grep -c '^kind:' -r "$work/corpus" | awk -F: '{s+=$2} END {print s}')
 
 echo "kubeconform summary: $(tr -d '\n ' < "$work/kubeconform.out" | grep -o '"summary":{[^}]*}' || true)"
 echo "ours summary:        $(cat "$work/ours.out")"
-awk -v n="$resources" -v kw="$kc_wall" -v kr="$kc_rss" -v kc="$kc_cpu" -v ow="$our_wall" -v orss="$our_rss" -v oc="$our_cpu" 'BEGIN {
-  printf "kubeconform v0.7.0: %.2fs  %.0f resources/s  peak RSS %.1f MiB  CPU %.2fs\n", kw, n/kw, kr/1024, kc
-  printf "kubeschema:         %.2fs  %.0f resources/s  peak RSS %.1f MiB  CPU %.2fs\n", ow, n/ow, orss/1024, oc
-  printf "speed ratio (ours/kubeconform, resources/s): %.2fx  (CPU time ratio %.2fx)\n", kw/ow, kc/oc
-  printf "memory ratio (ours/kubeconform, peak RSS):   %.2f\n", orss/kr
+echo "medians of $runs runs, taking turns:"
+awk -v n="$resources" -v kw="$kc_wall" -v kr="$kc_rss" -v kc="$kc_cpu" -v ow="$our_wall" -v orss="$our_rss" -v oc="$our_cpu" -v vw="$vm_wall" -v vr="$vm_rss" -v vc="$vm_cpu" 'BEGIN {
+  printf "kubeconform v0.7.0: %.2fs  %5.0f resources/s  peak RSS %.1f MiB  CPU %.2fs\n", kw, n/kw, kr/1024, kc
+  printf "kubeschema driver:  %.2fs  %5.0f resources/s  peak RSS %.1f MiB  CPU %.2fs  speed %.2fx  memory %.2f\n", ow, n/ow, orss/1024, oc, kw/ow, orss/kr
+  printf "verify-manifests:   %.2fs  %5.0f resources/s  peak RSS %.1f MiB  CPU %.2fs  speed %.2fx  memory %.2f\n", vw, n/vw, vr/1024, vc, kw/vw, vr/kr
+  printf "(speed: resources/s against kubeconform'"'"'s; memory: peak RSS over kubeconform'"'"'s)\n"
 }'
 
 # Verdicts: both sides again, printing every resource this time.
@@ -75,14 +90,3 @@ awk -v n="$resources" -v kw="$kc_wall" -v kr="$kc_rss" -v kc="$kc_cpu" -v ow="$o
 "$work/bench-verify" validate -path "$work/corpus" -kubernetes-version "$version" -verbose > "$work/ours.verbose.jsonl"
 "$work/bench-verify" compare "$work/ours.verbose.jsonl" "$work/kubeconform.verbose.json"
 
-# verify-manifests itself, once it exists (another part of issue 4), built
-# first so that compiling is not measured.
-go build -o "$work/gitops-actions" .
-if "$work/gitops-actions" verify-manifests --help 2>&1 | grep -qi "not implemented"; then
-  echo "verify-manifests is not implemented yet: the figures above are the validator's share"
-else
-  read -r vm_wall vm_rss _ < <(best verify-manifests "$work/gitops-actions" verify-manifests --path "$work/corpus" --format json)
-  awk -v n="$resources" -v kw="$kc_wall" -v kr="$kc_rss" -v w="$vm_wall" -v r="$vm_rss" 'BEGIN {
-    printf "verify-manifests:   %.2fs  %.0f resources/s  peak RSS %.1f MiB  speed %.2fx  memory %.2f (vs kubeconform)\n", w, n/w, r/1024, kw/w, r/kr
-  }'
-fi
