@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,7 +103,8 @@ type Validator struct {
 	extraDefs  map[string]map[string]any // from AddCRD
 	extraKinds map[string]string
 
-	compiled sync.Map // "apiVersion/Kind" → *compiled
+	compiled sync.Map // "apiVersion/Kind" → *compiled, without status
+	statuses sync.Map // "apiVersion/Kind" → *compiled, the status alone
 
 	compileMu sync.Mutex
 	compiler  *jsonschema.Compiler // nil until first use, after AddCRD and once idle
@@ -242,8 +244,50 @@ func (v *Validator) schema(gvk string) (*jsonschema.Schema, bool, error) {
 		c, _ = v.compiled.LoadOrStore(gvk, &compiled{})
 	}
 	cc := c.(*compiled)
-	cc.once.Do(func() { cc.schema, cc.err = v.compile(gvk) })
+	cc.once.Do(func() { cc.schema, cc.err = v.compile(gvk, mainSuffix) })
 	return cc.schema, true, cc.err
+}
+
+// A kind is compiled in two parts: the object with its status left open
+// (mainSuffix), and the status alone (statusSuffix), compiled only when a
+// resource of that kind carries one. Manifests in git almost never do, and
+// status is often the larger part: three quarters of the Argo CD
+// Application CRD, whose compile took 70 ms of a 0.75 s run over 10,000
+// resources. The verdicts are those of the whole schema: a status present
+// is validated against its own schema, and its violations carry the
+// status/... path they always had.
+const (
+	mainSuffix   = "@main"
+	statusSuffix = "@status"
+)
+
+// statusSchema returns the compiled schema of the status of a kind, or nil
+// when the kind's schema has no status property (then the main schema
+// judges a status field as it judges any other).
+func (v *Validator) statusSchema(gvk string) (*jsonschema.Schema, error) {
+	c, _ := v.statuses.LoadOrStore(gvk, &compiled{})
+	cc := c.(*compiled)
+	cc.once.Do(func() {
+		name, ok := v.root(gvk)
+		if !ok {
+			return
+		}
+		if _, ok := statusOf(v.lookup(name)); !ok {
+			return
+		}
+		cc.schema, cc.err = v.compile(gvk, statusSuffix)
+	})
+	return cc.schema, cc.err
+}
+
+// statusOf returns the status property of a kind's root definition.
+func statusOf(def map[string]any, ok bool) (any, bool) {
+	if !ok {
+		return nil, false
+	}
+	props, _ := def["properties"].(map[string]any)
+	st, ok := props["status"]
+	return st, ok
 }
 
 // compile compiles one kind with the validator's shared compiler, in which
@@ -251,7 +295,7 @@ func (v *Validator) schema(gvk string) (*jsonschema.Schema, bool, error) {
 // (PodSpec, ObjectMeta) is checked against the meta-schema and compiled
 // once, not once per kind. The compiler is not safe for concurrent use,
 // hence the lock; compiled schemas are.
-func (v *Validator) compile(gvk string) (*jsonschema.Schema, error) {
+func (v *Validator) compile(gvk, suffix string) (*jsonschema.Schema, error) {
 	name, ok := v.root(gvk)
 	if !ok {
 		return nil, fmt.Errorf("no schema for %q", gvk)
@@ -266,7 +310,7 @@ func (v *Validator) compile(gvk string) (*jsonschema.Schema, error) {
 		v.compiler = c
 	}
 	v.sinceCompile.Store(0)
-	sch, err := v.compiler.Compile(defURL(name))
+	sch, err := v.compiler.Compile(defURL(name + suffix))
 	if err != nil {
 		// A failed compile may leave the compiler half-way; start afresh.
 		v.compiler = nil
@@ -311,11 +355,31 @@ type defLoader struct{ v *Validator }
 
 func (l defLoader) Load(url string) (any, error) {
 	name := strings.TrimSuffix(strings.TrimPrefix(url, "kubeschema:///"), ".json")
+	part := ""
+	for _, suffix := range []string{mainSuffix, statusSuffix} {
+		if n, ok := strings.CutSuffix(name, suffix); ok {
+			name, part = n, suffix
+		}
+	}
 	// lookup returns a fresh decode for an embedded definition but the
 	// validator's own map for a run-time CRD: rewrite copies, never edits.
 	d, ok := l.v.lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("definition %q is referenced but not defined", name)
+	}
+	switch part {
+	case mainSuffix:
+		if _, ok := statusOf(d, true); ok {
+			// A shallow copy with an open status: the status is
+			// validated on its own (see statusSchema).
+			props := maps.Clone(d["properties"].(map[string]any))
+			props["status"] = true
+			d = maps.Clone(d)
+			d["properties"] = props
+		}
+	case statusSuffix:
+		st, _ := statusOf(d, true)
+		return rewrite(st, false), nil
 	}
 	return rewrite(d, false), nil
 }
@@ -390,32 +454,26 @@ func (v *Validator) Validate(obj map[string]any) (violations []Violation, found 
 			}
 		}
 	}
-	verr := sch.Validate(inst)
-	if verr == nil {
-		return nil, true, nil
+	out, err := validateWith(sch, inst)
+	if err != nil {
+		return nil, true, fmt.Errorf("validating %s: %w", gvk, err)
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(verr, &ve) {
-		return nil, true, fmt.Errorf("validating %s: %w", gvk, verr)
-	}
-	if hasInvalidValue(ve) {
-		// Only now, to keep the common case free of a copy: YAML decoders
-		// give time.Time for an unquoted timestamp, which Kubernetes (and
-		// kubeconform) read as the string it is in JSON.
-		norm, err := jsonCompatible(inst)
+	if st, ok := inst["status"]; ok {
+		ssch, err := v.statusSchema(gvk)
 		if err != nil {
-			return nil, true, fmt.Errorf("validating %s: %w", gvk, err)
+			return nil, true, err
 		}
-		inst = norm.(map[string]any)
-		if verr = sch.Validate(inst); verr == nil {
-			return nil, true, nil
-		}
-		if !errors.As(verr, &ve) {
-			return nil, true, fmt.Errorf("validating %s: %w", gvk, verr)
+		if ssch != nil {
+			sv, err := validateWith(ssch, st)
+			if err != nil {
+				return nil, true, fmt.Errorf("validating %s: %w", gvk, err)
+			}
+			for _, x := range sv {
+				x.Path = append([]string{"status"}, x.Path...)
+				out = append(out, x)
+			}
 		}
 	}
-	var out []Violation
-	collect(ve, inst, &out)
 	if sops {
 		kept := out[:0]
 		for _, x := range out {
@@ -426,8 +484,43 @@ func (v *Validator) Validate(obj map[string]any) (violations []Violation, found 
 		}
 		out = kept
 	}
+	if len(out) == 0 {
+		return nil, true, nil
+	}
 	sortViolations(out)
 	return out, true, nil
+}
+
+// validateWith validates one value against one compiled schema and turns
+// the error tree into violations, with paths relative to the value.
+func validateWith(sch *jsonschema.Schema, inst any) ([]Violation, error) {
+	verr := sch.Validate(inst)
+	if verr == nil {
+		return nil, nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(verr, &ve) {
+		return nil, verr
+	}
+	if hasInvalidValue(ve) {
+		// Only now, to keep the common case free of a copy: YAML decoders
+		// give time.Time for an unquoted timestamp, which Kubernetes (and
+		// kubeconform) read as the string it is in JSON.
+		norm, err := jsonCompatible(inst)
+		if err != nil {
+			return nil, err
+		}
+		inst = norm
+		if verr = sch.Validate(inst); verr == nil {
+			return nil, nil
+		}
+		if !errors.As(verr, &ve) {
+			return nil, verr
+		}
+	}
+	var out []Violation
+	collect(ve, inst, &out)
+	return out, nil
 }
 
 func hasInvalidValue(e *jsonschema.ValidationError) bool {

@@ -2,6 +2,7 @@ package kubeschema
 
 import (
 	"fmt"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"os"
 	"reflect"
 	"strings"
@@ -419,6 +420,9 @@ func TestEveryKindCompiles(t *testing.T) {
 			if _, found, err := v.schema(gvk); !found || err != nil {
 				t.Errorf("%s %s: found=%v err=%v", version, gvk, found, err)
 			}
+			if _, err := v.statusSchema(gvk); err != nil {
+				t.Errorf("%s %s status: %v", version, gvk, err)
+			}
 		}
 	}
 }
@@ -550,5 +554,71 @@ func TestIdleCompilerIsReleased(t *testing.T) {
 	v.compileMu.Unlock()
 	if !held {
 		t.Error("a kind met after the release did not get a new compiler")
+	}
+}
+
+// TestStatusValidatedApart: a kind's status is compiled and validated on
+// its own, only when a resource carries one; the verdicts are exactly those
+// of the kind's whole schema.
+func TestStatusValidatedApart(t *testing.T) {
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := []string{
+		deployment,
+		deployment + "status:\n  replicas: 3\n  readyReplicas: 2\n",
+		deployment + "status:\n  replicas: three\n  conditions:\n    - type: Available\n      statuz: \"True\"\n",
+		deployment + "status: []\n",
+		helmRelease + "status:\n  observedGeneration: x\n  lastAttemptedRevision: 1.0.0\n",
+		application + "status:\n  sync:\n    status: Synced\n    revision: 5\n  health: {status: Healthy, colour: green}\n",
+	}
+	whole := func(gvk string) *jsonschema.Schema {
+		name, _ := v.root(gvk)
+		v.compileMu.Lock()
+		defer v.compileMu.Unlock()
+		c := jsonschema.NewCompiler()
+		c.DefaultDraft(jsonschema.Draft2020)
+		c.UseLoader(jsonschema.SchemeURLLoader{"kubeschema": defLoader{v}})
+		c.UseRegexpEngine(lenientRegexp)
+		sch, err := c.Compile(defURL(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sch
+	}
+	withStatus := 0
+	for i, d := range docs {
+		obj := decode(t, d)
+		gvk := obj["apiVersion"].(string) + "/" + obj["kind"].(string)
+		got, found, err := v.Validate(obj)
+		if !found || err != nil {
+			t.Fatalf("doc %d: found=%v err=%v", i, found, err)
+		}
+		want, err := validateWith(whole(gvk), obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sortViolations(want)
+		if len(want) == 0 {
+			want = nil
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("doc %d: split schemas give\n%v\nthe whole schema gives\n%v", i, got, want)
+		}
+		for _, x := range got {
+			if len(x.Path) > 0 && x.Path[0] == "status" {
+				withStatus++
+			}
+		}
+	}
+	if withStatus < 4 {
+		t.Errorf("only %d violations under status: the cases no longer test it", withStatus)
+	}
+	// No resource so far without a status compiled a status schema.
+	v2, _ := New("")
+	v2.Validate(decode(t, deployment))
+	if _, ok := v2.statuses.Load("apps/v1/Deployment"); ok {
+		t.Error("validating a Deployment without status compiled its status schema")
 	}
 }
