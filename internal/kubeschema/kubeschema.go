@@ -194,10 +194,12 @@ func (v *Validator) AddCRD(crd map[string]any) error {
 	// A replaced definition may already be compiled, alone or inside
 	// another kind: forget everything compiled so far.
 	v.compiler = nil
-	v.compiled.Range(func(k, _ any) bool {
-		v.compiled.Delete(k)
-		return true
-	})
+	for _, m := range []*sync.Map{&v.compiled, &v.statuses} {
+		m.Range(func(k, _ any) bool {
+			m.Delete(k)
+			return true
+		})
+	}
 	return nil
 }
 

@@ -622,3 +622,54 @@ func TestStatusValidatedApart(t *testing.T) {
 		t.Error("validating a Deployment without status compiled its status schema")
 	}
 }
+
+// TestAddCRDReplacesStatusSchema: a repository CRD that replaces an
+// embedded kind replaces its status schema too, even one compiled before.
+func TestAddCRDReplacesStatusSchema(t *testing.T) {
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := decode(t, helmRelease+"status:\n  observedGeneration: 1\n  flavour: mint\n")
+	before, _, err := v.Validate(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(before) != fmt.Sprint([]Violation{{Path: []string{"status", "flavour"}, Reason: "unknown-field", Message: `unknown field "flavour"`}}) {
+		t.Fatalf("embedded schema: %v", before)
+	}
+	crd := decode(t, `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: helmreleases.helm.toolkit.fluxcd.io}
+spec:
+  group: helm.toolkit.fluxcd.io
+  names: {kind: HelmRelease, plural: helmreleases}
+  scope: Namespaced
+  versions:
+  - name: v2
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+          status:
+            type: object
+            properties:
+              observedGeneration: {type: integer}
+              flavour: {type: string, enum: [lemon]}
+`)
+	if err := v.AddCRD(crd); err != nil {
+		t.Fatal(err)
+	}
+	after, found, err := v.Validate(obj)
+	if err != nil || !found {
+		t.Fatal(found, err)
+	}
+	want := []Violation{{Path: []string{"status", "flavour"}, Reason: "enum", Message: `"mint" is not one of ["lemon"]`}}
+	if fmt.Sprint(after) != fmt.Sprint(want) {
+		t.Errorf("after AddCRD: %v, want %v", after, want)
+	}
+}
