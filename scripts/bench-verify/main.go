@@ -317,7 +317,7 @@ func resource(rng *rand.Rand, n int) string {
 	templates := []string{deploymentT, serviceT, configMapT, secretT, ingressT, statefulSetT, cronJobT, hpaT, helmReleaseT, kustomizationT, applicationT, serviceAccountT}
 	weights := []int{20, 15, 15, 5, 6, 5, 4, 4, 6, 6, 6, 4}
 	if rng.Intn(40) == 0 {
-		return fmt.Sprintf("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: %s\nspec:\n  secretName: %s\n", name, name)
+		return fmt.Sprintf("apiVersion: widgets.example.com/v1\nkind: Widget\nmetadata:\n  name: %s\nspec:\n  size: %s\n", name, name)
 	}
 	total := 0
 	for _, w := range weights {

@@ -46,6 +46,11 @@ var crdModules = []struct{ module, glob string }{
 	{"github.com/fluxcd/source-controller@v1.9.6", "config/crd/bases/*.yaml"},
 	{"github.com/fluxcd/kustomize-controller@v1.9.6", "config/crd/bases/*.yaml"},
 	{"github.com/argoproj/argo-cd/v3@v3.5.7", "manifests/crds/*-crd.yaml"},
+	// Not Flux or Argo CD, but in most of the config repos they deploy:
+	// without them every Certificate, Issuer and HTTPRoute is a no-schema
+	// warning until the user vendors the CRDs.
+	{"github.com/cert-manager/cert-manager@v1.21.2", "deploy/crds/*.yaml"},
+	{"sigs.k8s.io/gateway-api@v1.6.3", "config/crd/standard/gateway.networking.k8s.io_*.yaml"},
 }
 
 // The proxy answers 403 for the helm, notification and image controller
