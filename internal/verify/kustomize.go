@@ -40,6 +40,18 @@ func (r *run) buildAll(dirs []string) []*build {
 	return slices.DeleteFunc(out, func(b *build) bool { return b == nil })
 }
 
+// deprecatedKustomizeFields are the fields kustomize warns about on its
+// standard error (types.Kustomization.CheckDeprecatedFields), with what to
+// use instead; a test keeps the list equal to kustomize's.
+var deprecatedKustomizeFields = []struct{ field, use string }{
+	{"bases", "resources"},
+	{"commonLabels", "labels"},
+	{"imageTags", "images"},
+	{"patchesJson6902", "patches"},
+	{"patchesStrategicMerge", "patches"},
+	{"vars", "replacements"},
+}
+
 func kustomizationIn(r *run, dir string) string {
 	for _, n := range kustomizationNames {
 		p := path.Join(dir, n)
@@ -85,6 +97,12 @@ func (r *run) build(dir string) *build {
 			return data, nil // kustomize reports it
 		}
 		root := doc.Content[0]
+		for _, d := range deprecatedKustomizeFields {
+			if key, _ := mapGet(root, d.field); key != nil {
+				report(name, "deprecated\x00"+d.field, finding.Finding{File: name, Line: key.Line, Column: key.Column, Severity: ruleSeverity(RuleKustomizeDeprecated), Rule: RuleKustomizeDeprecated,
+					Message: fmt.Sprintf("%q is deprecated since kustomize v5: use %q (kustomize edit fix rewrites it)", d.field, d.use), Environment: dir})
+			}
+		}
 		changed := false
 		for _, field := range []string{"resources", "bases", "components"} {
 			_, seq := mapGet(root, field)

@@ -19,6 +19,7 @@ const (
 	RuleCRDInvalid          = "crd-invalid"
 	RuleKustomizeBuild      = "kustomize-build"
 	RuleKustomizeRemote     = "kustomize-remote"
+	RuleKustomizeDeprecated = "kustomize-deprecated"
 	RuleImageTagLatest      = "image-tag-latest"
 	RuleImageDigestRequired = "image-digest-required"
 	RuleResourcesMissing    = "resources-missing"
@@ -41,6 +42,7 @@ var Rules = []finding.Rule{
 	{ID: RuleCRDInvalid, Severity: finding.Error, Default: true, Description: "A CustomResourceDefinition in the repo or under crds cannot be turned into a schema."},
 	{ID: RuleKustomizeBuild, Severity: finding.Error, Default: true, Description: "A kustomization does not build; reported at its kustomization file."},
 	{ID: RuleKustomizeRemote, Severity: finding.Warning, Default: true, Description: "A kustomization refers to a remote base, which is not fetched (verification is offline) and so not validated."},
+	{ID: RuleKustomizeDeprecated, Severity: finding.Warning, Default: true, Description: "A kustomization uses a field kustomize v5 deprecated (bases, commonLabels, patchesStrategicMerge, ...); kustomize edit fix rewrites it."},
 	{ID: RuleImageTagLatest, Severity: finding.Error, Default: true, Description: "A container image uses the tag latest or no tag at all, so what runs is not pinned."},
 	{ID: RuleImageDigestRequired, Severity: finding.Error, Default: false, Description: "A container image is not pinned by digest (@sha256:...)."},
 	{ID: RuleResourcesMissing, Severity: finding.Warning, Default: true, Description: "A container lacks CPU or memory requests or limits."},

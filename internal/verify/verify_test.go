@@ -76,6 +76,7 @@ func TestGolden(t *testing.T) {
 		{name: "panda"},
 		{name: "kustomize-overlay", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		{name: "kustomize-broken"},
+		{name: "kustomize-deprecated"},
 		{name: "helm"},
 		{name: "drift", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
 		{name: "drift-nested", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
