@@ -25,8 +25,8 @@ import (
 
 // Floor is the Go memory (heap, stacks and runtime metadata; the binary's
 // own pages come on top) below which the collector stays idle. Measured on
-// the benchmark corpus, 10 runs each in turns (peak RSS, time against 30
-// MiB's): 22 MiB 32 MiB +22%, 24 MiB 34 MiB +14%, 26 MiB 36 MiB +5 to
+// the benchmark corpus, one build per value, 10 runs each in turns with
+// scripts/bench-verify/turns.sh (peak RSS, time against 30 MiB's): 22 MiB 32 MiB +22%, 24 MiB 34 MiB +14%, 26 MiB 36 MiB +5 to
 // +9%, 28 MiB 38 MiB +1 to +4%, 30 MiB 40 MiB. 28 MiB keeps verify-manifests
 // clear of kubeconform's 41 to 44 MiB at little cost in speed.
 const Floor = 28 << 20
