@@ -5,8 +5,9 @@
 //
 // The runtime's default (GOGC=100) lets the heap grow to twice what the
 // last collection found live, and that includes what was allocated while
-// it marked: on the 10,000-resource corpus of scripts/bench-verify that is
-// a 35 MiB heap for 12 MiB live, and 48 MiB resident. Apply replaces it
+// it marked: on the 10,000-resource corpus of scripts/bench-verify that was
+// a 35 MiB heap for 12 MiB live, and 48 MiB resident (measured before
+// status schemas were compiled apart). Apply replaces it
 // with a floor: no collection until the Go runtime holds Floor bytes, then
 // collections that keep it there (GOGC=off with a soft GOMEMLIMIT of
 // Floor). A run that stays small never collects at all; the corpus runs

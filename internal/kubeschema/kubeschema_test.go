@@ -572,6 +572,8 @@ func TestStatusValidatedApart(t *testing.T) {
 		deployment + "status: []\n",
 		helmRelease + "status:\n  observedGeneration: x\n  lastAttemptedRevision: 1.0.0\n",
 		application + "status:\n  sync:\n    status: Synced\n    revision: 5\n  health: {status: Healthy, colour: green}\n",
+		// A kind whose schema has no status: an unknown field, as before.
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nstatus: {a: b}\n",
 	}
 	whole := func(gvk string) *jsonschema.Schema {
 		name, _ := v.root(gvk)
