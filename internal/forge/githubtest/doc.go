@@ -1,5 +1,5 @@
 // Package githubtest is a stateful fake of the GitHub REST API, plus the
-// GraphQL mutation enablePullRequestAutoMerge, for the GitHub client's tests.
+// GraphQL queries and mutations the GitHub client uses, for its tests.
 //
 // The fake keeps real git objects in a bare repository per GitHub
 // repository (go-git filesystem storage under t.TempDir(); GitDir gives the
@@ -65,6 +65,14 @@
 // {"labels": [...]}. Raw media types (Accept: application/vnd.github.raw)
 // are answered raw and only their status is validated. GraphQL and codeload
 // are not in the REST description and are not validated.
+//
+// # GraphQL
+//
+// POST /graphql finds the operation's type and first root field and hands
+// it to that field's handler, listed in gqlFields (graphql.go), one
+// function per field in its own file (graphql_*.go). A field the fake does
+// not serve is answered as GitHub answers an unknown field. Errors come
+// with HTTP 200 and an "errors" list, as on GitHub.
 //
 // # Faults
 //
