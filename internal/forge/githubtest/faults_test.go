@@ -144,6 +144,28 @@ func TestResetAfterWriteAppliesTheWrite(t *testing.T) {
 	}
 }
 
+func TestHangAfterWriteAppliesTheWrite(t *testing.T) {
+	srv := newTestServer(t, Options{})
+	main := srv.Ref("acme/config", "main")
+	srv.SetFaults(Faults{HangAfterWrite: 1})
+	client := &http.Client{Timeout: 200 * time.Millisecond}
+	req, _ := http.NewRequest("POST", srv.APIURL+"repos/acme/config/git/refs", strings.NewReader(`{"ref":"refs/heads/bump","sha":"`+main+`"}`))
+	req.Header.Set("Authorization", "token "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("got %d, want no answer before the client's timeout", resp.StatusCode)
+	}
+	if got := srv.Ref("acme/config", "bump"); got != main {
+		t.Errorf("bump after the hang: got %q, want %q: the write must be applied", got, main)
+	}
+	// Reads are answered.
+	if status, _ := do(t, srv, "GET", "/api/v3/repos/acme/config/git/ref/heads/bump", ""); status != 200 {
+		t.Errorf("GET with HangAfterWrite: got %d, want 200", status)
+	}
+}
+
 func TestRetryingClientGetsThrough(t *testing.T) {
 	srv := newTestServer(t, Options{Faults: Faults{Transient: 0.3, RateLimit: 0.1, Seed: 3}})
 	rc := retryablehttp.NewClient()

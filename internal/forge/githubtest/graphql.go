@@ -38,6 +38,7 @@ type gqlHandler func(s *Server, c *call, q *gqlRequest) response
 // query or mutation by adding a line here.
 var gqlFields = map[string]gqlHandler{
 	"mutation enablePullRequestAutoMerge": (*Server).gqlEnableAutoMerge,
+	"mutation updateRefs":                 (*Server).gqlUpdateRefs,
 }
 
 // graphql serves POST /graphql: it finds the operation's first root field

@@ -435,6 +435,16 @@ func (s *Server) getPull(c *call) response {
 	return jsonResponse(http.StatusOK, s.pullJSON(rp, p))
 }
 
+// getIssue answers the issue side of a pull request (labels, assignees);
+// the fake has no issues that are not pull requests.
+func (s *Server) getIssue(c *call) response {
+	rp, p, ok := s.pullFor(c)
+	if !ok {
+		return notFound()
+	}
+	return jsonResponse(http.StatusOK, s.issueJSON(rp, p))
+}
+
 func (s *Server) updatePull(c *call) response {
 	rp, p, ok := s.pullFor(c)
 	if !ok {

@@ -390,17 +390,24 @@ func (s *Server) deleteRef(c *call) response {
 	if err := rp.git.removeRef(name); err != nil {
 		return errorResponse(http.StatusInternalServerError, err.Error())
 	}
-	// GitHub closes the open pull requests whose head branch is deleted.
-	if branch, ok := strings.CutPrefix(name, "refs/heads/"); ok {
-		for _, p := range rp.pulls {
-			if p.state == "open" && p.head == branch {
-				p.state = "closed"
-				p.closedAt = s.now()
-				p.updatedAt = p.closedAt
-			}
+	s.closePullsFrom(rp, name)
+	return response{status: http.StatusNoContent}
+}
+
+// closePullsFrom closes the open pull requests whose head is the deleted
+// ref name, as GitHub does.
+func (s *Server) closePullsFrom(rp *repo, name string) {
+	branch, ok := strings.CutPrefix(name, "refs/heads/")
+	if !ok {
+		return
+	}
+	for _, p := range rp.pulls {
+		if p.state == "open" && p.head == branch {
+			p.state = "closed"
+			p.closedAt = s.now()
+			p.updatedAt = p.closedAt
 		}
 	}
-	return response{status: http.StatusNoContent}
 }
 
 // --- git commits ---

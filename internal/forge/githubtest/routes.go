@@ -45,6 +45,7 @@ const (
 	RouteGetPull              = "GET /repos/{owner}/{repo}/pulls/{pull_number}"
 	RouteUpdatePull           = "PATCH /repos/{owner}/{repo}/pulls/{pull_number}"
 	RouteRequestReviewers     = "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+	RouteGetIssue             = "GET /repos/{owner}/{repo}/issues/{issue_number}"
 	RouteAddLabels            = "POST /repos/{owner}/{repo}/issues/{issue_number}/labels"
 	RouteAddAssignees         = "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
 	RouteCreateComment        = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
@@ -82,6 +83,7 @@ var routes = []route{
 	{Method: "GET", Template: "/repos/{owner}/{repo}/pulls/{pull_number}", handle: (*Server).getPull},
 	{Method: "PATCH", Template: "/repos/{owner}/{repo}/pulls/{pull_number}", handle: (*Server).updatePull},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", handle: (*Server).requestReviewers},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/issues/{issue_number}", handle: (*Server).getIssue},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/labels", handle: (*Server).addLabels},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/assignees", handle: (*Server).addAssignees},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).createComment},

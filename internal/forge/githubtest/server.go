@@ -73,14 +73,20 @@ var webFlow = Identity{Login: "web-flow", Name: "GitHub", Email: "noreply@github
 // generator seeded with Seed; the fractions are disjoint slices of [0,1), so
 // Transient+RateLimit+SecondaryRateLimit must not exceed 1. Faults are
 // decided before authentication and before the handler runs, so a failed
-// request changed nothing — except ResetAfterWrite, which applies to
-// POST/PATCH/PUT/DELETE requests that succeeded: the server applies the write
-// and then closes the connection without answering.
+// request changed nothing — except ResetAfterWrite and HangAfterWrite,
+// which apply to POST/PATCH/PUT/DELETE requests that succeeded (a second
+// draw, so ResetAfterWrite+HangAfterWrite must not exceed 1): the server
+// applies the write and then closes the connection without answering, or
+// holds the answer until the client gives up.
 type Faults struct {
 	Transient          float64 // answered 500, 502 or 503
 	RateLimit          float64 // answered 429 with x-ratelimit-remaining: 0
 	SecondaryRateLimit float64 // answered 403 "You have exceeded a secondary rate limit..."
 	ResetAfterWrite    float64 // of successful writes: applied, then the connection is closed
+	// HangAfterWrite, of successful writes: applied, then never answered
+	// until the client closes the connection (its per-try timeout), as when
+	// GitHub's backend commits and its frontend stalls.
+	HangAfterWrite float64
 	// RetryAfter is sent in Retry-After (whole seconds) with 429 and 403
 	// rate-limit answers and sets x-ratelimit-reset; zero keeps tests fast.
 	RetryAfter time.Duration
@@ -137,6 +143,7 @@ type Server struct {
 	faults   Faults
 	rng      *rand.Rand
 	tokens   map[string]time.Time // installation token → expiry
+	quit     chan struct{}        // closed when the test ends: hung answers give up
 	nextID   int64
 	tokenSeq int
 }
@@ -168,8 +175,12 @@ func NewServer(tb testing.TB, opts Options) *Server {
 		nextID: 1000,
 	}
 	s.setFaultsLocked(opts.Faults)
+	s.quit = make(chan struct{})
 	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	tb.Cleanup(s.hs.Close)
+	// Registered after Close, so it runs before it: Close waits for hung
+	// handlers.
+	tb.Cleanup(func() { close(s.quit) })
 	s.URL = s.hs.URL
 	s.APIURL = s.URL + "/api/v3/"
 	s.GraphQLURL = s.URL + "/api/graphql"
@@ -394,6 +405,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.tb.Errorf("githubtest: %s %s: response %d does not match GitHub's OpenAPI description: %v\nbody: %s", r.Method, r.URL.Path, resp.status, err, truncate(resp.body))
 			resp = errorResponse(http.StatusInternalServerError, "githubtest: invalid response: "+err.Error())
 		}
+	}
+	if r.Method != http.MethodGet && resp.status < 300 && drawReset >= fault.ResetAfterWrite && drawReset < fault.ResetAfterWrite+fault.HangAfterWrite {
+		// The write is applied; the answer never comes.
+		select {
+		case <-r.Context().Done():
+		case <-s.quit:
+		}
+		return
 	}
 	if r.Method != http.MethodGet && resp.status < 300 && drawReset < fault.ResetAfterWrite {
 		// The write is applied; the client sees the connection drop, as when

@@ -113,6 +113,11 @@ func TestScriptedSession(t *testing.T) {
 	must("add labels", err)
 	_, _, err = gh.Issues.AddAssignees(ctx, "acme", "config", pr.GetNumber(), []string{"ann"})
 	must("add assignees", err)
+	issue, _, err := gh.Issues.Get(ctx, "acme", "config", pr.GetNumber())
+	must("get issue", err)
+	if len(issue.Labels) != 1 || len(issue.Assignees) != 1 {
+		t.Errorf("issue: got labels %v and assignees %v, want one of each", issue.Labels, issue.Assignees)
+	}
 	_, _, err = gh.Issues.CreateComment(ctx, "acme", "config", pr.GetNumber(), &github.IssueComment{Body: github.String("Done.")})
 	must("comment", err)
 	_, _, err = gh.Issues.ListComments(ctx, "acme", "config", pr.GetNumber(), nil)
