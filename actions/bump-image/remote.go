@@ -602,7 +602,7 @@ func (x *remote) decorate(ctx context.Context, pr *forge.PullRequest, created bo
 		return apiError(err, x.rin)
 	}
 	if x.rin.AutoMerge != "" {
-		err := x.gh.EnableAutoMerge(ctx, pr.NodeID, x.rin.AutoMerge)
+		err := x.gh.EnableAutoMerge(ctx, pr, x.rin.AutoMerge)
 		var am *forge.AutoMergeError
 		if errors.As(err, &am) {
 			x.r.Warning("", 0, fmt.Sprintf("pull request #%d: %v", pr.Number, err))

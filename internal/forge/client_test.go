@@ -301,7 +301,7 @@ func TestAutoMerge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = c.EnableAutoMerge(ctx, pr.NodeID, "squash")
+			err = c.EnableAutoMerge(ctx, pr, "squash")
 			var am *forge.AutoMergeError
 			if tc.wantErr != errors.As(err, &am) || (!tc.wantErr && err != nil) {
 				t.Fatalf("EnableAutoMerge: %v", err)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -54,6 +55,7 @@ type Client struct {
 	http       *http.Client
 	graphqlURL string
 	retry      Retry
+	repoID     atomic.Pointer[string]
 	// Token is the token in use: the given one or the installation token
 	// minted for the App. Callers mask it; it is never printed.
 	Token string
@@ -198,6 +200,10 @@ func StatusCode(err error) int {
 	var ab *github.AbuseRateLimitError
 	if errors.As(err, &ab) && ab.Response != nil {
 		return ab.Response.StatusCode
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode
 	}
 	return 0
 }

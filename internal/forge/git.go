@@ -57,9 +57,13 @@ func (e *NotFoundError) Error() string { return e.What + " not found" }
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
 // ambiguous reports whether a failed request may have taken effect: it
-// broke off without an answer, or GitHub answered a 5xx.
-func ambiguous(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+// broke off without an answer (a reset connection, or a try that outlived
+// its per-try timeout while GitHub went on working), or GitHub answered a
+// 5xx. Only the caller's context decides that the caller gave up: a
+// deadline or cancellation inside the error chain may come from the
+// per-try timeout, which says nothing about what GitHub did.
+func ambiguous(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil || errors.As(err, new(*GraphQLError)) {
 		return false
 	}
 	code := StatusCode(err)
@@ -79,38 +83,77 @@ func Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // atMostOnce runs a write that must not happen twice. When its outcome is
-// unknown (a broken connection, a 5xx), check looks the effect up: done means
-// it took effect; otherwise the write is tried again, a bounded number of
-// times with backoff.
+// unknown (a broken connection, a hung try, a 5xx), check looks the effect
+// up before anything is sent again: done means it took effect; otherwise
+// the write is tried again, a bounded number of times with backoff. The
+// last try is looked up too, so that a write that took effect is never
+// reported as failed.
 func (c *Client) atMostOnce(ctx context.Context, do func(context.Context) error, check func(context.Context) (bool, error)) error {
 	for attempt := 0; ; attempt++ {
 		err := do(AtMostOnce(ctx))
-		if !ambiguous(err) || attempt >= c.retry.Max {
+		if !ambiguous(ctx, err) {
 			return err
 		}
 		if serr := Sleep(ctx, Jitter(c.retry.WaitMin, c.retry.WaitMax, attempt)); serr != nil {
-			return serr
+			return err
 		}
 		done, cerr := check(ctx)
-		if cerr != nil {
-			return cerr
-		}
-		if done {
+		switch {
+		case cerr == nil && done:
 			return nil
+		case cerr != nil:
+			return fmt.Errorf("%w (then looking up whether it took effect failed: %v)", err, cerr)
+		case attempt >= c.retry.Max:
+			return err
 		}
 	}
 }
 
 // DefaultBranch returns the repository's default branch.
 func (c *Client) DefaultBranch(ctx context.Context) (string, error) {
+	r, err := c.repository(ctx)
+	if err != nil {
+		return "", err
+	}
+	return r.GetDefaultBranch(), nil
+}
+
+func (c *Client) repository(ctx context.Context) (*github.Repository, error) {
 	r, _, err := c.GH.Repositories.Get(ctx, c.Owner, c.Repo)
 	if err != nil {
 		if IsNotFound(err) {
-			return "", &NotFoundError{What: fmt.Sprintf("repository %s/%s", c.Owner, c.Repo), Err: err}
+			return nil, &NotFoundError{What: fmt.Sprintf("repository %s/%s", c.Owner, c.Repo), Err: err}
 		}
-		return "", fmt.Errorf("reading repository %s/%s: %w", c.Owner, c.Repo, err)
+		return nil, fmt.Errorf("reading repository %s/%s: %w", c.Owner, c.Repo, err)
 	}
-	return r.GetDefaultBranch(), nil
+	c.noteRepositoryID(r.GetNodeID())
+	return r, nil
+}
+
+// noteRepositoryID remembers the repository's GraphQL node ID from an
+// answer that carries it (the repository, a pull request's base), so that
+// a mutation on the repository costs no request to learn it.
+func (c *Client) noteRepositoryID(id string) {
+	if id != "" {
+		c.repoID.Store(&id)
+	}
+}
+
+// RepositoryID returns the repository's GraphQL node ID, the repositoryId
+// of mutations such as updateRefs. It costs a request only when no earlier
+// answer carried it.
+func (c *Client) RepositoryID(ctx context.Context) (string, error) {
+	if id := c.repoID.Load(); id != nil {
+		return *id, nil
+	}
+	r, err := c.repository(ctx)
+	if err != nil {
+		return "", err
+	}
+	if r.GetNodeID() == "" {
+		return "", fmt.Errorf("reading repository %s/%s: GitHub answered no node_id", c.Owner, c.Repo)
+	}
+	return r.GetNodeID(), nil
 }
 
 // BranchHead resolves a branch to its head commit, with the commit's tree, in
@@ -254,6 +297,74 @@ func (c *Client) UpdateBranch(ctx context.Context, branch, sha string, force boo
 		}
 	}
 	return fmt.Errorf("updating branch %q to %s: %w", branch, sha, err)
+}
+
+// RefMovedError says a compare-and-swap of a branch found it elsewhere than
+// the caller saw it: someone moved it meanwhile, and nothing was changed.
+type RefMovedError struct {
+	Branch   string
+	Expected string
+	// Actual is where the branch is now; empty when it was deleted.
+	Actual string
+}
+
+func (e *RefMovedError) Error() string {
+	if e.Actual == "" {
+		return fmt.Sprintf("branch %q was deleted; it was expected at %s", e.Branch, short(e.Expected))
+	}
+	return fmt.Sprintf("branch %q moved to %s; it was expected at %s", e.Branch, short(e.Actual), short(e.Expected))
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// SwapBranch moves branch from the commit from to the commit to, as a
+// compare-and-swap: GitHub moves it, fast-forward or not, only if it still
+// points at from, in one step (GraphQL updateRefs with beforeOid; the REST
+// ref update has no such condition, so a check followed by a forced PATCH
+// can overwrite a push that lands between the two). When the branch is
+// elsewhere the answer is a *RefMovedError naming where, and nothing
+// changed. The repository's node ID comes from an earlier answer when
+// there was one (see RepositoryID).
+func (c *Client) SwapBranch(ctx context.Context, branch, from, to string) error {
+	id, err := c.RepositoryID(ctx)
+	if err != nil {
+		return err
+	}
+	const mutation = `mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }`
+	vars := map[string]any{"input": map[string]any{
+		"repositoryId": id,
+		"refUpdates":   []any{map[string]any{"name": "refs/heads/" + branch, "beforeOid": from, "afterOid": to, "force": true}},
+	}}
+	at := func(ctx context.Context) (bool, error) {
+		got, ok, err := c.BranchSHA(ctx, branch)
+		return ok && got == to, err
+	}
+	err = c.atMostOnce(ctx, func(ctx context.Context) error {
+		return c.graphql(ctx, mutation, vars, nil)
+	}, at)
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, new(*GraphQLError)) {
+		return fmt.Errorf("moving branch %q to %s: %w", branch, short(to), err)
+	}
+	// GitHub refused the whole update. Its wording is not documented; the
+	// ref itself says whether it moved (or an earlier try took effect).
+	got, ok, cerr := c.BranchSHA(ctx, branch)
+	switch {
+	case cerr != nil:
+		return fmt.Errorf("moving branch %q to %s: %w (then reading it failed: %v)", branch, short(to), err, cerr)
+	case ok && got == to:
+		return nil
+	case !ok || got != from:
+		return &RefMovedError{Branch: branch, Expected: from, Actual: got}
+	}
+	return fmt.Errorf("moving branch %q from %s to %s: %w", branch, short(from), short(to), err)
 }
 
 // Contains reports whether commit sha is branch's head or one of its

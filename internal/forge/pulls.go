@@ -1,11 +1,9 @@
 package forge
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -42,6 +40,7 @@ func (c *Client) OpenPull(ctx context.Context, head, base string) (*PullRequest,
 		return nil, fmt.Errorf("listing open pull requests from %q: %w", head, err)
 	}
 	for _, p := range ps {
+		c.noteRepositoryID(p.GetBase().GetRepo().GetNodeID())
 		if p.GetHead().GetRef() == head && p.GetBase().GetRef() == base {
 			return pullFrom(p), nil
 		}
@@ -90,14 +89,43 @@ func (c *Client) CreatePull(ctx context.Context, np NewPull) (*PullRequest, erro
 	return nil, fmt.Errorf("opening a pull request from %q into %q: %w", np.Head, np.Base, err)
 }
 
-// EditPull sets a pull request's title and body (idempotent) and returns
-// the pull request as GitHub answered.
+// EditPull sets a pull request's title and body and returns the pull
+// request as GitHub answered. Sending the same edit twice does no harm, but
+// the transport only repeats what is known to be idempotent, so an unknown
+// outcome is looked up like any other write.
 func (c *Client) EditPull(ctx context.Context, number int, title, body string) (*PullRequest, error) {
-	p, _, err := c.GH.PullRequests.Edit(ctx, c.Owner, c.Repo, number, &github.PullRequest{Title: github.String(title), Body: github.String(body)})
+	var out *PullRequest
+	err := c.atMostOnce(ctx, func(ctx context.Context) error {
+		p, _, err := c.GH.PullRequests.Edit(ctx, c.Owner, c.Repo, number, &github.PullRequest{Title: github.String(title), Body: github.String(body)})
+		if err == nil {
+			out = pullFrom(p)
+		}
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		p, err := c.pull(ctx, number)
+		if err != nil || p.GetTitle() != title || p.GetBody() != body {
+			return false, err
+		}
+		out = pullFrom(p)
+		return true, nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("updating pull request #%d: %w", number, err)
 	}
-	return pullFrom(p), nil
+	return out, nil
+}
+
+// pull reads a pull request: the lookup of the writes on pull requests.
+func (c *Client) pull(ctx context.Context, number int) (*github.PullRequest, error) {
+	p, _, err := c.GH.PullRequests.Get(ctx, c.Owner, c.Repo, number)
+	return p, err
+}
+
+// issue reads the issue side of an issue or pull request (labels,
+// assignees): the lookup of the writes on them.
+func (c *Client) issue(ctx context.Context, number int) (*github.Issue, error) {
+	is, _, err := c.GH.Issues.Get(ctx, c.Owner, c.Repo, number)
+	return is, err
 }
 
 // ClosePull comments on a pull request and closes it. A comment is not
@@ -130,7 +158,7 @@ func (c *Client) ClosePull(ctx context.Context, number int, comment string) erro
 		_, _, err := c.GH.PullRequests.Edit(ctx, c.Owner, c.Repo, number, &github.PullRequest{State: github.String("closed")})
 		return err
 	}, func(ctx context.Context) (bool, error) {
-		p, _, err := c.GH.PullRequests.Get(ctx, c.Owner, c.Repo, number)
+		p, err := c.pull(ctx, number)
 		return err == nil && p.GetState() == "closed", err
 	})
 	if err != nil {
@@ -139,34 +167,100 @@ func (c *Client) ClosePull(ctx context.Context, number int, comment string) erro
 	return nil
 }
 
-// AddLabels adds labels to an issue or pull request (idempotent).
+// hasAll reports whether have holds every one of want, compared as GitHub
+// compares logins, team slugs and label names: without case.
+func hasAll(have, want []string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			found = found || strings.EqualFold(h, w)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// AddLabels adds labels to an issue or pull request. After an unknown
+// outcome the issue's labels are looked up before sending again.
 func (c *Client) AddLabels(ctx context.Context, number int, labels []string) error {
 	if len(labels) == 0 {
 		return nil
 	}
-	if _, _, err := c.GH.Issues.AddLabelsToIssue(ctx, c.Owner, c.Repo, number, labels); err != nil {
+	err := c.atMostOnce(ctx, func(ctx context.Context) error {
+		_, _, err := c.GH.Issues.AddLabelsToIssue(ctx, c.Owner, c.Repo, number, labels)
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		is, err := c.issue(ctx, number)
+		if err != nil {
+			return false, err
+		}
+		var have []string
+		for _, l := range is.Labels {
+			have = append(have, l.GetName())
+		}
+		return hasAll(have, labels), nil
+	})
+	if err != nil {
 		return fmt.Errorf("adding labels to #%d: %w", number, err)
 	}
 	return nil
 }
 
-// AddAssignees assigns people to an issue or pull request (idempotent).
+// AddAssignees assigns people to an issue or pull request. After an
+// unknown outcome the assignees are looked up before sending again (GitHub
+// drops logins that cannot be assigned, so sending again is the answer
+// when one is missing: adding an assignee twice changes nothing).
 func (c *Client) AddAssignees(ctx context.Context, number int, logins []string) error {
 	if len(logins) == 0 {
 		return nil
 	}
-	if _, _, err := c.GH.Issues.AddAssignees(ctx, c.Owner, c.Repo, number, logins); err != nil {
+	err := c.atMostOnce(ctx, func(ctx context.Context) error {
+		_, _, err := c.GH.Issues.AddAssignees(ctx, c.Owner, c.Repo, number, logins)
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		is, err := c.issue(ctx, number)
+		if err != nil {
+			return false, err
+		}
+		var have []string
+		for _, u := range is.Assignees {
+			have = append(have, u.GetLogin())
+		}
+		return hasAll(have, logins), nil
+	})
+	if err != nil {
 		return fmt.Errorf("assigning #%d: %w", number, err)
 	}
 	return nil
 }
 
-// RequestReviewers requests reviews from people and teams (idempotent).
+// RequestReviewers requests reviews from people and teams. Each request
+// notifies, so after an unknown outcome the pull request's requested
+// reviewers are looked up before asking again.
 func (c *Client) RequestReviewers(ctx context.Context, number int, logins, teams []string) error {
 	if len(logins) == 0 && len(teams) == 0 {
 		return nil
 	}
-	if _, _, err := c.GH.PullRequests.RequestReviewers(ctx, c.Owner, c.Repo, number, github.ReviewersRequest{Reviewers: logins, TeamReviewers: teams}); err != nil {
+	err := c.atMostOnce(ctx, func(ctx context.Context) error {
+		_, _, err := c.GH.PullRequests.RequestReviewers(ctx, c.Owner, c.Repo, number, github.ReviewersRequest{Reviewers: logins, TeamReviewers: teams})
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		p, err := c.pull(ctx, number)
+		if err != nil {
+			return false, err
+		}
+		var people, slugs []string
+		for _, u := range p.RequestedReviewers {
+			people = append(people, u.GetLogin())
+		}
+		for _, t := range p.RequestedTeams {
+			slugs = append(slugs, t.GetSlug())
+		}
+		return hasAll(people, logins) && hasAll(slugs, teams), nil
+	})
+	if err != nil {
 		return fmt.Errorf("requesting reviews on #%d: %w", number, err)
 	}
 	return nil
@@ -181,49 +275,27 @@ type AutoMergeError struct {
 
 func (e *AutoMergeError) Error() string { return "auto-merge not enabled: " + e.Message }
 
-// EnableAutoMerge turns on auto-merge with method ("merge", "squash" or
-// "rebase") through GraphQL's enablePullRequestAutoMerge, the only API for
-// it. Enabling it twice is harmless, so the request is retried freely.
-func (c *Client) EnableAutoMerge(ctx context.Context, nodeID, method string) error {
+// EnableAutoMerge turns on auto-merge of pr with method ("merge", "squash"
+// or "rebase") through GraphQL's enablePullRequestAutoMerge, the only API
+// for it. After an unknown outcome the pull request's auto_merge is looked
+// up before sending again.
+func (c *Client) EnableAutoMerge(ctx context.Context, pr *PullRequest, method string) error {
 	const mutation = `mutation($input: EnablePullRequestAutoMergeInput!) {
   enablePullRequestAutoMerge(input: $input) { pullRequest { number autoMergeRequest { mergeMethod } } }
 }`
-	body, _ := json.Marshal(map[string]any{
-		"query":     mutation,
-		"variables": map[string]any{"input": map[string]any{"pullRequestId": nodeID, "mergeMethod": strings.ToUpper(method)}},
+	vars := map[string]any{"input": map[string]any{"pullRequestId": pr.NodeID, "mergeMethod": strings.ToUpper(method)}}
+	err := c.atMostOnce(ctx, func(ctx context.Context) error {
+		return c.graphql(ctx, mutation, vars, nil)
+	}, func(ctx context.Context) (bool, error) {
+		p, err := c.pull(ctx, pr.Number)
+		return err == nil && strings.EqualFold(p.GetAutoMerge().GetMergeMethod(), method), err
 	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.graphqlURL, bytes.NewReader(body))
-	if err != nil {
-		return err
+	var ge *GraphQLError
+	if errors.As(err, &ge) {
+		return &AutoMergeError{Message: ge.Message()}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("enabling auto-merge: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("enabling auto-merge: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("enabling auto-merge: GitHub answered %s", resp.Status)
-	}
-	var out struct {
-		Errors []struct {
-			Type    string `json:"type"`
-			Message string `json:"message"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(data, &out); err != nil {
-		return fmt.Errorf("enabling auto-merge: reading GitHub's answer: %w", err)
-	}
-	if len(out.Errors) > 0 {
-		var msgs []string
-		for _, e := range out.Errors {
-			msgs = append(msgs, e.Message)
-		}
-		return &AutoMergeError{Message: strings.Join(msgs, "; ")}
 	}
 	return nil
 }

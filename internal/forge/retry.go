@@ -13,13 +13,14 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Retry is the retry policy of the client's transport. Every request that
-// GitHub answers with a 5xx (but 501), a 429, or a 403 for a rate limit
-// (primary, x-ratelimit-remaining: 0, or secondary, "secondary rate limit"
-// in the body) is tried again after a wait; any other 4xx is final. A
-// request that broke off without an answer is tried again too, unless it is
-// marked as not safe to repeat (see AtMostOnce): then the caller checks
-// whether it took effect.
+// Retry is the retry policy of the client's transport. A request GitHub
+// answers with a 429, or a 403 for a rate limit (primary,
+// x-ratelimit-remaining: 0, or secondary, "secondary rate limit" in the
+// body), is tried again after a wait: GitHub did nothing. A request that
+// broke off without an answer, or got a 5xx (but 501), may have taken
+// effect; it is tried again blindly only when sending it twice does no
+// harm (see Idempotent). Every other write is left to the caller, which
+// looks its effect up before sending it again. Any other 4xx is final.
 type Retry struct {
 	// Max is how many times a request is tried again after its first try.
 	Max int
@@ -63,11 +64,14 @@ func (r Retry) withDefaults() Retry {
 	return r
 }
 
-type atMostOnceKey struct{}
+type (
+	atMostOnceKey struct{}
+	idempotentKey struct{}
+)
 
 // AtMostOnce marks the requests made under ctx as not safe to send twice
-// when the first may have taken effect (creating a ref, a pull request, a
-// comment): the transport then does not retry them after a broken
+// when the first may have taken effect, even those Idempotent would let
+// through: the transport then does not retry them after a broken
 // connection or a 5xx, and the caller looks the effect up before trying
 // again. Rate-limit answers (429, 403) are still retried: GitHub did nothing.
 func AtMostOnce(ctx context.Context) context.Context {
@@ -75,6 +79,73 @@ func AtMostOnce(ctx context.Context) context.Context {
 }
 
 func atMostOnce(ctx context.Context) bool { b, _ := ctx.Value(atMostOnceKey{}).(bool); return b }
+
+// repeatable reports whether the request made under ctx may be sent again
+// after an unknown outcome: classify marked it Idempotent, and no caller
+// asked for AtMostOnce.
+func repeatable(ctx context.Context) bool {
+	b, _ := ctx.Value(idempotentKey{}).(bool)
+	return b && !atMostOnce(ctx)
+}
+
+// SafeToRepeat marks the requests made under ctx as safe to send twice
+// although Idempotent does not know them: a GraphQL query, which reads, or
+// a write whose duplicate is harmless and cannot be looked up (minting an
+// installation token: a second one is simply never used).
+func SafeToRepeat(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+// Idempotent reports whether the transport may send r again after a broken
+// connection or a 5xx without asking anyone: reads (GET, HEAD), setting a
+// ref to a SHA (PUT or PATCH of git/refs/...), the Git Data writes that are
+// content-addressed (POST git/blobs, git/trees, git/commits: the same
+// content makes the same object), and requests marked SafeToRepeat. Every
+// other write, creating a ref, a pull request, a comment, requesting
+// reviews, adding labels or assignees, editing a pull request, a GraphQL
+// mutation, is not: the caller looks up whether it took effect first
+// (https://github.com/gitops-actions/gitops-actions/issues/9, item 18).
+func Idempotent(r *http.Request) bool {
+	if atMostOnce(r.Context()) {
+		return false
+	}
+	if b, _ := r.Context().Value(idempotentKey{}).(bool); b {
+		return true
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	for i, s := range segs {
+		if s != "repos" || len(segs) < i+5 {
+			continue
+		}
+		tail := segs[i+3:] // after repos/{owner}/{repo}
+		if tail[0] != "git" {
+			return false
+		}
+		switch r.Method {
+		case http.MethodPut, http.MethodPatch:
+			return tail[1] == "refs" && len(tail) > 2
+		case http.MethodPost:
+			return len(tail) == 2 && (tail[1] == "blobs" || tail[1] == "trees" || tail[1] == "commits")
+		}
+		return false
+	}
+	return false
+}
+
+// classify marks each request with what Idempotent says of it, for the
+// retry policy, which sees the request's context but not the request.
+type classify struct{ base http.RoundTripper }
+
+func (t classify) RoundTrip(r *http.Request) (*http.Response, error) {
+	if Idempotent(r) {
+		r = r.WithContext(context.WithValue(r.Context(), idempotentKey{}, true))
+	}
+	return t.base.RoundTrip(r)
+}
 
 func newRetryTransport(base http.RoundTripper, r Retry, now func() time.Time) http.RoundTripper {
 	p := policy{Retry: r, now: now}
@@ -94,7 +165,7 @@ func newRetryTransport(base http.RoundTripper, r Retry, now func() time.Time) ht
 		Backoff:      p.Backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	return &retryablehttp.RoundTripper{Client: rc}
+	return classify{base: &retryablehttp.RoundTripper{Client: rc}}
 }
 
 // policy decides on retries and waits; it is the Retry plus a clock.
@@ -108,7 +179,7 @@ func (p policy) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		return false, ctx.Err()
 	}
 	if err != nil {
-		if atMostOnce(ctx) {
+		if !repeatable(ctx) {
 			return false, nil
 		}
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
@@ -122,7 +193,7 @@ func (p policy) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		}
 		return p.serverWait(resp) <= p.MaxWait, nil
 	case code >= 500 && code != http.StatusNotImplemented:
-		return !atMostOnce(ctx), nil
+		return repeatable(ctx), nil
 	}
 	return false, nil
 }

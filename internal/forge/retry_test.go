@@ -52,23 +52,27 @@ func TestCheckRetry(t *testing.T) {
 		name       string
 		resp       *http.Response
 		err        error
+		idempotent bool // the request is safe to repeat (see Idempotent)
 		atMostOnce bool
 		want       bool
 		wantWait   time.Duration // exact server-asked wait; 0: backoff in [WaitMin/2, WaitMax]
 	}{
 		{name: "200", resp: response(200, nil, "{}"), want: false},
-		{name: "404", resp: response(404, nil, `{"message":"Not Found"}`), want: false},
+		{name: "404", resp: response(404, nil, `{"message":"Not Found"}`), idempotent: true, want: false},
 		{name: "422", resp: response(422, nil, `{"message":"Reference already exists"}`), want: false},
-		{name: "401", resp: response(401, nil, `{"message":"Bad credentials"}`), want: false},
-		{name: "403 permissions", resp: response(403, nil, `{"message":"Resource not accessible by integration"}`), want: false},
-		{name: "500", resp: response(500, nil, ""), want: true},
-		{name: "502", resp: response(502, nil, ""), want: true},
-		{name: "503", resp: response(503, nil, ""), want: true},
-		{name: "501", resp: response(501, nil, ""), want: false},
-		{name: "500 at most once", resp: response(500, nil, ""), atMostOnce: true, want: false},
-		{name: "broken connection", err: errors.New("connection reset by peer"), want: true},
-		{name: "broken connection at most once", err: errors.New("EOF"), atMostOnce: true, want: false},
-		{name: "429 retry-after", resp: response(429, map[string]string{"Retry-After": "7"}, ""), want: true, wantWait: 7 * time.Second},
+		{name: "401", resp: response(401, nil, `{"message":"Bad credentials"}`), idempotent: true, want: false},
+		{name: "403 permissions", resp: response(403, nil, `{"message":"Resource not accessible by integration"}`), idempotent: true, want: false},
+		{name: "500 idempotent", resp: response(500, nil, ""), idempotent: true, want: true},
+		{name: "502 idempotent", resp: response(502, nil, ""), idempotent: true, want: true},
+		{name: "503 idempotent", resp: response(503, nil, ""), idempotent: true, want: true},
+		{name: "501", resp: response(501, nil, ""), idempotent: true, want: false},
+		{name: "500 write", resp: response(500, nil, ""), want: false},
+		{name: "500 idempotent but at most once", resp: response(500, nil, ""), idempotent: true, atMostOnce: true, want: false},
+		{name: "broken connection idempotent", err: errors.New("connection reset by peer"), idempotent: true, want: true},
+		{name: "broken connection write", err: errors.New("EOF"), want: false},
+		{name: "broken connection at most once", err: errors.New("EOF"), idempotent: true, atMostOnce: true, want: false},
+		{name: "429 retry-after", resp: response(429, map[string]string{"Retry-After": "7"}, ""), idempotent: true, want: true, wantWait: 7 * time.Second},
+		{name: "429 write still retried", resp: response(429, map[string]string{"Retry-After": "1"}, ""), want: true, wantWait: time.Second},
 		{name: "429 at most once still retried", resp: response(429, map[string]string{"Retry-After": "1"}, ""), atMostOnce: true, want: true, wantWait: time.Second},
 		{name: "secondary rate limit", resp: response(403, nil, `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}`), want: true, wantWait: 60 * time.Second},
 		{name: "secondary rate limit with retry-after", resp: response(403, map[string]string{"Retry-After": "3"}, `{"message":"You have exceeded a secondary rate limit."}`), want: true, wantWait: 3 * time.Second},
@@ -79,6 +83,9 @@ func TestCheckRetry(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
+			if tc.idempotent {
+				ctx = SafeToRepeat(ctx)
+			}
 			if tc.atMostOnce {
 				ctx = AtMostOnce(ctx)
 			}
@@ -128,5 +135,50 @@ func TestJitterGrowsAndStaysBounded(t *testing.T) {
 	}
 	if w := Jitter(lo, hi, 1000); w > hi {
 		t.Errorf("attempt 1000: wait %v above %v", w, hi)
+	}
+}
+
+func TestIdempotent(t *testing.T) {
+	tests := []struct {
+		method, path string
+		mark         func(context.Context) context.Context
+		want         bool
+	}{
+		{method: "GET", path: "/repos/acme/config/pulls", want: true},
+		{method: "HEAD", path: "/repos/acme/config", want: true},
+		{method: "GET", path: "/api/v3/repos/acme/config/tarball/main", want: true},
+		{method: "PATCH", path: "/repos/acme/config/git/refs/heads/main", want: true},
+		{method: "PATCH", path: "/api/v3/repos/acme/config/git/refs/heads/feature/x", want: true},
+		{method: "PUT", path: "/repos/acme/config/git/refs/tags/v1", want: true},
+		{method: "POST", path: "/repos/acme/config/git/blobs", want: true},
+		{method: "POST", path: "/repos/acme/config/git/trees", want: true},
+		{method: "POST", path: "/api/v3/repos/acme/config/git/commits", want: true},
+		{method: "POST", path: "/repos/acme/config/git/refs", want: false},
+		{method: "POST", path: "/repos/acme/config/git/tags", want: false},
+		{method: "DELETE", path: "/repos/acme/config/git/refs/heads/main", want: false},
+		{method: "POST", path: "/repos/acme/config/pulls", want: false},
+		{method: "PATCH", path: "/repos/acme/config/pulls/1", want: false},
+		{method: "POST", path: "/repos/acme/config/pulls/1/requested_reviewers", want: false},
+		{method: "POST", path: "/repos/acme/config/issues/1/labels", want: false},
+		{method: "POST", path: "/repos/acme/config/issues/1/assignees", want: false},
+		{method: "POST", path: "/repos/acme/config/issues/1/comments", want: false},
+		{method: "POST", path: "/repos/acme/config/releases", want: false},
+		{method: "POST", path: "/graphql", want: false},
+		{method: "POST", path: "/graphql", mark: SafeToRepeat, want: true},
+		{method: "GET", path: "/repos/acme/config", mark: AtMostOnce, want: false},
+		{method: "POST", path: "/repos/acme/config/git/commits", mark: AtMostOnce, want: false},
+	}
+	for _, tc := range tests {
+		ctx := context.Background()
+		if tc.mark != nil {
+			ctx = tc.mark(ctx)
+		}
+		r, err := http.NewRequestWithContext(ctx, tc.method, "https://api.github.com"+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Idempotent(r); got != tc.want {
+			t.Errorf("Idempotent(%s %s) = %t, want %t", tc.method, tc.path, got, tc.want)
+		}
 	}
 }
