@@ -204,16 +204,19 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 	if rin.AppPrivateKey != "" {
 		key = []byte(rin.AppPrivateKey)
 	}
+	// Each installation token is a secret the runner has not seen; an App's
+	// is replaced before it expires, so every new one is masked.
+	mask := func(token string) {
+		if r.InActions() {
+			fmt.Fprintf(r.Stdout, "::add-mask::%s\n", token)
+		}
+	}
 	gh, err := forge.New(ctx, forge.Config{
-		APIURL: rin.APIURL, Token: rin.Token, AppID: rin.AppID, AppPrivateKey: key,
+		APIURL: rin.APIURL, Token: rin.Token, AppID: rin.AppID, AppPrivateKey: key, OnToken: mask,
 		Owner: rin.Owner, Repo: rin.Repo, Version: r.Version, Transport: deps.Transport, Retry: deps.Retry,
 	})
 	if err != nil {
 		return apiError(err, rin)
-	}
-	if gh.Token != rin.Token && r.InActions() {
-		// The installation token is a secret the runner has not seen.
-		fmt.Fprintf(r.Stdout, "::add-mask::%s\n", gh.Token)
 	}
 	x := &remote{r: r, in: in, rin: rin, deps: deps, gh: gh, roots: roots, base: rin.Base}
 	if x.base == "" {

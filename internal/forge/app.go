@@ -4,10 +4,9 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -51,30 +50,56 @@ func AppJWT(appID int64, key *rsa.PrivateKey, now time.Time) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
 }
 
-// installationToken mints an installation access token for the App's
-// installation on cfg.Owner/cfg.Repo, limited to that repository.
-func installationToken(ctx context.Context, hc *http.Client, rest *url.URL, ua string, cfg Config) (string, error) {
-	key, err := ParsePrivateKey(cfg.AppPrivateKey)
-	if err != nil {
-		return "", err
+// refreshBefore is how long before its expiry an installation token is
+// replaced. GitHub's last an hour; a run with long rate-limit waits can
+// outlive one (issue 9, item 19). Five minutes leave room for one try and
+// its waits, and for a clock a little off GitHub's.
+const refreshBefore = 5 * time.Minute
+
+// appTokens mints installation tokens for the App's installation on
+// cfg.Owner/cfg.Repo, limited to that repository, and mints a new one when
+// the last is within refreshBefore of its expiry (by cfg.Now). Each new
+// token is told to cfg.OnToken before it is used.
+type appTokens struct {
+	gh  *github.Client // authenticated with the App's JWT
+	cfg Config
+
+	mu           sync.Mutex
+	installation int64
+	tok          string
+	expires      time.Time
+}
+
+func (a *appTokens) token(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tok != "" && a.cfg.Now().Before(a.expires.Add(-refreshBefore)) {
+		return a.tok, nil
 	}
-	signed, err := AppJWT(cfg.AppID, key, cfg.Now())
-	if err != nil {
-		return "", fmt.Errorf("signing the app's JWT: %w", err)
+	// A request that needs a token may be a write sent at most once; the
+	// token's own requests are not: minting twice leaves an unused token.
+	ctx = SafeToRepeat(ctx)
+	if a.installation == 0 {
+		inst, _, err := a.gh.Apps.FindRepositoryInstallation(ctx, a.cfg.Owner, a.cfg.Repo)
+		if err != nil {
+			return "", &AuthError{What: fmt.Sprintf("finding app %d's installation on %s/%s", a.cfg.AppID, a.cfg.Owner, a.cfg.Repo), Err: err}
+		}
+		a.installation = inst.GetID()
 	}
-	ht := *hc.Transport.(*headerTransport)
-	ht.auth = "Bearer " + signed
-	gh := newGitHub(&http.Client{Transport: &ht}, rest, ua)
-	inst, _, err := gh.Apps.FindRepositoryInstallation(ctx, cfg.Owner, cfg.Repo)
+	tok, _, err := a.gh.Apps.CreateInstallationToken(ctx, a.installation, &github.InstallationTokenOptions{Repositories: []string{a.cfg.Repo}})
 	if err != nil {
-		return "", &AuthError{What: fmt.Sprintf("finding app %d's installation on %s/%s", cfg.AppID, cfg.Owner, cfg.Repo), Err: err}
-	}
-	tok, _, err := gh.Apps.CreateInstallationToken(ctx, inst.GetID(), &github.InstallationTokenOptions{Repositories: []string{cfg.Repo}})
-	if err != nil {
-		return "", &AuthError{What: fmt.Sprintf("creating an installation token for app %d on %s/%s", cfg.AppID, cfg.Owner, cfg.Repo), Err: err}
+		return "", &AuthError{What: fmt.Sprintf("creating an installation token for app %d on %s/%s", a.cfg.AppID, a.cfg.Owner, a.cfg.Repo), Err: err}
 	}
 	if tok.GetToken() == "" {
-		return "", fmt.Errorf("GitHub answered no installation token for app %d", cfg.AppID)
+		return "", fmt.Errorf("GitHub answered no installation token for app %d", a.cfg.AppID)
 	}
-	return tok.GetToken(), nil
+	a.tok = tok.GetToken()
+	a.expires = tok.GetExpiresAt().Time
+	if a.expires.IsZero() {
+		a.expires = a.cfg.Now().Add(time.Hour)
+	}
+	if a.cfg.OnToken != nil {
+		a.cfg.OnToken(a.tok)
+	}
+	return a.tok, nil
 }

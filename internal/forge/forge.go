@@ -31,9 +31,14 @@ type Config struct {
 	// Token authenticates as a user, a PAT or GITHUB_TOKEN.
 	Token string
 	// AppID and AppPrivateKey (PEM) authenticate as a GitHub App: the client
-	// mints an installation token for Owner/Repo's installation.
+	// mints an installation token for Owner/Repo's installation, and mints
+	// a new one when the last is about to expire (GitHub's last an hour).
 	AppID         int64
 	AppPrivateKey []byte
+	// OnToken, when set, learns each installation token the client mints,
+	// before any request uses it: each is a new secret that the caller
+	// masks (::add-mask::). It is not called for Token.
+	OnToken func(token string)
 	// Owner and Repo are the repository the client works on.
 	Owner, Repo string
 	// Version names the tool's version in the User-Agent.
@@ -42,8 +47,8 @@ type Config struct {
 	Transport http.RoundTripper
 	// Retry is the retry policy; the zero value means DefaultRetry.
 	Retry Retry
-	// Now is the clock (JWT issue times, rate-limit resets); nil means
-	// time.Now.
+	// Now is the clock (JWT issue times, token expiry, rate-limit resets);
+	// nil means time.Now.
 	Now func() time.Time
 }
 
@@ -56,8 +61,9 @@ type Client struct {
 	graphqlURL string
 	retry      Retry
 	repoID     atomic.Pointer[string]
-	// Token is the token in use: the given one or the installation token
-	// minted for the App. Callers mask it; it is never printed.
+	// Token is the token the client started with: the given one, or the
+	// first installation token minted for the App. An App's token is
+	// replaced before it expires; Config.OnToken learns every one.
 	Token string
 }
 
@@ -92,7 +98,12 @@ func parseAPIURL(s string) (*url.URL, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("github-api-url %q is not an http(s) URL", s)
+		return nil, fmt.Errorf("github-api-url %q is not an http(s) URL", RedactURL(s))
+	}
+	if u.User != nil {
+		// Credentials in the URL would be sent to every host a redirect
+		// leads to and printed with every error that names the URL.
+		return nil, fmt.Errorf("github-api-url %q carries credentials (user:password@); give them as token instead", RedactURL(s))
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return u, nil
@@ -100,7 +111,7 @@ func parseAPIURL(s string) (*url.URL, error) {
 
 // New builds a client for cfg.Owner/cfg.Repo. With App credentials it mints
 // an installation token first (two requests), so New can fail with an
-// *AuthError.
+// *AuthError; the token is minted again before it expires.
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	api, err := parseAPIURL(cfg.APIURL)
 	if err != nil {
@@ -121,28 +132,51 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		base = http.DefaultTransport
 	}
 	retry := cfg.Retry.withDefaults()
-	retrying := newRetryTransport(base, retry, cfg.Now)
-
 	c := &Client{Owner: cfg.Owner, Repo: cfg.Repo, graphqlURL: gql, retry: retry}
 	ua := UserAgent(cfg.Version)
 	rest := *api
 	if !strings.HasSuffix(rest.Path, "/") {
 		rest.Path += "/"
 	}
-
-	token := cfg.Token
-	if token == "" {
-		if cfg.AppID == 0 || len(cfg.AppPrivateKey) == 0 {
-			return nil, errors.New("no credentials: set token, or app-id and app-private-key")
+	// The credentials are set on each try, below the retries: a try that
+	// follows a long rate-limit wait gets a token that is still valid.
+	client := func(auth func(context.Context) (string, error)) *http.Client {
+		ht := &headerTransport{base: base, host: api.Host, userAgent: ua, auth: auth}
+		return &http.Client{
+			Transport:     &redirectTransport{base: newRetryTransport(ht, retry, cfg.Now)},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
-		appHTTP := &http.Client{Transport: &headerTransport{base: retrying, host: api.Host, userAgent: ua}}
-		token, err = installationToken(ctx, appHTTP, &rest, ua, cfg)
+	}
+
+	var auth func(context.Context) (string, error)
+	switch {
+	case cfg.Token != "":
+		auth = func(context.Context) (string, error) { return "Bearer " + cfg.Token, nil }
+		c.Token = cfg.Token
+	case cfg.AppID != 0 && len(cfg.AppPrivateKey) > 0:
+		key, err := ParsePrivateKey(cfg.AppPrivateKey)
 		if err != nil {
 			return nil, err
 		}
+		jwt := func(context.Context) (string, error) {
+			signed, err := AppJWT(cfg.AppID, key, cfg.Now())
+			if err != nil {
+				return "", fmt.Errorf("signing the app's JWT: %w", err)
+			}
+			return "Bearer " + signed, nil
+		}
+		app := &appTokens{gh: newGitHub(client(jwt), &rest, ua), cfg: cfg}
+		if c.Token, err = app.token(ctx); err != nil {
+			return nil, err
+		}
+		auth = func(ctx context.Context) (string, error) {
+			tok, err := app.token(ctx)
+			return "Bearer " + tok, err
+		}
+	default:
+		return nil, errors.New("no credentials: set token, or app-id and app-private-key")
 	}
-	c.Token = token
-	c.http = &http.Client{Transport: &headerTransport{base: retrying, host: api.Host, userAgent: ua, auth: "Bearer " + token}}
+	c.http = client(auth)
 	c.GH = newGitHub(c.http, &rest, ua)
 	return c, nil
 }
@@ -154,37 +188,6 @@ func newGitHub(hc *http.Client, rest *url.URL, ua string) *github.Client {
 	gh.UploadURL = &u
 	gh.UserAgent = ua
 	return gh
-}
-
-// headerTransport adds the User-Agent to every request and the credentials
-// to requests for the API host only: the archive endpoint redirects to
-// another host (codeload) that must not see the token.
-type headerTransport struct {
-	base      http.RoundTripper
-	host      string
-	userAgent string
-	auth      string
-}
-
-func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("User-Agent", t.userAgent)
-	if t.auth != "" && r.URL.Host == t.host && r.Header.Get("Authorization") == "" {
-		r.Header.Set("Authorization", t.auth)
-	}
-	if r.Header.Get("X-GitHub-Api-Version") == "" {
-		r.Header.Set("X-GitHub-Api-Version", "2022-11-28")
-	}
-	resp, err := t.base.RoundTrip(r)
-	if err == nil && resp.StatusCode < 400 {
-		// go-github remembers "0 requests left until reset" from a
-		// successful answer and then fails every later request without
-		// sending it. Rate limits are the retrying transport's business: it
-		// waits when GitHub answers 403 or 429, so hide the reset from
-		// go-github on answers that are no error.
-		resp.Header.Del("X-RateLimit-Reset")
-	}
-	return resp, err
 }
 
 // StatusCode returns the HTTP status of a go-github error, or 0.

@@ -93,7 +93,9 @@ func repeatable(ctx context.Context) bool {
 // a write whose duplicate is harmless and cannot be looked up (minting an
 // installation token: a second one is simply never used).
 func SafeToRepeat(ctx context.Context) context.Context {
-	return context.WithValue(ctx, idempotentKey{}, true)
+	// Also undo an AtMostOnce of a request this one serves (the token a
+	// write needs).
+	return context.WithValue(context.WithValue(ctx, atMostOnceKey{}, false), idempotentKey{}, true)
 }
 
 // Idempotent reports whether the transport may send r again after a broken
@@ -153,8 +155,9 @@ func newRetryTransport(base http.RoundTripper, r Retry, now func() time.Time) ht
 		HTTPClient: &http.Client{
 			Transport: base,
 			Timeout:   r.Timeout,
-			// Redirects (the archive endpoint's) go back through the outer
-			// client, so that each hop is retried and authorised on its own.
+			// Redirects (the archive endpoint's) go back up to
+			// redirectTransport, so that each hop is retried and authorised
+			// on its own, and its URL kept out of errors.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		Logger:       nil, // never log: URLs of redirects may carry tokens

@@ -40,7 +40,7 @@ func (s *Server) authenticate(c *call) response {
 	s.mu.Lock()
 	exp, ok := s.tokens[cred]
 	s.mu.Unlock()
-	if ok && time.Now().Before(exp) {
+	if ok && s.opts.Now().Before(exp) {
 		return response{}
 	}
 	return errorResponse(http.StatusUnauthorized, "Bad credentials")
@@ -54,7 +54,7 @@ func (s *Server) authenticateApp(c *call) response {
 	if !ok || !strings.EqualFold(scheme, "bearer") {
 		return errorResponse(http.StatusUnauthorized, "A JSON web token could not be decoded")
 	}
-	if err := verifyJWT(jwt, s.opts.App, time.Now()); err != nil {
+	if err := verifyJWT(jwt, s.opts.App, s.opts.Now()); err != nil {
 		return errorResponse(http.StatusUnauthorized, err.Error())
 	}
 	return response{}
@@ -165,7 +165,7 @@ func (s *Server) createInstallationToken(c *call) response {
 	}
 	s.tokenSeq++
 	token := fmt.Sprintf("ghs_githubtest%026d", s.tokenSeq)
-	exp := time.Now().Add(ttl).UTC().Truncate(time.Second)
+	exp := s.opts.Now().Add(ttl).UTC().Truncate(time.Second)
 	s.tokens[token] = exp
 	return jsonResponse(http.StatusCreated, map[string]any{
 		"token":                token,

@@ -28,7 +28,9 @@
 // "/api/graphql"). REST paths without the /api/v3 prefix are accepted too.
 // tarball and zipball links redirect (302) to srv.URL +
 // "/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}" (or legacy.zip), which
-// needs no token, like codeload.github.com. HTML URLs in responses point to
+// needs no Authorization, like codeload.github.com; for a private
+// repository the redirect carries ?token=... (see CodeloadTokenPrefix),
+// which codeload requires. HTML URLs in responses point to
 // srv.URL + "/{owner}/{repo}/..." but are not served.
 //
 // # Authentication
@@ -39,7 +41,8 @@
 // credentials". With Options.App set, GET /repos/{owner}/{repo}/installation
 // and POST /app/installations/{id}/access_tokens need an RS256 JWT signed
 // with the app's key (iss = app ID, exp at most ten minutes after iat), and
-// the latter issues "ghs_" tokens valid for App.TokenTTL (default an hour).
+// the latter issues "ghs_" tokens valid for App.TokenTTL (default an hour),
+// by the server's clock (Options.Now), so a test expires them by moving it.
 // With neither, no authentication is required.
 //
 // # Validation against GitHub's description

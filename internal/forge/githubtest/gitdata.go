@@ -5,7 +5,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"path"
@@ -300,7 +302,10 @@ func (s *Server) getBlob(c *call) response {
 
 // --- archives ---
 
-// archive answers like GitHub: a 302 to codeload, here a path of this server.
+// archive answers like GitHub: a 302 to codeload, here a path of this
+// server. For a private repository the location carries a short-lived
+// token in its query string, ?token=..., as GitHub's does: a secret the
+// client must never print.
 func (s *Server) archive(c *call) response {
 	rp, ok := s.repoFor(c)
 	if !ok {
@@ -315,12 +320,23 @@ func (s *Server) archive(c *call) response {
 		format = "legacy.zip"
 	}
 	loc := s.URL + "/_codeload/" + rp.fullName() + "/" + format + "/" + h.String()
+	if rp.opts.Private {
+		b := make([]byte, 20)
+		rand.Read(b)
+		tok := CodeloadTokenPrefix + strings.ToUpper(hex.EncodeToString(b))
+		s.codeloadTokens[tok] = true
+		loc += "?token=" + tok
+	}
 	return response{status: http.StatusFound, header: http.Header{"Location": {loc}}}
 }
 
+// CodeloadTokenPrefix starts every token the fake puts in the archive
+// redirect of a private repository, so that tests can look for them.
+const CodeloadTokenPrefix = "GHSAT0AAAAA"
+
 func (s *Server) codeload(c *call) response {
 	rp, ok := s.repoFor(c)
-	if !ok {
+	if !ok || rp.opts.Private && !s.codeloadTokens[c.query.Get("token")] {
 		return notFound()
 	}
 	h, ok := rp.resolve(c.params["sha"])

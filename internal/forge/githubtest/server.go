@@ -36,8 +36,9 @@ type Options struct {
 	// created through the API without an author and of pull requests and
 	// comments. Zero means github-actions[bot].
 	Bot Identity
-	// Now is the clock for commit dates and timestamps; nil means time.Now.
-	// Fix it to make API-created commit SHAs reproducible.
+	// Now is the clock for commit dates and timestamps, JWT checks and
+	// installation token expiry; nil means time.Now. Fix it to make
+	// API-created commit SHAs reproducible; move it to expire tokens.
 	Now func() time.Time
 	// Faults are the failures injected from the start (see SetFaults).
 	Faults Faults
@@ -135,17 +136,19 @@ type Server struct {
 	dir  string
 	spec *spec
 
-	mu       sync.Mutex
-	repos    map[string]*repo
-	nodes    map[string]*pull // GraphQL node ID → pull request
-	calls    map[string]int
-	total    int
-	faults   Faults
-	rng      *rand.Rand
-	tokens   map[string]time.Time // installation token → expiry
-	quit     chan struct{}        // closed when the test ends: hung answers give up
-	nextID   int64
-	tokenSeq int
+	mu     sync.Mutex
+	repos  map[string]*repo
+	nodes  map[string]*pull // GraphQL node ID → pull request
+	calls  map[string]int
+	total  int
+	faults Faults
+	rng    *rand.Rand
+	tokens map[string]time.Time // installation token → expiry
+	// codeloadTokens are the tokens of private archive redirects.
+	codeloadTokens map[string]bool
+	quit           chan struct{} // closed when the test ends: hung answers give up
+	nextID         int64
+	tokenSeq       int
 }
 
 // NewServer starts a server that lives until the test ends. Requests and
@@ -172,7 +175,9 @@ func NewServer(tb testing.TB, opts Options) *Server {
 		nodes:  map[string]*pull{},
 		calls:  map[string]int{},
 		tokens: map[string]time.Time{},
-		nextID: 1000,
+
+		codeloadTokens: map[string]bool{},
+		nextID:         1000,
 	}
 	s.setFaultsLocked(opts.Faults)
 	s.quit = make(chan struct{})
