@@ -2,7 +2,9 @@ package forge
 
 import (
 	"context"
+	"crypto/sha1"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -68,6 +70,19 @@ func ambiguous(ctx context.Context, err error) bool {
 	}
 	code := StatusCode(err)
 	return code == 0 || code >= 500
+}
+
+// RetryPolicy returns the client's retry policy, for callers that wait
+// between tries of their own.
+func (c *Client) RetryPolicy() Retry { return c.retry }
+
+// BlobSHA is the git object name of a blob with content b: what GitHub
+// lists as a file's sha, to compare content without reading it.
+func BlobSHA(b []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(b))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Sleep waits d, or until ctx ends (then it returns ctx's error).
