@@ -2,8 +2,6 @@ package bumpimage
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,10 +9,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/forge/change"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 )
 
@@ -74,11 +72,11 @@ const (
 
 // Operations reported in pull-request-operation.
 const (
-	OpCreated   = "created"
-	OpUpdated   = "updated"
-	OpUnchanged = "unchanged"
-	OpClosed    = "closed"
-	OpNone      = "none"
+	OpCreated   = string(change.Created)
+	OpUpdated   = string(change.Updated)
+	OpUnchanged = string(change.Unchanged)
+	OpClosed    = string(change.Closed)
+	OpNone      = string(change.None)
 )
 
 // RemoteInputs are the inputs of the remote mode, parsed and checked.
@@ -251,6 +249,8 @@ func apiError(err error, rin RemoteInputs) error {
 		return cli.Failedf("%w (check that token or app-id and app-private-key may write to %s/%s)", err, rin.Owner, rin.Repo)
 	case errors.As(err, &nf):
 		return cli.Failedf("%w (check the repository and base inputs, and that the credentials can see %s/%s)", err, rin.Owner, rin.Repo)
+	case errors.As(err, new(*change.RefusedError)):
+		return cli.FailedError(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case forge.StatusCode(err) != 0:
@@ -263,20 +263,16 @@ func apiError(err error, rin RemoteInputs) error {
 	return cli.FailedError(fmt.Errorf("talking to GitHub: %w", err))
 }
 
-// read resolves the base branch, reads the files under the paths at its
-// head and runs the engine on them.
-func (x *remote) read(ctx context.Context) (forge.Commit, *forge.Snapshot, *manifest.Result, error) {
-	head, err := x.gh.BranchHead(ctx, x.base)
-	if err != nil {
-		return head, nil, nil, apiError(err, x.rin)
-	}
+// read reads the files under the paths at head, the base branch's head,
+// and runs the engine on them.
+func (x *remote) read(ctx context.Context, head forge.Commit) (*forge.Snapshot, *manifest.Result, error) {
 	snap, err := x.gh.ReadArchive(ctx, head.SHA, x.roots)
 	if err != nil {
-		return head, nil, nil, apiError(err, x.rin)
+		return nil, nil, err
 	}
 	for i, root := range x.roots {
 		if _, err := fs.Stat(snap.FS, root); err != nil {
-			return head, nil, nil, cli.Usagef("input \"path\": %q does not exist in %s/%s at %s (%s)", x.in.Paths[i], x.rin.Owner, x.rin.Repo, x.base, short(head.SHA))
+			return nil, nil, cli.Usagef("input \"path\": %q does not exist in %s/%s at %s (%s)", x.in.Paths[i], x.rin.Owner, x.rin.Repo, x.base, short(head.SHA))
 		}
 	}
 	res, err := manifest.Bump(ctx, snap.FS, x.roots, x.in.Options())
@@ -284,10 +280,36 @@ func (x *remote) read(ctx context.Context) (forge.Commit, *forge.Snapshot, *mani
 		if res != nil {
 			x.warn(res)
 		}
-		return head, nil, nil, EngineError(err)
+		return nil, nil, EngineError(err)
 	}
 	x.data = x.data.withResult(head.SHA, res)
-	return head, snap, res, nil
+	return snap, res, nil
+}
+
+// build is the change machinery's Build: the engine's result on head as
+// the files, texts and closing comment of a commit and pull request. The
+// engine's result is kept for the report.
+func (x *remote) build(res **manifest.Result) change.Build {
+	return func(ctx context.Context, head forge.Commit) (change.Content, error) {
+		snap, r, err := x.read(ctx, head)
+		if err != nil {
+			return change.Content{}, err
+		}
+		*res = r
+		if x.rin.Mode == ModePush && (!r.Changed() || x.in.DryRun) {
+			// Mode push renders its message only for a commit it makes.
+			return change.Content{}, nil
+		}
+		title, body, message, err := x.texts()
+		if err != nil {
+			return change.Content{}, err
+		}
+		comment := fmt.Sprintf("Closing: `%s` at %s already holds %s, so this pull request has nothing left to do.", x.base, short(head.SHA), x.data.ImageSummary())
+		if x.rin.Source.RunURL != "" {
+			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
+		}
+		return change.Content{Files: files(snap, r), Title: title, Body: body, Message: message, CloseComment: comment}, nil
+	}
 }
 
 func short(sha string) string {
@@ -370,306 +392,63 @@ func (x *remote) setPull(op string, pr *forge.PullRequest) {
 	}
 }
 
-// pullRequest is mode pull-request.
+// pullRequest is mode pull-request: the change machinery opens, updates,
+// leaves or closes the pull request.
 func (x *remote) pullRequest(ctx context.Context) error {
 	x.r.SetOutput("branch", x.branch)
-	const tries = 3
-	for try := 1; ; try++ {
-		head, snap, res, err := x.read(ctx)
-		if err != nil {
-			return err
-		}
-		title, body, message, err := x.texts()
-		if err != nil {
-			return err
-		}
-		if x.in.DryRun {
-			return x.report(res)
-		}
-		out, err := x.applyPull(ctx, head, snap, res, title, body, message)
-		if err != nil {
-			return err
-		}
-		if out.superseded && try < tries {
-			// Another run moved the branch between this run's write and
-			// its pull request edit: do it again on what is there now, so
-			// that the pull request's text and its branch tell the same
-			// version.
-			if err := forge.Sleep(ctx, forge.Jitter(x.retryPolicy().WaitMin, x.retryPolicy().WaitMax, try)); err != nil {
-				return err
-			}
-			continue
-		}
-		if out.superseded {
-			x.r.Warning("", 0, fmt.Sprintf("branch %q kept being moved by other runs; the pull request may describe another run's version", x.branch))
-		}
-		if err := x.report(res); err != nil {
-			return err
-		}
-		if out.commit != nil {
-			x.setCommit(*out.commit)
-		}
-		x.setPull(out.op, out.pr)
-		return nil
+	if x.in.DryRun {
+		return x.dryRun(ctx)
 	}
-}
-
-func (x *remote) retryPolicy() forge.Retry {
-	if x.deps.Retry == (forge.Retry{}) {
-		return forge.DefaultRetry
+	var res *manifest.Result
+	out, err := change.Propose(ctx, x.gh, change.Request{
+		Base: x.base, Branch: x.branch, Build: x.build(&res),
+		Labels: x.rin.Labels, Reviewers: x.rin.Reviewers, TeamReviewers: x.rin.TeamReviewers, Assignees: x.rin.Assignees,
+		Draft: x.rin.Draft, AutoMerge: x.rin.AutoMerge,
+	})
+	for _, w := range out.Warnings {
+		x.r.Warning("", 0, w)
 	}
-	return x.deps.Retry
-}
-
-// pullOutcome is what one pass of mode pull-request did.
-type pullOutcome struct {
-	op     string
-	pr     *forge.PullRequest
-	commit *forge.Commit
-	// superseded says the branch no longer held this run's commit after
-	// the pull request was written: a concurrent run moved it.
-	superseded bool
-}
-
-// applyPull makes the pull request match the engine's result.
-func (x *remote) applyPull(ctx context.Context, head forge.Commit, snap *forge.Snapshot, res *manifest.Result, title, body, message string) (pullOutcome, error) {
-	pr, err := x.gh.OpenPull(ctx, x.branch, x.base)
-	if err != nil {
-		return pullOutcome{}, apiError(err, x.rin)
-	}
-
-	if !res.Changed() {
-		if pr == nil {
-			return pullOutcome{op: OpNone}, nil
-		}
-		// Everything the bump asks for is in the base already: the open
-		// pull request is obsolete. Close it, if it is still only ours.
-		if err := x.checkOwned(ctx, head.SHA, pr.HeadSHA); err != nil {
-			return pullOutcome{}, err
-		}
-		comment := fmt.Sprintf("Closing: `%s` at %s already holds %s, so this pull request has nothing left to do.", x.base, short(head.SHA), x.data.ImageSummary())
-		if x.rin.Source.RunURL != "" {
-			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
-		}
-		if err := x.gh.ClosePull(ctx, pr.Number, comment); err != nil {
-			return pullOutcome{}, apiError(err, x.rin)
-		}
-		return pullOutcome{op: OpClosed, pr: pr}, nil
-	}
-
-	fs := files(snap, res)
-	if pr != nil {
-		cmp, err := x.gh.Compare(ctx, head.SHA, pr.HeadSHA)
-		if err != nil {
-			return pullOutcome{}, apiError(err, x.rin)
-		}
-		if err := x.owned(cmp, pr.HeadSHA); err != nil {
-			return pullOutcome{}, err
-		}
-		if sameChange(cmp, fs) {
-			tip := cmp.Commits[len(cmp.Commits)-1]
-			tip.SHA = pr.HeadSHA
-			return pullOutcome{op: OpUnchanged, pr: pr, commit: &tip}, nil
-		}
-		commit, err := x.gh.CreateCommit(ctx, head, fs, message)
-		if err != nil {
-			return pullOutcome{}, apiError(err, x.rin)
-		}
-		// The branch holds only the tool's commits (checked above), so
-		// moving it to a commit on the new base may force.
-		if err := x.gh.UpdateBranch(ctx, x.branch, commit.SHA, true); err != nil {
-			return pullOutcome{}, apiError(err, x.rin)
-		}
-		edited, err := x.gh.EditPull(ctx, pr.Number, title, body)
-		if err != nil {
-			return pullOutcome{}, apiError(err, x.rin)
-		}
-		if err := x.decorate(ctx, pr, false); err != nil {
-			return pullOutcome{}, err
-		}
-		return pullOutcome{op: OpUpdated, pr: pr, commit: &commit, superseded: x.superseded(ctx, edited, commit.SHA)}, nil
-	}
-
-	commit, err := x.gh.CreateCommit(ctx, head, fs, message)
-	if err != nil {
-		return pullOutcome{}, apiError(err, x.rin)
-	}
-	err = x.gh.CreateBranch(ctx, x.branch, commit.SHA)
-	var exists *forge.RefExistsError
-	if errors.As(err, &exists) {
-		// A branch left by a closed or merged pull request, or made by a
-		// concurrent run: reuse it only if nobody else committed on it.
-		if err := x.checkOwned(ctx, head.SHA, exists.SHA); err != nil {
-			return pullOutcome{}, err
-		}
-		err = x.gh.UpdateBranch(ctx, x.branch, commit.SHA, true)
-	}
-	if err != nil {
-		return pullOutcome{}, apiError(err, x.rin)
-	}
-	pr, err = x.gh.CreatePull(ctx, forge.NewPull{Head: x.branch, Base: x.base, Title: title, Body: body, Draft: x.rin.Draft})
-	if err != nil {
-		return pullOutcome{}, apiError(err, x.rin)
-	}
-	latest := pr
-	if pr.Title != title || pr.Body != body {
-		// A concurrent run opened the pull request meanwhile (CreatePull
-		// adopted it): the branch holds this run's commit, so should the
-		// text.
-		if latest, err = x.gh.EditPull(ctx, pr.Number, title, body); err != nil {
-			return pullOutcome{}, apiError(err, x.rin)
-		}
-	}
-	if err := x.decorate(ctx, pr, true); err != nil {
-		return pullOutcome{}, err
-	}
-	return pullOutcome{op: OpCreated, pr: pr, commit: &commit, superseded: x.superseded(ctx, latest, commit.SHA)}, nil
-}
-
-// superseded reports whether the branch moved away from sha after the pull
-// request was written. The pull request's answer usually says so for free;
-// GitHub updates a pull request's head asynchronously, so only a mismatch
-// costs one more request, to the ref itself.
-func (x *remote) superseded(ctx context.Context, pr *forge.PullRequest, sha string) bool {
-	if pr != nil && pr.HeadSHA == sha {
-		return false
-	}
-	got, ok, err := x.gh.BranchSHA(ctx, x.branch)
-	return err == nil && ok && got != sha
-}
-
-// checkOwned compares the base with the branch tip and fails unless every
-// commit on the branch is the tool's.
-func (x *remote) checkOwned(ctx context.Context, baseSHA, tip string) error {
-	cmp, err := x.gh.Compare(ctx, baseSHA, tip)
 	if err != nil {
 		return apiError(err, x.rin)
 	}
-	return x.owned(cmp, tip)
-}
-
-// owned fails, leaving the branch alone, when a commit on it was not made by
-// the tool: a person's work is never overwritten.
-func (x *remote) owned(cmp *forge.Comparison, tip string) error {
-	if !cmp.Complete {
-		return cli.Failedf("branch %q of %s/%s has more commits than GitHub lists; it is not the tool's, so it is left alone (delete it or set another branch)", x.branch, x.rin.Owner, x.rin.Repo)
+	if err := x.report(res); err != nil {
+		return err
 	}
-	for _, c := range cmp.Commits {
-		if !IsBotCommit(c.Message) {
-			subject, _, _ := strings.Cut(c.Message, "\n")
-			return cli.Failedf("branch %q of %s/%s holds commit %s (%q) that gitops-actions did not make; leaving the branch and its pull request alone. Merge or close that pull request, or delete the branch, and run again", x.branch, x.rin.Owner, x.rin.Repo, short(c.SHA), subject)
-		}
+	if out.Commit != nil {
+		x.setCommit(*out.Commit)
 	}
+	x.setPull(string(out.Op), out.Pull)
 	return nil
 }
 
-// sameChange reports whether the comparison (base...branch) changes exactly
-// the files to commit, to exactly their new content: then the pull request
-// already holds this bump.
-func sameChange(cmp *forge.Comparison, files []forge.File) bool {
-	if !cmp.Complete || len(cmp.Commits) == 0 || len(cmp.Files) != len(files) {
-		return false
-	}
-	want := map[string]string{}
-	for _, f := range files {
-		want[f.Path] = BlobSHA(f.Content)
-	}
-	for _, f := range cmp.Files {
-		if f.Status != "modified" || want[f.Path] != f.SHA {
-			return false
-		}
-	}
-	return true
-}
-
-// BlobSHA is the git object name of a blob with content b.
-func BlobSHA(b []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(b))
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// decorate adds labels and assignees, requests reviews (on a new pull
-// request only: asking again would notify again) and enables auto-merge.
-func (x *remote) decorate(ctx context.Context, pr *forge.PullRequest, created bool) error {
-	if created {
-		if err := x.gh.RequestReviewers(ctx, pr.Number, x.rin.Reviewers, x.rin.TeamReviewers); err != nil {
-			return apiError(err, x.rin)
-		}
-	}
-	if err := x.gh.AddLabels(ctx, pr.Number, x.rin.Labels); err != nil {
+// dryRun reads and reports what a run would change, and writes nothing.
+func (x *remote) dryRun(ctx context.Context) error {
+	head, err := x.gh.BranchHead(ctx, x.base)
+	if err != nil {
 		return apiError(err, x.rin)
 	}
-	if err := x.gh.AddAssignees(ctx, pr.Number, x.rin.Assignees); err != nil {
+	var res *manifest.Result
+	if _, err := x.build(&res)(ctx, head); err != nil {
 		return apiError(err, x.rin)
 	}
-	if x.rin.AutoMerge != "" {
-		err := x.gh.EnableAutoMerge(ctx, pr, x.rin.AutoMerge)
-		var am *forge.AutoMergeError
-		if errors.As(err, &am) {
-			x.r.Warning("", 0, fmt.Sprintf("pull request #%d: %v", pr.Number, err))
-		} else if err != nil {
-			return apiError(err, x.rin)
-		}
-	}
-	return nil
+	return x.report(res)
 }
 
-// push is mode push: commit on the base branch itself. The ref moves only
-// by fast-forward; when another writer got there first, the head is read
-// again, the engine runs again on it, and the commit is remade, a bounded
-// number of times with growing, jittered waits.
+// push is mode push: the change machinery commits on the base branch
+// itself, by fast-forward, building the change again when the base moves.
 func (x *remote) push(ctx context.Context) error {
 	x.r.SetOutput("branch", x.base)
-	tries := x.deps.PushTries
-	if tries <= 0 {
-		tries = 30
+	if x.in.DryRun {
+		return x.dryRun(ctx)
 	}
-	retry := x.deps.Retry
-	if retry == (forge.Retry{}) {
-		retry = forge.DefaultRetry
+	var res *manifest.Result
+	out, err := change.Push(ctx, x.gh, change.Request{Base: x.base, Build: x.build(&res), Tries: x.deps.PushTries})
+	if err != nil {
+		return apiError(err, x.rin)
 	}
-	for attempt := 0; attempt < tries; attempt++ {
-		head, snap, res, err := x.read(ctx)
-		if err != nil {
-			return err
-		}
-		if !res.Changed() || x.in.DryRun {
-			return x.report(res)
-		}
-		_, _, message, err := x.texts()
-		if err != nil {
-			return err
-		}
-		commit, err := x.gh.CreateCommit(ctx, head, files(snap, res), message)
-		if err != nil {
-			return apiError(err, x.rin)
-		}
-		err = x.gh.UpdateBranch(ctx, x.base, commit.SHA, false)
-		if err == nil {
-			x.setCommit(commit)
-			fmt.Fprintf(x.r.Stderr, "pushed %s to %s\n", short(commit.SHA), x.base)
-			return x.report(res)
-		}
-		if !errors.Is(err, forge.ErrNotFastForward) {
-			return apiError(err, x.rin)
-		}
-		// A try whose answer was lost may have landed, and another run may
-		// have built on it since: then the branch contains the commit.
-		if in, err := x.gh.Contains(ctx, x.base, commit.SHA); err == nil && in {
-			x.setCommit(commit)
-			fmt.Fprintf(x.r.Stderr, "pushed %s to %s\n", short(commit.SHA), x.base)
-			return x.report(res)
-		}
-		wait := forge.Jitter(retry.WaitMin, min(retry.WaitMax, 10*time.Second), attempt)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	if out.Commit != nil {
+		x.setCommit(*out.Commit)
+		fmt.Fprintf(x.r.Stderr, "pushed %s to %s\n", short(out.Commit.SHA), x.base)
 	}
-	return cli.Failedf("branch %q of %s/%s kept moving: gave up after %d tries", x.base, x.rin.Owner, x.rin.Repo, tries)
+	return x.report(res)
 }

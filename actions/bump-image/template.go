@@ -1,7 +1,6 @@
 package bumpimage
 
 import (
-	"bufio"
 	"fmt"
 	"path"
 	"sort"
@@ -9,6 +8,7 @@ import (
 	"text/template"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/forge/change"
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 )
@@ -180,55 +180,29 @@ func render(t *template.Template, d TemplateData) (string, error) {
 	return b.String(), nil
 }
 
-// Trailer keys of the commits bump-image makes. BotTrailer marks them as the
-// tool's: only a branch whose commits all carry it is ever moved.
-const (
-	BotTrailer = "Bumped-By: gitops-actions"
-)
+// BotTrailer marks the commits bump-image makes as the tool's: only a
+// branch whose commits all carry the tool's mark is ever moved (see
+// change.IsToolCommit).
+const BotTrailer = "Bumped-By: " + change.Tool
 
 // CommitMessage renders the commit-message template and appends the
-// provenance trailers. They are appended by the tool, not by the template,
-// so that a custom template cannot drop the mark the tool recognises its
-// commits by.
+// provenance trailers and BotTrailer (change.WithTrailers), which a custom
+// template cannot drop.
 func CommitMessage(t *template.Template, d TemplateData) (string, error) {
 	msg, err := render(t, d)
 	if err != nil {
 		return "", err
 	}
-	msg = strings.TrimRight(msg, " \t\n")
-	if msg == "" {
+	if strings.TrimSpace(msg) == "" {
 		msg = "Bump images"
 	}
-	var tr []string
-	for _, kv := range [][2]string{
-		{"Source-Repository", d.Source.Repository},
-		{"Source-Commit", d.Source.SHA},
-		{"Workflow-Run", d.Source.RunURL},
-	} {
-		if v := strings.TrimSpace(kv[1]); v != "" && !strings.ContainsAny(v, "\n\r") {
-			tr = append(tr, kv[0]+": "+v)
-		}
-	}
-	tr = append(tr, BotTrailer)
-	return msg + "\n\n" + strings.Join(tr, "\n") + "\n", nil
+	p := change.Provenance{Repository: d.Source.Repository, Commit: d.Source.SHA, RunURL: d.Source.RunURL}
+	return change.WithTrailers(msg, p, "Bumped-By"), nil
 }
 
-// IsBotCommit reports whether a commit message carries the tool's trailer
-// in its last paragraph, where git keeps trailers.
-func IsBotCommit(message string) bool {
-	msg := strings.TrimRight(strings.ReplaceAll(message, "\r\n", "\n"), "\n ")
-	last := msg
-	if i := strings.LastIndex(msg, "\n\n"); i >= 0 {
-		last = msg[i+2:]
-	}
-	sc := bufio.NewScanner(strings.NewReader(last))
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == BotTrailer {
-			return true
-		}
-	}
-	return false
-}
+// IsBotCommit reports whether a commit message carries the tool's mark in
+// its last paragraph, where git keeps trailers.
+func IsBotCommit(message string) bool { return change.IsToolCommit(message) }
 
 // checkBranchName rejects what git does not take as a branch name
 // (git check-ref-format).
