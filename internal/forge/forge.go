@@ -52,7 +52,11 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Client is a GitHub client bound to one repository.
+// Client is a GitHub client bound to one repository. GH is go-github over
+// the client's transport, which retries, authenticates each try, and
+// follows redirects itself so that their URLs stay out of errors; for that
+// reason go-github's GetArchiveLink, which expects to see the redirect,
+// does not work with it (ReadArchive reads archives).
 type Client struct {
 	GH          *github.Client
 	Owner, Repo string
