@@ -106,7 +106,7 @@ func SafeToRepeat(ctx context.Context) context.Context {
 // other write, creating a ref, a pull request, a comment, requesting
 // reviews, adding labels or assignees, editing a pull request, a GraphQL
 // mutation, is not: the caller looks up whether it took effect first
-// (https://github.com/gitops-actions/gitops-actions/issues/9, item 18).
+// (issue 9, item 18).
 func Idempotent(r *http.Request) bool {
 	if atMostOnce(r.Context()) {
 		return false
