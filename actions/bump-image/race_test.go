@@ -33,7 +33,7 @@ func (b *beforeMove) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// TestPushDuringTheBump is issue 9, item 16, end to end: a person pushes
+// TestPushDuringTheBump is the race of a forced branch move, end to end: a person pushes
 // to the pull request's branch after the run checked it and before the run
 // moves it. The run fails (exit 1) naming the person's commit, which stays
 // the branch's head, and the pull request keeps its text.

@@ -52,7 +52,7 @@ func AppJWT(appID int64, key *rsa.PrivateKey, now time.Time) (string, error) {
 
 // refreshBefore is how long before its expiry an installation token is
 // replaced. GitHub's last an hour; a run with long rate-limit waits can
-// outlive one (issue 9, item 19). Five minutes leave room for one try and
+// outlive one. Five minutes leave room for one try and
 // its waits, and for a clock a little off GitHub's.
 const refreshBefore = 5 * time.Minute
 

@@ -105,8 +105,7 @@ func SafeToRepeat(ctx context.Context) context.Context {
 // content makes the same object), and requests marked SafeToRepeat. Every
 // other write, creating a ref, a pull request, a comment, requesting
 // reviews, adding labels or assignees, editing a pull request, a GraphQL
-// mutation, is not: the caller looks up whether it took effect first
-// (issue 9, item 18).
+// mutation, is not: the caller looks up whether it took effect first.
 func Idempotent(r *http.Request) bool {
 	if atMostOnce(r.Context()) {
 		return false

@@ -48,8 +48,7 @@ func errorTexts(err error) []string {
 
 // TestNoSecretInErrors makes the archive's redirect to codeload, whose
 // query string carries a token for a private repository, fail in every way
-// it can: no error text of the client, wrapped or not, may carry the token
-// (issue 9, item 20).
+// it can: no error text of the client, wrapped or not, may carry the token.
 func TestNoSecretInErrors(t *testing.T) {
 	srv := githubtest.NewServer(t, githubtest.Options{Token: testToken})
 	srv.CreateRepo("acme/secret", githubtest.RepoOptions{Private: true, Files: map[string]string{"a.yaml": "a: 1\n"}})
@@ -174,7 +173,7 @@ func (c *clock) Advance(d time.Duration) {
 // TestAppTokenIsRefreshed runs a client as a GitHub App past the lifetime
 // of its installation token, on a clock shared with the fake: the client
 // mints a new token before the old one expires, and tells each new token
-// to OnToken so that it can be masked (issue 9, item 19).
+// to OnToken so that it can be masked.
 func TestAppTokenIsRefreshed(t *testing.T) {
 	key, keyPEM := appKey(t)
 	clk := &clock{now: time.Now()}

@@ -149,7 +149,7 @@ var writes = []write{
 // TestWritesTakeEffectOnce runs every write that is not safe to repeat
 // while each one's answer is lost after GitHub applied it: the connection
 // is reset, or the answer never comes and the per-try timeout ends the try
-// (the "hung request" of issue 9, item 17). Each must succeed, having been
+// (a hung request). Each must succeed, having been
 // sent once: the client looks the effect up instead of sending it again,
 // also after its last try.
 func TestWritesTakeEffectOnce(t *testing.T) {

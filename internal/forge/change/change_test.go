@@ -198,7 +198,7 @@ func (s staleHead) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// TestPersonPushesDuringTheRun reproduces issue 9, item 16: a person pushes
+// TestPersonPushesDuringTheRun reproduces the race of a forced move: a person pushes
 // to the tool's branch after the ownership check and before the branch is
 // moved. The person's commit must survive, and the run fail naming it; a
 // commit another run of the tool pushed instead is replaced.

@@ -174,7 +174,7 @@ func (p *proposal) apply(ctx context.Context, head forge.Commit, content Content
 }
 
 // move moves the branch from the commit the ownership check saw to the
-// commit to, by compare-and-swap (issue 9, item 16). When the branch is
+// commit to, by compare-and-swap. When the branch is
 // elsewhere, the ref itself is read and checked again: a commit the tool
 // did not make stops the run with that commit named; another run's commit
 // is replaced, a bounded number of times.
