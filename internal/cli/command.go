@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sethvargo/go-githubactions"
+	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
 )
 
 // Env is the process around one run: everything a command may read or write
@@ -38,16 +40,18 @@ type Command struct {
 
 // Run is what a command's Run function gets: its inputs, the environment and
 // a sink for outputs, the step summary and annotations.
+//
+// Everything a command prints to the log goes through Logf, Warning,
+// Verbatim or the error it returns, so that no value (a file name, an image
+// tag, a YAML error from a pull request) can start a workflow command: each
+// value passes through workflowcmd.Escape.
 type Run struct {
 	*Env
 	Inputs  Values
 	spec    *Spec
-	action  *githubactions.Action
-	outputs []output
+	outputs []workflowcmd.Output
 	summary strings.Builder
 }
-
-type output struct{ name, value string }
 
 // SetOutput records an output; it panics on a name the spec does not declare,
 // which is a programming error a test catches.
@@ -56,12 +60,12 @@ func (r *Run) SetOutput(name, value string) {
 		panic(fmt.Sprintf("cli: command %q declares no output %q", r.spec.Name, name))
 	}
 	for i := range r.outputs {
-		if r.outputs[i].name == name {
-			r.outputs[i].value = value
+		if r.outputs[i].Name == name {
+			r.outputs[i].Value = value
 			return
 		}
 	}
-	r.outputs = append(r.outputs, output{name, value})
+	r.outputs = append(r.outputs, workflowcmd.Output{Name: name, Value: value})
 }
 
 // Summary appends Markdown to the step summary (Actions only).
@@ -70,21 +74,15 @@ func (r *Run) Summary(markdown string) { r.summary.WriteString(markdown) }
 // Warning reports a problem that does not fail the run, pinned to a file and
 // line when known: an annotation in Actions, a line on stderr locally.
 func (r *Run) Warning(file string, line int, msg string) {
-	if r.action != nil {
-		f := map[string]string{}
-		if file != "" {
-			f["file"] = file
-			if line > 0 {
-				f["line"] = fmt.Sprint(line)
-			}
-		}
-		r.action.WithFieldsMap(f).Warningf("%s", msg)
+	if r.InActions() {
+		fmt.Fprintln(r.Stdout, workflowcmd.Annotation("warning", file, line, 0, "", msg))
 		return
 	}
-	fmt.Fprintf(r.Stderr, "warning: %s%s\n", position(file, line), msg)
+	fmt.Fprintf(r.Stderr, "warning: %s%s\n", position(file, line), workflowcmd.Escape(msg))
 }
 
 func position(file string, line int) string {
+	file = workflowcmd.Escape(file)
 	switch {
 	case file == "":
 		return ""
@@ -93,6 +91,64 @@ func position(file string, line int) string {
 	default:
 		return file + ": "
 	}
+}
+
+// Logf prints one line to stderr, the log. Every argument but numbers and
+// booleans is printed through workflowcmd.Escape, so a value cannot end the
+// line or start a workflow command; format itself is ours.
+func (r *Run) Logf(format string, args ...any) {
+	escaped := make([]any, len(args))
+	for i, a := range args {
+		switch a.(type) {
+		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, bool:
+			escaped[i] = a
+		default:
+			escaped[i] = workflowcmd.Escape(fmt.Sprint(a))
+		}
+	}
+	fmt.Fprintf(r.Stderr, format+"\n", escaped...)
+}
+
+// Verbatim prints text that must reach the log as it is, such as a diff of
+// a repository's files, to stdout. In Actions the runner is told to obey no
+// workflow command until text ends (::stop-commands:: with a token drawn at
+// random, the runner's way to print untrusted text), so nothing in text can
+// be taken for one.
+func (r *Run) Verbatim(write func(io.Writer) error) error {
+	if !r.InActions() {
+		return write(r.Stdout)
+	}
+	var buf [16]byte
+	if _, err := rand.Read(buf[:]); err != nil {
+		return fmt.Errorf("drawing a stop-commands token: %w", err)
+	}
+	token := "gitops-actions-" + hex.EncodeToString(buf[:])
+	if _, err := fmt.Fprintln(r.Stdout, workflowcmd.Command("stop-commands", nil, token)); err != nil {
+		return err
+	}
+	lw := &lineEnd{w: r.Stdout, last: '\n'}
+	err := write(lw)
+	if lw.last != '\n' {
+		fmt.Fprintln(r.Stdout)
+	}
+	if _, werr := fmt.Fprintln(r.Stdout, workflowcmd.Command(token, nil, "")); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// lineEnd remembers the last byte written, so that the command that
+// resumes the runner's commands starts a line of its own.
+type lineEnd struct {
+	w    io.Writer
+	last byte
+}
+
+func (l *lineEnd) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		l.last = p[len(p)-1]
+	}
+	return l.w.Write(p)
 }
 
 // redact replaces every secret input's value with ***: outputs and the
@@ -106,27 +162,29 @@ func (r *Run) redact(s string) string {
 
 // flush writes the outputs and the summary: to $GITHUB_OUTPUT and
 // $GITHUB_STEP_SUMMARY in Actions, to stdout locally.
-func (r *Run) flush() (err error) {
-	if r.action != nil {
-		// go-githubactions panics when an environment file cannot be written.
-		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("writing outputs: %v", p)
-			}
-		}()
-		for _, o := range r.outputs {
-			r.action.SetOutput(o.name, r.redact(o.value))
+func (r *Run) flush() error {
+	if r.InActions() {
+		outputs := make([]workflowcmd.Output, len(r.outputs))
+		for i, o := range r.outputs {
+			outputs[i] = workflowcmd.Output{Name: o.Name, Value: r.redact(o.Value)}
 		}
-		if r.summary.Len() > 0 && r.Getenv("GITHUB_STEP_SUMMARY") != "" {
-			r.action.AddStepSummary(r.redact(r.summary.String()))
+		if len(outputs) > 0 {
+			if err := workflowcmd.AppendOutputs(r.Getenv("GITHUB_OUTPUT"), outputs); err != nil {
+				return fmt.Errorf("writing outputs: %w", err)
+			}
+		}
+		if path := r.Getenv("GITHUB_STEP_SUMMARY"); r.summary.Len() > 0 && path != "" {
+			if err := workflowcmd.AppendSummary(path, r.redact(r.summary.String())); err != nil {
+				return fmt.Errorf("writing the step summary: %w", err)
+			}
 		}
 		return nil
 	}
 	for _, o := range r.outputs {
-		if strings.Contains(o.value, "\n") {
-			fmt.Fprintf(r.Stdout, "%s<<EOF\n%s\nEOF\n", o.name, strings.TrimSuffix(o.value, "\n"))
+		if strings.Contains(o.Value, "\n") {
+			fmt.Fprintf(r.Stdout, "%s<<EOF\n%s\nEOF\n", o.Name, strings.TrimSuffix(o.Value, "\n"))
 		} else {
-			fmt.Fprintf(r.Stdout, "%s=%s\n", o.name, o.value)
+			fmt.Fprintf(r.Stdout, "%s=%s\n", o.Name, o.Value)
 		}
 	}
 	return nil
@@ -141,9 +199,12 @@ func Main(ctx context.Context, commands []Command, args []string, env *Env) int 
 		return ExitUsage
 	}
 	name := args[1]
-	if name == "-h" || name == "--help" || name == "help" {
+	switch name {
+	case "-h", "--help", "help":
 		usage(env.Stdout, prog, commands)
 		return ExitOK
+	case "--version":
+		return run(ctx, prog, &VersionCommand, args[2:], env)
 	}
 	for i := range commands {
 		if commands[i].Spec.Name == name {
@@ -174,7 +235,7 @@ func run(ctx context.Context, prog string, c *Command, args []string, env *Env) 
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s %s: %v\nRun '%s %s --help' for usage.\n", prog, c.Spec.Name, err, prog, c.Spec.Name)
+		fmt.Fprintf(env.Stderr, "%s %s: %s\nRun '%s %s --help' for usage.\n", prog, c.Spec.Name, workflowcmd.Escape(err.Error()), prog, c.Spec.Name)
 		return ExitUsage
 	}
 	in := resolve(&c.Spec, raw, set, env)
@@ -186,12 +247,10 @@ func run(ctx context.Context, prog string, c *Command, args []string, env *Env) 
 
 	r := &Run{Env: &renv, Inputs: in, spec: &c.Spec}
 	if env.InActions() {
-		r.action = githubactions.New(githubactions.WithGetenv(env.Getenv), githubactions.WithWriter(env.Stdout))
 		for _, s := range secrets {
 			// add-mask must reach the runner unredacted, and before anything else.
-			r.action.AddMask(s)
+			fmt.Fprintln(env.Stdout, workflowcmd.Mask(s))
 		}
-		r.action = githubactions.New(githubactions.WithGetenv(env.Getenv), githubactions.WithWriter(stdout))
 	}
 	for _, input := range c.Spec.Inputs {
 		if input.Required && in.m[input.Name] == "" {
@@ -216,10 +275,10 @@ func report(r *Run, prog string, c *Command, err error) int {
 	if code == ExitInternal {
 		msg = "internal error: " + msg
 	}
-	if r.action != nil {
-		r.action.Errorf("%s", msg)
+	if r.InActions() {
+		fmt.Fprintln(r.Stdout, workflowcmd.Annotation("error", "", 0, 0, "", msg))
 	} else {
-		fmt.Fprintf(r.Stderr, "%s %s: %s\n", prog, c.Spec.Name, msg)
+		fmt.Fprintf(r.Stderr, "%s %s: %s\n", prog, c.Spec.Name, workflowcmd.Escape(msg))
 	}
 	return code
 }
@@ -273,10 +332,6 @@ func parseFlags(prog string, spec *Spec, args []string, env *Env) (map[string]st
 // runner's INPUT_<NAME>, else the default.
 func resolve(spec *Spec, vals map[string]string, set map[string]bool, env *Env) Values {
 	m := map[string]string{}
-	var a *githubactions.Action
-	if env.InActions() {
-		a = githubactions.New(githubactions.WithGetenv(env.Getenv), githubactions.WithWriter(io.Discard))
-	}
 	for _, in := range spec.Inputs {
 		switch {
 		case set[in.Name]:
@@ -284,11 +339,19 @@ func resolve(spec *Spec, vals map[string]string, set map[string]bool, env *Env) 
 			if in.Kind == Bool && m[in.Name] == "" {
 				m[in.Name] = "true"
 			}
-		case a != nil:
-			m[in.Name] = a.GetInput(in.Name)
+		case env.InActions():
+			m[in.Name] = env.Getenv(InputVariable(in.Name))
 		}
 	}
 	return NewValues(spec, m)
+}
+
+// InputVariable is the environment variable the runner passes an input in:
+// INPUT_ and the name upper-cased, spaces made underscores and hyphens kept
+// (actions/runner, src/Runner.Worker/Handlers/Handler.cs,
+// AddInputsToEnvironment): path is INPUT_PATH, dry-run INPUT_DRY-RUN.
+func InputVariable(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
 }
 
 // PrintHelp lists every flag of spec with its description and default.

@@ -138,12 +138,16 @@ func Lines(log string) []string {
 // to err on the safe side, ParseLine also tries the line without format and
 // control characters.
 func ParseLine(line string) (Command, bool) {
+	return parseLine(line, registered)
+}
+
+func parseLine(line string, known map[string]bool) (Command, bool) {
 	for _, l := range []string{line, strings.Map(dropIgnorable, line)} {
-		if c, ok := parseV2(l); ok {
+		if c, ok := parseV2(l, known); ok {
 			c.Line = line
 			return c, true
 		}
-		if c, ok := parseV1(l); ok {
+		if c, ok := parseV1(l, known); ok {
 			c.Line = line
 			return c, true
 		}
@@ -158,7 +162,7 @@ func dropIgnorable(r rune) rune {
 	return r
 }
 
-func parseV2(line string) (Command, bool) {
+func parseV2(line string, known map[string]bool) (Command, bool) {
 	// .NET's String.TrimStart removes Char.IsWhiteSpace, the set of Go's
 	// unicode.IsSpace.
 	msg := strings.TrimLeftFunc(line, unicode.IsSpace)
@@ -171,13 +175,13 @@ func parseV2(line string) (Command, bool) {
 	}
 	info := msg[2 : 2+end]
 	name, props, _ := strings.Cut(info, " ")
-	if !registered[strings.ToLower(name)] {
+	if !known[strings.ToLower(name)] {
 		return Command{}, false
 	}
 	return Command{Name: name, Properties: props, Data: msg[2+end+2:], Line: line}, true
 }
 
-func parseV1(line string) (Command, bool) {
+func parseV1(line string, known map[string]bool) (Command, bool) {
 	i := strings.Index(line, "##[")
 	if i < 0 {
 		return Command{}, false
@@ -188,17 +192,37 @@ func parseV1(line string) (Command, bool) {
 	}
 	info := line[i+3 : i+rb]
 	name, props, _ := strings.Cut(info, " ")
-	if !registered[strings.ToLower(name)] {
+	if !known[strings.ToLower(name)] {
 		return Command{}, false
 	}
 	return Command{Name: name, Properties: props, Data: line[i+rb+1:], Line: line}, true
 }
 
-// Commands returns every command the runner would obey in log.
+// Commands returns every command the runner would obey in log, in order.
+// Like the runner (ActionCommandManager.TryProcessCommand), it obeys
+// nothing after ::stop-commands::TOKEN but the command named TOKEN, which
+// resumes; both are returned.
 func Commands(log string) []Command {
 	var out []Command
+	known := registered
+	stopped := ""
 	for _, l := range Lines(log) {
-		if c, ok := ParseLine(l); ok {
+		c, ok := parseLine(l, known)
+		switch {
+		case !ok:
+		case stopped != "":
+			if strings.EqualFold(c.Name, stopped) {
+				out = append(out, c)
+				known, stopped = registered, ""
+			}
+		case strings.EqualFold(c.Name, "stop-commands"):
+			out = append(out, c)
+			stopped = c.Data
+			known = map[string]bool{strings.ToLower(stopped): true}
+			for k := range registered {
+				known[k] = true
+			}
+		default:
 			out = append(out, c)
 		}
 	}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/workflowcmd/runnertest"
+)
+
+// hostile is a value a pull request can put in a file name or a tag: a
+// line break, then a command; a command in the old syntax; the delimiter
+// go-githubactions closed every output with.
+const hostile = "v1\n::error file=x::owned\n##[warning]old syntax\n_GitHubActionsFileCommandDelimeter_\nchanged<<EOF\nfalse\nEOF"
+
+// loud prints the hostile value every way a command can: a warning pinned
+// to it, a log line, verbatim text, an output, and the error it fails with.
+var loud = Command{
+	Spec: Spec{
+		Name:    "loud",
+		Inputs:  []Input{{Name: "fail", Kind: Bool, Default: "false", Description: "fail"}},
+		Outputs: []Output{{Name: "files", Description: "files"}, {Name: "changed", Description: "changed"}},
+	},
+	Run: func(_ context.Context, r *Run) error {
+		r.Warning(hostile, 3, "bad tag "+hostile)
+		r.Logf("%s:%d: %s → %s (%s)", hostile, 3, hostile, "v2", errors.New(hostile))
+		if err := r.Verbatim(func(w io.Writer) error {
+			_, err := io.WriteString(w, "-image: "+hostile+"\n  ::error::context line\n+x ##[error]y")
+			return err
+		}); err != nil {
+			return err
+		}
+		r.SetOutput("files", hostile)
+		r.SetOutput("changed", "true")
+		if fail, _ := r.Inputs.Bool("fail"); fail {
+			return Failedf("refusing %q: %s", hostile, hostile)
+		}
+		return nil
+	},
+}
+
+func TestNoValueStartsAWorkflowCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		actions bool
+		fail    bool
+		want    []string // the commands the runner may see, in order
+	}{
+		{name: "actions", actions: true, want: []string{"warning", "stop-commands"}},
+		{name: "actions failing", actions: true, fail: true, want: []string{"warning", "stop-commands", "error"}},
+		{name: "local"},
+		{name: "local failing", fail: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "output")
+			environ := map[string]string{}
+			if tc.actions {
+				environ = map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out}
+			}
+			args := []string{"gitops-actions", "loud"}
+			if tc.fail {
+				args = append(args, "--fail")
+			}
+			var stdout, stderr bytes.Buffer
+			env := &Env{Getenv: func(k string) string { return environ[k] }, Stdout: &stdout, Stderr: &stderr, Dir: dir}
+			code := Main(context.Background(), []Command{loud}, args, env)
+			if want := map[bool]int{false: ExitOK, true: ExitFailed}[tc.fail]; code != want {
+				t.Fatalf("exit %d, want %d; stderr %q", code, want, stderr.String())
+			}
+			// The runner reads stdout and stderr alike, line by line; between
+			// stop-commands and its token it obeys nothing. Outside Actions
+			// no runner reads stdout, which keeps the diff and the outputs
+			// as they are (a diff to apply, values to read); stderr is
+			// escaped all the same.
+			log := stderr.String()
+			if tc.actions {
+				log = stdout.String() + "\n" + log
+			}
+			var got []string
+			for _, c := range runnertest.Commands(log) {
+				got = append(got, c.Name)
+				if c.Name == "warning" || c.Name == "error" {
+					// The runner shows the value whole, but for the "##[" that
+					// Escape breaks.
+					if d := runnertest.DecodeData(c.Data); !strings.Contains(d, strings.ReplaceAll(hostile, "#[", "#%5B")) {
+						t.Errorf("%s: the message %q lost the value", c.Name, d)
+					}
+				}
+			}
+			if len(got) > 1 && got[1] == "stop-commands" {
+				if len(got) < 3 || got[2] == "stop-commands" || !strings.HasPrefix(got[2], "gitops-actions-") {
+					t.Errorf("commands stay stopped after the verbatim text: %q", got)
+				}
+				got = append(got[:2], got[3:]...)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("the runner obeys %q, want %q\nstdout:\n%s\nstderr:\n%s", got, tc.want, stdout.String(), stderr.String())
+			}
+			if !tc.actions {
+				return
+			}
+			raw, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outputs, err := runnertest.ReadOutputs(string(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []runnertest.Output{{Name: "files", Value: hostile}, {Name: "changed", Value: "true"}}; !reflect.DeepEqual(outputs, want) {
+				t.Errorf("the runner reads the outputs %q, want %q", outputs, want)
+			}
+		})
+	}
+}
+
+func TestWarningAnnotation(t *testing.T) {
+	got := invoke(t, map[string]string{"GITHUB_ACTIONS": "true", "INPUT_TOKEN": "tok-1234567"})
+	cs := runnertest.Commands(got.stdout)
+	if len(cs) != 2 || cs[1].Name != "warning" {
+		t.Fatalf("commands %+v, want add-mask and one warning", cs)
+	}
+	if p := cs[1].Props(); p["file"] != "f.yaml" || p["line"] != "3" {
+		t.Errorf("warning properties %v, want file f.yaml and line 3", p)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"x", "version"}, {"x", "--version"}} {
+		var stdout, stderr bytes.Buffer
+		env := &Env{Getenv: func(string) string { return "" }, Stdout: &stdout, Stderr: &stderr, Version: "1.2.3"}
+		if code := Main(context.Background(), []Command{echo, VersionCommand}, args, env); code != ExitOK || stdout.String() != "gitops-actions 1.2.3\n" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want gitops-actions 1.2.3", args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+func TestInputVariable(t *testing.T) {
+	for name, want := range map[string]string{"path": "INPUT_PATH", "dry-run": "INPUT_DRY-RUN", "github-api-url": "INPUT_GITHUB-API-URL", "my input": "INPUT_MY_INPUT"} {
+		if got := InputVariable(name); got != want {
+			t.Errorf("InputVariable(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
