@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -144,15 +145,28 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err != nil {
 		return EngineError(err)
 	}
-	if in.DryRun {
-		if _, err := fmt.Fprint(r.Stdout, Diff(res.Files)); err != nil {
+	if !in.DryRun {
+		if err := manifest.WriteFiles(r.Dir, res.Files); err != nil {
 			return err
 		}
-	} else if err := manifest.WriteFiles(r.Dir, res.Files); err != nil {
-		return err
+	}
+	return printResult(r, res, in.DryRun)
+}
+
+// printResult prints the diff (dry run), one log line per change, and records
+// the outputs and the summary. File names and tags come from the
+// repository: they reach the log only through cli.Run's escaping.
+func printResult(r *cli.Run, res *manifest.Result, dryRun bool) error {
+	if dryRun {
+		if err := r.Verbatim(func(w io.Writer) error {
+			_, err := io.WriteString(w, Diff(res.Files))
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	for _, c := range res.Changes {
-		fmt.Fprintf(r.Stderr, "%s:%d: %s → %s (%s)\n", c.File, c.Line, c.Old, c.New, c.Kind)
+		r.Logf("%s:%d: %s → %s (%s)", c.File, c.Line, c.Old, c.New, c.Kind)
 	}
 	SetOutputs(r, res)
 	return nil

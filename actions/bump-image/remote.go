@@ -14,6 +14,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
 )
 
 // remoteInputs are the inputs of the remote mode, declared here and listed
@@ -206,7 +207,7 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 	// is replaced before it expires, so every new one is masked.
 	mask := func(token string) {
 		if r.InActions() {
-			fmt.Fprintf(r.Stdout, "::add-mask::%s\n", token)
+			fmt.Fprintln(r.Stdout, workflowcmd.Mask(token))
 		}
 	}
 	gh, err := forge.New(ctx, forge.Config{
@@ -330,16 +331,7 @@ func (x *remote) warn(res *manifest.Result) {
 // report prints the warnings and the changes and records part 1's outputs.
 func (x *remote) report(res *manifest.Result) error {
 	x.warn(res)
-	if x.in.DryRun {
-		if _, err := fmt.Fprint(x.r.Stdout, Diff(res.Files)); err != nil {
-			return err
-		}
-	}
-	for _, c := range res.Changes {
-		fmt.Fprintf(x.r.Stderr, "%s:%d: %s → %s (%s)\n", c.File, c.Line, c.Old, c.New, c.Kind)
-	}
-	SetOutputs(x.r, res)
-	return nil
+	return printResult(x.r, res, x.in.DryRun)
 }
 
 // files turns the engine's edits into the files of a commit, keeping modes.
@@ -384,7 +376,7 @@ func (x *remote) setPull(op string, pr *forge.PullRequest) {
 	if pr != nil {
 		msg += fmt.Sprintf(" #%d %s", pr.Number, pr.URL)
 	}
-	fmt.Fprintln(x.r.Stderr, msg)
+	x.r.Logf("%s", msg)
 	if pr != nil {
 		x.r.Summary(fmt.Sprintf("\nPull request [#%d](%s): **%s**\n", pr.Number, pr.URL, op))
 	} else {
@@ -448,7 +440,7 @@ func (x *remote) push(ctx context.Context) error {
 	}
 	if out.Commit != nil {
 		x.setCommit(*out.Commit)
-		fmt.Fprintf(x.r.Stderr, "pushed %s to %s\n", short(out.Commit.SHA), x.base)
+		x.r.Logf("pushed %s to %s", short(out.Commit.SHA), x.base)
 	}
 	return x.report(res)
 }

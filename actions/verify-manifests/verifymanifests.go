@@ -237,8 +237,25 @@ func Resolve(dir string, in Inputs) (fs.FS, verify.Options, error) {
 // Report writes the findings in the chosen format, sets the outputs and
 // adds the step summary.
 func Report(r *cli.Run, in Inputs, res *verify.Result) (err error) {
-	var w io.Writer = r.Stdout
-	if in.OutputFile != "" {
+	var envs []string
+	for _, e := range res.Environments {
+		envs = append(envs, e.Name)
+	}
+	write := func(w io.Writer) error {
+		rw, err := report.New(in.Format, w, verify.Rules, report.Options{ToolVersion: r.Version, Environments: envs, Getenv: r.Getenv})
+		if err != nil {
+			return cli.UsageError(err)
+		}
+		for _, f := range res.Findings {
+			rw.Write(f)
+		}
+		if err := rw.Flush(); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		return nil
+	}
+	switch {
+	case in.OutputFile != "":
 		name := in.OutputFile
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(r.Dir, name)
@@ -252,21 +269,21 @@ func Report(r *cli.Run, in Inputs, res *verify.Result) (err error) {
 				err = fmt.Errorf("writing the report: %w", cerr)
 			}
 		}()
-		w = f
-	}
-	var envs []string
-	for _, e := range res.Environments {
-		envs = append(envs, e.Name)
-	}
-	rw, err := report.New(in.Format, w, verify.Rules, report.Options{ToolVersion: r.Version, Environments: envs, Getenv: r.Getenv})
-	if err != nil {
-		return cli.UsageError(err)
-	}
-	for _, f := range res.Findings {
-		rw.Write(f)
-	}
-	if err := rw.Flush(); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+		if err := write(f); err != nil {
+			return err
+		}
+	case in.Format == "github":
+		// Annotations are workflow commands the runner must obey; the
+		// writer escapes every value in them.
+		if err := write(r.Stdout); err != nil {
+			return err
+		}
+	default:
+		// A report in another format quotes file names and YAML errors
+		// from the pull request: in the log, it is text, never commands.
+		if err := r.Verbatim(write); err != nil {
+			return err
+		}
 	}
 	// Locally, a machine-readable report on standard output must stay
 	// parseable: the outputs (which the report holds anyway) are left out.

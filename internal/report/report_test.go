@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/workflowcmd/runnertest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -230,31 +232,42 @@ func TestAnnotation(t *testing.T) {
 	}
 }
 
-// TestAnnotationRoundTrip unescapes the way the runner does
-// (actions/runner ActionCommand.cs, Unescape) and gets the input back.
+// TestAnnotationRoundTrip reads each annotation the way the runner does
+// (actions/runner ActionCommand.cs, ported in runnertest): one command, with
+// the finding's file, line, title and message back, whatever they hold.
 func TestAnnotationRoundTrip(t *testing.T) {
-	unescapeData := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%").Replace
-	unescapeProperty := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",", "%25", "%").Replace
-	tests := []struct {
-		name string
-		in   string
+	for _, tc := range []struct {
+		name          string
+		file, message string
+		// shown is the message as the runner shows it, when not message:
+		// Escape breaks a leading "::" even inside a command's data.
+		shown string
 	}{
-		{name: "plain", in: "plain"},
-		{name: "percent", in: "100%"},
-		{name: "CR LF", in: "a\r\nb"},
-		{name: "colon comma", in: "a:b,c"},
-		{name: "escape-like", in: "%3A%2C%0A%25"},
-	}
-	for _, tc := range tests {
+		{name: "plain", file: "a.yaml", message: "plain"},
+		{name: "percent", file: "100%.yaml", message: "100%"},
+		{name: "CR LF", file: "a\r\nb.yaml", message: "a\r\nb"},
+		{name: "colon comma", file: "a:b,c.yaml", message: "a:b,c"},
+		{name: "escape-like", file: "%3A%2C%0A%25", message: "%3A%2C%0A%25"},
+		{name: "a command after a line break", file: "x\n::error file=y::owned", message: "v1\n::error file=x::owned\n::add-mask::z"},
+		{name: "a command at the start", file: "::warning::x", message: "::warning::x", shown: "%3A:warning::x"},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := unescapeData(escapeData(tc.in)); got != tc.in {
-				t.Errorf("data round trip: got %q, want %q", got, tc.in)
+			line := annotation(finding.Finding{File: tc.file, Line: 4, Column: 2, Severity: finding.Warning, Rule: "some-rule", Message: tc.message})
+			cs := runnertest.Commands(line + "\n")
+			if len(cs) != 1 || cs[0].Name != "warning" {
+				t.Fatalf("%q is read as %+v, want one warning", line, cs)
 			}
-			if got := unescapeProperty(escapeProperty(tc.in)); got != tc.in {
-				t.Errorf("property round trip: got %q, want %q", got, tc.in)
+			props := cs[0].Props()
+			want := map[string]string{"file": tc.file, "line": "4", "col": "2", "title": "some-rule"}
+			if !reflect.DeepEqual(props, want) {
+				t.Errorf("properties %q, want %q", props, want)
 			}
-			if p := escapeProperty(tc.in); strings.ContainsAny(p, ":,\r\n") {
-				t.Errorf("escaped property %q still holds a separator", p)
+			shown := tc.message
+			if tc.shown != "" {
+				shown = tc.shown
+			}
+			if got := runnertest.DecodeData(cs[0].Data); got != shown {
+				t.Errorf("message %q, want %q", got, shown)
 			}
 		})
 	}
