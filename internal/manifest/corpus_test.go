@@ -10,19 +10,14 @@ import (
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
 )
 
-// corpora returns ../shared/corpora beside the checkout, or skips.
+// corpora returns ../shared/corpora beside the checkout, or skips (see
+// sharedtest for why it is reached through the module's .shared link).
 func corpora(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpora"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("../shared/corpora is absent (%v): the corpus tests run only beside the shared material", err)
-	}
-	return dir
+	return sharedtest.Path(t, "corpora")
 }
 
 // TestCorpusBumpIsByteMinimal bumps every image found in the shared corpora

@@ -91,10 +91,7 @@ func BenchmarkVerify(b *testing.B) {
 
 // BenchmarkPodinfo verifies the podinfo corpus: kustomize builds included.
 func BenchmarkPodinfo(b *testing.B) {
-	dir := filepath.Join(corpora, "podinfo")
-	if _, err := os.Stat(dir); err != nil {
-		b.Skipf("%s is absent: %v", dir, err)
-	}
+	dir := corpus(b, "podinfo")
 	fsys := stubFS{os.DirFS(dir)}
 	var resources int
 	for i := 0; i < b.N; i++ {

@@ -10,18 +10,15 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
 )
 
-// corpora is the shared test data beside the checkout (see ../shared/README.md).
-const corpora = "../../../shared/corpora"
-
-func corpus(t *testing.T, name string) string {
+// corpus returns ../shared/corpora/<name>, or skips (see sharedtest for why
+// it is reached through the module's .shared link).
+func corpus(t testing.TB, name string) string {
 	t.Helper()
-	dir := filepath.Join(corpora, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("extended test: %s is absent (../shared is only beside a full checkout): %v", dir, err)
-	}
-	return dir
+	return sharedtest.Path(t, "corpora", name)
 }
 
 // stubFS serves the corpus and, for files it lacks that are not YAML, an

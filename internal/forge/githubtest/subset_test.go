@@ -3,37 +3,20 @@ package githubtest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
 )
 
 // sharedDescription returns GitHub's OpenAPI description from ../shared
 // beside the module root, or skips the test when it is absent (a clone
-// without the shared folder).
+// without the shared folder). See sharedtest for why it is reached through
+// the module's .shared link.
 func sharedDescription(t *testing.T) []byte {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "github", "api.github.com.json")
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("skipping: GitHub's OpenAPI description %s is absent (../shared is not beside this checkout)", path)
-	}
+	b, err := os.ReadFile(sharedtest.Path(t, "github", "api.github.com.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
