@@ -1,24 +1,180 @@
 package main
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 )
 
+// imageRepository is where .github/workflows/release.yml pushes the image
+// and where every action.yml pulls it from.
+const imageRepository = "ghcr.io/gitops-actions/gitops-actions"
+
 // rootSpec is the root action: the same binary with a command input.
 func rootSpec() cli.Spec {
 	var specs []cli.Spec
-	for _, c := range commands() {
-		if c.Spec.Name != "version" {
-			specs = append(specs, c.Spec)
-		}
+	for _, c := range actionCommands() {
+		specs = append(specs, c.Spec)
 	}
 	return cli.Union("gitops-actions", "GitOps promotion in one suite: bump image tags in a config repo, verify its manifests, promote and roll back releases.", specs)
 }
 
+// actionCommands are the commands that are actions: all but version.
+func actionCommands() []cli.Command {
+	var out []cli.Command
+	for _, c := range commands() {
+		if c.Spec.Name != "version" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// releaseVersion reads VERSION, the version of the release this commit is
+// (or is to become, in a release pull request): X.Y.Z.
+func releaseVersion(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("VERSION")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := strings.TrimSuffix(string(b), "\n")
+	if !regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`).MatchString(v) {
+		t.Fatalf("VERSION holds %q, want X.Y.Z and a line break", b)
+	}
+	return v
+}
+
+// actionImage is the image every action.yml runs: the one release.yml
+// pushes for the release VERSION names. GitHub reads action.yml at the ref
+// a user pins, so the tagged commit itself must name its image.
+func actionImage(t *testing.T) string {
+	return "docker://" + imageRepository + ":v" + releaseVersion(t)
+}
+
+// TestActionFiles renders every action.yml and the README's input tables
+// from the specs, and fails when the committed files differ (go test ./...
+// -run TestActionFiles -update rewrites them). Each action has one
+// action.yml, in a top-level directory of its name: the path users write,
+// gitops-actions/gitops-actions/bump-image@v1. The root action runs any
+// command.
 func TestActionFiles(t *testing.T) {
-	spec := rootSpec()
-	clitest.CheckContract(t, &spec, ".", "Dockerfile", []string{"${{ inputs.command }}"})
+	image := actionImage(t)
+	for _, c := range actionCommands() {
+		clitest.CheckContract(t, clitest.Contract{Spec: &c.Spec, Dir: c.Spec.Name, Image: image, Args: []string{c.Spec.Name}, README: "README.md"})
+	}
+	root := rootSpec()
+	clitest.CheckContract(t, clitest.Contract{Spec: &root, Dir: ".", Image: image, Args: []string{"${{ inputs.command }}"}, README: "README.md"})
+}
+
+// TestOneActionFilePerAction keeps the layout of github/codeql-action: each
+// action's directory holds its action.yml and nothing else, and no other
+// action.yml exists to drift from the generated ones.
+func TestOneActionFilePerAction(t *testing.T) {
+	want := []string{"action.yml"}
+	for _, c := range actionCommands() {
+		want = append(want, c.Spec.Name+"/action.yml")
+		entries, err := os.ReadDir(c.Spec.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Name() != "action.yml" {
+				t.Errorf("%s/ holds %s: an action's directory holds only its action.yml (the code lives in actions/%s/)", c.Spec.Name, e.Name(), c.Spec.Name)
+			}
+		}
+	}
+	var got []string
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.Name() == "action.yml" || d.Name() == "action.yaml" {
+			got = append(got, filepath.ToSlash(p))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("action files %q, want %q", got, want)
+	}
+}
+
+// TestReleaseVersion fails when the version the action files run and the
+// version of the release disagree: every action.yml runs the image of
+// VERSION, the release workflow refuses a tag other than vVERSION and
+// pushes to the same repository, and every uses: in the documentation and
+// the examples pins the major version of VERSION.
+func TestReleaseVersion(t *testing.T) {
+	version := releaseVersion(t)
+	image := actionImage(t)
+	for _, dir := range []string{".", "bump-image", "verify-manifests", "promote"} {
+		p := filepath.Join(dir, "action.yml")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a struct {
+			Runs struct {
+				Image string `yaml:"image"`
+			} `yaml:"runs"`
+		}
+		if err := yaml.Unmarshal(b, &a); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if a.Runs.Image != image {
+			t.Errorf("%s runs %q, but VERSION is %s: want %q", p, a.Runs.Image, version, image)
+		}
+	}
+
+	release, err := os.ReadFile(".github/workflows/release.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{imageRepository, `"v$(cat VERSION)"`} {
+		if !strings.Contains(string(release), want) {
+			t.Errorf("release.yml does not mention %s", want)
+		}
+	}
+
+	major := "v" + strings.SplitN(version, ".", 2)[0]
+	uses := regexp.MustCompile(`gitops-actions/gitops-actions(/[a-z-]+)?@([A-Za-z0-9._-]+)`)
+	docs, _ := filepath.Glob("examples/workflows/*.yml")
+	mds, _ := filepath.Glob("actions/*/README.md")
+	docs = append(append(docs, mds...), "README.md")
+	seen := 0
+	for _, p := range docs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range uses.FindAllStringSubmatch(string(b), -1) {
+			seen++
+			if m[2] != major {
+				t.Errorf("%s: %s pins %s, want %s (VERSION is %s)", p, m[0], m[2], major, version)
+			}
+			if sub := strings.TrimPrefix(m[1], "/"); sub != "" && !slices.ContainsFunc(actionCommands(), func(c cli.Command) bool { return c.Spec.Name == sub }) {
+				t.Errorf("%s: %s names no action (want one of the top-level action directories)", p, m[0])
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("no uses: gitops-actions/gitops-actions... found in the README and the examples")
+	}
 }

@@ -96,21 +96,23 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-// Markers delimit the generated inputs table in a README.
-const (
-	TableStart = "<!-- inputs -->"
-	TableEnd   = "<!-- /inputs -->"
-)
+// TableMarkers returns the comments that delimit the generated inputs
+// table of the action name in a README: <!-- inputs NAME --> and
+// <!-- /inputs NAME -->.
+func TableMarkers(name string) (start, end string) {
+	return "<!-- inputs " + name + " -->", "<!-- /inputs " + name + " -->"
+}
 
-// ReplaceTable returns readme with the text between the markers replaced by
-// table, or an error when the markers are missing.
-func ReplaceTable(readme, table string) (string, error) {
-	i := strings.Index(readme, TableStart)
-	j := strings.Index(readme, TableEnd)
+// ReplaceTable returns readme with the text between the markers of the
+// action name replaced by table, or an error when the markers are missing.
+func ReplaceTable(readme, name, table string) (string, error) {
+	start, end := TableMarkers(name)
+	i := strings.Index(readme, start)
+	j := strings.Index(readme, end)
 	if i < 0 || j < i {
-		return "", fmt.Errorf("README has no %s ... %s markers", TableStart, TableEnd)
+		return "", fmt.Errorf("README has no %s ... %s markers", start, end)
 	}
-	return readme[:i+len(TableStart)] + "\n" + table + readme[j:], nil
+	return readme[:i+len(start)] + "\n" + table + readme[j:], nil
 }
 
 // Union builds the spec of the root action: a required command input plus

@@ -1,5 +1,5 @@
 // Package clitest checks the contract files of a command (action.yml, the
-// README inputs table) against its spec.
+// README inputs table) against its spec, and runs commands in-process.
 package clitest
 
 import (
@@ -18,28 +18,47 @@ import (
 // tests run with -update.
 var update = flag.Bool("update", false, "rewrite generated action.yml files and README input tables")
 
-// CheckContract is the test every action package runs: the committed
-// action.yml must equal the one rendered from spec, must parse, and must
-// declare exactly the spec's inputs (each of which is a flag); the README must
-// carry the inputs table. With -update it rewrites both instead.
-func CheckContract(t *testing.T, spec *cli.Spec, dir, image string, args []string) {
+// Contract names one action's generated files and what the runner is to
+// run.
+type Contract struct {
+	Spec *cli.Spec
+	// Dir is the directory of the action's action.yml: the path users
+	// write in uses: (".", "bump-image").
+	Dir string
+	// Image is runs.image, e.g. docker://ghcr.io/OWNER/NAME:v1.2.3.
+	Image string
+	// Args are runs.args: the command, or ${{ inputs.command }}.
+	Args []string
+	// README carries the inputs and outputs table between the markers
+	// named by Spec.Name (cli.TableMarkers).
+	README string
+}
+
+// CheckContract is the test every action runs: the committed action.yml
+// must equal the one rendered from the spec, must parse, and must declare
+// exactly the spec's inputs (each of which is a flag) and outputs; the
+// README must carry the spec's table. With -update it rewrites both
+// instead.
+func CheckContract(t *testing.T, c Contract) {
 	t.Helper()
-	wantYAML := cli.ActionYAML(spec, image, args)
-	ymlPath := filepath.Join(dir, "action.yml")
-	readmePath := filepath.Join(dir, "README.md")
-	readme, err := os.ReadFile(readmePath)
+	wantYAML := cli.ActionYAML(c.Spec, c.Image, c.Args)
+	ymlPath := filepath.Join(c.Dir, "action.yml")
+	readme, err := os.ReadFile(c.README)
 	if err != nil {
 		t.Fatalf("reading README: %v", err)
 	}
-	wantReadme, err := cli.ReplaceTable(string(readme), cli.InputsTable(spec))
+	wantReadme, err := cli.ReplaceTable(string(readme), c.Spec.Name, cli.InputsTable(c.Spec))
 	if err != nil {
-		t.Fatalf("%s: %v", readmePath, err)
+		t.Fatalf("%s: %v", c.README, err)
 	}
 	if *update {
+		if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(ymlPath, wantYAML, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(readmePath, []byte(wantReadme), 0o644); err != nil {
+		if err := os.WriteFile(c.README, []byte(wantReadme), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +70,7 @@ func CheckContract(t *testing.T, spec *cli.Spec, dir, image string, args []strin
 		t.Errorf("%s is not what the spec renders; run go test ./... -run TestActionFiles -update\n--- got\n%s\n--- want\n%s", ymlPath, got, wantYAML)
 	}
 	if string(readme) != wantReadme && !*update {
-		t.Errorf("%s: inputs table differs from the spec; run go test ./... -run TestActionFiles -update", readmePath)
+		t.Errorf("%s: the table of %s differs from the spec; run go test ./... -run TestActionFiles -update", c.README, c.Spec.Name)
 	}
 
 	// Independently of the rendering, parse the file as the runner would and
@@ -62,12 +81,20 @@ func CheckContract(t *testing.T, spec *cli.Spec, dir, image string, args []strin
 			Default  *string `yaml:"default"`
 		} `yaml:"inputs"`
 		Outputs map[string]any `yaml:"outputs"`
+		Runs    struct {
+			Using string   `yaml:"using"`
+			Image string   `yaml:"image"`
+			Args  []string `yaml:"args"`
+		} `yaml:"runs"`
 	}
 	if err := yaml.Unmarshal(got, &parsed); err != nil {
 		t.Fatalf("parsing %s: %v", ymlPath, err)
 	}
+	if parsed.Runs.Using != "docker" || parsed.Runs.Image != c.Image {
+		t.Errorf("%s runs %q with %q, want docker with %q", ymlPath, parsed.Runs.Using, parsed.Runs.Image, c.Image)
+	}
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	for _, in := range spec.Inputs {
+	for _, in := range c.Spec.Inputs {
 		fs.String(in.Name, in.Default, in.Description)
 	}
 	seen := map[string]bool{}
@@ -91,12 +118,12 @@ func CheckContract(t *testing.T, spec *cli.Spec, dir, image string, args []strin
 			t.Errorf("input %q of %s is no flag", name, ymlPath)
 		}
 	}
-	for _, o := range spec.Outputs {
+	for _, o := range c.Spec.Outputs {
 		if _, ok := parsed.Outputs[o.Name]; !ok {
 			t.Errorf("output %q missing from %s", o.Name, ymlPath)
 		}
 	}
-	if len(parsed.Outputs) != len(spec.Outputs) {
-		t.Errorf("%s declares %d outputs, the spec %d", ymlPath, len(parsed.Outputs), len(spec.Outputs))
+	if len(parsed.Outputs) != len(c.Spec.Outputs) {
+		t.Errorf("%s declares %d outputs, the spec %d", ymlPath, len(parsed.Outputs), len(c.Spec.Outputs))
 	}
 }
