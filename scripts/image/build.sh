@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the image without a Docker engine and reports its size: lays out
+# the root filesystem the Dockerfile's final stage holds (go run
+# ./scripts/image: the binary built as the Dockerfile builds it, this
+# machine's CA bundle, /tmp 1777), then, with podman, builds the final stage
+# from it (the Dockerfile's final stage with its COPY --from=build /rootfs/
+# reading the laid-out directory instead) and runs its version command.
+#
+#   bash scripts/image/build.sh [VERSION]
+#
+# Needs Go; podman is optional (apt-get install podman): without it only
+# the root filesystem is laid out and measured.
+set -euo pipefail
+version=${1:-dev}
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== root filesystem"
+go run ./scripts/image -o "$work/rootfs" -version "$version"
+du -sb "$work/rootfs" | awk '{printf "du -sb: %d bytes\n", $1}'
+
+if ! command -v podman >/dev/null; then
+  echo "podman is not installed: skipping the image build" >&2
+  exit 0
+fi
+echo "== image (podman, vfs storage, chroot isolation)"
+# The final stage as written, reading the laid-out directory.
+awk 'found || /^FROM scratch/ {found=1; print}' Dockerfile \
+  | sed 's|^COPY --from=build /rootfs/ /|COPY rootfs/ /|' >"$work/Containerfile"
+cat "$work/Containerfile"
+podman --storage-driver vfs build --isolation chroot -q -f "$work/Containerfile" -t "gitops-actions:$version" "$work" >/dev/null
+podman --storage-driver vfs image inspect --format '{{.Size}} bytes: the image as podman stores it' "gitops-actions:$version"
+if podman --storage-driver vfs run --rm "gitops-actions:$version" --version 2>/dev/null; then :; else
+  echo "(podman cannot run containers here; the runner-contract test runs the same root filesystem through a chroot)"
+fi
