@@ -154,7 +154,7 @@ func TestReleaseVersion(t *testing.T) {
 	}
 
 	major := "v" + strings.SplitN(version, ".", 2)[0]
-	uses := regexp.MustCompile(`gitops-actions/gitops-actions(/[a-z-]+)?@([A-Za-z0-9._-]+)`)
+	uses := regexp.MustCompile(`gitops-actions/gitops-actions(/[A-Za-z0-9_./-]+)?@([A-Za-z0-9._-]+)`)
 	docs, _ := filepath.Glob("examples/workflows/*.yml")
 	mds, _ := filepath.Glob("actions/*/README.md")
 	docs = append(append(docs, mds...), "README.md")
@@ -176,5 +176,39 @@ func TestReleaseVersion(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Error("no uses: gitops-actions/gitops-actions... found in the README and the examples")
+	}
+}
+
+// TestREADMECommands keeps the README's promise: it starts with the two
+// commands, and CI (.ci/run) runs exactly them.
+func TestREADMECommands(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, rest, _ := strings.Cut(string(readme), "\n")
+	if !strings.HasPrefix(first, "# ") || !strings.HasPrefix(strings.TrimLeft(rest, "\n"), "```sh\n") {
+		t.Fatalf("the README does not start with its title and the commands block")
+	}
+	block := strings.TrimPrefix(strings.TrimLeft(rest, "\n"), "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	commands := strings.Split(strings.TrimSpace(block), "\n")
+	if len(commands) != 2 || commands[1] != "go test ./..." {
+		t.Fatalf("the README's commands are %q, want the main job and go test ./...", commands)
+	}
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands {
+		found := false
+		for _, l := range strings.Split(string(ci), "\n") {
+			if l == c || strings.HasPrefix(l, c+" >") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf(".ci/run does not run the README's command %q", c)
+		}
 	}
 }
