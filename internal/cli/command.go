@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sethvargo/go-githubactions"
 	"io"
 	"sort"
 	"strings"
@@ -329,9 +330,19 @@ func parseFlags(prog string, spec *Spec, args []string, env *Env) (map[string]st
 }
 
 // resolve picks each input's value: an explicit flag, else (in Actions) the
-// runner's INPUT_<NAME>, else the default.
+// runner's INPUT_<NAME>, else the default. go-githubactions reads the
+// variable: INPUT_ and the name upper-cased, spaces made underscores and
+// hyphens kept, as the runner sets it (actions/runner,
+// src/Runner.Worker/Handlers/Handler.cs, AddInputsToEnvironment): path is
+// INPUT_PATH, dry-run INPUT_DRY-RUN. Only its reading is used: it writes
+// multi-line outputs with a fixed delimiter, which a value could forge, so
+// outputs go through workflowcmd.
 func resolve(spec *Spec, vals map[string]string, set map[string]bool, env *Env) Values {
 	m := map[string]string{}
+	var action *githubactions.Action
+	if env.InActions() {
+		action = githubactions.New(githubactions.WithGetenv(env.Getenv), githubactions.WithWriter(io.Discard))
+	}
 	for _, in := range spec.Inputs {
 		switch {
 		case set[in.Name]:
@@ -339,19 +350,11 @@ func resolve(spec *Spec, vals map[string]string, set map[string]bool, env *Env) 
 			if in.Kind == Bool && m[in.Name] == "" {
 				m[in.Name] = "true"
 			}
-		case env.InActions():
-			m[in.Name] = env.Getenv(InputVariable(in.Name))
+		case action != nil:
+			m[in.Name] = action.GetInput(in.Name)
 		}
 	}
 	return NewValues(spec, m)
-}
-
-// InputVariable is the environment variable the runner passes an input in:
-// INPUT_ and the name upper-cased, spaces made underscores and hyphens kept
-// (actions/runner, src/Runner.Worker/Handlers/Handler.cs,
-// AddInputsToEnvironment): path is INPUT_PATH, dry-run INPUT_DRY-RUN.
-func InputVariable(name string) string {
-	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
 }
 
 // PrintHelp lists every flag of spec with its description and default.

@@ -142,10 +142,15 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestInputVariable(t *testing.T) {
-	for name, want := range map[string]string{"path": "INPUT_PATH", "dry-run": "INPUT_DRY-RUN", "github-api-url": "INPUT_GITHUB-API-URL", "my input": "INPUT_MY_INPUT"} {
-		if got := InputVariable(name); got != want {
-			t.Errorf("InputVariable(%q) = %q, want %q", name, got, want)
+// TestInputVariables reads inputs the way the runner passes them: upper
+// case, hyphens kept, spaces made underscores.
+func TestInputVariables(t *testing.T) {
+	spec := Spec{Name: "names", Inputs: []Input{{Name: "path"}, {Name: "dry-run", Kind: Bool}, {Name: "github-api-url"}, {Name: "my input"}}}
+	environ := map[string]string{"GITHUB_ACTIONS": "true", "INPUT_PATH": "p", "INPUT_DRY-RUN": "true", "INPUT_GITHUB-API-URL": "https://x", "INPUT_MY_INPUT": " spaced "}
+	v := resolve(&spec, nil, nil, &Env{Getenv: func(k string) string { return environ[k] }})
+	for name, want := range map[string]string{"path": "p", "dry-run": "true", "github-api-url": "https://x", "my input": "spaced"} {
+		if got := v.String(name); got != want {
+			t.Errorf("input %q = %q, want %q", name, got, want)
 		}
 	}
 }
