@@ -14,7 +14,6 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
-	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
 )
 
 // remoteInputs are the inputs of the remote mode, declared here and listed
@@ -82,11 +81,7 @@ const (
 
 // RemoteInputs are the inputs of the remote mode, parsed and checked.
 type RemoteInputs struct {
-	Owner, Repo   string
-	Token         string
-	AppID         int64
-	AppPrivateKey string
-	APIURL        string
+	cli.GitHub
 	Base          string
 	Mode          string
 	Templates     Templates
@@ -103,53 +98,16 @@ type RemoteInputs struct {
 // neither token nor app-id is set: the local mode then runs as before.
 func ReadRemoteInputs(v cli.Values, getenv func(string) string) (RemoteInputs, bool, error) {
 	var in RemoteInputs
-	in.Token = v.String("token")
-	appID := v.String("app-id")
-	in.AppPrivateKey = v.String("app-private-key")
-	if in.Token == "" && appID == "" {
-		if in.AppPrivateKey != "" {
-			return in, false, cli.Usagef("input \"app-private-key\" is set without \"app-id\"")
-		}
-		return in, false, nil
-	}
-	if in.Token != "" && appID != "" {
-		return in, true, cli.Usagef("set token, or app-id and app-private-key, not both")
-	}
-	if appID != "" {
-		id, err := strconv.ParseInt(appID, 10, 64)
-		if err != nil || id <= 0 {
-			return in, true, cli.Usagef("input \"app-id\": %q is not a GitHub App ID (a positive number)", appID)
-		}
-		if in.AppPrivateKey == "" {
-			return in, true, cli.Usagef("input \"app-id\" needs \"app-private-key\"")
-		}
-		in.AppID = id
-	}
-	repo := v.String("repository")
-	if repo == "" {
-		repo = getenv("GITHUB_REPOSITORY")
-	}
-	owner, name, ok := strings.Cut(repo, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		if repo == "" {
-			return in, true, cli.Usagef("input \"repository\" is empty and GITHUB_REPOSITORY is not set: give the config repository as OWNER/NAME")
-		}
-		return in, true, cli.Usagef("input \"repository\": %q is not OWNER/NAME", repo)
-	}
-	in.Owner, in.Repo = owner, name
-	in.APIURL = v.String("github-api-url")
-	if in.APIURL == "" {
-		in.APIURL = getenv("GITHUB_API_URL")
-	}
-	if _, err := forge.GraphQLURL(in.APIURL); err != nil {
-		return in, true, cli.Usagef("input \"github-api-url\": %v", err)
+	var remote bool
+	var err error
+	if in.GitHub, remote, err = cli.ReadGitHub(v, getenv); err != nil || !remote {
+		return in, remote, err
 	}
 	in.Base = strings.TrimPrefix(v.String("base"), "refs/heads/")
 	in.Mode = v.String("mode")
 	if in.Mode != ModePullRequest && in.Mode != ModePush {
 		return in, true, cli.Usagef("input \"mode\": %q is neither pull-request nor push", in.Mode)
 	}
-	var err error
 	if in.Templates, err = ParseTemplates(v); err != nil {
 		return in, true, err
 	}
@@ -199,23 +157,9 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 	if err != nil {
 		return err
 	}
-	var key []byte
-	if rin.AppPrivateKey != "" {
-		key = []byte(rin.AppPrivateKey)
-	}
-	// Each installation token is a secret the runner has not seen; an App's
-	// is replaced before it expires, so every new one is masked.
-	mask := func(token string) {
-		if r.InActions() {
-			fmt.Fprintln(r.Stdout, workflowcmd.Mask(token))
-		}
-	}
-	gh, err := forge.New(ctx, forge.Config{
-		APIURL: rin.APIURL, Token: rin.Token, AppID: rin.AppID, AppPrivateKey: key, OnToken: mask,
-		Owner: rin.Owner, Repo: rin.Repo, Version: r.Version, Transport: deps.Transport, Retry: deps.Retry,
-	})
+	gh, err := rin.Client(ctx, r, deps.Transport, deps.Retry)
 	if err != nil {
-		return apiError(err, rin)
+		return err
 	}
 	x := &remote{r: r, in: in, rin: rin, deps: deps, gh: gh, roots: roots, base: rin.Base}
 	if x.base == "" {
@@ -241,27 +185,13 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 }
 
 // apiError maps the GitHub client's errors to exit codes and adds the hint
-// a user needs.
+// a user needs; the pull-request machinery declining to touch a branch
+// fails the job as it is.
 func apiError(err error, rin RemoteInputs) error {
-	var ae *forge.AuthError
-	var nf *forge.NotFoundError
-	switch {
-	case errors.As(err, &ae), forge.IsAuth(err):
-		return cli.Failedf("%w (check that token or app-id and app-private-key may write to %s/%s)", err, rin.Owner, rin.Repo)
-	case errors.As(err, &nf):
-		return cli.Failedf("%w (check the repository and base inputs, and that the credentials can see %s/%s)", err, rin.Owner, rin.Repo)
-	case errors.As(err, new(*change.RefusedError)):
-		return cli.FailedError(err)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	case forge.StatusCode(err) != 0:
+	if errors.As(err, new(*change.RefusedError)) {
 		return cli.FailedError(err)
 	}
-	var ee *cli.ExitError
-	if errors.As(err, &ee) {
-		return err
-	}
-	return cli.FailedError(fmt.Errorf("talking to GitHub: %w", err))
+	return rin.APIError(err)
 }
 
 // read reads the files under the paths at head, the base branch's head,

@@ -82,6 +82,17 @@ func (r *Run) Warning(file string, line int, msg string) {
 	fmt.Fprintf(r.Stderr, "warning: %s%s\n", position(file, line), workflowcmd.Escape(msg))
 }
 
+// Notice reports something the user should know that is no problem, such
+// as why a run did nothing: a notice annotation in Actions, a line on
+// stderr locally.
+func (r *Run) Notice(msg string) {
+	if r.InActions() {
+		fmt.Fprintln(r.Stdout, workflowcmd.Annotation("notice", "", 0, 0, "", msg))
+		return
+	}
+	fmt.Fprintf(r.Stderr, "notice: %s\n", workflowcmd.Escape(msg))
+}
+
 func position(file string, line int) string {
 	file = workflowcmd.Escape(file)
 	switch {
