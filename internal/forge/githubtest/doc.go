@@ -77,6 +77,14 @@
 // not serve is answered as GitHub answers an unknown field. Errors come
 // with HTTP 200 and an "errors" list, as on GitHub.
 //
+// Queries of the root field repository (graphql_query.go) are parsed with
+// gqlparser and run against a small model of GitHub's schema: below
+// repository, pullRequest (with reviews and latestOpinionatedReviews),
+// object(expression: "rev:path"), ref and refs (ordered by name or
+// TAG_COMMIT_DATE). Aliases, variables, fragments and __typename work; a
+// field the model lacks fails the request as a field GitHub's schema lacks
+// would.
+//
 // # Faults
 //
 // SetFaults (or Options.Faults) makes a seeded, deterministic fraction of
@@ -95,9 +103,11 @@
 //
 // # Acting as a person
 //
-// PushCommit adds a commit to a branch as a push would; MergePR merges a
-// pull request with a merge commit; File, Ref and PullRequests read the
-// state without counting calls.
+// PushCommit adds a commit to a branch as a push would; OpenPR opens a pull
+// request and Review reviews it; MergePR merges a pull request with a merge
+// commit, MergePRWith with any of the three methods; CreateTagAt and
+// CreateRelease tag and release as a person would; File, Ref, Tags,
+// Releases and PullRequests read the state without counting calls.
 //
 //go:generate go run ./gen
 package githubtest

@@ -39,6 +39,7 @@ type gqlHandler func(s *Server, c *call, q *gqlRequest) response
 var gqlFields = map[string]gqlHandler{
 	"mutation enablePullRequestAutoMerge": (*Server).gqlEnableAutoMerge,
 	"mutation updateRefs":                 (*Server).gqlUpdateRefs,
+	"query repository":                    (*Server).gqlRepository,
 }
 
 // graphql serves POST /graphql: it finds the operation's first root field

@@ -139,62 +139,7 @@ func (s *Server) mergeLocked(fullName string, n int) (plumbing.Hash, error) {
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	flat := func(h plumbing.Hash) (map[string]treeFile, error) {
-		if h.IsZero() {
-			return map[string]treeFile{}, nil
-		}
-		c, err := rp.git.commit(h)
-		if err != nil {
-			return nil, err
-		}
-		return rp.git.flatten(c.TreeHash)
-	}
-	bf, err := flat(base)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	hf, err := flat(head)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	of, err := flat(mb)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	merged := map[string]treeFile{}
-	paths := map[string]bool{}
-	for _, m := range []map[string]treeFile{bf, hf, of} {
-		for p := range m {
-			paths[p] = true
-		}
-	}
-	var conflicts []string
-	for path := range paths {
-		b, inB := bf[path]
-		h, inH := hf[path]
-		o, inO := of[path]
-		switch {
-		case inB == inH && b == h:
-			if inB {
-				merged[path] = b
-			}
-		case inH == inO && h == o:
-			if inB {
-				merged[path] = b
-			}
-		case inB == inO && b == o:
-			if inH {
-				merged[path] = h
-			}
-		default:
-			conflicts = append(conflicts, path)
-		}
-	}
-	if len(conflicts) > 0 {
-		sort.Strings(conflicts)
-		return plumbing.ZeroHash, fmt.Errorf("conflicts in %s", strings.Join(conflicts, ", "))
-	}
-	tree, err := rp.git.buildTree(merged)
+	tree, err := rp.mergeTrees(mb, base, head)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -297,4 +242,66 @@ func (s *Server) PullRequests(fullName string) []PR {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
 	return out
+}
+
+// mergeTrees merges whole files three ways: the trees of commits ours and
+// theirs against that of their merge base (zero: none). A file both sides
+// changed differently is a conflict. It returns the merged root tree.
+func (rp *repo) mergeTrees(base, ours, theirs plumbing.Hash) (plumbing.Hash, error) {
+	flat := func(h plumbing.Hash) (map[string]treeFile, error) {
+		if h.IsZero() {
+			return map[string]treeFile{}, nil
+		}
+		c, err := rp.git.commit(h)
+		if err != nil {
+			return nil, err
+		}
+		return rp.git.flatten(c.TreeHash)
+	}
+	bf, err := flat(ours)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	hf, err := flat(theirs)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	of, err := flat(base)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	merged := map[string]treeFile{}
+	paths := map[string]bool{}
+	for _, m := range []map[string]treeFile{bf, hf, of} {
+		for p := range m {
+			paths[p] = true
+		}
+	}
+	var conflicts []string
+	for path := range paths {
+		b, inB := bf[path]
+		h, inH := hf[path]
+		o, inO := of[path]
+		switch {
+		case inB == inH && b == h:
+			if inB {
+				merged[path] = b
+			}
+		case inH == inO && h == o:
+			if inB {
+				merged[path] = b
+			}
+		case inB == inO && b == o:
+			if inH {
+				merged[path] = h
+			}
+		default:
+			conflicts = append(conflicts, path)
+		}
+	}
+	if len(conflicts) > 0 {
+		sort.Strings(conflicts)
+		return plumbing.ZeroHash, fmt.Errorf("conflicts in %s", strings.Join(conflicts, ", "))
+	}
+	return rp.git.buildTree(merged)
 }

@@ -38,6 +38,12 @@ type pull struct {
 	updatedAt      time.Time
 	closedAt       time.Time
 	maintainerEdit bool
+	// merged by MergePRWith: the method, the base before the merge and the
+	// commits the merge put on the base (see merge.go).
+	mergeMethod string
+	mergedOnto  plumbing.Hash
+	landed      []plumbing.Hash
+	reviews     []*review
 }
 
 type comment struct {

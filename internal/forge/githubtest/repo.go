@@ -23,6 +23,7 @@ type repo struct {
 	pulls       map[int]*pull
 	nextNumber  int
 	labels      map[string]*label
+	releases    []*release
 	// verified holds the commits GitHub would have signed (created through
 	// the API without author and committer), with the time they were.
 	verified  map[plumbing.Hash]time.Time

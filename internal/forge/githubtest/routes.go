@@ -33,6 +33,12 @@ const (
 	RouteGetGitCommit         = "GET /repos/{owner}/{repo}/git/commits/{commit_sha}"
 	RouteCreateGitCommit      = "POST /repos/{owner}/{repo}/git/commits"
 	RouteGetCommit            = "GET /repos/{owner}/{repo}/commits/{ref}"
+	RouteCommitPulls          = "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+	RouteCreateTag            = "POST /repos/{owner}/{repo}/git/tags"
+	RouteGetTag               = "GET /repos/{owner}/{repo}/git/tags/{tag_sha}"
+	RouteCreateRelease        = "POST /repos/{owner}/{repo}/releases"
+	RouteListReleases         = "GET /repos/{owner}/{repo}/releases"
+	RouteReleaseByTag         = "GET /repos/{owner}/{repo}/releases/tags/{tag}"
 	RouteGetTree              = "GET /repos/{owner}/{repo}/git/trees/{tree_sha}"
 	RouteCreateTree           = "POST /repos/{owner}/{repo}/git/trees"
 	RouteGetBlob              = "GET /repos/{owner}/{repo}/git/blobs/{file_sha}"
@@ -60,7 +66,8 @@ const (
 )
 
 // routes is the table of everything the fake serves; the order matters only
-// where two templates could match the same path (none do today).
+// where two templates could match the same path: commits/{commit_sha}/pulls
+// comes before the greedy commits/{ref}.
 var routes = []route{
 	{Method: "GET", Template: "/repos/{owner}/{repo}", handle: (*Server).getRepo},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/git/ref/{ref}", Greedy: "ref", handle: (*Server).getRef},
@@ -70,7 +77,13 @@ var routes = []route{
 	{Method: "DELETE", Template: "/repos/{owner}/{repo}/git/refs/{ref}", Greedy: "ref", handle: (*Server).deleteRef},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/git/commits/{commit_sha}", handle: (*Server).getGitCommit},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/git/commits", handle: (*Server).createGitCommit},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", handle: (*Server).commitPulls}, // before the greedy commits/{ref}
 	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{ref}", Greedy: "ref", handle: (*Server).getCommit},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/git/tags", handle: (*Server).createTag},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/git/tags/{tag_sha}", handle: (*Server).getTag},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/releases", handle: (*Server).createRelease},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/releases", handle: (*Server).listReleases},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/releases/tags/{tag}", Greedy: "tag", handle: (*Server).releaseByTag},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/git/trees/{tree_sha}", Greedy: "tree_sha", handle: (*Server).getTree},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/git/trees", handle: (*Server).createTree},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/git/blobs/{file_sha}", handle: (*Server).getBlob},

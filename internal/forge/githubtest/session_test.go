@@ -128,6 +128,20 @@ func TestScriptedSession(t *testing.T) {
 	}
 	_, err = gh.Git.DeleteRef(ctx, "acme", "config", "heads/gitops/bump-app")
 	must("delete ref", err)
+	tag, _, err := gh.Git.CreateTag(ctx, "acme", "config", &github.Tag{Tag: github.String("v1"), Message: github.String("Release v1\n"), Object: &github.GitObject{SHA: base.Object.SHA, Type: github.String("commit")}})
+	must("create tag", err)
+	_, _, err = gh.Git.GetTag(ctx, "acme", "config", tag.GetSHA())
+	must("get tag", err)
+	_, _, err = gh.Git.CreateRef(ctx, "acme", "config", &github.Reference{Ref: github.String("refs/tags/v1"), Object: &github.GitObject{SHA: tag.SHA}})
+	must("create tag ref", err)
+	_, _, err = gh.PullRequests.ListPullRequestsWithCommit(ctx, "acme", "config", base.GetObject().GetSHA(), nil)
+	must("pulls of a commit", err)
+	_, _, err = gh.Repositories.CreateRelease(ctx, "acme", "config", &github.RepositoryRelease{TagName: github.String("v1"), Name: github.String("v1"), Body: github.String("Notes.")})
+	must("create release", err)
+	_, _, err = gh.Repositories.GetReleaseByTag(ctx, "acme", "config", "v1")
+	must("release by tag", err)
+	_, _, err = gh.Repositories.ListReleases(ctx, "acme", "config", nil)
+	must("list releases", err)
 
 	if errs := rec.errors(); len(errs) > 0 {
 		t.Errorf("the fake reported %d mismatches with GitHub's description:\n%s", len(errs), strings.Join(errs, "\n"))
