@@ -408,6 +408,8 @@ type ChangedFile struct {
 	Path   string
 	Status string // added, removed, modified, renamed, ...
 	SHA    string // the blob SHA at the head
+	// Previous is the path before a rename (status renamed).
+	Previous string
 }
 
 // Compare compares base...head in one request.

@@ -21,6 +21,9 @@ type GraphQLError struct {
 type GraphQLErrorItem struct {
 	Type    string `json:"type"`
 	Message string `json:"message"`
+	// Path is the field that failed, from the root ("repository",
+	// "pullRequest").
+	Path []any `json:"path"`
 }
 
 // Message joins the errors' messages.
@@ -44,8 +47,9 @@ type HTTPError struct {
 func (e *HTTPError) Error() string { return "GitHub answered " + e.Status }
 
 // graphql sends one GraphQL operation and decodes its "data" into data
-// (when not nil). A query reads, so the transport may repeat it; a mutation
-// goes through the at-most-once path of its caller.
+// (when not nil), also when the answer comes with errors: a field that
+// failed is null, the others stand. A query reads, so the transport may
+// repeat it; a mutation goes through the at-most-once path of its caller.
 func (c *Client) graphql(ctx context.Context, query string, vars map[string]any, data any) error {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
@@ -78,13 +82,13 @@ func (c *Client) graphql(ctx context.Context, query string, vars map[string]any,
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("reading GitHub's GraphQL answer: %w", err)
 	}
-	if len(out.Errors) > 0 {
-		return &GraphQLError{Errors: out.Errors}
-	}
-	if data != nil && len(out.Data) > 0 {
+	if data != nil && len(out.Data) > 0 && string(out.Data) != "null" {
 		if err := json.Unmarshal(out.Data, data); err != nil {
 			return fmt.Errorf("reading GitHub's GraphQL answer: %w", err)
 		}
+	}
+	if len(out.Errors) > 0 {
+		return &GraphQLError{Errors: out.Errors}
 	}
 	return nil
 }

@@ -1,0 +1,194 @@
+package forge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// BlobAt names a file at a revision: a commit SHA (or a ref) and a
+// slash-separated path.
+type BlobAt struct {
+	Rev, Path string
+}
+
+// Blob is a file read by Lookup.
+type Blob struct {
+	BlobAt
+	// Found is false when there is no file at the path in that revision.
+	Found bool
+	Text  string
+	// Binary files have no text.
+	Binary bool
+	// Truncated says GitHub cut the text short: Text is not the file.
+	Truncated bool
+	Size      int64
+}
+
+// PeeledTag is a tag with the commit it points to.
+type PeeledTag struct {
+	Name, Commit string
+}
+
+// Lookup asks for several things at once, each optional.
+type Lookup struct {
+	// Pull is the number of a pull request whose approvers to list; 0 for
+	// none.
+	Pull int
+	// Blobs are the files to read.
+	Blobs []BlobAt
+	// RecentTags is how many tags to list, newest commit first, each
+	// peeled to its commit (at most 100; 0 for none).
+	RecentTags int
+}
+
+// LookupResult is what Lookup found.
+type LookupResult struct {
+	// Approvers are the logins whose latest review of the pull request
+	// approves it (reviewers with write access only), in review order.
+	Approvers []string
+	// PullFound is false when the pull request does not exist.
+	PullFound bool
+	// Blobs are the files, in the order asked.
+	Blobs []Blob
+	// RecentTags are the tags asked for, newest commit first.
+	RecentTags []PeeledTag
+}
+
+// lookupBlobsPerQuery bounds the files of one GraphQL request (two aliases
+// of a few fields each), well within GitHub's limits on a query's size.
+const lookupBlobsPerQuery = 200
+
+// Lookup reads the approvers of a pull request, the text of files at given
+// revisions and the most recent tags with their commits through GitHub's
+// GraphQL API: one request for up to 200 files, one more for each further
+// 200. Reading files by name costs the same whatever their number, where
+// the REST API costs a request per file.
+func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
+	res := &LookupResult{}
+	first := true
+	for start := 0; first || start < len(l.Blobs); start += lookupBlobsPerQuery {
+		end := min(start+lookupBlobsPerQuery, len(l.Blobs))
+		part := Lookup{Blobs: l.Blobs[start:end]}
+		if first {
+			part.Pull, part.RecentTags = l.Pull, min(l.RecentTags, 100)
+		}
+		if err := c.lookup(ctx, part, res); err != nil {
+			return nil, err
+		}
+		first = false
+	}
+	return res, nil
+}
+
+func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error {
+	var decls, fields []string
+	vars := map[string]any{"owner": c.Owner, "name": c.Repo}
+	decls = append(decls, "$owner: String!", "$name: String!")
+	if l.Pull > 0 {
+		decls = append(decls, "$pull: Int!")
+		vars["pull"] = l.Pull
+		fields = append(fields, `pullRequest(number: $pull) { latestOpinionatedReviews(first: 100, writersOnly: true) { nodes { state author { login } } } }`)
+	}
+	for i, b := range l.Blobs {
+		// Paths travel as variables: a file name may hold any character.
+		v := fmt.Sprintf("b%d", i)
+		decls = append(decls, "$"+v+": String!")
+		vars[v] = b.Rev + ":" + b.Path
+		fields = append(fields, fmt.Sprintf(`%s: object(expression: $%s) { ... on Blob { text isBinary isTruncated byteSize } }`, v, v))
+	}
+	if l.RecentTags > 0 {
+		decls = append(decls, "$tags: Int!")
+		vars["tags"] = l.RecentTags
+		fields = append(fields, `tags: refs(refPrefix: "refs/tags/", first: $tags, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) { nodes { name target { oid ... on Tag { target { oid ... on Tag { target { oid } } } } } } }`)
+	}
+	query := "query(" + strings.Join(decls, ", ") + ") {\n  repository(owner: $owner, name: $name) {\n    " + strings.Join(fields, "\n    ") + "\n  }\n}"
+	var data struct {
+		Repository map[string]json.RawMessage `json:"repository"`
+	}
+	err := c.graphql(ctx, query, vars, &data)
+	var ge *GraphQLError
+	if errors.As(err, &ge) {
+		for _, e := range ge.Errors {
+			if !(e.Type == "NOT_FOUND" && len(e.Path) == 2 && e.Path[1] == "pullRequest") {
+				return fmt.Errorf("reading %s/%s: %w", c.Owner, c.Repo, err)
+			}
+		}
+	} else if err != nil {
+		return fmt.Errorf("reading %s/%s: %w", c.Owner, c.Repo, err)
+	}
+	if data.Repository == nil {
+		return &NotFoundError{What: fmt.Sprintf("repository %s/%s", c.Owner, c.Repo), Err: err}
+	}
+	if l.Pull > 0 {
+		var pr *struct {
+			Reviews struct {
+				Nodes []struct {
+					State  string `json:"state"`
+					Author *struct {
+						Login string `json:"login"`
+					} `json:"author"`
+				} `json:"nodes"`
+			} `json:"latestOpinionatedReviews"`
+		}
+		if err := json.Unmarshal(data.Repository["pullRequest"], &pr); err != nil {
+			return fmt.Errorf("reading the reviews of #%d: %w", l.Pull, err)
+		}
+		res.PullFound = pr != nil
+		if pr != nil {
+			for _, n := range pr.Reviews.Nodes {
+				// A deleted account (ghost) has no author.
+				if n.State == "APPROVED" && n.Author != nil {
+					res.Approvers = append(res.Approvers, n.Author.Login)
+				}
+			}
+		}
+	}
+	for i, b := range l.Blobs {
+		var blob *struct {
+			Text        *string `json:"text"`
+			IsBinary    bool    `json:"isBinary"`
+			IsTruncated bool    `json:"isTruncated"`
+			ByteSize    int64   `json:"byteSize"`
+		}
+		if err := json.Unmarshal(data.Repository[fmt.Sprintf("b%d", i)], &blob); err != nil {
+			return fmt.Errorf("reading %q at %s: %w", b.Path, b.Rev, err)
+		}
+		out := Blob{BlobAt: b}
+		// A path that names a tree or a submodule answers an empty object.
+		if blob != nil && (blob.Text != nil || blob.IsBinary || blob.ByteSize > 0) {
+			out.Found, out.Binary, out.Truncated, out.Size = true, blob.IsBinary, blob.IsTruncated, blob.ByteSize
+			if blob.Text != nil {
+				out.Text = *blob.Text
+			}
+		}
+		res.Blobs = append(res.Blobs, out)
+	}
+	if l.RecentTags > 0 {
+		type target struct {
+			OID    string  `json:"oid"`
+			Target *target `json:"target"`
+		}
+		var tags struct {
+			Nodes []struct {
+				Name   string  `json:"name"`
+				Target *target `json:"target"`
+			} `json:"nodes"`
+		}
+		if err := json.Unmarshal(data.Repository["tags"], &tags); err != nil {
+			return fmt.Errorf("reading the tags of %s/%s: %w", c.Owner, c.Repo, err)
+		}
+		for _, n := range tags.Nodes {
+			t := n.Target
+			for t != nil && t.Target != nil {
+				t = t.Target
+			}
+			if t != nil {
+				res.RecentTags = append(res.RecentTags, PeeledTag{Name: n.Name, Commit: t.OID})
+			}
+		}
+	}
+	return nil
+}

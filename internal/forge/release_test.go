@@ -1,0 +1,203 @@
+package forge_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+)
+
+// merged opens a pull request changing the staging file on its own branch
+// and squashes it into main; it returns the number and the new commit.
+func merged(t *testing.T, srv *githubtest.Server) (int, string) {
+	t.Helper()
+	srv.PushCommit("acme/config", "bump", map[string]string{
+		"environments/staging/app.yaml": "image: ghcr.io/acme/app:v2\n",
+		"environments/qa/app.yaml":      "image: ghcr.io/acme/app:v2\n",
+		"README.md":                     githubtest.Deleted,
+	}, "bump", githubtest.Identity{})
+	n := srv.OpenPR("acme/config", githubtest.NewPR{Head: "bump", Title: "feat: app v2", Author: "ann", Labels: []string{"release:minor"}})
+	srv.Review("acme/config", n, "bob", "APPROVED")
+	srv.Review("acme/config", n, "carol", "COMMENTED")
+	return n, srv.MergePRWith("acme/config", n, githubtest.Squash)
+}
+
+func TestCommitsAndTheirPulls(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, nil)
+	ctx := context.Background()
+	parent := srv.Ref("acme/config", "main")
+	n, sha := merged(t, srv)
+	got, err := c.GetCommit(ctx, sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SHA != sha || !reflect.DeepEqual(got.Parents, []string{parent}) || got.AuthorName != "ann" || got.CommittedAt.IsZero() || !got.Complete {
+		t.Errorf("GetCommit = %+v", got)
+	}
+	var files []string
+	for _, f := range got.Files {
+		files = append(files, f.Status+" "+f.Path)
+	}
+	if want := "removed README.md\nadded environments/qa/app.yaml\nmodified environments/staging/app.yaml"; strings.Join(files, "\n") != want {
+		t.Errorf("files:\n%s\nwant\n%s", strings.Join(files, "\n"), want)
+	}
+	if byBranch, err := c.GetCommit(ctx, "main"); err != nil || byBranch.SHA != sha {
+		t.Errorf("GetCommit(main) = %v, %v; want %s", byBranch, err, sha)
+	}
+	var nf *forge.NotFoundError
+	if _, err := c.GetCommit(ctx, strings.Repeat("0", 40)); !errors.As(err, &nf) {
+		t.Errorf("GetCommit of a missing commit: %v, want a NotFoundError", err)
+	}
+	pulls, err := c.PullsOfCommit(ctx, sha)
+	if err != nil || len(pulls) != 1 {
+		t.Fatalf("PullsOfCommit = %+v, %v", pulls, err)
+	}
+	p := pulls[0]
+	if p.Number != n || p.Title != "feat: app v2" || p.Author != "ann" || p.MergeCommitSHA != sha || p.MergedAt.IsZero() || !reflect.DeepEqual(p.Labels, []string{"release:minor"}) || p.Base != "main" {
+		t.Errorf("PullsOfCommit = %+v", p)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, nil)
+	ctx := context.Background()
+	parent := srv.Ref("acme/config", "main")
+	srv.CreateTagAt("acme/config", "v1", parent)
+	n, sha := merged(t, srv)
+	if err := c.CreateTag(ctx, "v2", "Release v2\n", sha); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetCalls()
+	// Hostile names travel as variables, not inside the query.
+	odd := "environments/staging/\"quoted\" $name {x}.yaml"
+	got, err := c.Lookup(ctx, forge.Lookup{
+		Pull: n,
+		Blobs: []forge.BlobAt{
+			{Rev: parent, Path: "environments/staging/app.yaml"},
+			{Rev: sha, Path: "environments/staging/app.yaml"},
+			{Rev: parent, Path: "environments/qa/app.yaml"},
+			{Rev: sha, Path: "environments"},
+			{Rev: sha, Path: odd},
+		},
+		RecentTags: 10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.TotalCalls(); n != 1 {
+		t.Errorf("Lookup cost %d requests, want 1", n)
+	}
+	if !got.PullFound || !reflect.DeepEqual(got.Approvers, []string{"bob"}) {
+		t.Errorf("approvers: got %v (found %v), want [bob]", got.Approvers, got.PullFound)
+	}
+	var blobs []string
+	for _, b := range got.Blobs {
+		blobs = append(blobs, strings.TrimSpace(strings.Join([]string{b.Path, strings.TrimSpace(b.Text)}, " ")))
+		if !b.Found && b.Text != "" {
+			t.Errorf("%s: text without a file", b.Path)
+		}
+	}
+	want := []string{"environments/staging/app.yaml image: ghcr.io/acme/app:v1", "environments/staging/app.yaml image: ghcr.io/acme/app:v2", "environments/qa/app.yaml", "environments", odd}
+	if !reflect.DeepEqual(blobs, want) {
+		t.Errorf("blobs:\n%q\nwant\n%q", blobs, want)
+	}
+	if found := []bool{got.Blobs[0].Found, got.Blobs[2].Found, got.Blobs[3].Found}; !reflect.DeepEqual(found, []bool{true, false, false}) {
+		t.Errorf("found: got %v, want a file, no file, a directory (no file)", found)
+	}
+	wantTags := []forge.PeeledTag{{Name: "v2", Commit: sha}, {Name: "v1", Commit: parent}}
+	if !reflect.DeepEqual(got.RecentTags, wantTags) {
+		t.Errorf("recent tags: got %v, want %v (newest first, peeled)", got.RecentTags, wantTags)
+	}
+
+	// Many files cost one request per 200; a pull request that does not
+	// exist leaves no approvers and no error.
+	var many []forge.BlobAt
+	for range 450 {
+		many = append(many, forge.BlobAt{Rev: sha, Path: "environments/staging/app.yaml"})
+	}
+	srv.ResetCalls()
+	got, err = c.Lookup(ctx, forge.Lookup{Pull: 99, Blobs: many})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.TotalCalls(); n != 3 || len(got.Blobs) != 450 || !got.Blobs[449].Found || got.PullFound {
+		t.Errorf("450 files: %d requests, %d blobs, pull found %v; want 3, 450, false", n, len(got.Blobs), got.PullFound)
+	}
+}
+
+func TestTagsAndReleases(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, nil)
+	ctx := context.Background()
+	parent := srv.Ref("acme/config", "main")
+	_, sha := merged(t, srv)
+	srv.CreateTagAt("acme/config", "v0", parent)
+
+	// Every write of the tag loses its answer: the lookup tells it landed.
+	srv.SetFaults(githubtest.Faults{ResetAfterWrite: 1, Seed: 1, Routes: []string{githubtest.RouteCreateRef}})
+	srv.ResetCalls()
+	if err := c.CreateTag(ctx, "v1", "Release v1\n", sha); err != nil {
+		t.Fatalf("CreateTag: %v", err)
+	}
+	srv.SetFaults(githubtest.Faults{})
+	if n := srv.Calls(githubtest.RouteCreateRef); n != 1 {
+		t.Errorf("ref created %d times, want 1", n)
+	}
+	tags := srv.Tags("acme/config")
+	if len(tags) != 2 || tags[1].Name != "v1" || !tags[1].Annotated || tags[1].Commit != sha || tags[1].Message != "Release v1\n" {
+		t.Fatalf("tags: %+v", tags)
+	}
+	var exists *forge.TagExistsError
+	if err := c.CreateTag(ctx, "v1", "again", sha); !errors.As(err, &exists) || exists.Commit != sha {
+		t.Errorf("CreateTag again: %v, want a TagExistsError on %s", err, sha)
+	}
+	if err := c.CreateTag(ctx, "v0", "over a lightweight tag", sha); !errors.As(err, &exists) || exists.Commit != parent {
+		t.Errorf("CreateTag over v0: %v, want a TagExistsError on %s", err, parent)
+	}
+	for _, tc := range []struct {
+		name, want string
+		ok         bool
+	}{{"v1", sha, true}, {"v0", parent, true}, {"v9", "", false}} {
+		if got, ok, err := c.PeelTag(ctx, tc.name); err != nil || got != tc.want || ok != tc.ok {
+			t.Errorf("PeelTag(%s) = %s, %v, %v; want %s, %v", tc.name, got, ok, err, tc.want, tc.ok)
+		}
+	}
+	list, err := c.MatchingTags(ctx, "v")
+	if err != nil || len(list) != 2 || list[0].Name != "v0" || list[0].Type != "commit" || list[1].Type != "tag" {
+		t.Errorf("MatchingTags = %+v, %v", list, err)
+	}
+	if all, err := c.MatchingTags(ctx, ""); err != nil || len(all) != 2 {
+		t.Errorf("MatchingTags(\"\") = %+v, %v", all, err)
+	}
+
+	// Releases: at most once, and one that exists is answered as it is.
+	srv.SetFaults(githubtest.Faults{ResetAfterWrite: 1, Seed: 2, Routes: []string{githubtest.RouteCreateRelease}})
+	rel, created, err := c.CreateRelease(ctx, forge.NewRelease{Tag: "v1", Name: "v1", Body: "Notes"})
+	srv.SetFaults(githubtest.Faults{})
+	if err != nil || !created || rel.Tag != "v1" || rel.URL == "" {
+		t.Fatalf("CreateRelease = %+v, %v, %v", rel, created, err)
+	}
+	again, created, err := c.CreateRelease(ctx, forge.NewRelease{Tag: "v1", Name: "other", Body: "other"})
+	if err != nil || created || again.ID != rel.ID {
+		t.Errorf("CreateRelease again = %+v, %v, %v; want release %d untouched", again, created, err, rel.ID)
+	}
+	if rs := srv.Releases("acme/config"); len(rs) != 1 || rs[0].Body != "Notes" {
+		t.Errorf("releases: %+v", rs)
+	}
+	draft, created, err := c.CreateRelease(ctx, forge.NewRelease{Tag: "v0", Draft: true})
+	if err != nil || !created {
+		t.Fatal(err)
+	}
+	if got, err := c.FindRelease(ctx, "v0", false); err != nil || got != nil {
+		t.Errorf("FindRelease without drafts = %+v, %v; want none", got, err)
+	}
+	if got, err := c.FindRelease(ctx, "v0", true); err != nil || got == nil || got.ID != draft.ID || !got.Draft {
+		t.Errorf("FindRelease with drafts = %+v, %v; want the draft", got, err)
+	}
+}
