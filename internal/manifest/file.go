@@ -744,6 +744,10 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	if err != nil {
 		line, err := syntaxError(src.data, err)
 		r.unparsed = map[string]Warning{}
+		if m.any {
+			// Find promises a warning for every file it could not read.
+			r.warnings = append(r.warnings, Warning{File: p, Line: line, Message: fmt.Sprintf("is not valid YAML, so its images are not known: %v", err)})
+		}
 		for _, i := range hits {
 			w := Warning{File: p, Line: line, Message: fmt.Sprintf("mentions %s but is not valid YAML, so it was not modified: %v", m.opts.Images[i].Repository, err)}
 			r.unparsed[m.opts.Images[i].Repository] = w

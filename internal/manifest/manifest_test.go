@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 )
@@ -240,5 +241,25 @@ func TestBigFileSkipped(t *testing.T) {
 	}
 	if len(res.Files) != 1 || res.Files[0].Path != "d.yaml" {
 		t.Errorf("files = %+v, want only d.yaml", res.Files)
+	}
+}
+
+// TestFindWarnsAboutUnparsableFiles checks Find's promise: a file it cannot
+// parse is a warning, not silence, so that a caller diffing images before
+// and after a change does not read "no images" for "not YAML".
+func TestFindWarnsAboutUnparsableFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"ok.yaml":     {Data: []byte("image:\n  repository: ghcr.io/acme/app\n  tag: 1.0.0\n")},
+		"broken.yaml": {Data: []byte("image: [ghcr.io/acme/app:v2\n")},
+	}
+	refs, warnings, err := Find(context.Background(), fsys, []string{"broken.yaml", "ok.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(refs) != 0 {
+		t.Errorf("references in a file not named values*.yaml: %+v", refs)
+	}
+	if len(warnings) != 1 || warnings[0].File != "broken.yaml" || !strings.Contains(warnings[0].Message, "not valid YAML") {
+		t.Errorf("warnings = %+v, want one for broken.yaml", warnings)
 	}
 }

@@ -1,0 +1,184 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Event is the workflow event a run answers, read from its payload.
+type Event struct {
+	// Name is GITHUB_EVENT_NAME; empty for a run outside Actions, which
+	// tags SHA like workflow_dispatch.
+	Name string
+	// Action is the payload's action (pull_request: "closed").
+	Action string
+	// Pull is the pull request of a pull_request event.
+	Pull *Pull
+	// Ref, Before, After and Deleted describe a push.
+	Ref, Before, After string
+	Deleted            bool
+	// SHA is the commit to tag on workflow_dispatch; empty means the head
+	// of the base branch.
+	SHA string
+}
+
+// zeroSHA is the "before" of a push that creates a branch.
+const zeroSHA = "0000000000000000000000000000000000000000"
+
+// Plan returns the merges an event brought to base, oldest first, or the
+// reason why there is nothing to tag:
+//
+//   - pull_request (or pull_request_target) closed and merged into base:
+//     its merge_commit_sha, at its merged_at;
+//   - push to base: each commit of before..after on base's first-parent
+//     line, mapped to the merged pull request that brought it (a pull
+//     request rebased as several commits is tagged once, at its last);
+//   - workflow_dispatch, or no event: Event.SHA, else base's head;
+//   - merge_group, a pull request closed without merging, any other event:
+//     nothing.
+func Plan(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, string, error) {
+	switch ev.Name {
+	case "pull_request", "pull_request_target":
+		return planPull(ev, base)
+	case "push":
+		return planPush(ctx, gh, ev, base)
+	case "workflow_dispatch", "":
+		m, err := planCommit(ctx, gh, ev.SHA, base)
+		if err != nil {
+			return nil, "", err
+		}
+		return []Merge{m}, "", nil
+	case "merge_group":
+		return nil, fmt.Sprintf("merge_group runs before anything lands on %q; the merge is tagged when it does (on push or pull_request closed)", base), nil
+	}
+	return nil, fmt.Sprintf("event %q is not one that brings merges (pull_request closed, push, workflow_dispatch): nothing to tag", ev.Name), nil
+}
+
+func planPull(ev Event, base string) ([]Merge, string, error) {
+	p := ev.Pull
+	switch {
+	case p == nil:
+		return nil, "", errors.New("the pull_request event holds no pull request")
+	case ev.Action != "closed":
+		return nil, fmt.Sprintf("pull request #%d was %s, not merged: nothing to tag", p.Number, ev.Action), nil
+	case !p.Merged:
+		return nil, fmt.Sprintf("pull request #%d was closed without merging: nothing to tag", p.Number), nil
+	case p.Base != base:
+		return nil, fmt.Sprintf("pull request #%d was merged into %q, not %q: nothing to tag", p.Number, p.Base, base), nil
+	case p.MergeCommit == "":
+		return nil, "", fmt.Errorf("pull request #%d is merged but the event names no merge commit", p.Number)
+	}
+	return []Merge{{SHA: p.MergeCommit, Pull: p, Time: p.MergedAt}}, "", nil
+}
+
+func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, string, error) {
+	branch, ok := strings.CutPrefix(ev.Ref, "refs/heads/")
+	switch {
+	case !ok:
+		return nil, fmt.Sprintf("the push is of %q, not of a branch: nothing to tag", ev.Ref), nil
+	case branch != base:
+		return nil, fmt.Sprintf("the push is to %q, not %q: nothing to tag", branch, base), nil
+	case ev.Deleted || ev.After == "" || ev.After == zeroSHA:
+		return nil, fmt.Sprintf("the push deleted %q: nothing to tag", branch), nil
+	}
+	line := []string{ev.After}
+	if ev.Before != "" && ev.Before != zeroSHA {
+		commits, err := gh.Compare(ctx, ev.Before, ev.After)
+		if err != nil {
+			return nil, "", err
+		}
+		line = firstParents(commits, ev.Before, ev.After)
+	}
+	var merges []Merge
+	for _, sha := range line {
+		pulls, err := gh.PullsOf(ctx, sha)
+		if err != nil {
+			return nil, "", err
+		}
+		m := Merge{SHA: sha, Pull: pick(pulls, sha, base)}
+		if m.Pull != nil {
+			m.Time = m.Pull.MergedAt
+			// A rebase merge puts several commits of one pull request on
+			// the branch: the pull request is tagged once, at its last.
+			if n := len(merges); n > 0 && merges[n-1].Pull != nil && merges[n-1].Pull.Number == m.Pull.Number {
+				merges[n-1] = m
+				continue
+			}
+		}
+		merges = append(merges, m)
+	}
+	if len(merges) == 0 {
+		return nil, fmt.Sprintf("the push brought no commit to %q: nothing to tag", base), nil
+	}
+	return merges, "", nil
+}
+
+// firstParents walks from head along first parents until before, and
+// returns that line oldest first: the commits the branch itself went
+// through, not those a merge commit brought along.
+func firstParents(commits []Commit, before, head string) []string {
+	byID := map[string]Commit{}
+	for _, c := range commits {
+		byID[c.SHA] = c
+	}
+	var line []string
+	for sha := head; sha != "" && sha != before; {
+		c, ok := byID[sha]
+		if !ok {
+			break
+		}
+		line = append(line, sha)
+		sha = ""
+		if len(c.Parents) > 0 {
+			sha = c.Parents[0]
+		}
+	}
+	for i, j := 0, len(line)-1; i < j; i, j = i+1, j-1 {
+		line[i], line[j] = line[j], line[i]
+	}
+	return line
+}
+
+// pick chooses the merged pull request into base that brought sha,
+// preferring the one whose merge commit it is.
+func pick(pulls []Pull, sha, base string) *Pull {
+	var found *Pull
+	for i := range pulls {
+		p := &pulls[i]
+		if !p.Merged || p.Base != base {
+			continue
+		}
+		if p.MergeCommit == sha {
+			return p
+		}
+		if found == nil {
+			found = p
+		}
+	}
+	return found
+}
+
+func planCommit(ctx context.Context, gh GitHub, sha, base string) (Merge, error) {
+	ref := sha
+	if ref == "" {
+		ref = "heads/" + base
+	}
+	c, err := gh.Commit(ctx, ref)
+	if errors.Is(err, ErrNotFound) {
+		return Merge{}, &UnknownCommitError{Ref: ref, Err: err}
+	}
+	if err != nil {
+		return Merge{}, err
+	}
+	pulls, err := gh.PullsOf(ctx, c.SHA)
+	if err != nil {
+		return Merge{}, err
+	}
+	m := Merge{SHA: c.SHA, Pull: pick(pulls, c.SHA, base), commit: c}
+	if m.Pull != nil {
+		m.Time = m.Pull.MergedAt
+	}
+	return m, nil
+}

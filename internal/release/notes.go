@@ -1,0 +1,168 @@
+package release
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// maxTitle bounds a title or subject copied into a tag or a release.
+const maxTitle = 256
+
+// oneLine makes text from a pull request or commit safe for one line:
+// control characters (line breaks among them) become spaces, runs of space
+// shrink to one, and it is cut to max runes.
+func oneLine(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+// subject is the first line of a commit message.
+func subject(msg string) string {
+	s, _, _ := strings.Cut(msg, "\n")
+	return s
+}
+
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	return strings.Join(list, ", ")
+}
+
+func versionOrNone(v string) string {
+	if v == "" {
+		return "(none)"
+	}
+	return v
+}
+
+// tagMessage is the annotated tag's message: the tag alone answers who
+// changed what, who approved it, and when.
+func tagMessage(m Merge, c *Commit, approvers []string, changes []ImageChange) string {
+	var b strings.Builder
+	if p := m.Pull; p != nil {
+		fmt.Fprintf(&b, "%s (#%d)\n\n", oneLine(p.Title, maxTitle), p.Number)
+		fmt.Fprintf(&b, "Pull-Request: #%d %s\n", p.Number, oneLine(p.Title, maxTitle))
+		fmt.Fprintf(&b, "URL: %s\n", oneLine(p.URL, 1024))
+		fmt.Fprintf(&b, "Author: %s\n", oneLine(p.Author, 100))
+		fmt.Fprintf(&b, "Approved-By: %s\n", oneLine(orNone(approvers), 4096))
+		if len(p.Labels) > 0 {
+			fmt.Fprintf(&b, "Labels: %s\n", oneLine(strings.Join(p.Labels, ", "), 4096))
+		}
+		fmt.Fprintf(&b, "Merged-At: %s\n", m.Time.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "Merge-Commit: %s\n", m.SHA)
+	} else {
+		fmt.Fprintf(&b, "%s\n\n", oneLine(subject(c.Message), maxTitle))
+		fmt.Fprintf(&b, "Commit: %s\n", m.SHA)
+		fmt.Fprintf(&b, "Author: %s\n", oneLine(c.Author, 100))
+		fmt.Fprintf(&b, "Committed-At: %s\n", m.Time.UTC().Format(time.RFC3339))
+		b.WriteString("Pull-Request: none\n")
+	}
+	if len(changes) > 0 {
+		b.WriteString("\nImages:\n")
+		for _, ch := range changes {
+			fmt.Fprintf(&b, "- %s: %s %s -> %s (%s:%d)\n", oneLine(ch.Environment, 200), ch.Image, versionOrNone(ch.Old), versionOrNone(ch.New), oneLine(ch.File, 1024), ch.Line)
+		}
+	}
+	return b.String()
+}
+
+// mdEscape escapes the characters Markdown would read as markup, so that a
+// title renders as the text it is.
+var mdEscape = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`,
+	"|", `\|`, "#", `\#`, "~", `\~`, "!", `\!`, "(", `\(`, ")", `\)`, "&", `\&`,
+)
+
+func mdText(s string) string { return mdEscape.Replace(oneLine(s, maxTitle)) }
+
+// mdCode renders s as a code span in a table cell: fenced by more
+// backticks than it holds, its pipes escaped (GitHub splits cells first).
+func mdCode(s string) string {
+	s = oneLine(s, 1024)
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return strings.ReplaceAll(fence+s+fence, "|", `\|`)
+}
+
+// mention renders a login as GitHub links it.
+func mention(login string) string {
+	l := oneLine(login, 100)
+	if l == "" {
+		return "someone"
+	}
+	return "@" + mdEscape.Replace(l)
+}
+
+// releaseNotes is the release's body, in Markdown.
+func releaseNotes(r *Result, c *Commit, opts Options) string {
+	var b strings.Builder
+	link := func(path string) string { return strings.TrimSuffix(opts.RepoURL, "/") + "/" + path }
+	if p := r.Pull; p != nil {
+		fmt.Fprintf(&b, "## %s ([#%d](%s))\n\n", mdText(p.Title), p.Number, oneLine(p.URL, 1024))
+		fmt.Fprintf(&b, "- **Pull request:** [#%d](%s) by %s\n", p.Number, oneLine(p.URL, 1024), mention(p.Author))
+		var approvers []string
+		for _, a := range r.Approvers {
+			approvers = append(approvers, mention(a))
+		}
+		fmt.Fprintf(&b, "- **Approved by:** %s\n", orNone(approvers))
+		if len(p.Labels) > 0 {
+			var labels []string
+			for _, l := range p.Labels {
+				labels = append(labels, mdCode(l))
+			}
+			fmt.Fprintf(&b, "- **Labels:** %s\n", strings.Join(labels, ", "))
+		}
+		fmt.Fprintf(&b, "- **Merged:** %s\n", p.MergedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	} else {
+		fmt.Fprintf(&b, "## %s\n\n", mdText(subject(c.Message)))
+		fmt.Fprintf(&b, "- **Pushed without a pull request** by %s\n", mdText(c.Author))
+		fmt.Fprintf(&b, "- **Committed:** %s\n", c.CommittedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	if opts.RepoURL != "" {
+		fmt.Fprintf(&b, "- **Commit:** [`%s`](%s)\n", short(r.SHA), link("commit/"+r.SHA))
+	} else {
+		fmt.Fprintf(&b, "- **Commit:** `%s`\n", r.SHA)
+	}
+	b.WriteString("\n### Image changes\n\n")
+	if len(r.Changes) == 0 {
+		b.WriteString("No image reference changed.\n")
+	} else {
+		b.WriteString("| environment | image | old | new | file |\n|---|---|---|---|---|\n")
+		for _, ch := range r.Changes {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCode(ch.Environment), mdCode(ch.Image), mdCode(versionOrNone(ch.Old)), mdCode(versionOrNone(ch.New)), mdCode(fmt.Sprintf("%s:%d", ch.File, ch.Line)))
+		}
+	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\nNot read for image changes:\n\n")
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&b, "- %s\n", mdText(w))
+		}
+	}
+	if r.Previous != "" && opts.RepoURL != "" {
+		fmt.Fprintf(&b, "\n**Full changelog:** [%s...%s](%s)\n", mdText(r.Previous), mdText(r.Tag), link("compare/"+r.Previous+"..."+r.Tag))
+	}
+	return b.String()
+}
