@@ -1,8 +1,288 @@
-// Package promote is the promote action: release tags, release notes,
-// promotion between environments and rollback. Not implemented yet.
+// Package promote is the promote action: it tags every merge to the base
+// branch exactly once, with an annotated tag that names the pull request,
+// its approvers and the image changes it carried, and publishes its
+// release. It turns the inputs and the workflow event into calls of the
+// release engine (internal/release) over the GitHub client, and the
+// engine's results into outputs, a step summary and log lines. Promotion
+// between environments and rollback are to come.
 package promote
 
-import "github.com/gitops-actions/gitops-actions/internal/cli"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/release"
+)
+
+// Spec is the contract of promote: its flags, action.yml and README table.
+var Spec = cli.Spec{
+	Name:        "promote",
+	Description: "Tag every merge to the base branch exactly once, with an annotated tag naming the pull request, its approvers and the image changes it carried, and publish its release. (Promotion between environments and rollback: not implemented yet.)",
+	Inputs: []cli.Input{
+		{Name: "token", Secret: true, Description: "A token that may write the repository's contents (tags and releases): secrets.GITHUB_TOKEN with permissions contents: write, or a PAT. Tags and releases made with GITHUB_TOKEN start no other workflow; to start a deploy workflow on the tag, use app-id instead. Required unless app-id is set."},
+		{Name: "app-id", Description: "A GitHub App's ID, with app-private-key, instead of token: the action mints an installation token, and tags and releases made as the App start the workflows that listen for them."},
+		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
+		{Name: "repository", Description: "The repository to tag, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
+		{Name: "github-api-url", Description: "The REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server (GraphQL is derived from it). Default: GITHUB_API_URL, else https://api.github.com."},
+		{Name: "base", Description: "The branch whose merges are tagged; events about other branches do nothing. Default: the repository's default branch."},
+		{Name: "sha", Description: "workflow_dispatch (and runs outside Actions): the commit to tag, a full or abbreviated SHA. Default: the head of base."},
+		{Name: "tag-format", Default: release.FormatTimestamp, Description: "timestamp: tag-prefix and the merge time in UTC as %Y%m%d%H%M%S (v20260501120000); semver: tag-prefix and the next version after the highest existing one (labels release:major, release:minor, release:patch, release:none, else a Conventional Commits title, else default-bump); anything else: a strftime pattern over the merge time, e.g. release-%Y.%m.%d-%H%M (%Y %y %m %d %j %H %M %S %s %%). Two merges that get the same name are told apart by -1, -2, ..."},
+		{Name: "tag-prefix", Default: "v", Description: "What timestamp and semver tags start with; may be empty."},
+		{Name: "default-bump", Default: "patch", Description: "semver: the bump of a change whose labels and title say none: major, minor, patch, or none (no tag)."},
+		{Name: "create-release", Default: "true", Kind: cli.Bool, Description: "Publish a GitHub release for each tag, with notes: the pull request, its author, approvers and labels, the image changes per environment (image, old → new, file), and a compare link to the previous tag. A release that exists is left as it is."},
+		{Name: "release-draft", Default: "false", Kind: cli.Bool, Description: "Create releases as drafts."},
+		{Name: "prerelease", Default: "false", Kind: cli.Bool, Description: "Mark releases as pre-releases."},
+	},
+	Outputs: []cli.Output{
+		{Name: "tag", Description: "The merge's tag, made by this run or found on the commit (the newest, when the event brought several merges); empty when nothing was tagged."},
+		{Name: "previous-tag", Description: "The tag of the same format before it (the compare link's base); empty for the first."},
+		{Name: "version", Description: "semver: the tag's version, without tag-prefix."},
+		{Name: "sha", Description: "The tagged commit."},
+		{Name: "pull-request-number", Description: "The pull request the merge came from; empty for a commit pushed without one."},
+		{Name: "release-url", Description: "The release's web address."},
+		{Name: "release-id", Description: "The release's ID."},
+		{Name: "created", Description: "true only when this run created the tag; false when it existed (a re-run) or nothing was tagged."},
+		{Name: "tags", Description: "JSON array of every merge the event brought, oldest first: objects with tag, sha, pull-request-number, created and release-url."},
+	},
+}
 
 // Command is the promote subcommand.
-var Command = cli.NotImplemented("promote", "Tag a release, write release notes, promote image tags from one environment to the next, roll back (not implemented yet).")
+var Command = NewCommand(Deps{})
+
+// Deps are what the command depends on besides its inputs and environment;
+// tests shorten the waits.
+type Deps struct {
+	// Retry is the GitHub client's retry policy; zero means forge.DefaultRetry.
+	Retry forge.Retry
+	// Transport carries the GitHub requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// NewCommand returns the promote command with its dependencies.
+func NewCommand(d Deps) cli.Command {
+	return cli.Command{Spec: Spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
+}
+
+// Inputs are promote's inputs, parsed and checked.
+type Inputs struct {
+	cli.GitHub
+	Base                     string
+	SHA                      string
+	Format                   release.Format
+	DefaultBump              release.Bump
+	CreateRelease            bool
+	ReleaseDraft, Prerelease bool
+}
+
+var hexSHA = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+
+// ReadInputs parses and checks the inputs; every error is a usage error
+// that names the input.
+func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
+	var in Inputs
+	var set bool
+	var err error
+	if in.GitHub, set, err = cli.ReadGitHub(v, getenv); err != nil {
+		return in, err
+	}
+	if !set {
+		return in, cli.Usagef("input \"token\" is empty: give a token that may write tags and releases (token: ${{ secrets.GITHUB_TOKEN }} with permissions contents: write), or app-id and app-private-key")
+	}
+	in.Base = strings.TrimPrefix(v.String("base"), "refs/heads/")
+	if in.SHA = v.String("sha"); in.SHA != "" && !hexSHA.MatchString(in.SHA) {
+		return in, cli.Usagef("input \"sha\": %q is not a commit SHA (7 to 40 hexadecimal digits)", in.SHA)
+	}
+	if err := release.CheckPrefix(v.String("tag-prefix")); err != nil {
+		return in, cli.Usagef("input \"tag-prefix\": %v", err)
+	}
+	if in.Format, err = release.ParseFormat(v.String("tag-format"), v.String("tag-prefix")); err != nil {
+		return in, cli.Usagef("input \"tag-format\": %v", err)
+	}
+	if in.DefaultBump, err = release.ParseBump(v.String("default-bump")); err != nil {
+		return in, cli.Usagef("input \"default-bump\": %v", err)
+	}
+	if in.CreateRelease, err = v.Bool("create-release"); err != nil {
+		return in, err
+	}
+	if in.ReleaseDraft, err = v.Bool("release-draft"); err != nil {
+		return in, err
+	}
+	if in.Prerelease, err = v.Bool("prerelease"); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+func run(ctx context.Context, r *cli.Run, d Deps) error {
+	in, err := ReadInputs(r.Inputs, r.Getenv)
+	if err != nil {
+		return err
+	}
+	ev, err := readEvent(r.Getenv, in.SHA)
+	if err != nil {
+		return err
+	}
+	full := in.Owner + "/" + in.Repo
+	if ev.Repository != "" && !strings.EqualFold(ev.Repository, full) && ev.Name != "workflow_dispatch" {
+		return cli.Usagef("input \"repository\": the %s event is about %s, not %s; promote tags the repository whose merges it sees", ev.Name, ev.Repository, full)
+	}
+	c, err := in.Client(ctx, r, d.Transport, d.Retry)
+	if err != nil {
+		return err
+	}
+	base := in.Base
+	if base == "" && strings.EqualFold(ev.Repository, full) {
+		base = ev.DefaultBranch
+	}
+	if base == "" {
+		if base, err = c.DefaultBranch(ctx); err != nil {
+			return in.APIError(err)
+		}
+	}
+	gh := forgeGitHub{c}
+	merges, none, err := release.Plan(ctx, gh, ev.Event, base)
+	if err != nil {
+		return failure(err, in, base)
+	}
+	if none != "" {
+		r.Notice(none)
+		r.Summary("### promote\n\nNothing tagged: " + none + "\n")
+		r.SetOutput("created", "false")
+		r.SetOutput("tags", "[]")
+		return nil
+	}
+	opts := release.Options{
+		Format: in.Format, DefaultBump: in.DefaultBump, Base: base,
+		CreateRelease: in.CreateRelease, Draft: in.ReleaseDraft, Prerelease: in.Prerelease,
+		RepoURL: webURL(ev, r.Getenv, in.APIURL, full),
+	}
+	var results []*release.Result
+	defer func() { setOutputs(r, results) }()
+	for _, m := range merges {
+		res, err := release.Tag(ctx, gh, m, opts)
+		if res != nil {
+			results = append(results, res)
+			logResult(r, res)
+		}
+		if err != nil {
+			return failure(err, in, base)
+		}
+	}
+	return nil
+}
+
+// failure maps the engine's errors to exit codes.
+func failure(err error, in Inputs, base string) error {
+	var unknown *release.UnknownCommitError
+	var rel *release.ReleaseError
+	switch {
+	case errors.As(err, &unknown) && in.SHA != "" && unknown.Ref == in.SHA:
+		return cli.Usagef("input \"sha\": commit %q does not exist in %s/%s", in.SHA, in.Owner, in.Repo)
+	case errors.As(err, &unknown) && unknown.Ref == "heads/"+base:
+		return cli.Usagef("input \"base\": branch %q does not exist in %s/%s", base, in.Owner, in.Repo)
+	case errors.As(err, &rel):
+		return cli.Failedf("%v", err)
+	}
+	return in.APIError(err)
+}
+
+// logResult says on stderr what happened to one merge; every value goes
+// through Logf, so none from the repository can start a workflow command.
+func logResult(r *cli.Run, res *release.Result) {
+	what := "commit " + res.SHA
+	if res.Pull != nil {
+		what = fmt.Sprintf("#%d %q (%s)", res.Pull.Number, res.Pull.Title, res.SHA)
+	}
+	for _, name := range res.Taken {
+		r.Logf("tag %q is held by another commit; %s takes the next name", name, what)
+	}
+	for _, w := range res.Warnings {
+		r.Warning("", 0, w)
+	}
+	switch {
+	case res.Skipped != "":
+		r.Notice(res.Skipped)
+	case res.Created:
+		r.Logf("tagged %s: %q", what, res.Tag)
+	default:
+		r.Logf("%s is tagged %q already; no tag made", what, res.Tag)
+	}
+	if res.Bump != release.BumpNone {
+		r.Logf("version bump: %s (%s)", res.Bump.String(), res.BumpReason)
+	}
+	if res.Release != nil {
+		state := "exists, left as it is"
+		if res.ReleaseCreated {
+			state = "published"
+		}
+		r.Logf("release of %q %s: %s", res.Tag, state, res.Release.URL)
+	}
+}
+
+// setOutputs records the outputs of the newest merge, the list of all,
+// and the step summary.
+func setOutputs(r *cli.Run, results []*release.Result) {
+	type entry struct {
+		Tag        string `json:"tag"`
+		SHA        string `json:"sha"`
+		Pull       string `json:"pull-request-number"`
+		Created    bool   `json:"created"`
+		ReleaseURL string `json:"release-url"`
+	}
+	list := []entry{}
+	var b strings.Builder
+	b.WriteString("### promote\n\n| tag | commit | pull request | tag made | release |\n|---|---|---|---|---|\n")
+	for _, res := range results {
+		e := entry{Tag: res.Tag, SHA: res.SHA, Created: res.Created}
+		if res.Pull != nil {
+			e.Pull = strconv.Itoa(res.Pull.Number)
+		}
+		if res.Release != nil {
+			e.ReleaseURL = res.Release.URL
+		}
+		list = append(list, e)
+		tag, pull, rel := "—", "—", "—"
+		if res.Tag != "" {
+			tag = "`" + res.Tag + "`"
+		}
+		if res.Pull != nil {
+			pull = fmt.Sprintf("[#%d](%s)", res.Pull.Number, res.Pull.URL)
+		}
+		if res.Release != nil {
+			rel = "[release](" + res.Release.URL + ")"
+		}
+		made := strconv.FormatBool(res.Created)
+		if res.Skipped != "" {
+			made = "skipped: " + strings.NewReplacer("|", `\|`, "\n", " ").Replace(res.Skipped)
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", tag, res.SHA[:min(7, len(res.SHA))], pull, made, rel)
+	}
+	js, _ := json.Marshal(list)
+	r.SetOutput("tags", string(js))
+	if len(results) == 0 {
+		r.SetOutput("created", "false")
+		return
+	}
+	r.Summary(b.String())
+	last := results[len(results)-1]
+	r.SetOutput("tag", last.Tag)
+	r.SetOutput("previous-tag", last.Previous)
+	r.SetOutput("version", last.Version)
+	r.SetOutput("sha", last.SHA)
+	r.SetOutput("created", strconv.FormatBool(last.Created))
+	if last.Pull != nil {
+		r.SetOutput("pull-request-number", strconv.Itoa(last.Pull.Number))
+	}
+	if last.Release != nil {
+		r.SetOutput("release-url", last.Release.URL)
+		r.SetOutput("release-id", strconv.FormatInt(last.Release.ID, 10))
+	}
+}

@@ -523,23 +523,23 @@ func (r gqlRepo) refs(args map[string]any) (*connection, error) {
 	order, _ := args["orderBy"].(map[string]any)
 	field, _ := order["field"].(string)
 	desc := order["direction"] == "DESC"
-	date := func(g gqlRef) time.Time {
-		if h, ok := rp.peel(g.hash); ok {
-			if c, err := rp.git.commit(h); err == nil {
-				return c.Committer.When
+	dates := map[string]time.Time{}
+	if field == "TAG_COMMIT_DATE" {
+		for _, g := range refs {
+			if h, ok := rp.peel(g.hash); ok {
+				if c, err := rp.git.commit(h); err == nil {
+					dates[g.name] = c.Committer.When
+				}
 			}
 		}
-		return time.Time{}
 	}
 	sort.SliceStable(refs, func(i, j int) bool {
 		a, b := refs[i], refs[j]
 		if desc {
 			a, b = b, a
 		}
-		if field == "TAG_COMMIT_DATE" {
-			if da, db := date(a), date(b); !da.Equal(db) {
-				return da.Before(db)
-			}
+		if da, db := dates[a.name], dates[b.name]; !da.Equal(db) {
+			return da.Before(db)
 		}
 		return a.name < b.name
 	})

@@ -1,0 +1,134 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/release"
+)
+
+// forgeGitHub is the release engine's GitHub, over the shared client: the
+// engine declares what it needs and never imports the client.
+type forgeGitHub struct {
+	c *forge.Client
+}
+
+var _ release.GitHub = forgeGitHub{}
+
+// notFound keeps the client's error (for the exit code and its hint) and
+// marks it as the engine's ErrNotFound.
+func notFound(err error) error {
+	var nf *forge.NotFoundError
+	if errors.As(err, &nf) {
+		return fmt.Errorf("%w: %w", release.ErrNotFound, err)
+	}
+	return err
+}
+
+func (g forgeGitHub) Commit(ctx context.Context, ref string) (*release.Commit, error) {
+	c, err := g.c.GetCommit(ctx, ref)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	author := c.AuthorLogin
+	if author == "" {
+		author = c.AuthorName
+	}
+	out := &release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message, Author: author, CommittedAt: c.CommittedAt, Complete: c.Complete}
+	for _, f := range c.Files {
+		out.Files = append(out.Files, release.File{Path: f.Path, Status: f.Status, Previous: f.Previous})
+	}
+	return out, nil
+}
+
+func (g forgeGitHub) Compare(ctx context.Context, base, head string) ([]release.Commit, error) {
+	cmp, err := g.c.Compare(ctx, base, head)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	var out []release.Commit
+	for _, c := range cmp.Commits {
+		out = append(out, release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message})
+	}
+	return out, nil
+}
+
+func (g forgeGitHub) PullsOf(ctx context.Context, sha string) ([]release.Pull, error) {
+	ps, err := g.c.PullsOfCommit(ctx, sha)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	var out []release.Pull
+	for _, p := range ps {
+		out = append(out, release.Pull{
+			Number: p.Number, Title: p.Title, Body: p.Body, URL: p.URL, Author: p.Author, Labels: p.Labels,
+			Base: p.Base, Merged: !p.MergedAt.IsZero(), MergedAt: p.MergedAt, MergeCommit: p.MergeCommitSHA,
+		})
+	}
+	return out, nil
+}
+
+func (g forgeGitHub) Tags(ctx context.Context, prefix string) ([]release.TagRef, error) {
+	ts, err := g.c.MatchingTags(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []release.TagRef
+	for _, t := range ts {
+		out = append(out, release.TagRef{Name: t.Name, Object: t.Object})
+	}
+	return out, nil
+}
+
+func (g forgeGitHub) Lookup(ctx context.Context, l release.Lookup) (*release.Facts, error) {
+	fl := forge.Lookup{Pull: l.Pull, RecentTags: l.RecentTags}
+	for _, b := range l.Blobs {
+		fl.Blobs = append(fl.Blobs, forge.BlobAt{Rev: b.Rev, Path: b.Path})
+	}
+	res, err := g.c.Lookup(ctx, fl)
+	if err != nil {
+		return nil, err
+	}
+	out := &release.Facts{Approvers: res.Approvers}
+	for _, b := range res.Blobs {
+		out.Blobs = append(out.Blobs, release.Blob{
+			BlobAt: release.BlobAt{Rev: b.Rev, Path: b.Path},
+			Found:  b.Found, Binary: b.Binary, Truncated: b.Truncated, Text: b.Text, Size: b.Size,
+		})
+	}
+	for _, t := range res.RecentTags {
+		out.RecentTags = append(out.RecentTags, release.PeeledTag{Name: t.Name, Commit: t.Commit})
+	}
+	return out, nil
+}
+
+func (g forgeGitHub) Peel(ctx context.Context, tag string) (string, bool, error) {
+	return g.c.PeelTag(ctx, tag)
+}
+
+func (g forgeGitHub) CreateTag(ctx context.Context, name, message, sha string) error {
+	err := g.c.CreateTag(ctx, name, message, sha)
+	var exists *forge.TagExistsError
+	if errors.As(err, &exists) {
+		return &release.TagExistsError{Tag: exists.Tag, Commit: exists.Commit}
+	}
+	return notFound(err)
+}
+
+func (g forgeGitHub) FindRelease(ctx context.Context, tag string, drafts bool) (*release.Release, error) {
+	r, err := g.c.FindRelease(ctx, tag, drafts)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return &release.Release{ID: r.ID, Tag: r.Tag, URL: r.URL, Draft: r.Draft}, nil
+}
+
+func (g forgeGitHub) CreateRelease(ctx context.Context, nr release.NewRelease) (*release.Release, bool, error) {
+	r, created, err := g.c.CreateRelease(ctx, forge.NewRelease{Tag: nr.Tag, Name: nr.Name, Body: nr.Body, Draft: nr.Draft, Prerelease: nr.Prerelease})
+	if err != nil {
+		return nil, false, err
+	}
+	return &release.Release{ID: r.ID, Tag: r.Tag, URL: r.URL, Draft: r.Draft}, created, nil
+}

@@ -1,0 +1,430 @@
+package promote_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gitops-actions/gitops-actions/actions/promote"
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
+	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
+)
+
+// testToken is the token the fake accepts; no output of a run may hold it.
+const testToken = "ghp_promoteTestToken0123456789abcdefABCDEF"
+
+// fastRetry keeps every wait in milliseconds; Max is high enough that 30%
+// of failing requests practically never exhaust it (0.3^11 per request).
+var fastRetry = forge.Retry{Max: 10, WaitMin: time.Millisecond, WaitMax: 4 * time.Millisecond, SecondaryWait: time.Millisecond, MaxWait: 10 * time.Millisecond}
+
+// start is when the tests' first merge happens.
+var start = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+// clock is the fake's clock, moved by the tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func deployment(name, image string) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %s
+spec:
+  template:
+    spec:
+      containers:
+        - name: %s
+          image: %s
+`, name, name, image)
+}
+
+// fixture is a fake GitHub with one config repository.
+type fixture struct {
+	t      *testing.T
+	srv    *githubtest.Server
+	clock  *clock
+	repo   string
+	branch string
+}
+
+func newFixture(t *testing.T, opts githubtest.Options) *fixture {
+	return newFixtureRepo(t, opts, "acme/config", "main")
+}
+
+// newFixtureRepo starts the fake with repo: staging and production
+// overlays of ghcr.io/acme/app, a kustomization and a README.
+func newFixtureRepo(t *testing.T, opts githubtest.Options, repo, branch string) *fixture {
+	t.Helper()
+	c := &clock{t: start.Add(-time.Hour)}
+	if opts.Token == "" && opts.App == nil {
+		opts.Token = testToken
+	}
+	opts.Now = c.Now
+	srv := githubtest.NewServer(t, opts)
+	srv.CreateRepo(repo, githubtest.RepoOptions{DefaultBranch: branch, Files: map[string]string{
+		"README.md":                               "# config\n",
+		"environments/staging/app.yaml":           deployment("app", "ghcr.io/acme/app:v2.0.0"),
+		"environments/staging/kustomization.yaml": "resources:\n  - app.yaml\nimages:\n  - name: ghcr.io/acme/api\n    newTag: 1.0.0\n",
+		"environments/production/app.yaml":        deployment("app", "ghcr.io/acme/app:v1.9.0"),
+	}})
+	return &fixture{t: t, srv: srv, clock: c, repo: repo, branch: branch}
+}
+
+// change is a pull request to open and merge.
+type change struct {
+	branch    string
+	files     map[string]string
+	title     string
+	body      string
+	author    string
+	labels    []string
+	approvers []string
+	method    string // githubtest.MergeCommit (default), Squash or Rebase
+	// commits splits files into this many commits (one file each, in
+	// path order, the rest in the last); 0 is one commit.
+	commits int
+	at      time.Time // merge time; zero: start
+}
+
+// merged is a merged pull request as the event tells it.
+type merged struct {
+	number   int
+	sha      string
+	at       time.Time
+	change   change
+	htmlURL  string
+	parentOf string // the base branch's head before the merge
+}
+
+// merge pushes the change to its branch, opens, reviews and merges it.
+func (f *fixture) merge(c change) merged {
+	f.t.Helper()
+	if c.branch == "" {
+		c.branch = "change-" + strings.ReplaceAll(strings.ToLower(c.title), " ", "-")
+	}
+	if c.author == "" {
+		c.author = "ann"
+	}
+	if c.method == "" {
+		c.method = githubtest.MergeCommit
+	}
+	if c.at.IsZero() {
+		c.at = start
+	}
+	f.clock.Set(c.at.Add(-time.Minute))
+	paths := make([]string, 0, len(c.files))
+	for p := range c.files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	parts := max(c.commits, 1)
+	for i := range parts {
+		part := map[string]string{}
+		for j, p := range paths {
+			if j == i || i == parts-1 && j >= parts {
+				part[p] = c.files[p]
+			}
+		}
+		if len(part) == 0 {
+			part["notes/"+c.branch+fmt.Sprint(i)+".txt"] = "x\n"
+		}
+		f.srv.PushCommit(f.repo, c.branch, part, fmt.Sprintf("%s, part %d", c.title, i+1), githubtest.Identity{Login: c.author, Name: c.author, Email: c.author + "@example.com"})
+	}
+	n := f.srv.OpenPR(f.repo, githubtest.NewPR{Head: c.branch, Base: f.branch, Title: c.title, Body: c.body, Author: c.author, Labels: c.labels})
+	for _, a := range c.approvers {
+		f.srv.Review(f.repo, n, a, "APPROVED")
+	}
+	parent := f.srv.Ref(f.repo, f.branch)
+	f.clock.Set(c.at)
+	sha := f.srv.MergePRWith(f.repo, n, c.method)
+	return merged{number: n, sha: sha, at: c.at, change: c, htmlURL: f.srv.URL + "/" + f.repo + "/pull/" + fmt.Sprint(n), parentOf: parent}
+}
+
+// readPayload reads a payload template: testdata/<name>, or a real one
+// from ../shared/github/webhooks when name starts with "shared:" (the test
+// skips when ../shared is absent).
+func readPayload(t *testing.T, name string) map[string]any {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if real, ok := strings.CutPrefix(name, "shared:"); ok {
+		path = sharedtest.Path(t, "github", "webhooks", real)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// writePayload writes an edited payload for GITHUB_EVENT_PATH.
+func writePayload(t *testing.T, v map[string]any) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "event.json")
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// setRepo points a payload's repository at the fixture's.
+func (f *fixture) setRepo(v map[string]any) {
+	r, _ := v["repository"].(map[string]any)
+	if r == nil {
+		r = map[string]any{}
+		v["repository"] = r
+	}
+	r["full_name"] = f.repo
+	r["default_branch"] = f.branch
+	r["html_url"] = f.srv.URL + "/" + f.repo
+}
+
+// prEvent writes a pull_request closed payload for m from a template. No
+// template, ours or GitHub's real ones, is of a merged pull request: the
+// copy in memory is edited into one (merged, merged_at, merge_commit_sha)
+// and given the fake's pull request (number, title, author, labels, URL).
+func (f *fixture) prEvent(template string, m merged) string {
+	f.t.Helper()
+	v := readPayload(f.t, template)
+	f.setRepo(v)
+	pr := v["pull_request"].(map[string]any)
+	v["number"] = m.number
+	pr["number"] = m.number
+	pr["title"] = m.change.title
+	pr["body"] = m.change.body
+	pr["html_url"] = m.htmlURL
+	pr["user"] = map[string]any{"login": m.change.author, "type": "User"}
+	var labels []any
+	for _, l := range m.change.labels {
+		labels = append(labels, map[string]any{"name": l})
+	}
+	pr["labels"] = labels
+	pr["base"].(map[string]any)["ref"] = f.branch
+	pr["state"] = "closed"
+	pr["merged"] = true
+	pr["merged_at"] = m.at.UTC().Format(time.RFC3339)
+	pr["merge_commit_sha"] = m.sha
+	return writePayload(f.t, v)
+}
+
+// pushEvent writes a push payload of before..after to the fixture's branch.
+func (f *fixture) pushEvent(template, before, after string) string {
+	f.t.Helper()
+	v := readPayload(f.t, template)
+	f.setRepo(v)
+	v["ref"] = "refs/heads/" + f.branch
+	v["before"], v["after"] = before, after
+	return writePayload(f.t, v)
+}
+
+// result is what one run of the command left behind.
+type result struct {
+	code    int
+	stdout  string
+	stderr  string
+	outputs map[string]string
+	rawOut  string
+	summary string
+}
+
+func (f *fixture) run(eventName, eventPath string, inputs map[string]string) result {
+	f.t.Helper()
+	return f.runDeps(eventName, eventPath, inputs, promote.Deps{Retry: fastRetry})
+}
+
+// runDeps runs promote as the runner would: GITHUB_ACTIONS=true, the event
+// in GITHUB_EVENT_NAME and GITHUB_EVENT_PATH, the inputs as INPUT_*
+// variables, outputs and summary in files.
+func (f *fixture) runDeps(eventName, eventPath string, inputs map[string]string, deps promote.Deps) result {
+	t := f.t
+	t.Helper()
+	dir := t.TempDir()
+	outFile, sumFile := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
+	for _, p := range []string{outFile, sumFile} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       outFile,
+		"GITHUB_STEP_SUMMARY": sumFile,
+		"GITHUB_REPOSITORY":   f.repo,
+		"GITHUB_SHA":          "0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_SERVER_URL":   f.srv.URL,
+		"GITHUB_API_URL":      f.srv.APIURL,
+		"GITHUB_EVENT_NAME":   eventName,
+		"GITHUB_EVENT_PATH":   eventPath,
+	}
+	in := map[string]string{"token": testToken}
+	for k, v := range inputs {
+		in[k] = v
+	}
+	for k, v := range in {
+		if v != "" {
+			env["INPUT_"+strings.ToUpper(k)] = v
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	cenv := &cli.Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dir: dir, Version: "test"}
+	code := cli.Main(context.Background(), []cli.Command{promote.NewCommand(deps)}, []string{"gitops-actions", "promote"}, cenv)
+	raw, _ := os.ReadFile(outFile)
+	sum, _ := os.ReadFile(sumFile)
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: parseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
+	checkNoToken(t, r, in["token"] != "")
+	return r
+}
+
+// checkNoToken fails when the token appears anywhere but in the one line
+// that asks the runner to mask it, which must come first.
+func checkNoToken(t *testing.T, r result, given bool) {
+	t.Helper()
+	mask := workflowcmd.Mask(testToken) + "\n"
+	if given && !strings.HasPrefix(r.stdout, mask) {
+		t.Errorf("stdout does not start by masking the token:\n%s", r.stdout)
+	}
+	stdout := strings.Replace(r.stdout, mask, "", 1)
+	for name, text := range map[string]string{"stdout": stdout, "stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary} {
+		if strings.Contains(text, testToken) {
+			t.Errorf("the token appears in %s:\n%s", name, text)
+		}
+	}
+}
+
+// parseOutputs reads $GITHUB_OUTPUT's name<<DELIMITER blocks.
+func parseOutputs(t *testing.T, raw string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	lines := strings.Split(raw, "\n")
+	for i := 0; i < len(lines); i++ {
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			if lines[i] != "" {
+				t.Errorf("unexpected line in $GITHUB_OUTPUT: %q", lines[i])
+			}
+			continue
+		}
+		var val []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			val = append(val, lines[i])
+		}
+		out[name] = strings.Join(val, "\n")
+	}
+	return out
+}
+
+func wantCode(t *testing.T, r result, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+}
+
+func wantOutputs(t *testing.T, r result, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := r.outputs[k]; got != v {
+			t.Errorf("output %s = %q, want %q", k, got, v)
+		}
+	}
+}
+
+// tagsOn maps each commit to the names of its tags.
+func (f *fixture) tagsOn() map[string][]string {
+	out := map[string][]string{}
+	for _, tg := range f.srv.Tags(f.repo) {
+		out[tg.Commit] = append(out[tg.Commit], tg.Name)
+	}
+	return out
+}
+
+// tag returns the fake's tag of that name, failing the test without one.
+func (f *fixture) tag(name string) githubtest.Tag {
+	f.t.Helper()
+	for _, tg := range f.srv.Tags(f.repo) {
+		if tg.Name == name {
+			return tg
+		}
+	}
+	f.t.Fatalf("no tag %q; tags: %+v", name, f.srv.Tags(f.repo))
+	return githubtest.Tag{}
+}
+
+// releaseOf returns the releases of a tag.
+func (f *fixture) releasesOf(tag string) []githubtest.Release {
+	var out []githubtest.Release
+	for _, r := range f.srv.Releases(f.repo) {
+		if r.Tag == tag {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func sortedKeys(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// commands undoes the escaping of workflow commands' data (workflowcmd's
+// percent-encodings), to read messages as the runner shows them.
+func commands(stdout string) string {
+	return strings.NewReplacer("%25", "%", "%0D", "\r", "%0A", "\n", "%3A", ":", "%5B", "[", "%23", "#").Replace(stdout)
+}
+
+// writes counts the requests that changed something.
+func writes(srv *githubtest.Server) int {
+	n := 0
+	for route, c := range srv.AllCalls() {
+		if !strings.HasPrefix(route, "GET ") && route != githubtest.RouteGraphQL {
+			n += c
+		}
+	}
+	return n
+}
