@@ -57,14 +57,15 @@ type LookupResult struct {
 	RecentTags []PeeledTag
 }
 
-// lookupBlobsPerQuery bounds the files of one GraphQL request (two aliases
-// of a few fields each), well within GitHub's limits on a query's size.
-const lookupBlobsPerQuery = 200
+// lookupBlobsPerQuery bounds the files of one GraphQL request: 400 aliases
+// of four fields each (200 changed files, before and after), far below
+// GitHub's limit of 500,000 nodes a query.
+const lookupBlobsPerQuery = 400
 
 // Lookup reads the approvers of a pull request, the text of files at given
 // revisions and the most recent tags with their commits through GitHub's
-// GraphQL API: one request for up to 200 files, one more for each further
-// 200. Reading files by name costs the same whatever their number, where
+// GraphQL API: one request for up to 400 files, one more for each further
+// 400. Reading files by name costs the same whatever their number, where
 // the REST API costs a request per file.
 func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
 	res := &LookupResult{}

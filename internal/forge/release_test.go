@@ -115,10 +115,10 @@ func TestLookup(t *testing.T) {
 		t.Errorf("recent tags: got %v, want %v (newest first, peeled)", got.RecentTags, wantTags)
 	}
 
-	// Many files cost one request per 200; a pull request that does not
+	// Many files cost one request per 400; a pull request that does not
 	// exist leaves no approvers and no error.
 	var many []forge.BlobAt
-	for range 450 {
+	for range 850 {
 		many = append(many, forge.BlobAt{Rev: sha, Path: "environments/staging/app.yaml"})
 	}
 	srv.ResetCalls()
@@ -126,8 +126,8 @@ func TestLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.TotalCalls(); n != 3 || len(got.Blobs) != 450 || !got.Blobs[449].Found || got.PullFound {
-		t.Errorf("450 files: %d requests, %d blobs, pull found %v; want 3, 450, false", n, len(got.Blobs), got.PullFound)
+	if n := srv.TotalCalls(); n != 3 || len(got.Blobs) != 850 || !got.Blobs[849].Found || got.PullFound {
+		t.Errorf("850 files: %d requests, %d blobs, pull found %v; want 3, 850, false", n, len(got.Blobs), got.PullFound)
 	}
 }
 

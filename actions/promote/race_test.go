@@ -1,0 +1,241 @@
+package promote_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+)
+
+// TestTenMergesInOneSecond merges ten pull requests within one second and
+// runs their ten workflow runs at once: exactly ten tags, one per merge
+// commit, and no run fails; then re-running any of them creates nothing.
+// The second time, 30% of the requests fail (5xx) or lose their answer
+// after GitHub applied them.
+func TestTenMergesInOneSecond(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults githubtest.Faults
+	}{
+		{name: "clean"},
+		{name: "30% faults", faults: githubtest.Faults{Transient: 0.3, ResetAfterWrite: 0.3, Seed: 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, githubtest.Options{})
+			const n = 10
+			var ms []merged
+			var events []string
+			for i := range n {
+				m := f.merge(change{
+					title: fmt.Sprintf("Bump service %d", i),
+					files: map[string]string{fmt.Sprintf("environments/staging/svc-%d.yaml", i): deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%d:1.0.0", i))},
+				})
+				ms = append(ms, m)
+				events = append(events, f.prEvent("pull_request.closed.json", m))
+			}
+			f.srv.SetFaults(tc.faults)
+			results := make([]result, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					results[i] = f.run("pull_request", events[i], nil)
+				}(i)
+			}
+			wg.Wait()
+			f.srv.SetFaults(githubtest.Faults{})
+			var names []string
+			for i, r := range results {
+				wantCode(t, r, 0)
+				wantOutputs(t, r, map[string]string{"sha": ms[i].sha, "created": "true", "pull-request-number": fmt.Sprint(ms[i].number)})
+				names = append(names, r.outputs["tag"])
+			}
+			sort.Strings(names)
+			want := []string{"v20260501120000"}
+			for i := 1; i < n; i++ {
+				want = append(want, fmt.Sprintf("v20260501120000-%d", i))
+			}
+			sort.Strings(want)
+			if strings.Join(names, " ") != strings.Join(want, " ") {
+				t.Errorf("tags of the runs:\n%v\nwant\n%v", names, want)
+			}
+			on := f.tagsOn()
+			for _, m := range ms {
+				if len(on[m.sha]) != 1 {
+					t.Errorf("%s has tags %v, want one", m.sha[:7], on[m.sha])
+				}
+			}
+			if got := len(f.srv.Tags(f.repo)); got != n {
+				t.Errorf("%d tags, want %d: %v", got, n, on)
+			}
+			for _, name := range names {
+				if rels := f.releasesOf(name); len(rels) != 1 {
+					t.Errorf("tag %s has %d releases, want 1", name, len(rels))
+				}
+			}
+			if out := git(t, f.srv.GitDir(f.repo), "fsck", "--strict"); strings.Contains(out, "error") {
+				t.Errorf("git fsck: %s", out)
+			}
+
+			// Re-running any of them, all at once again, creates nothing.
+			f.srv.SetFaults(tc.faults)
+			again := make([]result, n)
+			for i := range n {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					again[i] = f.run("pull_request", events[i], nil)
+				}(i)
+			}
+			wg.Wait()
+			f.srv.SetFaults(githubtest.Faults{})
+			for i, r := range again {
+				wantCode(t, r, 0)
+				wantOutputs(t, r, map[string]string{"tag": results[i].outputs["tag"], "created": "false", "release-id": results[i].outputs["release-id"]})
+			}
+			if got := len(f.srv.Tags(f.repo)); got != n {
+				t.Errorf("%d tags after the re-runs, want %d", got, n)
+			}
+			if got := len(f.srv.Releases(f.repo)); got != n {
+				t.Errorf("%d releases after the re-runs, want %d", got, n)
+			}
+		})
+	}
+}
+
+// TestInjectedFaults tags one merge while 30% of the requests fail or lose
+// their answer after GitHub applied them, with several seeds: still exactly
+// one tag and one release.
+func TestInjectedFaults(t *testing.T) {
+	for seed := int64(1); seed <= 6; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			f := newFixture(t, githubtest.Options{})
+			m := f.merge(bumpApp())
+			ev := f.prEvent("pull_request.closed.json", m)
+			f.srv.SetFaults(githubtest.Faults{Transient: 0.3, ResetAfterWrite: 0.3, Seed: seed})
+			r := f.run("pull_request", ev, nil)
+			f.srv.SetFaults(githubtest.Faults{})
+			wantCode(t, r, 0)
+			wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "created": "true", "sha": m.sha})
+			if tags := f.srv.Tags(f.repo); len(tags) != 1 || tags[0].Commit != m.sha || !tags[0].Annotated {
+				t.Errorf("tags: %+v", tags)
+			}
+			if rels := f.srv.Releases(f.repo); len(rels) != 1 || rels[0].Tag != "v20260501120000" {
+				t.Errorf("releases: %+v", rels)
+			}
+			if r.outputs["release-id"] == "" {
+				t.Errorf("no release-id")
+			}
+			t.Logf("%d requests under faults", f.srv.TotalCalls())
+		})
+	}
+}
+
+// TestAPIBudget counts the requests of tagging one merged pull request and
+// publishing its release, for a change of 1 YAML file and one of 200 (each
+// read before and after): the same, and at most 6.
+func TestAPIBudget(t *testing.T) {
+	counts := map[int]int{}
+	for _, nfiles := range []int{1, 200} {
+		f := newFixture(t, githubtest.Options{})
+		old, files := map[string]string{}, map[string]string{}
+		for i := range nfiles {
+			p := fmt.Sprintf("environments/staging/svc-%03d.yaml", i)
+			old[p] = deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%03d:1.0.0", i))
+			files[p] = deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%03d:1.1.0", i))
+		}
+		f.srv.PushCommit(f.repo, "main", old, "Add the services", githubtest.Identity{})
+		c := bumpApp()
+		c.files = files
+		m := f.merge(c)
+		ev := f.prEvent("pull_request.closed.json", m)
+		f.srv.ResetCalls()
+		r := f.run("pull_request", ev, nil)
+		wantCode(t, r, 0)
+		wantOutputs(t, r, map[string]string{"created": "true"})
+		last := fmt.Sprintf("| `staging` | `ghcr.io/acme/svc-%03d` | `1.0.0` | `1.1.0` |", nfiles-1)
+		if !strings.Contains(f.releasesOf("v20260501120000")[0].Body, last) {
+			t.Errorf("%d files: the notes lack %q", nfiles, last)
+		}
+		counts[nfiles] = f.srv.TotalCalls()
+		calls := f.srv.AllCalls()
+		var lines []string
+		for _, route := range sortedKeys(calls) {
+			if calls[route] > 0 {
+				lines = append(lines, fmt.Sprintf("  %2d  %s", calls[route], route))
+			}
+		}
+		t.Logf("tag and release, %d changed file(s): %d requests\n%s", nfiles, f.srv.TotalCalls(), strings.Join(lines, "\n"))
+		for route, want := range map[string]int{
+			githubtest.RouteGetCommit:     1,
+			githubtest.RouteMatchingRefs:  1,
+			githubtest.RouteGraphQL:       1,
+			githubtest.RouteCreateTag:     1,
+			githubtest.RouteCreateRef:     1,
+			githubtest.RouteCreateRelease: 1,
+		} {
+			if calls[route] != want {
+				t.Errorf("%d files: %s ×%d, want %d", nfiles, route, calls[route], want)
+			}
+		}
+	}
+	if counts[1] != counts[200] || counts[1] > 6 {
+		t.Errorf("%d requests for 1 file, %d for 200; want the same, at most 6", counts[1], counts[200])
+	}
+}
+
+// TestGitHubApp tags as a GitHub App: the installation token is minted,
+// masked, and never printed.
+func TestGitHubApp(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	f := newFixture(t, githubtest.Options{App: &githubtest.App{ID: 42, PublicKey: &key.PublicKey, InstallationID: 7}})
+	m := f.merge(bumpApp())
+	r := f.run("pull_request", f.prEvent("pull_request.closed.json", m), map[string]string{"token": "", "app-id": "42", "app-private-key": pemKey})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "created": "true"})
+	if !strings.Contains(r.stdout, "::add-mask::ghs_") {
+		t.Errorf("the installation token is not masked:\n%s", r.stdout)
+	}
+	for _, text := range []string{r.stderr, r.rawOut, r.summary, strings.Join(strings.Split(r.stdout, "\n")[1:], "\n")} {
+		if strings.Contains(text, "BEGIN RSA PRIVATE KEY") || strings.Contains(strings.ReplaceAll(text, "::add-mask::ghs_", ""), "ghs_") {
+			t.Errorf("a secret was printed:\n%s", text)
+		}
+	}
+}
+
+// TestTokenInNoOutput: the token reaches no output, log, summary, error,
+// tag or release, whether the run succeeds or fails. (Every run of these
+// tests checks its own outputs; this one also reads what GitHub stored.)
+func TestTokenInNoOutput(t *testing.T) {
+	f := newFixture(t, githubtest.Options{})
+	m := f.merge(bumpApp())
+	ev := f.prEvent("pull_request.closed.json", m)
+	f.srv.SetFaults(githubtest.Faults{Transient: 1, Seed: 1, Routes: []string{githubtest.RouteCreateRelease}})
+	failed := f.run("pull_request", ev, nil)
+	f.srv.SetFaults(githubtest.Faults{})
+	wantCode(t, failed, 1)
+	wantCode(t, f.run("pull_request", ev, map[string]string{"tag-format": "%Q"}), 2)
+	wantCode(t, f.run("pull_request", ev, nil), 0)
+	for _, tg := range f.srv.Tags(f.repo) {
+		if strings.Contains(tg.Message, testToken) {
+			t.Errorf("tag %s holds the token", tg.Name)
+		}
+	}
+	for _, r := range f.srv.Releases(f.repo) {
+		if strings.Contains(r.Body, testToken) || strings.Contains(r.Name, testToken) {
+			t.Errorf("release %s holds the token", r.Tag)
+		}
+	}
+}
