@@ -91,7 +91,7 @@ func (g forgeGitHub) Lookup(ctx context.Context, l release.Lookup) (*release.Fac
 	if err != nil {
 		return nil, err
 	}
-	out := &release.Facts{Approvers: res.Approvers}
+	out := &release.Facts{Approvers: res.Approvers, PullError: res.PullError}
 	for _, b := range res.Blobs {
 		out.Blobs = append(out.Blobs, release.Blob{
 			BlobAt: release.BlobAt{Rev: b.Rev, Path: b.Path},

@@ -49,8 +49,11 @@ type LookupResult struct {
 	// Approvers are the logins whose latest review of the pull request
 	// approves it (reviewers with write access only), in review order.
 	Approvers []string
-	// PullFound is false when the pull request does not exist.
+	// PullFound is false when the pull request does not exist or could
+	// not be read; PullError then says why GitHub refused it (a token
+	// without pull-requests: read), empty when it does not exist.
 	PullFound bool
+	PullError string
 	// Blobs are the files, in the order asked.
 	Blobs []Blob
 	// RecentTags are the tags asked for, newest commit first.
@@ -112,9 +115,15 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 	err := c.graphql(ctx, query, vars, &data)
 	var ge *GraphQLError
 	if errors.As(err, &ge) {
+		// The pull request may be missing, or out of the token's reach
+		// (GITHUB_TOKEN without pull-requests: read): the files and tags
+		// still count.
 		for _, e := range ge.Errors {
-			if !(e.Type == "NOT_FOUND" && len(e.Path) == 2 && e.Path[1] == "pullRequest") {
+			if len(e.Path) < 2 || e.Path[1] != "pullRequest" {
 				return fmt.Errorf("reading %s/%s: %w", c.Owner, c.Repo, err)
+			}
+			if e.Type != "NOT_FOUND" {
+				res.PullError = e.Message
 			}
 		}
 	} else if err != nil {

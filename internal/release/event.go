@@ -90,6 +90,10 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 			return nil, "", err
 		}
 		line = firstParents(commits, ev.Before, ev.After)
+		if len(line) == 0 {
+			// More commits than the compare lists (250): tag the head.
+			line = []string{ev.After}
+		}
 	}
 	var merges []Merge
 	for _, sha := range line {

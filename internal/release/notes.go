@@ -156,7 +156,7 @@ func releaseNotes(r *Result, c *Commit, opts Options) string {
 		}
 	}
 	if len(r.Warnings) > 0 {
-		b.WriteString("\nNot read for image changes:\n\n")
+		b.WriteString("\n### Warnings\n\n")
 		for _, w := range r.Warnings {
 			fmt.Fprintf(&b, "- %s\n", mdText(w))
 		}

@@ -124,7 +124,9 @@ type PeeledTag struct {
 
 // Facts is what a Lookup found.
 type Facts struct {
-	Approvers  []string
+	Approvers []string
+	// PullError says why the pull request's reviews could not be read.
+	PullError  string
 	Blobs      []Blob
 	RecentTags []PeeledTag
 }

@@ -62,13 +62,26 @@ func Tag(ctx context.Context, gh GitHub, m Merge, opts Options) (*Result, error)
 		l.Pull = m.Pull.Number
 	}
 	facts, err := gh.Lookup(ctx, l)
+	if err != nil && len(l.Blobs) > 0 {
+		// The files are what can make the lookup fail for good (an answer
+		// too large): tag without the image changes rather than not at all.
+		l.Blobs = nil
+		if facts, err = gh.Lookup(ctx, l); err == nil {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("the changed files of %s could not be read, so the image changes are not shown", short(c.SHA)))
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	r.Approvers = facts.Approvers
-	if r.Changes, r.Warnings, err = imageChanges(ctx, c, facts.Blobs, opts); err != nil {
+	if facts.PullError != "" && m.Pull != nil {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the reviews of pull request #%d could not be read, so no approver is named (give the token pull-requests: read): %s", m.Pull.Number, facts.PullError))
+	}
+	changes, warnings, err := imageChanges(ctx, c, facts.Blobs, opts)
+	if err != nil {
 		return nil, err
 	}
+	r.Changes, r.Warnings = changes, append(r.Warnings, warnings...)
 	if !c.Complete {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("commit %s changes more files than GitHub lists; image changes in the others are not shown", short(c.SHA)))
 	}
