@@ -27,7 +27,7 @@ var Spec = cli.Spec{
 	Name:        "promote",
 	Description: "Tag every merge to the base branch exactly once, with an annotated tag naming the pull request, its approvers and the image changes it carried, and publish its release. (Promotion between environments and rollback: not implemented yet.)",
 	Inputs: []cli.Input{
-		{Name: "token", Secret: true, Description: "A token that may write the repository's contents (tags and releases): secrets.GITHUB_TOKEN with permissions contents: write, or a PAT. Tags and releases made with GITHUB_TOKEN start no other workflow; to start a deploy workflow on the tag, use app-id instead. Required unless app-id is set."},
+		{Name: "token", Secret: true, Description: "A token that may write the repository's contents (tags and releases): secrets.GITHUB_TOKEN with permissions contents: write (and pull-requests: read, to name the approvers), or a PAT. Tags and releases made with GITHUB_TOKEN start no other workflow; to start a deploy workflow on the tag, use app-id instead. Required unless app-id is set."},
 		{Name: "app-id", Description: "A GitHub App's ID, with app-private-key, instead of token: the action mints an installation token, and tags and releases made as the App start the workflows that listen for them."},
 		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
 		{Name: "repository", Description: "The repository to tag, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
