@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
 )
@@ -201,10 +202,14 @@ func TestGitHubApp(t *testing.T) {
 	}
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	f := newFixture(t, githubtest.Options{App: &githubtest.App{ID: 42, PublicKey: &key.PublicKey, InstallationID: 7}})
-	m := f.merge(bumpApp())
+	// The App's JWT is signed at the real time, which the fake checks
+	// against its clock: merge now.
+	c := bumpApp()
+	c.at = time.Now().UTC().Truncate(time.Second)
+	m := f.merge(c)
 	r := f.run("pull_request", f.prEvent("pull_request.closed.json", m), map[string]string{"token": "", "app-id": "42", "app-private-key": pemKey})
 	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "created": "true"})
+	wantOutputs(t, r, map[string]string{"tag": "v" + c.at.Format("20060102150405"), "created": "true"})
 	if !strings.Contains(r.stdout, "::add-mask::ghs_") {
 		t.Errorf("the installation token is not masked:\n%s", r.stdout)
 	}
