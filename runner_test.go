@@ -178,6 +178,26 @@ func TestRunnerContract(t *testing.T) {
 		}
 	})
 
+	t.Run("promote", func(t *testing.T) {
+		// A workflow_dispatch tags the head of the default branch; the
+		// payload the runner mounts is another repository's, which a
+		// dispatch may be.
+		r := c.run(t, step{action: "promote", with: map[string]string{
+			"token": token, "repository": "acme/config", "github-api-url": apiURL,
+		}, env: map[string]string{"GITHUB_EVENT_NAME": "workflow_dispatch"}})
+		wantRun(t, r, 0)
+		head := srv.Ref("acme/config", "main")
+		wantOutputs(t, r, map[string]string{"sha": head, "created": "true"})
+		if tag := r.outputs["tag"]; tag == "" || srv.Ref("acme/config", "tags/"+tag) != head || r.outputs["release-url"] == "" {
+			t.Errorf("tag %q, release %q: want a tag on %s and its release", tag, r.outputs["release-url"], head)
+		}
+		wantSummary(t, r, "### promote")
+		mask := workflowcmd.Mask(token) + "\n"
+		if !strings.HasPrefix(r.stdout, mask) || strings.Contains(strings.TrimPrefix(r.stdout, mask)+r.stderr+r.summary, token) {
+			t.Errorf("the token is not masked first, or appears in the log or the summary:\n%s", r.stdout)
+		}
+	})
+
 	t.Run("verify-manifests", func(t *testing.T) {
 		r := c.run(t, step{action: "verify-manifests", with: map[string]string{"environments": "environments/staging,environments/production", "format": "sarif"}})
 		wantRun(t, r, 0)
