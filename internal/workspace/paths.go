@@ -65,6 +65,12 @@ func (t *Tree) Path(input, p string, mayNotExist bool) (string, error) {
 		return "", &InputError{input, p, "is the working directory itself, not a file"}
 	}
 	dir, err := t.inputPath(input, path.Dir(rel))
+	var ie *InputError
+	if errors.As(err, &ie) {
+		// Name the path as the user gave it, and say the fault is its
+		// directory's.
+		return "", &InputError{input, p, fmt.Sprintf("is in %q, which %s", path.Dir(rel), ie.Reason)}
+	}
 	if err != nil {
 		return "", err
 	}

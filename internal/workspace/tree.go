@@ -386,7 +386,20 @@ func (t *Tree) rootErr(name string, err error) error {
 	if strings.Contains(err.Error(), "escapes") {
 		return &FileError{Path: name, Err: ErrEscapes}
 	}
+	if pe, ok := err.(*fs.PathError); ok {
+		if op, ok := rootOps[pe.Op]; ok {
+			return &fs.PathError{Op: op, Path: pe.Path, Err: pe.Err}
+		}
+	}
 	return err
+}
+
+// rootOps names os.Root's operations as the caller asked for them: its
+// errors say "statat missing.yaml", which kustomize and our messages
+// would pass on to users.
+var rootOps = map[string]string{
+	"openat": "open", "statat": "stat", "readlinkat": "readlink",
+	"mkdirat": "mkdir", "unlinkat": "remove", "renameat": "rename",
 }
 
 // WriteFile replaces name with data, or creates it: the data goes to a new

@@ -4,6 +4,7 @@ package workspace
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -280,9 +281,35 @@ func TestPathMayNotExist(t *testing.T) {
 	if got, err := tree.Path("output-file", "indir/report.sarif", true); err != nil || got != "app/report.sarif" {
 		t.Errorf("Path(new file under a link) = %q, %v; want app/report.sarif", got, err)
 	}
-	for _, p := range []string{"outdir/report.sarif", "../report.sarif", "app", "nodir/report.sarif"} {
-		if got, err := tree.Path("output-file", p, true); err == nil {
-			t.Errorf("Path(%q) = %q, want an error", p, got)
+	for p, want := range map[string]string{
+		"outdir/report.sarif": `input "output-file": "outdir/report.sarif" is in "outdir", which is, or passes through, a symbolic link to a place outside the working directory`,
+		"../report.sarif":     `input "output-file": "../report.sarif" is outside the working directory`,
+		"app":                 `input "output-file": "app" is a directory; give a file name`,
+		"nodir/report.sarif":  `input "output-file": "nodir/report.sarif" is in "nodir", which does not exist in`,
+		"fifo.yaml/x":         `input "output-file": "fifo.yaml/x" is in "fifo.yaml", which is a FIFO, not a file or directory`,
+	} {
+		got, err := tree.Path("output-file", p, true)
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Path(%q) = %q, %v; want an InputError saying %q", p, got, err, want)
 		}
+	}
+}
+
+// TestErrorsNameTheOperation: an error says "stat", as os.Stat's would,
+// not os.Root's "statat" (kustomize quotes it to users).
+func TestErrorsNameTheOperation(t *testing.T) {
+	dir, _ := hostileTree(t)
+	tree := trees(t, dir, 0)["openat2"]
+	_, err := tree.Stat("missing.yaml")
+	if got, want := fmt.Sprint(err), "stat missing.yaml: no such file or directory"; got != want {
+		t.Errorf("Stat error = %q, want %q", got, want)
+	}
+	_, err = tree.Real("app/missing.yaml")
+	if got, want := fmt.Sprint(err), "stat app/missing.yaml: no such file or directory"; got != want {
+		t.Errorf("Real error = %q, want %q", got, want)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Real error %v is not fs.ErrNotExist", err)
 	}
 }
