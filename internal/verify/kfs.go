@@ -2,6 +2,7 @@ package verify
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // errReadOnly is what kustomize gets if it tries to write: a build only
@@ -95,8 +98,48 @@ func (k *kustFS) ReadDir(p string) ([]string, error) {
 	return out, nil
 }
 
+// resolver is a file system that resolves symbolic links itself, never
+// out of its root: workspace.Tree.
+type resolver interface {
+	Real(name string) (string, error)
+}
+
+// real resolves the links of a path of the tree, where the file system
+// can (kustomize names a resource by the entry that named it, which may be
+// a link inside its root): findings then name the file that holds the
+// text. Anything unresolved stays as it is.
+func (r *run) real(name string) string {
+	if rs, ok := r.fsys.(resolver); ok {
+		if p, err := rs.Real(name); err == nil {
+			return p
+		}
+	}
+	return name
+}
+
+// CleanedAbs splits a path into its directory and file name, as kustomize's
+// on-disk file system does: with every symbolic link resolved, so that the
+// loader's root restriction ("security; file ... is not in or below ...")
+// judges the real path, and a link cannot carry a resources entry out of
+// its kustomization's directory, let alone out of the tree. Without a
+// resolver (a test's fstest.MapFS, which has no links) the path is only
+// cleaned.
 func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
-	abs := "/" + rel(p)
+	name := rel(p)
+	if rs, ok := k.fsys.(resolver); ok {
+		real, err := rs.Real(name)
+		var fe *workspace.FileError
+		switch {
+		case errors.As(err, &fe) && fe.Err == workspace.ErrEscapes:
+			// kustomize's own words for a file outside the root, so that
+			// the message reads the same as kustomize build's.
+			return "", "", fmt.Errorf("security; file '%s' is not in or below the repository: it is, or passes through, a symbolic link that leads out of it", p)
+		case err != nil:
+			return "", "", err
+		}
+		name = real
+	}
+	abs := "/" + name
 	if abs == "/." {
 		abs = "/"
 	}

@@ -175,7 +175,7 @@ func (r *run) build(dir string) *build {
 		}
 		origin := ""
 		if o, err := res.GetOrigin(); err == nil && o != nil && o.Repo == "" && o.Path != "" {
-			origin = path.Clean(path.Join(dir, o.Path))
+			origin = r.real(path.Clean(path.Join(dir, o.Path)))
 		}
 		stripAnnotation(obj, originAnnotation)
 		file := origin

@@ -28,6 +28,7 @@ const (
 	RuleRemovedAPI          = "removed-api"
 	RulePandaConfig         = "panda-config"
 	RuleEnvironmentDrift    = "environment-drift"
+	RuleFileSkipped         = "file-skipped"
 )
 
 // Rules is the catalogue: every rule verify-manifests can report, its
@@ -51,6 +52,7 @@ var Rules = []finding.Rule{
 	{ID: RuleRemovedAPI, Severity: finding.Error, Default: true, Description: "The apiVersion of a kind is no longer served by the chosen Kubernetes version."},
 	{ID: RulePandaConfig, Severity: finding.Error, Default: true, Description: "A panda.yaml file does not match its schema (name, type, branch, build, env, resources)."},
 	{ID: RuleEnvironmentDrift, Severity: finding.Notice, Default: true, Description: "A resource or image differs between two environments, or is present in only one of them."},
+	{ID: RuleFileSkipped, Severity: finding.Warning, Default: true, Description: "A file was not read, so not verified: a symbolic link (never followed), a FIFO, device or socket, a file over max-file-size, or one that cannot be read."},
 }
 
 // RuleSet says which rules are on. The zero value has every rule off; use

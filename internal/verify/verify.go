@@ -84,6 +84,7 @@ type parsedFile struct {
 	docs     []*document
 	findings []finding.Finding
 	template bool // a Helm template: not parsed, not validated
+	unread   bool // the file could not be read (findings says why)
 }
 
 // resource is one object to validate, with the way to find a position for
@@ -129,17 +130,18 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		r.rules = DefaultRules()
 	}
 
-	names, kustDirs, err := r.walk(opts.Path)
+	names, kustDirs, skipped, err := r.walk(opts.Path)
 	if err != nil {
 		return nil, err
 	}
 	var crdNames []string
 	for _, p := range opts.CRDs {
-		ns, _, err := r.walk(path.Clean(p))
+		ns, _, sk, err := r.walk(path.Clean(p))
 		if err != nil {
 			return nil, fmt.Errorf("crds: %w", err)
 		}
 		crdNames = append(crdNames, ns...)
+		skipped = append(skipped, sk...)
 	}
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(names), crdNames...))))
 	r.charts = map[string]bool{}
@@ -153,7 +155,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	for _, n := range crdNames {
 		isCRDPath[n] = true
 	}
-	var findings []finding.Finding
+	findings := skipped
 	builds := r.buildAll(kustDirs)
 	consumed := map[string]bool{}
 	inner := map[string]bool{} // kustomization files another build includes
@@ -230,7 +232,11 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	var sums []*summary
 	templates := map[string]bool{}
+	read := len(names)
 	for i, fr := range results {
+		if fr.unread && slices.Contains(names, all[i]) {
+			read--
+		}
 		findings = append(findings, fr.findings...)
 		sums = append(sums, fr.sums...)
 		templates[all[i]] = fr.template
@@ -248,7 +254,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		findings = append(findings, drift(opts.Environments, sums)...)
 	}
 
-	res := &Result{Files: len(names), Resources: len(sums)}
+	res := &Result{Files: read, Resources: len(sums)}
 	envs := map[string]*Environment{}
 	env := func(name string) *Environment {
 		e, ok := envs[name]
@@ -281,6 +287,9 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		if !r.rules.Enabled(f.Rule) {
 			continue
 		}
+		// Every message leaves here: a value quoted whole (a 1 MB string
+		// a schema error echoes) is cut once, for every format.
+		f.Message, f.Resource = finding.Shorten(f.Message), finding.Shorten(f.Resource)
 		// A base rendered in several environments would report the same
 		// finding at the same source once per environment: keep one.
 		key := findingKey{f.File, f.Line, f.Column, f.Rule, f.Message}
@@ -314,42 +323,6 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		res.Environments = append(res.Environments, *envs[name])
 	}
 	return res, ctx.Err()
-}
-
-// walk lists the YAML files under root (a file or a directory) and the
-// directories holding a kustomization. Hidden directories (.git, .github)
-// are skipped.
-func (r *run) walk(root string) (yamls, kustDirs []string, err error) {
-	info, err := fs.Stat(r.fsys, root)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading %q: %w", root, err)
-	}
-	if !info.IsDir() {
-		return []string{root}, nil, nil
-	}
-	err = fs.WalkDir(r.fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != root && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		if isKustomizationFile(name) {
-			kustDirs = append(kustDirs, path.Dir(p))
-		}
-		if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || name == "Kustomization" {
-			yamls = append(yamls, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("walking %q: %w", root, err)
-	}
-	return yamls, slices.Compact(kustDirs), nil
 }
 
 // templateNotices reports, once per Helm chart, how many of its templates
@@ -456,7 +429,7 @@ func (r *run) file(name string) *parsedFile {
 	}
 	data, err := fs.ReadFile(r.fsys, name)
 	if err != nil {
-		pf = &parsedFile{path: name}
+		pf = &parsedFile{path: name, findings: []finding.Finding{skipFinding(name, err)}, unread: true}
 	} else {
 		pf = r.parseData(name, data)
 	}
@@ -471,6 +444,7 @@ type fileResult struct {
 	findings []finding.Finding
 	sums     []*summary
 	template bool
+	unread   bool
 	// kinds holds the apiVersion and kind of every resource checked;
 	// crds the CustomResourceDefinitions the file holds.
 	kinds [][2]string
@@ -494,11 +468,13 @@ func (r *run) checkFile(name string, consumed, crdPath bool) (fileResult, error)
 	} else {
 		data, err := fs.ReadFile(r.fsys, name)
 		if err != nil {
-			return fileResult{}, fmt.Errorf("reading %q: %w", name, err)
+			// Unreadable, over the size limit, or replaced by a link or a
+			// FIFO since the walk: a finding at the file, not a failed run.
+			return fileResult{findings: []finding.Finding{skipFinding(name, err)}, unread: true}, nil
 		}
 		pf = r.parseData(name, data)
 	}
-	fr := fileResult{findings: slices.Clip(pf.findings), template: pf.template}
+	fr := fileResult{findings: slices.Clip(pf.findings), template: pf.template, unread: pf.unread}
 	for _, d := range pf.docs {
 		if d.obj != nil && isCRD(d.obj) {
 			fr.crds = append(fr.crds, crdDoc{file: name, doc: d})

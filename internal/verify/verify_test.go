@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden findings files (testdata/*/want.out)")
@@ -17,7 +18,12 @@ var update = flag.Bool("update", false, "rewrite the golden findings files (test
 // file:line:col: severity: message [rule] a line, with dir/want.out.
 func runGolden(t *testing.T, dir string, opts Options) *Result {
 	t.Helper()
-	res, err := Run(context.Background(), os.DirFS(dir), opts)
+	tree, err := workspace.Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	res, err := Run(context.Background(), tree, opts)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
