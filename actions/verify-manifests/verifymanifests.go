@@ -5,11 +5,11 @@
 package verifymanifests
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,9 +18,9 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
-	"github.com/gitops-actions/gitops-actions/internal/manifest"
 	"github.com/gitops-actions/gitops-actions/internal/report"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // Spec is the contract of verify-manifests: its flags, action.yml and README
@@ -29,13 +29,14 @@ var Spec = cli.Spec{
 	Name:        "verify-manifests",
 	Description: "Validate every manifest of a GitOps config repo offline: YAML, Kubernetes, Flux and Argo CD schemas, kustomize builds and policies, each finding pinned to its source file and line.",
 	Inputs: []cli.Input{
-		{Name: "path", Default: ".", Description: "The file or directory to verify, relative to the working directory."},
-		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment."},
+		{Name: "path", Default: ".", Description: "The file or directory to verify, relative to the working directory. Paths outside it are refused."},
+		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
 		{Name: "kubernetes-version", Description: "The Kubernetes minor version to validate against: " + kubernetesVersions + ". Empty means the newest."},
-		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line. CRDs found under path are used too."},
+		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
 		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required. --list-rules prints the catalogue."},
 		{Name: "format", Description: "The report format: text, github (annotations), sarif, junit or json. Empty means github in GitHub Actions, text elsewhere."},
-		{Name: "output-file", Description: "Write the report to this file instead of standard output. With format sarif and no output-file, the SARIF goes to verify-manifests.sarif."},
+		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. With format sarif and no output-file, the SARIF goes to verify-manifests.sarif. The file is replaced, never written through a symbolic link."},
+		{Name: "max-file-size", Default: "5242880", Description: "The size in bytes above which a file is not read: a file-skipped warning instead. The default is 5 MiB."},
 		{Name: "fail-on", Default: "error", Description: "The lowest severity that fails the run (exit code 1): error, warning or never."},
 		{Name: "list-rules", Default: "false", Kind: cli.Bool, Description: "Print every rule with its default severity and description, and exit."},
 	},
@@ -74,6 +75,8 @@ type Inputs struct {
 	FailOn    finding.Severity
 	Never     bool
 	ListRules bool
+	// MaxFileSize is the size in bytes above which a file is not read.
+	MaxFileSize int64
 }
 
 // ReadInputs parses and checks the inputs; every error is a usage error
@@ -110,6 +113,9 @@ func ReadInputs(v cli.Values, inActions bool) (Inputs, error) {
 	if in.Format == "sarif" && in.OutputFile == "" {
 		in.OutputFile = defaultSARIF
 	}
+	if in.MaxFileSize, err = strconv.ParseInt(v.String("max-file-size"), 10, 64); err != nil || in.MaxFileSize <= 0 {
+		return in, cli.Usagef("input \"max-file-size\": %q is not a size in bytes (a whole number above 0, e.g. 10485760 for 10 MiB)", v.String("max-file-size"))
+	}
 	switch f := strings.ToLower(v.String("fail-on")); f {
 	case "never":
 		in.Never = true
@@ -138,7 +144,12 @@ func run(ctx context.Context, r *cli.Run) error {
 	if in.ListRules {
 		return ListRules(r.Stdout)
 	}
-	fsys, opts, err := Resolve(r.Dir, in)
+	tree, err := workspace.Open(r.Dir, in.MaxFileSize)
+	if err != nil {
+		return fmt.Errorf("opening the working directory: %w", err)
+	}
+	defer tree.Close()
+	opts, output, err := Resolve(tree, in)
 	if err != nil {
 		return err
 	}
@@ -147,11 +158,11 @@ func run(ctx context.Context, r *cli.Run) error {
 		return fmt.Errorf("loading the schemas of Kubernetes %s: %w", in.KubernetesVersion, err)
 	}
 	opts.Schemas = verify.KubeSchemas(schemas)
-	res, err := verify.Run(ctx, fsys, opts)
+	res, err := verify.Run(ctx, tree, opts)
 	if err != nil {
 		return err
 	}
-	if err := Report(r, in, res); err != nil {
+	if err := Report(r, in, res, tree, output); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.Stderr, "verify-manifests: %d file(s), %d resource(s): %d error(s), %d warning(s), %d notice(s)\n", res.Files, res.Resources, res.Errors, res.Warnings, res.Notices)
@@ -161,82 +172,61 @@ func run(ctx context.Context, r *cli.Run) error {
 	return nil
 }
 
-// Resolve turns the path inputs into a file system and engine options.
-// Paths inside the working directory are read through it (so findings name
-// files relative to it, as GitHub annotations need); an absolute path
-// elsewhere becomes the root itself.
-func Resolve(dir string, in Inputs) (fs.FS, verify.Options, error) {
+// Resolve checks the path inputs against the working tree, by the rule
+// every action shares (workspace.Tree.Path): a path outside the working
+// directory (by "..", as an absolute path or through a symbolic link), a
+// missing one, a FIFO or device, a name with a control character is bad
+// input. It returns the engine's options and where the report goes in the
+// tree ("" for standard output). Environments and CRD paths are relative
+// to the working directory, or else to path.
+func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
 	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules}
-	dir, err := filepath.Abs(dir)
+	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
-		return nil, opts, fmt.Errorf("working directory: %w", err)
-	}
-	root := dir
-	rel := func(p string) (string, error) {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		rp, err := filepath.Rel(root, p)
-		if err != nil || rp == ".." || strings.HasPrefix(rp, ".."+string(filepath.Separator)) {
-			return "", fmt.Errorf("outside %q", root)
-		}
-		return filepath.ToSlash(rp), nil
-	}
-	p, err := rel(in.Path)
-	if err != nil {
-		// A corpus elsewhere on disk (a benchmark, a local check of another
-		// checkout): verify it in place.
-		root = in.Path
-		if !filepath.IsAbs(root) {
-			root = filepath.Join(dir, root)
-		}
-		p = "."
-	}
-	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err != nil {
-		return nil, opts, cli.Usagef("input \"path\": %q does not exist", in.Path)
+		return opts, "", cli.UsageError(err)
 	}
 	opts.Path = p
-	// Environments and CRD paths are relative to the working directory, or
-	// else to path.
 	find := func(input, q string) (string, error) {
-		for _, cand := range []string{q, filepath.Join(root, filepath.FromSlash(p), q)} {
-			if filepath.IsAbs(q) && cand != q {
-				continue
-			}
-			c := cand
-			if !filepath.IsAbs(c) {
-				c = filepath.Join(dir, c)
-			}
-			rp, err := filepath.Rel(root, c)
-			if err != nil || rp == ".." || strings.HasPrefix(rp, ".."+string(filepath.Separator)) {
-				continue
-			}
-			if _, err := os.Stat(c); err == nil {
-				return filepath.ToSlash(rp), nil
+		rel, err := tree.Path(input, q, false)
+		if err != nil && !filepath.IsAbs(q) && p != "." {
+			if under, uerr := tree.Path(input, path.Join(p, filepath.ToSlash(q)), false); uerr == nil {
+				return under, nil
 			}
 		}
-		return "", cli.Usagef("input %q: %q does not exist under the working directory or under %q", input, q, in.Path)
+		if err != nil {
+			return "", cli.UsageError(err)
+		}
+		return rel, nil
 	}
 	for _, e := range in.Environments {
 		ep, err := find("environments", e)
 		if err != nil {
-			return nil, opts, err
+			return opts, "", err
 		}
 		opts.Environments = append(opts.Environments, ep)
 	}
 	for _, c := range in.CRDs {
 		cp, err := find("crds", c)
 		if err != nil {
-			return nil, opts, err
+			return opts, "", err
 		}
 		opts.CRDs = append(opts.CRDs, cp)
 	}
-	return manifest.DirFS(root), opts, nil
+	output := ""
+	if in.OutputFile != "" {
+		if output, err = tree.Path("output-file", in.OutputFile, true); err != nil {
+			return opts, "", cli.UsageError(err)
+		}
+	}
+	return opts, output, nil
 }
 
-// Report writes the findings in the chosen format, sets the outputs and
-// adds the step summary.
-func Report(r *cli.Run, in Inputs, res *verify.Result) (err error) {
+// Report writes the findings in the chosen format, to standard output or
+// to output, a path of tree, sets the outputs and adds the step summary.
+// The report file is written beside its path and renamed over it
+// (workspace.Tree.WriteFile): a committed verify-manifests.sarif that is a
+// link to a file elsewhere is replaced, its target never written.
+func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, output string) error {
 	var envs []string
 	for _, e := range res.Environments {
 		envs = append(envs, e.Name)
@@ -255,22 +245,13 @@ func Report(r *cli.Run, in Inputs, res *verify.Result) (err error) {
 		return nil
 	}
 	switch {
-	case in.OutputFile != "":
-		name := in.OutputFile
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(r.Dir, name)
-		}
-		f, err := os.Create(name)
-		if err != nil {
-			return fmt.Errorf("writing the report: %w", err)
-		}
-		defer func() {
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("writing the report: %w", cerr)
-			}
-		}()
-		if err := write(f); err != nil {
+	case output != "":
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
 			return err
+		}
+		if err := tree.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the report to %q: %w", output, err)
 		}
 	case in.Format == "github":
 		// Annotations are workflow commands the runner must obey; the
@@ -287,14 +268,14 @@ func Report(r *cli.Run, in Inputs, res *verify.Result) (err error) {
 	}
 	// Locally, a machine-readable report on standard output must stay
 	// parseable: the outputs (which the report holds anyway) are left out.
-	if r.InActions() || in.OutputFile != "" || in.Format == "text" {
+	if r.InActions() || output != "" || in.Format == "text" {
 		r.SetOutput("errors", strconv.Itoa(res.Errors))
 		r.SetOutput("warnings", strconv.Itoa(res.Warnings))
 		r.SetOutput("resources", strconv.Itoa(res.Resources))
 		r.SetOutput("files", strconv.Itoa(res.Files))
 		sarif := ""
 		if in.Format == "sarif" {
-			sarif = in.OutputFile
+			sarif = output
 		}
 		r.SetOutput("sarif-file", sarif)
 	}

@@ -235,22 +235,3 @@ func TestKubernetesVersions(t *testing.T) {
 		t.Errorf("kubernetesVersions = %q, kubeschema embeds %q: update the constant and run go test ./... -run TestActionFiles -update", got, want)
 	}
 }
-
-// TestPathOutsideWorkingDirectory: an absolute path elsewhere (a benchmark
-// corpus) is verified in place, its files named relative to it.
-func TestPathOutsideWorkingDirectory(t *testing.T) {
-	corpus := clitest.WriteTree(t, map[string]string{"team/pod.yaml": pod("a", "nginx", true)})
-	got := clitest.Run(t, Command, t.TempDir(), nil, "--path", corpus, "--format", "json", "--fail-on", "never")
-	var doc struct {
-		Findings []struct {
-			File string `json:"file"`
-			Rule string `json:"rule"`
-		} `json:"findings"`
-	}
-	if err := json.Unmarshal([]byte(got.Stdout), &doc); err != nil || got.Code != 0 {
-		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr:\n%s", got.Code, err, got.Stdout, got.Stderr)
-	}
-	if len(doc.Findings) != 1 || doc.Findings[0].File != "team/pod.yaml" || doc.Findings[0].Rule != verify.RuleImageTagLatest {
-		t.Errorf("findings = %+v, want one image-tag-latest in team/pod.yaml", doc.Findings)
-	}
-}
