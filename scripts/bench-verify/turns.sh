@@ -18,7 +18,7 @@ if [ $# -lt 3 ]; then
   echo "usage: $0 CORPUS RUNS BINARY..." >&2
   exit 2
 fi
-corpus="$1" runs="$2"
+corpus="$(cd "$1" && pwd)" runs="$2"
 shift 2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -26,7 +26,8 @@ for _ in $(seq "$runs"); do
   i=0
   for b in "$@"; do
     # Findings make the exit code 1; only the measurement matters here.
-    /usr/bin/time -f '%e %U %M' -a -o "$out/$i" "$b" verify-manifests --path "$corpus" --format json > /dev/null 2>&1 || true
+    # verify-manifests verifies its working directory: run it in the corpus.
+    (cd "$corpus" && /usr/bin/time -f '%e %U %M' -a -o "$out/$i" "$b" verify-manifests --format json > /dev/null 2>&1) || true
     i=$((i + 1))
   done
 done
