@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // writeCorpus writes files YAML files of perFile resources each (a
@@ -102,4 +104,48 @@ func BenchmarkPodinfo(b *testing.B) {
 		resources = res.Resources
 	}
 	b.ReportMetric(float64(resources)*float64(b.N)/b.Elapsed().Seconds(), "resources/s")
+}
+
+// BenchmarkBigFile verifies one file of resources just under the 5 MiB
+// default limit: memory per byte of one file (scripts/bench-verify/bigfile.sh
+// measures the binary's peak RSS on the same shape).
+func BenchmarkBigFile(b *testing.B) {
+	dir := b.TempDir()
+	var buf strings.Builder
+	n := 0
+	for buf.Len() < 5<<20-2048 {
+		if n > 0 {
+			buf.WriteString("---\n")
+		}
+		name := fmt.Sprintf("app-%d", n)
+		switch n % 3 {
+		case 0:
+			fmt.Fprintf(&buf, deploymentTemplate, name, name, name, name, n%7)
+		case 1:
+			fmt.Fprintf(&buf, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: team-%d\nspec:\n  selector:\n    app: %s\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n", name, n%10, name)
+		default:
+			fmt.Fprintf(&buf, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: team-%d\ndata:\n  LOG_LEVEL: info\n  FEATURES: \"a,b,c\"\n", name, n%10)
+		}
+		n++
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.yaml"), []byte(buf.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	tree, err := workspace.Open(dir, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tree.Close()
+	v := schemas(b, "1.37")
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Run(context.Background(), tree, Options{KubernetesVersion: "1.37", Schemas: v})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Resources != n || res.Errors != 0 {
+			b.Fatalf("%d resources, %d errors: %v", res.Resources, res.Errors, res.Findings[:min(3, len(res.Findings))])
+		}
+	}
 }

@@ -115,7 +115,31 @@ type run struct {
 // Run verifies the manifests under opts.Path in fsys and returns what it
 // found. Findings are data; the error is for when the tool itself could not
 // do its job (the path does not exist, the context was cancelled).
+//
+// Run returns as soon as ctx is done, with its error. A kustomize build
+// cannot be interrupted (kustomize takes no context, and its time grows
+// with the square of a build's resources: minutes for a few thousand), so
+// one under way is left to end on its own, still reading fsys: the caller
+// must not close fsys then. The binary is exiting anyway (SIGTERM).
 func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
+	type outcome struct {
+		res *Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := runAll(ctx, fsys, opts)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Path == "" {
 		opts.Path = "."
 	}
@@ -472,29 +496,54 @@ func (r *run) checkFile(name string, consumed, crdPath bool) (fileResult, error)
 			// FIFO since the walk: a finding at the file, not a failed run.
 			return fileResult{findings: []finding.Finding{skipFinding(name, err)}, unread: true}, nil
 		}
+		if r.streamable(name, data) {
+			return r.checkStream(name, data, crdPath), nil
+		}
 		pf = r.parseData(name, data)
 	}
 	fr := fileResult{findings: slices.Clip(pf.findings), template: pf.template, unread: pf.unread}
+	check := !(consumed || pf.template || isPanda(name))
 	for _, d := range pf.docs {
-		if d.obj != nil && isCRD(d.obj) {
-			fr.crds = append(fr.crds, crdDoc{file: name, doc: d})
-		}
-	}
-	if consumed || pf.template || isPanda(name) || crdPath {
-		return fr, nil
-	}
-	for _, d := range pf.docs {
-		if d.obj == nil || !isResource(d.obj) || isKustomizeConfig(d.obj) {
-			continue
-		}
-		fs, sum := r.check(&resource{obj: d.obj, env: r.envOf(name), group: r.groupOf(name), file: name, pos: docPos(d)})
-		fr.findings = append(fr.findings, fs...)
-		fr.sums = append(fr.sums, sum)
-		if a, k, _, _ := meta(d.obj); !slices.Contains(fr.kinds, [2]string{a, k}) {
-			fr.kinds = append(fr.kinds, [2]string{a, k})
-		}
+		r.checkDoc(&fr, name, d, check && !crdPath)
 	}
 	return fr, nil
+}
+
+// streamable reports whether a file can be checked a document at a time,
+// each let go once checked: all but Helm templates, whose every document
+// decides whether the file is one, and panda.yaml files.
+func (r *run) streamable(name string, data []byte) bool {
+	return !inChartTemplates(name, r.charts) && !bytes.Contains(data, []byte("{{")) && !isPanda(name)
+}
+
+// checkStream checks a file a document at a time: its memory is one
+// document's node tree and value, not the file's.
+func (r *run) checkStream(name string, data []byte, crdPath bool) fileResult {
+	var fr fileResult
+	fs := eachDocument(name, data, func(d *document) { r.checkDoc(&fr, name, d, !crdPath) }, func() { fr = fileResult{} })
+	fr.findings = append(fr.findings, fs...)
+	return fr
+}
+
+// checkDoc keeps a CustomResourceDefinition for later and, when check is
+// set, checks a resource, keeping its findings and its summary: nothing of
+// the document itself.
+func (r *run) checkDoc(fr *fileResult, name string, d *document, check bool) {
+	if d.obj == nil {
+		return
+	}
+	if isCRD(d.obj) {
+		fr.crds = append(fr.crds, crdDoc{file: name, doc: d})
+	}
+	if !check || !isResource(d.obj) || isKustomizeConfig(d.obj) {
+		return
+	}
+	fs, sum := r.check(&resource{obj: d.obj, env: r.envOf(name), group: r.groupOf(name), file: name, pos: docPos(d)})
+	fr.findings = append(fr.findings, fs...)
+	fr.sums = append(fr.sums, sum)
+	if a, k, _, _ := meta(d.obj); !slices.Contains(fr.kinds, [2]string{a, k}) {
+		fr.kinds = append(fr.kinds, [2]string{a, k})
+	}
 }
 
 // groupKind is "group/Kind" of an apiVersion and kind ("/Kind" for the
