@@ -148,7 +148,13 @@ func run(ctx context.Context, r *cli.Run) error {
 	if err != nil {
 		return fmt.Errorf("opening the working directory: %w", err)
 	}
-	defer tree.Close()
+	defer func() {
+		// Cancelled (SIGTERM), verify.Run returns while a kustomize build
+		// may still read the tree: its descriptors go with the process.
+		if ctx.Err() == nil {
+			tree.Close()
+		}
+	}()
 	opts, output, err := Resolve(tree, in)
 	if err != nil {
 		return err
@@ -159,6 +165,9 @@ func run(ctx context.Context, r *cli.Run) error {
 	}
 	opts.Schemas = verify.KubeSchemas(schemas)
 	res, err := verify.Run(ctx, tree, opts)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -304,5 +305,51 @@ func TestDevice(t *testing.T) {
 	want := "zero.yaml: warning: not read: a device, not a regular file [file-skipped]"
 	if len(res.Findings) != 1 || res.Findings[0].String() != want {
 		t.Errorf("findings = %v, want [%s]", res.Findings, want)
+	}
+}
+
+// blockingValidator stands for a step that cannot be interrupted, as a
+// kustomize build: its first Validate blocks until released.
+type blockingValidator struct {
+	once             sync.Once
+	started, release chan struct{}
+}
+
+func (v *blockingValidator) AddCRD(map[string]any) error { return nil }
+
+func (v *blockingValidator) Validate(map[string]any) ([]Violation, bool, error) {
+	v.once.Do(func() { close(v.started) })
+	<-v.release
+	return nil, true, nil
+}
+
+// TestCancelMidStep: cancelled while a step that takes no context runs,
+// Run returns at once all the same, so that SIGTERM stops the binary.
+func TestCancelMidStep(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pod.yaml"), []byte(strings.Replace(cleanPod, "%s", "a", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := &blockingValidator{started: make(chan struct{}), release: make(chan struct{})}
+	defer close(v.release)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, os.DirFS(dir), Options{Schemas: v})
+		done <- err
+	}()
+	select {
+	case <-v.started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("validation never started")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v, want context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return once cancelled")
 	}
 }
