@@ -188,6 +188,15 @@ func TestHostileInput(t *testing.T) {
 			s.write(t, "k/kustomization.yaml", "configMapGenerator:\n  - name: z\n    files:\n      - secret.yaml\n")
 			s.link(t, "k/secret.yaml", "$BASE/secret.yaml")
 		}, wantCode: cli.ExitFailed, want: []string{`security; file 'k/secret.yaml' is not in or below the repository`}},
+		{name: "2 secretGenerator file linked to /dev/zero", setup: func(t *testing.T, s sandbox) {
+			s.write(t, "k/kustomization.yaml", "secretGenerator:\n  - name: z\n    files:\n      - zero.txt\n")
+			s.link(t, "k/zero.txt", "/dev/zero")
+		}, wantCode: cli.ExitFailed, want: []string{`k/kustomization.yaml:4:9: error: kustomize build failed: loading KV pairs: file sources: [zero.txt]: security; file 'k/zero.txt' is not in or below the repository`}},
+		{name: "2 patch linked out of the tree", setup: func(t *testing.T, s sandbox) {
+			s.write(t, "k/kustomization.yaml", "resources:\n  - pod.yaml\npatches:\n  - path: patch.yaml\n")
+			s.write(t, "k/pod.yaml", pod("k", "nginx:1.27", true))
+			s.link(t, "k/patch.yaml", "../../secret.yaml")
+		}, wantCode: cli.ExitFailed, want: []string{`k/kustomization.yaml:4:11: error: kustomize build failed: trouble configuring builtin PatchTransformer`, `security; file 'k/patch.yaml' is not in or below the repository`}},
 		{name: "2 configMapGenerator file a FIFO", setup: func(t *testing.T, s sandbox) {
 			s.write(t, "k/kustomization.yaml", "configMapGenerator:\n  - name: f\n    files:\n      - f.txt\n")
 			s.fifo(t, "k/f.txt")

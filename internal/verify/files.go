@@ -125,7 +125,7 @@ func (r *run) special(p string, d fs.DirEntry) (finding.Finding, bool) {
 // when the target is plainly outside the tree (absolute, or above its
 // root).
 func linkTarget(link, target string) (desc string, inside bool) {
-	if path.IsAbs(target) || strings.HasPrefix(target, `\`) {
+	if path.IsAbs(target) {
 		return fmt.Sprintf("%q, an absolute path", target), false
 	}
 	t := path.Join(path.Dir(link), target)

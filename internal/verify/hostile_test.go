@@ -230,27 +230,6 @@ func TestUnreadable(t *testing.T) {
 	}
 }
 
-// TestCancel: a cancelled run returns at once with the context's error
-// (SIGTERM cancels the binary's context).
-func TestCancel(t *testing.T) {
-	dir := t.TempDir()
-	writeCorpus(t, dir, 200, 5)
-	if err := syscall.Mkfifo(filepath.Join(dir, "x.yaml"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tree, err := workspace.Open(dir, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tree.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	noHang(t, func() { _, err = Run(ctx, tree, Options{}) })
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("Run with a cancelled context = %v, want context.Canceled", err)
-	}
-}
-
 // TestLongValues: a finding quotes a value at most finding.MaxValue
 // characters long, however long the value.
 func TestLongValues(t *testing.T) {

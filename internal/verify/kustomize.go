@@ -626,10 +626,10 @@ func buildErrorPos(pf *parsedFile, msg string) (int, int) {
 	return found.Line, found.Column
 }
 
-// quotes reports whether an error message names v as a quoted value or a
-// list item ('v', "v", [v], [v w], [w v]).
+// quotes reports whether an error message names v as a quoted value, a
+// list item or an argument ('v', "v", [v], [v w], [w v], path(v)).
 func quotes(msg, v string) bool {
-	for _, q := range []string{"'" + v + "'", "\"" + v + "\"", "[" + v + "]", "[" + v + " ", " " + v + "]"} {
+	for _, q := range []string{"'" + v + "'", "\"" + v + "\"", "[" + v + "]", "[" + v + " ", " " + v + "]", "(" + v + ")"} {
 		if strings.Contains(msg, q) {
 			return true
 		}

@@ -122,6 +122,9 @@ type run struct {
 // one under way is left to end on its own, still reading fsys: the caller
 // must not close fsys then. The binary is exiting anyway (SIGTERM).
 func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	type outcome struct {
 		res *Result
 		err error
@@ -139,6 +142,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 }
 
+// runAll is the work of Run, phase after phase.
 func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Path == "" {
 		opts.Path = "."
