@@ -1,8 +1,9 @@
 package manifest
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -15,11 +16,13 @@ type op struct {
 }
 
 // apply turns edits into byte operations on the original and applies them,
-// touching nothing else.
+// touching nothing else. The output is built in one pass over the input,
+// so a file costs its size plus its edits however many references it holds.
 func apply(src *source, edits []*edit) ([]byte, error) {
-	var ops []op
+	ops := make([]op, 0, len(edits))
+	r := renderer{}
 	for _, e := range edits {
-		o, err := src.opFor(e)
+		o, err := src.opFor(e, r)
 		if err != nil {
 			line := 0
 			if e.node != nil {
@@ -29,36 +32,48 @@ func apply(src *source, edits []*edit) ([]byte, error) {
 		}
 		ops = append(ops, o)
 	}
-	// Apply from the end so offsets stay valid; at the same offset, apply the
-	// range first so that an insertion lands before what follows.
-	sort.SliceStable(ops, func(i, j int) bool {
-		if ops[i].start != ops[j].start {
-			return ops[i].start > ops[j].start
+	sortOps(ops)
+	size := len(src.data)
+	for i, o := range ops {
+		if i > 0 && ops[i-1].end > o.start {
+			return nil, fmt.Errorf("overlapping edits at byte %d", o.start)
 		}
-		return ops[i].end > ops[j].end
-	})
-	for i := 1; i < len(ops); i++ {
-		if ops[i].end > ops[i-1].start {
-			return nil, fmt.Errorf("overlapping edits at byte %d", ops[i-1].start)
-		}
+		size += len(o.text) - (o.end - o.start)
 	}
-	out := append([]byte(nil), src.data...)
+	out := make([]byte, 0, size)
+	at := 0
 	for _, o := range ops {
-		out = append(out[:o.start], append([]byte(o.text), out[o.end:]...)...)
+		out = append(out, src.data[at:o.start]...)
+		out = append(out, o.text...)
+		at = o.end
 	}
-	return out, nil
+	return append(out, src.data[at:]...), nil
 }
 
-func (s *source) opFor(e *edit) (op, error) {
+// sortOps puts ops in the order of the bytes they replace. At one offset an
+// insertion comes before a range that starts there, and of two insertions
+// the later edit comes first (as when each is inserted in turn at that
+// offset).
+func sortOps(ops []op) {
+	slices.Reverse(ops)
+	slices.SortStableFunc(ops, func(a, b op) int {
+		if a.start != b.start {
+			return cmp.Compare(a.start, b.start)
+		}
+		return cmp.Compare(a.end, b.end)
+	})
+}
+
+func (s *source) opFor(e *edit, r renderer) (op, error) {
 	switch e.op {
 	case opReplace:
 		sp, err := s.scalarSpan(e.node)
 		if err != nil {
 			return op{}, err
 		}
-		return op{sp.start, sp.end, render(e.value, e.node.Style)}, nil
+		return op{sp.start, sp.end, r.render(e.value, e.node.Style)}, nil
 	case opInsert:
-		return s.insertOp(e)
+		return s.insertOp(e, r)
 	default:
 		return s.deleteOp(e)
 	}
@@ -91,7 +106,7 @@ func (s *source) pairLine(m, k, v *yaml.Node) (keyOff, valEnd int, err error) {
 
 // insertOp adds "key: value" on a new line after the pair e.node: e.val,
 // indented like that key and ended like that line.
-func (s *source) insertOp(e *edit) (op, error) {
+func (s *source) insertOp(e *edit, r renderer) (op, error) {
 	keyOff, valEnd, err := s.pairLine(e.mapping, e.node, e.val)
 	if err != nil {
 		return op{}, err
@@ -105,7 +120,7 @@ func (s *source) insertOp(e *edit) (op, error) {
 	}, string(s.data[ls:keyOff]))
 	lb := s.lineBreak(valEnd)
 	at := s.lineEnd(valEnd)
-	line := indent + e.key + ": " + render(e.value, 0)
+	line := indent + e.key + ": " + r.render(e.value, 0)
 	if at == len(s.data) && (at == 0 || s.data[at-1] != '\n') {
 		return op{at, at, lb + line}, nil
 	}

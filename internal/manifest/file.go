@@ -115,6 +115,13 @@ type edit struct {
 	value   string // replace, insert
 }
 
+// pairEdit tells apart the insertions and deletions of key-value pairs.
+type pairEdit struct {
+	op            editOp
+	node, mapping *yaml.Node
+	key           string
+}
+
 // fileResult is what processing one file gave.
 type fileResult struct {
 	path     string
@@ -140,6 +147,7 @@ type walker struct {
 	matched map[*yaml.Node][]*yaml.Node
 	edits   []*edit
 	byNode  map[*yaml.Node]*edit
+	pairs   map[pairEdit]bool // the insertions and deletions recorded
 	owners  map[*edit]*yaml.Node
 	found   map[string]bool
 	changes []Change
@@ -404,11 +412,11 @@ func (w *walker) add(e *edit, owner, via *yaml.Node) {
 		}
 		w.byNode[e.node] = e
 	} else {
-		for _, prev := range w.edits {
-			if prev.op == e.op && prev.node == e.node && prev.key == e.key && prev.mapping == e.mapping {
-				return // the same entry reached through an alias
-			}
+		k := pairEdit{e.op, e.node, e.mapping, e.key}
+		if w.pairs[k] {
+			return // the same entry reached through an alias
 		}
+		w.pairs[k] = true
 	}
 	w.edits = append(w.edits, e)
 	w.owners[e] = owner
@@ -755,19 +763,7 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 		}
 		return r
 	}
-	nodes := 0
-	for _, d := range docs {
-		nodes += countNodes(d)
-	}
-	w := &walker{m: m, path: p, kind: kindOf(p), budget: 4*nodes + 100000,
-		visits: map[*yaml.Node][]*yaml.Node{}, matched: map[*yaml.Node][]*yaml.Node{},
-		byNode: map[*yaml.Node]*edit{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{}}
-	for _, d := range docs {
-		w.walk(d, nil, 0)
-	}
-	if len(w.errs) == 0 {
-		w.checkAnchors()
-	}
+	w := m.walkFile(p, docs)
 	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
 	if len(w.errs) > 0 {
 		r.err = errors.Join(w.errs...)
@@ -786,6 +782,26 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	}
 	r.edit = &FileEdit{Path: p, Old: raw, New: src.bytes(out)}
 	return r
+}
+
+// walkFile applies the rules to the parsed documents of the file at p and
+// returns the walker holding the edits they want (or the errors that
+// forbid any).
+func (m *matcher) walkFile(p string, docs []*yaml.Node) *walker {
+	nodes := 0
+	for _, d := range docs {
+		nodes += countNodes(d)
+	}
+	w := &walker{m: m, path: p, kind: kindOf(p), budget: 4*nodes + 100000,
+		visits: map[*yaml.Node][]*yaml.Node{}, matched: map[*yaml.Node][]*yaml.Node{},
+		byNode: map[*yaml.Node]*edit{}, pairs: map[pairEdit]bool{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{}}
+	for _, d := range docs {
+		w.walk(d, nil, 0)
+	}
+	if len(w.errs) == 0 {
+		w.checkAnchors()
+	}
+	return w
 }
 
 // dedupe drops the repeats of a change reached again through an alias.

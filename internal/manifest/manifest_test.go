@@ -31,30 +31,32 @@ func images(t *testing.T, refs ...string) []imageref.Image {
 	return out
 }
 
+// goldenCases are the testdata/<case> trees and what bumps them.
+var goldenCases = []struct {
+	name     string
+	images   []string
+	policies map[string]string
+	changes  int // number of changed references
+}{
+	{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, changes: 7},
+	{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, changes: 6},
+	{name: "helm-values", images: []string{"ghcr.io/acme/app:1.21", "ghcr.io/acme/api:v3.0.0", "ghcr.io/acme/worker@" + digest, "redis:7.4"}, changes: 5},
+	{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 4},
+	{name: "panda", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
+	{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+	{name: "bom", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
+	{name: "quotes-comments", images: []string{"ghcr.io/acme/app:1.20"}, changes: 4},
+	{name: "anchors", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 2},
+	{name: "multi-document", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+	{name: "flow-style", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+	{name: "block-scalars", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
+	{name: "inline-values", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+}
+
 // TestGolden runs each testdata/<case>/original tree through Bump and
 // compares the written tree with testdata/<case>/expected.
 func TestGolden(t *testing.T) {
-	tests := []struct {
-		name     string
-		images   []string
-		policies map[string]string
-		changes  int // number of changed references
-	}{
-		{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, changes: 7},
-		{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, changes: 6},
-		{name: "helm-values", images: []string{"ghcr.io/acme/app:1.21", "ghcr.io/acme/api:v3.0.0", "ghcr.io/acme/worker@" + digest, "redis:7.4"}, changes: 5},
-		{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 4},
-		{name: "panda", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
-		{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
-		{name: "bom", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
-		{name: "quotes-comments", images: []string{"ghcr.io/acme/app:1.20"}, changes: 4},
-		{name: "anchors", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 2},
-		{name: "multi-document", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
-		{name: "flow-style", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
-		{name: "block-scalars", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
-		{name: "inline-values", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
-	}
-	for _, tc := range tests {
+	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", tc.name)
 			opts := Options{Images: images(t, tc.images...), Policies: tc.policies}

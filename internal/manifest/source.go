@@ -161,17 +161,26 @@ func (s *source) scalarSpan(n *yaml.Node) (span, error) {
 	return span{}, fmt.Errorf("unterminated quoted scalar")
 }
 
+// renderer renders values, remembering which are safe as plain scalars:
+// that takes a YAML parse, and a file's edits mostly write one value.
+type renderer map[string]bool
+
 // render writes value in the style of the scalar it replaces, keeping its
 // type: a plain scalar whose new text YAML would read as a number, boolean or
 // null (a tag like 1.20) is double-quoted instead.
-func render(value string, style yaml.Style) string {
+func (r renderer) render(value string, style yaml.Style) string {
 	switch style &^ (yaml.TaggedStyle | yaml.FlowStyle) {
 	case yaml.SingleQuotedStyle:
 		return "'" + strings.ReplaceAll(value, "'", "''") + "'"
 	case yaml.DoubleQuotedStyle:
 		return strconv.Quote(value)
 	}
-	if plainSafe(value) {
+	safe, ok := r[value]
+	if !ok {
+		safe = plainSafe(value)
+		r[value] = safe
+	}
+	if safe {
 		return value
 	}
 	return strconv.Quote(value)
