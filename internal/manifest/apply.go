@@ -51,11 +51,10 @@ func apply(src *source, edits []*edit) ([]byte, error) {
 }
 
 // sortOps puts ops in the order of the bytes they replace. At one offset an
-// insertion comes before a range that starts there, and of two insertions
-// the later edit comes first (as when each is inserted in turn at that
-// offset).
+// insertion comes before a range that starts there, and two insertions
+// keep the order of their edits (newTag before digest), which is the order
+// verify expects.
 func sortOps(ops []op) {
-	slices.Reverse(ops)
 	slices.SortStableFunc(ops, func(a, b op) int {
 		if a.start != b.start {
 			return cmp.Compare(a.start, b.start)
