@@ -10,6 +10,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 	"github.com/gitops-actions/gitops-actions/internal/manifest/manifesttest"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // BenchmarkFind measures the engine alone (read, screen, parse, edit,
@@ -22,8 +23,13 @@ func BenchmarkEngine(b *testing.B) {
 		b.Fatal(err)
 	}
 	im, _ := imageref.Parse(manifesttest.Image + ":v2.0.0")
+	tree, err := workspace.Open(dir, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tree.Close()
 	for b.Loop() {
-		res, err := manifest.Bump(context.Background(), manifest.DirFS(dir), []string{"."}, manifest.Options{Images: []imageref.Image{im}})
+		res, err := manifest.Bump(context.Background(), tree, []string{"."}, manifest.Options{Images: []imageref.Image{im}})
 		if err != nil || len(res.Files) != 2000 {
 			b.Fatalf("files %d, err %v", len(res.Files), err)
 		}

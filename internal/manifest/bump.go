@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // Bump finds every reference to opts.Images in the YAML files under roots
@@ -132,14 +134,20 @@ func isManifest(name string) bool {
 
 var errTooLarge = errors.New("file too large")
 
+// limitReader reads a file whole unless it is larger than max, and gives
+// its permission bits: workspace.Tree does, with one open and one read,
+// refusing a link out of the tree and a special file (*workspace.FileError).
+type limitReader interface {
+	ReadFileLimit(name string, max int64) ([]byte, fs.FileMode, error)
+}
+
 // readFile reads a file unless it is larger than max (errTooLarge, with
 // the size). The size comes from the open file, so walking the tree needs
 // no stat per file.
 func readFile(fsys fs.FS, name string, max int64) ([]byte, int64, fs.FileMode, error) {
-	if l, ok := fsys.(interface {
-		readLimited(string, int64) ([]byte, int64, fs.FileMode, error)
-	}); ok {
-		return l.readLimited(name, max)
+	if l, ok := fsys.(limitReader); ok {
+		data, mode, err := l.ReadFileLimit(name, max)
+		return data, int64(len(data)), mode, err
 	}
 	f, err := fsys.Open(name)
 	if err != nil {
@@ -175,12 +183,18 @@ func readFile(fsys fs.FS, name string, max int64) ([]byte, int64, fs.FileMode, e
 	return data, int64(len(data)), info.Mode(), nil
 }
 
-// readAndProcess reads one file and runs the rules on it.
+// readAndProcess reads one file and runs the rules on it. A file the tree
+// refuses to read (over the limit, a special file, a link out of the tree
+// or a loop: the walk lists none, but the tree may change under it) is a
+// warning at its path.
 func (m *matcher) readAndProcess(fsys fs.FS, p string, max int64) fileResult {
 	data, size, mode, err := readFile(fsys, p, max)
+	var fe *workspace.FileError
 	switch {
 	case errors.Is(err, errTooLarge):
 		return fileResult{path: p, warnings: []Warning{{File: p, Message: fmt.Sprintf("skipped: %d bytes is over the %d-byte limit", size, max)}}}
+	case errors.As(err, &fe):
+		return fileResult{path: p, warnings: []Warning{{File: p, Message: "skipped: " + refusal(fe)}}}
 	case err != nil:
 		return fileResult{path: p, err: fmt.Errorf("reading %q: %w", p, err)}
 	}
@@ -191,9 +205,27 @@ func (m *matcher) readAndProcess(fsys fs.FS, p string, max int64) fileResult {
 	return r
 }
 
+// refusal says why the tree did not read a file, without its name (the
+// warning carries it).
+func refusal(fe *workspace.FileError) string {
+	switch fe.Err {
+	case workspace.ErrTooLarge:
+		return fmt.Sprintf("%d bytes is over the %d-byte limit", fe.Size, fe.Limit)
+	case workspace.ErrNotRegular:
+		return fmt.Sprintf("a %s, not a regular file", fe.Type)
+	case workspace.ErrEscapes:
+		return "a symbolic link (or a path through one) that leads out of the tree"
+	case workspace.ErrLinkLoop:
+		return "a symbolic link loop"
+	}
+	return fe.Err.Error()
+}
+
 // listFiles walks roots and calls fn with each YAML file, once. Symbolic
 // links are not followed (a link inside the tree would be edited twice, one
-// outside it not at all); a root that is a file is taken whatever its name.
+// outside it not at all), nor are FIFOs, devices and sockets opened; a root
+// that is a file is taken whatever its name. The git directory and the
+// scratch directory of a write (workspace.RootScratch) are not walked.
 func listFiles(ctx context.Context, fsys fs.FS, roots []string, fn func(string)) error {
 	seen := map[string]bool{}
 	for _, root := range roots {
@@ -210,7 +242,7 @@ func listFiles(ctx context.Context, fsys fs.FS, roots []string, fn func(string))
 				return ctx.Err()
 			}
 			if d.IsDir() {
-				if d.Name() == ".git" && p != root {
+				if (d.Name() == ".git" || d.Name() == workspace.RootScratch) && p != root {
 					return fs.SkipDir
 				}
 				return nil

@@ -26,7 +26,7 @@ func corpora(t testing.TB) string {
 // the changed values.
 func TestCorpusBumpIsByteMinimal(t *testing.T) {
 	root := corpora(t)
-	fsys := os.DirFS(root)
+	fsys := openTree(t, root)
 	refs, _, err := Find(context.Background(), fsys, []string{"."})
 	if err != nil {
 		t.Fatalf("Find: %v", err)
@@ -68,7 +68,7 @@ func TestCorpusBumpIsByteMinimal(t *testing.T) {
 	for _, f := range res.Files {
 		os.WriteFile(filepath.Join(after, filepath.FromSlash(f.Path)), f.New, 0o644)
 	}
-	again, err := Bump(context.Background(), os.DirFS(after), []string{"."}, Options{Images: ims, AllowDowngrade: true})
+	again, err := Bump(context.Background(), openTree(t, after), []string{"."}, Options{Images: ims, AllowDowngrade: true})
 	if err != nil {
 		t.Fatalf("second Bump: %v", err)
 	}

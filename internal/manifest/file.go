@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // matcher knows the images of one run and screens files for them.
@@ -153,9 +154,23 @@ type walker struct {
 	changes []Change
 	current []Change
 	errs    []error
+	// tooComplex is errAliasBudget or errTooDeep, at line, when the walk
+	// gave up on the file.
+	tooComplex error
+	line       int
 }
 
-var errAliasBudget = errors.New("document contains excessive aliasing (an alias bomb?)")
+// maxDepth bounds how deep the walk follows nested collections and
+// aliases: yaml.v3 parses up to 10,000 levels of nesting, and each level
+// may come through an alias.
+const maxDepth = 10000
+
+// Reasons a file is too complex to walk; it is then skipped with a
+// warning, like a file that is not YAML.
+var (
+	errAliasBudget = errors.New("holds so many aliases that expanding them would take too long (an alias bomb?)")
+	errTooDeep     = fmt.Errorf("nests collections more than %d levels deep", maxDepth)
+)
 
 func (w *walker) spend() bool {
 	w.budget--
@@ -206,11 +221,15 @@ func (w *walker) lookup(m *yaml.Node, key string, via *yaml.Node) (k, v, vvia *y
 }
 
 func (w *walker) walk(n, via *yaml.Node, depth int) {
-	if n == nil || len(w.errs) > 0 {
+	if n == nil || len(w.errs) > 0 || w.tooComplex != nil {
 		return
 	}
-	if !w.spend() || depth > 10000 {
-		w.errs = append(w.errs, &EditError{File: w.path, Line: n.Line, Err: errAliasBudget})
+	switch {
+	case depth > maxDepth:
+		w.tooComplex, w.line = errTooDeep, n.Line
+		return
+	case !w.spend():
+		w.tooComplex, w.line = errAliasBudget, n.Line
 		return
 	}
 	switch n.Kind {
@@ -739,38 +758,46 @@ func countNodes(n *yaml.Node) int {
 	return c
 }
 
-// processFile finds and edits the references in one file's bytes.
+// processFile finds and edits the references in one file's bytes, in
+// stages: the encoding, a byte screen for the images, the parse, the walk
+// that applies the rules, the edits and their verification. A file it
+// cannot read as YAML is skipped with a warning; the run goes on.
 func (m *matcher) processFile(p string, raw []byte) fileResult {
 	r := fileResult{path: p, scanned: true}
+	if looksUTF16(raw) {
+		// The screen cannot see an image in UTF-16 bytes: look for it in
+		// the text, to say why the file is not read.
+		hits, setter := m.screen(utf16Text(raw))
+		if len(hits) > 0 || setter {
+			return m.named(m.skip(r, hits, 0, "is UTF-16, not UTF-8", "; save it as UTF-8"))
+		}
+		return r
+	}
 	hits, setter := m.screen(raw)
 	if len(hits) == 0 && !setter {
 		return r
 	}
 	r.parsed = true
 	src := newSource(raw)
+	if line := invalidUTF8Line(src.data); line > 0 {
+		return m.named(m.skip(r, hits, line, fmt.Sprintf("is not UTF-8 (line %d holds a byte that is not)", line), "; save it as UTF-8"))
+	}
 	docs, err := parseAll(src.data)
 	if err != nil {
 		line, err := syntaxError(src.data, err)
-		r.unparsed = map[string]Warning{}
-		if m.any {
-			// Find promises a warning for every file it could not read.
-			r.warnings = append(r.warnings, Warning{File: p, Line: line, Message: fmt.Sprintf("is not valid YAML, so its images are not known: %v", err)})
-		}
-		for _, i := range hits {
-			w := Warning{File: p, Line: line, Message: fmt.Sprintf("mentions %s but is not valid YAML, so it was not modified: %v", m.opts.Images[i].Repository, err)}
-			r.unparsed[m.opts.Images[i].Repository] = w
-			r.warnings = append(r.warnings, w)
-		}
-		return r
+		return m.named(m.skip(r, hits, line, "is not valid YAML", fmt.Sprintf(": %v", err)))
 	}
 	w := m.walkFile(p, docs)
+	if w.tooComplex != nil {
+		return m.named(m.skip(r, hits, w.line, w.tooComplex.Error(), ""))
+	}
 	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
 	if len(w.errs) > 0 {
 		r.err = errors.Join(w.errs...)
-		return r
+		return m.named(r)
 	}
 	if len(w.edits) == 0 {
-		return r
+		return m.named(r)
 	}
 	out, err := apply(src, w.edits)
 	if err == nil {
@@ -778,10 +805,44 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	}
 	if err != nil {
 		r.err = &EditError{File: p, Err: fmt.Errorf("cannot edit safely, file left untouched: %w", err)}
-		return r
+		return m.named(r)
 	}
 	r.edit = &FileEdit{Path: p, Old: raw, New: src.bytes(out)}
+	return m.named(r)
+}
+
+// skip records that a file was not read as YAML: why it was not, and then
+// (after "so it was not modified") tail, a detail or a hint. Each image it
+// mentions gets a warning, so that a "not found" error can say where the
+// image was seen; a file that only a setter marker brought here gets one
+// warning, as does every such file Find meets (it promises a warning for
+// each file it could not read).
+func (m *matcher) skip(r fileResult, hits []int, line int, why, tail string) fileResult {
+	r.unparsed = map[string]Warning{}
+	if m.any {
+		r.warnings = append(r.warnings, Warning{File: r.path, Line: line, Message: why + ", so its images are not known" + tail})
+		return r
+	}
+	if len(hits) == 0 {
+		r.warnings = append(r.warnings, Warning{File: r.path, Line: line, Message: why + ", so it was not modified" + tail})
+	}
+	for _, i := range hits {
+		repo := m.opts.Images[i].Repository
+		w := Warning{File: r.path, Line: line, Message: fmt.Sprintf("mentions %s but %s, so it was not modified%s", repo, why, tail)}
+		r.unparsed[repo] = w
+		r.warnings = append(r.warnings, w)
+	}
 	return r
+}
+
+// named refuses a file that references an image when its name holds a
+// control character: the name would go into outputs, messages and the
+// diff, where a newline forges a line of its own.
+func (m *matcher) named(r fileResult) fileResult {
+	if !workspace.HasControl(r.path) || (len(r.found) == 0 && len(r.unparsed) == 0 && r.edit == nil) {
+		return r
+	}
+	return fileResult{path: r.path, scanned: r.scanned, parsed: r.parsed, err: &NameError{Path: r.path}}
 }
 
 // walkFile applies the rules to the parsed documents of the file at p and

@@ -99,7 +99,8 @@ func (r *Result) Changed() bool { return len(r.Files) > 0 }
 type NotFoundError struct {
 	Image string
 	Paths []string
-	// Unparsed lists files that mention the image but could not be parsed.
+	// Unparsed lists files that mention the image but were skipped: not
+	// YAML, not UTF-8, too complex to walk.
 	Unparsed []Warning
 }
 
@@ -110,9 +111,20 @@ func (e *NotFoundError) Error() string {
 		for _, w := range e.Unparsed {
 			ws = append(ws, w.String())
 		}
-		msg += " (it is mentioned in files that are not valid YAML: " + strings.Join(ws, "; ") + ")"
+		msg += " (it is mentioned in files that were skipped: " + strings.Join(ws, "; ") + ")"
 	}
 	return msg
+}
+
+// NameError says a file that references an image has a name with a
+// control character in it (a newline, an escape): no output, message or
+// diff can carry the name safely, so the run refuses it as bad input.
+type NameError struct {
+	Path string
+}
+
+func (e *NameError) Error() string {
+	return fmt.Sprintf("%q references an image, but its name holds a control character that no output can carry; rename it", e.Path)
 }
 
 // DowngradeError says a semver tag would move to a lower one.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -200,4 +201,49 @@ func plainSafe(value string) bool {
 	}
 	c := n.Content[0]
 	return c.Kind == yaml.ScalarNode && c.Tag == "!!str" && c.Value == value && c.Style == 0
+}
+
+// looksUTF16 reports whether data starts like UTF-16 text: a byte order
+// mark, or a zero byte in its first character (YAML text starts with no
+// NUL in UTF-8).
+func looksUTF16(data []byte) bool {
+	if len(data) < 2 {
+		return false
+	}
+	return data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF || data[0] == 0 || data[1] == 0
+}
+
+// utf16Text decodes UTF-16 data (little-endian unless a mark or the first
+// character says otherwise) to UTF-8, for the screen only.
+func utf16Text(data []byte) []byte {
+	be := data[0] == 0xFE || data[0] == 0 && data[1] != 0
+	u := make([]uint16, 0, len(data)/2)
+	for i := 0; i+1 < len(data); i += 2 {
+		if be {
+			u = append(u, uint16(data[i])<<8|uint16(data[i+1]))
+		} else {
+			u = append(u, uint16(data[i+1])<<8|uint16(data[i]))
+		}
+	}
+	return []byte(string(utf16.Decode(u)))
+}
+
+// invalidUTF8Line returns the line of the first byte of data that is not
+// UTF-8, or 0 when all of it is.
+func invalidUTF8Line(data []byte) int {
+	if utf8.Valid(data) {
+		return 0
+	}
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size == 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
 }
