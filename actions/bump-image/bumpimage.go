@@ -11,9 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/aymanbagabas/go-udiff"
@@ -21,6 +20,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // Spec is the contract of bump-image: its flags, action.yml and README table.
@@ -129,14 +129,45 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err != nil {
 		return err
 	}
+	// A run that could not report what it did must not do it.
+	if err := r.CheckOutputs(); err != nil {
+		return fmt.Errorf("%w; nothing was changed", err)
+	}
 	if remote {
 		return runRemote(ctx, r, in, rin, d)
 	}
-	roots, err := Roots(r.Dir, in.Paths)
+	return runLocal(ctx, r, in)
+}
+
+// lockWait bounds how long a run waits for another that holds the tree.
+const lockWait = 10 * time.Minute
+
+// runLocal bumps the working tree: it reads it as hostile input (no link
+// followed out of it, no special file opened), and writes every changed
+// file or none, holding the tree's lock from the first read to the last
+// write so that two runs never undo each other's change unseen.
+func runLocal(ctx context.Context, r *cli.Run, in Inputs) (err error) {
+	tree, err := workspace.Open(r.Dir, manifest.DefaultMaxFileSize)
 	if err != nil {
 		return err
 	}
-	res, err := manifest.Bump(ctx, manifest.DirFS(r.Dir), roots, in.Options())
+	defer tree.Close()
+	roots, err := tree.Paths("path", in.Paths)
+	if err != nil {
+		return inputError(err)
+	}
+	var lock *workspace.Lock
+	if !in.DryRun {
+		if lock, err = lockTree(ctx, r, tree); err != nil {
+			return err
+		}
+		defer func() {
+			if rerr := lock.Release(); err == nil {
+				err = rerr
+			}
+		}()
+	}
+	res, err := manifest.Bump(ctx, tree, roots, in.Options())
 	if res != nil {
 		for _, w := range res.Warnings {
 			r.Warning(w.File, w.Line, w.Message)
@@ -146,7 +177,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		return EngineError(err)
 	}
 	if !in.DryRun {
-		if err := manifest.WriteFiles(r.Dir, res.Files); err != nil {
+		if err := lock.Replace(replacements(res.Files)); err != nil {
 			return err
 		}
 	}
@@ -172,14 +203,57 @@ func printResult(r *cli.Run, res *manifest.Result, dryRun bool) error {
 	return nil
 }
 
-// EngineError maps the engine's errors to exit codes: an image found
-// nowhere, a refused downgrade or an unsafe edit fail the job (1); anything
-// else is internal (3).
+// lockTree takes the tree's write lock, saying so when it has to wait for
+// another run; a run that waits longer than lockWait fails.
+func lockTree(ctx context.Context, r *cli.Run, tree *workspace.Tree) (*workspace.Lock, error) {
+	wctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	lock, err := tree.Lock(wctx, func(f string) {
+		r.Logf("waiting for another run of gitops-actions to finish with this tree (it holds %q)", f)
+	})
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return nil, cli.Failedf("%w: another run of gitops-actions has held it for %v; nothing was changed", err, lockWait)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !lock.Held() {
+		r.Warning("", 0, "the file system of the working directory has no file locks: a run of gitops-actions at the same time could undo this one's change")
+	}
+	return lock, nil
+}
+
+// replacements turns the engine's edits into the files to replace.
+func replacements(files []manifest.FileEdit) []workspace.Replacement {
+	out := make([]workspace.Replacement, len(files))
+	for i, f := range files {
+		out[i] = workspace.Replacement{Path: f.Path, Old: f.Old, New: f.New, Mode: f.Mode}
+	}
+	return out
+}
+
+// inputError marks a path the tree refuses as bad input (exit 2).
+func inputError(err error) error {
+	var ie *workspace.InputError
+	if errors.As(err, &ie) {
+		return cli.UsageError(err)
+	}
+	return err
+}
+
+// EngineError maps the engine's errors to exit codes: a file name no
+// output can carry is bad input (2); an image found nowhere, a refused
+// downgrade or an unsafe edit fail the job (1); anything else is internal
+// (3).
 func EngineError(err error) error {
+	var ne *manifest.NameError
 	var nf *manifest.NotFoundError
 	var dg *manifest.DowngradeError
 	var ee *manifest.EditError
-	if errors.As(err, &nf) || errors.As(err, &dg) || errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ne):
+		return cli.UsageError(err)
+	case errors.As(err, &nf), errors.As(err, &dg), errors.As(err, &ee):
 		return cli.FailedError(err)
 	}
 	return err
@@ -215,41 +289,6 @@ func SummaryTable(res *manifest.Result) string {
 		fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | `%s` |\n", c.File, c.Line, c.Image, c.Old, c.New)
 	}
 	return b.String()
-}
-
-// Roots checks the paths and returns them slash-separated and relative to
-// dir. A path that leaves dir, by "..", as an absolute path or through a
-// symbolic link, is a usage error.
-func Roots(dir string, paths []string) ([]string, error) {
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return nil, fmt.Errorf("working directory %q: %w", dir, err)
-	}
-	var roots []string
-	for _, p := range paths {
-		rel := p
-		if filepath.IsAbs(p) {
-			if rel, err = filepath.Rel(dir, p); err != nil {
-				return nil, cli.Usagef("input \"path\": %q is outside the working directory %q", p, dir)
-			}
-		}
-		rel = filepath.Clean(rel)
-		if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return nil, cli.Usagef("input \"path\": %q is outside the working directory %q; give a path inside it", p, dir)
-		}
-		real, err := filepath.EvalSymlinks(filepath.Join(dir, rel))
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, cli.Usagef("input \"path\": %q does not exist in %q", p, dir)
-		}
-		if err != nil {
-			return nil, cli.Usagef("input \"path\": %q: %v", p, err)
-		}
-		if inside, _ := filepath.Rel(realDir, real); inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
-			return nil, cli.Usagef("input \"path\": %q is a symbolic link to %q, outside the working directory", p, real)
-		}
-		roots = append(roots, filepath.ToSlash(rel))
-	}
-	return roots, nil
 }
 
 // Diff renders the edits as a git-style unified diff.

@@ -51,7 +51,7 @@ func (l *Lock) Replace(files []Replacement) error {
 			if failed := l.putBack(root, files[:i]); len(failed) > 0 {
 				return fmt.Errorf("%w; %d of %d files were replaced and could not be put back, they hold their new content: %s", cause, len(failed), len(files), quoteAll(failed))
 			}
-			return fmt.Errorf("%w; nothing was changed (%d files replaced before it were put back)", cause, i)
+			return fmt.Errorf("%w; nothing was changed (%d of %d files had been replaced; they were put back)", cause, i, len(files))
 		}
 	}
 	return nil

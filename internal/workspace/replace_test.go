@@ -179,7 +179,7 @@ func TestReplaceAllOrNothing(t *testing.T) {
 		setup func(t *testing.T, dir string, l *Lock)
 		want  string
 	}{
-		{name: "rename fails", want: `replacing "c.yaml": rename c.yaml: input/output error; nothing was changed (2 files replaced before it were put back)`,
+		{name: "rename fails", want: `replacing "c.yaml": rename c.yaml: input/output error; nothing was changed (2 of 3 files had been replaced; they were put back)`,
 			setup: func(t *testing.T, dir string, l *Lock) {
 				l.renameat = func(od int, op string, nd int, np string) error {
 					if np == "c.yaml" {
