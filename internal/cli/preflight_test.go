@@ -30,7 +30,9 @@ func TestCheckOutputs(t *testing.T) {
 	}{
 		{name: "files that can be written", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": good, "GITHUB_STEP_SUMMARY": good}},
 		{name: "outside Actions nothing is checked", env: map[string]string{"GITHUB_OUTPUT": dir}},
-		{name: "no files set", env: map[string]string{"GITHUB_ACTIONS": "true"}},
+		{name: "no summary set", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": good}},
+		{name: "no output file set", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": good},
+			wantErr: "GITHUB_OUTPUT is not set: the runner sets it for every step"},
 		{name: "output is a directory", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": dir},
 			wantErr: `GITHUB_OUTPUT "` + dir + `" cannot be written: open ` + dir + `: is a directory`},
 		{name: "output is a full device", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": "/dev/full"}, skip: fullErr != nil,
