@@ -151,6 +151,10 @@ func TestRunnerContract(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), "newTag: v2.1.0") {
 			t.Errorf("the workspace file was not bumped: %v\n%s", err, b)
 		}
+		// The action runs as root in a workspace the runner's user owns:
+		// a replaced file keeps its owner, so the job's later steps can
+		// still write it.
+		wantOwner(t, r.workspace, "environments/staging/kustomization.yaml", "environments/staging/app-deployment.yaml")
 	})
 
 	t.Run("bump-image remote", func(t *testing.T) {
@@ -206,6 +210,7 @@ func TestRunnerContract(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(r.workspace, "verify-manifests.sarif")); err != nil {
 			t.Errorf("no SARIF file in the workspace: %v", err)
 		}
+		wantOwner(t, r.workspace, "verify-manifests.sarif")
 	})
 
 	t.Run("root action with command", func(t *testing.T) {
@@ -487,5 +492,22 @@ func writeOwned(t *testing.T, dir string, files map[string]string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantOwner checks that files of the workspace belong to the runner's
+// user, as the workspace does, and not to root, the action's user.
+func wantOwner(t *testing.T, workspace string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		info, err := os.Lstat(filepath.Join(workspace, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		st := info.Sys().(*syscall.Stat_t)
+		if st.Uid != runnerUID || st.Gid != runnerGID {
+			t.Errorf("%s belongs to %d:%d after the run, want the runner's %d:%d", name, st.Uid, st.Gid, runnerUID, runnerGID)
+		}
 	}
 }

@@ -43,7 +43,11 @@ func (l *Lock) Replace(files []Replacement) error {
 		return fmt.Errorf("nothing was changed: %w", err)
 	}
 	for i, f := range files {
-		if err := l.renameat(l.dirfd, temps[i], root, f.Path); err != nil {
+		err := keepOwner(l.dirfd, temps[i], root, f.Path)
+		if err == nil {
+			err = l.renameat(l.dirfd, temps[i], root, f.Path)
+		}
+		if err != nil {
 			for _, t := range temps[i:] {
 				unix.Unlinkat(l.dirfd, t, 0)
 			}
@@ -101,7 +105,10 @@ func (l *Lock) putBack(root int, files []Replacement) []string {
 	for _, f := range files {
 		tmp, err := l.writeTemp(f.Old, f.Mode)
 		if err == nil {
-			if err = l.renameat(l.dirfd, tmp, root, f.Path); err != nil {
+			if err = keepOwner(l.dirfd, tmp, root, f.Path); err == nil {
+				err = l.renameat(l.dirfd, tmp, root, f.Path)
+			}
+			if err != nil {
 				unix.Unlinkat(l.dirfd, tmp, 0)
 			}
 		}

@@ -420,6 +420,9 @@ func (t *Tree) WriteFile(name string, data []byte, perm fs.FileMode) error {
 		err = cerr
 	}
 	if err == nil {
+		err = t.keepOwner(tmp, name)
+	}
+	if err == nil {
 		err = t.root.Rename(tmp, name)
 	}
 	if err != nil {
@@ -427,6 +430,26 @@ func (t *Tree) WriteFile(name string, data []byte, perm fs.FileMode) error {
 		return t.rootErr(name, err)
 	}
 	return nil
+}
+
+// keepOwner is the package's keepOwner for WriteFile, which works through
+// os.Root: as root, tmp gets the owner of the file it replaces, or of the
+// directory that will hold it.
+func (t *Tree) keepOwner(tmp, name string) error {
+	if !asRoot {
+		return nil
+	}
+	info, err := t.root.Lstat(name)
+	if err != nil {
+		if info, err = t.root.Stat(path.Dir(name)); err != nil {
+			return nil // the rename reports what is wrong
+		}
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || (st.Uid == 0 && st.Gid == 0) {
+		return nil
+	}
+	return t.root.Lchown(tmp, int(st.Uid), int(st.Gid))
 }
 
 var tempSeq atomic.Uint64
