@@ -347,3 +347,46 @@ func TestLastRequestOfTheRateLimit(t *testing.T) {
 		t.Errorf("%d requests reached GitHub, want 3", n)
 	}
 }
+
+// TestCreateCommitRemovesFiles makes one commit that adds, changes and
+// removes files, the removal as a tree entry whose sha is null; a removed
+// directory's last file takes the directory with it.
+func TestCreateCommitRemovesFiles(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, nil)
+	ctx := context.Background()
+	head, err := c.BranchHead(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, err := c.CreateCommit(ctx, head, []forge.File{
+		{Path: "environments/prod/app.yaml", Delete: true},
+		{Path: "environments/staging/app.yaml", Content: []byte("image: ghcr.io/acme/app:v2\n")},
+		{Path: "environments/qa/app.yaml", Content: []byte("image: ghcr.io/acme/app:v1\n")},
+	}, "Promote\n\nPromoted-By: gitops-actions\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpdateBranch(ctx, "main", commit.SHA, false); err != nil {
+		t.Fatal(err)
+	}
+	cd, err := c.GetCommit(ctx, commit.SHA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, f := range cd.Files {
+		files = append(files, f.Status+" "+f.Path)
+	}
+	sort.Strings(files)
+	want := "added environments/qa/app.yaml\nmodified environments/staging/app.yaml\nremoved environments/prod/app.yaml"
+	if got := strings.Join(files, "\n"); got != want {
+		t.Errorf("files:\n%s\nwant\n%s", got, want)
+	}
+	if _, err := srv.File("acme/config", "main", "environments/prod/app.yaml"); err == nil {
+		t.Error("environments/prod/app.yaml is still on main")
+	}
+	if got, _ := srv.File("acme/config", "main", "README.md"); got != "# config\n" {
+		t.Errorf("README.md, which the commit does not name, reads %q", got)
+	}
+}

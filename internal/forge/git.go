@@ -27,12 +27,15 @@ type Commit struct {
 	Verified bool
 }
 
-// File is the new content of one file in a commit.
+// File is the new content of one file in a commit, or its removal.
 type File struct {
 	Path    string
 	Content []byte
 	// Mode is the git mode, "100644" or "100755"; empty means "100644".
 	Mode string
+	// Delete removes the file from the tree; Content and Mode are then
+	// ignored.
+	Delete bool
 }
 
 // ErrNotFastForward says a ref update without force was refused because the
@@ -193,11 +196,12 @@ func (c *Client) BranchHead(ctx context.Context, branch string) (Commit, error) 
 }
 
 // CreateCommit makes one commit whose parent is parent and whose tree is
-// parent's tree with files replaced: one request for the tree (contents
-// inline; a file that is not UTF-8 costs one more for its blob) and one for
-// the commit. No author or committer is sent, so GitHub uses the token's
-// identity and signs the commit for Apps and GITHUB_TOKEN. The Git Data API
-// is content-addressed, so these requests are safe to retry.
+// parent's tree with files replaced or removed: one request for the tree
+// (contents inline; a file that is not UTF-8 costs one more for its blob; a
+// removal is an entry whose sha is null) and one for the commit. No author
+// or committer is sent, so GitHub uses the token's identity and signs the
+// commit for Apps and GITHUB_TOKEN. The Git Data API is content-addressed,
+// so these requests are safe to retry.
 func (c *Client) CreateCommit(ctx context.Context, parent Commit, files []File, message string) (Commit, error) {
 	var entries []*github.TreeEntry
 	for _, f := range files {
@@ -206,9 +210,13 @@ func (c *Client) CreateCommit(ctx context.Context, parent Commit, files []File, 
 			mode = "100644"
 		}
 		e := &github.TreeEntry{Path: github.String(f.Path), Mode: github.String(mode), Type: github.String("blob")}
-		if utf8.Valid(f.Content) {
+		switch {
+		case f.Delete:
+			// go-github sends an entry with neither sha nor content as
+			// "sha": null, which is how the Git Data API removes a path.
+		case utf8.Valid(f.Content):
 			e.Content = github.String(string(f.Content))
-		} else {
+		default:
 			b, _, err := c.GH.Git.CreateBlob(ctx, c.Owner, c.Repo, &github.Blob{Content: github.String(base64.StdEncoding.EncodeToString(f.Content)), Encoding: github.String("base64")})
 			if err != nil {
 				return Commit{}, fmt.Errorf("creating the blob of %q: %w", f.Path, err)

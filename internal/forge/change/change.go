@@ -31,8 +31,9 @@ const (
 
 // Content is the change built on one head of the base branch.
 type Content struct {
-	// Files are the files to commit, with their new content; none means
-	// the base holds the change already.
+	// Files are the files to commit, with their new content, and the
+	// files to remove (Delete), all in one commit; none means the base
+	// holds the change already.
 	Files []forge.File
 	// Title and Body are the pull request's.
 	Title, Body string

@@ -393,3 +393,48 @@ func TestIsToolCommit(t *testing.T) {
 		t.Errorf("WithTrailers:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestProposeRemovals lands a change that removes a file as well as
+// writing one: the pull request holds both, and the same change again is
+// Unchanged only when it removes the same files.
+func TestProposeRemovals(t *testing.T) {
+	srv := newServer(t)
+	gh := newClient(t, srv, nil)
+	promote := func(files ...forge.File) change.Content {
+		return change.Content{Files: files, Title: "Promote", Body: "Promotes.", Message: change.WithTrailers("Promote", change.Provenance{}, "Promoted-By"), CloseComment: "Closing."}
+	}
+	write := forge.File{Path: "app.yaml", Content: []byte("image: ghcr.io/acme/app:v2\n")}
+	remove := forge.File{Path: "README.md", Delete: true}
+	steps := []struct {
+		name    string
+		content change.Content
+		want    change.Op
+	}{
+		{name: "write and remove", content: promote(write, remove), want: change.Created},
+		{name: "the same again", content: promote(write, remove), want: change.Unchanged},
+		{name: "the write without the removal", content: promote(write), want: change.Updated},
+		{name: "the removal again", content: promote(write, remove), want: change.Updated},
+		{name: "removing another file instead", content: promote(forge.File{Path: "app.yaml", Delete: true}), want: change.Updated},
+	}
+	for _, st := range steps {
+		res, err := propose(t, gh, st.content)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if res.Op != st.want {
+			t.Errorf("%s: op %q, want %q", st.name, res.Op, st.want)
+		}
+		for _, f := range st.content.Files {
+			got, err := srv.File(repo, branch, f.Path)
+			switch {
+			case f.Delete && err == nil:
+				t.Errorf("%s: %s is still on the branch", st.name, f.Path)
+			case !f.Delete && got != string(f.Content):
+				t.Errorf("%s: %s reads %q, want %q (%v)", st.name, f.Path, got, f.Content, err)
+			}
+		}
+		if got := onTop(t, srv); len(got) != 1 {
+			t.Errorf("%s: %d commits on the branch, want 1", st.name, len(got))
+		}
+	}
+}

@@ -35,18 +35,26 @@ func (p *proposal) owned(cmp *forge.Comparison) error {
 }
 
 // sameChange reports whether the comparison (base...branch) changes exactly
-// the files to commit, to exactly their new content: then the pull request
-// already holds the change.
+// the files to commit, to exactly their new content, and removes exactly
+// the files to remove: then the pull request already holds the change.
 func sameChange(cmp *forge.Comparison, files []forge.File) bool {
 	if !cmp.Complete || len(cmp.Commits) == 0 || len(cmp.Files) != len(files) {
 		return false
 	}
-	want := map[string]string{}
+	want := map[string]forge.File{}
 	for _, f := range files {
-		want[f.Path] = forge.BlobSHA(f.Content)
+		want[f.Path] = f
 	}
-	for _, f := range cmp.Files {
-		if (f.Status != "modified" && f.Status != "added") || want[f.Path] != f.SHA {
+	for _, got := range cmp.Files {
+		f, ok := want[got.Path]
+		switch {
+		case !ok:
+			return false
+		case f.Delete:
+			if got.Status != "removed" {
+				return false
+			}
+		case (got.Status != "modified" && got.Status != "added") || forge.BlobSHA(f.Content) != got.SHA:
 			return false
 		}
 	}
