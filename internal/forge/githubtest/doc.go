@@ -81,7 +81,8 @@
 // gqlparser and run against a small model of GitHub's schema: below
 // repository, pullRequest (with reviews and latestOpinionatedReviews),
 // object(expression: "rev:path"), ref and refs (ordered by name or
-// TAG_COMMIT_DATE). Aliases, variables, fragments and __typename work; a
+// TAG_COMMIT_DATE); a Commit answers blame(path:) and
+// associatedPullRequests (graphql_blame.go). Aliases, variables, fragments and __typename work; a
 // field the model lacks fails the request as a field GitHub's schema lacks
 // would.
 //

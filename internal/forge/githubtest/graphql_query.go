@@ -21,7 +21,7 @@ import (
 // is parsed with gqlparser, without GitHub's schema, and executed against a
 // small model of GitHub's types: the root field repository, and below it
 // pullRequest (with its reviews), object(expression:) (blobs, trees,
-// commits, tags), ref and refs. Aliases, variables (with defaults), inline
+// commits with their blame and pull requests, tags), ref and refs. Aliases, variables (with defaults), inline
 // fragments, named fragments and __typename work as on GitHub; a field the
 // model lacks is the error GitHub gives for a field its schema lacks, so a
 // client asking for something the fake does not know fails loudly.
@@ -389,7 +389,7 @@ func gitObject(rp *repo, h plumbing.Hash) gqlObject {
 		return gqlTree{h: h}
 	case plumbing.CommitObject:
 		if c, err := rp.git.commit(h); err == nil {
-			return gqlCommit{c: c}
+			return gqlCommit{rp: rp, c: c}
 		}
 	case plumbing.TagObject:
 		if t, err := object.GetTag(rp.git.st, h); err == nil {
@@ -620,11 +620,14 @@ func (t gqlTree) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool,
 	return nil, false, nil
 }
 
-type gqlCommit struct{ c *object.Commit }
+type gqlCommit struct {
+	rp *repo
+	c  *object.Commit
+}
 
 func (gqlCommit) gqlType() string { return "Commit" }
 
-func (c gqlCommit) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool, error) {
+func (c gqlCommit) gqlField(x *gqlExec, name string, args map[string]any) (any, bool, error) {
 	switch name {
 	case "oid":
 		return c.c.Hash.String(), true, nil
@@ -637,7 +640,7 @@ func (c gqlCommit) gqlField(_ *gqlExec, name string, _ map[string]any) (any, boo
 	case "authoredDate":
 		return c.c.Author.When.UTC().Format(time.RFC3339), true, nil
 	}
-	return nil, false, nil
+	return c.history(x, name, args) // graphql_blame.go
 }
 
 type gqlTag struct {

@@ -33,6 +33,7 @@ const (
 	RouteGetGitCommit         = "GET /repos/{owner}/{repo}/git/commits/{commit_sha}"
 	RouteCreateGitCommit      = "POST /repos/{owner}/{repo}/git/commits"
 	RouteGetCommit            = "GET /repos/{owner}/{repo}/commits/{ref}"
+	RouteListCommits          = "GET /repos/{owner}/{repo}/commits"
 	RouteCommitPulls          = "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
 	RouteCreateTag            = "POST /repos/{owner}/{repo}/git/tags"
 	RouteGetTag               = "GET /repos/{owner}/{repo}/git/tags/{tag_sha}"
@@ -77,6 +78,7 @@ var routes = []route{
 	{Method: "DELETE", Template: "/repos/{owner}/{repo}/git/refs/{ref}", Greedy: "ref", handle: (*Server).deleteRef},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/git/commits/{commit_sha}", handle: (*Server).getGitCommit},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/git/commits", handle: (*Server).createGitCommit},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/commits", handle: (*Server).listCommits},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", handle: (*Server).commitPulls}, // before the greedy commits/{ref}
 	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{ref}", Greedy: "ref", handle: (*Server).getCommit},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/git/tags", handle: (*Server).createTag},

@@ -96,6 +96,11 @@ func TestScriptedSession(t *testing.T) {
 	must("get rest commit", err)
 	_, _, err = gh.Repositories.CompareCommits(ctx, "acme", "config", "main", "gitops/bump-app", nil)
 	must("compare", err)
+	listed, _, err := gh.Repositories.ListCommits(ctx, "acme", "config", &github.CommitsListOptions{SHA: "gitops/bump-app", Path: "environments/production"})
+	must("list commits", err)
+	if len(listed) != 1 || listed[0].GetSHA() != commit.GetSHA() {
+		t.Errorf("commits changing environments/production: got %d, want the one that added it", len(listed))
+	}
 	prs, _, err := gh.PullRequests.List(ctx, "acme", "config", &github.PullRequestListOptions{Head: "acme:gitops/bump-app", Base: "main"})
 	must("list pulls", err)
 	if len(prs) != 0 {

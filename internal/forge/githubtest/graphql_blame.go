@@ -1,0 +1,96 @@
+package githubtest
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// This file serves the fields of Commit that look at history: blame(path:),
+// the commit that last changed each line of a file (GitHub's Blame, with
+// ranges of lines and their commits), and associatedPullRequests, the pull
+// requests that brought the commit (as GET /commits/{sha}/pulls lists
+// them). Blame is go-git's, which assigns a line a merge brought to the
+// commit of the merged branch that wrote it, as git blame does.
+
+// history resolves the Commit fields of this file; ok is false for any
+// other field.
+func (c gqlCommit) history(x *gqlExec, name string, args map[string]any) (any, bool, error) {
+	switch name {
+	case "blame":
+		p := argString(args, "path")
+		res, err := git.Blame(c.c, p)
+		if err != nil {
+			return nil, true, &gqlResolveError{typ: "NOT_FOUND", message: fmt.Sprintf("Could not resolve file for path '%s'.", p)}
+		}
+		return gqlBlame{rp: c.rp, lines: res.Lines}, true, nil
+	case "associatedPullRequests":
+		var nodes []gqlObject
+		var numbers []int
+		for n, p := range c.rp.pulls {
+			if p.merged || p.state == "open" {
+				if c.rp.broughtBy(p, c.c.Hash) {
+					numbers = append(numbers, n)
+				}
+			}
+		}
+		sort.Ints(numbers)
+		for _, n := range numbers {
+			nodes = append(nodes, gqlPull{rp: c.rp, p: c.rp.pulls[n]})
+		}
+		conn, err := page("associatedPullRequests", nodes, args, "PullRequestConnection")
+		return conn, true, err
+	}
+	return nil, false, nil
+}
+
+// gqlBlame is a file's blame: its lines, each with the commit that last
+// changed it.
+type gqlBlame struct {
+	rp    *repo
+	lines []*git.Line
+}
+
+func (gqlBlame) gqlType() string { return "Blame" }
+
+func (b gqlBlame) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool, error) {
+	if name != "ranges" {
+		return nil, false, nil
+	}
+	// Consecutive lines of one commit make one range, as on GitHub.
+	ranges := []gqlObject{}
+	for i := 0; i < len(b.lines); {
+		j := i
+		for j+1 < len(b.lines) && b.lines[j+1].Hash == b.lines[i].Hash {
+			j++
+		}
+		ranges = append(ranges, gqlBlameRange{rp: b.rp, start: i + 1, end: j + 1, commit: b.lines[i].Hash})
+		i = j + 1
+	}
+	return ranges, true, nil
+}
+
+// gqlBlameRange is lines start to end (1-based, inclusive) and their commit.
+type gqlBlameRange struct {
+	rp         *repo
+	start, end int
+	commit     plumbing.Hash
+}
+
+func (gqlBlameRange) gqlType() string { return "BlameRange" }
+
+func (r gqlBlameRange) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool, error) {
+	switch name {
+	case "startingLine":
+		return r.start, true, nil
+	case "endingLine":
+		return r.end, true, nil
+	case "age":
+		return 1, true, nil
+	case "commit":
+		return gitObject(r.rp, r.commit), true, nil
+	}
+	return nil, false, nil
+}
