@@ -106,6 +106,7 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 		}
 		res.Changes = append(res.Changes, r.changes...)
 		res.Current = append(res.Current, r.current...)
+		res.Held = append(res.Held, r.held...)
 		if r.edit != nil {
 			res.Files = append(res.Files, *r.edit)
 		}
@@ -123,6 +124,7 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 	}
 	sortChanges(res.Changes)
 	sortChanges(res.Current)
+	sortHolds(res.Held)
 	return res, nil
 }
 

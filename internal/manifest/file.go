@@ -133,6 +133,7 @@ type fileResult struct {
 	changes  []Change
 	current  []Change
 	warnings []Warning
+	held     []Hold
 	edit     *FileEdit
 	err      error
 }
@@ -153,6 +154,7 @@ type walker struct {
 	found   map[string]bool
 	changes []Change
 	current []Change
+	holds   []Hold
 	errs    []error
 	// tooComplex is errAliasBudget or errTooDeep, at line, when the walk
 	// gave up on the file.
@@ -380,7 +382,7 @@ func (w *walker) imageString(n, via *yaml.Node, kind string) {
 // set records the replacement of scalar n and its change, after the
 // downgrade check.
 func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node) {
-	if !w.admit(&c, oldTag, newTag) {
+	if !w.admit(&c, oldTag, newTag, n) {
 		return
 	}
 	if n != nil && n.Value != value {
@@ -391,11 +393,15 @@ func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string
 
 // admit files c under the walker's path and says whether its edits should
 // be made: a reference already at the new version is recorded as current,
-// and a refused downgrade as an error; neither is edited.
-func (w *walker) admit(c *Change, oldTag, newTag string) bool {
+// one held by a comment on one of the nodes at as held, and a refused
+// downgrade as an error; none is edited.
+func (w *walker) admit(c *Change, oldTag, newTag string, at ...*yaml.Node) bool {
 	c.File = w.path
 	if c.Old == c.New {
 		w.current = append(w.current, *c)
+		return false
+	}
+	if w.held(c, at) {
 		return false
 	}
 	if err := w.checkDowngrade(*c, oldTag, newTag); err != nil {
@@ -502,7 +508,7 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		} else if digV != nil {
 			c.Line = digV.Line
 		}
-		if !w.admit(&c, scalarValue(tagV), im.Tag) {
+		if !w.admit(&c, scalarValue(tagV), im.Tag, nameK, nameV, newNameK, newNameV, tagK, tagV, digK, digV) {
 			continue
 		}
 		after, afterV := nameK, nameV
@@ -565,7 +571,7 @@ func (w *walker) helmImage(m, via *yaml.Node, kind string) {
 	if tagV != nil {
 		c.Line = tagV.Line
 	}
-	if !w.admit(&c, scalarValue(tagV), im.Tag) {
+	if !w.admit(&c, scalarValue(tagV), im.Tag, repoK, repoV, tagK, tagV, digV) {
 		return
 	}
 	after, afterV := repoK, repoV
@@ -792,6 +798,7 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 		return m.named(m.skip(r, hits, w.line, w.tooComplex.Error(), ""))
 	}
 	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
+	r.held = w.holds
 	if len(w.errs) > 0 {
 		r.err = errors.Join(w.errs...)
 		return m.named(r)

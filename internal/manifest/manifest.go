@@ -38,6 +38,9 @@ type Options struct {
 	AllowDowngrade bool
 	// MaxFileSize skips larger files with a warning; 0 means 5 MiB.
 	MaxFileSize int64
+	// IgnoreHolds bumps references held by a hold comment too (see
+	// hold.go).
+	IgnoreHolds bool
 }
 
 // DefaultMaxFileSize is the size above which a file is skipped.
@@ -88,6 +91,8 @@ type Result struct {
 	Current []Change
 	// Warnings lists files skipped or not understood.
 	Warnings []Warning
+	// Held lists references a hold comment kept from changing.
+	Held []Hold
 	// Scanned counts the files read; Parsed those that passed the screen.
 	Scanned, Parsed int
 }
