@@ -34,11 +34,13 @@ var Spec = cli.Spec{
 		{Name: "allow-downgrade", Default: "false", Kind: cli.Bool, Description: "Allow a semver tag to move to a lower version. Non-semver tags (commit SHAs, timestamps) are replaced without ordering."},
 		{Name: "dry-run", Default: "false", Kind: cli.Bool, Description: "Write nothing; print a unified diff (git style) of what would change."},
 		{Name: "policies", Kind: cli.List, Description: "Flux image policies to honour in setter comments, as NAMESPACE:NAME=IMAGE, e.g. flux-system:app=ghcr.io/acme/app. A scalar marked # {\"$imagepolicy\": \"flux-system:app\"} (or :tag, :name, :digest) is then bumped with that image."},
+		{Name: "force", Default: "false", Kind: cli.Bool, Description: "Bump references held by a hold comment (# gitops-actions: hold (reason), which a rollback writes) too. Without it a held reference is left as it is, with a notice; the run fails only when every reference of an image is held."},
 	}, remoteInputs...),
 	Outputs: append([]cli.Output{
 		{Name: "changed", Description: "true when any file changed (or would change, with dry-run), else false."},
 		{Name: "files", Description: "The changed files, one path per line."},
 		{Name: "changes", Description: "JSON array of the changed references: objects with file, line, kind, image, old and new."},
+		{Name: "held", Description: "JSON array of the references a hold comment kept from changing: objects with file, line, image, version, wanted and reason."},
 	}, remoteOutputs...),
 }
 
@@ -53,6 +55,8 @@ type Inputs struct {
 	ConstraintText string
 	AllowDowngrade bool
 	DryRun         bool
+	// Force bumps held references too.
+	Force bool
 	// Policies maps a Flux image policy "namespace:name" to a repository.
 	Policies map[string]string
 }
@@ -97,6 +101,9 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 	if in.DryRun, err = v.Bool("dry-run"); err != nil {
 		return in, err
 	}
+	if in.Force, err = v.Bool("force"); err != nil {
+		return in, err
+	}
 	for _, p := range v.List("policies") {
 		policy, image, ok := strings.Cut(p, "=")
 		ns, name, ok2 := strings.Cut(strings.TrimSpace(policy), ":")
@@ -117,7 +124,7 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 
 // Options turns the inputs into the engine's options.
 func (in Inputs) Options() manifest.Options {
-	return manifest.Options{Images: in.Images, Policies: in.Policies, Constraint: in.Constraint, AllowDowngrade: in.AllowDowngrade}
+	return manifest.Options{Images: in.Images, Policies: in.Policies, Constraint: in.Constraint, AllowDowngrade: in.AllowDowngrade, IgnoreHolds: in.Force}
 }
 
 func run(ctx context.Context, r *cli.Run, d Deps) error {
@@ -181,7 +188,10 @@ func runLocal(ctx context.Context, r *cli.Run, in Inputs) (err error) {
 			return err
 		}
 	}
-	return printResult(r, res, in.DryRun)
+	if err := printResult(r, res, in.DryRun); err != nil {
+		return err
+	}
+	return HeldError(res)
 }
 
 // printResult prints the diff (dry run), one log line per change, and records
@@ -199,7 +209,30 @@ func printResult(r *cli.Run, res *manifest.Result, dryRun bool) error {
 	for _, c := range res.Changes {
 		r.Logf("%s:%d: %s → %s (%s)", c.File, c.Line, c.Old, c.New, c.Kind)
 	}
+	for _, h := range res.Held {
+		r.NoticeAt(h.File, h.Line, HoldNotice(h))
+	}
 	SetOutputs(r, res)
+	return nil
+}
+
+// HoldNotice says why a reference was left as it is, and how to release
+// it.
+func HoldNotice(h manifest.Hold) string {
+	why := "a hold comment"
+	if h.Reason != "" {
+		why += " (" + h.Reason + ")"
+	}
+	return fmt.Sprintf("%s stays at %s, held by %s; not set to %s. Remove the comment to release it, or set force.", h.Image, h.Version, why, h.Wanted)
+}
+
+// HeldError fails the job when holds kept every reference of an image
+// from moving, so that a pipeline that asked for it notices; holds that
+// left some reference to move are notices only.
+func HeldError(res *manifest.Result) error {
+	if all := res.AllHeld(); len(all) > 0 {
+		return cli.Failedf("every reference of %s is held by a hold comment, so nothing of it changed (see the notices; set force to bump held references)", strings.Join(all, ", "))
+	}
 	return nil
 }
 
@@ -273,20 +306,33 @@ func SetOutputs(r *cli.Run, res *manifest.Result) {
 	}
 	js, _ := json.Marshal(changes)
 	r.SetOutput("changes", string(js))
+	held := res.Held
+	if held == nil {
+		held = []manifest.Hold{}
+	}
+	js, _ = json.Marshal(held)
+	r.SetOutput("held", string(js))
 	r.Summary(SummaryTable(res))
 }
 
-// SummaryTable renders the changes as a short Markdown table.
+// SummaryTable renders the changes, and the references holds kept, as
+// short Markdown tables.
 func SummaryTable(res *manifest.Result) string {
 	var b strings.Builder
 	b.WriteString("### bump-image\n\n")
 	if len(res.Changes) == 0 {
 		fmt.Fprintf(&b, "Nothing to change: %d reference(s) already hold the new version.\n", len(res.Current))
-		return b.String()
+	} else {
+		b.WriteString("| file | line | image | old | new |\n|---|---|---|---|---|\n")
+		for _, c := range res.Changes {
+			fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | `%s` |\n", c.File, c.Line, c.Image, c.Old, c.New)
+		}
 	}
-	b.WriteString("| file | line | image | old | new |\n|---|---|---|---|---|\n")
-	for _, c := range res.Changes {
-		fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | `%s` |\n", c.File, c.Line, c.Image, c.Old, c.New)
+	if len(res.Held) > 0 {
+		b.WriteString("\nHeld by a hold comment, left as they are:\n\n| file | line | image | held at | reason |\n|---|---|---|---|---|\n")
+		for _, h := range res.Held {
+			fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | %s |\n", h.File, h.Line, h.Image, h.Version, strings.NewReplacer("|", `\|`, "\n", " ").Replace(h.Reason))
+		}
 	}
 	return b.String()
 }

@@ -236,6 +236,9 @@ func (x *remote) build(res **manifest.Result) change.Build {
 			return change.Content{}, err
 		}
 		comment := fmt.Sprintf("Closing: `%s` at %s already holds %s, so this pull request has nothing left to do.", x.base, short(head.SHA), x.data.ImageSummary())
+		if held := r.AllHeld(); len(held) > 0 {
+			comment = fmt.Sprintf("Closing: every reference of %s in `%s` at %s is held by a hold comment (`# gitops-actions: hold`), so this pull request has nothing left to do. Remove the comments to release them.", strings.Join(held, ", "), x.base, short(head.SHA))
+		}
 		if x.rin.Source.RunURL != "" {
 			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
 		}
@@ -340,7 +343,7 @@ func (x *remote) pullRequest(ctx context.Context) error {
 		x.setCommit(*out.Commit)
 	}
 	x.setPull(string(out.Op), out.Pull)
-	return nil
+	return HeldError(res)
 }
 
 // dryRun reads and reports what a run would change, and writes nothing.
@@ -353,7 +356,10 @@ func (x *remote) dryRun(ctx context.Context) error {
 	if _, err := x.build(&res)(ctx, head); err != nil {
 		return apiError(err, x.rin)
 	}
-	return x.report(res)
+	if err := x.report(res); err != nil {
+		return err
+	}
+	return HeldError(res)
 }
 
 // push is mode push: the change machinery commits on the base branch
@@ -372,5 +378,8 @@ func (x *remote) push(ctx context.Context) error {
 		x.setCommit(*out.Commit)
 		x.r.Logf("pushed %s to %s", short(out.Commit.SHA), x.base)
 	}
-	return x.report(res)
+	if err := x.report(res); err != nil {
+		return err
+	}
+	return HeldError(res)
 }
