@@ -229,3 +229,17 @@ func short(sha string) string {
 	}
 	return sha
 }
+
+// BlobsFor lists the files to read for ImageChanges: each changed YAML
+// file at the first parent (unless added) and at the commit (unless
+// removed).
+func BlobsFor(c *Commit) []BlobAt { return blobsFor(c) }
+
+// ImageChanges diffs the image references of the changed YAML files of c
+// against its first parent, from the files read (see BlobsFor), with the
+// finder the release notes use; c may be any pair of revisions (a branch's
+// head and its base's) with the files that differ between them. The
+// strings are warnings about files that could not be read.
+func ImageChanges(ctx context.Context, c *Commit, blobs []Blob, opts Options) ([]ImageChange, []string, error) {
+	return imageChanges(ctx, c, blobs, opts)
+}
