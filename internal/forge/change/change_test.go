@@ -438,3 +438,67 @@ func TestProposeRemovals(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenBetweenBranches keeps a pull request between two branches of
+// people's: opened, left, retitled, closed when nothing is between them;
+// the tool never writes to either branch.
+func TestOpenBetweenBranches(t *testing.T) {
+	srv := newServer(t)
+	gh := newClient(t, srv, nil)
+	srv.PushCommit(repo, "develop", map[string]string{"app.yaml": "image: ghcr.io/acme/app:v2\n"}, "Bump app on develop", alice)
+	develop, main := srv.Ref(repo, "develop"), srv.Ref(repo, "main")
+	req := change.Request{Base: "main", Branch: "develop", Labels: []string{"promotion"}, Reviewers: []string{"bob"}}
+	text := func(title string) change.Content {
+		return change.Content{Title: title, Body: "Promotes develop.", CloseComment: "Closing: nothing between develop and main."}
+	}
+	steps := []struct {
+		name    string
+		content change.Content
+		empty   bool
+		want    change.Op
+	}{
+		{name: "a new pull request", content: text("Promote develop to main"), want: change.Created},
+		{name: "the same text", content: text("Promote develop to main"), want: change.Unchanged},
+		{name: "a new text", content: text("Promote develop to main: app v2"), want: change.Updated},
+		{name: "nothing between them", content: text("x"), empty: true, want: change.Closed},
+		{name: "nothing, no pull request", content: text("x"), empty: true, want: change.None},
+	}
+	for _, st := range steps {
+		res, err := change.Open(context.Background(), gh, req, st.content, st.empty)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if res.Op != st.want {
+			t.Errorf("%s: op %q, want %q", st.name, res.Op, st.want)
+		}
+		prs := srv.PullRequests(repo)
+		if len(prs) != 1 {
+			t.Fatalf("%s: %d pull requests, want 1", st.name, len(prs))
+		}
+		p := prs[0]
+		switch st.want {
+		case change.Created, change.Updated, change.Unchanged:
+			if p.State != "open" || p.Title != st.content.Title || p.Head != "develop" || p.Labels[0] != "promotion" || p.Reviewers[0] != "bob" {
+				t.Errorf("%s: pull request %+v", st.name, p)
+			}
+		case change.Closed:
+			if p.State != "closed" || len(p.Comments) != 1 || p.Comments[0] != st.content.CloseComment {
+				t.Errorf("%s: pull request %+v", st.name, p)
+			}
+		}
+	}
+	if srv.Ref(repo, "develop") != develop || srv.Ref(repo, "main") != main {
+		t.Error("Open moved a branch")
+	}
+}
+
+func TestParseProvenance(t *testing.T) {
+	want := change.Provenance{Repository: "acme/app", Commit: "0123456", RunURL: "https://github.com/acme/app/actions/runs/9"}
+	msg := change.WithTrailers("Bump app to v2\n\nSource-Repository: not/this-one\n", want, "Bumped-By")
+	if got, ok := change.ParseProvenance(msg); !ok || got != want {
+		t.Errorf("ParseProvenance(%q) = %+v, %v; want %+v", msg, got, ok, want)
+	}
+	if _, ok := change.ParseProvenance("Bump by hand\n\nSource-Repository: acme/app\n"); ok {
+		t.Error("a commit without the tool's mark has provenance")
+	}
+}

@@ -58,3 +58,31 @@ func IsToolCommit(message string) bool {
 	}
 	return false
 }
+
+// ParseProvenance reads the provenance trailers WithTrailers writes from a
+// commit message (its last paragraph); ok is false for a commit the tool
+// did not make, whose trailers say nothing of ours.
+func ParseProvenance(message string) (p Provenance, ok bool) {
+	if !IsToolCommit(message) {
+		return p, false
+	}
+	msg := strings.TrimRight(strings.ReplaceAll(message, "\r\n", "\n"), "\n ")
+	if i := strings.LastIndex(msg, "\n\n"); i >= 0 {
+		msg = msg[i+2:]
+	}
+	for _, line := range strings.Split(msg, "\n") {
+		k, v, found := strings.Cut(line, ": ")
+		if !found {
+			continue
+		}
+		switch v = strings.TrimSpace(v); k {
+		case "Source-Repository":
+			p.Repository = v
+		case "Source-Commit":
+			p.Commit = v
+		case "Workflow-Run":
+			p.RunURL = v
+		}
+	}
+	return p, true
+}
