@@ -8,6 +8,7 @@ import (
 	"text/template"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
@@ -207,20 +208,7 @@ func IsBotCommit(message string) bool { return change.IsToolCommit(message) }
 // checkBranchName rejects what git does not take as a branch name
 // (git check-ref-format).
 func checkBranchName(b string) error {
-	bad := b == "" || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasSuffix(b, ".") ||
-		strings.HasPrefix(b, "-") || strings.Contains(b, "..") || strings.Contains(b, "//") || strings.Contains(b, "@{") ||
-		b == "@" || len(b) > 250
-	for _, seg := range strings.Split(b, "/") {
-		if strings.HasPrefix(seg, ".") || strings.HasSuffix(seg, ".lock") {
-			bad = true
-		}
-	}
-	for _, r := range b {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(" ~^:?*[\\", r) {
-			bad = true
-		}
-	}
-	if bad {
+	if !forge.ValidBranchName(b) {
 		return cli.Usagef("input \"branch\": %q is not a valid branch name", b)
 	}
 	return nil
