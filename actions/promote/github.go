@@ -6,11 +6,14 @@ import (
 	"fmt"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/forge/change"
+	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
 
-// forgeGitHub is the release engine's GitHub, over the shared client: the
-// engine declares what it needs and never imports the client.
+// forgeGitHub is the release and promotion engines' GitHub, over the
+// shared client: each engine declares what it needs and never imports the
+// client.
 type forgeGitHub struct {
 	c *forge.Client
 }
@@ -131,4 +134,29 @@ func (g forgeGitHub) CreateRelease(ctx context.Context, nr release.NewRelease) (
 		return nil, false, err
 	}
 	return &release.Release{ID: r.ID, Tag: r.Tag, URL: r.URL, Draft: r.Draft}, created, nil
+}
+
+var _ promotion.GitHub = forgeGitHub{}
+
+// Blame adapts the client's blame, reading the provenance trailers of the
+// commits the tool made.
+func (g forgeGitHub) Blame(ctx context.Context, rev string, paths []string) (map[string][]promotion.Lines, error) {
+	b, err := g.c.Blame(ctx, rev, paths)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]promotion.Lines{}
+	for p, ranges := range b {
+		for _, r := range ranges {
+			l := promotion.Lines{Start: r.Start, End: r.End, Origin: promotion.Origin{Commit: r.Commit, Subject: subject(r.Message)}}
+			if r.Pull != nil {
+				l.Pull = &promotion.PullRef{Number: r.Pull.Number, Title: r.Pull.Title, URL: r.Pull.URL}
+			}
+			if prov, ok := change.ParseProvenance(r.Message); ok {
+				l.SourceRepository, l.SourceCommit, l.RunURL = prov.Repository, prov.Commit, prov.RunURL
+			}
+			out[p] = append(out[p], l)
+		}
+	}
+	return out, nil
 }

@@ -1,10 +1,14 @@
-// Package promote is the promote action: it tags every merge to the base
-// branch exactly once, with an annotated tag that names the pull request,
-// its approvers and the image changes it carried, and publishes its
-// release. It turns the inputs and the workflow event into calls of the
-// release engine (internal/release) over the GitHub client, and the
-// engine's results into outputs, a step summary and log lines. Promotion
-// between environments and rollback are to come.
+// Package promote is the promote action. On every merge to the base
+// branch it tags the merge exactly once, with an annotated tag that names
+// the pull request, its approvers and the image changes it carried, and
+// publishes its release (internal/release); then, when from and to (or
+// from-branch and to-branch) are set, it opens or updates the pull request
+// that promotes one environment's versions to the next, with the drift
+// between them (internal/promotion). A run with rollback or rollback-to
+// opens a pull request that rolls an environment back, marking what it
+// restores with hold comments, and tags nothing. It turns the inputs and
+// the workflow event into engine calls over the GitHub client, and the
+// results into outputs, a step summary and log lines.
 package promote
 
 import (
@@ -19,20 +23,21 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
 
 // Spec is the contract of promote: its flags, action.yml and README table.
 var Spec = cli.Spec{
 	Name:        "promote",
-	Description: "Tag every merge to the base branch exactly once, with an annotated tag naming the pull request, its approvers and the image changes it carried, and publish its release. (Promotion between environments and rollback: not implemented yet.)",
+	Description: "Tag every merge to the base branch exactly once and publish its release; promote one environment's image versions (or files) to the next by pull request, with the drift between them; roll an environment back by pull request, with hold comments that keep automated bumps from undoing it.",
 	Inputs: []cli.Input{
-		{Name: "token", Secret: true, Description: "A token that may write the repository's contents (tags and releases): secrets.GITHUB_TOKEN with permissions contents: write (and pull-requests: read, to name the approvers), or a PAT. Tags and releases made with GITHUB_TOKEN start no other workflow; to start a deploy workflow on the tag, use app-id instead. Required unless app-id is set."},
-		{Name: "app-id", Description: "A GitHub App's ID, with app-private-key, instead of token: the action mints an installation token, and tags and releases made as the App start the workflows that listen for them."},
+		{Name: "token", Secret: true, Description: "A token that may write the repository's contents (tags, releases, the promotion's branch) and pull requests: secrets.GITHUB_TOKEN with permissions contents: write and pull-requests: write, or a PAT. Tags, releases and pull requests made with GITHUB_TOKEN start no other workflow; to start a deploy workflow on the tag or checks on the promotion pull request, use app-id instead. Required unless app-id is set."},
+		{Name: "app-id", Description: "A GitHub App's ID, with app-private-key, instead of token: the action mints an installation token, and tags, releases and pull requests made as the App start the workflows that listen for them."},
 		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
-		{Name: "repository", Description: "The repository to tag, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
+		{Name: "repository", Description: "The repository to tag and promote in, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
 		{Name: "github-api-url", Description: "The REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server (GraphQL is derived from it). Default: GITHUB_API_URL, else https://api.github.com."},
-		{Name: "base", Description: "The branch whose merges are tagged; events about other branches do nothing. Default: the repository's default branch."},
+		{Name: "base", Description: "The branch whose merges are tagged and on which environment directories are promoted and rolled back; events about other branches do nothing. Default: the repository's default branch."},
 		{Name: "sha", Description: "workflow_dispatch (and runs outside Actions): the commit to tag, a full or abbreviated SHA. Default: the head of base."},
 		{Name: "tag-format", Default: release.FormatTimestamp, Description: "timestamp: tag-prefix and the merge time in UTC as %Y%m%d%H%M%S (v20260501120000); semver: tag-prefix and the next version after the highest existing one (labels release:major, release:minor, release:patch, release:none, else a Conventional Commits title, else default-bump); anything else: a strftime pattern over the merge time, e.g. release-%Y.%m.%d-%H%M (%Y %y %m %d %j %H %M %S %s %%). Two merges that get the same name are told apart by -1, -2, ..."},
 		{Name: "tag-prefix", Default: "v", Description: "What timestamp and semver tags start with; may be empty."},
@@ -40,17 +45,40 @@ var Spec = cli.Spec{
 		{Name: "create-release", Default: "true", Kind: cli.Bool, Description: "Publish a GitHub release for each tag, with notes: the pull request, its author, approvers and labels, the image changes per environment (image, old → new, file), and a compare link to the previous tag. A release that exists is left as it is."},
 		{Name: "release-draft", Default: "false", Kind: cli.Bool, Description: "Create releases as drafts."},
 		{Name: "prerelease", Default: "false", Kind: cli.Bool, Description: "Mark releases as pre-releases."},
+		{Name: "from", Description: "The environment directory to promote from, relative to the repository root, e.g. environments/staging. With to, after tagging, the run opens or updates the pull request that promotes it (branch gitops-actions/promote/<to>)."},
+		{Name: "to", Description: "The environment directory to promote to (with from), or to roll back (with rollback or rollback-to), e.g. environments/production."},
+		{Name: "from-branch", Description: "Branch promotion, instead of from and to: the branch to promote from (an environment per branch, e.g. develop)."},
+		{Name: "to-branch", Description: "Branch promotion: the branch to promote into (e.g. main); the pull request goes from from-branch into it."},
+		{Name: "promotion", Default: string(promotion.Images), Description: "images: set each image referenced under to to its version under from (pod templates, kustomize images:, Helm values, Flux setters, panda.yaml), byte-minimally; files: make to a copy of from (files added, changed and removed) except exclude-paths."},
+		{Name: "images", Kind: cli.List, Description: "promotion: images: the repositories that move, names or globs (ghcr.io/acme/app, ghcr.io/acme/*; * does not cross /). Default: every image referenced under from."},
+		{Name: "exclude-images", Kind: cli.List, Description: "promotion: images: repositories that never move, names or globs."},
+		{Name: "exclude-paths", Kind: cli.List, Description: "promotion: files: paths relative to from and to, globs, that stay as they are on both sides (secrets, *.env); a directory covers what is in it."},
+		{Name: "rollback", Description: "Open a pull request that reverts a change on top of the current head: a tag, a commit SHA, a pull request number (#12 or 12), or last (the latest merged change under to, or on base). Each file it touched gets its content from before back; a file changed again since is a conflict (exit 1, nothing changed). Tags nothing."},
+		{Name: "rollback-to", Description: "Open a pull request that sets to back to its content at this tag. Tags nothing."},
+		{Name: "force", Default: "false", Kind: cli.Bool, Description: "Promote references held by a hold comment (# gitops-actions: hold (reason), which rollbacks write) too. Without it a held reference is left as it is, with a notice; the run fails only when every reference of an image that would move is held."},
+		{Name: "labels", Kind: cli.List, Description: "Labels to add to the promotion or rollback pull request."},
+		{Name: "reviewers", Kind: cli.List, Description: "Logins to request reviews of the promotion or rollback pull request from, when it is opened."},
+		{Name: "team-reviewers", Kind: cli.List, Description: "Team slugs to request reviews from, when the pull request is opened."},
+		{Name: "assignees", Kind: cli.List, Description: "Logins to assign the pull request to."},
+		{Name: "draft", Default: "false", Kind: cli.Bool, Description: "Open the pull request as a draft."},
+		{Name: "auto-merge", Description: "Enable auto-merge of the pull request with this method: merge, squash or rebase. A repository that does not allow it gives a warning, not a failure."},
 	},
 	Outputs: []cli.Output{
 		{Name: "tag", Description: "The merge's tag, made by this run or found on the commit (the newest, when the event brought several merges); empty when nothing was tagged."},
 		{Name: "previous-tag", Description: "The tag of the same format before it (the compare link's base); empty for the first."},
 		{Name: "version", Description: "semver: the tag's version, without tag-prefix."},
 		{Name: "sha", Description: "The tagged commit."},
-		{Name: "pull-request-number", Description: "The pull request the merge came from; empty for a commit pushed without one."},
+		{Name: "pull-request-number", Description: "The merged pull request the tag is for; empty for a commit pushed without one. (The promotion's pull request is promotion-pull-request-number.)"},
 		{Name: "release-url", Description: "The release's web address."},
 		{Name: "release-id", Description: "The release's ID."},
 		{Name: "created", Description: "true only when this run created the tag; false when it existed (a re-run) or nothing was tagged."},
 		{Name: "tags", Description: "JSON array of every merge the event brought, oldest first: objects with tag, sha, pull-request-number, created and release-url."},
+		{Name: "promotion-pull-request-number", Description: "The promotion's (or rollback's) pull request; empty when there is none."},
+		{Name: "promotion-pull-request-url", Description: "Its web address."},
+		{Name: "promotion-pull-request-operation", Description: "created, updated, unchanged, closed (nothing left to promote) or none."},
+		{Name: "promoted", Description: "JSON array of the images the pull request moves: objects with image, from-version (what to holds now) and to-version (what it gets: from's version, or for a rollback the restored one)."},
+		{Name: "drift", Description: "The number of differences between the environments that the promotion does not carry: resources on one side only, fields that differ, images only to names (for branches: the commits to-branch has that from-branch lacks)."},
+		{Name: "held", Description: "JSON array of the references hold comments kept as they are (for a rollback: the ones it holds): objects with file, line, image, version, wanted and reason."},
 	},
 }
 
@@ -80,7 +108,30 @@ type Inputs struct {
 	DefaultBump              release.Bump
 	CreateRelease            bool
 	ReleaseDraft, Prerelease bool
+	Promotion
 }
+
+// Promotion are the inputs of promotion and rollback.
+type Promotion struct {
+	// From and To are environment directories, cleaned; FromBranch and
+	// ToBranch environment branches.
+	From, To, FromBranch, ToBranch string
+	Mode                           promotion.Mode
+	Images, ExcludeImages          []string
+	ExcludePaths                   []string
+	Rollback, RollbackTo           string
+	Force                          bool
+	Labels, Reviewers              []string
+	TeamReviewers, Assignees       []string
+	Draft                          bool
+	AutoMerge                      string
+}
+
+// directories reports whether the run promotes a directory; branches
+// whether it promotes a branch; rollingBack whether it rolls back.
+func (p Promotion) directories() bool { return p.From != "" && p.Rollback == "" && p.RollbackTo == "" }
+func (p Promotion) branches() bool    { return p.FromBranch != "" }
+func (p Promotion) rollingBack() bool { return p.Rollback != "" || p.RollbackTo != "" }
 
 var hexSHA = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
 
@@ -118,7 +169,8 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	if in.Prerelease, err = v.Bool("prerelease"); err != nil {
 		return in, err
 	}
-	return in, nil
+	in.Promotion, err = readPromotion(v)
+	return in, err
 }
 
 func run(ctx context.Context, r *cli.Run, d Deps) error {
@@ -147,17 +199,40 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 			return in.APIError(err)
 		}
 	}
+	x := newPromoter(r, in, c, base, ev)
+	if in.rollingBack() {
+		return x.rollback(ctx)
+	}
+	merged, err := tagMerges(ctx, r, in, ev, c, base)
+	if err != nil || !(in.directories() || in.branches()) {
+		return err
+	}
+	if !merged {
+		r.Notice("no merge to act on, so no promotion either")
+		x.setNone()
+		return nil
+	}
+	if in.branches() {
+		return x.branches(ctx)
+	}
+	return x.directories(ctx)
+}
+
+// tagMerges is the first half of a run: the merges the event brought to
+// base, each tagged and released. It reports whether there was any.
+func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Client, base string) (bool, error) {
+	full := in.Owner + "/" + in.Repo
 	gh := forgeGitHub{c}
 	merges, none, err := release.Plan(ctx, gh, ev.Event, base)
 	if err != nil {
-		return failure(err, in, base)
+		return false, failure(err, in, base)
 	}
 	if none != "" {
 		r.Notice(none)
 		r.Summary("### promote\n\nNothing tagged: " + none + "\n")
 		r.SetOutput("created", "false")
 		r.SetOutput("tags", "[]")
-		return nil
+		return false, nil
 	}
 	opts := release.Options{
 		Format: in.Format, DefaultBump: in.DefaultBump, Base: base,
@@ -173,10 +248,10 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 			logResult(r, res)
 		}
 		if err != nil {
-			return failure(err, in, base)
+			return true, failure(err, in, base)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // failure maps the engine's errors to exit codes.
