@@ -110,6 +110,9 @@ type change struct {
 	// path order, the rest in the last); 0 is one commit.
 	commits int
 	at      time.Time // merge time; zero: start
+	// message, when set, is the message of the (last) commit, e.g. one
+	// with the trailers bump-image writes.
+	message string
 }
 
 // merged is a merged pull request as the event tells it.
@@ -154,7 +157,11 @@ func (f *fixture) merge(c change) merged {
 		if len(part) == 0 {
 			part["notes/"+c.branch+fmt.Sprint(i)+".txt"] = "x\n"
 		}
-		f.srv.PushCommit(f.repo, c.branch, part, fmt.Sprintf("%s, part %d", c.title, i+1), githubtest.Identity{Login: c.author, Name: c.author, Email: c.author + "@example.com"})
+		msg := fmt.Sprintf("%s, part %d", c.title, i+1)
+		if c.message != "" && i == parts-1 {
+			msg = c.message
+		}
+		f.srv.PushCommit(f.repo, c.branch, part, msg, githubtest.Identity{Login: c.author, Name: c.author, Email: c.author + "@example.com"})
 	}
 	n := f.srv.OpenPR(f.repo, githubtest.NewPR{Head: c.branch, Base: f.branch, Title: c.title, Body: c.body, Author: c.author, Labels: c.labels})
 	for _, a := range c.approvers {
@@ -285,6 +292,7 @@ func (f *fixture) runDeps(eventName, eventPath string, inputs map[string]string,
 		"GITHUB_REPOSITORY":   f.repo,
 		"GITHUB_SHA":          "0123456789abcdef0123456789abcdef01234567",
 		"GITHUB_SERVER_URL":   f.srv.URL,
+		"GITHUB_RUN_ID":       "4242",
 		"GITHUB_API_URL":      f.srv.APIURL,
 		"GITHUB_EVENT_NAME":   eventName,
 		"GITHUB_EVENT_PATH":   eventPath,
