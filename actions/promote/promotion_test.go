@@ -2,6 +2,7 @@ package promote_test
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +149,97 @@ func TestPromoteBadInput(t *testing.T) {
 	if refs := git(t, f.srv.GitDir(f.repo), "for-each-ref", "--format=%(refname)", "refs/heads/gitops-actions"); refs != "" {
 		t.Errorf("branches made: %s", refs)
 	}
+}
+
+// TestPromoteFiles: promotion: files makes production a copy of staging in
+// one commit, with additions, changes and removals, leaving exclude-paths
+// and a file holding a hold comment as they are.
+func TestPromoteFiles(t *testing.T) {
+	f := newEnvFixture(t, githubtest.Options{})
+	f.srv.PushCommit(f.repo, "main", map[string]string{
+		staging + "/secrets/db.yaml":    "password: staging\n",
+		production + "/secrets/db.yaml": "password: production\n",
+		production + "/legacy.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\n",
+		production + "/local.env":       "REGION=eu\n",
+		production + "/pinned.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pinned\ndata:\n  v: \"1\" # gitops-actions: hold (frozen for the audit)\n",
+	}, "Secrets, legacy, a pinned file", githubtest.Identity{})
+	m := f.bumpStaging("v2.1.0", "1.1.0", start)
+	r := f.afterMerge(m, promoteInputs(map[string]string{"promotion": "files", "exclude-paths": "secrets\n*.env"}))
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created"})
+	dir := f.srv.GitDir(f.repo)
+	got := git(t, dir, "diff", "--no-renames", "--name-status", "main", promoteBr)
+	want := "A\tenvironments/production/flags.yaml\nM\tenvironments/production/app.yaml\nM\tenvironments/production/kustomization.yaml\nD\tenvironments/production/legacy.yaml\nD\tenvironments/production/pinned.yaml"
+	sortLines := func(s string) string {
+		l := strings.Split(s, "\n")
+		sort.Strings(l)
+		return strings.Join(l, "\n")
+	}
+	// The pinned file holds a hold comment: it stays.
+	want = strings.Replace(want, "\nD\tenvironments/production/pinned.yaml", "", 1)
+	if sortLines(got) != sortLines(want) {
+		t.Errorf("the promotion changes:\n%s\nwant\n%s", got, want)
+	}
+	if n := len(strings.Fields(git(t, dir, "log", "--format=%H", promoteBr, "^main"))); n != 1 {
+		t.Errorf("%d commits, want one", n)
+	}
+	for _, p := range []string{"app.yaml", "kustomization.yaml", "flags.yaml"} {
+		if a, b := f.file(promoteBr, staging+"/"+p), f.file(promoteBr, production+"/"+p); a != b {
+			t.Errorf("%s differs from staging's:\n%s\n%s", p, b, a)
+		}
+	}
+	if got := f.file(promoteBr, production+"/secrets/db.yaml"); got != "password: production\n" {
+		t.Errorf("an excluded file changed: %q", got)
+	}
+	if !strings.Contains(r.stdout, "::notice file=environments/production/pinned.yaml,line=6::") {
+		t.Errorf("no notice of the held file:\n%s", r.stdout)
+	}
+	wantContains(t, "the held output", r.outputs["held"], `"file":"environments/production/pinned.yaml"`, `"reason":"frozen for the audit"`)
+	body := f.pull(r.outputs["promotion-pull-request-number"]).Body
+	wantContains(t, "the body", body, "file by file", "- `environments/production/legacy.yaml` removed", "| `environments/production/pinned.yaml` | 6 | frozen for the audit |")
+	// Once merged, production renders as staging does (the pinned file is
+	// no resource of its kustomization).
+	wantContains(t, "the body", body, "### Drift\n\nNone")
+}
+
+// TestPromoteBranches: with an environment per branch, the pull request
+// goes from develop into main; nothing between them opens none; a hotfix
+// on main is its drift, and a hold comment merging would override is a
+// warning.
+func TestPromoteBranches(t *testing.T) {
+	f := newEnvFixture(t, githubtest.Options{})
+	dir := f.srv.GitDir(f.repo)
+	git(t, dir, "branch", "develop", "main")
+	in := map[string]string{"base": "develop", "from-branch": "develop", "to-branch": "main", "labels": "promotion"}
+	r := f.dispatch(in)
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "none", "promoted": "[]", "drift": "0"})
+	if len(f.srv.PullRequests(f.repo)) != 0 {
+		t.Fatalf("a pull request with nothing in it: %+v", f.srv.PullRequests(f.repo))
+	}
+
+	f.srv.PushCommit(f.repo, "develop", map[string]string{production + "/app.yaml": appDeployment(4, "v2.1.0", "1.0.0", "0.9.0")}, bumpMessage("Bump app to v2.1.0"), githubtest.Identity{Login: "gitops-bot", Name: "bot", Email: "bot@example.com"})
+	develop, main := f.srv.Ref(f.repo, "develop"), f.srv.Ref(f.repo, "main")
+	r = f.dispatch(in)
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created", "drift": "0",
+		"promoted": `[{"image":"ghcr.io/acme/app","from-version":"v1.9.0","to-version":"v2.1.0"}]`})
+	n := r.outputs["promotion-pull-request-number"]
+	p := f.pull(n)
+	if p.Head != "develop" || p.Base != "main" || p.Labels[0] != "promotion" || p.Title != "Promote develop to main: app v2.1.0" {
+		t.Errorf("pull request: %+v", p)
+	}
+	wantContains(t, "the body", p.Body, "Promotes branch `develop` into `main`: 1 commit(s).", "| `ghcr.io/acme/app` | `v1.9.0` | `v2.1.0` |", "built from `acme/app@abcdef0`", "None: `main` has no commit that `develop` lacks.")
+	if f.srv.Ref(f.repo, "develop") != develop || f.srv.Ref(f.repo, "main") != main {
+		t.Error("the branch promotion moved a branch")
+	}
+
+	hotfix := f.srv.PushCommit(f.repo, "main", map[string]string{production + "/app.yaml": strings.Replace(appDeployment(4, "v1.9.0", "1.0.0", "0.9.0"), "api:1.0.0", "api:1.0.0 # gitops-actions: hold (hotfix)", 1)}, "Hotfix: hold the api", githubtest.Identity{Login: "ann", Name: "ann", Email: "ann@example.com"})
+	r = f.dispatch(in)
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": n, "drift": "1"})
+	wantContains(t, "the body", f.pull(n).Body, "`main` has 1 commit(s) that `develop` lacks", "- `"+hotfix[:7]+"` Hotfix: hold the api", "merging it overrides them", "| `environments/production/app.yaml` | 17 | hotfix |")
+	wantContains(t, "the log", r.stdout, "::warning file=environments/production/app.yaml,line=17::main holds a hold comment (hotfix)")
+	r = f.dispatch(in)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "unchanged"})
 }
