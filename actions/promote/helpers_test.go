@@ -276,6 +276,13 @@ func (f *fixture) run(eventName, eventPath string, inputs map[string]string) res
 // in GITHUB_EVENT_NAME and GITHUB_EVENT_PATH, the inputs as INPUT_*
 // variables, outputs and summary in files.
 func (f *fixture) runDeps(eventName, eventPath string, inputs map[string]string, deps promote.Deps) result {
+	f.t.Helper()
+	return f.runCommand(promote.NewCommand(deps), eventName, eventPath, inputs)
+}
+
+// runCommand runs a command (promote, or bump-image in the tests where
+// both act on one repository) as runDeps describes.
+func (f *fixture) runCommand(cmd cli.Command, eventName, eventPath string, inputs map[string]string) result {
 	t := f.t
 	t.Helper()
 	dir := t.TempDir()
@@ -308,7 +315,7 @@ func (f *fixture) runDeps(eventName, eventPath string, inputs map[string]string,
 	}
 	var stdout, stderr bytes.Buffer
 	cenv := &cli.Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dir: dir, Version: "test"}
-	code := cli.Main(context.Background(), []cli.Command{promote.NewCommand(deps)}, []string{"gitops-actions", "promote"}, cenv)
+	code := cli.Main(context.Background(), []cli.Command{cmd}, []string{"gitops-actions", cmd.Spec.Name}, cenv)
 	raw, _ := os.ReadFile(outFile)
 	sum, _ := os.ReadFile(sumFile)
 	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: parseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}

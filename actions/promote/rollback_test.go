@@ -102,3 +102,62 @@ func TestRollbackConflict(t *testing.T) {
 		t.Errorf("kustomization.yaml is not as at %s:\n%s", firstTag, got)
 	}
 }
+
+// TestHoldsStick: after a rollback merges, production's references are
+// held: the next promotion leaves them alone, says so, and fails (every
+// reference of the image is held) while opening no pull request that
+// would undo the rollback; bump-image does the same (actions/bump-image's
+// tests). Removing the comments, in an ordinary pull request, releases
+// them: the next promotion moves production again. force overrides.
+func TestHoldsStick(t *testing.T) {
+	f := newEnvFixture(t, githubtest.Options{})
+	f.promoted("v2.1.0", "1.1.0", start)
+	r := f.dispatch(map[string]string{"to": production, "rollback": "last"})
+	wantCode(t, r, 0)
+	rb := f.mergePull(r.outputs["promotion-pull-request-number"], start.Add(2*time.Hour))
+	held := f.file("main", production+"/app.yaml")
+	if strings.Count(held, "# gitops-actions: hold (rollback of v20260501120100)") != 3 {
+		t.Fatalf("production after the rollback:\n%s", held)
+	}
+
+	// The rollback's merge: tagged, and the promotion leaves production
+	// alone.
+	r = f.afterMerge(rb, promoteInputs(nil))
+	wantCode(t, r, cli.ExitFailed)
+	wantOutputs(t, r, map[string]string{"tag": "v20260501140000", "promotion-pull-request-operation": "none", "promoted": "[]"})
+	wantContains(t, "the error", commands(r.stdout), "every reference of ghcr.io/acme/api, ghcr.io/acme/app, ghcr.io/acme/worker under environments/production is held")
+	wantContains(t, "the notices", r.stdout, "::notice file=environments/production/app.yaml,line=15::ghcr.io/acme/app stays at ghcr.io/acme/app:v1.9.0, held by a hold comment (rollback of v20260501120100); not promoted to ghcr.io/acme/app:v2.1.0.")
+	wantContains(t, "the held output", r.outputs["held"], `"file":"environments/production/app.yaml","line":15,"image":"ghcr.io/acme/app","version":"ghcr.io/acme/app:v1.9.0","wanted":"ghcr.io/acme/app:v2.1.0","reason":"rollback of v20260501120100"`)
+	if got := f.file("main", production+"/app.yaml"); got != held {
+		t.Errorf("production changed:\n%s", got)
+	}
+
+	// A new bump of staging: still held, still nothing for production.
+	m := f.bumpStaging("v2.2.0", "1.1.0", start.Add(3*time.Hour))
+	r = f.afterMerge(m, promoteInputs(nil))
+	wantCode(t, r, cli.ExitFailed)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "none"})
+
+	// force promotes held references anyway (the pull request is left
+	// open, not merged).
+	r = f.afterMerge(m, promoteInputs(map[string]string{"force": "true"}))
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created", "held": "[]"})
+	forced := r.outputs["promotion-pull-request-number"]
+	if got := f.file(promoteBr, production+"/app.yaml"); !strings.Contains(got, "app:v2.2.0 # bumped by gitops-actions # gitops-actions: hold") {
+		t.Errorf("force did not move the held reference (keeping its comment):\n%s", got)
+	}
+
+	// A person releases the holds; the next promotion moves production.
+	release := f.merge(change{title: "Release the holds", branch: "release-holds", at: start.Add(4 * time.Hour), files: map[string]string{
+		production + "/app.yaml":           strings.ReplaceAll(held, " # gitops-actions: hold (rollback of v20260501120100)", ""),
+		production + "/kustomization.yaml": strings.ReplaceAll(f.file("main", production+"/kustomization.yaml"), " # gitops-actions: hold (rollback of v20260501120100)", ""),
+	}})
+	r = f.afterMerge(release, promoteInputs(nil))
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": forced, "held": "[]",
+		"promoted": `[{"image":"ghcr.io/acme/api","from-version":"1.0.0","to-version":"1.1.0"},{"image":"ghcr.io/acme/app","from-version":"v1.9.0","to-version":"v2.2.0"},{"image":"ghcr.io/acme/worker","from-version":"0.9.0","to-version":"1.0.0"}]`})
+	if got, want := f.file(promoteBr, production+"/app.yaml"), appDeployment(4, "v2.2.0", "1.1.0", "1.0.0"); got != want {
+		t.Errorf("production after the release:\n%s\nwant\n%s", got, want)
+	}
+}

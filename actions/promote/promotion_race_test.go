@@ -1,0 +1,116 @@
+package promote_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
+	"github.com/gitops-actions/gitops-actions/actions/promote"
+	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+)
+
+// beforeFirst runs do once, before the first request matching reaches
+// GitHub: the moment another writer acts in a race.
+type beforeFirst struct {
+	match func(*http.Request) bool
+	once  sync.Once
+	do    func()
+}
+
+func (b *beforeFirst) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.match(r) {
+		b.once.Do(b.do)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestPromotionAndBumpRace races a promotion of production with bump-image
+// writing production too: a bump pushed to main after the promotion read
+// it (the promotion's pull request is then built on an older head), and
+// bumps and promotions run at once, each run several times. Both land and
+// neither overwrites the other: one pull request each, one commit each on
+// its own branch, and merging both gives main both changes.
+func TestPromotionAndBumpRace(t *testing.T) {
+	f := newEnvFixture(t, githubtest.Options{})
+	f.srv.PushCommit(f.repo, "main", map[string]string{production + "/cache.yaml": deployment("cache", "ghcr.io/acme/cache:v0")}, "A cache", githubtest.Identity{})
+	m := f.bumpStaging("v2.1.0", "1.1.0", start)
+	event := f.prEvent("pull_request.closed.json", m)
+	bump := func(inputs map[string]string) result {
+		return f.runCommand(bumpimage.NewCommand(bumpimage.Deps{Retry: fastRetry}), "push", "", inputs)
+	}
+
+	// A push lands between the promotion's read and its commit.
+	hook := &beforeFirst{
+		match: func(r *http.Request) bool { return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/git/trees") },
+		do: func() {
+			r := bump(map[string]string{"images": "ghcr.io/acme/cache:v1", "path": production + "/cache.yaml", "mode": "push"})
+			if r.code != 0 {
+				t.Errorf("the bump during the promotion: exit %d\n%s", r.code, r.stdout)
+			}
+		},
+	}
+	r := f.runDeps("pull_request", event, promoteInputs(nil), promote.Deps{Retry: fastRetry, Transport: hook})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created"})
+	if got := f.file("main", production+"/cache.yaml"); !strings.Contains(got, "ghcr.io/acme/cache:v1") {
+		t.Fatalf("the bump did not land on main:\n%s", got)
+	}
+	if parent, main := git(t, f.srv.GitDir(f.repo), "rev-parse", promoteBr+"^"), f.srv.Ref(f.repo, "main"); parent == main {
+		t.Errorf("the promotion is built on %s, which holds the bump: the bump did not land during the promotion", parent)
+	}
+
+	// Promotions and pull-request bumps at once, three of each.
+	var wg sync.WaitGroup
+	results := make([]result, 6)
+	for i := range 6 {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if i%2 == 0 {
+				results[i] = f.run("pull_request", event, promoteInputs(nil))
+			} else {
+				results[i] = bump(map[string]string{"images": "ghcr.io/acme/cache:v2", "path": production + "/cache.yaml", "branch": "bump-cache"})
+			}
+		}(i)
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	dir := f.srv.GitDir(f.repo)
+	for _, b := range []string{promoteBr, "bump-cache"} {
+		if n := len(strings.Fields(git(t, dir, "log", "--format=%H", b, "^main"))); n != 1 {
+			t.Errorf("%s holds %d commits on main, want 1", b, n)
+		}
+	}
+	open := 0
+	for _, p := range f.srv.PullRequests(f.repo) {
+		if p.State == "open" {
+			open++
+		}
+	}
+	if open != 2 {
+		t.Fatalf("%d open pull requests, want the promotion's and the bump's: %+v", open, f.srv.PullRequests(f.repo))
+	}
+	var numbers []string
+	for _, p := range f.srv.PullRequests(f.repo) {
+		if p.State == "open" {
+			numbers = append(numbers, fmt.Sprint(p.Number))
+		}
+	}
+	for i, n := range numbers {
+		f.mergePull(n, start.Add(time.Duration(i+1)*time.Hour))
+	}
+	if got, want := f.file("main", production+"/app.yaml"), appDeployment(4, "v2.1.0", "1.1.0", "1.0.0"); got != want {
+		t.Errorf("production app.yaml on main:\n%s\nwant\n%s", got, want)
+	}
+	if got := f.file("main", production+"/cache.yaml"); !strings.Contains(got, "ghcr.io/acme/cache:v2") {
+		t.Errorf("production cache.yaml on main:\n%s", got)
+	}
+}
