@@ -114,3 +114,55 @@ func TestPromotionAndBumpRace(t *testing.T) {
 		t.Errorf("production cache.yaml on main:\n%s", got)
 	}
 }
+
+// TestPromotionBudget counts the requests a promotion adds to a run, for
+// 1 and 20 images in as many files: the same, 9 to open the pull request
+// (the head, the archive and its redirect, one blame of the sources, the
+// open pull request, the tree, the commit, the branch, the pull request),
+// and 6 when it holds the promotion already (the compare that shows it,
+// instead of the writes).
+func TestPromotionBudget(t *testing.T) {
+	setup := func(n int) (*fixture, string) {
+		f := newEnvFixture(t, githubtest.Options{})
+		old, files := map[string]string{}, map[string]string{}
+		for i := range n {
+			name := fmt.Sprintf("svc-%02d.yaml", i)
+			old[production+"/"+name] = deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%02d:1.0.0", i))
+			old[staging+"/"+name] = deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%02d:1.0.0", i))
+			files[staging+"/"+name] = deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%02d:1.1.0", i))
+		}
+		f.srv.PushCommit(f.repo, "main", old, "Add the services", githubtest.Identity{})
+		m := f.merge(change{title: "Bump the services", files: files})
+		return f, f.prEvent("pull_request.closed.json", m)
+	}
+	in := promoteInputs(map[string]string{"images": "ghcr.io/acme/svc-*"})
+	counts := map[int][2]int{}
+	for _, n := range []int{1, 20} {
+		tagOnly, event := setup(n)
+		tagOnly.srv.ResetCalls()
+		wantCode(t, tagOnly.run("pull_request", event, nil), 0)
+		base := tagOnly.srv.TotalCalls()
+		tagOnly.srv.ResetCalls()
+		wantCode(t, tagOnly.run("pull_request", event, nil), 0)
+		baseRerun := tagOnly.srv.TotalCalls()
+
+		f, event := setup(n)
+		f.srv.ResetCalls()
+		r := f.run("pull_request", event, in)
+		wantCode(t, r, 0)
+		if got := len(promotedOf(t, r)); got != n {
+			t.Fatalf("%d images promoted, want %d", got, n)
+		}
+		opened := f.srv.TotalCalls() - base
+		f.srv.ResetCalls()
+		r = f.run("pull_request", event, in)
+		wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "unchanged"})
+		rerun := f.srv.TotalCalls() - baseRerun
+		counts[n] = [2]int{opened, rerun}
+		calls := f.srv.AllCalls()
+		t.Logf("%d images: the promotion opened its pull request in %d requests, found it unchanged in %d; the re-run's requests: %v", n, opened, rerun, calls)
+	}
+	if counts[1] != counts[20] || counts[1] != [2]int{9, 6} {
+		t.Errorf("requests (opened, unchanged): %v for 1 image, %v for 20; want the same, 9 and 6", counts[1], counts[20])
+	}
+}
