@@ -77,10 +77,6 @@ func (x *promoter) rollback(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		what = fmt.Sprintf("revert %s", t.what())
-		if t.Pull != nil {
-			what += " " + strconv.Quote(t.Pull.Title)
-		}
 		build = func(ctx context.Context, head forge.Commit) (change.Content, error) {
 			touched, tag, err := x.touched(ctx, t, head)
 			if err != nil {
@@ -88,6 +84,13 @@ func (x *promoter) rollback(ctx context.Context) error {
 			}
 			if t.Tag == "" && tag != "" {
 				t.Tag = tag
+			}
+			what = "revert " + t.what()
+			switch {
+			case t.Pull != nil && t.Tag != "":
+				what += fmt.Sprintf(" (#%d %s)", t.Pull.Number, strconv.Quote(t.Pull.Title))
+			case t.Pull != nil:
+				what += " " + strconv.Quote(t.Pull.Title)
 			}
 			if rb, err = promotion.Revert(ctx, touched, "rollback of "+t.what()); err != nil {
 				return change.Content{}, err
