@@ -93,3 +93,25 @@ func TestRealPushAndDispatchPayloads(t *testing.T) {
 	wantCode(t, r, 0)
 	wantOutputs(t, r, map[string]string{"tag": "v20260501130000", "sha": c.sha, "pull-request-number": "3", "previous-tag": "v20260501120130"})
 }
+
+// TestRealPayloadsPromote: GitHub's real pull_request.closed payload,
+// edited into the merge of a staging bump, promotes it; its real
+// workflow_dispatch payload, edited to this repository, rolls production
+// back.
+func TestRealPayloadsPromote(t *testing.T) {
+	f := newEnvFixture(t, githubtest.Options{})
+	m := f.bumpStaging("v2.1.0", "1.1.0", start)
+	r := f.run("pull_request", f.prEvent("shared:pull_request.closed.4.json", m), promoteInputs(nil))
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "promotion-pull-request-operation": "created"})
+	f.mergePull(r.outputs["promotion-pull-request-number"], start.Add(time.Hour))
+
+	v := readPayload(t, "shared:workflow_dispatch.1.json")
+	f.setRepo(v)
+	r = f.run("workflow_dispatch", writePayload(t, v), map[string]string{"to": production, "rollback": "last"})
+	wantCode(t, r, 0)
+	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created", "tag": ""})
+	if got := f.file(rollbackBr, production+"/app.yaml"); !strings.Contains(got, "app:v1.9.0 # bumped by gitops-actions # gitops-actions: hold (rollback of #2)") {
+		t.Errorf("production after the rollback:\n%s", got)
+	}
+}
