@@ -166,3 +166,37 @@ func TestPromotionBudget(t *testing.T) {
 		t.Errorf("requests (opened, unchanged): %v for 1 image, %v for 20; want the same, 9 and 6", counts[1], counts[20])
 	}
 }
+
+// TestPromotionUnderFaults: with 30% of the requests failing (5xx, rate
+// limits) or losing their answer after GitHub applied them, a promotion
+// still makes exactly one pull request with one commit, and a rollback
+// likewise.
+func TestPromotionUnderFaults(t *testing.T) {
+	f := newEnvFixture(t, githubtest.Options{})
+	m := f.bumpStaging("v2.1.0", "1.1.0", start)
+	event := f.prEvent("pull_request.closed.json", m)
+	f.srv.SetFaults(githubtest.Faults{Transient: 0.3, RateLimit: 0.05, ResetAfterWrite: 0.3, Seed: 11})
+	r := f.run("pull_request", event, promoteInputs(map[string]string{"labels": "promotion"}))
+	f.srv.SetFaults(githubtest.Faults{})
+	wantCode(t, r, 0)
+	if prs := f.srv.PullRequests(f.repo); len(prs) != 2 || prs[1].Head != promoteBr || len(prs[1].Labels) != 1 {
+		t.Fatalf("pull requests: %+v", prs)
+	}
+	if n := len(strings.Fields(git(t, f.srv.GitDir(f.repo), "log", "--format=%H", promoteBr, "^main"))); n != 1 {
+		t.Errorf("%d commits on the promotion branch, want 1", n)
+	}
+	if got, want := f.file(promoteBr, production+"/app.yaml"), appDeployment(4, "v2.1.0", "1.1.0", "1.0.0"); got != want {
+		t.Errorf("production:\n%s\nwant\n%s", got, want)
+	}
+	f.mergePull(r.outputs["promotion-pull-request-number"], start.Add(time.Hour))
+	f.srv.SetFaults(githubtest.Faults{Transient: 0.3, RateLimit: 0.05, ResetAfterWrite: 0.3, Seed: 12})
+	r = f.dispatch(map[string]string{"to": production, "rollback": "last"})
+	f.srv.SetFaults(githubtest.Faults{})
+	wantCode(t, r, 0)
+	if prs := f.srv.PullRequests(f.repo); len(prs) != 3 || prs[2].Head != rollbackBr {
+		t.Fatalf("pull requests: %+v", prs)
+	}
+	if n := len(strings.Fields(git(t, f.srv.GitDir(f.repo), "log", "--format=%H", rollbackBr, "^main"))); n != 1 {
+		t.Errorf("%d commits on the rollback branch, want 1", n)
+	}
+}
