@@ -22,7 +22,7 @@ func TestHoldsAreLeftAlone(t *testing.T) {
 		Images:   images(t, "ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/api:2.0.0", "ghcr.io/acme/web:3.1.0"),
 		Policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"},
 	}
-	res, err := Bump(context.Background(), DirFS(filepath.Join(dir, "original")), []string{"."}, opts)
+	res, err := Bump(context.Background(), openTree(t, filepath.Join(dir, "original")), []string{"."}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestHoldsAreLeftAlone(t *testing.T) {
 	compareTrees(t, got, filepath.Join(dir, "expected"))
 
 	opts.IgnoreHolds = true
-	forced, err := Bump(context.Background(), DirFS(filepath.Join(dir, "original")), []string{"."}, opts)
+	forced, err := Bump(context.Background(), openTree(t, filepath.Join(dir, "original")), []string{"."}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
