@@ -285,3 +285,38 @@ func checkGolden(t *testing.T, name, got string) {
 		t.Errorf("%s differs (go test ./internal/promotion -update rewrites it)\n--- got\n%s\n--- want\n%s", p, got, want)
 	}
 }
+
+// TestSeveralVersions: an image whose references under From disagree is
+// not promoted, and the reason names each version and where it is; with a
+// kustomization's images: entry among them, that entry's version is the
+// environment's and is promoted.
+func TestSeveralVersions(t *testing.T) {
+	fsys := fstest.MapFS{
+		"environments/staging/a.yaml":    {Data: []byte(deployment(1, "ghcr.io/acme/app:v2.0.0"))},
+		"environments/staging/b.yaml":    {Data: []byte(deployment(1, "ghcr.io/acme/app:v2.1.0"))},
+		"environments/production/a.yaml": {Data: []byte(deployment(1, "ghcr.io/acme/app:v1.0.0"))},
+	}
+	opts := Options{From: "environments/staging", To: "environments/production", Images: []string{"ghcr.io/acme/app"}}
+	res, err := Directories(context.Background(), fsys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var app []Skipped
+	for _, s := range res.Skipped {
+		if s.Image == "ghcr.io/acme/app" {
+			app = append(app, s)
+		}
+	}
+	want := []Skipped{{Image: "ghcr.io/acme/app", Reason: "environments/staging holds several versions of it: v2.0.0 (environments/staging/a.yaml:11), v2.1.0 (environments/staging/b.yaml:11); promote one version"}}
+	if !reflect.DeepEqual(app, want) || len(res.Files) != 0 {
+		t.Errorf("skipped %+v, files %d; want %+v and none", app, len(res.Files), want)
+	}
+	fsys["environments/staging/kustomization.yaml"] = &fstest.MapFile{Data: []byte("resources: [a.yaml, b.yaml]\nimages:\n  - name: ghcr.io/acme/app\n    newTag: v2.2.0\n")}
+	res, err = Directories(context.Background(), fsys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Promoted) != 1 || res.Promoted[0].ToVersion != "v2.2.0" || res.Promoted[0].Source.File != "environments/staging/kustomization.yaml" {
+		t.Errorf("promoted %+v, want v2.2.0 from the kustomization", res.Promoted)
+	}
+}

@@ -87,8 +87,8 @@ func shortVersion(v string) string {
 	return v
 }
 
-// Footer is the line a body ends with: who made it, from which run.
-func Footer(runURL string) string {
+// footer is the line a body ends with: who made it, from which run.
+func footer(runURL string) string {
 	s := "\n---\n<sub>Opened by gitops-actions promote"
 	if runURL != "" {
 		s += " · [workflow run](" + url(runURL) + ")"
@@ -175,7 +175,7 @@ func PromotionText(res *Result, mode Mode, runURL string) Text {
 	b.WriteString("\n")
 	b.WriteString(DriftMarkdown(res.Drift))
 	writeWarnings(&b, res.Warnings)
-	b.WriteString(Footer(runURL))
+	b.WriteString(footer(runURL))
 	t.Body = b.String()
 
 	var m strings.Builder
@@ -368,7 +368,7 @@ func RollbackText(rb *Rollback, what, target, base, runURL string) Text {
 		}
 	}
 	writeWarnings(&b, rb.Warnings)
-	b.WriteString(Footer(runURL))
+	b.WriteString(footer(runURL))
 	t.Body = b.String()
 	var m strings.Builder
 	m.WriteString(t.Title + "\n\n")
@@ -410,7 +410,7 @@ func BranchText(br *Branches, runURL string) Text {
 		}
 	}
 	writeWarnings(&b, br.Warnings)
-	b.WriteString(Footer(runURL))
+	b.WriteString(footer(runURL))
 	t.Body = b.String()
 	return t
 }
