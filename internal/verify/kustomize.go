@@ -182,7 +182,7 @@ func (r *run) build(dir string) *build {
 		if file == "" {
 			file = kfile
 		}
-		b.resources = append(b.resources, &resource{obj: obj, env: dir, group: dir, file: file, pos: r.renderedPos(b, obj, origin)})
+		b.resources = append(b.resources, &resource{obj: obj, env: dir, group: dir, file: file, dir: dir, pos: r.renderedPos(b, obj, origin)})
 	}
 	return b
 }

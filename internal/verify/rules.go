@@ -29,6 +29,8 @@ const (
 	RulePandaConfig         = "panda-config"
 	RuleEnvironmentDrift    = "environment-drift"
 	RuleFileSkipped         = "file-skipped"
+	RuleFluxSubstitution    = "flux-substitution"
+	RuleFluxVariable        = "flux-variable"
 )
 
 // Rules is the catalogue: every rule verify-manifests can report, its
@@ -53,6 +55,8 @@ var Rules = []finding.Rule{
 	{ID: RulePandaConfig, Severity: finding.Error, Default: true, Description: "A panda.yaml file does not match its schema (name, type, branch, build, env, resources)."},
 	{ID: RuleEnvironmentDrift, Severity: finding.Notice, Default: true, Description: "A resource or image differs between two environments, or is present in only one of them."},
 	{ID: RuleFileSkipped, Severity: finding.Warning, Default: true, Description: "A file was not read, so not verified: a symbolic link (never followed), a FIFO, device or socket, a file over max-file-size, or one that cannot be read."},
+	{ID: RuleFluxSubstitution, Severity: finding.Error, Default: true, Description: "Flux's post-build substitution would fail on a resource: a malformed ${...}, a variable name Flux refuses, or a value that is not YAML once substituted."},
+	{ID: RuleFluxVariable, Severity: finding.Notice, Default: true, Description: "A ${VAR} that the Flux Kustomization rendering it does not define in the repository (it may come from the cluster): the value is not validated. Once per variable."},
 }
 
 // RuleSet says which rules are on. The zero value has every rule off; use

@@ -94,6 +94,7 @@ type resource struct {
 	env   string
 	group string // scope of duplicate-resource
 	file  string
+	dir   string // the kustomization directory that rendered it; "" for a plain file
 	// pos maps a path in obj to a file, line and column; atKey asks for the
 	// key of the last step rather than its value.
 	pos func(path []string, atKey bool) (file string, line, col int)
@@ -110,6 +111,8 @@ type run struct {
 
 	mu    sync.Mutex
 	files map[string]*parsedFile
+
+	flux fluxState // Flux post-build substitution, read on first need
 }
 
 // Run verifies the manifests under opts.Path in fsys and returns what it
@@ -311,6 +314,7 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		rule, text string
 	}
 	seen := map[findingKey]bool{}
+	findings = collapseFluxVariables(findings)
 	for _, f := range findings {
 		if !r.rules.Enabled(f.Rule) {
 			continue
@@ -633,6 +637,10 @@ func (r *run) checkAll(rs []*resource) ([]finding.Finding, []*summary) {
 func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	var issues []issue
 	obj, sops := withoutSOPS(rs.obj)
+	fx := r.fluxSubstitute(rs, obj)
+	if fx != nil {
+		obj = fx.obj
+	}
 	a, k, _, _ := meta(obj)
 	if r.opts.Schemas != nil && (r.rules.Enabled(RuleSchema) || r.rules.Enabled(RuleNoSchema)) {
 		vs, found, err := r.opts.Schemas.Validate(obj)
@@ -662,6 +670,7 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 		issues = slices.DeleteFunc(issues, func(is issue) bool { return is.rule == RuleNoSchema })
 	}
 	issues = append(issues, api...)
+	issues = fx.apply(issues)
 	sup := suppressed(obj)
 	var out []finding.Finding
 	var id string
