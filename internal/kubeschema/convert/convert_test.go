@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -108,5 +109,73 @@ func TestStandalone(t *testing.T) {
 	delete(s.Defs, "io.example.v1.WidgetSpec")
 	if _, err := Standalone("io.example.v1.Widget", lookup); err == nil {
 		t.Error("Standalone accepted a dangling reference")
+	}
+}
+
+func TestShare(t *testing.T) {
+	big := func(extra string) map[string]any {
+		return map[string]any{"type": "object", "additionalProperties": false, "properties": map[string]any{
+			"name":  map[string]any{"type": []any{"string", "null"}, "maxLength": float64(63)},
+			"image": map[string]any{"type": []any{"string", "null"}, "pattern": "^[a-z0-9./:@-]+$"},
+			extra:   map[string]any{"type": []any{"integer", "null"}},
+		}}
+	}
+	s := &Schemas{
+		Defs: map[string]map[string]any{
+			"crd.a.v1.A": {"type": "object", "properties": map[string]any{"spec": map[string]any{"type": "object", "properties": map[string]any{"container": big("port"), "other": big("port")}}}},
+			"crd.a.v2.A": {"type": "object", "properties": map[string]any{"spec": map[string]any{"type": "object", "properties": map[string]any{"container": big("port"), "other": big("port")}}}, "x": "v2"},
+			"crd.b.v1.B": {"type": "object", "properties": map[string]any{"sidecar": big("port"), "unique": big("replicas")}},
+		},
+		Kinds: map[string]string{"a/v1/A": "crd.a.v1.A", "a/v2/A": "crd.a.v2.A", "b/v1/B": "crd.b.v1.B"},
+	}
+	before := map[string]string{}
+	for n, d := range s.Defs {
+		raw, _ := json.Marshal(d)
+		before[n] = string(raw)
+	}
+	if err := s.Share(100, "crd.shared."); err != nil {
+		t.Fatal(err)
+	}
+	var shared []string
+	for n := range s.Defs {
+		if strings.HasPrefix(n, "crd.shared.") {
+			shared = append(shared, n)
+		}
+	}
+	// spec (in both versions of A) and the container (in spec, and in B).
+	if got, want := len(shared), 2; got != want {
+		t.Fatalf("%d shared definitions %q, want %d", got, shared, want)
+	}
+	// Resolving every reference gives back the schemas as they were.
+	var inline func(v any) any
+	inline = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["$ref"].(string); ok && len(x) == 1 {
+				return inline(s.Defs[strings.TrimPrefix(ref, RefPrefix)])
+			}
+			out := map[string]any{}
+			for k, val := range x {
+				out[k] = inline(val)
+			}
+			return out
+		case []any:
+			out := make([]any, len(x))
+			for i, val := range x {
+				out[i] = inline(val)
+			}
+			return out
+		}
+		return v
+	}
+	for n, want := range before {
+		raw, _ := json.Marshal(inline(s.Defs[n]))
+		if string(raw) != want {
+			t.Errorf("%s changed meaning:\ngot  %s\nwant %s", n, raw, want)
+		}
+	}
+	// The unique subschema stays where it is.
+	if _, ok := s.Defs["crd.b.v1.B"]["properties"].(map[string]any)["unique"].(map[string]any)["$ref"]; ok {
+		t.Error("a subschema that occurs once was moved")
 	}
 }
