@@ -202,10 +202,13 @@ spec:
 		},
 		{name: "flux helmrelease", doc: helmRelease, wantFound: true},
 		{
-			name:      "flux helmrelease without chart source",
-			doc:       strings.Replace(helmRelease, "      sourceRef: {kind: HelmRepository, name: podinfo}\n", "", 1),
+			// helm-controller v1.7 made chart.spec.sourceRef optional (an
+			// OCIRepository chart has none; a CEL rule, not checked here,
+			// requires it for the others): the kind is still an enum.
+			name:      "flux helmrelease with a bad chart source kind",
+			doc:       strings.Replace(helmRelease, "kind: HelmRepository", "kind: HelmRepo", 1),
 			wantFound: true,
-			want:      []Violation{{Path: []string{"spec", "chart", "spec"}, Reason: "required", Message: `missing required field "sourceRef"`}},
+			want:      []Violation{{Path: []string{"spec", "chart", "spec", "sourceRef", "kind"}, Reason: "enum", Message: `"HelmRepo" is not one of ["HelmRepository","GitRepository","Bucket"]`}},
 		},
 		{name: "flux kustomization", doc: kustomization, wantFound: true},
 		{

@@ -7,6 +7,7 @@ package bundle
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
@@ -22,7 +23,9 @@ import (
 )
 
 // Format is the version of the bundle layout; Load refuses any other.
-const Format = 3
+// Format 4 compresses each blob against a shared dictionary (format 3:
+// each blob a gzip member of its own).
+const Format = 4
 
 //go:embed schemas.json.gz
 var embedded []byte
@@ -42,7 +45,8 @@ type Bundle struct {
 	// in it; a decoded bundle keeps them compressed (see Blob).
 	Blobs map[string]json.RawMessage `json:"blobs,omitempty"`
 
-	packed map[string][]byte // a decoded bundle's gzip members, by key
+	packed map[string][]byte // a decoded bundle's compressed blobs, by key
+	dict   []byte            // a decoded bundle's dictionary
 }
 
 // Release is the set of definitions of one Kubernetes minor version.
@@ -142,8 +146,7 @@ func (b *Bundle) add(s map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(raw)
-	key := hex.EncodeToString(sum[:8])
+	key := blobKey(raw)
 	if old, ok := b.Blobs[key]; ok && !bytes.Equal(old, raw) {
 		return "", fmt.Errorf("blob key %s collides", key)
 	}
@@ -162,31 +165,61 @@ func versionLess(a, b string) bool {
 	return amin < bmin
 }
 
-// Encode writes the bundle as a multi-member gzip file: the first member is
-// one line of JSON holding everything but the blobs, with each blob's offset
-// and length; every blob follows as a gzip member of its own. Decode thus
-// parses only the small header, and a blob is inflated only when a schema
-// needs it, straight from the bytes embedded in the binary: the heap never
-// holds the whole bundle (1.1 MB) while resources are validated. zcat still
-// reads the file, as the header line followed by the blobs.
+// Encode writes the bundle: a gzip member holding one line of JSON with
+// everything but the blobs (and each blob's length), a gzip member holding
+// a dictionary, then every blob as a raw DEFLATE stream compressed against
+// that dictionary. Decode thus parses only the small header, and a blob is
+// inflated only when a schema needs it, straight from the bytes embedded
+// in the binary: the heap never holds the whole bundle while resources
+// are validated.
+//
+// The dictionary is what blobs have in common ({"type":["string","null"]},
+// "additionalProperties":false, the fields of a PodSpec): most blobs are a
+// few hundred bytes, too short for DEFLATE to find repetitions inside
+// them alone, and the dictionary makes them a third of the size they are
+// compressed on their own (format 3). zcat still prints the header line
+// and the dictionary.
 //
 // The output depends only on the bundle: JSON map keys are sorted, blobs are
-// laid out in key order and the gzip headers carry no name or time.
+// laid out in key order, the dictionary is built from them deterministically
+// and the gzip headers carry no name or time.
 func Encode(w io.Writer, b *Bundle) error {
 	keys := make([]string, 0, len(b.Blobs))
 	for k := range b.Blobs {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	h := header{Bundle: *b, Index: map[string][2]int{}}
-	h.Blobs = nil
+	raws := make([][]byte, len(keys))
+	for i, k := range keys {
+		raws[i] = b.Blobs[k]
+	}
+	dict := buildDict(raws, dictSize)
+	h := header{Format: b.Format, CRDs: b.CRDs, Sizes: make([]int, len(keys))}
+	var prev *Set
+	for i := range b.Kubernetes {
+		r := &b.Kubernetes[i]
+		h.Kubernetes = append(h.Kubernetes, delta(r, prev))
+		prev = &r.Set
+	}
+	// Decode finds the blobs by the keys the definitions name, so every
+	// blob must be named and every name must have its blob.
+	if named := b.keys(); !slicesEqual(named, keys) {
+		return fmt.Errorf("encoding schema bundle: %d blobs, but the definitions name %d", len(keys), len(named))
+	}
 	var blobs bytes.Buffer
-	for _, k := range keys {
+	for i, k := range keys {
 		off := blobs.Len()
-		if err := gzipTo(&blobs, b.Blobs[k]); err != nil {
+		zw, err := flate.NewWriterDict(&blobs, flate.BestCompression, dict)
+		if err != nil {
 			return err
 		}
-		h.Index[k] = [2]int{off, blobs.Len() - off}
+		if _, err := zw.Write(b.Blobs[k]); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		h.Sizes[i] = blobs.Len() - off
 	}
 	raw, err := json.Marshal(h)
 	if err != nil {
@@ -196,12 +229,30 @@ func Encode(w io.Writer, b *Bundle) error {
 	if err := gzipTo(&head, append(raw, '\n')); err != nil {
 		return err
 	}
+	if err := gzipTo(&head, dict); err != nil {
+		return err
+	}
 	if _, err := w.Write(head.Bytes()); err != nil {
 		return err
 	}
 	_, err = w.Write(blobs.Bytes())
 	return err
 }
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// dictSize is DEFLATE's window: a longer dictionary could not be reached.
+const dictSize = 32 << 10
 
 func gzipTo(w io.Writer, data []byte) error {
 	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
@@ -216,24 +267,106 @@ func gzipTo(w io.Writer, data []byte) error {
 
 // header is the first line of an encoded bundle.
 type header struct {
-	Bundle
-	// Index maps a blob key to the offset and length of its gzip member,
-	// counted from the end of the header's member.
-	Index map[string][2]int `json:"index"`
+	Format int `json:"format"`
+	// Kubernetes lists the releases newest first, each as its difference
+	// from the one before it in the list: most definitions are the same
+	// blob in every release, and listing them once keeps the header (which
+	// every run inflates and parses) a third smaller.
+	Kubernetes []releaseDelta `json:"kubernetes"`
+	CRDs       Set            `json:"crds"`
+	// Sizes holds the compressed length of each blob, in key order; the
+	// blobs follow the dictionary's member in that order. Keys are the
+	// keys of the definitions of every release and of the CRDs.
+	Sizes []int `json:"sizes"`
+}
+
+// releaseDelta is a release as its difference from the release before it
+// in the header; the first is whole.
+type releaseDelta struct {
+	Version string `json:"version"`
+	Source  string `json:"source"`
+	// Set holds the definitions and kinds added or changed.
+	Set
+	// Removed and RemovedKinds name those the release before has and this
+	// one lacks.
+	Removed      []string `json:"removed,omitempty"`
+	RemovedKinds []string `json:"removedKinds,omitempty"`
+}
+
+func delta(r *Release, prev *Set) releaseDelta {
+	if prev == nil {
+		return releaseDelta{Version: r.Version, Source: r.Source, Set: r.Set}
+	}
+	d := releaseDelta{Version: r.Version, Source: r.Source, Set: Set{Defs: diff(r.Defs, prev.Defs), Kinds: diff(r.Kinds, prev.Kinds)}}
+	d.Removed = missing(prev.Defs, r.Defs)
+	d.RemovedKinds = missing(prev.Kinds, r.Kinds)
+	return d
+}
+
+// apply is the inverse of delta.
+func (d *releaseDelta) apply(prev *Set) Release {
+	r := Release{Version: d.Version, Source: d.Source, Set: Set{Defs: map[string]string{}, Kinds: map[string]string{}}}
+	if prev != nil {
+		for n, k := range prev.Defs {
+			r.Defs[n] = k
+		}
+		for n, k := range prev.Kinds {
+			r.Kinds[n] = k
+		}
+	}
+	for _, n := range d.Removed {
+		delete(r.Defs, n)
+	}
+	for _, n := range d.RemovedKinds {
+		delete(r.Kinds, n)
+	}
+	for n, k := range d.Defs {
+		r.Defs[n] = k
+	}
+	for n, k := range d.Kinds {
+		r.Kinds[n] = k
+	}
+	return r
+}
+
+// diff returns the entries of m that prev lacks or maps otherwise.
+func diff(m, prev map[string]string) map[string]string {
+	out := map[string]string{}
+	for n, k := range m {
+		if pk, ok := prev[n]; !ok || pk != k {
+			out[n] = k
+		}
+	}
+	return out
+}
+
+// missing returns, sorted, the names of prev that m lacks.
+func missing(prev, m map[string]string) []string {
+	var out []string
+	for n := range prev {
+		if _, ok := m[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Decode reads a bundle written by Encode. The blobs stay compressed, as
 // slices of compressed: Blob inflates one on demand.
 func Decode(compressed []byte) (*Bundle, error) {
 	br := bytes.NewReader(compressed)
-	// bytes.Reader is an io.ByteReader, so the gzip reader consumes the
-	// header's member exactly and br is left at the first blob.
-	zr, err := gzip.NewReader(br)
-	if err != nil {
-		return nil, fmt.Errorf("reading schema bundle: %w", err)
+	// bytes.Reader is an io.ByteReader, so the gzip reader consumes each
+	// member exactly and br is left at the start of the next.
+	member := func() ([]byte, error) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		zr.Multistream(false)
+		return io.ReadAll(zr)
 	}
-	zr.Multistream(false)
-	raw, err := io.ReadAll(zr)
+	raw, err := member()
 	if err != nil {
 		return nil, fmt.Errorf("reading schema bundle: %w", err)
 	}
@@ -248,25 +381,67 @@ func Decode(compressed []byte) (*Bundle, error) {
 	if h.Format != Format {
 		return nil, fmt.Errorf("schema bundle has format %d, want %d: regenerate it", h.Format, Format)
 	}
+	b := Bundle{Format: h.Format, CRDs: h.CRDs}
+	var prev *Set
+	for i := range h.Kubernetes {
+		b.Kubernetes = append(b.Kubernetes, h.Kubernetes[i].apply(prev))
+		prev = &b.Kubernetes[len(b.Kubernetes)-1].Set
+	}
+	dict, err := member()
+	if err != nil {
+		return nil, fmt.Errorf("reading schema bundle: dictionary: %w", err)
+	}
+	keys := b.keys()
+	if len(keys) != len(h.Sizes) {
+		return nil, fmt.Errorf("reading schema bundle: %d blob sizes for %d blobs", len(h.Sizes), len(keys))
+	}
 	blobs := compressed[len(compressed)-br.Len():]
-	b := h.Bundle
-	b.packed = make(map[string][]byte, len(h.Index))
-	for k, ol := range h.Index {
-		if ol[0] < 0 || ol[1] <= 0 || ol[0]+ol[1] > len(blobs) {
+	b.dict = dict
+	b.packed = make(map[string][]byte, len(keys))
+	off := 0
+	for i, k := range keys {
+		n := h.Sizes[i]
+		if n <= 0 || off+n > len(blobs) {
 			return nil, fmt.Errorf("reading schema bundle: blob %s lies outside the data", k)
 		}
-		b.packed[k] = blobs[ol[0] : ol[0]+ol[1] : ol[0]+ol[1]]
+		b.packed[k] = blobs[off : off+n : off+n]
+		off += n
+	}
+	if off != len(blobs) {
+		return nil, fmt.Errorf("reading schema bundle: %d bytes after the last blob", len(blobs)-off)
 	}
 	return &b, nil
 }
 
-// readers recycles gzip readers: each holds tens of kilobytes of window and
-// tables, and a kind's schema needs dozens of blobs.
+// keys lists, sorted, the keys the definitions name: the blobs that
+// follow the header.
+func (h *Bundle) keys() []string {
+	seen := map[string]bool{}
+	add := func(s Set) {
+		for _, k := range s.Defs {
+			seen[k] = true
+		}
+	}
+	for _, r := range h.Kubernetes {
+		add(r.Set)
+	}
+	add(h.CRDs)
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readers recycles DEFLATE readers: each holds tens of kilobytes of window
+// and tables, and a kind's schema needs dozens of blobs.
 var readers sync.Pool
 
 // Blob returns the JSON of one blob: from Blobs for a bundle built in
-// memory, inflated from its member for a decoded one. The caller owns the
-// result.
+// memory, inflated from its member for a decoded one, and checked against
+// its key, the hash of its content (raw DEFLATE carries no checksum). The
+// caller owns the result.
 func (b *Bundle) Blob(key string) (json.RawMessage, bool, error) {
 	if raw, ok := b.Blobs[key]; ok {
 		return raw, true, nil
@@ -275,23 +450,27 @@ func (b *Bundle) Blob(key string) (json.RawMessage, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	zr, _ := readers.Get().(*gzip.Reader)
-	var err error
+	zr, _ := readers.Get().(io.ReadCloser)
 	if zr == nil {
-		zr, err = gzip.NewReader(bytes.NewReader(member))
-	} else {
-		err = zr.Reset(bytes.NewReader(member))
-	}
-	if err != nil {
+		zr = flate.NewReaderDict(bytes.NewReader(member), b.dict)
+	} else if err := zr.(flate.Resetter).Reset(bytes.NewReader(member), b.dict); err != nil {
 		return nil, true, fmt.Errorf("schema bundle: blob %s: %w", key, err)
 	}
-	zr.Multistream(false)
 	raw, err := io.ReadAll(zr)
 	readers.Put(zr)
 	if err != nil {
 		return nil, true, fmt.Errorf("schema bundle: blob %s: %w", key, err)
 	}
+	if blobKey(raw) != key {
+		return nil, true, fmt.Errorf("schema bundle: blob %s: its content does not match its key (a corrupt bundle: regenerate it)", key)
+	}
 	return raw, true, nil
+}
+
+// blobKey is the content address of a blob.
+func blobKey(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:6])
 }
 
 // Keys lists every blob's key, sorted.
