@@ -72,11 +72,12 @@ type fluxKustomization struct {
 
 	// Resolved, with the variables of the Kustomization that renders this
 	// one's file (a cluster's "apps" Kustomization set by its "flux-system").
-	path    string // cleaned, relative to the repository root; "" if unknown
-	vars    map[string]string
-	secret  map[string]bool // variables whose value came from a Secret
-	opaque  map[string]bool // variables of a SOPS-encrypted Secret: set, value unknown
-	missing []string        // substituteFrom entries the repository does not hold
+	path     string          // cleaned, relative to the repository root; "" if unknown
+	included map[string]bool // directories and files outside path that its kustomization renders
+	vars     map[string]string
+	secret   map[string]bool // variables whose value came from a Secret
+	opaque   map[string]bool // variables of a SOPS-encrypted Secret: set, value unknown
+	missing  []string        // substituteFrom entries the repository does not hold
 }
 
 type substituteRef struct {
@@ -180,7 +181,50 @@ func (r *run) scanFlux() []*fluxKustomization {
 		}
 	}
 	resolveFlux(ks, sources)
+	for _, k := range ks {
+		if k.path != "" {
+			k.included = map[string]bool{}
+			r.kustomizeIncludes(k.path, k.included, 0)
+		}
+	}
+	// A Kustomization defined in a base another one renders is resolved
+	// with that one's variables.
+	resolveFlux(ks, sources)
 	return ks
+}
+
+// kustomizeIncludes adds to out what the kustomization in dir renders from
+// outside dir: the directories (bases, components) and files its
+// resources, bases and components name, and what theirs name in turn. A
+// base validated on its own is then substituted with the variables of the
+// Flux Kustomization that renders it through an overlay.
+func (r *run) kustomizeIncludes(dir string, out map[string]bool, depth int) {
+	kfile := kustomizationIn(r, dir)
+	if kfile == "" || depth > 16 {
+		return
+	}
+	pf := r.file(kfile)
+	if len(pf.docs) == 0 || pf.docs[0].obj == nil {
+		return
+	}
+	for _, field := range []string{"resources", "bases", "components"} {
+		list, _ := pf.docs[0].obj[field].([]any)
+		for _, e := range list {
+			s, _ := e.(string)
+			if s == "" || r.isRemote(dir, s) {
+				continue
+			}
+			p := path.Clean(path.Join(dir, s))
+			info, err := fsStat(r, p)
+			if err != nil || out[p] {
+				continue
+			}
+			out[p] = true
+			if info.IsDir() {
+				r.kustomizeIncludes(p, out, depth+1)
+			}
+		}
+	}
 }
 
 func newFluxKustomization(d *document) *fluxKustomization {
@@ -282,7 +326,7 @@ func resolveFlux(ks []*fluxKustomization, sources []*fluxSource) {
 	for round := 0; round < 4; round++ {
 		changed := false
 		for _, k := range ks {
-			outer := nearestFlux(ks, path.Dir(k.file), k)
+			outer := nearestFlux(ks, path.Dir(k.file), k.file, k)
 			p := k.rawPath
 			inline := k.inline
 			if outer != nil && outer.active() {
@@ -376,23 +420,42 @@ func findSource(sources []*fluxSource, ref substituteRef, namespace string) *flu
 	return nil
 }
 
-// nearestFlux returns the Kustomization whose path holds dir most closely
-// (the longest path; of two with the same path, the first in file order),
-// leaving out skip; nil when none does.
-func nearestFlux(ks []*fluxKustomization, dir string, skip *fluxKustomization) *fluxKustomization {
-	var best *fluxKustomization
+// nearestFlux returns the Kustomization that renders dir (a directory
+// kustomize builds) or file (a plain file, when dir is its directory):
+// the one whose path holds it most closely, else the first, in file order,
+// whose kustomization includes it from outside its path; skip is left out.
+// nil when none does.
+func nearestFlux(ks []*fluxKustomization, dir, file string, skip *fluxKustomization) *fluxKustomization {
+	var best, including *fluxKustomization
 	for _, k := range ks {
 		if k == skip || k.path == "" {
 			continue
 		}
 		if k.path != "." && dir != k.path && !strings.HasPrefix(dir, k.path+"/") {
+			if including == nil && (k.included[dir] || k.included[file] || includedUnder(k.included, dir)) {
+				including = k
+			}
 			continue
 		}
 		if best == nil || len(k.path) > len(best.path) {
 			best = k
 		}
 	}
+	if best == nil {
+		return including
+	}
 	return best
+}
+
+// includedUnder reports whether dir lies under an included directory: a
+// plain file deeper in a base a kustomization names.
+func includedUnder(included map[string]bool, dir string) bool {
+	for d := dir; d != "." && d != "/" && d != ""; d = path.Dir(d) {
+		if included[d] {
+			return true
+		}
+	}
+	return false
 }
 
 // unresolvedVars appends the variables of a parsed value that the
@@ -504,7 +567,7 @@ func (r *run) fluxSubstitute(rs *resource, obj map[string]any) *fluxOutcome {
 	if dir == "" {
 		dir = path.Dir(rs.file)
 	}
-	out.k = nearestFlux(r.fluxKustomizations(), dir, nil)
+	out.k = nearestFlux(r.fluxKustomizations(), dir, rs.file, nil)
 	if out.k != nil && !out.k.active() {
 		return out // Flux applies it as written
 	}
@@ -637,7 +700,7 @@ func (o *fluxOutcome) value(s string, p []string) (any, bool) {
 		if perr == nil && strings.Contains(s, "${") {
 			var vars []string
 			usedVars(tree.Root, &vars)
-			o.skip = append(o.skip, skipped{path: p, quiet: fmt.Sprintf("%s would be substituted by Flux, but no Flux Kustomization in the repository renders this file (its spec.path does not hold it): the value was not validated", varList(vars))})
+			o.skip = append(o.skip, skipped{path: p, quiet: fmt.Sprintf("%s would be substituted by Flux, but no Flux Kustomization in the repository renders this file (none holds it under its spec.path or includes it from a kustomization there): the value was not validated", varList(vars))})
 		}
 		return s, false
 	}
