@@ -96,3 +96,77 @@ func TestDecodeYAML(t *testing.T) {
 		t.Error("decodeYAML accepted broken YAML")
 	}
 }
+
+func TestWidenEnumsAndOpenStatus(t *testing.T) {
+	docs, err := decodeYAML([]byte(`
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: alerts.notification.toolkit.fluxcd.io}
+spec:
+  group: notification.toolkit.fluxcd.io
+  names: {kind: Alert}
+  versions:
+    - name: v1beta3
+      served: true
+      subresources: {status: {}}
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                eventSources:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      kind: {type: string, enum: [Kustomization, FluxInstance]}
+            status: {type: object, properties: {ready: {type: boolean}}}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.io}
+spec:
+  group: example.io
+  names: {kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      subresources: {status: {}}
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            status: {type: object, properties: {ready: {type: boolean}}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alert, widget := docs[0], docs[1]
+	if err := widenEnums(alert); err != nil {
+		t.Fatal(err)
+	}
+	openStatus(alert)
+	openStatus(widget)
+	schema := func(crd map[string]any) map[string]any {
+		v := crd["spec"].(map[string]any)["versions"].([]any)[0].(map[string]any)
+		return v["schema"].(map[string]any)["openAPIV3Schema"].(map[string]any)["properties"].(map[string]any)
+	}
+	kind := schema(alert)["spec"].(map[string]any)["properties"].(map[string]any)["eventSources"].(map[string]any)["items"].(map[string]any)["properties"].(map[string]any)["kind"].(map[string]any)
+	if got, want := kind["enum"], []any{"Kustomization", "FluxInstance", "ResourceSet", "ResourceSetInputProvider"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("enum = %v, want %v (each value once, upstream's first)", got, want)
+	}
+	if _, ok := schema(alert)["status"].(map[string]any)["properties"]; !ok {
+		t.Error("a Flux CRD's status schema was opened; Flux's are kept")
+	}
+	if got := schema(widget)["status"]; !reflect.DeepEqual(got, map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}) {
+		t.Errorf("status of a CRD with the status subresource = %v, want an open object", got)
+	}
+	// An upstream schema that no longer has the enum is an error, not a
+	// silent skip.
+	delete(kind, "enum")
+	if err := widenEnums(alert); err == nil {
+		t.Error("widenEnums accepted a CRD without the enum it widens")
+	}
+}
