@@ -19,10 +19,20 @@ type op struct {
 // touching nothing else. The output is built in one pass over the input,
 // so a file costs its size plus its edits however many references it holds.
 func apply(src *source, edits []*edit) ([]byte, error) {
+	ops, err := src.ops(edits)
+	if err != nil {
+		return nil, err
+	}
+	return applyOps(src.data, ops), nil
+}
+
+// ops turns edits into byte operations on src, in the order of the bytes
+// they replace, none overlapping another.
+func (s *source) ops(edits []*edit) ([]op, error) {
 	ops := make([]op, 0, len(edits))
 	r := renderer{}
 	for _, e := range edits {
-		o, err := src.opFor(e, r)
+		o, err := s.opFor(e, r)
 		if err != nil {
 			line := 0
 			if e.node != nil {
@@ -33,21 +43,28 @@ func apply(src *source, edits []*edit) ([]byte, error) {
 		ops = append(ops, o)
 	}
 	sortOps(ops)
-	size := len(src.data)
 	for i, o := range ops {
 		if i > 0 && ops[i-1].end > o.start {
 			return nil, fmt.Errorf("overlapping edits at byte %d", o.start)
 		}
+	}
+	return ops, nil
+}
+
+// applyOps applies sorted, disjoint ops to data in one pass.
+func applyOps(data []byte, ops []op) []byte {
+	size := len(data)
+	for _, o := range ops {
 		size += len(o.text) - (o.end - o.start)
 	}
 	out := make([]byte, 0, size)
 	at := 0
 	for _, o := range ops {
-		out = append(out, src.data[at:o.start]...)
+		out = append(out, data[at:o.start]...)
 		out = append(out, o.text...)
 		at = o.end
 	}
-	return append(out, src.data[at:]...), nil
+	return append(out, data[at:]...)
 }
 
 // sortOps puts ops in the order of the bytes they replace. At one offset an
@@ -73,6 +90,8 @@ func (s *source) opFor(e *edit, r renderer) (op, error) {
 		return op{sp.start, sp.end, r.render(e.value, e.node.Style)}, nil
 	case opInsert:
 		return s.insertOp(e, r)
+	case opBlock:
+		return s.blockOp(e)
 	default:
 		return s.deleteOp(e)
 	}
@@ -169,7 +188,7 @@ func verify(orig []*yaml.Node, out []byte, edits []*edit) error {
 	v := &verifier{replaced: map[*yaml.Node]string{}, deleted: map[*yaml.Node]bool{}, inserted: map[*yaml.Node][]*edit{}}
 	for _, e := range edits {
 		switch e.op {
-		case opReplace:
+		case opReplace, opBlock:
 			v.replaced[e.node] = e.value
 		case opDelete:
 			v.deleted[e.node] = true

@@ -68,7 +68,7 @@ func sameAsEachInTurn(t *testing.T, m *matcher, name string, raw []byte) bool {
 func TestApplyMatchesEditsInTurn(t *testing.T) {
 	edited := 0
 	for _, tc := range goldenCases {
-		m := newMatcher(&Options{Images: images(t, tc.images...), Policies: tc.policies})
+		m := newMatcher(&Options{Images: images(t, tc.images...), Policies: tc.policies, AllowUnpin: tc.allowUnpin})
 		root := filepath.Join("testdata", tc.name, "original")
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {

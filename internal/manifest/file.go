@@ -79,6 +79,7 @@ const (
 	kustomizationFile
 	valuesFile
 	pandaFile
+	argoSourceFile
 )
 
 func kindOf(p string) fileKind {
@@ -90,6 +91,10 @@ func kindOf(p string) fileKind {
 		return pandaFile
 	case strings.HasPrefix(base, "values") && (strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")):
 		return valuesFile
+	case strings.HasPrefix(base, ".argocd-source") && (strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")):
+		// Argo CD's per-application overrides (.argocd-source-<app>.yaml),
+		// which Argo CD Image Updater writes: a source's helm: section.
+		return argoSourceFile
 	}
 	return plainFile
 }
@@ -100,6 +105,10 @@ const (
 	opReplace editOp = iota
 	opInsert
 	opDelete
+	// opBlock replaces a literal block scalar's text by value, with ops,
+	// byte operations inside the block's text computed by its own walk
+	// (values inside a string, see inner.go).
+	opBlock
 )
 
 // edit is one change to make to the bytes of a file.
@@ -113,7 +122,8 @@ type edit struct {
 	// insert, delete: the mapping holding the pair.
 	mapping *yaml.Node
 	key     string // insert
-	value   string // replace, insert
+	value   string // replace, insert, block
+	ops     []op   // block: the operations on the block's text (value before them)
 }
 
 // pairEdit tells apart the insertions and deletions of key-value pairs.
@@ -132,8 +142,10 @@ type fileResult struct {
 	unparsed map[string]Warning
 	changes  []Change
 	current  []Change
+	refused  []Refusal
 	warnings []Warning
 	held     []Hold
+	looked   map[string][]Warning // repository → why a mention of it was not edited
 	edit     *FileEdit
 	err      error
 }
@@ -155,6 +167,9 @@ type walker struct {
 	changes []Change
 	current []Change
 	holds   []Hold
+	refused []Refusal
+	notes   []note // why places that mention an image were not edited
+	nesting int    // how many values strings hold this walk's documents
 	errs    []error
 	// tooComplex is errAliasBudget or errTooDeep, at line, when the walk
 	// gave up on the file.
@@ -255,6 +270,9 @@ func (w *walker) walk(n, via *yaml.Node, depth int) {
 		}
 	case yaml.SequenceNode:
 		w.visits[n] = append(w.visits[n], via)
+		if w.kind == valuesFile {
+			w.valuesSequence(n, via)
+		}
 		for _, c := range n.Content {
 			w.setter(nil, c, via)
 			w.walk(c, via, depth+1)
@@ -273,10 +291,13 @@ func (w *walker) document(root, via *yaml.Node) {
 	switch w.kind {
 	case kustomizationFile:
 		w.kustomizeImages(root, via)
+		w.helmCharts(root, via)
 	case pandaFile:
 		if _, v, vvia := w.lookup(root, "image", via); v != nil {
 			w.imageValue(v, vvia, KindPanda)
 		}
+	case argoSourceFile:
+		w.argoSource(root, via)
 	}
 	_, av, _ := w.lookup(root, "apiVersion", via)
 	_, kv, _ := w.lookup(root, "kind", via)
@@ -297,18 +318,21 @@ func (w *walker) document(root, via *yaml.Node) {
 			w.values(values, vvia, 0)
 		}
 	case group == "argoproj.io" && kv.Value == "Application":
-		if _, src, srcVia := w.lookup(spec, "source", svia); src != nil {
-			if _, helm, hvia := w.lookup(src, "helm", srcVia); helm != nil {
-				if _, values, vvia := w.lookup(helm, "valuesObject", hvia); values != nil {
-					w.values(values, vvia, 0)
-				}
+		w.argoSpec(spec, svia)
+	case group == "argoproj.io" && kv.Value == "ApplicationSet":
+		// The template is an Application's; where its values are
+		// placeholders the generators fill, they are left alone.
+		if _, tmpl, tvia := w.lookup(spec, "template", svia); tmpl != nil {
+			if _, tspec, tsvia := w.lookup(tmpl, "spec", tvia); tspec != nil {
+				w.argoSpec(tspec, tsvia)
 			}
 		}
 	}
 }
 
-// values applies the values-file rule to every mapping under n (inline
-// values of a HelmRelease or an Argo CD Application).
+// values applies the rules of Helm values to every mapping and sequence
+// under n (inline values of a HelmRelease, an Argo CD application source,
+// a kustomize helmCharts entry).
 func (w *walker) values(n, via *yaml.Node, depth int) {
 	n, via = w.resolve(n, via)
 	if depth > 1000 || !w.spend() {
@@ -316,13 +340,12 @@ func (w *walker) values(n, via *yaml.Node, depth int) {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		if _, v, vvia := w.lookup(n, "image", via); v != nil {
-			w.imageValue(v, vvia, KindHelmValues)
-		}
+		w.valuesMapping(n, via)
 		for i := 1; i < len(n.Content); i += 2 {
 			w.values(n.Content[i], via, depth+1)
 		}
 	case yaml.SequenceNode:
+		w.valuesSequence(n, via)
 		for _, c := range n.Content {
 			w.values(c, via, depth+1)
 		}
@@ -344,9 +367,7 @@ func (w *walker) mapping(m, via *yaml.Node) {
 		}
 	}
 	if w.kind == valuesFile {
-		if _, v, vvia := w.lookup(m, "image", via); v != nil {
-			w.imageValue(v, vvia, KindHelmValues)
-		}
+		w.valuesMapping(m, via)
 	}
 }
 
@@ -356,7 +377,9 @@ func (w *walker) imageValue(v, via *yaml.Node, kind string) {
 	case yaml.ScalarNode:
 		w.imageString(v, via, kind)
 	case yaml.MappingNode:
-		w.helmImage(v, via, kind)
+		if im, ok := w.imageMapOf(v, via, true); ok {
+			w.helmImage(im, kind)
+		}
 	}
 }
 
@@ -368,7 +391,12 @@ func (w *walker) match(n, via *yaml.Node) {
 func (w *walker) imageString(n, via *yaml.Node, kind string) {
 	found, err := imageref.ParseFound(n.Value)
 	if err != nil {
-		return // a template or variable, not a reference
+		// A template or a variable, not a reference: if it names an
+		// image, say so should that image be found nowhere else.
+		if placeholder(n.Value) {
+			w.noteMentions(n.Value, n.Line, fmt.Sprintf("%q holds a template placeholder, which whatever renders this file fills in; left as it is", n.Value))
+		}
+		return
 	}
 	im, ok := w.m.image(found.Repository, found.Tag, found.Digest)
 	if !ok {
@@ -376,13 +404,18 @@ func (w *walker) imageString(n, via *yaml.Node, kind string) {
 	}
 	w.match(n, via)
 	w.found[im.Repository] = true
-	w.set(n, found.With(im), Change{Kind: kind, Image: im.Repository, Line: n.Line, column: n.Column, Old: n.Value, New: found.With(im)}, found.Tag, im.Tag, n)
+	c := Change{Kind: kind, Image: im.Repository, Line: n.Line, column: n.Column, Old: n.Value, New: found.With(im)}
+	w.set(n, found.With(im), c, found.Tag, im.Tag, n, w.unpins(found.Digest, im))
 }
 
 // set records the replacement of scalar n and its change, after the
-// downgrade check.
-func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node) {
+// downgrade check; a non-empty refusal refuses the place instead.
+func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node, refusal string) {
 	if !w.admit(&c, oldTag, newTag, n) {
+		return
+	}
+	if refusal != "" {
+		w.refuse(c, refusal)
 		return
 	}
 	if n != nil && n.Value != value {
@@ -428,7 +461,7 @@ func (w *walker) add(e *edit, owner, via *yaml.Node) {
 	if e.op == opReplace && e.node != owner {
 		w.match(e.node, via)
 	}
-	if e.op == opReplace {
+	if e.op == opReplace || e.op == opBlock {
 		if prev, ok := w.byNode[e.node]; ok {
 			if prev.value != e.value {
 				w.errs = append(w.errs, &EditError{File: w.path, Line: e.node.Line, Err: fmt.Errorf("two rules want different values here: %q and %q", prev.value, e.value)})
@@ -511,6 +544,10 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		if !w.admit(&c, scalarValue(tagV), im.Tag, nameK, nameV, newNameK, newNameV, tagK, tagV, digK, digV) {
 			continue
 		}
+		if refusal := w.unpins(scalarValue(digV), im); refusal != "" {
+			w.refuse(c, refusal)
+			continue
+		}
 		after, afterV := nameK, nameV
 		if newNameK != nil {
 			after, afterV = newNameK, newNameV
@@ -534,63 +571,6 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		}
 		w.changes = append(w.changes, c)
 	}
-}
-
-// helmImage handles image: {registry, repository, tag, digest} maps. A new
-// tag sets tag and empties an old digest (which would otherwise win); a new
-// digest sets digest and leaves tag alone, since charts render tag@digest.
-func (w *walker) helmImage(m, via *yaml.Node, kind string) {
-	repoK, repoV, _ := w.lookup(m, "repository", via)
-	if repoV == nil || repoV.Kind != yaml.ScalarNode {
-		return
-	}
-	name := repoV.Value
-	if _, regV, _ := w.lookup(m, "registry", via); regV != nil && regV.Kind == yaml.ScalarNode && regV.Value != "" {
-		name = strings.TrimSuffix(regV.Value, "/") + "/" + name
-	}
-	repo, err := imageref.Normalize(name)
-	if err != nil {
-		return
-	}
-	_, tagV0, _ := w.lookup(m, "tag", via)
-	_, digV0, _ := w.lookup(m, "digest", via)
-	im, ok := w.m.image(repo, scalarValue(tagV0), scalarValue(digV0))
-	if !ok {
-		return
-	}
-	w.match(m, via)
-	w.found[im.Repository] = true
-	tagK, tagV, tagVia := w.lookup(m, "tag", via)
-	_, digV, digVia := w.lookup(m, "digest", via)
-	newTag, newDigest := scalarValue(tagV), im.Digest
-	if im.Tag != "" {
-		newTag = im.Tag
-	}
-	c := Change{File: w.path, Kind: kind, Image: im.Repository, Line: repoV.Line, column: m.Column,
-		Old: versionText(scalarValue(tagV), scalarValue(digV)), New: versionText(newTag, newDigest)}
-	if tagV != nil {
-		c.Line = tagV.Line
-	}
-	if !w.admit(&c, scalarValue(tagV), im.Tag, repoK, repoV, tagK, tagV, digV) {
-		return
-	}
-	after, afterV := repoK, repoV
-	switch {
-	case im.Tag != "" && tagV != nil:
-		w.add(&edit{op: opReplace, node: tagV, value: im.Tag}, m, tagVia)
-	case im.Tag != "":
-		w.add(&edit{op: opInsert, node: after, val: afterV, mapping: m, key: "tag", value: im.Tag}, m, via)
-	}
-	if tagV != nil {
-		after, afterV = tagK, tagV
-	}
-	switch {
-	case digV != nil && scalarValue(digV) != newDigest:
-		w.add(&edit{op: opReplace, node: digV, value: newDigest}, m, digVia)
-	case digV == nil && newDigest != "":
-		w.add(&edit{op: opInsert, node: after, val: afterV, mapping: m, key: "digest", value: newDigest}, m, via)
-	}
-	w.changes = append(w.changes, c)
 }
 
 var setterRE = regexp.MustCompile(`\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}`)
@@ -636,22 +616,28 @@ func (w *walker) setter(k, v, via *yaml.Node) {
 			found = given
 		}
 		c.New = found.With(im)
-		w.set(v, c.New, c, found.Tag, im.Tag, v)
+		w.set(v, c.New, c, found.Tag, im.Tag, v, w.unpins(found.Digest, im))
 	case "tag":
 		if im.Tag == "" {
 			return
 		}
+		// A tag field may hold tag@digest, Renovate's way of pinning:
+		// it keeps its form.
+		tag, dig := splitTag(v.Value)
 		c.New = im.Tag
-		w.set(v, c.New, c, v.Value, im.Tag, v)
+		if dig != "" && im.Digest != "" {
+			c.New = im.Tag + "@" + im.Digest
+		}
+		w.set(v, c.New, c, tag, im.Tag, v, w.unpins(dig, im))
 	case "digest":
 		if im.Digest == "" {
 			return
 		}
 		c.New = im.Digest
-		w.set(v, c.New, c, "", "", v)
+		w.set(v, c.New, c, "", "", v, "")
 	case "name":
 		c.New = v.Value
-		w.set(v, c.New, c, "", "", v)
+		w.set(v, c.New, c, "", "", v, "")
 	}
 }
 
@@ -661,7 +647,7 @@ func (w *walker) checkAnchors() {
 	for _, e := range w.edits {
 		owner := w.owners[e]
 		nodes := []*yaml.Node{owner}
-		if e.node != nil && e.op == opReplace && e.node != owner {
+		if e.node != nil && (e.op == opReplace || e.op == opBlock) && e.node != owner {
 			nodes = append(nodes, e.node)
 		}
 		for _, n := range nodes {
@@ -799,6 +785,8 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	}
 	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
 	r.held = w.holds
+	r.refused = dedupeRefusals(w.refused)
+	r.looked = w.looked(src.data, hits)
 	if len(w.errs) > 0 {
 		r.err = errors.Join(w.errs...)
 		return m.named(r)
@@ -846,7 +834,11 @@ func (m *matcher) skip(r fileResult, hits []int, line int, why, tail string) fil
 // control character: the name would go into outputs, messages and the
 // diff, where a newline forges a line of its own.
 func (m *matcher) named(r fileResult) fileResult {
-	if !workspace.HasControl(r.path) || (len(r.found) == 0 && len(r.unparsed) == 0 && r.edit == nil) {
+	if !workspace.HasControl(r.path) {
+		return r
+	}
+	if len(r.found) == 0 && len(r.unparsed) == 0 && r.edit == nil {
+		r.looked = nil // a mere mention: say nothing of the file
 		return r
 	}
 	return fileResult{path: r.path, scanned: r.scanned, parsed: r.parsed, err: &NameError{Path: r.path}}
@@ -856,13 +848,7 @@ func (m *matcher) named(r fileResult) fileResult {
 // returns the walker holding the edits they want (or the errors that
 // forbid any).
 func (m *matcher) walkFile(p string, docs []*yaml.Node) *walker {
-	nodes := 0
-	for _, d := range docs {
-		nodes += countNodes(d)
-	}
-	w := &walker{m: m, path: p, kind: kindOf(p), budget: 4*nodes + 100000,
-		visits: map[*yaml.Node][]*yaml.Node{}, matched: map[*yaml.Node][]*yaml.Node{},
-		byNode: map[*yaml.Node]*edit{}, pairs: map[pairEdit]bool{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{}}
+	w := m.newWalker(p, kindOf(p), docs)
 	for _, d := range docs {
 		w.walk(d, nil, 0)
 	}
@@ -870,6 +856,18 @@ func (m *matcher) walkFile(p string, docs []*yaml.Node) *walker {
 		w.checkAnchors()
 	}
 	return w
+}
+
+// newWalker returns a walker for docs, read from the file at p as kind,
+// with a budget of visits in proportion to their nodes.
+func (m *matcher) newWalker(p string, kind fileKind, docs []*yaml.Node) *walker {
+	nodes := 0
+	for _, d := range docs {
+		nodes += countNodes(d)
+	}
+	return &walker{m: m, path: p, kind: kind, budget: 4*nodes + 100000,
+		visits: map[*yaml.Node][]*yaml.Node{}, matched: map[*yaml.Node][]*yaml.Node{},
+		byNode: map[*yaml.Node]*edit{}, pairs: map[pairEdit]bool{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{}}
 }
 
 // dedupe drops the repeats of a change reached again through an alias.
@@ -880,6 +878,20 @@ func dedupe(cs []Change) []Change {
 		if !seen[c] {
 			seen[c] = true
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// dedupeRefusals drops the repeats of a refusal reached again through an
+// alias.
+func dedupeRefusals(fs []Refusal) []Refusal {
+	seen := map[Refusal]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
 		}
 	}
 	return out

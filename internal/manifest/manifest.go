@@ -18,7 +18,8 @@ import (
 const (
 	KindContainer     = "container"     // containers, initContainers, ephemeralContainers of a pod template
 	KindKustomization = "kustomization" // an images: entry of a kustomization (or a Flux Kustomization)
-	KindHelmValues    = "helm-values"   // an image: of a Helm values file
+	KindHelmValues    = "helm-values"   // an image map or image: string of Helm values (a values file, inline values)
+	KindArgoParameter = "argocd-parameter" // a Helm parameter of an Argo CD application source
 	KindFluxSetter    = "flux-setter"   // a scalar marked {"$imagepolicy": ...}
 	KindPanda         = "panda"         // the image: of a panda.yaml
 )
@@ -36,6 +37,9 @@ type Options struct {
 	Constraint *semver.Constraints
 	// AllowDowngrade lets a semver tag move to a lower one.
 	AllowDowngrade bool
+	// AllowUnpin lets a new version without a digest replace a reference
+	// pinned by digest; without it that place is refused (Result.Refused).
+	AllowUnpin bool
 	// MaxFileSize skips larger files with a warning; 0 means 5 MiB.
 	MaxFileSize int64
 	// IgnoreHolds bumps references held by a hold comment too (see
@@ -54,8 +58,31 @@ type Change struct {
 	Image string `json:"image"`
 	Old   string `json:"old"`
 	New   string `json:"new"`
+	// PinsDefault says that no tag was set here, so the chart's default
+	// applied, and the new tag now pins it: the downgrade guard cannot
+	// judge that move.
+	PinsDefault bool `json:"pins_default,omitempty"`
 	// column tells apart changes on one line (flow style), for dedupe.
 	column int
+}
+
+// Refusal is a place that references an image but is left as it is,
+// because the change asked for would lose what the place holds (a digest
+// pin) or could not take effect there (a digest with no field to go in).
+type Refusal struct {
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Kind  string `json:"kind"`
+	Image string `json:"image"`
+	Old   string `json:"old"`
+	// Wanted is the version the run would have written.
+	Wanted string `json:"wanted"`
+	// Message says why, and what to do instead.
+	Message string `json:"message"`
+}
+
+func (r Refusal) String() string {
+	return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Message)
 }
 
 // Warning is a problem that did not stop the run: a file skipped or not
@@ -93,12 +120,38 @@ type Result struct {
 	Warnings []Warning
 	// Held lists references a hold comment kept from changing.
 	Held []Hold
+	// Refused lists the places left as they are because the change would
+	// drop a digest pin or set a digest the values have no field for.
+	Refused []Refusal
 	// Scanned counts the files read; Parsed those that passed the screen.
 	Scanned, Parsed int
 }
 
 // Changed reports whether any file changes.
 func (r *Result) Changed() bool { return len(r.Files) > 0 }
+
+// AllRefused lists the images that were refused somewhere and neither
+// changed nor found at their new version anywhere: a run that asked for
+// them did nothing for them, and should fail.
+func (r *Result) AllRefused() []string {
+	moved := map[string]bool{}
+	for _, c := range r.Changes {
+		moved[c.Image] = true
+	}
+	for _, c := range r.Current {
+		moved[c.Image] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range r.Refused {
+		if !moved[f.Image] && !seen[f.Image] {
+			seen[f.Image] = true
+			out = append(out, f.Image)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // NotFoundError says an image is referenced nowhere under the paths searched.
 type NotFoundError struct {
@@ -107,6 +160,11 @@ type NotFoundError struct {
 	// Unparsed lists files that mention the image but were skipped: not
 	// YAML, not UTF-8, too complex to walk.
 	Unparsed []Warning
+	// Looked lists the files that were read and mention the image's
+	// repository, each with why nothing there was edited: a template
+	// placeholder, a tag parameter without its repository, a Helm
+	// template, a mention outside any place the engine edits.
+	Looked []Warning
 }
 
 func (e *NotFoundError) Error() string {
@@ -117,6 +175,13 @@ func (e *NotFoundError) Error() string {
 			ws = append(ws, w.String())
 		}
 		msg += " (it is mentioned in files that were skipped: " + strings.Join(ws, "; ") + ")"
+	}
+	if len(e.Looked) > 0 {
+		var ws []string
+		for _, w := range e.Looked {
+			ws = append(ws, w.String())
+		}
+		msg += "; where it looked: " + strings.Join(ws, "; ")
 	}
 	return msg
 }

@@ -37,14 +37,18 @@ var goldenCases = []struct {
 	name     string
 	images   []string
 	policies map[string]string
-	changes  int // number of changed references
+	// allowUnpin lets a tag replace a digest pin (kustomize's own
+	// semantics, tested here); without it those places are refused.
+	allowUnpin bool
+	changes    int // number of changed references
+	refused    int // number of places refused
 }{
-	{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, changes: 7},
-	{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, changes: 6},
+	{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, allowUnpin: true, changes: 7},
+	{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, allowUnpin: true, changes: 6},
 	{name: "helm-values", images: []string{"ghcr.io/acme/app:1.21", "ghcr.io/acme/api:v3.0.0", "ghcr.io/acme/worker@" + digest, "redis:7.4"}, changes: 5},
 	{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 4},
 	{name: "panda", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
-	{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+	{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, allowUnpin: true, changes: 3},
 	{name: "bom", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
 	{name: "quotes-comments", images: []string{"ghcr.io/acme/app:1.20"}, changes: 4},
 	{name: "anchors", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 2},
@@ -60,13 +64,16 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", tc.name)
-			opts := Options{Images: images(t, tc.images...), Policies: tc.policies}
+			opts := Options{Images: images(t, tc.images...), Policies: tc.policies, AllowUnpin: tc.allowUnpin}
 			res, err := Bump(context.Background(), openTree(t, filepath.Join(dir, "original")), []string{"."}, opts)
 			if err != nil {
 				t.Fatalf("Bump: %v", err)
 			}
 			if got := len(res.Changes); got != tc.changes {
 				t.Errorf("changes = %d, want %d: %+v", got, tc.changes, res.Changes)
+			}
+			if got := len(res.Refused); got != tc.refused {
+				t.Errorf("refused = %d, want %d: %+v", got, tc.refused, res.Refused)
 			}
 			got := t.TempDir()
 			copyTree(t, filepath.Join(dir, "original"), got)
