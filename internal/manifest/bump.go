@@ -19,6 +19,11 @@ import (
 // (slash-separated paths in fsys) and computes byte-minimal edits. It writes
 // nothing: the caller writes Result.Files, or shows them as a diff.
 //
+// A place where the change would drop a digest pin (unless
+// opts.AllowUnpin) or set a digest the values have no field for is left as
+// it is and listed in Result.Refused; the caller decides whether that
+// fails the run (Result.AllRefused).
+//
 // It fails with *NotFoundError when an image is referenced nowhere, with
 // *DowngradeError when a semver tag would move down, and with *EditError
 // when a file cannot be edited safely; in every failure no file is to be
@@ -85,6 +90,7 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 
 	found := map[string]bool{}
 	unparsed := map[string][]Warning{}
+	looked := map[string][]Warning{}
 	var errs []error
 	for _, r := range results {
 		if r.scanned {
@@ -99,6 +105,9 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 		for repo, w := range r.unparsed {
 			unparsed[repo] = append(unparsed[repo], w)
 		}
+		for repo, ws := range r.looked {
+			looked[repo] = append(looked[repo], ws...)
+		}
 		res.Warnings = append(res.Warnings, r.warnings...)
 		if r.err != nil {
 			errs = append(errs, r.err)
@@ -107,6 +116,7 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 		res.Changes = append(res.Changes, r.changes...)
 		res.Current = append(res.Current, r.current...)
 		res.Held = append(res.Held, r.held...)
+		res.Refused = append(res.Refused, r.refused...)
 		if r.edit != nil {
 			res.Files = append(res.Files, *r.edit)
 		}
@@ -116,7 +126,7 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 	}
 	for _, im := range opts.Images {
 		if !found[im.Repository] {
-			errs = append(errs, &NotFoundError{Image: im.Repository, Paths: roots, Unparsed: unparsed[im.Repository]})
+			errs = append(errs, &NotFoundError{Image: im.Repository, Paths: roots, Unparsed: unparsed[im.Repository], Looked: looked[im.Repository]})
 		}
 	}
 	if len(errs) > 0 {
@@ -125,6 +135,10 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 	sortChanges(res.Changes)
 	sortChanges(res.Current)
 	sortHolds(res.Held)
+	sort.SliceStable(res.Refused, func(i, j int) bool {
+		a, b := res.Refused[i], res.Refused[j]
+		return a.File < b.File || a.File == b.File && a.Line < b.Line
+	})
 	return res, nil
 }
 

@@ -165,6 +165,7 @@ func (w *walker) planVersion(im imageref.Image, tag string, hasTag bool, digest 
 		p.tag = im.Tag
 		p.refusal = w.unpins(tagDigest, im)
 	case im.Digest != "":
+		p.digest = im.Digest // what was wanted, for the refusal
 		p.refusal = fmt.Sprintf("%s, so the digest of %s has nowhere to go (a key the chart may not read would change nothing that deploys): give the image as tag@digest (%s:<tag>@%s) to write the tag as <tag>@<digest>, or add a digest field that the chart's templates read",
 			where, im.Repository, im.Repository, shortDigest(im.Digest))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -61,6 +62,7 @@ func (w *walker) looked(data []byte, hits []int) map[string][]Warning {
 			line := 1 + bytes.Count(data[:bytes.Index(data, w.m.screens[i])], []byte("\n"))
 			ws = append(ws, Warning{File: w.path, Line: line, Message: w.mentionWhy(repo)})
 		}
+		sort.SliceStable(ws, func(i, j int) bool { return ws[i].Line < ws[j].Line })
 		if out == nil {
 			out = map[string][]Warning{}
 		}

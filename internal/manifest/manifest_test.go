@@ -42,13 +42,21 @@ var goldenCases = []struct {
 	allowUnpin bool
 	changes    int // number of changed references
 	refused    int // number of places refused
+	// pinsDefault is the number of changes that insert a tag where the
+	// chart's default applied.
+	pinsDefault int
+	// allRefused lists the images refused everywhere (Result.AllRefused).
+	allRefused []string
+	// wantErr, when set, are texts the error must hold; nothing is
+	// written, so expected/ is original/.
+	wantErr []string
 }{
 	{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, allowUnpin: true, changes: 7},
 	{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, allowUnpin: true, changes: 6},
 	{name: "helm-values", images: []string{"ghcr.io/acme/app:1.21", "ghcr.io/acme/api:v3.0.0", "ghcr.io/acme/worker@" + digest, "redis:7.4"}, changes: 5},
 	{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 4},
 	{name: "panda", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
-	{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, allowUnpin: true, changes: 3},
+	{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, allowUnpin: true, changes: 3, pinsDefault: 1},
 	{name: "bom", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
 	{name: "quotes-comments", images: []string{"ghcr.io/acme/app:1.20"}, changes: 4},
 	{name: "anchors", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 2},
@@ -56,6 +64,32 @@ var goldenCases = []struct {
 	{name: "flow-style", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
 	{name: "block-scalars", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
 	{name: "inline-values", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
+
+	// Issue 14: every place a config repo keeps an image version.
+	{name: "maps-any-key", images: []string{"public.ecr.aws/docker/library/redis:7.4.1", "quay.io/prometheus/node-exporter:v1.8.2", "ghcr.io/acme/proxy:2.1.0", "ghcr.io/acme/migrate:1.1.0"}, changes: 7},
+	{name: "argocd-parameters", images: []string{"ghcr.io/acme/web:1.3.0", "ghcr.io/acme/worker:v1.1.0@" + digest}, changes: 4},
+	{name: "argocd-values", images: []string{"ghcr.io/acme/web:1.3.0", "public.ecr.aws/docker/library/redis:7.4.1"}, changes: 6, pinsDefault: 2},
+	{name: "kustomize-helmcharts", images: []string{"ghcr.io/acme/web:1.3.0", "public.ecr.aws/docker/library/redis:7.4.1"}, changes: 3},
+	{name: "applicationset-placeholder", images: []string{"ghcr.io/acme/web:1.3.0"},
+		wantErr: []string{`no reference to image "ghcr.io/acme/web"`, `where it looked: appset.yaml:24: parameter "image.tag" of ghcr.io/acme/web is a template placeholder ("{{imageTag}}")`, `appset.yaml:28: the version of ghcr.io/acme/web is a template placeholder ("{{imageTag}}")`}},
+	{name: "where-looked", images: []string{"ghcr.io/acme/web:1.3.0"},
+		wantErr: []string{
+			`charts/web/templates/broken.yaml:1: mentions ghcr.io/acme/web but is not valid YAML`,
+			`apps/flux.yaml:9: the version of ghcr.io/acme/web is a template placeholder ("${WEB_TAG}")`,
+			`apps/tag-only.yaml:12: parameter "image.tag" sets a tag, but no parameter "image.repository" beside it names the image`,
+			`charts/web/templates/deployment.yaml:8: "ghcr.io/acme/web:{{ .Chart.AppVersion }}" holds a template placeholder`,
+			`charts/web/templates/service.yaml:1: mentions ghcr.io/acme/web in a Helm chart's templates`,
+			`notes.yaml:1: mentions ghcr.io/acme/web, but in no place bump-image edits`,
+		}},
+	// The digest rules.
+	{name: "digest-tag-form", images: []string{"ghcr.io/slskd/slskd:0.27.0@" + digest, "ghcr.io/home-operations/sonarr:4.0.20.3002@" + digest}, changes: 2},
+	{name: "pinned-downgrade", images: []string{"ghcr.io/slskd/slskd:0.24.0"},
+		wantErr: []string{`apps/slskd/release.yaml:16: refusing to downgrade ghcr.io/slskd/slskd from "0.26.0" to "0.24.0"`}},
+	{name: "unpin-refused", images: []string{"ghcr.io/acme/app:v2.0.0"}, refused: 4, allRefused: []string{"ghcr.io/acme/app"}},
+	{name: "unpin-allowed", images: []string{"ghcr.io/acme/app:v2.0.0"}, allowUnpin: true, changes: 4},
+	{name: "tag-inserted", images: []string{"mirror.gcr.io/coredns/coredns:1.13.2"}, changes: 1, pinsDefault: 1},
+	{name: "digest-charts", images: []string{"ghcr.io/acme/reads:1.1.0@" + digest, "ghcr.io/stefanprodan/podinfo:6.15.0@" + digest}, changes: 2},
+	{name: "digest-only-refused", images: []string{"ghcr.io/stefanprodan/podinfo@" + digest}, refused: 1, allRefused: []string{"ghcr.io/stefanprodan/podinfo"}},
 }
 
 // TestGolden runs each testdata/<case>/original tree through Bump and
@@ -66,7 +100,17 @@ func TestGolden(t *testing.T) {
 			dir := filepath.Join("testdata", tc.name)
 			opts := Options{Images: images(t, tc.images...), Policies: tc.policies, AllowUnpin: tc.allowUnpin}
 			res, err := Bump(context.Background(), openTree(t, filepath.Join(dir, "original")), []string{"."}, opts)
-			if err != nil {
+			if len(tc.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("Bump succeeded, want an error holding %q", tc.wantErr)
+				}
+				for _, want := range tc.wantErr {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error = %v\nwant it to hold %q", err, want)
+					}
+				}
+				res = &Result{} // nothing is written
+			} else if err != nil {
 				t.Fatalf("Bump: %v", err)
 			}
 			if got := len(res.Changes); got != tc.changes {
@@ -74,6 +118,18 @@ func TestGolden(t *testing.T) {
 			}
 			if got := len(res.Refused); got != tc.refused {
 				t.Errorf("refused = %d, want %d: %+v", got, tc.refused, res.Refused)
+			}
+			pins := 0
+			for _, c := range res.Changes {
+				if c.PinsDefault {
+					pins++
+				}
+			}
+			if pins != tc.pinsDefault {
+				t.Errorf("changes that pin a default = %d, want %d: %+v", pins, tc.pinsDefault, res.Changes)
+			}
+			if got, want := strings.Join(res.AllRefused(), ","), strings.Join(tc.allRefused, ","); got != want {
+				t.Errorf("AllRefused = %q, want %q", got, want)
 			}
 			got := t.TempDir()
 			copyTree(t, filepath.Join(dir, "original"), got)
@@ -88,6 +144,9 @@ func TestGolden(t *testing.T) {
 				copyTree(t, got, want)
 			}
 			compareTrees(t, got, want)
+			if len(tc.wantErr) > 0 {
+				return
+			}
 			// Bumping again changes nothing: the engine is idempotent.
 			again, err := Bump(context.Background(), openTree(t, got), []string{"."}, opts)
 			if err != nil {
