@@ -58,8 +58,8 @@ func (w *walker) argoSource(src, via *yaml.Node) {
 
 // param is one entry of helm.parameters.
 type param struct {
-	entry, via   *yaml.Node
-	name         *yaml.Node
+	entry, via    *yaml.Node
+	name          *yaml.Node
 	value, valVia *yaml.Node // nil when the entry has no value
 }
 

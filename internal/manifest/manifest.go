@@ -16,12 +16,12 @@ import (
 
 // Kinds of places an image reference is found in.
 const (
-	KindContainer     = "container"     // containers, initContainers, ephemeralContainers of a pod template
-	KindKustomization = "kustomization" // an images: entry of a kustomization (or a Flux Kustomization)
-	KindHelmValues    = "helm-values"   // an image map or image: string of Helm values (a values file, inline values)
+	KindContainer     = "container"        // containers, initContainers, ephemeralContainers of a pod template
+	KindKustomization = "kustomization"    // an images: entry of a kustomization (or a Flux Kustomization)
+	KindHelmValues    = "helm-values"      // an image map or image: string of Helm values (a values file, inline values)
 	KindArgoParameter = "argocd-parameter" // a Helm parameter of an Argo CD application source
-	KindFluxSetter    = "flux-setter"   // a scalar marked {"$imagepolicy": ...}
-	KindPanda         = "panda"         // the image: of a panda.yaml
+	KindFluxSetter    = "flux-setter"      // a scalar marked {"$imagepolicy": ...}
+	KindPanda         = "panda"            // the image: of a panda.yaml
 )
 
 // Options says what to bump.
