@@ -884,13 +884,15 @@ func dedupe(cs []Change) []Change {
 }
 
 // dedupeRefusals drops the repeats of a refusal reached again through an
-// alias.
+// alias, or by two rules (a setter on a container's image).
 func dedupeRefusals(fs []Refusal) []Refusal {
 	seen := map[Refusal]bool{}
 	out := fs[:0]
 	for _, f := range fs {
-		if !seen[f] {
-			seen[f] = true
+		k := f
+		k.Kind = ""
+		if !seen[k] {
+			seen[k] = true
 			out = append(out, f)
 		}
 	}
