@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,12 +27,13 @@ import (
 // Spec is the contract of bump-image: its flags, action.yml and README table.
 var Spec = cli.Spec{
 	Name:        "bump-image",
-	Description: "Bump image tags or digests in a GitOps config repo with byte-minimal edits: pod templates, kustomization images, Helm values, Flux setters and panda.yaml.",
+	Description: "Bump image tags or digests in a GitOps config repo with byte-minimal edits: pod templates, kustomization images, Helm values (image maps under any key, HelmRelease and kustomize helmCharts inline values), Argo CD Helm parameters and values, Flux setters and panda.yaml.",
 	Inputs: append([]cli.Input{
 		{Name: "images", Required: true, Kind: cli.List, Description: "Image references carrying the new version, separated by newlines or commas: ghcr.io/acme/app:v2.1.0, ghcr.io/acme/app@sha256:... or ghcr.io/acme/app:v2.1.0@sha256:...."},
 		{Name: "path", Default: ".", Kind: cli.Lines, Description: "Files or directories to search, relative to the working directory (in remote mode: to the repository root), one per line. Paths outside it are refused."},
 		{Name: "constraint", Description: "A semver constraint every new tag must satisfy, e.g. '>=2.0.0 <3'. A tag that is not semver or does not satisfy it fails with exit code 2."},
 		{Name: "allow-downgrade", Default: "false", Kind: cli.Bool, Description: "Allow a semver tag to move to a lower version. Non-semver tags (commit SHAs, timestamps) are replaced without ordering."},
+		{Name: "allow-unpin", Default: "false", Kind: cli.Bool, Description: "Allow a new version without a digest to replace a reference pinned by digest (image@sha256:..., a digest field, a tag written tag@digest), dropping the pin. Without it such a place is left as it is with a warning, and the run fails when that leaves an image changed nowhere; give the version as tag@digest to keep the pin."},
 		{Name: "dry-run", Default: "false", Kind: cli.Bool, Description: "Write nothing; print a unified diff (git style) of what would change."},
 		{Name: "policies", Kind: cli.List, Description: "Flux image policies to honour in setter comments, as NAMESPACE:NAME=IMAGE, e.g. flux-system:app=ghcr.io/acme/app. A scalar marked # {\"$imagepolicy\": \"flux-system:app\"} (or :tag, :name, :digest) is then bumped with that image."},
 		{Name: "force", Default: "false", Kind: cli.Bool, Description: "Bump references held by a hold comment (# gitops-actions: hold (reason), which a rollback writes) too. Without it a held reference is left as it is, with a notice; the run fails only when every reference of an image is held."},
@@ -39,8 +41,9 @@ var Spec = cli.Spec{
 	Outputs: append([]cli.Output{
 		{Name: "changed", Description: "true when any file changed (or would change, with dry-run), else false."},
 		{Name: "files", Description: "The changed files, one path per line."},
-		{Name: "changes", Description: "JSON array of the changed references: objects with file, line, kind, image, old and new."},
+		{Name: "changes", Description: "JSON array of the changed references: objects with file, line, kind, image, old and new, and pins_default: true where no tag was set (the chart's default applied) and one is now."},
 		{Name: "held", Description: "JSON array of the references a hold comment kept from changing: objects with file, line, image, version, wanted and reason."},
+		{Name: "refused", Description: "JSON array of the places left as they are because the change would drop a digest pin or set a digest the values have no field for: objects with file, line, kind, image, old, wanted and message."},
 	}, remoteOutputs...),
 }
 
@@ -54,6 +57,7 @@ type Inputs struct {
 	Constraint     *semver.Constraints
 	ConstraintText string
 	AllowDowngrade bool
+	AllowUnpin     bool
 	DryRun         bool
 	// Force bumps held references too.
 	Force bool
@@ -98,6 +102,9 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 	if in.AllowDowngrade, err = v.Bool("allow-downgrade"); err != nil {
 		return in, err
 	}
+	if in.AllowUnpin, err = v.Bool("allow-unpin"); err != nil {
+		return in, err
+	}
 	if in.DryRun, err = v.Bool("dry-run"); err != nil {
 		return in, err
 	}
@@ -124,7 +131,7 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 
 // Options turns the inputs into the engine's options.
 func (in Inputs) Options() manifest.Options {
-	return manifest.Options{Images: in.Images, Policies: in.Policies, Constraint: in.Constraint, AllowDowngrade: in.AllowDowngrade, IgnoreHolds: in.Force}
+	return manifest.Options{Images: in.Images, Policies: in.Policies, Constraint: in.Constraint, AllowDowngrade: in.AllowDowngrade, AllowUnpin: in.AllowUnpin, IgnoreHolds: in.Force}
 }
 
 func run(ctx context.Context, r *cli.Run, d Deps) error {
@@ -191,7 +198,7 @@ func runLocal(ctx context.Context, r *cli.Run, in Inputs) (err error) {
 	if err := printResult(r, res, in.DryRun); err != nil {
 		return err
 	}
-	return HeldError(res)
+	return UnmovedError(res)
 }
 
 // printResult prints the diff (dry run), one log line per change, and records
@@ -207,7 +214,17 @@ func printResult(r *cli.Run, res *manifest.Result, dryRun bool) error {
 		}
 	}
 	for _, c := range res.Changes {
-		r.Logf("%s:%d: %s → %s (%s)", c.File, c.Line, c.Old, c.New, c.Kind)
+		old := c.Old
+		if c.PinsDefault {
+			old = "(the chart's default)"
+		}
+		r.Logf("%s:%d: %s → %s (%s)", c.File, c.Line, old, c.New, c.Kind)
+		if c.PinsDefault {
+			r.NoticeAt(c.File, c.Line, PinNotice(c))
+		}
+	}
+	for _, f := range res.Refused {
+		r.Warning(f.File, f.Line, "left as it is: "+f.Message)
 	}
 	for _, h := range res.Held {
 		r.NoticeAt(h.File, h.Line, HoldNotice(h))
@@ -234,6 +251,44 @@ func HeldError(res *manifest.Result) error {
 		return cli.Failedf("every reference of %s is held by a hold comment, so nothing of it changed (see the notices; set force to bump held references)", strings.Join(all, ", "))
 	}
 	return nil
+}
+
+// PinNotice says that a tag was set where the chart's default applied:
+// the downgrade guard had no old tag to compare with.
+func PinNotice(c manifest.Change) string {
+	return fmt.Sprintf("%s had no tag here, so the chart's default applied; it is now pinned to %s, which the downgrade guard cannot compare with that default: check that it is not older", c.Image, c.New)
+}
+
+// RefusedError fails the job when every place of an image that would
+// move was refused (a digest pin, a digest with no field), so that a
+// pipeline that asked for it notices; refusals beside a change are
+// warnings only.
+func RefusedError(res *manifest.Result) error {
+	all := res.AllRefused()
+	if len(all) == 0 {
+		return nil
+	}
+	var msgs []string
+	for _, f := range res.Refused {
+		if slices.Contains(all, f.Image) {
+			msgs = append(msgs, f.String())
+		}
+	}
+	return cli.Failedf("nothing of %s changed: every place that references it was left as it is: %s", strings.Join(all, ", "), strings.Join(msgs, "; "))
+}
+
+// UnmovedError fails the job when holds or refusals kept every reference
+// of an image from moving (HeldError, RefusedError), saying both when both
+// did.
+func UnmovedError(res *manifest.Result) error {
+	held, refused := HeldError(res), RefusedError(res)
+	switch {
+	case held == nil:
+		return refused
+	case refused == nil:
+		return held
+	}
+	return cli.Failedf("%v; and %v", held, refused)
 }
 
 // lockTree takes the tree's write lock, saying so when it has to wait for
@@ -312,6 +367,12 @@ func SetOutputs(r *cli.Run, res *manifest.Result) {
 	}
 	js, _ = json.Marshal(held)
 	r.SetOutput("held", string(js))
+	refused := res.Refused
+	if refused == nil {
+		refused = []manifest.Refusal{}
+	}
+	js, _ = json.Marshal(refused)
+	r.SetOutput("refused", string(js))
 	r.Summary(SummaryTable(res))
 }
 
@@ -325,13 +386,23 @@ func SummaryTable(res *manifest.Result) string {
 	} else {
 		b.WriteString("| file | line | image | old | new |\n|---|---|---|---|---|\n")
 		for _, c := range res.Changes {
-			fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | `%s` |\n", c.File, c.Line, c.Image, c.Old, c.New)
+			old := "`" + c.Old + "`"
+			if c.PinsDefault {
+				old = "the chart's default (no tag set), now pinned"
+			}
+			fmt.Fprintf(&b, "| `%s` | %d | `%s` | %s | `%s` |\n", c.File, c.Line, c.Image, old, c.New)
 		}
 	}
 	if len(res.Held) > 0 {
 		b.WriteString("\nHeld by a hold comment, left as they are:\n\n| file | line | image | held at | reason |\n|---|---|---|---|---|\n")
 		for _, h := range res.Held {
 			fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | %s |\n", h.File, h.Line, h.Image, h.Version, strings.NewReplacer("|", `\|`, "\n", " ").Replace(h.Reason))
+		}
+	}
+	if len(res.Refused) > 0 {
+		b.WriteString("\nRefused (a digest pin would be dropped, or a digest has no field), left as they are:\n\n| file | line | image | old | wanted | why |\n|---|---|---|---|---|---|\n")
+		for _, f := range res.Refused {
+			fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | `%s` | %s |\n", f.File, f.Line, f.Image, f.Old, f.Wanted, strings.NewReplacer("|", `\|`, "\n", " ").Replace(f.Message))
 		}
 	}
 	return b.String()

@@ -79,7 +79,7 @@ func TestTagsCannotCommandTheRunner(t *testing.T) {
 			for _, o := range outputs {
 				names = append(names, o.Name)
 			}
-			if want := []string{"changed", "files", "changes", "held"}; !reflect.DeepEqual(names, want) {
+			if want := []string{"changed", "files", "changes", "held", "refused"}; !reflect.DeepEqual(names, want) {
 				t.Errorf("the runner reads the outputs %q, want %q", names, want)
 			}
 			if !strings.Contains(got.Stderr, `v1%0A::error file=x::quoted → ghcr.io/acme/app:v2.1.0`) && !strings.Contains(got.Stderr, `v1%0A::error file=x::quoted → v2.1.0`) {

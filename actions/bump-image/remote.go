@@ -238,6 +238,8 @@ func (x *remote) build(res **manifest.Result) change.Build {
 		comment := fmt.Sprintf("Closing: `%s` at %s already holds %s, so this pull request has nothing left to do.", x.base, short(head.SHA), x.data.ImageSummary())
 		if held := r.AllHeld(); len(held) > 0 {
 			comment = fmt.Sprintf("Closing: every reference of %s in `%s` at %s is held by a hold comment (`# gitops-actions: hold`), so this pull request has nothing left to do. Remove the comments to release them.", strings.Join(held, ", "), x.base, short(head.SHA))
+		} else if refused := r.AllRefused(); len(refused) > 0 {
+			comment = fmt.Sprintf("Closing: every place of %s in `%s` at %s is pinned by digest (or has no digest field for one), and the new version would drop or miss the pin, so this pull request has nothing left to do. Give the version as tag@digest, or set allow-unpin.", strings.Join(refused, ", "), x.base, short(head.SHA))
 		}
 		if x.rin.Source.RunURL != "" {
 			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
@@ -343,7 +345,7 @@ func (x *remote) pullRequest(ctx context.Context) error {
 		x.setCommit(*out.Commit)
 	}
 	x.setPull(string(out.Op), out.Pull)
-	return HeldError(res)
+	return UnmovedError(res)
 }
 
 // dryRun reads and reports what a run would change, and writes nothing.
@@ -359,7 +361,7 @@ func (x *remote) dryRun(ctx context.Context) error {
 	if err := x.report(res); err != nil {
 		return err
 	}
-	return HeldError(res)
+	return UnmovedError(res)
 }
 
 // push is mode push: the change machinery commits on the base branch
@@ -381,5 +383,5 @@ func (x *remote) push(ctx context.Context) error {
 	if err := x.report(res); err != nil {
 		return err
 	}
-	return HeldError(res)
+	return UnmovedError(res)
 }
