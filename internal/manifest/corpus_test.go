@@ -21,9 +21,11 @@ func corpora(t testing.TB) string {
 }
 
 // TestCorpusBumpIsByteMinimal bumps every image found in the shared corpora
-// to a new tag and checks, line by line and without the engine's own
-// verification, that each changed file differs from the original only inside
-// the changed values.
+// to a new tag, to a new tag@digest and to a new digest alone, and checks,
+// line by line and without the engine's own verification, that each changed
+// file differs from the original only inside the changed values, and that
+// every reference found either changed or was refused (a digest alone where
+// the values have no field for it).
 func TestCorpusBumpIsByteMinimal(t *testing.T) {
 	root := corpora(t)
 	fsys := openTree(t, root)
@@ -38,42 +40,54 @@ func TestCorpusBumpIsByteMinimal(t *testing.T) {
 	if len(repos) < 5 {
 		t.Fatalf("found only %d images in the corpora: %v", len(repos), repos)
 	}
-	var ims []imageref.Image
-	for repo := range repos {
-		im, err := imageref.Parse(repo + ":v99.0.0-gitops")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ims = append(ims, im)
-	}
-	sort.Slice(ims, func(i, j int) bool { return ims[i].Repository < ims[j].Repository })
-	res, err := Bump(context.Background(), fsys, []string{"."}, Options{Images: ims, AllowDowngrade: true})
-	if err != nil {
-		t.Fatalf("Bump: %v", err)
-	}
-	t.Logf("%d images, %d references, %d changed in %d files (%d files read, %d parsed)", len(ims), len(refs), len(res.Changes), len(res.Files), res.Scanned, res.Parsed)
-	if len(res.Files) == 0 {
-		t.Fatal("nothing changed")
-	}
-	byFile := map[string][]Change{}
-	for _, c := range res.Changes {
-		byFile[c.File] = append(byFile[c.File], c)
-	}
-	for _, f := range res.Files {
-		checkMinimal(t, f, byFile[f.Path])
-	}
-	// Every reference found is now at the new tag: nothing was missed.
-	after := t.TempDir()
-	copyTree(t, root, after)
-	for _, f := range res.Files {
-		os.WriteFile(filepath.Join(after, filepath.FromSlash(f.Path)), f.New, 0o644)
-	}
-	again, err := Bump(context.Background(), openTree(t, after), []string{"."}, Options{Images: ims, AllowDowngrade: true})
-	if err != nil {
-		t.Fatalf("second Bump: %v", err)
-	}
-	if again.Changed() {
-		t.Errorf("second Bump still changes %d files: %+v", len(again.Files), again.Changes)
+	for _, version := range []string{":v99.0.0-gitops", ":v99.0.0-gitops@" + digest, "@" + digest} {
+		t.Run(version, func(t *testing.T) {
+			var ims []imageref.Image
+			for repo := range repos {
+				im, err := imageref.Parse(repo + version)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ims = append(ims, im)
+			}
+			sort.Slice(ims, func(i, j int) bool { return ims[i].Repository < ims[j].Repository })
+			opts := Options{Images: ims, AllowDowngrade: true, AllowUnpin: true}
+			res, err := Bump(context.Background(), fsys, []string{"."}, opts)
+			if err != nil {
+				t.Fatalf("Bump: %v", err)
+			}
+			t.Logf("%d images, %d references, %d changed in %d files, %d refused (%d files read, %d parsed)", len(ims), len(refs), len(res.Changes), len(res.Files), len(res.Refused), res.Scanned, res.Parsed)
+			if len(res.Files) == 0 {
+				t.Fatal("nothing changed")
+			}
+			if version[0] == ':' && len(res.Refused) > 0 {
+				t.Errorf("a tag was refused: %+v", res.Refused)
+			}
+			byFile := map[string][]Change{}
+			for _, c := range res.Changes {
+				byFile[c.File] = append(byFile[c.File], c)
+			}
+			for _, f := range res.Files {
+				checkMinimal(t, f, byFile[f.Path])
+			}
+			// Every reference found is now at the new version or was
+			// refused: nothing was missed.
+			if got, want := len(res.Changes)+len(res.Refused), len(refs); got < want {
+				t.Errorf("%d references changed or refused, want the %d found", got, want)
+			}
+			after := t.TempDir()
+			copyTree(t, root, after)
+			for _, f := range res.Files {
+				os.WriteFile(filepath.Join(after, filepath.FromSlash(f.Path)), f.New, 0o644)
+			}
+			again, err := Bump(context.Background(), openTree(t, after), []string{"."}, opts)
+			if err != nil {
+				t.Fatalf("second Bump: %v", err)
+			}
+			if again.Changed() {
+				t.Errorf("second Bump still changes %d files: %+v", len(again.Files), again.Changes)
+			}
+		})
 	}
 }
 
