@@ -139,7 +139,7 @@ func (w *walker) argoImage(prefix string, repoP param, byName map[string]param) 
 	if tagP.value != nil {
 		c.Line = tagP.value.Line
 	}
-	if !w.admit(&c, tagPart, im.Tag) {
+	if !w.admit(&c, tagPart, im.Tag, repoP.name, repoP.value, tagP.name, tagP.value, digP.name, digP.value) {
 		return
 	}
 	if p.refusal == "" && p.insertTag {

@@ -218,7 +218,7 @@ func (w *walker) helmImage(f imageMap, kind string) {
 	if f.tagV != nil {
 		c.Line = f.tagV.Line
 	}
-	if !w.admit(&c, tagPart, im.Tag) {
+	if !w.admit(&c, tagPart, im.Tag, f.repoK, f.repoV, f.tagK, f.tagV, f.digV) {
 		return
 	}
 	if p.refusal != "" {
