@@ -179,3 +179,54 @@ func TestPinnedDowngrade(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedValuesOfNewPlaces: a tag of an Argo CD parameter, of an image
+// map under any key or inside a values string, shared through an anchor
+// with a place that is not an image, is refused as any shared value is;
+// reached through an alias from an image place only, it is edited once.
+func TestSharedValuesOfNewPlaces(t *testing.T) {
+	tests := []struct {
+		name, file, data string
+		wantErr          string // empty: the bump succeeds with one change
+	}{
+		{
+			name: "parameter tag shared with a label",
+			file: "app.yaml",
+			data: "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  labels: {version: &v 1.0.0}\nspec:\n  source:\n    helm:\n      parameters:\n        - {name: image.repository, value: ghcr.io/acme/app}\n        - {name: image.tag, value: *v}\n",
+			wantErr: "refusing to edit a value shared through an anchor",
+		},
+		{
+			name:    "map under any key shared with a label",
+			file:    "values.yaml",
+			data:    "version: &v 1.0.0\nredis:\n  repository: ghcr.io/acme/app\n  tag: *v\n",
+			wantErr: "refusing to edit a value shared through an anchor",
+		},
+		{
+			name: "map reached twice through an alias",
+			file: "values.yaml",
+			data: "redis: &r\n  repository: ghcr.io/acme/app\n  tag: 1.0.0\ncache: *r\n",
+		},
+		{
+			name:    "inside a values string",
+			file:    "app.yaml",
+			data:    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    helm:\n      values: |\n        v: &v 1.0.0\n        x: {repository: ghcr.io/acme/app, tag: *v}\n",
+			wantErr: "app.yaml:7: refusing to edit a value shared through an anchor",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{tc.file: {Data: []byte(tc.data)}}
+			res, err := Bump(context.Background(), fsys, []string{"."}, Options{Images: images(t, "ghcr.io/acme/app:2.0.0")})
+			if tc.wantErr == "" {
+				if err != nil || len(res.Changes) != 1 || len(res.Files) != 1 {
+					t.Fatalf("Bump: %v, %+v", err, res)
+				}
+				return
+			}
+			var ee *EditError
+			if !errors.As(err, &ee) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error = %v, want an edit error holding %q", err, tc.wantErr)
+			}
+		})
+	}
+}
