@@ -190,9 +190,9 @@ func TestSharedValuesOfNewPlaces(t *testing.T) {
 		wantErr          string // empty: the bump succeeds with one change
 	}{
 		{
-			name: "parameter tag shared with a label",
-			file: "app.yaml",
-			data: "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  labels: {version: &v 1.0.0}\nspec:\n  source:\n    helm:\n      parameters:\n        - {name: image.repository, value: ghcr.io/acme/app}\n        - {name: image.tag, value: *v}\n",
+			name:    "parameter tag shared with a label",
+			file:    "app.yaml",
+			data:    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  labels: {version: &v 1.0.0}\nspec:\n  source:\n    helm:\n      parameters:\n        - {name: image.repository, value: ghcr.io/acme/app}\n        - {name: image.tag, value: *v}\n",
 			wantErr: "refusing to edit a value shared through an anchor",
 		},
 		{
