@@ -98,6 +98,10 @@ func (w *walker) adopt(inner *walker, offset int) bool {
 		f.Line += offset
 		w.refused = append(w.refused, f)
 	}
+	for _, h := range inner.holds {
+		h.Line += offset
+		w.holds = append(w.holds, h)
+	}
 	for _, n := range inner.notes {
 		n.line += offset
 		w.notes = append(w.notes, n)

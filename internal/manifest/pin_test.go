@@ -230,3 +230,41 @@ func TestSharedValuesOfNewPlaces(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldsOfNewPlaces: a hold comment keeps a reference of each place
+// issue 14 added (an image map under any key, an Argo CD parameter, a
+// values string, kustomize helmCharts) at its version, and a held pin is
+// held, not refused.
+func TestHoldsOfNewPlaces(t *testing.T) {
+	const hold = " # gitops-actions: hold (rollback)"
+	tests := []struct {
+		name, file, data string
+		wantLine         int
+	}{
+		{name: "map under any key", file: "values.yaml", data: "redis:\n  repository: ghcr.io/acme/app\n  tag: 1.0.0" + hold + "\n", wantLine: 3},
+		{name: "argo parameter", file: "app.yaml", data: "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    helm:\n      parameters:\n        - name: image.repository\n          value: ghcr.io/acme/app\n        - name: image.tag\n          value: 1.0.0" + hold + "\n", wantLine: 10},
+		{name: "override file", file: ".argocd-source-app.yaml", data: "helm:\n  parameters:\n  - name: image.name\n    value: ghcr.io/acme/app\n  - name: image.tag\n    value: 1.0.0" + hold + "\n", wantLine: 6},
+		{name: "values string", file: "app.yaml", data: "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    helm:\n      values: |\n        image:\n          repository: ghcr.io/acme/app\n          tag: 1.0.0" + hold + "\n", wantLine: 9},
+		{name: "helmCharts valuesInline", file: "kustomization.yaml", data: "helmCharts:\n  - name: app\n    valuesInline:\n      app:\n        repository: ghcr.io/acme/app\n        tag: 1.0.0" + hold + "\n", wantLine: 6},
+		{name: "a held pin", file: "values.yaml", data: "app:\n  repository: ghcr.io/acme/app\n  tag: 1.0.0@" + oldDigest + hold + "\n", wantLine: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{tc.file: {Data: []byte(tc.data)}}
+			res, err := Bump(context.Background(), fsys, []string{"."}, Options{Images: images(t, "ghcr.io/acme/app:2.0.0")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Held) != 1 || res.Held[0].Line != tc.wantLine || res.Held[0].Reason != "rollback" {
+				t.Errorf("held = %+v, want one at line %d", res.Held, tc.wantLine)
+			}
+			if res.Changed() || len(res.Refused) > 0 {
+				t.Errorf("a held reference moved or was refused: %+v, %+v", res.Changes, res.Refused)
+			}
+			forced, err := Bump(context.Background(), fsys, []string{"."}, Options{Images: images(t, "ghcr.io/acme/app:2.0.0"), IgnoreHolds: true, AllowUnpin: true})
+			if err != nil || len(forced.Files) != 1 {
+				t.Errorf("with IgnoreHolds: %v, %+v", err, forced)
+			}
+		})
+	}
+}
