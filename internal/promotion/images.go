@@ -53,6 +53,11 @@ func promoteImages(ctx context.Context, fsys fs.FS, opts Options, res *Result) e
 	for _, w := range br.Warnings {
 		res.Warnings = append(res.Warnings, w.String())
 	}
+	// A place pinned by digest that the promoted version (without one)
+	// would unpin is left as it is; say so rather than leave it unseen.
+	for _, f := range br.Refused {
+		res.Warnings = append(res.Warnings, "left as it is: "+f.String())
+	}
 	res.Held, res.AllHeld = br.Held, br.AllHeld()
 	for _, f := range br.Files {
 		res.Files = append(res.Files, File{Path: f.Path, Content: f.New})
