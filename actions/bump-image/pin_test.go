@@ -65,6 +65,17 @@ func TestUnpin(t *testing.T) {
 			wantFile: map[string]string{"env/pod.yaml": "containers:\n  - image: ghcr.io/acme/app:v2.0.0@" + newDigest + "\n"},
 		},
 		{
+			name: "held and refused",
+			files: map[string]string{
+				"env/pod.yaml": pinnedPod,
+				"env/web.yaml": "containers:\n  - image: ghcr.io/acme/web:v1.0.0 # gitops-actions: hold (rollback)\n",
+			},
+			args:     []string{"--images", "ghcr.io/acme/app:v2.0.0,ghcr.io/acme/web:v2.0.0"},
+			wantCode: cli.ExitFailed,
+			want:     []string{"every reference of ghcr.io/acme/web is held by a hold comment", "; and nothing of ghcr.io/acme/app changed: every place that references it was left as it is"},
+			wantFile: map[string]string{"env/pod.yaml": pinnedPod},
+		},
+		{
 			name:     "a digest alone, no field",
 			files:    map[string]string{"values.yaml": "image:\n  repository: ghcr.io/acme/app\n  tag: v1.0.0\n"},
 			args:     []string{"--images", "ghcr.io/acme/app@" + newDigest},
