@@ -25,9 +25,13 @@ import (
 // testToken is the token the fake accepts; no output of a run may hold it.
 const testToken = "ghp_promoteTestToken0123456789abcdefABCDEF"
 
-// fastRetry keeps every wait in milliseconds; Max is high enough that 30%
-// of failing requests practically never exhaust it (0.3^11 per request).
-var fastRetry = forge.Retry{Max: 10, WaitMin: time.Millisecond, WaitMax: 4 * time.Millisecond, SecondaryWait: time.Millisecond, MaxWait: 10 * time.Millisecond}
+// fastRetry keeps every wait in milliseconds; Max is high enough that the
+// fault tests practically never exhaust it. There a write fails one try in
+// two (30% answered 5xx, and 30% of the rest applied but never answered),
+// so 11 tries left a request failing 6 times in 10,000, and a test of ten
+// racing runs, a hundred requests, failed about once in twenty; 31 tries
+// make that 1 in 10^9 per request.
+var fastRetry = forge.Retry{Max: 30, WaitMin: time.Millisecond, WaitMax: 4 * time.Millisecond, SecondaryWait: time.Millisecond, MaxWait: 10 * time.Millisecond}
 
 // start is when the tests' first merge happens.
 var start = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
