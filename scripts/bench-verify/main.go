@@ -38,6 +38,8 @@ func main() {
 	switch os.Args[1] {
 	case "corpus":
 		err = corpusCmd(os.Args[2:])
+	case "layout":
+		err = layoutCmd(os.Args[2:])
 	case "export":
 		err = exportCmd(os.Args[2:])
 	case "validate":

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// layoutCmd writes a config repository in the layout users have: a
+// kustomize base per application (apps/APP/base, FILES files of PER-FILE
+// valid resources each) and an overlay per application and environment
+// (environments/ENV/APP) that sets the namespace, adds labels and pins the
+// application's image.
+func layoutCmd(args []string) error {
+	fs := flag.NewFlagSet("layout", flag.ContinueOnError)
+	out := fs.String("out", "", "directory to write into")
+	apps := fs.Int("apps", 100, "number of applications")
+	envs := fs.String("envs", "staging,production", "environments, separated by commas")
+	files := fs.Int("files", 20, "files per base")
+	perFile := fs.Int("per-file", 5, "resources per file")
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same repository")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("layout: -out is required")
+	}
+	rng := rand.New(rand.NewSource(*seed))
+	write := func(p, data string) error {
+		p = filepath.Join(*out, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(p, []byte(data), 0o644)
+	}
+	for a := 0; a < *apps; a++ {
+		app := fmt.Sprintf("app%03d", a)
+		var k strings.Builder
+		k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
+		for f := 0; f < *files; f++ {
+			var docs []string
+			for j := 0; j < *perFile; j++ {
+				docs = append(docs, validResource(rng, app, fmt.Sprintf("%s-%03d", app, f**perFile+j)))
+			}
+			name := fmt.Sprintf("file%02d.yaml", f)
+			fmt.Fprintf(&k, "  - %s\n", name)
+			if err := write(fmt.Sprintf("apps/%s/base/%s", app, name), strings.Join(docs, "---\n")); err != nil {
+				return err
+			}
+		}
+		if err := write(fmt.Sprintf("apps/%s/base/kustomization.yaml", app), k.String()); err != nil {
+			return err
+		}
+		for i, env := range strings.Split(*envs, ",") {
+			overlay := fmt.Sprintf(`apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: %s-%s
+resources:
+  - ../../../apps/%s/base
+labels:
+  - pairs:
+      environment: %s
+      app.kubernetes.io/part-of: %s
+images:
+  - name: ghcr.io/example/%s
+    newTag: 1.%d.%d
+`, env, app, app, env, app, app, i+1, a%10)
+			if err := write(fmt.Sprintf("environments/%s/%s/kustomization.yaml", env, app), overlay); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validResource returns one valid document of the corpus's kinds, named
+// name, whose containers run ghcr.io/example/APP.
+func validResource(rng *rand.Rand, app, name string) string {
+	templates := []string{deploymentT, serviceT, configMapT, secretT, ingressT, statefulSetT, cronJobT, hpaT, helmReleaseT, kustomizationT, applicationT, serviceAccountT}
+	weights := []int{20, 15, 15, 5, 6, 5, 4, 4, 6, 6, 6, 4}
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	pick := rng.Intn(total)
+	var doc string
+	for i, w := range weights {
+		if pick < w {
+			doc = templates[i]
+			break
+		}
+		pick -= w
+	}
+	doc = strings.ReplaceAll(doc, "ghcr.io/example/NAME", "ghcr.io/example/"+app)
+	doc = strings.ReplaceAll(doc, "NAME", name)
+	return strings.ReplaceAll(doc, "REPLICAS", fmt.Sprint(1+rng.Intn(5)))
+}
