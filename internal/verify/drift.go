@@ -11,7 +11,7 @@ import (
 // drift compares every pair of environments: resources present in one and
 // not the other, and images that differ. Resources are matched by group,
 // kind and name: environments usually differ by namespace alone.
-func drift(envs []string, sums []*summary) []finding.Finding {
+func drift(envs []string, sums []*summary, loc *summaryLocator) []finding.Finding {
 	if len(envs) < 2 {
 		return nil
 	}
@@ -60,7 +60,8 @@ func drift(envs []string, sums []*summary) []finding.Finding {
 					continue
 				}
 				if !ok {
-					add(sa, sa.file, sa.line, sa.col, a, fmt.Sprintf("%s is in %s but not in %s", key, a, b))
+					file, line, col := loc.at(sa)
+					add(sa, file, line, col, a, fmt.Sprintf("%s is in %s but not in %s", key, a, b))
 					continue
 				}
 				ia, ib := images(sa), images(sb)
@@ -91,7 +92,8 @@ func drift(envs []string, sums []*summary) []finding.Finding {
 			for _, key := range order[j] {
 				sb := sets[j][key]
 				if _, ok := sets[i][key]; !ok && !sb.ignore[RuleEnvironmentDrift] {
-					add(sb, sb.file, sb.line, sb.col, b, fmt.Sprintf("%s is in %s but not in %s", key, b, a))
+					file, line, col := loc.at(sb)
+					add(sb, file, line, col, b, fmt.Sprintf("%s is in %s but not in %s", key, b, a))
 				}
 			}
 		}

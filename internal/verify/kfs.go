@@ -23,19 +23,21 @@ var errReadOnly = errors.New("verify-manifests reads the repository and never wr
 // kustFS presents an fs.FS to kustomize as a read-only filesys.FileSystem
 // rooted at "/", so that builds run in memory on whatever the caller hands
 // in (the working tree, a test's fstest.MapFS). Reads of kustomization
-// files go through rewrite, which turns origin annotations on and takes
-// remote bases out; every file read is recorded.
+// files go through rewrite, which takes remote bases out, and reads of
+// other files through mark, which marks the origin of their documents
+// (nil leaves them as they are); every file read is recorded.
 type kustFS struct {
 	fsys    fs.FS
 	rewrite func(name string, data []byte) ([]byte, error)
+	mark    func(name string, data []byte) []byte
 
 	mu   sync.Mutex
 	read []string // fsys paths, in the order they were first read
 	seen map[string]bool
 }
 
-func newKustFS(fsys fs.FS, rewrite func(string, []byte) ([]byte, error)) *kustFS {
-	return &kustFS{fsys: fsys, rewrite: rewrite, seen: map[string]bool{}}
+func newKustFS(fsys fs.FS, rewrite func(string, []byte) ([]byte, error), mark func(string, []byte) []byte) *kustFS {
+	return &kustFS{fsys: fsys, rewrite: rewrite, mark: mark, seen: map[string]bool{}}
 }
 
 // rel turns kustomize's absolute path into a path of fsys.
@@ -173,8 +175,14 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	k.record(name)
-	if isKustomizationFile(name) && k.rewrite != nil {
-		return k.rewrite(name, data)
+	if isKustomizationFile(name) {
+		if k.rewrite != nil {
+			return k.rewrite(name, data)
+		}
+		return data, nil
+	}
+	if k.mark != nil {
+		return k.mark(name, data), nil
 	}
 	return data, nil
 }

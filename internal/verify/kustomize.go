@@ -6,186 +6,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v4"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/api/types"
-
-	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
-
-// originAnnotation is where kustomize records the file a rendered
-// resource came from, when the kustomization asks for originAnnotations.
-const originAnnotation = "config.kubernetes.io/origin"
-
-// build is one kustomization rendered in memory.
-type build struct {
-	dir, kfile string
-	resources  []*resource
-	read       []string // every file of fsys the build read
-	findings   []finding.Finding
-
-	patchesOnce sync.Once
-	patches     []*patchSrc
-}
-
-// buildAll renders every kustomization in parallel.
-func (r *run) buildAll(dirs []string) []*build {
-	out := make([]*build, len(dirs))
-	_ = parallel(r.ctx, r.opts.Workers, len(dirs), func(i int) error {
-		out[i] = r.build(dirs[i])
-		return nil
-	})
-	return slices.DeleteFunc(out, func(b *build) bool { return b == nil })
-}
-
-// deprecatedKustomizeFields are the fields kustomize warns about on its
-// standard error (types.Kustomization.CheckDeprecatedFields), with what to
-// use instead; a test keeps the list equal to kustomize's.
-var deprecatedKustomizeFields = []struct{ field, use string }{
-	{"bases", "resources"},
-	{"commonLabels", "labels"},
-	{"imageTags", "images"},
-	{"patchesJson6902", "patches"},
-	{"patchesStrategicMerge", "patches"},
-	{"vars", "replacements"},
-}
-
-func kustomizationIn(r *run, dir string) string {
-	for _, n := range kustomizationNames {
-		p := path.Join(dir, n)
-		if info, err := fsStat(r, p); err == nil && !info.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
-
-// build renders the kustomization in dir. A Component is not built on its
-// own (it only means something inside a kustomization that uses it).
-func (r *run) build(dir string) *build {
-	kfile := kustomizationIn(r, dir)
-	if kfile == "" {
-		return nil
-	}
-	pf := r.file(kfile)
-	if len(pf.docs) == 0 || pf.docs[0].obj == nil || hasSyntaxError(pf.findings) {
-		return nil // the syntax error is reported already
-	}
-	if a, k, _, _ := meta(pf.docs[0].obj); k == "Component" || (a != "" && !strings.HasPrefix(a, "kustomize.config.k8s.io/")) {
-		return nil
-	}
-	b := &build{dir: dir, kfile: kfile}
-	var mu sync.Mutex
-	reported := map[string]bool{}
-	report := func(name, key string, f finding.Finding) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !reported[name+"\x00"+key] {
-			reported[name+"\x00"+key] = true
-			b.findings = append(b.findings, f)
-		}
-	}
-	// rewrite edits a kustomization as kustomize reads it: remote entries
-	// and helmCharts come out (reported), and the top one asks for origin
-	// annotations. It edits the node tree, so every other value reaches
-	// kustomize exactly as written (newTag: 1.20 stays 1.20).
-	rewrite := func(name string, data []byte) ([]byte, error) {
-		var doc yaml.Node
-		if err := yaml.Unmarshal(data, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-			return data, nil // kustomize reports it
-		}
-		root := doc.Content[0]
-		for _, d := range deprecatedKustomizeFields {
-			if key, _ := mapGet(root, d.field); key != nil {
-				report(name, "deprecated\x00"+d.field, finding.Finding{File: name, Line: key.Line, Column: key.Column, Severity: ruleSeverity(RuleKustomizeDeprecated), Rule: RuleKustomizeDeprecated,
-					Message: fmt.Sprintf("%q is deprecated since kustomize v5: use %q (kustomize edit fix rewrites it)", d.field, d.use), Environment: dir})
-			}
-		}
-		changed := false
-		for _, field := range []string{"resources", "bases", "components"} {
-			_, seq := mapGet(root, field)
-			if seq == nil || seq.Kind != yaml.SequenceNode {
-				continue
-			}
-			kept := seq.Content[:0:0]
-			for _, e := range seq.Content {
-				if e.Kind != yaml.ScalarNode || !r.isRemote(path.Dir(name), e.Value) {
-					kept = append(kept, e)
-					continue
-				}
-				changed = true
-				line, col := entryPos(r.file(name), field, e.Value)
-				report(name, e.Value, finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleKustomizeRemote), Rule: RuleKustomizeRemote,
-					Message: fmt.Sprintf("remote %s %q is not fetched (verification is offline); its resources are not validated", strings.TrimSuffix(field, "s"), e.Value), Environment: dir})
-			}
-			seq.Content = kept
-		}
-		if _, charts := mapGet(root, "helmCharts"); charts != nil && len(charts.Content) > 0 {
-			// Inflating a chart needs helm and usually the network: the
-			// rest of the kustomization is built without it.
-			changed = true
-			root.Content = deleteKeys(root.Content, "helmCharts", "helmGlobals")
-			line, col := 1, 1
-			if pf := r.file(name); len(pf.docs) > 0 && pf.docs[0].root != nil {
-				if key, _ := mapGet(pf.docs[0].root, "helmCharts"); key != nil {
-					line, col = key.Line, key.Column
-				}
-			}
-			report(name, "helmCharts", finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleHelmTemplate), Rule: RuleHelmTemplate,
-				Message: fmt.Sprintf("%d helmCharts not inflated (that needs helm and the network); their resources are not validated", len(charts.Content)), Environment: dir})
-		}
-		if name == kfile {
-			item := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: types.OriginAnnotations}
-			_, bm := mapGet(root, "buildMetadata")
-			switch {
-			case bm == nil:
-				root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "buildMetadata"},
-					&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}})
-				changed = true
-			case bm.Kind == yaml.SequenceNode && !slices.ContainsFunc(bm.Content, func(n *yaml.Node) bool { return n.Value == types.OriginAnnotations }):
-				bm.Content = append(bm.Content, item)
-				changed = true
-			}
-		}
-		if !changed {
-			return data, nil
-		}
-		return yaml.Marshal(&doc)
-	}
-	kfs := newKustFS(r.fsys, rewrite)
-	opts := krusty.MakeDefaultOptions()
-	m, err := krusty.MakeKustomizer(opts).Run(kfs, "/"+dir)
-	b.read = kfs.files()
-	if err != nil {
-		// Patches of a kustomization that does not build are partial
-		// objects: never validate them as resources of their own.
-		b.read = append(b.read, r.patchFiles(kfile, pf.docs[0].obj)...)
-		msg := cleanKustomizeError(err.Error())
-		line, col := buildErrorPos(pf, msg)
-		b.findings = append(b.findings, finding.Finding{File: kfile, Line: line, Column: col, Severity: ruleSeverity(RuleKustomizeBuild), Rule: RuleKustomizeBuild,
-			Message: "kustomize build failed: " + msg, Environment: dir})
-		return b
-	}
-	for _, res := range m.Resources() {
-		obj, err := res.Map()
-		if err != nil {
-			continue
-		}
-		origin := ""
-		if o, err := res.GetOrigin(); err == nil && o != nil && o.Repo == "" && o.Path != "" {
-			origin = r.real(path.Clean(path.Join(dir, o.Path)))
-		}
-		stripAnnotation(obj, originAnnotation)
-		file := origin
-		if file == "" {
-			file = kfile
-		}
-		b.resources = append(b.resources, &resource{obj: obj, env: dir, group: dir, file: file, dir: dir, pos: r.renderedPos(b, obj, origin)})
-	}
-	return b
-}
 
 // cleanKustomizeError makes the paths of our in-memory file system read as
 // paths of the repository.
@@ -196,18 +19,6 @@ func cleanKustomizeError(s string) string {
 // absPathRE finds the leading slash of a path our file system gave
 // kustomize: after a space, a quote or a bracket, before a path character.
 var absPathRE = regexp.MustCompile(`(^|[\s'"\[(])/([\w.-])`)
-
-func stripAnnotation(obj map[string]any, key string) {
-	md, _ := obj["metadata"].(map[string]any)
-	an, _ := md["annotations"].(map[string]any)
-	if an == nil {
-		return
-	}
-	delete(an, key)
-	if len(an) == 0 {
-		delete(md, "annotations")
-	}
-}
 
 // isRemote reports whether a resources/bases/components entry of a
 // kustomization in dir is a remote reference kustomize would fetch over
@@ -262,13 +73,20 @@ type patchSrc struct {
 // collectPatches gathers the patches of every kustomization the build read,
 // the overlay's first (they apply last, so they win), and within one
 // kustomization the last first.
-func (r *run) collectPatches(b *build) []*patchSrc {
+func (b *build) patchList() []*patchSrc {
+	b.mu.Lock()
+	done := b.patchesDone
+	b.mu.Unlock()
+	if done {
+		return b.patches
+	}
+	r := b.r
 	var out []*patchSrc
 	for _, kf := range b.read {
 		if !isKustomizationFile(kf) {
 			continue
 		}
-		pf := r.file(kf)
+		pf := b.file(kf)
 		if len(pf.docs) == 0 || pf.docs[0].obj == nil {
 			continue
 		}
@@ -283,7 +101,7 @@ func (r *run) collectPatches(b *build) []*patchSrc {
 			if _, err := fsStat(r, name); err != nil {
 				return
 			}
-			for _, d := range r.file(name).docs {
+			for _, d := range b.file(name).docs {
 				if d.root == nil {
 					continue
 				}
@@ -331,6 +149,9 @@ func (r *run) collectPatches(b *build) []*patchSrc {
 		slices.Reverse(mine)
 		out = append(out, mine...)
 	}
+	b.mu.Lock()
+	b.patches, b.patchesDone = out, true
+	b.mu.Unlock()
 	return out
 }
 
@@ -463,51 +284,116 @@ func valueAt(v any, p []string) any {
 	return v
 }
 
-// renderedPos maps a path in a rendered object back to its source: the
-// patch that sets the field, else the kustomization's images entry that
-// set an image, else the file the object came from, else the
-// kustomization file.
-func (r *run) renderedPos(b *build, obj map[string]any, origin string) func([]string, bool) (string, int, int) {
-	return func(p []string, atKey bool) (string, int, int) {
-		b.patchesOnce.Do(func() { b.patches = r.collectPatches(b) })
-		for _, ps := range b.patches {
+// renderedPos maps a path in a rendered object back to its source. A
+// missing field goes to the document that defines the object holding it;
+// anything else to the patch that sets it, else, for an image the
+// kustomization's images: rewrote, to that entry, else to the document the
+// object came from, else to the kustomization file.
+func (b *build) renderedPos(obj map[string]any, src *source) func([]string, pin) (string, int, int) {
+	return func(p []string, at pin) (string, int, int) {
+		file, n, fixed := b.sourceOf(obj, src)
+		if fixed {
+			return file, n.Line, n.Column
+		}
+		if at == pinOwner && n != nil {
+			if line, col, full := locateLike(n, obj, p, false); full {
+				return file, line, col
+			}
+		}
+		for _, ps := range b.patchList() {
 			if !ps.matches(obj) {
 				continue
 			}
-			if line, col, ok := ps.locate(obj, p, atKey); ok {
+			if line, col, ok := ps.locate(obj, p, at == pinKey); ok {
 				return ps.file, line, col
 			}
-		}
-		var d *document
-		if origin != "" {
-			d = matchDoc(r.file(origin).docs, obj)
 		}
 		if len(p) > 0 && p[len(p)-1] == "image" {
 			// An image the kustomization's images: rewrote is pinned to that
 			// entry; one that is as written to its source.
 			same := false
-			if d != nil {
-				if _, v, full := locateLikeNode(d.root, obj, p); full && v != nil && v.Value == valueAt(obj, p) {
+			if n != nil {
+				if _, v, full := locateLikeNode(n, obj, p); full && v != nil && v.Value == valueAt(obj, p) {
 					same = true
 				}
 			}
 			if !same {
-				if file, line, col, ok := r.imageEntry(b, obj, p); ok {
+				if file, line, col, ok := b.imageEntry(obj, p); ok {
 					return file, line, col
 				}
 			}
 		}
-		if d != nil {
-			line, col, _ := locateLike(d.root, obj, p, atKey)
-			return origin, line, col
+		if n != nil {
+			line, col, _ := locateLike(n, obj, p, at == pinKey)
+			return file, line, col
 		}
 		return b.kfile, 1, 1
 	}
 }
 
+// sourceOf finds the node a rendered object was written as: the document
+// its origin names, else, for an object kustomize generated (a
+// configMapGenerator's), the generator entry (fixed: every path is pinned
+// there), else a document or List item of a file the build read as
+// resources with the object's kind and name.
+func (b *build) sourceOf(obj map[string]any, src *source) (file string, n *yaml.Node, fixed bool) {
+	if src != nil {
+		if d := docAtLine(b.file(src.file).docs, src.line); d != nil {
+			return src.file, d.root, false
+		}
+	}
+	if file, n := b.generatorEntry(obj); n != nil {
+		return file, n, true
+	}
+	for _, f := range b.read {
+		b.mu.Lock()
+		candidate := b.resourceFiles[f] && !b.notResourceFiles[f]
+		b.mu.Unlock()
+		if !candidate {
+			continue
+		}
+		if n := matchDoc(b.file(f).docs, obj); n != nil {
+			return b.r.real(f), n, false
+		}
+	}
+	return "", nil, false
+}
+
+// generatorEntry finds the configMapGenerator or secretGenerator entry of
+// a kustomization the build read that generated obj.
+func (b *build) generatorEntry(obj map[string]any) (string, *yaml.Node) {
+	a, kind, _, name := meta(obj)
+	field := map[string]string{"ConfigMap": "configMapGenerator", "Secret": "secretGenerator"}[kind]
+	if a != "v1" || field == "" {
+		return "", nil
+	}
+	for _, kf := range b.read {
+		if !isKustomizationFile(kf) {
+			continue
+		}
+		pf := b.file(kf)
+		if len(pf.docs) == 0 || pf.docs[0].root == nil {
+			continue
+		}
+		_, seq := mapGet(pf.docs[0].root, field)
+		if seq = deref(seq); seq == nil || seq.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, e := range seq.Content {
+			if e = deref(e); e.Kind != yaml.MappingNode {
+				continue
+			}
+			if key, v := mapGet(e, "name"); v != nil && v.Value != "" && strings.Contains(name, v.Value) {
+				return kf, key
+			}
+		}
+	}
+	return "", nil
+}
+
 // imageEntry finds the images: entry of a kustomization that set the
 // rendered image at path p.
-func (r *run) imageEntry(b *build, obj map[string]any, p []string) (string, int, int, bool) {
+func (b *build) imageEntry(obj map[string]any, p []string) (string, int, int, bool) {
 	image, _ := valueAt(obj, p).(string)
 	name, tag, digest := splitImage(image)
 	type hit struct {
@@ -519,7 +405,7 @@ func (r *run) imageEntry(b *build, obj map[string]any, p []string) (string, int,
 		if !isKustomizationFile(kf) {
 			continue
 		}
-		pf := r.file(kf)
+		pf := b.file(kf)
 		if len(pf.docs) == 0 || pf.docs[0].root == nil {
 			continue
 		}
@@ -562,48 +448,84 @@ func (r *run) imageEntry(b *build, obj map[string]any, p []string) (string, int,
 	return "", 0, 0, false
 }
 
-// matchDoc finds the document of a file a rendered object came from: the
-// same kind, and the name kustomize may have prefixed or suffixed.
-func matchDoc(docs []*document, obj map[string]any) *document {
+// matchDoc finds the document, or the item of a List document, a
+// rendered object came from: the same kind, and the name kustomize may
+// have prefixed or suffixed.
+func matchDoc(docs []*document, obj map[string]any) *yaml.Node {
 	_, kind, _, name := meta(obj)
-	var byKind *document
-	n := 0
+	type candidate struct {
+		root *yaml.Node
+		obj  map[string]any
+	}
+	var cs []candidate
 	for _, d := range docs {
 		if d.obj == nil {
 			continue
 		}
-		_, k, _, dn := meta(d.obj)
+		if items, ok := listItems(d.obj); ok {
+			_, seq := mapGet(d.root, "items")
+			for i, it := range items {
+				if m, ok := it.(map[string]any); ok && seq != nil && i < len(seq.Content) {
+					cs = append(cs, candidate{seq.Content[i], m})
+				}
+			}
+			continue
+		}
+		cs = append(cs, candidate{d.root, d.obj})
+	}
+	var byName *yaml.Node
+	n := 0
+	for _, c := range cs {
+		_, k, _, cn := meta(c.obj)
 		if k != kind {
 			continue
 		}
-		if dn == name {
-			return d
+		if cn == name {
+			return c.root
 		}
-		if dn != "" && strings.Contains(name, dn) {
-			byKind = d
+		if cn != "" && strings.Contains(name, cn) {
+			byName = c.root
 		}
 		n++
 	}
-	if byKind != nil {
-		return byKind
+	if byName != nil {
+		return byName
 	}
-	if n == 1 || len(docs) == 1 {
-		for _, d := range docs {
-			if d.obj != nil {
-				if _, k, _, _ := meta(d.obj); k == kind || len(docs) == 1 {
-					return d
-				}
+	if n == 1 {
+		for _, c := range cs {
+			if _, k, _, _ := meta(c.obj); k == kind {
+				return c.root
 			}
 		}
 	}
 	return nil
 }
 
-// buildErrorPos pins a build error to the entry of the kustomization it
-// quotes (a missing resource, a bad patch path), else to the file's start.
-func buildErrorPos(pf *parsedFile, msg string) (int, int) {
+// buildErrorPos pins a build error to the entry of a kustomization it
+// quotes (a missing resource, a bad patch path): of the kustomizations
+// the build read, the last read first, since kustomize stops at the first
+// error, deepest in the tree, and its message quotes every entry on the
+// way there. Else it is the file's start.
+func (b *build) buildErrorPos(msg string) (file string, line, col int) {
+	var kfiles []string
+	for _, f := range b.read {
+		if isKustomizationFile(f) && f != b.kfile {
+			kfiles = append(kfiles, f)
+		}
+	}
+	slices.Reverse(kfiles)
+	for _, kf := range append(kfiles, b.kfile) {
+		if line, col, ok := quotedEntry(b.file(kf), msg); ok {
+			return kf, line, col
+		}
+	}
+	return b.kfile, 1, 1
+}
+
+// quotedEntry finds a value of a kustomization file that msg quotes.
+func quotedEntry(pf *parsedFile, msg string) (line, col int, ok bool) {
 	if len(pf.docs) == 0 || pf.docs[0].root == nil {
-		return 1, 1
+		return 0, 0, false
 	}
 	var found *yaml.Node
 	var walk func(n *yaml.Node)
@@ -621,9 +543,9 @@ func buildErrorPos(pf *parsedFile, msg string) (int, int) {
 	}
 	walk(pf.docs[0].root)
 	if found == nil {
-		return 1, 1
+		return 0, 0, false
 	}
-	return found.Line, found.Column
+	return found.Line, found.Column, true
 }
 
 // quotes reports whether an error message names v as a quoted value, a

@@ -13,7 +13,10 @@ type issue struct {
 	rule  string
 	path  []string
 	atKey bool // pin to the key of the last path step rather than its value
-	msg   string
+	// missing is set for a required field that is absent: path is the
+	// object that lacks it.
+	missing bool
+	msg     string
 }
 
 // container is one container of a pod template, with its path in the object.

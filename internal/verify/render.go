@@ -18,20 +18,21 @@ import (
 // would then be a guess.
 func Render(ctx context.Context, fsys fs.FS, dir string) ([]map[string]any, error) {
 	dir = path.Clean(dir)
-	r := &run{ctx: ctx, fsys: fsys, opts: Options{Path: dir, Workers: 1}, rules: DefaultRules(), files: map[string]*parsedFile{}}
+	r := newRun(ctx, fsys, Options{Path: dir, Workers: 1})
 	if kfile := kustomizationIn(r, dir); kfile != "" {
-		b := r.build(dir)
+		b := r.newBuild(dir)
 		if b == nil {
 			return nil, fmt.Errorf("rendering %q: %s is not a kustomization that builds on its own (a syntax error, a Component, or another kind)", dir, kfile)
 		}
-		for _, f := range b.findings {
-			if f.Rule == RuleKustomizeBuild {
-				return nil, fmt.Errorf("rendering %q: %s", dir, f.Message)
-			}
+		m, err := b.kustomize(false)
+		if err != nil {
+			return nil, fmt.Errorf("rendering %q: kustomize build failed: %s", dir, cleanKustomizeError(err.Error()))
 		}
-		out := make([]map[string]any, 0, len(b.resources))
-		for _, res := range b.resources {
-			out = append(out, res.obj)
+		out := make([]map[string]any, 0, m.Size())
+		for _, res := range m.Resources() {
+			if obj, _ := b.object(res.YNode()); obj != nil {
+				out = append(out, obj)
+			}
 		}
 		return out, ctx.Err()
 	}

@@ -325,42 +325,7 @@ func merge(out map[string]any, v *yaml.Node, budget *int) error {
 	return nil
 }
 
-func scalar(n *yaml.Node) any {
-	switch n.ShortTag() {
-	case "!!null":
-		return nil
-	case "!!bool":
-		b, err := strconv.ParseBool(strings.ToLower(n.Value))
-		if err != nil {
-			return n.Value
-		}
-		return b
-	case "!!int":
-		s := strings.ReplaceAll(n.Value, "_", "")
-		if i, err := strconv.ParseInt(s, 0, 64); err == nil {
-			return i
-		}
-		if strings.HasPrefix(s, "0o") {
-			if i, err := strconv.ParseInt(s[2:], 8, 64); err == nil {
-				return i
-			}
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return n.Value
-	case "!!float":
-		if f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil {
-			return f
-		}
-		switch strings.ToLower(n.Value) {
-		case ".inf", "+.inf":
-			return n.Value
-		}
-		return n.Value
-	}
-	return n.Value
-}
+func scalar(n *yaml.Node) any { return scalarOf(n.ShortTag(), n.Value) }
 
 // locate walks path (JSON pointer tokens) from n. It returns the key node
 // of the last mapping step (nil when the last step was a list index or when

@@ -1,0 +1,287 @@
+package verify
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/finding"
+)
+
+// resource is one object to validate, with the way to find a position for
+// a path in it.
+type resource struct {
+	obj   map[string]any
+	env   string
+	group string // scope of duplicate-resource
+	file  string
+	dir   string // the kustomization directory that rendered it; "" for a plain file
+	// pos maps a path in obj to a file, line and column.
+	pos func(path []string, at pin) (file string, line, col int)
+	// src, for a rendered resource, is the document it was written in: the
+	// position of its name is looked up there only if a rule across
+	// resources reports it, long after its build was let go.
+	src *source
+}
+
+// source is a document of a file, known by the line its first key is on.
+type source struct {
+	file string
+	line int
+}
+
+// check runs the schema and every policy on one resource, and sums up what
+// duplicate-resource and environment-drift need to know of it.
+func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
+	var issues []issue
+	obj, sops := withoutSOPS(rs.obj)
+	fx := r.fluxSubstitute(rs, obj)
+	if fx != nil {
+		obj = fx.obj
+	}
+	a, k, _, _ := meta(obj)
+	if r.opts.Schemas != nil && (r.rules.Enabled(RuleSchema) || r.rules.Enabled(RuleNoSchema)) {
+		vs, found, err := r.opts.Schemas.Validate(obj)
+		switch {
+		case err != nil:
+			// The schema itself failed (it could not be compiled): the
+			// resource is as unvalidated as one with no schema at all.
+			issues = append(issues, issue{rule: RuleNoSchema, path: []string{"kind"}, msg: fmt.Sprintf("%s %s could not be validated: %v", a, k, err)})
+		case !found:
+			issues = append(issues, issue{rule: RuleNoSchema, path: []string{"kind"}, msg: r.noSchema(a, k)})
+		}
+		for _, v := range vs {
+			if sops && isEncrypted(obj, v.Path) {
+				continue
+			}
+			issues = append(issues, issue{rule: RuleSchema, path: v.Path, atKey: isUnknownField(v), missing: v.Reason == "required", msg: v.Message})
+		}
+	}
+	cs := containers(obj)
+	issues = append(issues, quantityIssues(cs)...)
+	issues = append(issues, imageIssues(cs)...)
+	issues = append(issues, resourceIssues(cs)...)
+	api := apiIssues(obj, r.opts.KubernetesVersion)
+	if len(api) > 0 && api[0].rule == RuleRemovedAPI && r.rules.Enabled(RuleRemovedAPI) {
+		// No schema for an API the version no longer serves: removed-api
+		// says it better.
+		issues = slices.DeleteFunc(issues, func(is issue) bool { return is.rule == RuleNoSchema })
+	}
+	issues = append(issues, api...)
+	issues = fx.apply(issues)
+	sup := suppressed(obj)
+	var out []finding.Finding
+	var id string
+	for _, is := range issues {
+		if !r.rules.Enabled(is.rule) || sup[is.rule] {
+			continue
+		}
+		if id == "" {
+			id = resourceID(obj)
+		}
+		at := pinValue
+		switch {
+		case is.atKey:
+			at = pinKey
+		case is.missing:
+			at = pinOwner
+		}
+		file, line, col := rs.pos(is.path, at)
+		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
+			Message: is.msg, Resource: id, Environment: rs.env})
+	}
+	return out, r.summarize(rs, obj, cs, sup)
+}
+
+// pin says what a position is wanted for: the value at a path, the key
+// of its last step, or the object at the path, which lacks a field.
+type pin int
+
+const (
+	// pinValue is the value at the path (its key when the value is a
+	// collection, or when the path cannot be followed to its end).
+	pinValue pin = iota
+	// pinKey is the key of the last step: a field the schema does not
+	// allow.
+	pinKey
+	// pinOwner is the object at the path, which misses a required field:
+	// it belongs to the source that defines the object, never to a patch
+	// that only sets a sibling.
+	pinOwner
+)
+
+// noSchema says why a resource could not be validated, and what to do.
+func (r *run) noSchema(apiVersion, kind string) string {
+	g, v, ok := strings.Cut(apiVersion, "/")
+	if !ok {
+		g, v = "", apiVersion
+	}
+	if builtinGroups[g] {
+		// No CRD can add a kind to a group Kubernetes serves itself: the
+		// kind was removed (InitializerConfiguration), is misspelt, or
+		// never was an API.
+		served := "the Kubernetes version validated against"
+		if r.opts.KubernetesVersion != "" {
+			served = "Kubernetes " + r.opts.KubernetesVersion
+		}
+		group := "the core group"
+		if g != "" {
+			group = "group " + g
+		}
+		return fmt.Sprintf("no schema for %s %s; it was not validated: %s is built into Kubernetes, and %s serves no kind %s in %s (removed, misspelt, or never an API)", apiVersion, kind, group, served, kind, v)
+	}
+	return fmt.Sprintf("no schema for %s %s; it was not validated (add its CRD under crds)", apiVersion, kind)
+}
+
+// resourceID renders Kind/namespace/name or Kind/name.
+func resourceID(obj map[string]any) string {
+	_, k, ns, n := meta(obj)
+	if ns != "" {
+		return k + "/" + ns + "/" + n
+	}
+	return k + "/" + n
+}
+
+// summary is what duplicate-resource and environment-drift need of a
+// resource once its document is let go: tens of thousands of them are held
+// until the end, so it keeps the strings the document already holds and
+// derives the rest when asked.
+type summary struct {
+	env, group                        string
+	apiVersion, kind, namespace, name string
+	file                              string
+	line, col                         int // of metadata.name; 0 until located
+	docLine                           int // of a rendered resource's document, to locate it later
+	ignore                            map[string]bool
+	// images is set only for a resource of an environment, and only when
+	// environment-drift is on: nothing else reads it.
+	images []imageAt
+}
+
+// key is group/Kind/name, without the namespace; "" for an unnamed
+// resource, which no rule matches.
+func (s *summary) key() string {
+	if s.name == "" {
+		return ""
+	}
+	g, _, ok := strings.Cut(s.apiVersion, "/")
+	if !ok || g == "" {
+		return s.kind + "/" + s.name
+	}
+	return g + "/" + s.kind + "/" + s.name
+}
+
+// id renders Kind/namespace/name or Kind/name.
+func (s *summary) id() string {
+	if s.namespace != "" {
+		return s.kind + "/" + s.namespace + "/" + s.name
+	}
+	return s.kind + "/" + s.name
+}
+
+// imageAt is one container's image and where it is written.
+type imageAt struct {
+	container, image, file string
+	line, col              int
+}
+
+func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore map[string]bool) *summary {
+	a, k, ns, n := meta(obj)
+	s := &summary{env: rs.env, group: rs.group, apiVersion: a, kind: k, namespace: ns, name: n, ignore: ignore}
+	if rs.src != nil {
+		s.file, s.docLine = rs.src.file, rs.src.line
+	} else {
+		s.file, s.line, s.col = rs.pos([]string{"metadata", "name"}, pinValue)
+	}
+	if rs.env == "" || !r.rules.Enabled(RuleEnvironmentDrift) {
+		return s
+	}
+	for _, c := range cs {
+		name, _ := c.m["name"].(string)
+		image, _ := c.m["image"].(string)
+		file, line, col := rs.pos(appendPath(c.path, "image"), pinValue)
+		s.images = append(s.images, imageAt{container: name, image: image, file: file, line: line, col: col})
+	}
+	return s
+}
+
+// summaryLocator finds the name of a rendered resource in the document it
+// was written in, reading that file again: only the few a rule across
+// resources reports are looked up.
+type summaryLocator struct {
+	r     *run
+	files map[string][]*document
+}
+
+func (r *run) newSummaryLocator() *summaryLocator {
+	return &summaryLocator{r: r, files: map[string][]*document{}}
+}
+
+// at returns where s's metadata.name is written.
+func (l *summaryLocator) at(s *summary) (file string, line, col int) {
+	if s.line > 0 || s.docLine == 0 {
+		return s.file, s.line, s.col
+	}
+	docs, ok := l.files[s.file]
+	if !ok {
+		if data, err := fs.ReadFile(l.r.fsys, s.file); err == nil {
+			docs, _ = parseYAML(s.file, data)
+		}
+		l.files[s.file] = docs
+	}
+	s.line, s.col = s.docLine, 1
+	if d := docAtLine(docs, s.docLine); d != nil {
+		s.line, s.col = nodePos(d.root, []string{"metadata", "name"}, false)
+	}
+	return s.file, s.line, s.col
+}
+
+// docAtLine returns the document whose first key is on line.
+func docAtLine(docs []*document, line int) *document {
+	for _, d := range docs {
+		if d.root != nil && d.root.Line == line {
+			return d
+		}
+	}
+	return nil
+}
+
+// duplicates reports a group/kind/namespace/name defined twice in one
+// scope, at the second definition.
+func duplicates(sums []*summary, loc *summaryLocator) []finding.Finding {
+	// Keyed by the summary's own strings: no string is built per resource.
+	type dupKey struct{ group, namespace, apiGroup, kind, name string }
+	seen := map[dupKey]*summary{}
+	var out []finding.Finding
+	for _, s := range sums {
+		if s.name == "" {
+			continue
+		}
+		g, _, ok := strings.Cut(s.apiVersion, "/")
+		if !ok {
+			g = ""
+		}
+		key := dupKey{s.group, s.namespace, g, s.kind, s.name}
+		if f, ok := seen[key]; ok {
+			if s.ignore[RuleDuplicateResource] {
+				continue
+			}
+			id := s.id()
+			ff, fl, fc := loc.at(f)
+			file, line, col := loc.at(s)
+			out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(RuleDuplicateResource), Rule: RuleDuplicateResource,
+				Message: fmt.Sprintf("%s is defined twice in %s; the first is at %s:%d:%d", id, scopeName(s), ff, fl, fc), Resource: id, Environment: s.env})
+			continue
+		}
+		seen[key] = s
+	}
+	return out
+}
+
+func scopeName(s *summary) string {
+	if s.env != "" {
+		return "environment " + s.env
+	}
+	return "directory " + s.group
+}

@@ -1,0 +1,167 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"github.com/gitops-actions/gitops-actions/internal/finding"
+)
+
+// tally turns the findings of every stage into the result: rules turned
+// off are dropped, messages cut, the same finding seen in several
+// environments (a base rendered by each) kept once, naming them, and
+// everything counted, per environment too. envs lists the environments
+// to report even without findings or resources.
+func (r *run) tally(findings []finding.Finding, sums []*summary, envs []string) *Result {
+	res := &Result{Resources: len(sums)}
+	tallies := map[string]*Environment{}
+	env := func(name string) *Environment {
+		e, ok := tallies[name]
+		if !ok {
+			e = &Environment{Name: name}
+			tallies[name] = e
+		}
+		return e
+	}
+	for _, e := range envs {
+		env(e)
+	}
+	for _, s := range sums {
+		if s.env != "" {
+			env(s.env).Resources++
+		}
+	}
+	type findingKey struct {
+		file       string
+		line, col  int
+		rule, text string
+	}
+	findings = collapseFluxVariables(findings)
+	first := map[findingKey]int{}       // index in res.Findings
+	seenIn := map[findingKey][]string{} // environments, in the order seen
+	for _, f := range findings {
+		if !r.rules.Enabled(f.Rule) {
+			continue
+		}
+		// Every message leaves here: a value quoted whole (a 1 MB string
+		// a schema error echoes) is cut once, for every format.
+		f.Message, f.Resource = finding.Shorten(f.Message), finding.Shorten(f.Resource)
+		key := findingKey{f.File, f.Line, f.Column, f.Rule, f.Message}
+		if f.Environment != "" && !contains(seenIn[key], f.Environment) {
+			seenIn[key] = append(seenIn[key], f.Environment)
+			e := env(f.Environment)
+			switch f.Severity {
+			case finding.Error:
+				e.Errors++
+			case finding.Warning:
+				e.Warnings++
+			default:
+				e.Notices++
+			}
+		}
+		if _, ok := first[key]; ok {
+			continue
+		}
+		first[key] = len(res.Findings)
+		res.Findings = append(res.Findings, f)
+		switch f.Severity {
+		case finding.Error:
+			res.Errors++
+		case finding.Warning:
+			res.Warnings++
+		default:
+			res.Notices++
+		}
+	}
+	// A base rendered in several environments reports the same finding at
+	// the same source once per environment: it is reported once, at the
+	// source, naming the environments it is in.
+	for key, i := range first {
+		if es := seenIn[key]; len(es) > 1 {
+			res.Findings[i].Environment = ""
+			res.Findings[i].Message += " (in " + joinEnvironments(es) + ")"
+		}
+	}
+	finding.Sort(res.Findings)
+	for _, name := range keys(tallies) {
+		res.Environments = append(res.Environments, *tallies[name])
+	}
+	return res
+}
+
+// joinEnvironments names environments in name order, the first few of a
+// long list.
+func joinEnvironments(es []string) string {
+	es = sortedStrings(es)
+	const shown = 4
+	if len(es) > shown+1 {
+		return fmt.Sprintf("%d environments: %s and %d more", len(es), strings.Join(es[:shown], ", "), len(es)-shown)
+	}
+	return strings.Join(es[:len(es)-1], ", ") + " and " + es[len(es)-1]
+}
+
+func sortedStrings(s []string) []string {
+	m := map[string]bool{}
+	for _, x := range s {
+		m[x] = true
+	}
+	return keys(m)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parallel calls f(0..n-1) on at most workers goroutines and returns the
+// first error, or the context's.
+func parallel(ctx context.Context, workers, n int, f func(i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	workers = min(workers, n)
+	var (
+		wg    sync.WaitGroup
+		next  = make(chan int)
+		errMu sync.Mutex
+		first error
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := f(i); err != nil {
+					errMu.Lock()
+					if first == nil {
+						first = err
+					}
+					errMu.Unlock()
+				}
+			}
+		}()
+	}
+loop:
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+func fsStat(r *run, name string) (fs.FileInfo, error) { return fs.Stat(r.fsys, name) }
