@@ -89,3 +89,31 @@ func TestFloorHoldsWhileSmallThenStepsBack(t *testing.T) {
 	}
 	runtime.KeepAlive(big)
 }
+
+func TestRaise(t *testing.T) {
+	restore(t)
+	t.Cleanup(func() {
+		current.Lock()
+		current.p = nil
+		current.Unlock()
+	})
+	Raise()
+	if gogc, limit := settings(); gogc != 100 || limit != math.MaxInt64 {
+		t.Fatalf("Raise without Apply: GOGC %d, limit %d; want the defaults untouched", gogc, limit)
+	}
+	start(Floor)
+	Raise()
+	if gogc, limit := settings(); gogc != -1 || limit != BuildFloor {
+		t.Fatalf("after Raise: GOGC %d, limit %d; want off and %d", gogc, limit, BuildFloor)
+	}
+	current.p.mu.Lock()
+	current.p.stepped = true
+	current.p.floor = Floor
+	current.p.mu.Unlock()
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(math.MaxInt64)
+	Raise()
+	if gogc, limit := settings(); gogc != 100 || limit != math.MaxInt64 {
+		t.Fatalf("Raise after the policy stepped back: GOGC %d, limit %d; want the defaults kept", gogc, limit)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/api/resmap"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/gcpolicy"
 )
 
 // rendered is what a kustomize build leaves once its resources are
@@ -48,6 +49,11 @@ func (r *run) renderAll(dirs []string) []*rendered {
 		if !inner[d] {
 			todo = append(todo, d)
 		}
+	}
+	if len(todo) > 0 {
+		// Builds allocate much and hold little: the binary's collector may
+		// wait longer between cycles (a no-op elsewhere).
+		gcpolicy.Raise()
 	}
 	for len(todo) > 0 {
 		bs := make([]*rendered, len(todo))
