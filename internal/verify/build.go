@@ -132,6 +132,7 @@ type build struct {
 	files            map[string]*parsedFile // parsed on demand, for positions
 	reported         map[string]bool
 	marked           []string        // files whose documents carry an origin, by number
+	markedReal       map[int]string  // their paths with links resolved
 	resourceFiles    map[string]bool // files kustomizations list as resources
 	notResourceFiles map[string]bool // files they list as patches or generator sources
 	patches          []*patchSrc
@@ -214,7 +215,7 @@ func (r *run) render(dir string) *rendered {
 
 // kustomize runs the build in memory, origins marked or not.
 func (b *build) kustomize(mark bool) (resmap.ResMap, error) {
-	b.marked, b.resourceFiles, b.notResourceFiles = nil, map[string]bool{}, map[string]bool{}
+	b.marked, b.markedReal, b.resourceFiles, b.notResourceFiles = nil, map[int]string{}, map[string]bool{}, map[string]bool{}
 	var markFn func(string, []byte) []byte
 	if mark {
 		markFn = b.mark
@@ -405,7 +406,12 @@ func (b *build) object(n *yaml3Node) (map[string]any, *source) {
 	if err1 != nil || err2 != nil || i < 0 || i >= len(b.marked) {
 		return obj, nil
 	}
-	return obj, &source{file: b.r.real(b.marked[i]), line: l}
+	real, ok := b.markedReal[i]
+	if !ok {
+		real = b.r.real(b.marked[i])
+		b.markedReal[i] = real
+	}
+	return obj, &source{file: real, line: l}
 }
 
 // kustomizationIn returns the kustomization file of dir, or "".

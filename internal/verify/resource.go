@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -194,7 +195,7 @@ func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore
 	} else {
 		s.file, s.line, s.col = rs.pos([]string{"metadata", "name"}, pinValue)
 	}
-	if rs.env == "" || !r.rules.Enabled(RuleEnvironmentDrift) {
+	if !r.drifts(rs.env) {
 		return s
 	}
 	for _, c := range cs {
@@ -204,6 +205,20 @@ func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore
 		s.images = append(s.images, imageAt{container: name, image: image, file: file, line: line, col: col})
 	}
 	return s
+}
+
+// drifts reports whether environment-drift compares env with another
+// environment, and so needs its images.
+func (r *run) drifts(env string) bool {
+	if env == "" || len(r.opts.Environments) < 2 || !r.rules.Enabled(RuleEnvironmentDrift) {
+		return false
+	}
+	for _, e := range r.opts.Environments {
+		if path.Clean(e) == env {
+			return true
+		}
+	}
+	return false
 }
 
 // summaryLocator finds the name of a rendered resource in the document it
