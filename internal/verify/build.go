@@ -29,6 +29,8 @@ type rendered struct {
 	findings []finding.Finding
 	sums     []*summary
 	failed   bool
+	// failedIn is the kustomization a failed build's error is pinned in.
+	failedIn string
 }
 
 // renderAll renders the kustomizations in dirs on the workers, each
@@ -38,7 +40,8 @@ type rendered struct {
 // A kustomization another one includes (a base, an inner part of an
 // environment) is not built on its own: its resources are checked in each
 // build that renders them. One that only failing builds include is built
-// on its own after all, so that its resources are checked all the same.
+// on its own after all, so that its resources are checked all the same,
+// unless the error is its own.
 func (r *run) renderAll(dirs []string) []*rendered {
 	inner := r.included(dirs)
 	tried := map[string]bool{}
@@ -73,6 +76,10 @@ func (r *run) renderAll(dirs []string) []*rendered {
 						covered[path.Dir(f)] = true
 					}
 				}
+			} else if b.failedIn != b.kfile {
+				// The error is in an inner kustomization, reported there
+				// already: built on its own, it would fail the same way.
+				covered[path.Dir(b.failedIn)] = true
 			}
 		}
 		todo = nil
@@ -190,7 +197,7 @@ func (r *run) render(dir string) *rendered {
 		file, line, col := b.buildErrorPos(msg)
 		out.findings = append(b.findings, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(RuleKustomizeBuild), Rule: RuleKustomizeBuild,
 			Message: "kustomize build failed: " + msg, Environment: env})
-		out.failed = true
+		out.failed, out.failedIn = true, file
 		return out
 	}
 	out.findings = b.findings

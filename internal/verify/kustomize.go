@@ -68,6 +68,10 @@ type patchSrc struct {
 	obj      map[string]any // a strategic merge patch as a value
 	json6902 bool
 	target   map[string]any
+	// kfile and entry are the kustomization and its item that name the
+	// patch (its path, or its patch key for one written inline).
+	kfile string
+	entry *yaml.Node
 }
 
 // collectPatches gathers the patches of every kustomization the build read,
@@ -93,7 +97,13 @@ func (b *build) patchList() []*patchSrc {
 		k, root := pf.docs[0].obj, pf.docs[0].root
 		dir := path.Dir(kf)
 		var mine []*patchSrc
-		addFile := func(p string, target map[string]any, json bool) {
+		item := func(seq *yaml.Node, i int) *yaml.Node {
+			if seq = deref(seq); seq != nil && seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
+				return deref(seq.Content[i])
+			}
+			return nil
+		}
+		addFile := func(p string, target map[string]any, json bool, entry *yaml.Node) {
 			if p == "" {
 				return
 			}
@@ -105,15 +115,15 @@ func (b *build) patchList() []*patchSrc {
 				if d.root == nil {
 					continue
 				}
-				mine = append(mine, &patchSrc{file: name, root: d.root, obj: d.obj, target: target, json6902: json || d.root.Kind == yaml.SequenceNode})
+				mine = append(mine, &patchSrc{file: name, root: d.root, obj: d.obj, target: target, json6902: json || d.root.Kind == yaml.SequenceNode, kfile: kf, entry: entry})
 			}
 		}
-		addInline := func(node *yaml.Node, target map[string]any) {
+		addInline := func(node *yaml.Node, target map[string]any, entry *yaml.Node) {
 			if node == nil || node.Kind != yaml.ScalarNode {
 				return
 			}
 			for _, p := range inlinePatch(pf, node) {
-				p.target = target
+				p.target, p.kfile, p.entry = target, kf, entry
 				mine = append(mine, p)
 			}
 		}
@@ -122,12 +132,10 @@ func (b *build) patchList() []*patchSrc {
 			for i, e := range list {
 				s, _ := e.(string)
 				if strings.Contains(s, "\n") || strings.Contains(s, ":") {
-					if seq != nil && i < len(seq.Content) {
-						addInline(seq.Content[i], nil)
-					}
+					addInline(item(seq, i), nil, item(seq, i))
 					continue
 				}
-				addFile(s, nil, false)
+				addFile(s, nil, false, item(seq, i))
 			}
 		}
 		for _, field := range []string{"patches", "patchesJson6902"} {
@@ -136,13 +144,18 @@ func (b *build) patchList() []*patchSrc {
 			for i, e := range list {
 				m, _ := e.(map[string]any)
 				target, _ := m["target"].(map[string]any)
+				it := item(seq, i)
 				if p, ok := m["path"].(string); ok {
-					addFile(p, target, field == "patchesJson6902")
+					var entry *yaml.Node
+					if it != nil {
+						_, entry = mapGet(it, "path")
+					}
+					addFile(p, target, field == "patchesJson6902", entry)
 					continue
 				}
-				if seq != nil && i < len(seq.Content) {
-					_, inline := mapGet(deref(seq.Content[i]), "patch")
-					addInline(inline, target)
+				if it != nil {
+					key, inline := mapGet(it, "patch")
+					addInline(inline, target, key)
 				}
 			}
 		}
@@ -519,7 +532,50 @@ func (b *build) buildErrorPos(msg string) (file string, line, col int) {
 			return kf, line, col
 		}
 	}
+	if p := b.failedPatch(msg); p != nil && p.entry != nil {
+		return p.kfile, p.entry.Line, p.entry.Column
+	}
 	return b.kfile, 1, 1
+}
+
+// smpNoMatch and jsonMissingPath find the patch a build error is about,
+// in the words of kustomize (api/filters/patchstrategicmerge) and of
+// evanphx/json-patch.
+var (
+	smpNoMatch      = regexp.MustCompile(`no resource matches strategic merge patch "([^".]+)\.[^"/]*/([^"]+)\.[^".]+"`)
+	jsonMissingPath = regexp.MustCompile(`(?:add|remove|replace|move|copy|test) operation does not apply: doc is missing (?:from-)?path: "?([^":]+)`)
+)
+
+// failedPatch finds the patch a build error names: a strategic merge
+// patch by the kind and name of its object, a JSON patch by the path of
+// an operation; else, when the error is about a patch and the build has
+// only one, that one.
+func (b *build) failedPatch(msg string) *patchSrc {
+	patches := b.patchList()
+	if m := smpNoMatch.FindStringSubmatch(msg); m != nil {
+		for _, p := range patches {
+			if _, k, _, n := meta(p.obj); !p.json6902 && k == m[1] && n == m[2] {
+				return p
+			}
+		}
+	}
+	if m := jsonMissingPath.FindStringSubmatch(msg); m != nil {
+		want := "/" + strings.TrimPrefix(m[1], "/")
+		for _, p := range patches {
+			if !p.json6902 {
+				continue
+			}
+			for _, op := range p.root.Content {
+				if _, v := mapGet(deref(op), "path"); v != nil && v.Value == want {
+					return p
+				}
+			}
+		}
+	}
+	if len(patches) == 1 && strings.Contains(strings.ToLower(msg), "patch") {
+		return patches[0]
+	}
+	return nil
 }
 
 // quotedEntry finds a value of a kustomization file that msg quotes.
