@@ -21,7 +21,7 @@ import (
 // gives (a workspace.Tree in the binary), which refuses a link out of the
 // tree, never blocks on a special file and caps the size.
 
-// walk lists the YAML files under root (a file or a directory) and the
+// walk lists the YAML and JSON files under root (a file or a directory) and the
 // directories holding a kustomization, and reports as file-skipped every
 // entry it will not read. Hidden directories (.git, .github) are skipped.
 // A directory that cannot be listed is a finding too; only a root that
@@ -71,9 +71,11 @@ func (r *run) walk(root string) (yamls, kustDirs []string, skipped []finding.Fin
 	return yamls, slices.Compact(kustDirs), skipped, nil
 }
 
-// isYAMLName reports whether the walk reads a file of this name.
+// isYAMLName reports whether the walk reads a file of this name: YAML,
+// and JSON, which is YAML too (manifests exported with kubectl get -o
+// json, kept as written).
 func isYAMLName(name string) bool {
-	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || name == "Kustomization"
+	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".json") || name == "Kustomization"
 }
 
 // special describes an entry that is neither a regular file nor a

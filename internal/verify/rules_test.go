@@ -1,6 +1,9 @@
 package verify
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,5 +139,32 @@ func TestDeprecatedKustomizeFieldsMatchKustomize(t *testing.T) {
 	}
 	if got := len(*k.CheckDeprecatedFields()); got != len(deprecatedKustomizeFields) {
 		t.Errorf("kustomize warns about %d fields of a full Kustomization, the rule knows %d: %q", got, len(deprecatedKustomizeFields), *k.CheckDeprecatedFields())
+	}
+}
+
+// TestKustomizeQuiet: kustomize prints "# Warning: 'bases' is deprecated"
+// to the process's standard error for every kustomization that uses an old
+// field; the kustomize-deprecated findings say it once, at the field, and
+// nothing reaches standard error. Standard error is restored afterwards.
+func TestKustomizeQuiet(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	res := runGolden(t, filepath.Join("testdata", "kustomize-deprecated"), Options{})
+	restored := os.Stderr
+	os.Stderr = saved
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if restored != w {
+		t.Errorf("os.Stderr is not restored after the run")
+	}
+	if len(out) > 0 {
+		t.Errorf("kustomize wrote to standard error during the run:\n%s", out)
+	}
+	if n := len(res.Findings); n != 3 {
+		t.Errorf("%d findings, want the 3 kustomize-deprecated ones", n)
 	}
 }

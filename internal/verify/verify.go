@@ -43,10 +43,13 @@ type Options struct {
 type Result struct {
 	// Findings, sorted by file, line, column and rule.
 	Findings []finding.Finding
-	// Files is the number of YAML files read, Resources the number of
-	// resources validated (a resource rendered in two environments counts
-	// twice).
+	// Files is the number of YAML and JSON files read, Resources the
+	// number of resources validated (a resource rendered in two
+	// environments counts twice).
 	Files, Resources int
+	// Checked lists the files read under Path, in name order: every one
+	// is a test case of a JUnit report, with findings or without.
+	Checked []string
 	// Errors, Warnings and Notices count Findings by severity.
 	Errors, Warnings, Notices int
 	// Environments holds per-environment counts: one per kustomization
@@ -173,10 +176,10 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		sums = append(sums, b.sums...)
 	}
 	templates := map[string]bool{}
-	read := len(inv.names)
+	var checked []string
 	for i, fr := range files {
-		if fr.unread && inv.under[inv.all[i]] {
-			read--
+		if !fr.unread && inv.under[inv.all[i]] {
+			checked = append(checked, inv.all[i])
 		}
 		findings = append(findings, fr.findings...)
 		sums = append(sums, fr.sums...)
@@ -196,7 +199,7 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		envs = append(envs, path.Clean(e))
 	}
 	res := r.tally(findings, sums, envs)
-	res.Files = read
+	res.Files, res.Checked = len(checked), checked
 	return res, ctx.Err()
 }
 

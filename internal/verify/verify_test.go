@@ -89,6 +89,20 @@ func TestGolden(t *testing.T) {
 		{name: "schema", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		{name: "crds-input", opts: Options{Path: "repo", CRDs: []string{"crds"}, Schemas: schemas(t, "1.37")}},
 		{name: "crd-order", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
+		// A List's items are checked one by one, each at its line, in
+		// YAML and in JSON; JSON that is no manifest is left alone.
+		{name: "lists", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
+		// What is meant as a resource and lacks apiVersion or kind is an
+		// error; other YAML is not.
+		{name: "untyped", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
+		// No "add its CRD" for a kind of a group Kubernetes serves itself.
+		{name: "no-schema-advice", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
+		// A field the base lacks is reported once, at the base, naming
+		// both environments; not at the patches that set replicas.
+		{name: "kustomize-missing-field", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
+		// A kustomization that does not build is pinned to the entry that
+		// failed: a patch's path or item, a missing resource of a base.
+		{name: "kustomize-broken-entries"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
