@@ -7,6 +7,7 @@ package verifymanifests
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -38,13 +39,13 @@ var Spec = cli.Spec{
 		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. With format sarif and no output-file, the SARIF goes to verify-manifests.sarif. The file is replaced, never written through a symbolic link."},
 		{Name: "max-file-size", Default: "5242880", Description: "The size in bytes above which a file is not read: a file-skipped warning instead. The default is 5 MiB."},
 		{Name: "fail-on", Default: "error", Description: "The lowest severity that fails the run (exit code 1): error, warning or never."},
-		{Name: "list-rules", Default: "false", Kind: cli.Bool, Description: "Print every rule with its default severity and description, and exit."},
+		{Name: "list-rules", Default: "false", Kind: cli.Bool, Description: "Print every rule with its default severity and description, and exit: a table, or JSON with format json."},
 	},
 	Outputs: []cli.Output{
 		{Name: "errors", Description: "The number of error findings."},
 		{Name: "warnings", Description: "The number of warning findings."},
 		{Name: "resources", Description: "The number of resources validated (a resource rendered in two environments counts twice)."},
-		{Name: "files", Description: "The number of YAML files read."},
+		{Name: "files", Description: "The number of YAML and JSON files read."},
 		{Name: "sarif-file", Description: "The path of the SARIF file written, when format is sarif; empty otherwise."},
 	},
 }
@@ -142,7 +143,7 @@ func run(ctx context.Context, r *cli.Run) error {
 		return err
 	}
 	if in.ListRules {
-		return ListRules(r.Stdout)
+		return ListRules(r.Stdout, in.Format)
 	}
 	tree, err := workspace.Open(r.Dir, in.MaxFileSize)
 	if err != nil {
@@ -241,7 +242,7 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 		envs = append(envs, e.Name)
 	}
 	write := func(w io.Writer) error {
-		rw, err := report.New(in.Format, w, verify.Rules, report.Options{ToolVersion: r.Version, Environments: envs, Getenv: r.Getenv})
+		rw, err := report.New(in.Format, w, verify.Rules, report.Options{ToolVersion: r.Version, Environments: envs, Files: res.Checked, Getenv: r.Getenv})
 		if err != nil {
 			return cli.UsageError(err)
 		}
@@ -302,8 +303,24 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 }
 
 // ListRules prints the rule catalogue: id, default severity, whether it is
-// on by default, and a description.
-func ListRules(w io.Writer) error {
+// on by default, and a description; as a table, or with format json as a
+// JSON array of {"id", "severity", "default", "description"}.
+func ListRules(w io.Writer, format string) error {
+	if format == "json" {
+		type rule struct {
+			ID          string `json:"id"`
+			Severity    string `json:"severity"`
+			Default     bool   `json:"default"`
+			Description string `json:"description"`
+		}
+		rules := make([]rule, len(verify.Rules))
+		for i, r := range verify.Rules {
+			rules[i] = rule{r.ID, r.Severity.String(), r.Default, r.Description}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rules)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RULE\tSEVERITY\tDEFAULT\tDESCRIPTION")
 	for _, rule := range verify.Rules {

@@ -186,6 +186,23 @@ func TestListRules(t *testing.T) {
 			t.Errorf("--list-rules does not list %q:\n%s", r.ID, got.Stdout)
 		}
 	}
+
+	got = clitest.Run(t, Command, t.TempDir(), nil, "--list-rules", "--format", "json")
+	var rules []struct {
+		ID, Severity, Description string
+		Default                   bool
+	}
+	if err := json.Unmarshal([]byte(got.Stdout), &rules); err != nil || got.Code != 0 {
+		t.Fatalf("--list-rules --format json: exit %d, not a JSON array (%v):\n%s", got.Code, err, got.Stdout)
+	}
+	if len(rules) != len(verify.Rules) {
+		t.Fatalf("%d rules in JSON, want %d", len(rules), len(verify.Rules))
+	}
+	for i, r := range verify.Rules {
+		if g := rules[i]; g.ID != r.ID || g.Severity != r.Severity.String() || g.Default != r.Default || g.Description != r.Description {
+			t.Errorf("rule %d = %+v, want %s %s %v %q", i, g, r.ID, r.Severity, r.Default, r.Description)
+		}
+	}
 }
 
 // TestExample runs the action on the bundled config repo, which must be

@@ -14,6 +14,9 @@ import (
 // test suite per environment (findings with none go to the suite named
 // "verify-manifests"), one test case per file, and one <failure> in a case
 // when its file has error findings, listing every finding of the file.
+// Every file checked is a case: one without findings passes, in the suite
+// "verify-manifests", so that the report counts what was checked, not
+// only what failed.
 // Warnings and notices alone do not fail a case: they are listed in its
 // <system-out>. One <failure> per case, rather than one per finding,
 // keeps to the Ant JUnit schema most readers follow, and keeps "failures"
@@ -70,8 +73,20 @@ type junitFailure struct {
 
 func (j *junitWriter) Flush() error {
 	byEnv := map[string][]finding.Finding{}
+	withFindings := map[string]bool{}
 	for _, f := range j.take() {
 		byEnv[f.Environment] = append(byEnv[f.Environment], f)
+		withFindings[f.File] = true
+	}
+	var passing []string
+	for _, f := range j.opts.Files {
+		if !withFindings[f] {
+			passing = append(passing, f)
+		}
+	}
+	slices.Sort(passing)
+	if len(passing) > 0 && byEnv[""] == nil {
+		byEnv[""] = []finding.Finding{}
 	}
 
 	doc := junitSuites{Name: "gitops-actions verify-manifests", Time: "0"}
@@ -86,6 +101,12 @@ func (j *junitWriter) Flush() error {
 		}
 		for _, file := range groupByFile(byEnv[env]) {
 			suite.Cases = append(suite.Cases, junitFileCase(name, file))
+		}
+		if env == "" {
+			for _, f := range passing {
+				suite.Cases = append(suite.Cases, junitCase{Name: f, Classname: name, Time: "0"})
+			}
+			slices.SortStableFunc(suite.Cases, func(a, b junitCase) int { return strings.Compare(a.Name, b.Name) })
 		}
 		if len(suite.Cases) == 0 {
 			suite.Cases = []junitCase{{Name: "no findings", Classname: name, Time: "0"}}

@@ -29,6 +29,9 @@ type Options struct {
 	// Environments orders the JUnit test suites (one per environment);
 	// environments not listed follow in name order.
 	Environments []string
+	// Files lists every file checked: a JUnit report has a test case for
+	// each, passing when it has no finding.
+	Files []string
 	// Getenv reads the runner's environment (GITHUB_WORKSPACE makes
 	// absolute SARIF URIs relative to the repository); nil reads nothing.
 	Getenv func(string) string

@@ -510,9 +510,11 @@ func TestJUnit(t *testing.T) {
 	tests := []struct {
 		name         string
 		findings     []finding.Finding
+		files        []string // Options.Files
 		wantSuites   []string
 		wantTests    int
 		wantFailures int
+		wantPassing  []string // cases of the suite verify-manifests with no failure
 	}{
 		{
 			name:     "sample",
@@ -535,10 +537,26 @@ func TestJUnit(t *testing.T) {
 			},
 			wantSuites: []string{"verify-manifests"}, wantTests: 1, wantFailures: 0,
 		},
+		{
+			// Every file checked is a case: those without findings pass,
+			// in the default suite, in name order with the others.
+			name:     "every file checked",
+			findings: sample,
+			files:    []string{"z.yaml", "broken.yaml", "a.yaml", "base/deploy.yaml", "environments/staging/app.yaml"},
+			// sample's 7, and a.yaml and z.yaml.
+			wantSuites: []string{"verify-manifests", "environments/staging", "environments/production"}, wantTests: 9, wantFailures: 4,
+			wantPassing: []string{"a.yaml", "environments", "z.yaml"},
+		},
+		{
+			name: "no findings, files checked", files: []string{"b.yaml", "a.yaml"},
+			wantSuites: []string{"verify-manifests"}, wantTests: 2, wantFailures: 0, wantPassing: []string{"a.yaml", "b.yaml"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := render(t, "junit", tc.findings, sampleOpts)
+			opts := sampleOpts
+			opts.Files = tc.files
+			out := render(t, "junit", tc.findings, opts)
 			var doc junitDoc
 			if err := xml.Unmarshal(out, &doc); err != nil {
 				t.Fatalf("JUnit does not parse: %v\n%s", err, out)
@@ -571,7 +589,42 @@ func TestJUnit(t *testing.T) {
 			if tests != tc.wantTests || failures != tc.wantFailures {
 				t.Errorf("tests=%d failures=%d, want %d, %d", tests, failures, tc.wantTests, tc.wantFailures)
 			}
+			if tc.wantPassing != nil {
+				var passing []string
+				for _, c := range doc.Suites[0].Cases {
+					if len(c.Failures) == 0 {
+						passing = append(passing, c.Name)
+					}
+				}
+				if strings.Join(passing, " ") != strings.Join(tc.wantPassing, " ") {
+					t.Errorf("passing cases of %s = %q, want %q", doc.Suites[0].Name, passing, tc.wantPassing)
+				}
+			}
 		})
+	}
+}
+
+// TestSummaryErrorsFirst: a warning on every file does not push the one
+// error out of the 50 findings the summary lists.
+func TestSummaryErrorsFirst(t *testing.T) {
+	var fs []finding.Finding
+	for i := 0; i < 60; i++ {
+		fs = append(fs, finding.Finding{File: fmt.Sprintf("a%02d.yaml", i), Line: 1, Column: 1, Severity: finding.Warning, Rule: "resources-missing", Message: "no limits"})
+	}
+	fs = append(fs, finding.Finding{File: "z.yaml", Line: 3, Column: 5, Severity: finding.Error, Rule: "schema", Message: "unknown field"},
+		finding.Finding{File: "m.yaml", Line: 2, Column: 1, Severity: finding.Error, Rule: "schema", Message: "bad"})
+	got := Summary(fs, Stats{Files: 62})
+	rows := strings.Split(got[strings.Index(got, "| position |"):], "\n")
+	want := []string{
+		"| `m.yaml:2:1` | error | `schema` | bad |",
+		"| `z.yaml:3:5` | error | `schema` | unknown field |",
+		"| `a00.yaml:1:1` | warning | `resources-missing` | no limits |",
+	}
+	if len(rows) < 5 || strings.Join(rows[2:5], "\n") != strings.Join(want, "\n") {
+		t.Errorf("the findings table does not open with the errors, in file order, then the rest:\n%s", got)
+	}
+	if !strings.Contains(got, "…and 12 more findings.") {
+		t.Errorf("summary does not count the 12 findings left out:\n%s", got)
 	}
 }
 

@@ -24,8 +24,8 @@ type Stats struct {
 const summaryFindings = 50
 
 // Summary renders the Markdown step summary: totals, a table of counts per
-// rule (with severity), a table per environment, and the first 50
-// findings.
+// rule (with severity), a table per environment, and 50 findings: the
+// errors first, then the others, each in file order.
 func Summary(findings []finding.Finding, stats Stats) string {
 	fs := sorted(findings)
 	var total counts
@@ -79,7 +79,12 @@ func Summary(findings []finding.Finding, stats Stats) string {
 	}
 
 	if len(fs) > 0 {
-		shown := fs[:min(len(fs), summaryFindings)]
+		// What fails the job comes first: a warning on every file must
+		// not push the one error out of the table.
+		ordered := slices.Concat(
+			slices.DeleteFunc(slices.Clone(fs), func(f finding.Finding) bool { return f.Severity != finding.Error }),
+			slices.DeleteFunc(slices.Clone(fs), func(f finding.Finding) bool { return f.Severity == finding.Error }))
+		shown := ordered[:min(len(ordered), summaryFindings)]
 		b.WriteString("\n| position | severity | rule | message |\n| --- | --- | --- | --- |\n")
 		for _, f := range shown {
 			fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s |\n", markdownCode(f.Position()), f.Severity, markdownCode(f.Rule), markdownCell(f.Message))
