@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,7 +61,7 @@ func (r *run) renderAll(dirs []string) []*rendered {
 	}
 	for len(todo) > 0 {
 		bs := make([]*rendered, len(todo))
-		_ = parallel(r.ctx, r.opts.Workers, len(todo), func(i int) error {
+		_ = parallel(r.ctx, r.buildWorkers(), len(todo), func(i int) error {
 			bs[i] = r.render(todo[i])
 			return nil
 		})
@@ -228,6 +229,9 @@ func (b *build) kustomize(mark bool) (resmap.ResMap, error) {
 		markFn = b.mark
 	}
 	kfs := newKustFS(b.r.fsys, b.rewrite, markFn)
+	if _, ok := b.r.fsys.(resolver); ok {
+		kfs.real = b.r.resolve
+	}
 	defer hushKustomize()()
 	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(kfs, "/"+b.dir)
 	b.read = kfs.files()
@@ -442,4 +446,12 @@ var deprecatedKustomizeFields = []struct{ field, use string }{
 	{"patchesJson6902", "patches"},
 	{"patchesStrategicMerge", "patches"},
 	{"vars", "replacements"},
+}
+
+// buildWorkers is how many builds run at once: one per core. A build
+// reads files the walk has just read, from the page cache, and spends its
+// time computing; each one more in flight only adds its node trees to what
+// the collector marks at every cycle.
+func (r *run) buildWorkers() int {
+	return max(1, min(r.opts.Workers, runtime.GOMAXPROCS(0)))
 }

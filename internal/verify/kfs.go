@@ -30,6 +30,9 @@ type kustFS struct {
 	fsys    fs.FS
 	rewrite func(name string, data []byte) ([]byte, error)
 	mark    func(name string, data []byte) []byte
+	// real resolves the links of a path without leaving the root; nil
+	// when the file system has none.
+	real func(name string) (string, error)
 
 	mu   sync.Mutex
 	read []string // fsys paths, in the order they were first read
@@ -111,13 +114,34 @@ type resolver interface {
 // a link inside its root): findings then name the file that holds the
 // text. Anything unresolved stays as it is.
 func (r *run) real(name string) string {
-	if rs, ok := r.fsys.(resolver); ok {
-		if p, err := rs.Real(name); err == nil {
-			return p
-		}
+	if p, err := r.resolve(name); err == nil {
+		return p
 	}
 	return name
 }
+
+// resolve is the file system's Real, remembered for the run: every build
+// of an overlay asks again for its base's directories and files, and each
+// answer costs a system call per path component. ok is false without a
+// resolver.
+func (r *run) resolve(name string) (string, error) {
+	rs, ok := r.fsys.(resolver)
+	if !ok {
+		return "", errNoResolver
+	}
+	type answer struct {
+		p   string
+		err error
+	}
+	if a, ok := r.reals.Load(name); ok {
+		return a.(answer).p, a.(answer).err
+	}
+	p, err := rs.Real(name)
+	r.reals.Store(name, answer{p, err})
+	return p, err
+}
+
+var errNoResolver = errors.New("the file system does not resolve links")
 
 // CleanedAbs splits a path into its directory and file name, as kustomize's
 // on-disk file system does: with every symbolic link resolved, so that the
@@ -128,8 +152,8 @@ func (r *run) real(name string) string {
 // cleaned.
 func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	name := rel(p)
-	if rs, ok := k.fsys.(resolver); ok {
-		real, err := rs.Real(name)
+	if k.real != nil {
+		real, err := k.real(name)
 		var fe *workspace.FileError
 		switch {
 		case errors.As(err, &fe) && fe.Err == workspace.ErrEscapes:

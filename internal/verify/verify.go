@@ -11,6 +11,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
@@ -98,6 +99,7 @@ type run struct {
 	// crdsFirst is set once every CustomResourceDefinition was added
 	// before anything was checked (preloadCRDs).
 	crdsFirst bool
+	reals     sync.Map // path → its Real answer (resolve)
 }
 
 // Run verifies the manifests under opts.Path in fsys and returns what it
