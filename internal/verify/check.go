@@ -76,7 +76,7 @@ func (r *run) streamable(name string, data []byte) bool {
 // document's node tree and value, not the file's.
 func (r *run) checkStream(name string, data []byte, check bool) fileResult {
 	var fr fileResult
-	fs := eachDocument(name, data, func(d *document) { r.checkDoc(&fr, name, d, check) }, func() { fr = fileResult{} })
+	fs := eachQuickDocument(name, data, func(d *document) { r.checkDoc(&fr, name, d, check) }, func() { fr = fileResult{} })
 	if len(fs) > 0 && strings.HasSuffix(name, ".json") && !mayBeManifest(data) {
 		// A JSON file that is not YAML (JSON with comments, a
 		// tsconfig.json) and names no apiVersion and kind is not a
@@ -111,26 +111,36 @@ func (r *run) checkDoc(fr *fileResult, name string, d *document, check bool) {
 		for i, it := range items {
 			prefix := []string{"items", strconv.Itoa(i)}
 			pos := func(p []string, at pin) (string, int, int) {
-				line, col := nodePos(d.root, append(slices.Clip(prefix), p...), at == pinKey)
+				line, col := nodePos(d.node(), append(slices.Clip(prefix), p...), at == pinKey)
 				return d.file, line, col
 			}
 			obj, _ := it.(map[string]any)
 			if obj == nil {
-				line, col := nodePos(d.root, prefix, false)
+				line, col := nodePos(d.node(), prefix, false)
 				fr.findings = append(fr.findings, finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleSchema), Rule: RuleSchema,
 					Message: fmt.Sprintf("item %d of the %s is not an object", i, listName(d.obj))})
 				continue
 			}
-			r.checkResource(fr, name, obj, pos)
+			r.checkResource(fr, name, obj, pos, lazySource(d, prefix))
 		}
 		return
 	}
-	r.checkResource(fr, name, d.obj, docPos(d))
+	r.checkResource(fr, name, d.obj, docPos(d), lazySource(d, nil))
+}
+
+// lazySource is where a resource of a document quickParse read is
+// written, to be located later (summaryLocator); nil for a document
+// parsed into nodes, whose positions cost nothing.
+func lazySource(d *document, prefix []string) *source {
+	if d.root != nil || d.src == nil {
+		return nil
+	}
+	return &source{file: d.file, line: d.line, chunk: true, prefix: prefix}
 }
 
 // checkResource checks one object of a file: a resource, or what is meant
 // as one and lacks its apiVersion or kind.
-func (r *run) checkResource(fr *fileResult, name string, obj map[string]any, pos func([]string, pin) (string, int, int)) {
+func (r *run) checkResource(fr *fileResult, name string, obj map[string]any, pos func([]string, pin) (string, int, int), src *source) {
 	a, k, _, _ := meta(obj)
 	if a == "" || k == "" {
 		if f, ok := r.untyped(name, obj, pos); ok {
@@ -138,11 +148,11 @@ func (r *run) checkResource(fr *fileResult, name string, obj map[string]any, pos
 		}
 		return
 	}
-	fs, sum := r.check(&resource{obj: obj, env: r.envOf(name), group: r.groupOf(name), file: name, pos: pos})
+	fs, sum := r.check(&resource{obj: obj, env: r.envOf(name), group: r.groupOf(name), file: name, pos: pos, src: src})
 	fr.findings = append(fr.findings, fs...)
 	fr.sums = append(fr.sums, sum)
 	if !slices.Contains(fr.kinds, [2]string{a, k}) {
-		fr.kinds = append(fr.kinds, [2]string{a, k})
+		fr.kinds = append(fr.kinds, [2]string{strings.Clone(a), strings.Clone(k)})
 	}
 }
 
@@ -320,7 +330,7 @@ func (r *run) groupOf(name string) string {
 // docPos locates paths in a parsed document.
 func docPos(d *document) func([]string, pin) (string, int, int) {
 	return func(p []string, at pin) (string, int, int) {
-		line, col := nodePos(d.root, p, at == pinKey)
+		line, col := nodePos(d.node(), p, at == pinKey)
 		return d.file, line, col
 	}
 }

@@ -95,7 +95,8 @@ func (r *run) addCRDs(crds []crdDoc) []finding.Finding {
 	for _, c := range crds {
 		if err := r.opts.Schemas.AddCRD(c.doc.obj); err != nil {
 			_, _, _, name := meta(c.doc.obj)
-			out = append(out, finding.Finding{File: c.file, Line: c.doc.root.Line, Column: c.doc.root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
+			root := c.doc.node()
+			out = append(out, finding.Finding{File: c.file, Line: root.Line, Column: root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
 				Message: fmt.Sprintf("no schema can be made of this CustomResourceDefinition: %v", err), Resource: "CustomResourceDefinition/" + name})
 		}
 	}

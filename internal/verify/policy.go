@@ -193,7 +193,7 @@ func suppressed(obj map[string]any) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range strings.Split(s, ",") {
 		if r = strings.TrimSpace(r); r != "" {
-			out[r] = true
+			out[strings.Clone(r)] = true
 		}
 	}
 	return out

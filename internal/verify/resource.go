@@ -1,11 +1,14 @@
 package verify
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v4"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
@@ -20,16 +23,21 @@ type resource struct {
 	dir   string // the kustomization directory that rendered it; "" for a plain file
 	// pos maps a path in obj to a file, line and column.
 	pos func(path []string, at pin) (file string, line, col int)
-	// src, for a rendered resource, is the document it was written in: the
-	// position of its name is looked up there only if a rule across
-	// resources reports it, long after its build was let go.
+	// src, for a rendered resource or one of a document quickParse read,
+	// is the document it was written in: the position of its name is
+	// looked up there only if a rule across resources reports it, long
+	// after the document was let go.
 	src *source
 }
 
-// source is a document of a file, known by the line its first key is on.
+// source is a document of a file, known by the line its first key is on
+// or, with chunk set, by the line it starts on (its "---"); prefix is the
+// path of the resource in it (a List's item).
 type source struct {
-	file string
-	line int
+	file   string
+	line   int
+	chunk  bool
+	prefix []string
 }
 
 // check runs the schema and every policy on one resource, and sums up what
@@ -152,8 +160,8 @@ type summary struct {
 	env, group                        string
 	apiVersion, kind, namespace, name string
 	file                              string
-	line, col                         int // of metadata.name; 0 until located
-	docLine                           int // of a rendered resource's document, to locate it later
+	line, col                         int     // of metadata.name; 0 until located
+	src                               *source // where to locate it, when line is 0
 	ignore                            map[string]bool
 	// images is set only for a resource of an environment, and only when
 	// environment-drift is on: nothing else reads it.
@@ -189,9 +197,11 @@ type imageAt struct {
 
 func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore map[string]bool) *summary {
 	a, k, ns, n := meta(obj)
-	s := &summary{env: rs.env, group: rs.group, apiVersion: a, kind: k, namespace: ns, name: n, ignore: ignore}
+	// The strings of a document quickParse read share the memory of its
+	// whole file: a summary, held to the end, keeps copies.
+	s := &summary{env: rs.env, group: rs.group, apiVersion: strings.Clone(a), kind: strings.Clone(k), namespace: strings.Clone(ns), name: strings.Clone(n), ignore: ignore}
 	if rs.src != nil {
-		s.file, s.docLine = rs.src.file, rs.src.line
+		s.file, s.src = rs.src.file, rs.src
 	} else {
 		s.file, s.line, s.col = rs.pos([]string{"metadata", "name"}, pinValue)
 	}
@@ -202,7 +212,7 @@ func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore
 		name, _ := c.m["name"].(string)
 		image, _ := c.m["image"].(string)
 		file, line, col := rs.pos(appendPath(c.path, "image"), pinValue)
-		s.images = append(s.images, imageAt{container: name, image: image, file: file, line: line, col: col})
+		s.images = append(s.images, imageAt{container: strings.Clone(name), image: strings.Clone(image), file: file, line: line, col: col})
 	}
 	return s
 }
@@ -221,35 +231,65 @@ func (r *run) drifts(env string) bool {
 	return false
 }
 
-// summaryLocator finds the name of a rendered resource in the document it
-// was written in, reading that file again: only the few a rule across
+// summaryLocator finds the name of a resource in the document it was
+// written in, reading that file again: only the few a rule across
 // resources reports are looked up.
 type summaryLocator struct {
 	r     *run
-	files map[string][]*document
+	files map[string][]byte
+	roots map[docKey]*yaml.Node
 }
 
 func (r *run) newSummaryLocator() *summaryLocator {
-	return &summaryLocator{r: r, files: map[string][]*document{}}
+	return &summaryLocator{r: r, files: map[string][]byte{}, roots: map[docKey]*yaml.Node{}}
 }
 
 // at returns where s's metadata.name is written.
 func (l *summaryLocator) at(s *summary) (file string, line, col int) {
-	if s.line > 0 || s.docLine == 0 {
+	if s.line > 0 || s.src == nil {
 		return s.file, s.line, s.col
 	}
-	docs, ok := l.files[s.file]
+	key := docKey{file: s.src.file, line: s.src.line, chunk: s.src.chunk}
+	root, ok := l.roots[key]
 	if !ok {
-		if data, err := fs.ReadFile(l.r.fsys, s.file); err == nil {
-			docs, _ = parseYAML(s.file, data)
+		data, read := l.files[key.file]
+		if !read {
+			data, _ = fs.ReadFile(l.r.fsys, key.file)
+			l.files[key.file] = data
 		}
-		l.files[s.file] = docs
+		root = findDocument(data, key)
+		l.roots[key] = root
 	}
-	s.line, s.col = s.docLine, 1
-	if d := docAtLine(docs, s.docLine); d != nil {
-		s.line, s.col = nodePos(d.root, []string{"metadata", "name"}, false)
+	s.line, s.col = s.src.line, 1
+	if root != nil {
+		s.line, s.col = nodePos(root, append(slices.Clip(s.src.prefix), "metadata", "name"), false)
 	}
 	return s.file, s.line, s.col
+}
+
+// docKey is a source without its prefix: a document of a file.
+type docKey struct {
+	file  string
+	line  int
+	chunk bool
+}
+
+// findDocument parses the document of data that src names.
+func findDocument(data []byte, src docKey) *yaml.Node {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !src.chunk {
+		docs, _ := parseYAML(src.file, data)
+		if d := docAtLine(docs, src.line); d != nil {
+			return d.root
+		}
+		return nil
+	}
+	for _, c := range splitDocuments(data) {
+		if c.line == src.line {
+			return (&document{src: c.data, line: c.line}).node()
+		}
+	}
+	return nil
 }
 
 // docAtLine returns the document whose first key is on line.

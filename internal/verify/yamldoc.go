@@ -13,13 +13,32 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
 
-// document is one YAML document of a file, parsed once: its node tree for
-// positions and its plain value for validation.
+// document is one YAML document of a file: its plain value for validation
+// and its node tree for positions.
 type document struct {
 	file  string
 	index int        // 0-based position in the file
-	root  *yaml.Node // the document's content node; nil for an empty document
+	root  *yaml.Node // the document's content node; nil for an empty document, or until node() parses it
 	obj   map[string]any
+	// src and line are the text of a document quickParse read, and the
+	// line it starts on: node() parses it when a position is wanted.
+	src  []byte
+	line int
+}
+
+// node returns the document's node tree, parsing it now if quickParse
+// read the document: lines are those of the file, as if the whole file
+// had been parsed.
+func (d *document) node() *yaml.Node {
+	if d.root == nil && d.src != nil {
+		var n yaml.Node
+		if yaml.Unmarshal(d.src, &n) == nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+			d.root = n.Content[0]
+			shiftNodes(d.root, d.line-1, 0)
+		}
+		d.src = nil
+	}
+	return d.root
 }
 
 // meta returns apiVersion, kind, namespace and name of an object.
@@ -71,28 +90,63 @@ func eachDocument(file string, data []byte, f func(*document), restart func()) [
 	restart()
 	var fs []finding.Finding
 	for i, c := range splitDocuments(data) {
-		var n yaml.Node
-		if err := yaml.Unmarshal(c.data, &n); err != nil {
-			fs = append(fs, syntaxFinding(file, c.line, err))
-			continue
+		if d := parseChunk(file, i, c, &fs); d != nil {
+			f(d)
 		}
-		d := &document{file: file, index: i}
-		if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-			d.root = n.Content[0]
-		}
-		if d.root != nil {
-			shiftAndCheck(file, d.root, c.line-1, &fs)
-			budget := maxNodes
-			v, err := toValue(d.root, &budget)
-			if err != nil {
-				fs = append(fs, finding.Finding{File: file, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()})
-				continue
-			}
-			d.obj, _ = v.(map[string]any)
-		}
-		f(d)
 	}
 	return fs
+}
+
+// eachQuickDocument is eachDocument for a file whose documents are checked
+// and let go: each is read by quickParse when it can, and by the full
+// parser, chunk by chunk, when it cannot; f gets node trees only from the
+// latter (document.node parses the others on demand). restart is called,
+// as by eachDocument, when what f got so far must be dropped.
+func eachQuickDocument(file string, data []byte, f func(*document), restart func()) []finding.Finding {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(data, []byte("%")) || bytes.Contains(data, []byte("\n%")) {
+		// A directive belongs to the document after it: the stream is
+		// parsed whole.
+		return eachDocument(file, data, f, restart)
+	}
+	text := string(data)
+	var fs []finding.Finding
+	for i, c := range splitDocuments(data) {
+		if v, ok := quickParse(text[c.off : c.off+len(c.data)]); ok {
+			obj, _ := v.(map[string]any)
+			f(&document{file: file, index: i, obj: obj, src: c.data, line: c.line})
+			continue
+		}
+		if d := parseChunk(file, i, c, &fs); d != nil {
+			f(d)
+		}
+	}
+	return fs
+}
+
+// parseChunk parses one document of a file with the full parser, adding
+// its syntax errors and duplicate keys to fs; nil when it does not parse.
+func parseChunk(file string, i int, c chunk, fs *[]finding.Finding) *document {
+	var n yaml.Node
+	if err := yaml.Unmarshal(c.data, &n); err != nil {
+		*fs = append(*fs, syntaxFinding(file, c.line, err))
+		return nil
+	}
+	d := &document{file: file, index: i}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		d.root = n.Content[0]
+	}
+	if d.root != nil {
+		shiftAndCheck(file, d.root, c.line-1, fs)
+		budget := maxNodes
+		v, err := toValue(d.root, &budget)
+		if err != nil {
+			*fs = append(*fs, finding.Finding{File: file, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()})
+			return nil
+		}
+		d.obj, _ = v.(map[string]any)
+	}
+	return d
 }
 
 // parseStream parses a whole stream with one parser, the fast path for a
@@ -128,6 +182,7 @@ func parseStream(file string, data []byte, f func(*document)) (fs []finding.Find
 
 type chunk struct {
 	line int // 1-based line of the chunk's first byte in the file
+	off  int // offset of its first byte in the file
 	data []byte
 }
 
@@ -145,13 +200,13 @@ func splitDocuments(data []byte) []chunk {
 		}
 		l := data[i:end]
 		if i > start && isMarker(l) {
-			out = append(out, chunk{startLine, data[start:i]})
+			out = append(out, chunk{startLine, start, data[start:i]})
 			start, startLine = i, line
 		}
 		i = end
 		line++
 	}
-	out = append(out, chunk{startLine, data[start:]})
+	out = append(out, chunk{startLine, start, data[start:]})
 	// Drop chunks that hold nothing but the marker, comments or blanks, so
 	// that a leading or trailing "---" does not count as a document.
 	kept := out[:0]
