@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -27,6 +28,13 @@ func quickParse(data string) (v any, ok bool) {
 		return nil, false
 	}
 	p := qparser{}
+	if pooled, _ := linePool.Get().(*[]qline); pooled != nil {
+		p.lines = (*pooled)[:0]
+	}
+	defer func() {
+		clear(p.lines)
+		linePool.Put(&p.lines)
+	}()
 	if !p.split(data) {
 		return nil, false
 	}
@@ -93,8 +101,19 @@ func quickSafe(s string) bool {
 type qline struct {
 	indent int
 	text   string
-	raw    string // the whole line, without the line break
 }
+
+// from returns the line from column c (0-based), c at most its indentation.
+func (l qline) from(c int) string {
+	if l.indent == c {
+		return l.text
+	}
+	return strings.Repeat(" ", l.indent-c) + l.text
+}
+
+// linePool keeps the lines of a document between documents: a worker
+// parses thousands of them one after the other.
+var linePool sync.Pool
 
 type qparser struct {
 	lines []qline
@@ -105,7 +124,6 @@ type qparser struct {
 // split cuts data into lines; a first line that is a document marker
 // ("---", or "--- # comment") is left out, anything else on it refuses.
 func (p *qparser) split(s string) bool {
-	p.lines = make([]qline, 0, strings.Count(s, "\n")+1)
 	p.broken = strings.HasSuffix(s, "\n")
 	for len(s) > 0 {
 		j := strings.IndexByte(s, '\n')
@@ -120,15 +138,15 @@ func (p *qparser) split(s string) bool {
 		for n < len(raw) && raw[n] == ' ' {
 			n++
 		}
-		p.lines = append(p.lines, qline{indent: n, text: raw[n:], raw: raw})
+		p.lines = append(p.lines, qline{indent: n, text: raw[n:]})
 	}
-	if len(p.lines) > 0 {
-		if t := p.lines[0].raw; strings.HasPrefix(t, "---") {
+	if len(p.lines) > 0 && p.lines[0].indent == 0 {
+		if t := p.lines[0].text; strings.HasPrefix(t, "---") {
 			rest := strings.TrimLeft(t[3:], " \t")
 			if len(t) > 3 && t[3] != ' ' && t[3] != '\t' || rest != "" && rest[0] != '#' {
 				return false
 			}
-			p.lines[0] = qline{raw: ""}
+			p.lines[0] = qline{}
 		}
 	}
 	return true
@@ -320,7 +338,7 @@ func (p *qparser) seq(i, n int) (any, int, bool) {
 			// shares the dash's; read it as if it began on a line of its
 			// own, indented to where it starts.
 			m := n + 1 + spaces
-			p.lines[i] = qline{indent: m, text: rest, raw: l.raw}
+			p.lines[i] = qline{indent: m, text: rest}
 			if isSeqItem(rest) {
 				v, i, ok = p.seq(i, m)
 			} else {
@@ -447,7 +465,7 @@ func (p *qparser) blockScalar(t string, i, n int) (any, int, bool) {
 				if folded {
 					return nil, i, false
 				}
-				lines = append(lines, l.raw[ci:])
+				lines = append(lines, l.from(ci))
 				last, lastLine = len(lines)-1, j
 				continue
 			}
@@ -457,7 +475,7 @@ func (p *qparser) blockScalar(t string, i, n int) (any, int, bool) {
 		if l.indent < ci {
 			break
 		}
-		c := l.raw[ci:]
+		c := l.from(ci)
 		if folded && (c[0] == ' ' || c[0] == '\t') {
 			return nil, i, false // a more indented line keeps its breaks: left to the full parser
 		}
@@ -465,14 +483,13 @@ func (p *qparser) blockScalar(t string, i, n int) (any, int, bool) {
 		last, lastLine = len(lines)-1, j
 	}
 	if j == len(p.lines) && !p.broken {
-		// The text ends without a line break: the last line has none to
-		// keep.
-		if chomp == '+' {
+		// The text ends without a line break: a last line of text has
+		// none to keep; a last line of blanks is read as if it had one.
+		// Anything else is left to the full parser.
+		if chomp == '+' || lastLine != len(p.lines)-1 || p.lines[lastLine].text == "" {
 			return nil, j, false
 		}
-		if lastLine == len(p.lines)-1 {
-			chomp = '-'
-		}
+		chomp = '-'
 	}
 	trailing := len(lines) - 1 - last
 	body := lines[:last+1]
@@ -726,6 +743,9 @@ func resolvePlain(s string) string {
 		if t, ok := resolveWords[s]; ok {
 			return t
 		}
+		if !numeric(s) {
+			return "!!str" // 100m, 128Mi, 1.2.3-rc: no number parses them (and failing allocates)
+		}
 		plain := strings.ReplaceAll(s, "_", "")
 		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
 			return "!!int"
@@ -751,6 +771,17 @@ func resolvePlain(s string) string {
 		}
 	}
 	return "!!str"
+}
+
+// numeric reports whether s holds only characters an int or float of
+// ParseInt, ParseUint or ParseFloat can hold.
+func numeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte("0123456789+-._xXoObBaAcCdDeEfF", s[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 var resolveWords = map[string]string{

@@ -188,3 +188,91 @@ func TestQuickDocuments(t *testing.T) {
 		})
 	}
 }
+
+// FuzzQuickParseShapes builds documents from the shapes manifests have,
+// choosing each part with the fuzzer's bytes, so that most of them are
+// documents quickParse reads: the mutations of FuzzQuickParse mostly make
+// documents it leaves to the full parser.
+func FuzzQuickParseShapes(f *testing.F) {
+	f.Add([]byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"))
+	f.Add([]byte("quick brown fox jumps over the lazy dog 0123456789"))
+	f.Fuzz(func(t *testing.T, seed []byte) {
+		g := &shapeGen{seed: seed}
+		var b strings.Builder
+		g.mapping(&b, 0, 0)
+		checkQuick(t, b.String())
+	})
+}
+
+type shapeGen struct {
+	seed []byte
+	i    int
+}
+
+func (g *shapeGen) pick(n int) int {
+	if len(g.seed) == 0 {
+		return 0
+	}
+	c := g.seed[g.i%len(g.seed)]
+	g.i++
+	return int(c) % n
+}
+
+var (
+	shapeKeys    = []string{"a", "name", "app.kubernetes.io/name", "x-y_z", "\"quoted\"", "'single'", "k8s", "true", "1", "with space"}
+	shapeScalars = []string{"v", "1", "-2", "0x1F", "0o17", "1_000", "1.5", ".5", "1e3", "-0", "true", "False", "yes", "no", "~", "null", "2001-12-14", "100m", "128Mi",
+		"1.2.3", ".inf", "-.Inf", ".nan", "<<", "a #comment", "a#b", "http://x:1/y", "\"q\\t\\\"x\\u00e9\"", "'it''s'", "''", "\"\"", "x y z", "-x", "?x", ":x", "a: b",
+		"[1, b, 'c']", "{p: 1, q: [2]}", "[]", "{}", "é", "v   ", "v\t", "\"#\"", "- x", "&a x", "*a", "!t x", "@x", "%x", "`x", "|", ">"}
+)
+
+func (g *shapeGen) mapping(b *strings.Builder, indent, depth int) {
+	for n := 1 + g.pick(4); n > 0; n-- {
+		b.WriteString(strings.Repeat(" ", indent))
+		b.WriteString(shapeKeys[g.pick(len(shapeKeys))])
+		b.WriteString(":")
+		g.value(b, indent, depth)
+	}
+}
+
+func (g *shapeGen) value(b *strings.Builder, indent, depth int) {
+	switch k := g.pick(8); {
+	case depth < 4 && k == 0:
+		b.WriteString("\n")
+		g.mapping(b, indent+1+g.pick(3), depth+1)
+	case depth < 4 && k == 1:
+		b.WriteString("\n")
+		in := indent + g.pick(3)
+		for n := 1 + g.pick(3); n > 0; n-- {
+			b.WriteString(strings.Repeat(" ", in) + "-")
+			if g.pick(2) == 0 {
+				b.WriteString(" " + shapeKeys[g.pick(len(shapeKeys))] + ":")
+				g.value(b, in+2, depth+1)
+			} else {
+				g.value(b, in, depth+1)
+			}
+		}
+	case k == 2:
+		b.WriteString(" " + []string{"|", "|-", "|+", ">", ">-", ">+", "| # c", "|2"}[g.pick(8)] + "\n")
+		in := indent + 1 + g.pick(3)
+		for n := 1 + g.pick(4); n > 0; n-- {
+			switch g.pick(5) {
+			case 0:
+				b.WriteString("\n")
+			case 1:
+				b.WriteString(strings.Repeat(" ", in+1+g.pick(2)) + "more\n")
+			case 2:
+				b.WriteString(strings.Repeat(" ", in+g.pick(3)) + "\n")
+			default:
+				b.WriteString(strings.Repeat(" ", in) + shapeScalars[g.pick(len(shapeScalars))] + "\n")
+			}
+		}
+	case k == 3:
+		b.WriteString("\n")
+	default:
+		b.WriteString(" " + shapeScalars[g.pick(len(shapeScalars))])
+		if g.pick(4) == 0 {
+			b.WriteString(" # note")
+		}
+		b.WriteString([]string{"\n", "\n", "\n", "\r\n", "\n\n", "\n# c\n"}[g.pick(6)])
+	}
+}

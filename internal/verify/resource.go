@@ -307,7 +307,7 @@ func docAtLine(docs []*document, line int) *document {
 func duplicates(sums []*summary, loc *summaryLocator) []finding.Finding {
 	// Keyed by the summary's own strings: no string is built per resource.
 	type dupKey struct{ group, namespace, apiGroup, kind, name string }
-	seen := map[dupKey]*summary{}
+	seen := make(map[dupKey]*summary, len(sums))
 	var out []finding.Finding
 	for _, s := range sums {
 		if s.name == "" {

@@ -227,7 +227,13 @@ func isMarker(l []byte) bool {
 }
 
 func blankDocument(data []byte) bool {
-	for _, l := range bytes.Split(data, []byte("\n")) {
+	for len(data) > 0 {
+		l := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
 		t := bytes.TrimSpace(l)
 		if len(t) == 0 || t[0] == '#' || bytes.Equal(t, []byte("---")) || bytes.Equal(t, []byte("...")) {
 			continue

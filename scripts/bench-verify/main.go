@@ -1,7 +1,11 @@
 // Command bench-verify compares internal/kubeschema with kubeconform on one
-// generated corpus; run.sh beside it drives the comparison. Subcommands:
+// generated corpus; run.sh beside it drives the comparison, and
+// kustomize.sh the one with kustomize | kubeconform on a kustomize layout.
+// Subcommands:
 //
 //	corpus   -out DIR [-files 2000] [-per-file 5] [-seed 1]   write the corpus
+//	layout   -out DIR [-apps 100] [-envs staging,production] [-files 20] [-per-file 5]
+//	                                                          write a kustomize config repository
 //	export   -out DIR [-kubernetes-version 1.37]              write our schemas for kubeconform
 //	validate -path DIR [-kubernetes-version 1.37] [-verbose]  validate in parallel, print JSON
 //	compare  OURS.jsonl KUBECONFORM.json                      compare per-resource verdicts
