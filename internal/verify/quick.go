@@ -216,6 +216,18 @@ func splitKey(t string) (key, rest string, ok bool) {
 	for i := 0; i < len(t); i++ {
 		switch t[i] {
 		case ':':
+			if i+1 < len(t) && t[i+1] == '\t' {
+				// "key:<tab>": a value may not follow a tab here, a
+				// comment may.
+				if r := strings.TrimLeft(t[i+1:], " \t"); r != "" && r[0] != '#' {
+					return "", "", false
+				}
+				k := strings.TrimRight(t[:i], " ")
+				if k == "" || len(k) > 1024 || strings.ContainsAny(k, "\t") {
+					return "", "", false
+				}
+				return k, "", true
+			}
 			if i+1 < len(t) && t[i+1] != ' ' {
 				continue
 			}
@@ -300,8 +312,12 @@ func (p *qparser) nested(i, n int, seqAtN bool) (any, int, bool) {
 		return p.seq(j, l.indent)
 	case l.indent > n && isKeyLine(l.text):
 		return p.mapping(j, l.indent)
+	case l.indent > n && (l.text[0] == '|' || l.text[0] == '>'):
+		return nil, j, false // a block scalar's header on a line of its own: rare, left to the full parser
 	case l.indent > n:
-		return nil, j, false // a scalar on a line of its own
+		// A flow collection or a scalar on a line of its own ("resources:"
+		// then "  {}").
+		return p.inline(l.text, j, n)
 	case l.indent == n && seqAtN && isSeqItem(l.text):
 		return p.seq(j, n)
 	}
@@ -622,8 +638,8 @@ func flow(t string, k, depth int) (any, int, bool) {
 		s, n, ok := quoted(t[k:])
 		return s, k + n, ok
 	}
-	if isIndicator(t[k]) {
-		return nil, k, false
+	if isIndicator(t[k]) && !((t[k] == '-' || t[k] == '?') && k+1 < len(t) && strings.IndexByte(" \t,[]{}:#", t[k+1]) < 0) {
+		return nil, k, false // "-" or "?" opens a plain scalar only before a character of its own (-c, --port)
 	}
 	start := k
 	for k < len(t) && strings.IndexByte(",[]{}:#", t[k]) < 0 {

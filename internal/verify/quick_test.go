@@ -110,6 +110,9 @@ func TestQuickParse(t *testing.T) {
 		{"crlf", "a: b\r\nc:\r\n  - d\r\n", true},
 		{"marker", "--- # comment\na: b\n", true},
 		{"url values", "a: http://example.com:8080/x?y=z\nb: \"{{ x }}\"\n", true},
+		{"flow dashes", "args: [--port=8080, -c, ?x]\n", true},
+		{"value on its own line", "resources:\n  {}\nname:\n  web\n", true},
+		{"trailing tabs", "a:\t\n  b: c\t\nd: e\n", true},
 		{"anchor", "a: &x 1\nb: *x\n", false},
 		{"merge", "a: {x: 1}\n<<: {y: 2}\n", false},
 		{"tag", "a: !!str 1\n", false},
@@ -120,6 +123,7 @@ func TestQuickParse(t *testing.T) {
 		{"duplicate flow key", "a: {b: 1, b: 2}\n", false},
 		{"tab indent", "a:\n\tb: 1\n", false},
 		{"tab value", "a:\tb\n", false},
+		{"block header on its own line", "a:\n  |\n   x\n", false},
 		{"bad indent", "a:\n    b: 1\n  c: 2\n", false},
 		{"colon in value", "a: b: c\n", false},
 		{"seq after value", "a: b\n- c\n", false},
@@ -222,7 +226,7 @@ var (
 	shapeKeys    = []string{"a", "name", "app.kubernetes.io/name", "x-y_z", "\"quoted\"", "'single'", "k8s", "true", "1", "with space"}
 	shapeScalars = []string{"v", "1", "-2", "0x1F", "0o17", "1_000", "1.5", ".5", "1e3", "-0", "true", "False", "yes", "no", "~", "null", "2001-12-14", "100m", "128Mi",
 		"1.2.3", ".inf", "-.Inf", ".nan", "<<", "a #comment", "a#b", "http://x:1/y", "\"q\\t\\\"x\\u00e9\"", "'it''s'", "''", "\"\"", "x y z", "-x", "?x", ":x", "a: b",
-		"[1, b, 'c']", "{p: 1, q: [2]}", "[]", "{}", "é", "v   ", "v\t", "\"#\"", "- x", "&a x", "*a", "!t x", "@x", "%x", "`x", "|", ">"}
+		"[1, b, 'c']", "{p: 1, q: [2]}", "[--p=1, -c, - d, ?e]", "{a: -b}", "[]", "{}", "é", "v   ", "v\t", "\"#\"", "- x", "&a x", "*a", "!t x", "@x", "%x", "`x", "|", ">"}
 )
 
 func (g *shapeGen) mapping(b *strings.Builder, indent, depth int) {
@@ -252,7 +256,7 @@ func (g *shapeGen) value(b *strings.Builder, indent, depth int) {
 			}
 		}
 	case k == 2:
-		b.WriteString(" " + []string{"|", "|-", "|+", ">", ">-", ">+", "| # c", "|2"}[g.pick(8)] + "\n")
+		b.WriteString([]string{" ", "\t"}[g.pick(2)] + []string{"|", "|-", "|+", ">", ">-", ">+", "| # c", "|2"}[g.pick(8)] + "\n")
 		in := indent + 1 + g.pick(3)
 		for n := 1 + g.pick(4); n > 0; n-- {
 			switch g.pick(5) {
@@ -266,6 +270,9 @@ func (g *shapeGen) value(b *strings.Builder, indent, depth int) {
 				b.WriteString(strings.Repeat(" ", in) + shapeScalars[g.pick(len(shapeScalars))] + "\n")
 			}
 		}
+	case k == 3 && g.pick(2) == 0:
+		// A value on a line of its own.
+		b.WriteString("\n" + strings.Repeat(" ", indent+g.pick(3)) + shapeScalars[g.pick(len(shapeScalars))] + "\n")
 	case k == 3:
 		b.WriteString("\n")
 	default:
