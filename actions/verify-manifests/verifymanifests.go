@@ -289,7 +289,7 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 		}
 		r.SetOutput("sarif-file", sarif)
 	}
-	stats := report.Stats{Files: res.Files, Resources: res.Resources, ByEnvironment: map[string]int{}}
+	stats := report.Stats{Files: res.Files, Resources: res.Resources, ByEnvironment: map[string]int{}, FindingsByEnvironment: map[string]report.Counts{}}
 	for _, f := range res.Findings {
 		if f.Rule == verify.RuleNoSchema {
 			stats.NoSchema++
@@ -297,6 +297,7 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 	}
 	for _, e := range res.Environments {
 		stats.ByEnvironment[e.Name] = e.Resources
+		stats.FindingsByEnvironment[e.Name] = report.Counts{Errors: e.Errors, Warnings: e.Warnings, Notices: e.Notices}
 	}
 	r.Summary(report.Summary(res.Findings, stats))
 	return nil

@@ -807,3 +807,18 @@ func TestSARIFWithoutCatalogue(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryEnvironmentCounts: a finding at a base that two environments
+// render is reported once, without an environment, and the environment
+// table counts it in both, from the engine's tallies.
+func TestSummaryEnvironmentCounts(t *testing.T) {
+	fs := []finding.Finding{{File: "base/deploy.yaml", Line: 5, Column: 1, Severity: finding.Error, Rule: "schema", Message: `missing required field "selector" (in envs/production and envs/staging)`}}
+	got := Summary(fs, Stats{Files: 3, Resources: 2,
+		ByEnvironment:         map[string]int{"envs/staging": 1, "envs/production": 1},
+		FindingsByEnvironment: map[string]Counts{"envs/staging": {Errors: 1}, "envs/production": {Errors: 1}}})
+	for _, want := range []string{"| `envs/production` | 1 | 1 | 0 | 0 |", "| `envs/staging` | 1 | 1 | 0 | 0 |"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -16,6 +16,16 @@ type Stats struct {
 	NoSchema int
 	// ByEnvironment counts the resources rendered per environment.
 	ByEnvironment map[string]int
+	// FindingsByEnvironment, when set, counts the findings per
+	// environment in place of the findings' own Environment: one finding
+	// at a base that several environments render is reported once,
+	// without an environment, and counts in each of them.
+	FindingsByEnvironment map[string]Counts
+}
+
+// Counts tallies findings by severity.
+type Counts struct {
+	Errors, Warnings, Notices int
 }
 
 // summaryFindings is how many findings the summary lists; the rest are in
@@ -60,15 +70,20 @@ func Summary(findings []finding.Finding, stats Stats) string {
 		}
 	}
 
-	envs := summaryEnvironments(fs, stats.ByEnvironment)
+	envs := summaryEnvironments(fs, stats.ByEnvironment, stats.FindingsByEnvironment)
 	if len(envs) > 0 {
 		byEnv := map[string]*counts{}
 		for _, env := range envs {
 			byEnv[env] = &counts{}
 		}
 		for _, f := range fs {
-			if f.Environment != "" {
+			if f.Environment != "" && stats.FindingsByEnvironment == nil {
 				byEnv[f.Environment].add(f.Severity)
+			}
+		}
+		for env, c := range stats.FindingsByEnvironment {
+			if e, ok := byEnv[env]; ok {
+				*e = counts{Errors: c.Errors, Warnings: c.Warnings, Notices: c.Notices}
 			}
 		}
 		b.WriteString("\n| environment | resources | errors | warnings | notices |\n| --- | ---: | ---: | ---: | ---: |\n")
@@ -143,10 +158,15 @@ func ruleCounts(fs []finding.Finding) []ruleCount {
 
 // summaryEnvironments lists, by name, every environment that has
 // resources or findings.
-func summaryEnvironments(fs []finding.Finding, resources map[string]int) []string {
+func summaryEnvironments(fs []finding.Finding, resources map[string]int, tallied map[string]Counts) []string {
 	var envs []string
 	for env := range resources {
 		if env != "" {
+			envs = append(envs, env)
+		}
+	}
+	for env := range tallied {
+		if env != "" && !slices.Contains(envs, env) {
 			envs = append(envs, env)
 		}
 	}
