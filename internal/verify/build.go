@@ -29,6 +29,9 @@ type rendered struct {
 	read     []string // every file of fsys the build read
 	findings []finding.Finding
 	sums     []*summary
+	// unsummed counts the resources checked without a summary: those of
+	// an environment no rule across resources looks at.
+	unsummed int
 	failed   bool
 	// failedIn is the kustomization a failed build's error is pinned in.
 	failedIn string
@@ -43,7 +46,8 @@ type rendered struct {
 // build that renders them. One that only failing builds include is built
 // on its own after all, so that its resources are checked all the same,
 // unless the error is its own.
-func (r *run) renderAll(dirs []string) []*rendered {
+func (r *run) renderAll(dirs []string, names []string) []*rendered {
+	r.summed = r.sharedGroups(dirs, names)
 	inner := r.included(dirs)
 	tried := map[string]bool{}
 	covered := map[string]bool{} // directories a successful build rendered
@@ -94,6 +98,41 @@ func (r *run) renderAll(dirs []string) []*rendered {
 		}
 	}
 	return out
+}
+
+// sharedGroups returns the scopes of duplicate-resource that a build's
+// resources may share with other resources: an environment two builds
+// render into, or the scope of a YAML file that may turn out not to be a
+// kustomization's (every file but kustomization files). A build of
+// another scope is the only source of its resources, and kustomize
+// refuses two resources of one name in a build: nothing of them is kept
+// for duplicate-resource (environment-drift keeps what it compares).
+func (r *run) sharedGroups(dirs, names []string) map[string]bool {
+	out := map[string]bool{}
+	builds := map[string]int{}
+	for _, d := range dirs {
+		builds[r.buildEnv(d)]++
+	}
+	for env, n := range builds {
+		if n > 1 {
+			out[env] = true
+		}
+	}
+	for _, n := range names {
+		if !isKustomizationFile(n) {
+			out[r.groupOf(n)] = true
+		}
+	}
+	return out
+}
+
+// buildEnv is the environment a build of dir counts in: the environments
+// input directory holding it, else its own directory.
+func (r *run) buildEnv(dir string) string {
+	if env := r.envOf(dir); env != "" {
+		return env
+	}
+	return dir
 }
 
 // included returns the directories of dirs that another kustomization of
@@ -156,10 +195,7 @@ func (r *run) newBuild(dir string) *build {
 	if kfile == "" {
 		return nil
 	}
-	env := r.envOf(dir)
-	if env == "" {
-		env = dir
-	}
+	env := r.buildEnv(dir)
 	b := &build{r: r, dir: dir, kfile: kfile, env: env, files: map[string]*parsedFile{}, reported: map[string]bool{}}
 	pf := b.file(kfile)
 	if len(pf.docs) == 0 || pf.docs[0].obj == nil || hasSyntaxError(pf.findings) {
@@ -214,9 +250,14 @@ func (r *run) render(dir string) *rendered {
 		if src != nil {
 			file = src.file
 		}
-		fs, sum := r.check(&resource{obj: obj, env: env, group: env, file: file, dir: dir, pos: b.renderedPos(obj, src), src: src})
+		keep := r.summed == nil || r.summed[env] || r.drifts(env)
+		fs, sum := r.check(&resource{obj: obj, env: env, group: env, file: file, dir: dir, pos: b.renderedPos(obj, src), src: src, noSummary: !keep})
 		out.findings = append(out.findings, fs...)
-		out.sums = append(out.sums, sum)
+		if sum != nil {
+			out.sums = append(out.sums, sum)
+		} else {
+			out.unsummed++
+		}
 	}
 	return out
 }

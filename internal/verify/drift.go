@@ -26,7 +26,7 @@ func drift(envs []string, sums []*summary, loc *summaryLocator) []finding.Findin
 			if s.env != e || key == "" {
 				continue
 			}
-			if s.kind == "Namespace" && s.apiVersion == "v1" {
+			if s.typ.kind == "Namespace" && s.typ.apiVersion == "v1" {
 				// Environments live in namespaces of their own: that their
 				// Namespace objects differ is the point, not drift.
 				continue
@@ -45,7 +45,7 @@ func drift(envs []string, sums []*summary, loc *summaryLocator) []finding.Findin
 	}
 	images := func(s *summary) map[string]imageAt {
 		m := map[string]imageAt{}
-		for _, im := range s.images {
+		for _, im := range s.images() {
 			m[im.container] = im
 		}
 		return m
@@ -56,7 +56,7 @@ func drift(envs []string, sums []*summary, loc *summaryLocator) []finding.Findin
 			for _, key := range order[i] {
 				sa := sets[i][key]
 				sb, ok := sets[j][key]
-				if sa.ignore[RuleEnvironmentDrift] || (ok && sb.ignore[RuleEnvironmentDrift]) {
+				if sa.ignores(RuleEnvironmentDrift) || (ok && sb.ignores(RuleEnvironmentDrift)) {
 					continue
 				}
 				if !ok {
@@ -91,7 +91,7 @@ func drift(envs []string, sums []*summary, loc *summaryLocator) []finding.Findin
 			}
 			for _, key := range order[j] {
 				sb := sets[j][key]
-				if _, ok := sets[i][key]; !ok && !sb.ignore[RuleEnvironmentDrift] {
+				if _, ok := sets[i][key]; !ok && !sb.ignores(RuleEnvironmentDrift) {
 					file, line, col := loc.at(sb)
 					add(sb, file, line, col, b, fmt.Sprintf("%s is in %s but not in %s", key, b, a))
 				}

@@ -21,6 +21,8 @@ type resource struct {
 	group string // scope of duplicate-resource
 	file  string
 	dir   string // the kustomization directory that rendered it; "" for a plain file
+	// noSummary is set when no rule across resources will look at it.
+	noSummary bool
 	// pos maps a path in obj to a file, line and column.
 	pos func(path []string, at pin) (file string, line, col int)
 	// src, for a rendered resource or one of a document quickParse read,
@@ -100,6 +102,9 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
 			Message: is.msg, Resource: id, Environment: rs.env})
 	}
+	if rs.noSummary {
+		return out, nil
+	}
 	return out, r.summarize(rs, obj, cs, sup)
 }
 
@@ -153,19 +158,49 @@ func resourceID(obj map[string]any) string {
 }
 
 // summary is what duplicate-resource and environment-drift need of a
-// resource once its document is let go: tens of thousands of them are held
-// until the end, so it keeps the strings the document already holds and
-// derives the rest when asked.
+// resource once its document is let go: one per resource checked, all
+// held to the end (40,000 for 200 applications in 2 environments), so it
+// is small: the type and namespace are shared by every resource of that
+// type and namespace, and what few resources need hangs off extra.
 type summary struct {
-	env, group                        string
-	apiVersion, kind, namespace, name string
-	file                              string
-	line, col                         int     // of metadata.name; 0 until located
-	src                               *source // where to locate it, when line is 0
-	ignore                            map[string]bool
-	// images is set only for a resource of an environment, and only when
-	// environment-drift is on: nothing else reads it.
+	env, group      string
+	typ             *typeName
+	namespace, name string
+	file            string
+	line, col       int32 // of metadata.name; 0 until located
+	// docLine and chunk say where to locate it (summaryLocator): the
+	// line of the document's first key, or with chunk the line the
+	// document starts on.
+	docLine int32
+	chunk   bool
+	extra   *summaryExtra
+}
+
+// summaryExtra is what few resources have: an ignore annotation, images
+// to compare across environments, a place in a List.
+type summaryExtra struct {
+	ignore map[string]bool
 	images []imageAt
+	prefix []string
+}
+
+// typeName is an apiVersion and kind, with the API group of the
+// apiVersion ("" for the core group).
+type typeName struct {
+	apiVersion, kind, group string
+}
+
+// ignores reports whether the resource's ignore annotation names rule.
+func (s *summary) ignores(rule string) bool {
+	return s.extra != nil && s.extra.ignore[rule]
+}
+
+// images returns the images compared across environments.
+func (s *summary) images() []imageAt {
+	if s.extra == nil {
+		return nil
+	}
+	return s.extra.images
 }
 
 // key is group/Kind/name, without the namespace; "" for an unnamed
@@ -174,19 +209,18 @@ func (s *summary) key() string {
 	if s.name == "" {
 		return ""
 	}
-	g, _, ok := strings.Cut(s.apiVersion, "/")
-	if !ok || g == "" {
-		return s.kind + "/" + s.name
+	if s.typ.group == "" {
+		return s.typ.kind + "/" + s.name
 	}
-	return g + "/" + s.kind + "/" + s.name
+	return s.typ.group + "/" + s.typ.kind + "/" + s.name
 }
 
 // id renders Kind/namespace/name or Kind/name.
 func (s *summary) id() string {
 	if s.namespace != "" {
-		return s.kind + "/" + s.namespace + "/" + s.name
+		return s.typ.kind + "/" + s.namespace + "/" + s.name
 	}
-	return s.kind + "/" + s.name
+	return s.typ.kind + "/" + s.name
 }
 
 // imageAt is one container's image and where it is written.
@@ -199,11 +233,18 @@ func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore
 	a, k, ns, n := meta(obj)
 	// The strings of a document quickParse read share the memory of its
 	// whole file: a summary, held to the end, keeps copies.
-	s := &summary{env: rs.env, group: rs.group, apiVersion: strings.Clone(a), kind: strings.Clone(k), namespace: strings.Clone(ns), name: strings.Clone(n), ignore: ignore}
+	s := &summary{env: rs.env, group: rs.group, typ: r.typeOf(a, k), namespace: r.intern(ns), name: strings.Clone(n)}
+	if ignore != nil {
+		s.extra = &summaryExtra{ignore: ignore}
+	}
 	if rs.src != nil {
-		s.file, s.src = rs.src.file, rs.src
+		s.file, s.docLine, s.chunk = rs.src.file, int32(rs.src.line), rs.src.chunk
+		if rs.src.prefix != nil {
+			s.more().prefix = rs.src.prefix
+		}
 	} else {
-		s.file, s.line, s.col = rs.pos([]string{"metadata", "name"}, pinValue)
+		file, line, col := rs.pos([]string{"metadata", "name"}, pinValue)
+		s.file, s.line, s.col = file, int32(line), int32(col)
 	}
 	if !r.drifts(rs.env) {
 		return s
@@ -212,9 +253,44 @@ func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore
 		name, _ := c.m["name"].(string)
 		image, _ := c.m["image"].(string)
 		file, line, col := rs.pos(appendPath(c.path, "image"), pinValue)
-		s.images = append(s.images, imageAt{container: strings.Clone(name), image: strings.Clone(image), file: file, line: line, col: col})
+		s.more().images = append(s.more().images, imageAt{container: strings.Clone(name), image: strings.Clone(image), file: file, line: line, col: col})
 	}
 	return s
+}
+
+func (s *summary) more() *summaryExtra {
+	if s.extra == nil {
+		s.extra = &summaryExtra{}
+	}
+	return s.extra
+}
+
+// typeOf returns the one typeName of an apiVersion and kind for the run.
+func (r *run) typeOf(apiVersion, kind string) *typeName {
+	key := apiVersion + "\x00" + kind
+	if t, ok := r.types.Load(key); ok {
+		return t.(*typeName)
+	}
+	g, _, ok := strings.Cut(apiVersion, "/")
+	if !ok {
+		g = ""
+	}
+	t, _ := r.types.LoadOrStore(key, &typeName{apiVersion: strings.Clone(apiVersion), kind: strings.Clone(kind), group: strings.Clone(g)})
+	return t.(*typeName)
+}
+
+// intern returns the run's one copy of a string many resources share (a
+// namespace).
+func (r *run) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := r.strs.Load(s); ok {
+		return v.(string)
+	}
+	c := strings.Clone(s)
+	v, _ := r.strs.LoadOrStore(c, c)
+	return v.(string)
 }
 
 // drifts reports whether environment-drift compares env with another
@@ -246,10 +322,10 @@ func (r *run) newSummaryLocator() *summaryLocator {
 
 // at returns where s's metadata.name is written.
 func (l *summaryLocator) at(s *summary) (file string, line, col int) {
-	if s.line > 0 || s.src == nil {
-		return s.file, s.line, s.col
+	if s.line > 0 || s.docLine == 0 {
+		return s.file, int(s.line), int(s.col)
 	}
-	key := docKey{file: s.src.file, line: s.src.line, chunk: s.src.chunk}
+	key := docKey{file: s.file, line: int(s.docLine), chunk: s.chunk}
 	root, ok := l.roots[key]
 	if !ok {
 		data, read := l.files[key.file]
@@ -260,11 +336,16 @@ func (l *summaryLocator) at(s *summary) (file string, line, col int) {
 		root = findDocument(data, key)
 		l.roots[key] = root
 	}
-	s.line, s.col = s.src.line, 1
+	line, col = int(s.docLine), 1
 	if root != nil {
-		s.line, s.col = nodePos(root, append(slices.Clip(s.src.prefix), "metadata", "name"), false)
+		var prefix []string
+		if s.extra != nil {
+			prefix = s.extra.prefix
+		}
+		line, col = nodePos(root, append(slices.Clip(prefix), "metadata", "name"), false)
 	}
-	return s.file, s.line, s.col
+	s.line, s.col = int32(line), int32(col)
+	return s.file, line, col
 }
 
 // docKey is a source without its prefix: a document of a file.
@@ -313,13 +394,9 @@ func duplicates(sums []*summary, loc *summaryLocator) []finding.Finding {
 		if s.name == "" {
 			continue
 		}
-		g, _, ok := strings.Cut(s.apiVersion, "/")
-		if !ok {
-			g = ""
-		}
-		key := dupKey{s.group, s.namespace, g, s.kind, s.name}
+		key := dupKey{s.group, s.namespace, s.typ.group, s.typ.kind, s.name}
 		if f, ok := seen[key]; ok {
-			if s.ignore[RuleDuplicateResource] {
+			if s.ignores(RuleDuplicateResource) {
 				continue
 			}
 			id := s.id()

@@ -13,9 +13,10 @@ import (
 // tally turns the findings of every stage into the result: rules turned
 // off are dropped, messages cut, the same finding seen in several
 // environments (a base rendered by each) kept once, naming them, and
-// everything counted, per environment too. envs lists the environments
-// to report even without findings or resources.
-func (r *run) tally(findings []finding.Finding, sums []*summary, envs []string) *Result {
+// everything counted, per environment too. unsummed counts, per
+// environment, the resources checked without a summary; envs lists the
+// environments to report even without findings or resources.
+func (r *run) tally(findings []finding.Finding, sums []*summary, unsummed map[string]int, envs []string) *Result {
 	res := &Result{Resources: len(sums)}
 	tallies := map[string]*Environment{}
 	env := func(name string) *Environment {
@@ -32,6 +33,12 @@ func (r *run) tally(findings []finding.Finding, sums []*summary, envs []string) 
 	for _, s := range sums {
 		if s.env != "" {
 			env(s.env).Resources++
+		}
+	}
+	for name, n := range unsummed {
+		res.Resources += n
+		if name != "" {
+			env(name).Resources += n
 		}
 	}
 	type findingKey struct {

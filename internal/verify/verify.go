@@ -99,7 +99,10 @@ type run struct {
 	// crdsFirst is set once every CustomResourceDefinition was added
 	// before anything was checked (preloadCRDs).
 	crdsFirst bool
-	reals     sync.Map // path → its Real answer (resolve)
+	reals     sync.Map        // path → its Real answer (resolve)
+	types     sync.Map        // apiVersion and kind → *typeName (typeOf)
+	summed    map[string]bool // scopes whose rendered resources keep a summary (sharedGroups)
+	strs      sync.Map        // namespace → the run's copy (intern)
 }
 
 // Run verifies the manifests under opts.Path in fsys and returns what it
@@ -154,7 +157,7 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 		findings = append(findings, fs...)
 	}
-	builds := r.renderAll(inv.kustDirs)
+	builds := r.renderAll(inv.kustDirs, inv.names)
 	consumed := map[string]bool{}
 	for _, b := range builds {
 		for _, f := range b.read {
@@ -174,8 +177,10 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		findings = append(findings, fs...)
 	}
 	var sums []*summary
+	unsummed := map[string]int{}
 	for _, b := range builds {
 		sums = append(sums, b.sums...)
+		unsummed[b.env] += b.unsummed
 	}
 	templates := map[string]bool{}
 	var checked []string
@@ -200,7 +205,7 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	for _, e := range opts.Environments {
 		envs = append(envs, path.Clean(e))
 	}
-	res := r.tally(findings, sums, envs)
+	res := r.tally(findings, sums, unsummed, envs)
 	res.Files, res.Checked = len(checked), checked
 	return res, ctx.Err()
 }

@@ -103,6 +103,10 @@ func TestGolden(t *testing.T) {
 		// A kustomization that does not build is pinned to the entry that
 		// failed: a patch's path or item, a missing resource of a base.
 		{name: "kustomize-broken-entries"},
+		// Rendered resources are compared with what shares their scope: a
+		// plain file beside the kustomization, another build of the same
+		// environment.
+		{name: "kustomize-duplicates", opts: Options{Environments: []string{"envs/prod"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
