@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"unicode"
 
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/resourcediff"
 )
 
@@ -25,54 +25,12 @@ const (
 	maxSubject = 120
 )
 
-// oneLine makes text safe for one line: control characters become
-// spaces, runs of space shrink to one, and it is cut to max runes.
-func oneLine(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max-1]) + "…"
-	}
-	return s
-}
-
-var mdEscape = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`,
-	"|", `\|`, "#", `\#`, "~", `\~`, "!", `\!`, "(", `\(`, ")", `\)`, "&", `\&`, "@", `\@`,
-)
-
 // md renders text from the repository as plain Markdown text: nothing in
 // it becomes markup, a link or a mention.
-func md(s string) string { return mdEscape.Replace(oneLine(s, maxCell)) }
+func md(s string) string { return mdtext.Text(s, maxCell) }
 
 // code renders s as a code span that survives a table cell.
-func code(s string) string {
-	s = oneLine(s, maxCell)
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || s == "" {
-		s = " " + s + " "
-	}
-	return strings.ReplaceAll(fence+s+fence, "|", `\|`)
-}
-
-// url renders a URL for a Markdown link target.
-func url(s string) string {
-	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "\n", "", "\r", "").Replace(s)
-}
+func code(s string) string { return mdtext.Code(s, maxCell) }
 
 // shortVersion is a version for a title: the tag, else the start of the
 // digest.
@@ -91,7 +49,7 @@ func shortVersion(v string) string {
 func footer(runURL string) string {
 	s := "\n---\n<sub>Opened by gitops-actions promote"
 	if runURL != "" {
-		s += " · [workflow run](" + url(runURL) + ")"
+		s += " · [workflow run](" + mdtext.URL(runURL) + ")"
 	}
 	return s + "</sub>\n"
 }
@@ -112,17 +70,17 @@ func origin(o *Origin) string {
 	if o.Pull != nil {
 		link := fmt.Sprintf("#%d", o.Pull.Number)
 		if o.Pull.URL != "" {
-			link = fmt.Sprintf("[#%d](%s)", o.Pull.Number, url(o.Pull.URL))
+			link = fmt.Sprintf("[#%d](%s)", o.Pull.Number, mdtext.URL(o.Pull.URL))
 		}
-		parts = append(parts, link+" "+md(oneLine(o.Pull.Title, maxSubject)))
+		parts = append(parts, link+" "+md(mdtext.OneLine(o.Pull.Title, maxSubject)))
 	} else if o.Commit != "" {
-		parts = append(parts, code(shortSHA(o.Commit))+" "+md(oneLine(o.Subject, maxSubject)))
+		parts = append(parts, code(shortSHA(o.Commit))+" "+md(mdtext.OneLine(o.Subject, maxSubject)))
 	}
 	if o.SourceRepository != "" || o.SourceCommit != "" {
 		parts = append(parts, "built from "+code(o.SourceRepository+"@"+shortSHA(o.SourceCommit)))
 	}
 	if o.RunURL != "" {
-		parts = append(parts, "[run]("+url(o.RunURL)+")")
+		parts = append(parts, "[run]("+mdtext.URL(o.RunURL)+")")
 	}
 	return strings.Join(parts, " · ")
 }
@@ -150,7 +108,7 @@ func PromotionText(res *Result, mode Mode, runURL string) Text {
 	if mode == Files && what == "" {
 		what = fmt.Sprintf("%d files", len(res.Files))
 	}
-	t.Title = cut(oneLine(fmt.Sprintf("Promote %s to %s: %s", res.From, res.To, what), maxTitle), maxTitle)
+	t.Title = cut(mdtext.OneLine(fmt.Sprintf("Promote %s to %s: %s", res.From, res.To, what), maxTitle), maxTitle)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Promotes %s to %s", code(res.From), code(res.To))
 	if mode == Files {
@@ -181,7 +139,7 @@ func PromotionText(res *Result, mode Mode, runURL string) Text {
 	var m strings.Builder
 	m.WriteString(t.Title + "\n\n")
 	for _, p := range res.Promoted {
-		fmt.Fprintf(&m, "- %s %s -> %s\n", p.Image, oneLine(p.FromVersion, maxCell), oneLine(p.ToVersion, maxCell))
+		fmt.Fprintf(&m, "- %s %s -> %s\n", p.Image, mdtext.OneLine(p.FromVersion, maxCell), mdtext.OneLine(p.ToVersion, maxCell))
 	}
 	if mode == Files {
 		fmt.Fprintf(&m, "\n%s becomes a copy of %s: %d files.\n", res.To, res.From, len(res.Files))
@@ -345,7 +303,7 @@ func RollbackText(rb *Rollback, what, target, base, runURL string) Text {
 	if where == "" {
 		where = base
 	}
-	t.Title = cut(oneLine(fmt.Sprintf("Roll back %s: %s", where, what), maxTitle), maxTitle)
+	t.Title = cut(mdtext.OneLine(fmt.Sprintf("Roll back %s: %s", where, what), maxTitle), maxTitle)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Rolls back %s on top of %s: %s.\n\n", code(where), code(base), md(what))
 	writePromoted(&b, rb.Restored, where, where, false)
@@ -373,7 +331,7 @@ func RollbackText(rb *Rollback, what, target, base, runURL string) Text {
 	var m strings.Builder
 	m.WriteString(t.Title + "\n\n")
 	for _, p := range rb.Restored {
-		fmt.Fprintf(&m, "- %s %s -> %s (held)\n", p.Image, oneLine(p.FromVersion, maxCell), oneLine(p.ToVersion, maxCell))
+		fmt.Fprintf(&m, "- %s %s -> %s (held)\n", p.Image, mdtext.OneLine(p.FromVersion, maxCell), mdtext.OneLine(p.ToVersion, maxCell))
 	}
 	t.Message = m.String()
 	return t
@@ -386,7 +344,7 @@ func BranchText(br *Branches, runURL string) Text {
 	if what == "" {
 		what = fmt.Sprintf("%d commit(s)", len(br.Ahead))
 	}
-	t.Title = cut(oneLine(fmt.Sprintf("Promote %s to %s: %s", br.From, br.To, what), maxTitle), maxTitle)
+	t.Title = cut(mdtext.OneLine(fmt.Sprintf("Promote %s to %s: %s", br.From, br.To, what), maxTitle), maxTitle)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Promotes branch %s into %s: %d commit(s).\n\n", code(br.From), code(br.To), len(br.Ahead))
 	writePromoted(&b, br.Promoted, br.To, br.From, true)
@@ -406,7 +364,7 @@ func BranchText(br *Branches, runURL string) Text {
 				fmt.Fprintf(&b, "- and %d more\n", len(br.Behind)-maxRows)
 				break
 			}
-			fmt.Fprintf(&b, "- %s %s\n", code(shortSHA(c.SHA)), md(oneLine(c.Subject, maxSubject)))
+			fmt.Fprintf(&b, "- %s %s\n", code(shortSHA(c.SHA)), md(mdtext.OneLine(c.Subject, maxSubject)))
 		}
 	}
 	writeWarnings(&b, br.Warnings)

@@ -4,28 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
 
 // maxTitle bounds a title or subject copied into a tag or a release.
 const maxTitle = 256
-
-// oneLine makes text from a pull request or commit safe for one line:
-// control characters (line breaks among them) become spaces, runs of space
-// shrink to one, and it is cut to max runes.
-func oneLine(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max-1]) + "…"
-	}
-	return s
-}
 
 // subject is the first line of a commit message.
 func subject(msg string) string {
@@ -52,68 +36,45 @@ func versionOrNone(v string) string {
 func tagMessage(m Merge, c *Commit, approvers []string, changes []ImageChange) string {
 	var b strings.Builder
 	if p := m.Pull; p != nil {
-		fmt.Fprintf(&b, "%s (#%d)\n\n", oneLine(p.Title, maxTitle), p.Number)
-		fmt.Fprintf(&b, "Pull-Request: #%d %s\n", p.Number, oneLine(p.Title, maxTitle))
-		fmt.Fprintf(&b, "URL: %s\n", oneLine(p.URL, 1024))
-		fmt.Fprintf(&b, "Author: %s\n", oneLine(p.Author, 100))
-		fmt.Fprintf(&b, "Approved-By: %s\n", oneLine(orNone(approvers), 4096))
+		fmt.Fprintf(&b, "%s (#%d)\n\n", mdtext.OneLine(p.Title, maxTitle), p.Number)
+		fmt.Fprintf(&b, "Pull-Request: #%d %s\n", p.Number, mdtext.OneLine(p.Title, maxTitle))
+		fmt.Fprintf(&b, "URL: %s\n", mdtext.OneLine(p.URL, 1024))
+		fmt.Fprintf(&b, "Author: %s\n", mdtext.OneLine(p.Author, 100))
+		fmt.Fprintf(&b, "Approved-By: %s\n", mdtext.OneLine(orNone(approvers), 4096))
 		if len(p.Labels) > 0 {
-			fmt.Fprintf(&b, "Labels: %s\n", oneLine(strings.Join(p.Labels, ", "), 4096))
+			fmt.Fprintf(&b, "Labels: %s\n", mdtext.OneLine(strings.Join(p.Labels, ", "), 4096))
 		}
 		fmt.Fprintf(&b, "Merged-At: %s\n", m.Time.UTC().Format(time.RFC3339))
 		fmt.Fprintf(&b, "Merge-Commit: %s\n", m.SHA)
 	} else {
-		fmt.Fprintf(&b, "%s\n\n", oneLine(subject(c.Message), maxTitle))
+		fmt.Fprintf(&b, "%s\n\n", mdtext.OneLine(subject(c.Message), maxTitle))
 		fmt.Fprintf(&b, "Commit: %s\n", m.SHA)
-		fmt.Fprintf(&b, "Author: %s\n", oneLine(c.Author, 100))
+		fmt.Fprintf(&b, "Author: %s\n", mdtext.OneLine(c.Author, 100))
 		fmt.Fprintf(&b, "Committed-At: %s\n", m.Time.UTC().Format(time.RFC3339))
 		b.WriteString("Pull-Request: none\n")
 	}
 	if len(changes) > 0 {
 		b.WriteString("\nImages:\n")
 		for _, ch := range changes {
-			fmt.Fprintf(&b, "- %s: %s %s -> %s (%s:%d)\n", oneLine(ch.Environment, 200), ch.Image, versionOrNone(ch.Old), versionOrNone(ch.New), oneLine(ch.File, 1024), ch.Line)
+			fmt.Fprintf(&b, "- %s: %s %s -> %s (%s:%d)\n", mdtext.OneLine(ch.Environment, 200), ch.Image, versionOrNone(ch.Old), versionOrNone(ch.New), mdtext.OneLine(ch.File, 1024), ch.Line)
 		}
 	}
 	return b.String()
 }
 
-// mdEscape escapes the characters Markdown would read as markup, so that a
-// title renders as the text it is.
-var mdEscape = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`,
-	"|", `\|`, "#", `\#`, "~", `\~`, "!", `\!`, "(", `\(`, ")", `\)`, "&", `\&`,
-)
-
-func mdText(s string) string { return mdEscape.Replace(oneLine(s, maxTitle)) }
+func mdText(s string) string { return mdtext.Text(s, maxTitle) }
 
 // mdCode renders s as a code span in a table cell: fenced by more
 // backticks than it holds, its pipes escaped (GitHub splits cells first).
-func mdCode(s string) string {
-	s = oneLine(s, 1024)
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return strings.ReplaceAll(fence+s+fence, "|", `\|`)
-}
+func mdCode(s string) string { return mdtext.Code(s, 1024) }
 
 // mention renders a login as GitHub links it.
 func mention(login string) string {
-	l := oneLine(login, 100)
+	l := mdtext.OneLine(login, 100)
 	if l == "" {
 		return "someone"
 	}
-	return "@" + mdEscape.Replace(l)
+	return "@" + mdtext.Escape(l)
 }
 
 // releaseNotes is the release's body, in Markdown.
@@ -121,8 +82,8 @@ func releaseNotes(r *Result, c *Commit, opts Options) string {
 	var b strings.Builder
 	link := func(path string) string { return strings.TrimSuffix(opts.RepoURL, "/") + "/" + path }
 	if p := r.Pull; p != nil {
-		fmt.Fprintf(&b, "## %s ([#%d](%s))\n\n", mdText(p.Title), p.Number, oneLine(p.URL, 1024))
-		fmt.Fprintf(&b, "- **Pull request:** [#%d](%s) by %s\n", p.Number, oneLine(p.URL, 1024), mention(p.Author))
+		fmt.Fprintf(&b, "## %s ([#%d](%s))\n\n", mdText(p.Title), p.Number, mdtext.OneLine(p.URL, 1024))
+		fmt.Fprintf(&b, "- **Pull request:** [#%d](%s) by %s\n", p.Number, mdtext.OneLine(p.URL, 1024), mention(p.Author))
 		var approvers []string
 		for _, a := range r.Approvers {
 			approvers = append(approvers, mention(a))

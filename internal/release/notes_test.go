@@ -77,17 +77,3 @@ func TestReleaseNotes(t *testing.T) {
 		t.Errorf("a changelog link without a previous tag:\n%s", got)
 	}
 }
-
-func TestOneLine(t *testing.T) {
-	for in, want := range map[string]string{
-		"a\nb\r\nc":              "a b c",
-		"  spaced   out  ":       "spaced out",
-		"tab\there":              "tab here",
-		"sep\u2028line":          "sep line",
-		strings.Repeat("x", 300): strings.Repeat("x", maxTitle-1) + "…",
-	} {
-		if got := oneLine(in, maxTitle); got != want {
-			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
