@@ -40,7 +40,7 @@ func TestHoldsLocal(t *testing.T) {
 		t.Errorf("stdout lacks the notice %q:\n%s", wantNotice, got.Stdout)
 	}
 	out, _ := os.ReadFile(outFile)
-	outputs := parseOutputs(t, string(out))
+	outputs := clitest.ParseOutputs(t, string(out))
 	var held []manifest.Hold
 	if err := json.Unmarshal([]byte(outputs["held"]), &held); err != nil || len(held) != 1 ||
 		held[0] != (manifest.Hold{File: "environments/production/app.yaml", Line: 10, Image: "ghcr.io/acme/app", Version: "ghcr.io/acme/app:v1.9.0", Wanted: "ghcr.io/acme/app:v2.1.0", Reason: "rollback of v20260501120000"}) {

@@ -19,6 +19,7 @@ import (
 
 	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
 )
@@ -130,7 +131,7 @@ func runActionDeps(t *testing.T, srv *githubtest.Server, inputs map[string]strin
 	if err != nil {
 		t.Error(err)
 	}
-	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: parseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: clitest.ParseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
 	checkNoToken(t, r, in["token"] != "")
 	return r
 }
@@ -139,38 +140,7 @@ func runActionDeps(t *testing.T, srv *githubtest.Server, inputs map[string]strin
 // that asks the runner to mask it, which must come first.
 func checkNoToken(t *testing.T, r result, given bool) {
 	t.Helper()
-	mask := "::add-mask::" + testToken + "\n"
-	if given && r.code >= 0 && !strings.HasPrefix(r.stdout, mask) {
-		t.Errorf("stdout does not start by masking the token:\n%s", r.stdout)
-	}
-	stdout := strings.Replace(r.stdout, mask, "", 1)
-	for name, text := range map[string]string{"stdout": stdout, "stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary} {
-		if strings.Contains(text, testToken) {
-			t.Errorf("the token appears in %s:\n%s", name, text)
-		}
-	}
-}
-
-// parseOutputs reads $GITHUB_OUTPUT's name<<DELIMITER blocks.
-func parseOutputs(t *testing.T, raw string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	lines := strings.Split(raw, "\n")
-	for i := 0; i < len(lines); i++ {
-		name, delim, ok := strings.Cut(lines[i], "<<")
-		if !ok {
-			if lines[i] != "" {
-				t.Errorf("unexpected line in $GITHUB_OUTPUT: %q", lines[i])
-			}
-			continue
-		}
-		var val []string
-		for i++; i < len(lines) && lines[i] != delim; i++ {
-			val = append(val, lines[i])
-		}
-		out[name] = strings.Join(val, "\n")
-	}
-	return out
+	clitest.CheckNotPrinted(t, testToken, given && r.code >= 0, r.stdout, map[string]string{"stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary})
 }
 
 func wantCode(t *testing.T, r result, code int) {

@@ -16,10 +16,10 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/actions/promote"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
 	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
-	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
 )
 
 // testToken is the token the fake accepts; no output of a run may hold it.
@@ -322,7 +322,7 @@ func (f *fixture) runCommand(cmd cli.Command, eventName, eventPath string, input
 	code := cli.Main(context.Background(), []cli.Command{cmd}, []string{"gitops-actions", cmd.Spec.Name}, cenv)
 	raw, _ := os.ReadFile(outFile)
 	sum, _ := os.ReadFile(sumFile)
-	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: parseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: clitest.ParseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
 	checkNoToken(t, r, in["token"] != "")
 	return r
 }
@@ -331,38 +331,7 @@ func (f *fixture) runCommand(cmd cli.Command, eventName, eventPath string, input
 // that asks the runner to mask it, which must come first.
 func checkNoToken(t *testing.T, r result, given bool) {
 	t.Helper()
-	mask := workflowcmd.Mask(testToken) + "\n"
-	if given && !strings.HasPrefix(r.stdout, mask) {
-		t.Errorf("stdout does not start by masking the token:\n%s", r.stdout)
-	}
-	stdout := strings.Replace(r.stdout, mask, "", 1)
-	for name, text := range map[string]string{"stdout": stdout, "stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary} {
-		if strings.Contains(text, testToken) {
-			t.Errorf("the token appears in %s:\n%s", name, text)
-		}
-	}
-}
-
-// parseOutputs reads $GITHUB_OUTPUT's name<<DELIMITER blocks.
-func parseOutputs(t *testing.T, raw string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	lines := strings.Split(raw, "\n")
-	for i := 0; i < len(lines); i++ {
-		name, delim, ok := strings.Cut(lines[i], "<<")
-		if !ok {
-			if lines[i] != "" {
-				t.Errorf("unexpected line in $GITHUB_OUTPUT: %q", lines[i])
-			}
-			continue
-		}
-		var val []string
-		for i++; i < len(lines) && lines[i] != delim; i++ {
-			val = append(val, lines[i])
-		}
-		out[name] = strings.Join(val, "\n")
-	}
-	return out
+	clitest.CheckNotPrinted(t, testToken, given, r.stdout, map[string]string{"stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary})
 }
 
 func wantCode(t *testing.T, r result, code int) {
