@@ -7,10 +7,8 @@
 package diffpreview
 
 import (
-	"context"
 	"errors"
 	"io"
-	"io/fs"
 )
 
 // Options says what to compare.
@@ -56,12 +54,6 @@ type Resource struct {
 	// added or removed resource, every line added or removed). A Secret's
 	// values are never in it.
 	Diff string
-}
-
-// Compare renders every environment of base and of head and compares them
-// resource by resource.
-func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, error) {
-	return nil, errors.New("diffpreview: not implemented yet")
 }
 
 // Counts returns how many resources were added, removed and changed, over

@@ -1,0 +1,406 @@
+package diffpreview
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/gitops-actions/gitops-actions/internal/resourcediff"
+	"github.com/gitops-actions/gitops-actions/internal/verify"
+)
+
+// comparer is the state of one Compare.
+type comparer struct {
+	ctx    context.Context
+	masker *masker
+	ignore []fieldPath
+	// slots bounds the builds running at once, over every environment
+	// and both sides: one per core, as verify runs them.
+	slots      chan struct{}
+	base, head *side
+}
+
+// side is one tree: its survey and the files its builds read, which are
+// then not plain manifests of their own.
+type side struct {
+	name   string
+	fsys   fs.FS
+	survey *verify.Survey
+	mu     sync.Mutex
+	read   map[string]bool
+}
+
+// rendering is one side of one environment, rendered: its resources by
+// ID, or why it did not render.
+type rendering struct {
+	entries map[resourcediff.ID]entry
+	err     string
+}
+
+// plan is one environment to render: the kustomizations to build and the
+// plain files to read on each side, found when it is rendered.
+type plan struct {
+	name string
+	// dir is the environments input directory, or for a discovered
+	// environment its kustomization's or its plain files' directory.
+	dir string
+	// given is set for an environments input entry: everything under dir.
+	given bool
+	// plain is set for a discovered directory of plain manifests: its own
+	// files, none under it.
+	plain bool
+}
+
+// Compare renders every environment of base and of head and compares them
+// resource by resource. Environments render and compare one at a time (a
+// few in parallel), each let go once compared. The error is for when the
+// comparison could not be made at all (a bad ignore path, a tree that
+// cannot be walked, ctx done); an environment that does not render on one
+// side is a BaseError or HeadError, and the others are still compared.
+func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, error) {
+	ignore, err := parsePaths(opts.Ignore)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMasker()
+	if err != nil {
+		return nil, err
+	}
+	c := &comparer{ctx: ctx, masker: m, ignore: ignore, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
+	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize)); err != nil {
+		return nil, err
+	}
+	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize)); err != nil {
+		return nil, err
+	}
+	var envs []Environment
+	if len(opts.Environments) > 0 {
+		var plans []plan
+		for _, e := range opts.Environments {
+			plans = append(plans, plan{name: path.Clean(e), dir: path.Clean(e), given: true})
+		}
+		plans = slices.CompactFunc(sortPlans(plans), func(a, b plan) bool { return a.name == b.name })
+		envs = c.run(plans)
+	} else {
+		// Builds first: the files they read are not plain manifests.
+		envs = c.run(c.kustomizationPlans())
+		envs = append(envs, c.run(c.plainPlans())...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(envs, func(i, j int) bool { return envs[i].Name < envs[j].Name })
+	return &Preview{Environments: envs}, nil
+}
+
+func newSide(ctx context.Context, name string, fsys fs.FS) (*side, error) {
+	s, err := verify.NewSurvey(ctx, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s: %w", name, err)
+	}
+	return &side{name: name, fsys: fsys, survey: s, read: map[string]bool{}}, nil
+}
+
+func sortPlans(ps []plan) []plan {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].name < ps[j].name })
+	return ps
+}
+
+// kustomizationPlans are the discovered environments that are builds:
+// each kustomization no other one includes, on either side.
+func (c *comparer) kustomizationPlans() []plan {
+	seen := map[string]bool{}
+	var out []plan
+	for _, s := range []*side{c.base, c.head} {
+		for _, d := range s.survey.Tops(".") {
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, plan{name: d, dir: d})
+			}
+		}
+	}
+	return sortPlans(out)
+}
+
+// plainPlans are the discovered environments of plain manifests: each
+// directory holding YAML files that no build read and no kustomization
+// stands for, on either side.
+func (c *comparer) plainPlans() []plan {
+	seen := map[string]bool{}
+	var out []plan
+	for _, s := range []*side{c.base, c.head} {
+		for _, f := range s.plainFiles(".", true, s.read) {
+			if d := path.Dir(f); !seen[d] {
+				seen[d] = true
+				out = append(out, plan{name: d, dir: d, plain: true})
+			}
+		}
+	}
+	return sortPlans(out)
+}
+
+// plainFiles lists the YAML files of the side in dir (or under it, when
+// deep) that are plain manifests: not at or under a kustomization's
+// directory (a GitOps tool builds it, and deploys nothing else from
+// there), and not read by a build (read).
+func (s *side) plainFiles(dir string, deep bool, read map[string]bool) []string {
+	var out []string
+	for _, f := range s.survey.Files {
+		if deep && !within(f, dir) || !deep && path.Dir(f) != dir || read[f] {
+			continue
+		}
+		inKust := false
+		for _, k := range s.survey.Kustomizations {
+			if within(f, k) {
+				inKust = true
+				break
+			}
+		}
+		if !inKust {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// within reports whether name is dir or lies under it.
+func within(name, dir string) bool {
+	return dir == "." || name == dir || strings.HasPrefix(name, dir+"/")
+}
+
+// run renders and compares the environments of plans, a few at a time,
+// each let go once compared.
+func (c *comparer) run(plans []plan) []Environment {
+	out := make([]Environment, len(plans))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(cap(c.slots), len(plans)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = c.environment(plans[i])
+			}
+		}()
+	}
+	for i := range plans {
+		if c.ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// environment renders one environment on both sides and compares it.
+func (c *comparer) environment(p plan) Environment {
+	var b, h rendering
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); b = c.render(c.base, p) }()
+	go func() { defer wg.Done(); h = c.render(c.head, p) }()
+	wg.Wait()
+	env := Environment{Name: p.name, BaseError: b.err, HeadError: h.err}
+	if b.err != "" || h.err != "" {
+		return env
+	}
+	env.Added, env.Removed, env.Changed = compare(b.entries, h.entries)
+	return env
+}
+
+// render renders one side of an environment: its builds, then its plain
+// files.
+func (c *comparer) render(s *side, p plan) rendering {
+	var builds, files []string
+	switch {
+	case p.given:
+		if _, err := fs.Stat(s.fsys, p.dir); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				if c.otherHas(s, p.dir) {
+					return rendering{} // added or removed by the change: nothing on this side
+				}
+				return rendering{err: fmt.Sprintf("no directory %q", p.dir)}
+			}
+			return rendering{err: safeError(err)}
+		}
+		builds = s.survey.Tops(p.dir)
+	case p.plain:
+	default:
+		if slices.Contains(s.survey.Tops("."), p.dir) {
+			builds = []string{p.dir}
+		}
+	}
+	r := rendering{entries: map[resourcediff.ID]entry{}}
+	results := make([][]entry, len(builds))
+	errs := make([]error, len(builds))
+	reads := make([][]string, len(builds))
+	var wg sync.WaitGroup
+	for i, d := range builds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.slots <- struct{}{}
+			defer func() { <-c.slots }()
+			if c.ctx.Err() != nil {
+				errs[i] = c.ctx.Err()
+				return
+			}
+			rd, err := s.survey.Build(d)
+			if rd != nil {
+				reads[i] = rd.Read
+			}
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			results[i], errs[i] = c.entries(rd.Objects)
+		}()
+	}
+	wg.Wait()
+	// The files an environment's builds read are not plain manifests of
+	// it; in a discovered layout, of no environment.
+	read := map[string]bool{}
+	for _, rs := range reads {
+		for _, f := range rs {
+			read[f] = true
+		}
+	}
+	if !p.given {
+		s.mu.Lock()
+		for f := range read {
+			s.read[f] = true
+		}
+		s.mu.Unlock()
+	}
+	for i := range builds {
+		if errs[i] != nil {
+			return rendering{err: safeError(errs[i])}
+		}
+		r.add(results[i])
+		results[i] = nil
+	}
+	switch {
+	case p.given:
+		files = s.plainFiles(p.dir, true, read)
+	case p.plain:
+		files = s.plainFiles(p.dir, false, s.read)
+	}
+	for _, f := range files {
+		rd, err := s.survey.File(f)
+		if err != nil {
+			return rendering{err: safeError(err)}
+		}
+		es, err := c.entries(rd.Objects)
+		if err != nil {
+			return rendering{err: safeError(err)}
+		}
+		r.add(es)
+	}
+	return r
+}
+
+// otherHas reports whether the side other than s has dir.
+func (c *comparer) otherHas(s *side, dir string) bool {
+	o := c.base
+	if s == c.base {
+		o = c.head
+	}
+	_, err := fs.Stat(o.fsys, dir)
+	return err == nil
+}
+
+// entries masks and writes each object; the objects are let go.
+func (c *comparer) entries(objs []map[string]any) ([]entry, error) {
+	out := make([]entry, 0, len(objs))
+	for _, o := range objs {
+		e, err := c.canonical(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// add keeps the first resource of each ID, as verify's duplicate-resource
+// rule reports the others.
+func (r *rendering) add(es []entry) {
+	for _, e := range es {
+		if _, dup := r.entries[e.id]; !dup {
+			r.entries[e.id] = e
+		}
+	}
+}
+
+// compare pairs the resources of both sides by ID.
+func compare(base, head map[resourcediff.ID]entry) (added, removed, changed []Resource) {
+	for id, h := range head {
+		b, ok := base[id]
+		switch {
+		case !ok:
+			added = append(added, Resource{ID: h.label, Diff: diffText("", display(h, entry{}, true))})
+		case b.text != h.text:
+			changed = append(changed, Resource{ID: h.label, Diff: diffText(display(b, h, false), display(h, b, true))})
+		}
+	}
+	for id, b := range base {
+		if _, ok := head[id]; !ok {
+			removed = append(removed, Resource{ID: b.label, Diff: diffText(display(b, entry{}, false), "")})
+		}
+	}
+	for _, l := range [][]Resource{added, removed, changed} {
+		sort.Slice(l, func(i, j int) bool { return l[i].ID < l[j].ID })
+	}
+	return added, removed, changed
+}
+
+// display is the text of a resource a reader sees: a Secret's with its
+// values hidden.
+func display(e, other entry, head bool) string {
+	if !e.secret {
+		return e.text
+	}
+	return showSecret(e.text, other.text, head)
+}
+
+// diffText is the unified diff of two texts.
+func diffText(a, b string) string {
+	return udiff.Unified("base", "head", a, b)
+}
+
+// safeError is an error as a preview shows it: its first line (kustomize
+// dumps the YAML of a node on the lines after, which may hold a Secret's
+// values), no control characters, at most 500 bytes.
+func safeError(err error) string {
+	s := err.Error()
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i] + " …"
+	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	const most = 500
+	if len(s) > most {
+		cut := most
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + " …"
+	}
+	return s
+}
