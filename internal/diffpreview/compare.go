@@ -380,13 +380,20 @@ func diffText(a, b string) string {
 	return udiff.Unified("base", "head", a, b)
 }
 
-// safeError is an error as a preview shows it: its first line (kustomize
-// dumps the YAML of a node on the lines after, which may hold a Secret's
-// values), no control characters, at most 500 bytes.
+// safeError is an error as a preview shows it: its first line and, from
+// kustomize, the cause on its last (kustomize writes the YAML of a node or
+// a config on the lines between, which may hold a Secret's values), no
+// control characters, at most 500 bytes.
 func safeError(err error) string {
 	s := err.Error()
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		// kustomize quotes a transformer's config between backquotes on
+		// lines of their own, then the cause: keep the cause.
+		last := s[strings.LastIndexAny(s, "\r\n")+1:]
 		s = s[:i] + " …"
+		if strings.HasPrefix(last, "`: ") {
+			s += last
+		}
 	}
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {

@@ -6,10 +6,7 @@
 // nothing; Markdown and WriteText turn a Preview into bytes.
 package diffpreview
 
-import (
-	"errors"
-	"io"
-)
+import ()
 
 // Options says what to compare.
 type Options struct {
@@ -65,16 +62,4 @@ func (p *Preview) Counts() (added, removed, changed int) {
 		changed += len(e.Changed)
 	}
 	return added, removed, changed
-}
-
-// Markdown renders the preview for a job summary or a pull-request
-// comment in at most limit bytes, with a link to runURL for what does not
-// fit.
-func (p *Preview) Markdown(limit int, runURL string) string {
-	return ""
-}
-
-// WriteText writes the whole preview as plain text: every diff, in full.
-func (p *Preview) WriteText(w io.Writer) error {
-	return errors.New("diffpreview: not implemented yet")
 }

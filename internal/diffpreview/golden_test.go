@@ -1,0 +1,135 @@
+package diffpreview
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// TestGolden compares each case's base and head trees
+// (testdata/CASE/base, testdata/CASE/head) with the options of
+// testdata/CASE/options.txt ("environment: DIR", "ignore: PATH" lines),
+// and checks the Markdown (at the comment limit) and the text against
+// testdata/CASE/preview.md and preview.txt.
+func TestGolden(t *testing.T) {
+	cases, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if !c.IsDir() {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			dir := filepath.Join("testdata", c.Name())
+			p := compareCase(t, dir)
+			md := p.Markdown(commentLimit, "https://github.com/acme/config/actions/runs/1")
+			if len(md) > commentLimit {
+				t.Errorf("Markdown is %d bytes, over %d", len(md), commentLimit)
+			}
+			var txt strings.Builder
+			if err := p.WriteText(&txt); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join(dir, "preview.md"), md)
+			golden(t, filepath.Join(dir, "preview.txt"), txt.String())
+		})
+	}
+}
+
+// commentLimit is GitHub's limit on a comment's body.
+const commentLimit = 65536
+
+func compareCase(t *testing.T, dir string) *Preview {
+	t.Helper()
+	var opts Options
+	if f, err := os.Open(filepath.Join(dir, "options.txt")); err == nil {
+		s := bufio.NewScanner(f)
+		for s.Scan() {
+			k, v, _ := strings.Cut(s.Text(), ": ")
+			switch k {
+			case "environment":
+				opts.Environments = append(opts.Environments, v)
+			case "ignore":
+				opts.Ignore = append(opts.Ignore, v)
+			}
+		}
+		f.Close()
+	}
+	open := func(side string) *workspace.Tree {
+		tree, err := workspace.Open(filepath.Join(dir, side), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tree.Close() })
+		return tree
+	}
+	p, err := Compare(context.Background(), open("base"), open("head"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// TestSecretValuesNowhere checks the Secret case beyond its golden files:
+// no value of either side, nor its base64, is in any output, and each key
+// is marked as it changed.
+func TestSecretValuesNowhere(t *testing.T) {
+	p := compareCase(t, filepath.Join("testdata", "secret-value-changed"))
+	var txt strings.Builder
+	if err := p.WriteText(&txt); err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	all.WriteString(txt.String())
+	for _, limit := range []int{commentLimit, 4000, 1500, 600} {
+		all.WriteString(p.Markdown(limit, "https://example.com/run"))
+	}
+	for _, e := range p.Environments {
+		all.WriteString(e.BaseError + e.HeadError)
+		for _, rs := range [][]Resource{e.Added, e.Removed, e.Changed} {
+			for _, r := range rs {
+				all.WriteString(r.ID + r.Diff)
+			}
+		}
+	}
+	out := all.String()
+	for _, v := range []string{"s3cr3t-base-value", "correct-horse-battery-staple", "admin", "tok-base-123456", "newvalue-xyz-987", "db.internal", "leaky-value-41", "leaky-value-42", hiddenPrefix} {
+		for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v))} {
+			if strings.Contains(out, form) {
+				t.Errorf("an output holds %q", form)
+			}
+		}
+	}
+	for _, want := range []string{"\n-  password: (hidden)\n", "\n+  password: (hidden, changed)\n", "\n   user: (hidden)\n", "\n+  apikey: (hidden)\n", "\n-  token: (hidden)\n"} {
+		if !strings.Contains(txt.String(), want) {
+			t.Errorf("the diff lacks %q:\n%s", want, txt.String())
+		}
+	}
+}
