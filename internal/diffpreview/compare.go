@@ -28,6 +28,7 @@ type comparer struct {
 	// and both sides: one per core, as verify runs them.
 	slots      chan struct{}
 	base, head *side
+	changes    *changeSet
 }
 
 // side is one tree: its survey and the files its builds read, which are
@@ -83,6 +84,7 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize)); err != nil {
 		return nil, err
 	}
+	c.changes = changes(c.base.fsys, c.head.fsys)
 	var envs []Environment
 	if len(opts.Environments) > 0 {
 		var plans []plan
@@ -242,6 +244,9 @@ func (c *comparer) render(s *side, p plan) rendering {
 			builds = []string{p.dir}
 		}
 	}
+	builds = slices.DeleteFunc(slices.Clone(builds), func(d string) bool {
+		return c.changes.unchanged(c.base.fsys, c.head.fsys, d)
+	})
 	r := rendering{entries: map[resourcediff.ID]entry{}}
 	results := make([][]entry, len(builds))
 	errs := make([]error, len(builds))
@@ -298,6 +303,9 @@ func (c *comparer) render(s *side, p plan) rendering {
 		files = s.plainFiles(p.dir, false, s.read)
 	}
 	for _, f := range files {
+		if c.changes.same(f) {
+			continue // the same resources on both sides
+		}
 		rd, err := s.survey.File(f)
 		if err != nil {
 			return rendering{err: safeError(err)}
