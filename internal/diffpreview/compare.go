@@ -85,6 +85,7 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 		return nil, err
 	}
 	c.changes = changes(c.base.fsys, c.head.fsys)
+	c.changes.failed = c.changes.failed || opts.renderAll
 	var envs []Environment
 	if len(opts.Environments) > 0 {
 		var plans []plan

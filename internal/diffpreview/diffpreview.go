@@ -22,6 +22,10 @@ type Options struct {
 	// MaxFileSize is the size in bytes above which a file is not read (0:
 	// the tree's own limit).
 	MaxFileSize int64
+
+	// renderAll renders every build and file on both sides, reached by
+	// the change or not: tests compare it with the shortcut.
+	renderAll bool
 }
 
 // Preview is what a change does to each environment.
