@@ -190,3 +190,16 @@ func runVerify(b *testing.B, tree *workspace.Tree, v verify.Validator) {
 		b.Fatalf("%d errors: %v", res.Errors, res.Findings[:min(3, len(res.Findings))])
 	}
 }
+
+// BenchmarkCompareEverything is BenchmarkCompare with every build and
+// file rendered on both sides, as when a change reaches every build (a
+// component all applications use): the worst case.
+func BenchmarkCompareEverything(b *testing.B) {
+	base, head := benchTrees(b)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Compare(context.Background(), base, head, Options{Environments: benchEnvironments, renderAll: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
+	"github.com/gitops-actions/gitops-actions/internal/gcpolicy"
 	"github.com/gitops-actions/gitops-actions/internal/resourcediff"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
@@ -77,6 +78,7 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	if err != nil {
 		return nil, err
 	}
+	gcpolicy.Raise() // builds allocate much and hold little, as verify's
 	c := &comparer{ctx: ctx, masker: m, ignore: ignore, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
 	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize)); err != nil {
 		return nil, err
@@ -268,6 +270,9 @@ func (c *comparer) render(s *side, p plan) rendering {
 				reads[i] = rd.Read
 			}
 			if err != nil {
+				if rd != nil {
+					err = redactError(s.fsys, append(rd.Read, path.Join(d, "kustomization.yaml")), err)
+				}
 				errs[i] = err
 				return
 			}
@@ -309,7 +314,7 @@ func (c *comparer) render(s *side, p plan) rendering {
 		}
 		rd, err := s.survey.File(f)
 		if err != nil {
-			return rendering{err: safeError(err)}
+			return rendering{err: safeError(redactError(s.fsys, []string{f}, err))}
 		}
 		es, err := c.entries(rd.Objects)
 		if err != nil {

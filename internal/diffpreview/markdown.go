@@ -314,7 +314,13 @@ func plural(n int, what string) string {
 func (p *Preview) WriteText(w io.Writer) error {
 	var b strings.Builder
 	added, removed, changed := p.Counts()
-	if added+removed+changed == 0 {
+	failed := 0
+	for _, e := range p.Environments {
+		if e.BaseError != "" || e.HeadError != "" {
+			failed++
+		}
+	}
+	if added+removed+changed == 0 && failed == 0 {
 		fmt.Fprintf(&b, "no rendered resource changes in %s\n", plural(len(p.Environments), "environment"))
 	}
 	for _, e := range p.Environments {

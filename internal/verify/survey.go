@@ -100,9 +100,14 @@ func (s *Survey) Build(dir string) (*Rendered, error) {
 	if kfile == "" {
 		return nil, fmt.Errorf("rendering %q: no kustomization", dir)
 	}
+	for _, f := range r.file(kfile).findings {
+		if f.Rule == RuleYAMLSyntax {
+			return &Rendered{Read: []string{kfile}}, fmt.Errorf("rendering %q: %s:%d: %s", dir, kfile, f.Line, f.Message)
+		}
+	}
 	b := r.newBuild(dir)
 	if b == nil {
-		return nil, fmt.Errorf("rendering %q: %s is not a kustomization that builds on its own (a syntax error, a Component, or another kind)", dir, kfile)
+		return &Rendered{Read: []string{kfile}}, fmt.Errorf("rendering %q: %s is not a kustomization that builds on its own (a Component, or another kind)", dir, kfile)
 	}
 	m, kfs, err := b.kustomizeFS(false)
 	out := &Rendered{Read: kfs.files()}
