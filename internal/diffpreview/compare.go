@@ -38,9 +38,14 @@ type side struct {
 	name   string
 	fsys   fs.FS
 	survey *verify.Survey
+	tops   map[string]bool // the kustomizations no other one includes
 	mu     sync.Mutex
 	read   map[string]bool
 }
+
+// isTop reports whether the kustomization in dir is one no other one
+// includes.
+func (s *side) isTop(dir string) bool { return s.tops[dir] }
 
 // rendering is one side of one environment, rendered: its resources by
 // ID, or why it did not render.
@@ -113,7 +118,11 @@ func newSide(ctx context.Context, name string, fsys fs.FS) (*side, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", name, err)
 	}
-	return &side{name: name, fsys: fsys, survey: s, read: map[string]bool{}}, nil
+	sd := &side{name: name, fsys: fsys, survey: s, read: map[string]bool{}, tops: map[string]bool{}}
+	for _, d := range s.Tops(".") {
+		sd.tops[d] = true
+	}
+	return sd, nil
 }
 
 func sortPlans(ps []plan) []plan {
@@ -127,7 +136,7 @@ func (c *comparer) kustomizationPlans() []plan {
 	seen := map[string]bool{}
 	var out []plan
 	for _, s := range []*side{c.base, c.head} {
-		for _, d := range s.survey.Tops(".") {
+		for d := range s.tops {
 			if !seen[d] {
 				seen[d] = true
 				out = append(out, plan{name: d, dir: d})
@@ -226,31 +235,72 @@ func (c *comparer) environment(p plan) Environment {
 }
 
 // render renders one side of an environment: its builds, then its plain
-// files.
+// files, each one the change does not reach left out (the same on both
+// sides).
 func (c *comparer) render(s *side, p plan) rendering {
-	var builds, files []string
+	builds, missing, err := c.builds(s, p)
+	switch {
+	case err != "":
+		return rendering{err: err}
+	case missing:
+		return rendering{} // added or removed by the change: nothing on this side
+	}
+	r := rendering{entries: map[resourcediff.ID]entry{}}
+	read, err := c.renderBuilds(s, builds, &r)
+	if err != "" {
+		return rendering{err: err}
+	}
+	// The files an environment's builds read are not plain manifests of
+	// it; in a discovered layout, of no environment.
+	var files []string
+	switch {
+	case p.given:
+		files = s.plainFiles(p.dir, true, read)
+	case p.plain:
+		files = s.plainFiles(p.dir, false, s.read)
+	default:
+		s.mu.Lock()
+		for f := range read {
+			s.read[f] = true
+		}
+		s.mu.Unlock()
+	}
+	if err := c.renderFiles(s, files, &r); err != "" {
+		return rendering{err: err}
+	}
+	return r
+}
+
+// builds lists the kustomizations of one side of an environment that the
+// change reaches. missing is set when an environments entry is on the
+// other side only; err says why an entry is on neither.
+func (c *comparer) builds(s *side, p plan) (builds []string, missing bool, err string) {
 	switch {
 	case p.given:
 		if _, err := fs.Stat(s.fsys, p.dir); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				if c.otherHas(s, p.dir) {
-					return rendering{} // added or removed by the change: nothing on this side
-				}
-				return rendering{err: fmt.Sprintf("no directory %q", p.dir)}
+			if !errors.Is(err, fs.ErrNotExist) {
+				return nil, false, safeError(err)
 			}
-			return rendering{err: safeError(err)}
+			if c.otherHas(s, p.dir) {
+				return nil, true, ""
+			}
+			return nil, false, fmt.Sprintf("no directory %q", p.dir)
 		}
 		builds = s.survey.Tops(p.dir)
 	case p.plain:
 	default:
-		if slices.Contains(s.survey.Tops("."), p.dir) {
+		if s.isTop(p.dir) {
 			builds = []string{p.dir}
 		}
 	}
-	builds = slices.DeleteFunc(slices.Clone(builds), func(d string) bool {
+	return slices.DeleteFunc(slices.Clone(builds), func(d string) bool {
 		return c.changes.unchanged(c.base.fsys, c.head.fsys, d)
-	})
-	r := rendering{entries: map[resourcediff.ID]entry{}}
+	}), false, ""
+}
+
+// renderBuilds renders builds on the shared slots into r, in their order,
+// and returns the files they read.
+func (c *comparer) renderBuilds(s *side, builds []string, r *rendering) (read map[string]bool, err string) {
 	results := make([][]entry, len(builds))
 	errs := make([]error, len(builds))
 	reads := make([][]string, len(builds))
@@ -271,7 +321,7 @@ func (c *comparer) render(s *side, p plan) rendering {
 			}
 			if err != nil {
 				if rd != nil {
-					err = redactError(s.fsys, append(rd.Read, path.Join(d, "kustomization.yaml")), err)
+					err = redactError(s.fsys, rd.Read, err)
 				}
 				errs[i] = err
 				return
@@ -280,49 +330,39 @@ func (c *comparer) render(s *side, p plan) rendering {
 		}()
 	}
 	wg.Wait()
-	// The files an environment's builds read are not plain manifests of
-	// it; in a discovered layout, of no environment.
-	read := map[string]bool{}
+	read = map[string]bool{}
 	for _, rs := range reads {
 		for _, f := range rs {
 			read[f] = true
 		}
 	}
-	if !p.given {
-		s.mu.Lock()
-		for f := range read {
-			s.read[f] = true
-		}
-		s.mu.Unlock()
-	}
 	for i := range builds {
 		if errs[i] != nil {
-			return rendering{err: safeError(errs[i])}
+			return read, safeError(errs[i])
 		}
 		r.add(results[i])
-		results[i] = nil
 	}
-	switch {
-	case p.given:
-		files = s.plainFiles(p.dir, true, read)
-	case p.plain:
-		files = s.plainFiles(p.dir, false, s.read)
-	}
+	return read, ""
+}
+
+// renderFiles renders plain files into r, each the change does not reach
+// left out.
+func (c *comparer) renderFiles(s *side, files []string, r *rendering) string {
 	for _, f := range files {
 		if c.changes.same(f) {
-			continue // the same resources on both sides
+			continue
 		}
 		rd, err := s.survey.File(f)
 		if err != nil {
-			return rendering{err: safeError(redactError(s.fsys, []string{f}, err))}
+			return safeError(redactError(s.fsys, []string{f}, err))
 		}
 		es, err := c.entries(rd.Objects)
 		if err != nil {
-			return rendering{err: safeError(err)}
+			return safeError(err)
 		}
 		r.add(es)
 	}
-	return r
+	return ""
 }
 
 // otherHas reports whether the side other than s has dir.
