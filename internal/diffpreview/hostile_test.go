@@ -90,8 +90,8 @@ func TestHostileTrees(t *testing.T) {
 	if strings.Contains(out.String(), secret) {
 		t.Errorf("an output holds the file outside the tree:\n%s", out.String())
 	}
-	text := outsideFences(md)
-	if !strings.Contains(md, "```diff\n") || !strings.Contains(text, "ConfigMap") {
+	text := outsideCode(t, outsideFences(md))
+	if !strings.Contains(md, "```diff\n") || !strings.Contains(outsideFences(md), "v1 ConfigMap [click]") {
 		t.Fatalf("the resource is not shown:\n%s", md)
 	}
 	for _, bad := range []string{"[click]", "@acme", "<img", "| `x`"} {
@@ -172,6 +172,64 @@ func outsideFences(md string) string {
 		case open == 0:
 			b.WriteString(l + "\n")
 		}
+	}
+	return b.String()
+}
+
+// outsideCode returns text without its <code> elements (checked to hold
+// no raw HTML) and code spans: what GitHub reads as Markdown or HTML and
+// may link or mention from.
+func outsideCode(t *testing.T, text string) string {
+	t.Helper()
+	for {
+		i := strings.Index(text, "<code>")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(text[i:], "</code>")
+		if j < 0 {
+			t.Fatalf("a <code> not closed: %q", text[i:])
+		}
+		if inner := text[i+len("<code>") : i+j]; strings.ContainsAny(inner, "<>") {
+			t.Errorf("raw HTML in a <code> element: %q", inner)
+		}
+		text = text[:i] + text[i+j+len("</code>"):]
+	}
+	// A code span opens with a run of backticks and closes with the next
+	// run of the same length.
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		if text[i] != '`' {
+			b.WriteByte(text[i])
+			i++
+			continue
+		}
+		n := 0
+		for i+n < len(text) && text[i+n] == '`' {
+			n++
+		}
+		end := -1
+		for j := i + n; j < len(text); {
+			if text[j] != '`' {
+				j++
+				continue
+			}
+			m := 0
+			for j+m < len(text) && text[j+m] == '`' {
+				m++
+			}
+			if m == n {
+				end = j + m
+				break
+			}
+			j += m
+		}
+		if end < 0 {
+			b.WriteString(text[i : i+n])
+			i += n
+			continue
+		}
+		i = end
 	}
 	return b.String()
 }

@@ -2,9 +2,12 @@ package diffpreview
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
 
 // A pull-request comment holds 65,536 characters and a job summary 1 MiB;
@@ -16,7 +19,8 @@ import (
 // not fit.
 const (
 	cutBytes = 2000 // a diff's budget in the cut tier: about 40 lines
-	errBytes = 300  // an error's in the counts tier
+	errRunes = 300  // an error's in the counts tier
+	maxError = 1000 // an error's elsewhere (safeError cuts at 500 bytes already)
 )
 
 type tier int
@@ -75,7 +79,7 @@ func (p *Preview) header() string {
 func note(t tier, runURL string) string {
 	rest := "the rest is in the run's diff file"
 	if runURL != "" {
-		rest = fmt.Sprintf("the rest is in [the run](%s)", escURL(runURL))
+		rest = fmt.Sprintf("the rest is in [the run](%s)", mdtext.URL(runURL))
 	}
 	switch t {
 	case tierCut:
@@ -113,7 +117,7 @@ func (p *Preview) markdown(t tier, runURL string) string {
 func countsLine(e Environment) string {
 	s := fmt.Sprintf("- %s: %s\n", code(e.Name), summary(e))
 	for _, l := range errorLines(e) {
-		s += "  - " + esc(cutString(l, errBytes)) + "\n"
+		s += "  - " + mdtext.Text(l, errRunes) + "\n"
 	}
 	return s
 }
@@ -141,7 +145,7 @@ func errorLines(e Environment) []string {
 func writeEnvironment(b *strings.Builder, e Environment, t tier) {
 	fmt.Fprintf(b, "\n#### %s: %s\n\n", code(e.Name), summary(e))
 	for _, l := range errorLines(e) {
-		fmt.Fprintf(b, "> %s\n\n", esc(l))
+		fmt.Fprintf(b, "> %s\n\n", mdtext.Text(l, maxError))
 	}
 	groups := []struct {
 		what string
@@ -165,8 +169,8 @@ func writeEnvironment(b *strings.Builder, e Environment, t tier) {
 			if t == tierCut {
 				diff, cut = cutDiff(diff, cutBytes)
 			}
-			fence := fenceFor(diff)
-			fmt.Fprintf(b, "\n<details><summary>%s %s</summary>\n\n%sdiff\n%s", g.what, code(r.ID), fence, diff)
+			fence := mdtext.Fence(diff)
+			fmt.Fprintf(b, "\n<details><summary>%s %s</summary>\n\n%sdiff\n%s", g.what, htmlCode(r.ID), fence, diff)
 			if !strings.HasSuffix(diff, "\n") {
 				b.WriteString("\n")
 			}
@@ -247,59 +251,20 @@ func cutDiff(diff string, budget int) (string, int) {
 	return diff[:kept], len(diff) - kept
 }
 
-// cutString cuts s to at most n bytes, on a rune boundary.
-func cutString(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	n -= len("…")
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+// maxName bounds a name or an ID from the trees, in runes: Kubernetes
+// caps a name at 253 characters, a hostile tree does not.
+const maxName = 400
 
-// fenceFor returns a code fence longer than any run of backticks in s.
-func fenceFor(s string) string {
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
-}
+// code shows a name from the trees as a code span (mdtext.Code): nothing
+// in it is read as Markdown, and GitHub mentions nothing in code.
+func code(s string) string { return mdtext.Code(s, maxName) }
 
-// code shows a name from the trees as code, escaped: nothing in it can
-// close the tag, start a link, mention someone or break a table.
-func code(s string) string { return "<code>" + esc(s) + "</code>" }
-
-// esc writes every character but letters, digits, space and . / - , ( ) =
-// as an HTML character reference, and a line break as a space: no
-// bracket, backquote, @, *, _, < or | is left to be read as Markdown.
-func esc(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(" ./-,()=", r):
-			b.WriteRune(r)
-		case r == utf8.RuneError || r < 0x20 || r == 0x7f:
-			b.WriteString("&#xFFFD;")
-		default:
-			fmt.Fprintf(&b, "&#%d;", r)
-		}
-	}
-	return b.String()
-}
-
-// escURL keeps a link target from closing the Markdown link.
-func escURL(u string) string {
-	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "\n", "", "\r", "", "<", "%3C", ">", "%3E").Replace(u)
+// htmlCode shows a name inside the <summary> of a <details>: that line
+// opens an HTML block, where GitHub reads no Markdown (a code span's
+// backticks would show, and what they hold would be HTML), so the name is
+// HTML-escaped inside a <code> element.
+func htmlCode(s string) string {
+	return "<code>" + html.EscapeString(mdtext.OneLine(s, maxName)) + "</code>"
 }
 
 func plural(n int, what string) string {

@@ -159,8 +159,8 @@ func TestMarkdownTiers(t *testing.T) {
 	}{
 		{tier: tierFull, want: []string{"<details>", "````````diff\n", "+    LINE 0 OF A VALUE\n", "No change in 40 environments"}, dontWant: []string{"[the run]"}},
 		{tier: tierCut, want: []string{"<details>", "each diff is cut to 2000 bytes", "more bytes not shown", "[the run](" + run + ")"}},
-		{tier: tierNames, want: []string{"| changed | <code>v1 ConfigMap cm-00</code> |", "names only", "the base did not render"}, dontWant: []string{"<details>", "```"}},
-		{tier: tierCounts, want: []string{"- <code>envs/e0</code>: 0 added, 0 removed, 25 changed", "- <code>envs/broken</code>: not compared", "counts only"}, dontWant: []string{"<details>", "| changed |"}},
+		{tier: tierNames, want: []string{"| changed | `v1 ConfigMap cm-00` |", "names only", "the base did not render"}, dontWant: []string{"<details>", "```"}},
+		{tier: tierCounts, want: []string{"- `envs/e0`: 0 added, 0 removed, 25 changed", "- `envs/broken`: not compared", "counts only"}, dontWant: []string{"<details>", "| changed |"}},
 	}
 	for _, tc := range tests {
 		md := p.markdown(tc.tier, run)
@@ -184,7 +184,7 @@ func TestNoChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if md := p.Markdown(commentLimit, ""); !strings.Contains(md, "No rendered resource changes in 1 environment.") || !strings.Contains(md, "<code>a</code>") {
+	if md := p.Markdown(commentLimit, ""); !strings.Contains(md, "No rendered resource changes in 1 environment.") || !strings.Contains(md, "`a`") {
 		t.Errorf("got %q", md)
 	}
 }
