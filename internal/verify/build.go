@@ -264,13 +264,6 @@ func (r *run) render(dir string) *rendered {
 
 // kustomize runs the build in memory, origins marked or not.
 func (b *build) kustomize(mark bool) (resmap.ResMap, error) {
-	m, _, err := b.kustomizeFS(mark)
-	return m, err
-}
-
-// kustomizeFS is kustomize, and returns the file system the build read
-// through as well.
-func (b *build) kustomizeFS(mark bool) (resmap.ResMap, *kustFS, error) {
 	b.marked, b.markedReal, b.resourceFiles, b.notResourceFiles = nil, map[int]string{}, map[string]bool{}, map[string]bool{}
 	var markFn func(string, []byte) []byte
 	if mark {
@@ -283,7 +276,7 @@ func (b *build) kustomizeFS(mark bool) (resmap.ResMap, *kustFS, error) {
 	defer hushKustomize()()
 	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(kfs, "/"+b.dir)
 	b.read = kfs.files()
-	return m, kfs, err
+	return m, err
 }
 
 // file returns a file the build read, parsed once per build.

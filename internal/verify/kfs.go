@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
@@ -39,14 +37,10 @@ type kustFS struct {
 	mu   sync.Mutex
 	read []string // fsys paths, in the order they were first read
 	seen map[string]bool
-	// looked and listed are the paths whose existence or kind kustomize
-	// asked, and the directories it listed: with read, all a build's
-	// output depends on.
-	looked, listed map[string]bool
 }
 
 func newKustFS(fsys fs.FS, rewrite func(string, []byte) ([]byte, error), mark func(string, []byte) []byte) *kustFS {
-	return &kustFS{fsys: fsys, rewrite: rewrite, mark: mark, seen: map[string]bool{}, looked: map[string]bool{}, listed: map[string]bool{}}
+	return &kustFS{fsys: fsys, rewrite: rewrite, mark: mark, seen: map[string]bool{}}
 }
 
 // rel turns kustomize's absolute path into a path of fsys.
@@ -67,28 +61,6 @@ func (k *kustFS) record(name string) {
 	k.mu.Unlock()
 }
 
-// look records a path whose existence or kind kustomize asked, list a
-// directory it listed.
-func (k *kustFS) look(name string) {
-	k.mu.Lock()
-	k.looked[name] = true
-	k.mu.Unlock()
-}
-
-func (k *kustFS) list(name string) {
-	k.mu.Lock()
-	k.listed[name] = true
-	k.mu.Unlock()
-}
-
-// queries returns the paths looked at and the directories listed so far,
-// sorted.
-func (k *kustFS) queries() (looked, listed []string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return slices.Sorted(maps.Keys(k.looked)), slices.Sorted(maps.Keys(k.listed))
-}
-
 // files returns the fsys paths read so far.
 func (k *kustFS) files() []string {
 	k.mu.Lock()
@@ -107,7 +79,6 @@ func (k *kustFS) Open(p string) (filesys.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	k.look(rel(p))
 	info, err := fs.Stat(k.fsys, rel(p))
 	if err != nil {
 		return nil, err
@@ -116,13 +87,11 @@ func (k *kustFS) Open(p string) (filesys.File, error) {
 }
 
 func (k *kustFS) IsDir(p string) bool {
-	k.look(rel(p))
 	info, err := fs.Stat(k.fsys, rel(p))
 	return err == nil && info.IsDir()
 }
 
 func (k *kustFS) ReadDir(p string) ([]string, error) {
-	k.list(rel(p))
 	es, err := fs.ReadDir(k.fsys, rel(p))
 	if err != nil {
 		return nil, err
@@ -183,7 +152,6 @@ var errNoResolver = errors.New("the file system does not resolve links")
 // cleaned.
 func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	name := rel(p)
-	k.look(name)
 	if k.real != nil {
 		real, err := k.real(name)
 		var fe *workspace.FileError
@@ -212,21 +180,11 @@ func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 }
 
 func (k *kustFS) Exists(p string) bool {
-	k.look(rel(p))
 	_, err := fs.Stat(k.fsys, rel(p))
 	return err == nil
 }
 
 func (k *kustFS) Glob(pattern string) ([]string, error) {
-	// A pattern's matches depend on every directory it may walk: the
-	// deepest without a wildcard stands for them (any change under it
-	// counts).
-	dir := rel(pattern)
-	for strings.ContainsAny(dir, "*?[\\") {
-		dir = path.Dir(dir)
-	}
-	k.list(dir)
-	k.look(dir)
 	m, err := fs.Glob(k.fsys, rel(pattern))
 	for i := range m {
 		m[i] = "/" + m[i]
@@ -254,8 +212,6 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 }
 
 func (k *kustFS) Walk(p string, fn filepath.WalkFunc) error {
-	k.list(rel(p))
-	k.look(rel(p))
 	return fs.WalkDir(k.fsys, rel(p), func(name string, d fs.DirEntry, err error) error {
 		var info fs.FileInfo
 		if d != nil {

@@ -84,15 +84,13 @@ func (s *Survey) Tops(dir string) []string {
 type Rendered struct {
 	// Objects are the resources, as a cluster would receive them.
 	Objects []map[string]any
-	// Read are the files of the tree the build read, Looked the paths
-	// whose existence or kind it asked, Listed the directories it listed:
-	// what is at these paths is all its output depends on.
-	Read, Looked, Listed []string
+	// Read are the files of the tree the build read.
+	Read []string
 }
 
 // Build renders the kustomization in dir as Render does (remote bases
-// and helmCharts left out, nothing fetched). Read, Looked and Listed are
-// set even when it fails.
+// and helmCharts left out, nothing fetched). Read is set even when it
+// fails.
 func (s *Survey) Build(dir string) (*Rendered, error) {
 	r := s.r
 	dir = path.Clean(dir)
@@ -109,9 +107,8 @@ func (s *Survey) Build(dir string) (*Rendered, error) {
 	if b == nil {
 		return &Rendered{Read: []string{kfile}}, fmt.Errorf("rendering %q: %s is not a kustomization that builds on its own (a Component, or another kind)", dir, kfile)
 	}
-	m, kfs, err := b.kustomizeFS(false)
-	out := &Rendered{Read: kfs.files()}
-	out.Looked, out.Listed = kfs.queries()
+	m, err := b.kustomize(false)
+	out := &Rendered{Read: b.read}
 	if err != nil {
 		return out, fmt.Errorf("rendering %q: kustomize build failed: %s", dir, cleanKustomizeError(err.Error()))
 	}
