@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -230,7 +231,7 @@ func (c *comparer) environment(p plan) Environment {
 	if b.err != "" || h.err != "" {
 		return env
 	}
-	env.Added, env.Removed, env.Changed = compare(b.entries, h.entries)
+	env.Added, env.Removed, env.Changed = compare(hideGeneratedSecretNames(b.entries, h.entries))
 	return env
 }
 
@@ -398,19 +399,34 @@ func (r *rendering) add(es []entry) {
 	}
 }
 
-// compare pairs the resources of both sides by ID.
+// compare pairs the resources of both sides by ID, and then a generated
+// ConfigMap or Secret with the one it replaces (generatedPairs).
 func compare(base, head map[resourcediff.ID]entry) (added, removed, changed []Resource) {
+	pairs := generatedPairs(base, head)
 	for id, h := range head {
 		b, ok := base[id]
+		if !ok {
+			if bid, paired := pairs[id]; paired {
+				b, ok = base[bid], true
+			}
+		}
 		switch {
 		case !ok:
 			added = append(added, Resource{ID: h.label, Diff: diffText("", display(h, entry{}, true))})
 		case b.text != h.text:
-			changed = append(changed, Resource{ID: h.label, Diff: diffText(display(b, h, false), display(h, b, true))})
+			id := h.label
+			if b.label != h.label {
+				id = b.label + " → " + h.id.Name
+			}
+			changed = append(changed, Resource{ID: id, Diff: diffText(display(b, h, false), display(h, b, true))})
 		}
 	}
+	paired := map[resourcediff.ID]bool{}
+	for _, bid := range pairs {
+		paired[bid] = true
+	}
 	for id, b := range base {
-		if _, ok := head[id]; !ok {
+		if _, ok := head[id]; !ok && !paired[id] {
 			removed = append(removed, Resource{ID: b.label, Diff: diffText(display(b, entry{}, false), "")})
 		}
 	}
@@ -418,6 +434,82 @@ func compare(base, head map[resourcediff.ID]entry) (added, removed, changed []Re
 		sort.Slice(l, func(i, j int) bool { return l[i].ID < l[j].ID })
 	}
 	return added, removed, changed
+}
+
+// hashSuffix is the suffix kustomize gives a generated ConfigMap or
+// Secret: a dash and ten characters of a hash of its content, in the
+// alphabet of kustomize's hasher (hex, with 0 1 3 a e written g h k m t
+// so that it never reads as a word).
+var hashSuffix = regexp.MustCompile(`^(.+)-[2456789bcdfghkmt]{10}$`)
+
+// generatedPairs pairs a generated resource of the head with the one of
+// the base it replaces: a change of its content changes its name
+// (cm-5t8gd9k2hf becomes cm-h2b6mt7c8k), and a reviewer wants to see
+// what changed in it, not a removal and an addition. A pair is made only
+// when the kind, namespace and name before the suffix match one resource
+// on each side that the other side lacks.
+func generatedPairs(base, head map[resourcediff.ID]entry) map[resourcediff.ID]resourcediff.ID {
+	key := func(id resourcediff.ID) (resourcediff.ID, bool) {
+		m := hashSuffix.FindStringSubmatch(id.Name)
+		if m == nil {
+			return id, false
+		}
+		id.Name = m[1]
+		return id, true
+	}
+	only := func(side, other map[resourcediff.ID]entry) map[resourcediff.ID][]resourcediff.ID {
+		out := map[resourcediff.ID][]resourcediff.ID{}
+		for id := range side {
+			if _, both := other[id]; both {
+				continue
+			}
+			if k, ok := key(id); ok {
+				out[k] = append(out[k], id)
+			}
+		}
+		return out
+	}
+	ob, oh := only(base, head), only(head, base)
+	pairs := map[resourcediff.ID]resourcediff.ID{}
+	for k, hs := range oh {
+		if bs := ob[k]; len(hs) == 1 && len(bs) == 1 {
+			pairs[hs[0]] = bs[0]
+		}
+	}
+	return pairs
+}
+
+// hideGeneratedSecretNames replaces, in every resource of both sides, the
+// hash kustomize suffixes a generated Secret's name with: it is a digest
+// of the Secret's values (ten characters of a SHA-256), which a short
+// value could be found from. The name reads web-secret-(hash) wherever it
+// appears; that the values changed shows in the Secret itself.
+func hideGeneratedSecretNames(base, head map[resourcediff.ID]entry) (map[resourcediff.ID]entry, map[resourcediff.ID]entry) {
+	var pairs []string
+	for _, side := range []map[resourcediff.ID]entry{base, head} {
+		for id, e := range side {
+			if e.secret && hashSuffix.MatchString(id.Name) {
+				pairs = append(pairs, id.Name, id.Name[:len(id.Name)-len("0123456789")]+"(hash)")
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		return base, head
+	}
+	r := strings.NewReplacer(pairs...)
+	hide := func(side map[resourcediff.ID]entry) map[resourcediff.ID]entry {
+		out := make(map[resourcediff.ID]entry, len(side))
+		for id, e := range side {
+			e.text, e.label = r.Replace(e.text), r.Replace(e.label)
+			id.Name = r.Replace(id.Name)
+			e.id = id
+			if _, dup := out[id]; !dup {
+				out[id] = e
+			}
+		}
+		return out
+	}
+	return hide(base), hide(head)
 }
 
 // display is the text of a resource a reader sees: a Secret's with its

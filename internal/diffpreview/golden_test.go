@@ -133,3 +133,24 @@ func TestSecretValuesNowhere(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedSecretName: the hash kustomize suffixes a generated
+// Secret's name with is a digest of its values, and shows nowhere; a
+// generated ConfigMap whose content changed is paired with the one it
+// replaces.
+func TestGeneratedSecretName(t *testing.T) {
+	p := compareCase(t, filepath.Join("testdata", "generated-names"))
+	var out strings.Builder
+	if err := p.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	out.WriteString(p.Markdown(commentLimit, ""))
+	for _, hash := range []string{"5bt56f5hdf", "tg958685gf", "generator-secret-one", "generator-secret-two"} {
+		if strings.Contains(out.String(), hash) {
+			t.Errorf("an output holds %q", hash)
+		}
+	}
+	if a, r, c := p.Counts(); a != 0 || r != 0 || c != 3 {
+		t.Errorf("%d added, %d removed, %d changed; want 3 changed (the Deployment, the ConfigMap, the Secret)", a, r, c)
+	}
+}
