@@ -2,11 +2,10 @@
 // each environment it renders: every environment is rendered at the base
 // and at the head with the renderer verify uses, and compared resource by
 // resource (added, removed, changed, with a unified diff of the rendered
-// YAML). A Secret's values never leave it. It reads two trees and prints
-// nothing; Markdown and WriteText turn a Preview into bytes.
+// YAML). Only the builds and files the change can reach are rendered
+// (changes.go). A Secret's values never leave it. It reads two trees and
+// prints nothing; Markdown and WriteText turn a Preview into bytes.
 package diffpreview
-
-import ()
 
 // Options says what to compare.
 type Options struct {
