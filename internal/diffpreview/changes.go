@@ -17,16 +17,23 @@ import (
 // whose kustomizations' directories hold no changed path renders the
 // same at the base and at the head, and need not be rendered at all: on
 // a pull request that changes one base of a hundred, two builds run
-// instead of four hundred. Symbolic links could carry a read elsewhere;
-// a tree holding one renders everything.
+// instead of four hundred.
+//
+// A symbolic link can carry a kustomization's entry to another directory
+// (kustomize follows a link to a directory and loads what is there as a
+// kustomization of its own; a link to a file outside the directory it
+// sits in is refused on its real path). Each directory is therefore also
+// taken with its links resolved, by the tree (workspace.Tree's Real,
+// which never leaves the tree). A tree that holds a link and cannot
+// resolve it renders everything.
 
 // changeSet is what differs between the two trees: every path added,
 // removed or changed (a file's bytes, an entry's kind).
 type changeSet struct {
 	paths []string
 	set   map[string]bool
-	// links is set when either tree holds a symbolic link (or anything
-	// else but files and directories): nothing is then skipped.
+	// links is set when a tree that cannot resolve links holds one:
+	// nothing is then skipped.
 	links bool
 	// failed is set when a tree could not be walked whole.
 	failed bool
@@ -44,7 +51,7 @@ func changes(base, head fs.FS) *changeSet {
 				return nil
 			}
 			t := d.Type()
-			if t&^fs.ModeDir != 0 {
+			if _, resolves := fsys.(resolver); t&fs.ModeSymlink != 0 && !resolves {
 				cs.links = true
 			}
 			out[p] = t
@@ -64,7 +71,7 @@ func changes(base, head fs.FS) *changeSet {
 		switch {
 		case !ok || tb != t:
 			cs.paths = append(cs.paths, p)
-		case t.IsRegular() && !sameFile(base, head, p):
+		case t.IsRegular() && !sameFile(base, head, p), t&fs.ModeSymlink != 0 && !sameLink(base, head, p):
 			cs.paths = append(cs.paths, p)
 		}
 	}
@@ -96,6 +103,14 @@ func sameFile(base, head fs.FS, name string) bool {
 // way (no link could lead it elsewhere).
 func (cs *changeSet) same(name string) bool {
 	return !cs.links && !cs.failed && !cs.set[name]
+}
+
+// sameLink reports whether a link points to the same target in both
+// trees; one that cannot be read is never the same.
+func sameLink(base, head fs.FS, name string) bool {
+	a, errA := fs.ReadLink(base, name)
+	b, errB := fs.ReadLink(head, name)
+	return errA == nil && errB == nil && a == b
 }
 
 // touches reports whether a changed path lies in or under one of dirs.
@@ -137,6 +152,16 @@ func kustomizationDirs(fsys fs.FS, dir string) (dirs []string, ok bool) {
 		}
 		seen[d] = true
 		dirs = append(dirs, d)
+		if rs, ok := fsys.(resolver); ok {
+			real, err := rs.Real(d)
+			switch {
+			case err == nil && real != d:
+				dirs = append(dirs, real)
+				d = real
+			case err != nil && !errors.Is(err, fs.ErrNotExist):
+				return nil, false // a link loop, or out of the tree: the build fails, or worse
+			}
+		}
 		data, found, err := readKustomization(fsys, d)
 		if err != nil {
 			return nil, false
@@ -167,6 +192,12 @@ func kustomizationDirs(fsys fs.FS, dir string) (dirs []string, ok bool) {
 		}
 	}
 	return dirs, true
+}
+
+// resolver is a tree that resolves symbolic links itself, never out of
+// its root: workspace.Tree.
+type resolver interface {
+	Real(name string) (string, error)
 }
 
 // readKustomization reads the kustomization file of dir; found is false

@@ -2,10 +2,12 @@ package diffpreview
 
 import (
 	"context"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -123,12 +125,11 @@ func TestUnchanged(t *testing.T) {
 	}
 }
 
-// TestLinkRendersEverything: with a symbolic link anywhere, nothing is
-// skipped, since a link may carry a read out of a kustomization's
-// directory.
-func TestLinkRendersEverything(t *testing.T) {
+// writeTree writes files to a new directory and opens it as a tree.
+func writeTree(t *testing.T, files fstest.MapFS, links map[string]string) *workspace.Tree {
+	t.Helper()
 	dir := t.TempDir()
-	for name, f := range layoutFS() {
+	for name, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -137,16 +138,66 @@ func TestLinkRendersEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink("../../apps/api/base/cm.yaml", filepath.Join(dir, "plain", "link.yaml")); err != nil {
-		t.Fatal(err)
+	for name, target := range links {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tree, err := workspace.Open(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tree.Close()
-	cs := changes(tree, tree)
-	if !cs.links || cs.unchanged(tree, tree, "envs/dev/web") || cs.same("plain/cm.yaml") {
-		t.Errorf("a tree with a link: links %v, a build or a file skipped", cs.links)
+	t.Cleanup(func() { tree.Close() })
+	return tree
+}
+
+// TestLinks: a link that carries a kustomization's entry to another
+// directory makes a change there reach the build; a link retargeted is a
+// change; a tree that cannot resolve its links skips nothing.
+func TestLinks(t *testing.T) {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	files := func(replicas string) fstest.MapFS {
+		m := layoutFS()
+		m["envs/qa/web/kustomization.yaml"] = f("namespace: qa\nresources:\n  - base\n")
+		m["apps/web/other/kustomization.yaml"] = f("resources:\n  - deploy.yaml\n")
+		m["apps/web/other/deploy.yaml"] = f("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\nspec:\n  replicas: " + replicas + "\n")
+		return m
+	}
+	base := writeTree(t, files("1"), map[string]string{"envs/qa/web/base": "../../../apps/web/base"})
+	head := writeTree(t, files("1"), map[string]string{"envs/qa/web/base": "../../../apps/web/base"})
+	if cs := changes(base, head); cs.links || !cs.unchanged(base, head, "envs/qa/web") {
+		t.Errorf("the same trees with a link: links %v, the build is not skipped", cs.links)
+	}
+	changedFiles := files("1")
+	changedFiles["apps/web/base/deploy.yaml"] = f("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n")
+	changed := writeTree(t, changedFiles, map[string]string{"envs/qa/web/base": "../../../apps/web/base"})
+	if cs := changes(base, changed); cs.unchanged(base, changed, "envs/qa/web") {
+		t.Errorf("a change behind a link does not reach the build: %q", cs.paths)
+	}
+	for _, head := range []*workspace.Tree{changed, writeTree(t, files("2"), map[string]string{"envs/qa/web/base": "../../../apps/web/other"})} {
+		quick, err := Compare(context.Background(), base, head, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := Compare(context.Background(), base, head, Options{renderAll: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(quick, slow) {
+			t.Errorf("through a link, the shortcut gives\n%+v\nrendering everything\n%+v", quick, slow)
+		}
+	}
+	retargeted := writeTree(t, files("1"), map[string]string{"envs/qa/web/base": "../../../apps/web/other"})
+	if cs := changes(base, retargeted); !slices.Contains(cs.paths, "envs/qa/web/base") || cs.unchanged(base, retargeted, "envs/qa/web") {
+		t.Errorf("a retargeted link is no change: %q", cs.paths)
+	}
+	mapLinks := layoutFS()
+	mapLinks["plain/link.yaml"] = &fstest.MapFile{Data: []byte("cm.yaml"), Mode: fs.ModeSymlink}
+	if cs := changes(layoutFS(), mapLinks); !cs.links || cs.unchanged(mapLinks, mapLinks, "envs/dev/web") || cs.same("plain/cm.yaml") {
+		t.Errorf("a tree that cannot resolve its links: links %v, a build or a file skipped", cs.links)
 	}
 }

@@ -48,7 +48,7 @@ func TestHostileTrees(t *testing.T) {
 		write(root, "plain/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"[click](https://evil.example) @acme/admins <img src=x> | `x`\"\ndata:\n  side: "+side+"\n")
 		link(root, "plain/zero.yaml", "/dev/zero")
 		link(root, "plain/leak.yaml", filepath.Join(outside, "secret.yaml"))
-		write(root, "k/kustomization.yaml", "resources:\n  - leak.yaml\n")
+		write(root, "k/kustomization.yaml", "resources:\n  - leak.yaml\n# "+side+"\n") // changed, so that it renders
 		link(root, "k/leak.yaml", "../../"+filepath.Base(outside)+"/secret.yaml")
 		if err := syscall.Mkfifo(filepath.Join(root, "plain", "fifo.yaml"), 0o644); err != nil {
 			t.Fatal(err)
