@@ -82,6 +82,14 @@ func parsePath(s string) (fieldPath, error) {
 	return fp, nil
 }
 
+// CheckIgnore reports the first of paths that is not a field path, saying
+// how to write one: what Compare would refuse, for a caller that checks
+// its inputs before any work.
+func CheckIgnore(paths []string) error {
+	_, err := parsePaths(paths)
+	return err
+}
+
 // parsePaths parses the default paths and extra, in that order.
 func parsePaths(extra []string) ([]fieldPath, error) {
 	var out []fieldPath

@@ -48,9 +48,15 @@ func TestParsePath(t *testing.T) {
 // TestBadIgnoreIsAnError: Compare refuses a bad path before reading
 // anything, naming it.
 func TestBadIgnoreIsAnError(t *testing.T) {
-	_, err := Compare(context.Background(), fstest.MapFS{}, fstest.MapFS{}, Options{Ignore: []string{"spec..x"}})
+	_, err := Compare(context.Background(), fstest.MapFS{}, fstest.MapFS{}, Options{Ignore: []string{"a.b", "spec..x"}})
 	if err == nil || !strings.Contains(err.Error(), `"spec..x"`) {
 		t.Fatalf("got %v", err)
+	}
+	if got := CheckIgnore([]string{"a.b", "spec..x"}); got == nil || got.Error() != err.Error() {
+		t.Errorf("CheckIgnore: %v, Compare: %v", got, err)
+	}
+	if err := CheckIgnore([]string{"a.b[c.d]"}); err != nil {
+		t.Errorf("CheckIgnore of a good path: %v", err)
 	}
 }
 
