@@ -70,8 +70,8 @@ type plan struct {
 }
 
 // Compare renders every environment of base and of head and compares them
-// resource by resource. Environments render and compare one at a time (a
-// few in parallel), each let go once compared. The error is for when the
+// resource by resource. Environments render and compare one at a time,
+// each let go once compared. The error is for when the
 // comparison could not be made at all (a bad ignore path, a tree that
 // cannot be walked, ctx done); an environment that does not render on one
 // side is a BaseError or HeadError, and the others are still compared.
@@ -193,29 +193,18 @@ func within(name, dir string) bool {
 	return dir == "." || name == dir || strings.HasPrefix(name, dir+"/")
 }
 
-// run renders and compares the environments of plans, a few at a time,
-// each let go once compared.
+// run renders and compares the environments of plans one at a time, each
+// let go once compared: memory holds one environment's resources, as
+// text. The cores are kept busy inside an environment, whose builds, base
+// and head, share the slots.
 func (c *comparer) run(plans []plan) []Environment {
-	out := make([]Environment, len(plans))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(cap(c.slots), len(plans)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = c.environment(plans[i])
-			}
-		}()
-	}
-	for i := range plans {
+	var out []Environment
+	for _, p := range plans {
 		if c.ctx.Err() != nil {
 			break
 		}
-		next <- i
+		out = append(out, c.environment(p))
 	}
-	close(next)
-	wg.Wait()
 	return out
 }
 
