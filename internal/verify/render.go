@@ -20,21 +20,11 @@ func Render(ctx context.Context, fsys fs.FS, dir string) ([]map[string]any, erro
 	dir = path.Clean(dir)
 	r := newRun(ctx, fsys, Options{Path: dir, Workers: 1})
 	if kfile := kustomizationIn(r, dir); kfile != "" {
-		b := r.newBuild(dir)
-		if b == nil {
-			return nil, fmt.Errorf("rendering %q: %s is not a kustomization that builds on its own (a syntax error, a Component, or another kind)", dir, kfile)
-		}
-		m, err := b.kustomize(false)
+		rd, err := (&Survey{r: r}).Build(dir)
 		if err != nil {
-			return nil, fmt.Errorf("rendering %q: kustomize build failed: %s", dir, cleanKustomizeError(err.Error()))
+			return nil, err
 		}
-		out := make([]map[string]any, 0, m.Size())
-		for _, res := range m.Resources() {
-			if obj, _ := b.object(res.YNode()); obj != nil {
-				out = append(out, obj)
-			}
-		}
-		return out, ctx.Err()
+		return rd.Objects, nil
 	}
 	var out []map[string]any
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
