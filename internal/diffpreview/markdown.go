@@ -1,9 +1,11 @@
 package diffpreview
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -96,10 +98,10 @@ func (p *Preview) markdown(t tier, runURL string) string {
 	var b strings.Builder
 	b.WriteString(p.header())
 	b.WriteString(note(t, runURL))
-	var quiet []string
+	var quietNames []string
 	for _, e := range p.Environments {
-		if e.BaseError == "" && e.HeadError == "" && len(e.Added)+len(e.Removed)+len(e.Changed) == 0 {
-			quiet = append(quiet, code(e.Name))
+		if quiet(e) == 1 {
+			quietNames = append(quietNames, code(e.Name))
 			continue
 		}
 		if t == tierCounts {
@@ -108,10 +110,19 @@ func (p *Preview) markdown(t tier, runURL string) string {
 		}
 		writeEnvironment(&b, e, t)
 	}
-	if len(quiet) > 0 {
-		fmt.Fprintf(&b, "\nNo change in %s: %s.\n", plural(len(quiet), "environment"), strings.Join(quiet, ", "))
+	if len(quietNames) > 0 {
+		fmt.Fprintf(&b, "\nNo change in %s: %s.\n", plural(len(quietNames), "environment"), strings.Join(quietNames, ", "))
 	}
 	return b.String()
+}
+
+// quiet is 1 for an environment with nothing to show (no change, no
+// error), else 0.
+func quiet(e Environment) int {
+	if e.BaseError == "" && e.HeadError == "" && len(e.Added)+len(e.Removed)+len(e.Changed) == 0 {
+		return 1
+	}
+	return 0
 }
 
 func countsLine(e Environment) string {
@@ -188,8 +199,14 @@ func writeEnvironment(b *strings.Builder, e Environment, t tier) {
 // no fence to break in this tier.
 func (p *Preview) fitCounts(limit int, runURL string) string {
 	head := p.header() + note(tierCounts, runURL)
+	// The environments with something to show come first: the quiet ones
+	// are the first to be only counted.
+	envs := slices.Clone(p.Environments)
+	slices.SortStableFunc(envs, func(a, b Environment) int {
+		return cmp.Compare(quiet(a), quiet(b))
+	})
 	var lines []string
-	for _, e := range p.Environments {
+	for _, e := range envs {
 		lines = append(lines, countsLine(e))
 	}
 	for n := len(lines); n >= 0; n-- {
@@ -200,13 +217,17 @@ func (p *Preview) fitCounts(limit int, runURL string) string {
 		}
 		if n < len(lines) {
 			var a, r, c, failed int
-			for _, e := range p.Environments[n:] {
+			for _, e := range envs[n:] {
 				a, r, c = a+len(e.Added), r+len(e.Removed), c+len(e.Changed)
 				if e.BaseError != "" || e.HeadError != "" {
 					failed++
 				}
 			}
-			fmt.Fprintf(&b, "- … and %s more: %d added, %d removed, %d changed", plural(len(lines)-n, "environment"), a, r, c)
+			more := "more environments"
+			if len(lines)-n == 1 {
+				more = "more environment"
+			}
+			fmt.Fprintf(&b, "- … and %d %s: %d added, %d removed, %d changed", len(lines)-n, more, a, r, c)
 			if failed > 0 {
 				fmt.Fprintf(&b, ", %d not compared", failed)
 			}

@@ -138,6 +138,19 @@ func TestMarkdownFits(t *testing.T) {
 		md := p.Markdown(limit, "https://github.com/acme/config/actions/runs/1")
 		checkMarkdown(t, p, md, limit)
 		reached[tierOf(md)] = true
+		if tierOf(md) == "counts, cut" {
+			// The environments with something to show are the last to be
+			// only counted.
+			var quietNamed, loudMissing bool
+			for _, e := range p.Environments {
+				named := strings.Contains(md, "- "+code(e.Name)+":")
+				quietNamed = quietNamed || quiet(e) == 1 && named
+				loudMissing = loudMissing || quiet(e) == 0 && !named
+			}
+			if quietNamed && loudMissing {
+				t.Errorf("limit %d: an environment without change is named, one with a change only counted:\n%s", limit, md)
+			}
+		}
 	}
 	for _, tier := range []string{"full", "cut", "names", "counts", "counts, cut"} {
 		if !reached[tier] {
