@@ -38,8 +38,8 @@ func largePreview(t *testing.T) *Preview {
 	head["envs/broken/cm.yaml"] = &fstest.MapFile{Data: []byte(cm("x", "y"))}
 	for q := 0; q < 40; q++ {
 		f := &fstest.MapFile{Data: []byte(cm("same", "same"))}
-		base[fmt.Sprintf("envs/quiet-%02d/cm.yaml", q)] = f
-		head[fmt.Sprintf("envs/quiet-%02d/cm.yaml", q)] = f
+		base[fmt.Sprintf("envs/0-quiet-%02d/cm.yaml", q)] = f
+		head[fmt.Sprintf("envs/0-quiet-%02d/cm.yaml", q)] = f
 	}
 	p, err := Compare(context.Background(), base, head, Options{})
 	if err != nil {
