@@ -13,8 +13,23 @@ import (
 // cleanKustomizeError makes the paths of our in-memory file system read as
 // paths of the repository.
 func cleanKustomizeError(s string) string {
+	s = literalsRE.ReplaceAllString(s, "literal sources (hidden): ")
+	s = literalRE.ReplaceAllString(s, "${1}(hidden)$2")
+	s = envLineRE.ReplaceAllString(s, "a line of a generator's env file is not valid UTF-8 (its bytes are not shown)")
 	return absPathRE.ReplaceAllString(s, "$1$2")
 }
+
+// kustomize quotes a configMapGenerator or secretGenerator value it cannot
+// use: a literal without its key ("literal sources [db=x hunter2]:
+// invalid literal source hunter2, expected key=value", the list of every
+// literal first) and an env file's line that is not UTF-8 (its bytes
+// as numbers, then as text). Either may be a Secret's value, and a
+// finding goes to the job's log and annotations: the value is left out.
+var (
+	literalsRE = regexp.MustCompile(`literal sources \[.*\]: `)
+	literalRE  = regexp.MustCompile(`(invalid literal source ).*(, expected key=value)`)
+	envLineRE  = regexp.MustCompile(`line \[[0-9 ]*\] has invalid utf8 bytes : .*`)
+)
 
 // absPathRE finds the leading slash of a path our file system gave
 // kustomize: after a space, a quote or a bracket, before a path character.
