@@ -48,3 +48,34 @@ func TestGeneratorValuesNotQuoted(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretValuesNotQuoted: a schema violation inside a Secret's data or
+// stringData says what is wrong and where, without the value.
+func TestSecretValuesNotQuoted(t *testing.T) {
+	fsys := fstest.MapFS{"s.yaml": {Data: []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  pin: 48151623\nstringData:\n  token: 9.99e7\n  list: [hunter2]\n")}}
+	res, err := Run(context.Background(), fsys, Options{Schemas: schemas(t, "1.37")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.String())
+		for _, v := range []string{"48151623", "9.99e7", "99900000", "hunter2"} {
+			if strings.Contains(f.Message, v) {
+				t.Errorf("a finding quotes the Secret's value %s: %s", v, f)
+			}
+		}
+	}
+	want := []string{
+		"s.yaml:6:8: error: expected string, got integer (a Secret's value is not shown) [schema]",
+		"s.yaml:8:10: error: expected string, got integer (a Secret's value is not shown) [schema]",
+		"s.yaml:9:3: error: expected string, got array (a Secret's value is not shown) [schema]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A violation of another kind keeps its reason, never its value.
+	if got := secretViolation(Violation{Path: []string{"data", "k"}, Reason: "pattern", Message: `"hunter2" does not match pattern "^x"`}); strings.Contains(got, "hunter2") || !strings.Contains(got, "pattern") {
+		t.Errorf("secretViolation = %q", got)
+	}
+}

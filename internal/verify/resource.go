@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -66,7 +67,11 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 			if sops && isEncrypted(obj, v.Path) {
 				continue
 			}
-			issues = append(issues, issue{rule: RuleSchema, path: v.Path, atKey: isUnknownField(v), missing: v.Reason == "required", msg: v.Message})
+			msg := v.Message
+			if k == "Secret" && secretValuePath(v.Path) {
+				msg = secretViolation(v)
+			}
+			issues = append(issues, issue{rule: RuleSchema, path: v.Path, atKey: isUnknownField(v), missing: v.Reason == "required", msg: msg})
 		}
 	}
 	cs := containers(obj)
@@ -416,4 +421,29 @@ func scopeName(s *summary) string {
 		return "environment " + s.env
 	}
 	return "directory " + s.group
+}
+
+// secretValuePath reports whether a violation's path is inside a Secret's
+// data or stringData, where every value is one a finding must not quote.
+func secretValuePath(path []string) bool {
+	return len(path) > 1 && (path[0] == "data" || path[0] == "stringData")
+}
+
+// secretGot is the start of a type violation's message, up to the type
+// of the value it then quotes.
+var secretGot = regexp.MustCompile(`^expected [^,]*, got [a-z]+`)
+
+// secretViolation is a violation's message without the value it names:
+// the schema's messages quote values ("expected string, got integer
+// 1234"), and a finding goes to the log, the annotations and the reports.
+func secretViolation(v Violation) string {
+	switch v.Reason {
+	case "unknown-field", "required":
+		return v.Message // names a key, never a value
+	case "type":
+		if m := secretGot.FindString(v.Message); m != "" {
+			return m + " (a Secret's value is not shown)"
+		}
+	}
+	return fmt.Sprintf("the value does not pass the schema (%s; a Secret's value is not shown)", v.Reason)
 }
