@@ -302,8 +302,8 @@ func (s *Server) getBlob(c *call) response {
 
 // --- archives ---
 
-// archive answers like GitHub: a 302 to codeload, here a path of this
-// server. For a private repository the location carries a short-lived
+// archive answers like GitHub: a 302 to codeload, here the server's
+// codeload host. For a private repository the location carries a short-lived
 // token in its query string, ?token=..., as GitHub's does: a secret the
 // client must never print.
 func (s *Server) archive(c *call) response {
@@ -319,7 +319,7 @@ func (s *Server) archive(c *call) response {
 	if strings.HasSuffix(c.route.Template, "/zipball/{ref}") {
 		format = "legacy.zip"
 	}
-	loc := s.URL + "/_codeload/" + rp.fullName() + "/" + format + "/" + h.String()
+	loc := s.CodeloadURL + "/_codeload/" + rp.fullName() + "/" + format + "/" + h.String()
 	if rp.opts.Private {
 		b := make([]byte, 20)
 		rand.Read(b)

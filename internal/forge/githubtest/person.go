@@ -33,6 +33,15 @@ type PR struct {
 	AutoMerge     string // "", "MERGE", "SQUASH" or "REBASE"
 }
 
+// symlinkPrefix starts the values Symlink makes: no file's content starts
+// with a NUL and this text.
+const symlinkPrefix = "\x00githubtest-symlink:"
+
+// Symlink is a value for the files of PushCommit and RepoOptions that
+// makes the path a symbolic link to target, as git stores one: archives
+// then hold it as a link, which a client must not follow.
+func Symlink(target string) string { return symlinkPrefix + target }
+
 // PushCommit adds a commit on branch of repo ("owner/name") as a person
 // pushing would: the files are written (or removed, for the value Deleted)
 // on top of the branch's tree, and the branch moves to the new commit
@@ -79,12 +88,16 @@ func (s *Server) pushLocked(rp *repo, branch string, files map[string]string, me
 			removePath(current, p)
 			continue
 		}
+		mode := filemode.Regular
+		if target, ok := strings.CutPrefix(content, symlinkPrefix); ok {
+			mode, content = filemode.Symlink, target
+		}
 		h, err := rp.git.writeBlob([]byte(content))
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
 		removePath(current, p)
-		current[p] = treeFile{Mode: filemode.Regular, Hash: h}
+		current[p] = treeFile{Mode: mode, Hash: h}
 	}
 	tree, err := rp.git.buildTree(current)
 	if err != nil {

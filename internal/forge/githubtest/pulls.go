@@ -51,6 +51,7 @@ type comment struct {
 	body      string
 	user      string
 	createdAt time.Time
+	updatedAt time.Time
 }
 
 type label struct {
@@ -334,6 +335,21 @@ func (s *Server) listPulls(c *call) response {
 		}
 		return list[i].number > list[j].number
 	})
+	lo, hi, paginate := s.page(c, len(list))
+	out := []any{}
+	for _, p := range list[lo:hi] {
+		out = append(out, s.pullJSON(rp, p))
+	}
+	resp := jsonResponse(http.StatusOK, out)
+	paginate(resp.header)
+	return resp
+}
+
+// page reads per_page (default 30, at most 100) and page (from 1) as
+// GitHub does and returns the slice [lo:hi] of a list of n items, and a
+// function that sets the Link header (next, last, first, prev) on the
+// answer.
+func (s *Server) page(c *call, n int) (lo, hi int, link func(http.Header)) {
 	perPage, _ := strconv.Atoi(c.query.Get("per_page"))
 	if perPage <= 0 || perPage > 100 {
 		perPage = 30
@@ -342,13 +358,13 @@ func (s *Server) listPulls(c *call) response {
 	if page <= 0 {
 		page = 1
 	}
-	out := []any{}
-	for i := (page - 1) * perPage; i < len(list) && i < page*perPage; i++ {
-		out = append(out, s.pullJSON(rp, list[i]))
-	}
-	resp := jsonResponse(http.StatusOK, out)
-	if last := (len(list) + perPage - 1) / perPage; last > 1 {
-		link := func(n int, rel string) string {
+	lo, hi = min((page-1)*perPage, n), min(page*perPage, n)
+	link = func(h http.Header) {
+		last := (n + perPage - 1) / perPage
+		if last <= 1 {
+			return
+		}
+		url := func(n int, rel string) string {
 			q := c.r.URL.Query()
 			q.Set("page", strconv.Itoa(n))
 			q.Set("per_page", strconv.Itoa(perPage))
@@ -356,16 +372,16 @@ func (s *Server) listPulls(c *call) response {
 		}
 		var links []string
 		if page < last {
-			links = append(links, link(page+1, "next"), link(last, "last"))
+			links = append(links, url(page+1, "next"), url(last, "last"))
 		}
 		if page > 1 {
-			links = append(links, link(1, "first"), link(page-1, "prev"))
+			links = append(links, url(1, "first"), url(page-1, "prev"))
 		}
 		if len(links) > 0 {
-			resp.header.Set("Link", strings.Join(links, ", "))
+			h.Set("Link", strings.Join(links, ", "))
 		}
 	}
-	return resp
+	return lo, hi, link
 }
 
 func (s *Server) createPull(c *call) response {
@@ -655,7 +671,7 @@ func (s *Server) commentJSON(rp *repo, p *pull, cm *comment) map[string]any {
 		"body":               cm.body,
 		"user":               s.userJSON(cm.user),
 		"created_at":         cm.createdAt.UTC().Format(time.RFC3339),
-		"updated_at":         cm.createdAt.UTC().Format(time.RFC3339),
+		"updated_at":         cm.updatedAt.UTC().Format(time.RFC3339),
 		"author_association": "CONTRIBUTOR",
 	}
 }
@@ -674,7 +690,11 @@ func (s *Server) createComment(c *call) response {
 	if in.Body == "" {
 		return validationFailed(map[string]any{"resource": "IssueComment", "field": "body", "code": "missing_field"})
 	}
+	if rp.opts.ReadOnlyToken {
+		return forbiddenToIntegration()
+	}
 	cm := &comment{id: s.newID(), body: in.Body, user: c.actor.Login, createdAt: s.now()}
+	cm.updatedAt = cm.createdAt
 	p.comments = append(p.comments, cm)
 	p.updatedAt = cm.createdAt
 	resp := jsonResponse(http.StatusCreated, s.commentJSON(rp, p, cm))
@@ -682,14 +702,61 @@ func (s *Server) createComment(c *call) response {
 	return resp
 }
 
+// listComments lists a pull request's comments oldest first, a page at a
+// time (per_page, page and Link, as GitHub does).
 func (s *Server) listComments(c *call) response {
 	rp, p, ok := s.pullFor(c)
 	if !ok {
 		return notFound()
 	}
+	lo, hi, paginate := s.page(c, len(p.comments))
 	out := []any{}
-	for _, cm := range p.comments {
+	for _, cm := range p.comments[lo:hi] {
 		out = append(out, s.commentJSON(rp, p, cm))
 	}
-	return jsonResponse(http.StatusOK, out)
+	resp := jsonResponse(http.StatusOK, out)
+	paginate(resp.header)
+	return resp
+}
+
+// updateComment edits a comment's body. GitHub names the comment by its ID
+// alone, in the repository.
+func (s *Server) updateComment(c *call) response {
+	rp, ok := s.repoFor(c)
+	if !ok {
+		return notFound()
+	}
+	id, err := strconv.ParseInt(c.params["comment_id"], 10, 64)
+	if err != nil {
+		return notFound()
+	}
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := decode(c, &in); err != nil {
+		return problemsParsingJSON()
+	}
+	for _, p := range rp.pulls {
+		for _, cm := range p.comments {
+			if cm.id != id {
+				continue
+			}
+			if rp.opts.ReadOnlyToken {
+				return forbiddenToIntegration()
+			}
+			if in.Body == "" {
+				return validationFailed(map[string]any{"resource": "IssueComment", "field": "body", "code": "missing_field"})
+			}
+			cm.body, cm.updatedAt = in.Body, s.now()
+			return jsonResponse(http.StatusOK, s.commentJSON(rp, p, cm))
+		}
+	}
+	return notFound()
+}
+
+// forbiddenToIntegration is GitHub's answer to a write the token may not
+// make: GITHUB_TOKEN without the permission (pull-requests: write), or a
+// fork's pull request, whose token is read-only.
+func forbiddenToIntegration() response {
+	return errorResponse(http.StatusForbidden, "Resource not accessible by integration")
 }

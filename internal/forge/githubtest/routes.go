@@ -57,6 +57,7 @@ const (
 	RouteAddAssignees         = "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
 	RouteCreateComment        = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
 	RouteListComments         = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
+	RouteUpdateComment        = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"
 	RouteGetRepoInstallation  = "GET /repos/{owner}/{repo}/installation"
 	RouteCreateInstallToken   = "POST /app/installations/{installation_id}/access_tokens"
 	RouteGraphQL              = "POST /graphql"
@@ -103,6 +104,7 @@ var routes = []route{
 	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/assignees", handle: (*Server).addAssignees},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).createComment},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).listComments},
+	{Method: "PATCH", Template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", handle: (*Server).updateComment},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/installation", handle: (*Server).getRepoInstallation},
 	{Method: "POST", Template: "/app/installations/{installation_id}/access_tokens", handle: (*Server).createInstallationToken},
 	{Method: "POST", Template: "/graphql", OffSpec: true, handle: (*Server).graphql},

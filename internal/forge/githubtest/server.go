@@ -116,6 +116,10 @@ type RepoOptions struct {
 	// requested from and issues assigned to; Teams likewise for team slugs.
 	Collaborators []string
 	Teams         []string
+	// ReadOnlyToken makes creating and editing comments answer 403
+	// "Resource not accessible by integration", as GitHub does for a
+	// GITHUB_TOKEN without pull-requests: write or a fork's pull request.
+	ReadOnlyToken bool
 }
 
 // Server is a fake of GitHub's REST API (and one GraphQL mutation) backed by
@@ -129,12 +133,19 @@ type Server struct {
 	APIURL string
 	// GraphQLURL is URL+"/api/graphql", where GitHub Enterprise serves GraphQL.
 	GraphQLURL string
+	// CodeloadURL is the root of the host archive redirects lead to, as
+	// GitHub's lead to codeload.github.com: a listener of its own, so that
+	// a client sending its API credentials there can be caught (see
+	// CodeloadCredentials).
+	CodeloadURL string
 
 	tb   testing.TB
 	opts Options
 	hs   *httptest.Server
-	dir  string
-	spec *spec
+	// codeloadHS serves the archives the API's redirects point to.
+	codeloadHS *httptest.Server
+	dir        string
+	spec       *spec
 
 	mu     sync.Mutex
 	repos  map[string]*repo
@@ -146,9 +157,12 @@ type Server struct {
 	tokens map[string]time.Time // installation token → expiry
 	// codeloadTokens are the tokens of private archive redirects.
 	codeloadTokens map[string]bool
-	quit           chan struct{} // closed when the test ends: hung answers give up
-	nextID         int64
-	tokenSeq       int
+	// codeloadCredentials counts codeload requests that carried an
+	// Authorization header.
+	codeloadCredentials int
+	quit                chan struct{} // closed when the test ends: hung answers give up
+	nextID              int64
+	tokenSeq            int
 }
 
 // NewServer starts a server that lives until the test ends. Requests and
@@ -186,7 +200,10 @@ func NewServer(tb testing.TB, opts Options) *Server {
 	// Registered after Close, so it runs before it: Close waits for hung
 	// handlers.
 	tb.Cleanup(func() { close(s.quit) })
+	s.codeloadHS = httptest.NewServer(http.HandlerFunc(s.serveCodeload))
+	tb.Cleanup(s.codeloadHS.Close)
 	s.URL = s.hs.URL
+	s.CodeloadURL = s.codeloadHS.URL
 	s.APIURL = s.URL + "/api/v3/"
 	s.GraphQLURL = s.URL + "/api/graphql"
 	return s
@@ -209,6 +226,30 @@ func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header.Set("Authorization", "token "+t.token)
 	}
 	return t.base.RoundTrip(r)
+}
+
+// serveCodeload serves the codeload host: archives only.
+func (s *Server) serveCodeload(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/_codeload/") {
+		s.tb.Errorf("githubtest: %s %s on the codeload host, which serves archives only", r.Method, r.URL.Path)
+		s.write(w, notFound())
+		return
+	}
+	if r.Header.Get("Authorization") != "" {
+		s.mu.Lock()
+		s.codeloadCredentials++
+		s.mu.Unlock()
+	}
+	s.serveHTTP(w, r)
+}
+
+// CodeloadCredentials returns how many requests reached the codeload host
+// with an Authorization header: credentials given for the API sent to
+// another host, which a client must never do.
+func (s *Server) CodeloadCredentials() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.codeloadCredentials
 }
 
 // SetFaults replaces the injected faults and reseeds their generator.

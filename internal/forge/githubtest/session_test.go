@@ -123,10 +123,15 @@ func TestScriptedSession(t *testing.T) {
 	if len(issue.Labels) != 1 || len(issue.Assignees) != 1 {
 		t.Errorf("issue: got labels %v and assignees %v, want one of each", issue.Labels, issue.Assignees)
 	}
-	_, _, err = gh.Issues.CreateComment(ctx, "acme", "config", pr.GetNumber(), &github.IssueComment{Body: github.String("Done.")})
+	cm, _, err := gh.Issues.CreateComment(ctx, "acme", "config", pr.GetNumber(), &github.IssueComment{Body: github.String("Done.")})
 	must("comment", err)
-	_, _, err = gh.Issues.ListComments(ctx, "acme", "config", pr.GetNumber(), nil)
+	_, _, err = gh.Issues.EditComment(ctx, "acme", "config", cm.GetID(), &github.IssueComment{Body: github.String("Done, and done.")})
+	must("edit comment", err)
+	comments, _, err := gh.Issues.ListComments(ctx, "acme", "config", pr.GetNumber(), nil)
 	must("list comments", err)
+	if len(comments) != 1 || comments[0].GetBody() != "Done, and done." {
+		t.Errorf("comments: got %d, want the one edited", len(comments))
+	}
 	for _, f := range []github.ArchiveFormat{github.Tarball, github.Zipball} {
 		_, _, err = gh.Repositories.GetArchiveLink(ctx, "acme", "config", f, &github.RepositoryContentGetOptions{Ref: "gitops/bump-app"}, 0)
 		must("archive link", err)
