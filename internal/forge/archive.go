@@ -1,17 +1,15 @@
 package forge
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/url"
-	"path"
 	"strings"
 	"testing/fstest"
+
+	"github.com/gitops-actions/gitops-actions/internal/archive"
+	"github.com/google/go-github/v60/github"
 )
 
 // MaxArchiveBytes bounds what ReadArchive keeps in memory: the files under
@@ -22,11 +20,15 @@ const MaxArchiveBytes = 512 << 20
 // memory as an fs.FS with slash-separated paths relative to the repository
 // root.
 type Snapshot struct {
-	// SHA is the commit the files were read at.
+	// SHA is the commit the files were read at (for ReadTree, the ref as
+	// given).
 	SHA string
 	// FS holds the files. Executable files have mode 0755, others 0644;
 	// symbolic links and submodules are left out.
 	FS fstest.MapFS
+	// Skipped lists the entries under the roots left out: symbolic links
+	// (git's), and with ReadTree's limits files over the size limit.
+	Skipped []archive.Skipped
 }
 
 // Mode returns the git file mode of path in the snapshot: "100755" for an
@@ -43,80 +45,57 @@ func (s *Snapshot) Mode(p string) string {
 // in memory with its top directory stripped. The number of requests does not
 // depend on the number of files.
 func (c *Client) ReadArchive(ctx context.Context, sha string, roots []string) (*Snapshot, error) {
-	u := fmt.Sprintf("repos/%s/%s/tarball/%s", url.PathEscape(c.Owner), url.PathEscape(c.Repo), url.PathEscape(sha))
+	return c.ReadTree(ctx, sha, archive.Options{Roots: roots, Limits: archive.Limits{MaxTotal: MaxArchiveBytes}})
+}
+
+// ReadTree reads the files at ref (a branch, a tag or a commit SHA) that
+// opts keeps, through the tarball endpoint: GitHub answers a redirect to
+// codeload whose URL carries its own short-lived token; the client follows
+// it without sending the credentials to that host, and never prints its
+// query (see redirectTransport). Two requests, whatever the number of
+// files. The archive is read as hostile (package archive): its top
+// directory is stripped, links and special files left out and listed in
+// Skipped. A ref that does not exist is a *NotFoundError that names it.
+func (c *Client) ReadTree(ctx context.Context, ref string, opts archive.Options) (*Snapshot, error) {
+	u := fmt.Sprintf("repos/%s/%s/tarball/%s", url.PathEscape(c.Owner), url.PathEscape(c.Repo), escapeRef(ref))
 	req, err := c.GH.NewRequest("GET", u, nil)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := c.GH.BareDo(ctx, req)
+	if IsNotFound(err) && failedAt(err, "/tarball/") {
+		// The API's own 404: no such ref (or repository). A 404 of the
+		// codeload hop (an expired token) stays an error that names it.
+		return nil, &NotFoundError{What: fmt.Sprintf("ref %q of %s/%s", ref, c.Owner, c.Repo), Err: err}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("downloading the archive of %s/%s at %s: %w", c.Owner, c.Repo, sha, err)
+		return nil, fmt.Errorf("downloading the archive of %s/%s at %q: %w", c.Owner, c.Repo, ref, err)
 	}
 	defer resp.Body.Close()
-	fsys, err := untar(resp.Body, roots)
+	opts.StripTop = true
+	res, err := archive.Read(resp.Body, opts)
 	if err != nil {
-		return nil, fmt.Errorf("reading the archive of %s/%s at %s: %w", c.Owner, c.Repo, sha, err)
+		return nil, redactError(fmt.Errorf("reading the archive of %s/%s at %q: %w", c.Owner, c.Repo, ref, err))
 	}
-	return &Snapshot{SHA: sha, FS: fsys}, nil
+	return &Snapshot{SHA: ref, FS: res.FS, Skipped: res.Skipped}, nil
 }
 
-// untar unpacks a gzipped tarball as GitHub makes it (one top directory
-// named owner-repo-sha) into a MapFS, keeping only regular files under
-// roots.
-func untar(r io.Reader, roots []string) (fstest.MapFS, error) {
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, err
-	}
-	tr := tar.NewReader(gz)
-	fsys := fstest.MapFS{}
-	var total int64
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if h.Typeflag != tar.TypeReg {
-			continue // directories, the pax header, symbolic links, submodules
-		}
-		_, name, ok := strings.Cut(h.Name, "/")
-		if !ok || name == "" || !under(name, roots) {
-			continue
-		}
-		if !fstestValid(name) {
-			return nil, fmt.Errorf("archive entry %q is not a clean relative path", h.Name)
-		}
-		total += h.Size
-		if total > MaxArchiveBytes {
-			return nil, fmt.Errorf("the files under %s exceed %d MiB", strings.Join(roots, ", "), MaxArchiveBytes>>20)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, err
-		}
-		mode := fs.FileMode(0o644)
-		if h.Mode&0o111 != 0 {
-			mode = 0o755
-		}
-		fsys[name] = &fstest.MapFile{Data: data, Mode: mode, ModTime: h.ModTime}
-	}
-	return fsys, nil
-}
-
-func fstestValid(name string) bool {
-	return path.Clean(name) == name && !strings.HasPrefix(name, "../") && name != ".." && !path.IsAbs(name)
-}
-
-// under reports whether the slash path p is one of roots or inside one.
-func under(p string, roots []string) bool {
-	for _, r := range roots {
-		r = strings.TrimSuffix(r, "/")
-		if r == "." || r == "" || p == r || strings.HasPrefix(p, r+"/") {
-			return true
-		}
+// failedAt reports whether the request GitHub answered err to has a path
+// holding part.
+func failedAt(err error, part string) bool {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil && er.Response.Request != nil {
+		return strings.Contains(er.Response.Request.URL.Path, part)
 	}
 	return false
+}
+
+// escapeRef escapes each slash-separated segment of a ref for a URL path:
+// a branch such as feature/x keeps its slashes, as GitHub's routes expect.
+func escapeRef(ref string) string {
+	segs := strings.Split(ref, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }

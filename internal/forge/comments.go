@@ -1,0 +1,125 @@
+package forge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// What UpsertComment did.
+const (
+	CommentCreated   = "created"
+	CommentUpdated   = "updated"
+	CommentUnchanged = "unchanged"
+)
+
+// Comment is an issue or pull-request comment as the actions need it.
+type Comment struct {
+	ID   int64
+	URL  string
+	Body string
+}
+
+// UpsertComment makes the one comment of issue or pull request number whose
+// body starts with marker (a hidden HTML comment, say) read body, which
+// must start with marker too: it creates the comment when there is none,
+// edits it when its body differs, and leaves it alone when it is the same,
+// so that a job run on every push keeps one comment up to date instead of
+// adding one each time. It returns what it did and the comment. Creating
+// and editing are not idempotent for the transport; after an unknown
+// outcome the comments are looked up again before anything is sent twice.
+func (c *Client) UpsertComment(ctx context.Context, number int, marker, body string) (string, *Comment, error) {
+	if marker == "" || !strings.HasPrefix(body, marker) {
+		return "", nil, errors.New("a comment to keep up to date starts with its marker")
+	}
+	found, err := c.FindComment(ctx, number, marker)
+	if err != nil {
+		return "", nil, err
+	}
+	if found == nil {
+		cm, err := c.createComment(ctx, number, marker, body)
+		return CommentCreated, cm, err
+	}
+	if found.Body == body {
+		return CommentUnchanged, found, nil
+	}
+	cm, err := c.editComment(ctx, number, found.ID, marker, body)
+	return CommentUpdated, cm, err
+}
+
+// FindComment returns the first (oldest) comment of issue or pull request
+// number whose body starts with marker, or nil. It reads every page of
+// comments: a busy pull request has more than one.
+func (c *Client) FindComment(ctx context.Context, number int, marker string) (*Comment, error) {
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		cs, resp, err := c.GH.Issues.ListComments(ctx, c.Owner, c.Repo, number, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the comments of #%d: %w", number, err)
+		}
+		for _, cm := range cs {
+			if strings.HasPrefix(cm.GetBody(), marker) {
+				return commentFrom(cm), nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return nil, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func commentFrom(cm *github.IssueComment) *Comment {
+	return &Comment{ID: cm.GetID(), URL: cm.GetHTMLURL(), Body: cm.GetBody()}
+}
+
+// createComment posts body; after an unknown outcome, a comment with the
+// marker that appeared meanwhile is the one posted.
+func (c *Client) createComment(ctx context.Context, number int, marker, body string) (*Comment, error) {
+	var out *Comment
+	err := c.atMostOnce(ctx, func(ctx context.Context) error {
+		cm, _, err := c.GH.Issues.CreateComment(ctx, c.Owner, c.Repo, number, &github.IssueComment{Body: github.String(body)})
+		if err == nil {
+			out = commentFrom(cm)
+		}
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		cm, err := c.FindComment(ctx, number, marker)
+		if err != nil || cm == nil || cm.Body != body {
+			return false, err
+		}
+		out = cm
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("commenting on #%d: %w", number, err)
+	}
+	return out, nil
+}
+
+// editComment sets comment id's body; after an unknown outcome, the body
+// is looked up.
+func (c *Client) editComment(ctx context.Context, number int, id int64, marker, body string) (*Comment, error) {
+	var out *Comment
+	err := c.atMostOnce(ctx, func(ctx context.Context) error {
+		cm, _, err := c.GH.Issues.EditComment(ctx, c.Owner, c.Repo, id, &github.IssueComment{Body: github.String(body)})
+		if err == nil {
+			out = commentFrom(cm)
+		}
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		cm, err := c.FindComment(ctx, number, marker)
+		if err != nil || cm == nil || cm.ID != id || cm.Body != body {
+			return false, err
+		}
+		out = cm
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("updating comment %d on #%d: %w", id, number, err)
+	}
+	return out, nil
+}
