@@ -72,6 +72,10 @@ func (r *Run) SetOutput(name, value string) {
 // Summary appends Markdown to the step summary (Actions only).
 func (r *Run) Summary(markdown string) { r.summary.WriteString(markdown) }
 
+// SummaryLen returns the bytes of step summary recorded so far, for a
+// command that must keep the whole within GitHub's 1 MiB.
+func (r *Run) SummaryLen() int { return r.summary.Len() }
+
 // Warning reports a problem that does not fail the run, pinned to a file and
 // line when known: an annotation in Actions, a line on stderr locally.
 func (r *Run) Warning(file string, line int, msg string) {
