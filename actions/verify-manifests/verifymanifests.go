@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 	"github.com/gitops-actions/gitops-actions/internal/report"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
@@ -40,6 +42,15 @@ var Spec = cli.Spec{
 		{Name: "max-file-size", Default: "5242880", Description: "The size in bytes above which a file is not read: a file-skipped warning instead. The default is 5 MiB."},
 		{Name: "fail-on", Default: "error", Description: "The lowest severity that fails the run (exit code 1): error, warning or never."},
 		{Name: "list-rules", Default: "false", Kind: cli.Bool, Description: "Print every rule with its default severity and description, and exit: a table, or JSON with format json."},
+		{Name: "diff-base", Description: "A git ref or commit SHA of the repository to compare with (in a pull_request workflow: github.event.pull_request.base.sha): every environment under path is rendered at it and in the working tree, and the resources added, removed and changed (a diff of each) go to the job summary, one pull-request comment (created once, then updated) and diff-file. The base is read through the GitHub API archive with token, without a second checkout. Empty: no diff."},
+		{Name: "diff-base-path", Description: "Instead of diff-base: a directory inside the working directory that holds the base (a second checkout); path applies inside it. For local runs and workflows that check out both."},
+		{Name: "diff-ignore", Kind: cli.List, Description: "Field paths left out of the comparison, separated by commas or newlines, e.g. spec.template.metadata.annotations[kubectl.kubernetes.io/restartedAt]; * matches any key. checksum/* annotations are always left out; nothing else is."},
+		{Name: "diff-file", Description: "Write the whole diff (every resource, nothing cut) as text to this file, inside the working directory. The file is replaced, never written through a symbolic link."},
+		{Name: "token", Secret: true, Description: "With diff-base: a token that may read the repository's contents and write pull requests (the comment): secrets.GITHUB_TOKEN with permissions contents: read and pull-requests: write. Without pull-requests: write (a fork's pull request), the diff is in the job summary only, with a warning."},
+		{Name: "app-id", Description: "With diff-base, instead of token: a GitHub App's ID, with app-private-key; the action mints an installation token for the repository."},
+		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
+		{Name: "repository", Description: "With diff-base: the repository to read the base of and comment in, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
+		{Name: "github-api-url", Description: "With diff-base: the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server. Default: GITHUB_API_URL, else https://api.github.com."},
 	},
 	Outputs: []cli.Output{
 		{Name: "errors", Description: "The number of error findings."},
@@ -47,11 +58,28 @@ var Spec = cli.Spec{
 		{Name: "resources", Description: "The number of resources validated (a resource rendered in two environments counts twice)."},
 		{Name: "files", Description: "The number of YAML and JSON files read."},
 		{Name: "sarif-file", Description: "The path of the SARIF file written, when format is sarif; empty otherwise."},
+		{Name: "diff-added", Description: "With a base: the number of resources the change adds, over every environment."},
+		{Name: "diff-removed", Description: "With a base: the number of resources it removes."},
+		{Name: "diff-changed", Description: "With a base: the number of resources it changes."},
 	},
 }
 
 // Command is the verify-manifests subcommand.
-var Command = cli.Command{Spec: Spec, Run: run}
+var Command = NewCommand(Deps{})
+
+// Deps are what the command depends on besides its inputs and environment;
+// tests reach a fake GitHub and shorten the waits.
+type Deps struct {
+	// Retry is the GitHub client's retry policy; zero means forge.DefaultRetry.
+	Retry forge.Retry
+	// Transport carries the GitHub requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// NewCommand returns the verify-manifests command with its dependencies.
+func NewCommand(d Deps) cli.Command {
+	return cli.Command{Spec: Spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
+}
 
 // kubernetesVersions lists the versions kubeschema embeds, newest first. It
 // is written out rather than asked of kubeschema.Versions, which decodes the
@@ -78,11 +106,16 @@ type Inputs struct {
 	ListRules bool
 	// MaxFileSize is the size in bytes above which a file is not read.
 	MaxFileSize int64
+	// Diff are the inputs of the diff preview.
+	Diff diffInputs
 }
 
 // ReadInputs parses and checks the inputs; every error is a usage error
-// that quotes the offending text.
-func ReadInputs(v cli.Values, inActions bool) (Inputs, error) {
+// that quotes the offending text. getenv gives the repository and API
+// defaults (GITHUB_REPOSITORY, GITHUB_API_URL) and whether the run is in
+// Actions.
+func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
+	inActions := getenv("GITHUB_ACTIONS") == "true"
 	in := Inputs{Path: v.String("path"), Environments: v.List("environments"), CRDs: v.Lines("crds"), OutputFile: v.String("output-file")}
 	var err error
 	if in.ListRules, err = v.Bool("list-rules"); err != nil {
@@ -125,7 +158,8 @@ func ReadInputs(v cli.Values, inActions bool) (Inputs, error) {
 	default:
 		return in, cli.Usagef("input \"fail-on\": %q is not error, warning or never", v.String("fail-on"))
 	}
-	return in, nil
+	in.Diff, err = readDiffInputs(v, getenv)
+	return in, err
 }
 
 func contains(list []string, s string) bool {
@@ -137,8 +171,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func run(ctx context.Context, r *cli.Run) error {
-	in, err := ReadInputs(r.Inputs, r.InActions())
+func run(ctx context.Context, r *cli.Run, d Deps) error {
+	in, err := ReadInputs(r.Inputs, r.Getenv)
 	if err != nil {
 		return err
 	}
@@ -160,6 +194,24 @@ func run(ctx context.Context, r *cli.Run) error {
 	if err != nil {
 		return err
 	}
+	// The base is read before the work: a ref that does not exist is bad
+	// input, said at once.
+	var plan diffPlan
+	var b *base
+	var gh *forge.Client
+	if in.Diff.enabled() {
+		if plan, err = resolveDiff(tree, in.Diff, opts.Path, opts.Environments); err != nil {
+			return err
+		}
+		if in.Diff.HasGitHub {
+			if gh, err = in.Diff.GitHub.Client(ctx, r, d.Transport, d.Retry); err != nil {
+				return err
+			}
+		}
+		if b, err = readBase(ctx, in.Diff, plan, tree, gh, in.MaxFileSize); err != nil {
+			return err
+		}
+	}
 	schemas, err := kubeschema.New(in.KubernetesVersion)
 	if err != nil {
 		return fmt.Errorf("loading the schemas of Kubernetes %s: %w", in.KubernetesVersion, err)
@@ -174,6 +226,12 @@ func run(ctx context.Context, r *cli.Run) error {
 	}
 	if err := Report(r, in, res, tree, output); err != nil {
 		return err
+	}
+	if b != nil {
+		setOutputs := r.InActions() || output != "" || in.Format == "text"
+		if err := runDiff(ctx, r, in, plan, tree, b, gh, setOutputs); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(r.Stderr, "verify-manifests: %d file(s), %d resource(s): %d error(s), %d warning(s), %d notice(s)\n", res.Files, res.Resources, res.Errors, res.Warnings, res.Notices)
 	if !in.Never && res.Count(in.FailOn) > 0 {

@@ -14,6 +14,8 @@ const (
 	CommentCreated   = "created"
 	CommentUpdated   = "updated"
 	CommentUnchanged = "unchanged"
+	// CommentNone: there was no comment, and none was to be created.
+	CommentNone = "none"
 )
 
 // Comment is an issue or pull-request comment as the actions need it.
@@ -28,16 +30,21 @@ type Comment struct {
 // must start with marker too: it creates the comment when there is none,
 // edits it when its body differs, and leaves it alone when it is the same,
 // so that a job run on every push keeps one comment up to date instead of
-// adding one each time. It returns what it did and the comment. Creating
+// adding one each time. With create false a missing comment is not created
+// (CommentNone): a comment with nothing new to say is only worth an
+// update. It returns what it did and the comment (nil for CommentNone). Creating
 // and editing are not idempotent for the transport; after an unknown
 // outcome the comments are looked up again before anything is sent twice.
-func (c *Client) UpsertComment(ctx context.Context, number int, marker, body string) (string, *Comment, error) {
+func (c *Client) UpsertComment(ctx context.Context, number int, marker, body string, create bool) (string, *Comment, error) {
 	if marker == "" || !strings.HasPrefix(body, marker) {
 		return "", nil, errors.New("a comment to keep up to date starts with its marker")
 	}
 	found, err := c.FindComment(ctx, number, marker)
 	if err != nil {
 		return "", nil, err
+	}
+	if found == nil && !create {
+		return CommentNone, nil, nil
 	}
 	if found == nil {
 		cm, err := c.createComment(ctx, number, marker, body)

@@ -54,18 +54,30 @@ func TestUpsertComment(t *testing.T) {
 	}
 	steps := []struct {
 		body                string
+		noCreate            bool
 		wantOp              string
 		wantPOST, wantPATCH int
 	}{
+		{body: marker + "\nnothing new", noCreate: true, wantOp: forge.CommentNone},
 		{body: marker + "\nfirst", wantOp: forge.CommentCreated, wantPOST: 1},
 		{body: marker + "\nsecond", wantOp: forge.CommentUpdated, wantPATCH: 1},
 		{body: marker + "\nsecond", wantOp: forge.CommentUnchanged},
+		{body: marker + "\nnothing new", noCreate: true, wantOp: forge.CommentUpdated, wantPATCH: 1},
 	}
 	for i, st := range steps {
 		srv.ResetCalls()
-		op, cm, err := c.UpsertComment(ctx, n, marker, st.body)
+		op, cm, err := c.UpsertComment(ctx, n, marker, st.body, !st.noCreate)
 		if err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
+		}
+		if st.wantOp == forge.CommentNone {
+			if op != st.wantOp || cm != nil || srv.Calls(githubtest.RouteCreateComment) != 0 {
+				t.Errorf("run %d: got %q %+v, want none made", i+1, op, cm)
+			}
+			if got := markedComments(srv, n, marker); len(got) != 0 {
+				t.Errorf("run %d: marked comments %q, want none", i+1, got)
+			}
+			continue
 		}
 		if op != st.wantOp || cm == nil || cm.Body != st.body || cm.ID == 0 {
 			t.Errorf("run %d: got %q %+v, want %q with the body", i+1, op, cm, st.wantOp)
@@ -83,7 +95,7 @@ func TestUpsertComment(t *testing.T) {
 			t.Errorf("run %d: marked comments %q, want exactly one: %q", i+1, got, st.body)
 		}
 	}
-	if _, _, err := c.UpsertComment(ctx, n, marker, "no marker first"); err == nil {
+	if _, _, err := c.UpsertComment(ctx, n, marker, "no marker first", true); err == nil {
 		t.Error("a body without its marker: got no error")
 	}
 }
@@ -98,7 +110,7 @@ func TestUpsertCommentOnce(t *testing.T) {
 	n := openPull(t, srv)
 	srv.SetFaults(githubtest.Faults{ResetAfterWrite: 1, Seed: 3})
 	for i, body := range []string{marker + " one", marker + " two"} {
-		if _, _, err := c.UpsertComment(ctx, n, marker, body); err != nil {
+		if _, _, err := c.UpsertComment(ctx, n, marker, body, true); err != nil {
 			t.Fatalf("write %d: %v", i+1, err)
 		}
 		if got := markedComments(srv, n, marker); len(got) != 1 || got[0] != body {
@@ -112,7 +124,7 @@ func TestUpsertCommentForbidden(t *testing.T) {
 	srv.CreateRepo("acme/config", githubtest.RepoOptions{ReadOnlyToken: true, Files: map[string]string{"a.yaml": "a: 1\n"}})
 	c := newClient(t, srv, nil)
 	n := openPull(t, srv)
-	_, _, err := c.UpsertComment(context.Background(), n, "<!-- m -->", "<!-- m --> x")
+	_, _, err := c.UpsertComment(context.Background(), n, "<!-- m -->", "<!-- m --> x", true)
 	if forge.StatusCode(err) != http.StatusForbidden || !forge.IsAuth(err) {
 		t.Errorf("got %v, want GitHub's 403 that IsAuth knows", err)
 	}

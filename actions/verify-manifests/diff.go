@@ -1,0 +1,341 @@
+package verifymanifests
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing/fstest"
+
+	"github.com/gitops-actions/gitops-actions/internal/archive"
+	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/diffpreview"
+	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
+)
+
+// GitHub's limits: a comment holds 65,536 characters, a step's summary
+// 1 MiB. Markdown counts bytes, so a body within these in bytes is within
+// them in characters too.
+const (
+	maxComment = 65536
+	maxSummary = 1 << 20
+	// summaryMargin keeps room for the separator and the redaction of a
+	// secret into ***, which never makes text longer.
+	summaryMargin = 1024
+)
+
+// diffInputs are the inputs of the diff preview, parsed and checked.
+type diffInputs struct {
+	// Base is a ref read through the API archive; BasePath a directory of
+	// the working tree holding the base. At most one is set; neither means
+	// no diff.
+	Base, BasePath string
+	Ignore         []string
+	File           string
+	GitHub         cli.GitHub
+	// HasGitHub is true when token or app-id is set.
+	HasGitHub bool
+}
+
+func (d diffInputs) enabled() bool { return d.Base != "" || d.BasePath != "" }
+
+// readDiffInputs reads diff-base, diff-base-path, diff-ignore, diff-file
+// and the GitHub inputs; every error is a usage error that says what to do.
+func readDiffInputs(v cli.Values, getenv func(string) string) (diffInputs, error) {
+	d := diffInputs{Base: v.String("diff-base"), BasePath: v.String("diff-base-path"), Ignore: v.List("diff-ignore"), File: v.String("diff-file")}
+	var err error
+	if d.GitHub, d.HasGitHub, err = cli.ReadGitHub(v, getenv); err != nil {
+		return d, err
+	}
+	switch {
+	case d.Base != "" && d.BasePath != "":
+		return d, cli.Usagef("input \"diff-base\" and \"diff-base-path\" are both set: give the base as a ref read through the GitHub API (diff-base) or as a directory of its files (diff-base-path), not both")
+	case d.Base != "" && !forge.ValidBranchName(d.Base):
+		return d, cli.Usagef("input \"diff-base\": %q is not a git ref or commit SHA (in a pull_request workflow: ${{ github.event.pull_request.base.sha }})", d.Base)
+	case d.Base != "" && !d.HasGitHub:
+		return d, cli.Usagef("input \"diff-base\" needs a token to read the base through the GitHub API: set token: ${{ secrets.GITHUB_TOKEN }} (with permissions contents: read and pull-requests: write), or check the base out and give its directory as diff-base-path")
+	case !d.enabled() && (len(d.Ignore) > 0 || d.File != ""):
+		name := "diff-file"
+		if len(d.Ignore) > 0 {
+			name = "diff-ignore"
+		}
+		return d, cli.Usagef("input %q is set without a base to compare with: set diff-base (a ref) or diff-base-path (a directory)", name)
+	}
+	if len(d.Ignore) > 0 {
+		// A bad field path is bad input: say so before any work, not
+		// after verifying the tree. Comparing two empty trees parses the
+		// paths and nothing else.
+		if _, err := diffpreview.Compare(context.Background(), fstest.MapFS{}, fstest.MapFS{}, diffpreview.Options{Ignore: d.Ignore}); err != nil {
+			return d, cli.Usagef("input \"diff-ignore\": %s", strings.TrimPrefix(err.Error(), "diff-ignore: "))
+		}
+	}
+	return d, nil
+}
+
+// diffPlan is where the diff's inputs point in the working tree. Both
+// trees are compared whole, from the repository's root: a kustomization
+// under path may build bases outside it.
+type diffPlan struct {
+	// Environments are the environments input, resolved; none means the
+	// engine finds them, and only those under Under are kept.
+	Environments []string
+	Under        string
+	// BasePath is diff-base-path resolved; File diff-file ("" for none).
+	BasePath, File string
+}
+
+// resolveDiff checks diff-base-path and diff-file against the tree, by
+// the rule every path input follows (workspace.Tree.Path).
+func resolveDiff(tree *workspace.Tree, d diffInputs, p string, envs []string) (diffPlan, error) {
+	plan := diffPlan{Environments: envs, Under: p}
+	var err error
+	if d.BasePath != "" {
+		if plan.BasePath, err = tree.Path("diff-base-path", d.BasePath, false); err != nil {
+			return plan, cli.UsageError(err)
+		}
+		if st, err := tree.Stat(plan.BasePath); err != nil || !st.IsDir() {
+			return plan, cli.Usagef("input \"diff-base-path\": %q is not a directory (give the directory the base is checked out in)", d.BasePath)
+		}
+		if plan.BasePath == "." {
+			return plan, cli.Usagef("input \"diff-base-path\": %q is the working directory itself, the head: give the directory the base is checked out in", d.BasePath)
+		}
+	}
+	if d.File != "" {
+		if plan.File, err = tree.Path("diff-file", d.File, true); err != nil {
+			return plan, cli.UsageError(err)
+		}
+	}
+	return plan, nil
+}
+
+// within reports whether the slash path name is dir or inside it.
+func within(name, dir string) bool {
+	return dir == "." || name == dir || strings.HasPrefix(name, dir+"/")
+}
+
+// base is the base tree, and what was left out of it.
+type base struct {
+	FS      fs.FS
+	Skipped []archive.Skipped
+	// Label names the base in the log and the comment.
+	Label string
+}
+
+// readBase reads the base tree: through the API archive (two requests,
+// whatever the number of files), or from diff-base-path in the working
+// tree.
+func readBase(ctx context.Context, d diffInputs, plan diffPlan, tree *workspace.Tree, gh *forge.Client, maxFileSize int64) (*base, error) {
+	if d.BasePath != "" {
+		sub, err := fs.Sub(tree, plan.BasePath)
+		if err != nil {
+			return nil, fmt.Errorf("reading the base at %q: %w", plan.BasePath, err)
+		}
+		return &base{FS: sub, Label: d.BasePath}, nil
+	}
+	snap, err := gh.ReadTree(ctx, d.Base, archive.Options{Limits: archive.Limits{MaxFileSize: maxFileSize}})
+	var nf *forge.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return nil, cli.Usagef("input \"diff-base\": %v: give a branch, tag or commit SHA of %s/%s (a private repository answers the same to a token that may not read it)", err, d.GitHub.Owner, d.GitHub.Repo)
+	case errors.Is(err, archive.ErrTooLarge), errors.Is(err, archive.ErrUnsafeName), errors.Is(err, archive.ErrConflict):
+		return nil, cli.Failedf("input \"diff-base\": %w", err)
+	case err != nil:
+		return nil, d.GitHub.APIError(err)
+	}
+	b := &base{FS: snap.FS, Label: d.Base}
+	for _, s := range snap.Skipped {
+		// What the comparison may read: under path, or an environment.
+		keep := within(s.Name, plan.Under)
+		for _, e := range plan.Environments {
+			keep = keep || within(s.Name, e)
+		}
+		if keep {
+			b.Skipped = append(b.Skipped, s)
+		}
+	}
+	return b, nil
+}
+
+// skippedText says what the base left out, by reason, for a warning.
+func skippedText(sk []archive.Skipped) string {
+	by := map[archive.Reason][]string{}
+	var reasons []string
+	for _, s := range sk {
+		if len(by[s.Reason]) == 0 {
+			reasons = append(reasons, string(s.Reason))
+		}
+		by[s.Reason] = append(by[s.Reason], s.Name)
+	}
+	sort.Strings(reasons)
+	var parts []string
+	for _, r := range reasons {
+		names := by[archive.Reason(r)]
+		shown := names
+		if len(shown) > 5 {
+			shown = shown[:5]
+		}
+		quoted := make([]string, len(shown))
+		for i, n := range shown {
+			quoted[i] = strconv.Quote(n)
+		}
+		more := ""
+		if len(names) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+		}
+		what := r
+		if r == string(archive.ReasonTooLarge) {
+			what = "over max-file-size"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s (%s%s)", len(names), what, strings.Join(quoted, ", "), more))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// runDiff compares the base with the working tree at the plan's root and
+// puts the result in the step summary, the pull request's comment,
+// diff-file and the outputs. Its findings never decide the exit code; bad
+// input and a base that cannot be read do.
+func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, setOutputs bool) error {
+	if len(b.Skipped) > 0 {
+		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
+	}
+	pv, err := diffpreview.Compare(ctx, b.FS, tree, diffpreview.Options{Environments: plan.Environments, Ignore: in.Diff.Ignore, MaxFileSize: in.MaxFileSize})
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("comparing with the base %q: %w", b.Label, err)
+	}
+	if len(plan.Environments) == 0 {
+		pv = onlyUnder(pv, plan)
+	}
+	added, removed, changed := pv.Counts()
+	r.Logf("verify-manifests: against %s: %d added, %d removed, %d changed in %d environment(s)", b.Label, added, removed, changed, len(pv.Environments))
+	runURL := cli.RunURL(r.Getenv)
+	budget := maxSummary - summaryMargin - r.SummaryLen()
+	if budget > 0 {
+		r.Summary("\n" + pv.Markdown(budget, runURL))
+	}
+	if plan.File != "" {
+		var buf bytes.Buffer
+		if err := pv.WriteText(&buf); err != nil {
+			return err
+		}
+		if err := tree.WriteFile(plan.File, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the diff to %q: %w", plan.File, err)
+		}
+	}
+	if setOutputs {
+		r.SetOutput("diff-added", strconv.Itoa(added))
+		r.SetOutput("diff-removed", strconv.Itoa(removed))
+		r.SetOutput("diff-changed", strconv.Itoa(changed))
+	}
+	return comment(ctx, r, in, b, pv, gh, runURL)
+}
+
+// onlyUnder keeps the environments the engine found under path, but not
+// in the base's own checkout (diff-base-path inside the working tree).
+func onlyUnder(pv *diffpreview.Preview, plan diffPlan) *diffpreview.Preview {
+	out := &diffpreview.Preview{}
+	for _, e := range pv.Environments {
+		if within(e.Name, plan.Under) && (plan.BasePath == "" || !within(e.Name, plan.BasePath)) {
+			out.Environments = append(out.Environments, e)
+		}
+	}
+	return out
+}
+
+// event is the part of a webhook payload the comment needs.
+type event struct {
+	Number      int `json:"number"`
+	PullRequest *struct {
+		Number int `json:"number"`
+	} `json:"pull_request"`
+	Repository struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+}
+
+// Marker starts the pull-request comment of verify-manifests' diff for
+// path: hidden, and distinct per path, so that two jobs verifying
+// different paths keep a comment each.
+func Marker(p string) string {
+	// Query-escaped, the path cannot end the HTML comment ("-->").
+	return "<!-- gitops-actions:verify-manifests:diff path=" + url.QueryEscape(p) + " -->"
+}
+
+// comment creates or updates the pull request's one comment. Only a
+// pull_request or pull_request_target event has a pull request; any other
+// gets a notice. Every failure is a warning: the comment repeats the
+// summary, and the check's verdict is the findings'.
+func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffpreview.Preview, gh *forge.Client, runURL string) error {
+	if !r.InActions() {
+		return nil
+	}
+	var ev event
+	name, err := cli.ReadEvent(r.Getenv, &ev)
+	if err != nil {
+		r.Warning("", 0, fmt.Sprintf("no pull-request comment: %v", err))
+		return nil
+	}
+	number := ev.Number
+	if ev.PullRequest != nil && ev.PullRequest.Number != 0 {
+		number = ev.PullRequest.Number
+	}
+	switch {
+	case name != "pull_request" && name != "pull_request_target":
+		r.Notice(fmt.Sprintf("no pull-request comment: the %s event is about no pull request; the diff is in the job summary", name))
+		return nil
+	case number <= 0:
+		r.Notice(fmt.Sprintf("no pull-request comment: the %s event's payload names no pull request", name))
+		return nil
+	case gh == nil:
+		r.Notice("no pull-request comment: set token (with permissions pull-requests: write) for one; the diff is in the job summary")
+		return nil
+	case ev.Repository.FullName != "" && !strings.EqualFold(ev.Repository.FullName, in.Diff.GitHub.Owner+"/"+in.Diff.GitHub.Repo):
+		r.Notice(fmt.Sprintf("no pull-request comment: the pull request is in %s, the repository input is %s/%s", ev.Repository.FullName, in.Diff.GitHub.Owner, in.Diff.GitHub.Repo))
+		return nil
+	}
+	marker := Marker(in.Path)
+	head := fmt.Sprintf("%s\n<sub>verify-manifests · <code>%s</code> against <code>%s</code></sub>\n\n", marker, html.EscapeString(in.Path), html.EscapeString(b.Label))
+	body := head + pv.Markdown(maxComment-len(head), runURL)
+	// A pull request that changes no rendered resource gets no new
+	// comment; one it had is updated to say so.
+	op, cm, err := gh.UpsertComment(ctx, number, marker, body, hasNews(pv))
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return err
+	case err != nil && forge.StatusCode(err) == http.StatusForbidden && forge.IsAuth(err):
+		r.Warning("", 0, fmt.Sprintf("no pull-request comment on #%d: GitHub refused it (%v): the token needs pull-requests: write (permissions: pull-requests: write in the workflow); a pull request from a fork gets a read-only token, so its diff is in the job summary only", number, err))
+	case err != nil:
+		r.Warning("", 0, fmt.Sprintf("no pull-request comment on #%d: %v", number, err))
+	case op == forge.CommentNone:
+		r.Logf("verify-manifests: no rendered change and no earlier comment on #%d: none made", number)
+	default:
+		r.Logf("verify-manifests: pull-request comment %s: %s", op, cm.URL)
+	}
+	return nil
+}
+
+// hasNews reports whether the preview has anything to show: a change, or
+// an environment that did not render.
+func hasNews(pv *diffpreview.Preview) bool {
+	added, removed, changed := pv.Counts()
+	if added+removed+changed > 0 {
+		return true
+	}
+	for _, e := range pv.Environments {
+		if e.BaseError != "" || e.HeadError != "" {
+			return true
+		}
+	}
+	return false
+}
