@@ -2,6 +2,7 @@ package verifymanifests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -404,6 +405,39 @@ func TestDiffBaseDoesNotRender(t *testing.T) {
 	}
 	if !warning || !finding {
 		t.Errorf("warning about the base's link: %v, the head's finding: %v\n%s", warning, finding, got.Stdout)
+	}
+}
+
+// TestDiffLimits changes more than a comment can hold: the comment stays
+// within 65,536 characters with its marker, the summary within 1 MiB with
+// verify's, and diff-file has everything.
+func TestDiffLimits(t *testing.T) {
+	files := func(v string) map[string]string {
+		m := map[string]string{}
+		for i := range 400 {
+			m[fmt.Sprintf("environments/staging/cm-%03d.yaml", i)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%03d\n  namespace: web\ndata:\n  blob: %s\n", i, strings.Repeat(v, 3000))
+		}
+		return m
+	}
+	f := newDiffFixtureOf(t, githubtest.RepoOptions{}, files("a"), files("b"))
+	got := f.run("pull_request", map[string]string{"environments": "environments/staging"})
+	if got.Code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", got.Code, got.Stdout, got.Stderr)
+	}
+	bodies := f.ours("environments")
+	if len(bodies) != 1 || len(bodies[0]) > 65536 {
+		t.Fatalf("comments %d, first %d bytes, want one within 65,536", len(bodies), len(bodies[0]))
+	}
+	if len(got.Summary) > 1<<20 || !strings.Contains(got.Summary, "### verify-manifests") {
+		t.Errorf("summary %d bytes, want verify's and the diff within 1 MiB", len(got.Summary))
+	}
+	if got.Outputs["diff-changed"] != "400" || strings.Count(got.DiffFile, "--- changed ") != 400 {
+		t.Errorf("diff-changed %q, %d diffs in diff-file, want 400 of each", got.Outputs["diff-changed"], strings.Count(got.DiffFile, "--- changed "))
+	}
+	for _, body := range []string{bodies[0], got.Summary} {
+		if n := strings.Count(body, "```"); n%2 != 0 {
+			t.Errorf("%d fences: one is left open", n)
+		}
 	}
 }
 
