@@ -47,6 +47,22 @@ type diffInputs struct {
 
 func (d diffInputs) enabled() bool { return d.Base != "" || d.BasePath != "" }
 
+// unused names a diff input set without a base, or "". A workflow that
+// runs on pushes and pull requests passes
+// github.event.pull_request.base.sha, empty on a push: that is no error,
+// but worth a notice.
+func (d diffInputs) unused() string {
+	switch {
+	case d.enabled():
+		return ""
+	case d.File != "":
+		return "diff-file"
+	case len(d.Ignore) > 0:
+		return "diff-ignore"
+	}
+	return ""
+}
+
 // readDiffInputs reads diff-base, diff-base-path, diff-ignore, diff-file
 // and the GitHub inputs; every error is a usage error that says what to do.
 func readDiffInputs(v cli.Values, getenv func(string) string) (diffInputs, error) {
@@ -62,12 +78,6 @@ func readDiffInputs(v cli.Values, getenv func(string) string) (diffInputs, error
 		return d, cli.Usagef("input \"diff-base\": %q is not a git ref or commit SHA (in a pull_request workflow: ${{ github.event.pull_request.base.sha }})", d.Base)
 	case d.Base != "" && !d.HasGitHub:
 		return d, cli.Usagef("input \"diff-base\" needs a token to read the base through the GitHub API: set token: ${{ secrets.GITHUB_TOKEN }} (with permissions contents: read and pull-requests: write), or check the base out and give its directory as diff-base-path")
-	case !d.enabled() && (len(d.Ignore) > 0 || d.File != ""):
-		name := "diff-file"
-		if len(d.Ignore) > 0 {
-			name = "diff-ignore"
-		}
-		return d, cli.Usagef("input %q is set without a base to compare with: set diff-base (a ref) or diff-base-path (a directory)", name)
 	}
 	if len(d.Ignore) > 0 {
 		// A bad field path is bad input: say so before any work, not

@@ -453,7 +453,6 @@ func TestDiffBadInput(t *testing.T) {
 		{name: "no token", inputs: map[string]string{"token": ""}, wantErr: `input "diff-base" needs a token`},
 		{name: "both bases", inputs: map[string]string{"diff-base-path": "base"}, wantErr: `"diff-base" and "diff-base-path" are both set`},
 		{name: "not a ref", inputs: map[string]string{"diff-base": "main..feature"}, wantErr: `input "diff-base": "main..feature" is not a git ref`},
-		{name: "diff-file without a base", inputs: map[string]string{"diff-base": ""}, wantErr: `input "diff-file" is set without a base`},
 		{name: "a bad ignore path", inputs: map[string]string{"diff-ignore": "metadata..name"}, wantErr: `input "diff-ignore": "metadata..name"`},
 		{name: "diff-file outside", inputs: map[string]string{"diff-file": "../diff.txt"}, wantErr: `input "diff-file"`},
 		{name: "diff-base-path outside", inputs: map[string]string{"diff-base": "", "diff-base-path": "../elsewhere"}, wantErr: `input "diff-base-path"`},
@@ -472,6 +471,38 @@ func TestDiffBadInput(t *testing.T) {
 				t.Error("the token is in an output")
 			}
 		})
+	}
+}
+
+// TestDiffNoBase: a workflow that runs on pushes too passes an empty
+// diff-base there. No diff, no file, no comment: a notice, and the exit
+// code of the findings.
+func TestDiffNoBase(t *testing.T) {
+	f := newDiffFixture(t, githubtest.RepoOptions{})
+	got := f.run("push", map[string]string{"diff-base": ""})
+	if got.Code != cli.ExitOK || got.DiffFile != "" || got.Outputs["diff-changed"] != "" || f.srv.TotalCalls() != 0 {
+		t.Errorf("exit %d, diff-file %q, diff-changed %q, %d requests: want 0, none, none, none", got.Code, got.DiffFile, got.Outputs["diff-changed"], f.srv.TotalCalls())
+	}
+	if !strings.Contains(got.Stdout, "::notice::no diff: diff-file is set, but diff-base and diff-base-path are empty") {
+		t.Errorf("no notice:\n%s", got.Stdout)
+	}
+}
+
+// TestDiffFileThroughLink: diff-file committed as a link to a file
+// elsewhere is replaced; its target is never written.
+func TestDiffFileThroughLink(t *testing.T) {
+	f := newDiffFixture(t, githubtest.RepoOptions{})
+	target := filepath.Join(t.TempDir(), "target")
+	os.WriteFile(target, []byte("untouched"), 0o644)
+	if err := os.Symlink(target, filepath.Join(f.dir, "diff.txt")); err != nil {
+		t.Skip(err)
+	}
+	got := f.run("pull_request", nil)
+	if got.Code != cli.ExitOK || !strings.Contains(got.DiffFile, "ghcr.io/acme/web:v1.1.0") {
+		t.Errorf("exit %d, diff-file %q", got.Code, got.DiffFile)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "untouched" {
+		t.Errorf("the link's target was written: %q", b)
 	}
 }
 

@@ -199,6 +199,9 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	var plan diffPlan
 	var b *base
 	var gh *forge.Client
+	if name := in.Diff.unused(); name != "" {
+		r.Notice(fmt.Sprintf("no diff: %s is set, but diff-base and diff-base-path are empty (on a push, github.event.pull_request.base.sha is)", name))
+	}
 	if in.Diff.enabled() {
 		if plan, err = resolveDiff(tree, in.Diff, opts.Path, opts.Environments); err != nil {
 			return err
