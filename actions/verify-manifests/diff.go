@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/diffpreview"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -315,7 +315,7 @@ func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffprevie
 		return nil
 	}
 	marker := Marker(in.Path)
-	head := fmt.Sprintf("%s\n<sub>verify-manifests · <code>%s</code> against <code>%s</code></sub>\n\n", marker, html.EscapeString(in.Path), html.EscapeString(b.Label))
+	head := fmt.Sprintf("%s\nverify-manifests · %s against %s\n\n", marker, mdtext.Code(in.Path, 200), mdtext.Code(b.Label, 100))
 	body := head + pv.Markdown(maxComment-len(head), runURL)
 	// A pull request that changes no rendered resource gets no new
 	// comment; one it had is updated to say so.
