@@ -27,8 +27,8 @@ import (
 const (
 	maxComment = 65536
 	maxSummary = 1 << 20
-	// summaryMargin keeps room for the separator and the redaction of a
-	// secret into ***, which never makes text longer.
+	// summaryMargin keeps room for the line that separates the diff from
+	// verify's summary, and for the redaction of secrets into ***.
 	summaryMargin = 1024
 )
 
@@ -230,9 +230,10 @@ func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *wo
 	added, removed, changed := pv.Counts()
 	r.Logf("verify-manifests: against %s: %d added, %d removed, %d changed in %d environment(s)", b.Label, added, removed, changed, len(pv.Environments))
 	runURL := cli.RunURL(r.Getenv)
-	budget := maxSummary - summaryMargin - r.SummaryLen()
-	if budget > 0 {
+	if budget := maxSummary - summaryMargin - r.SummaryLen(); budget >= summaryMargin {
 		r.Summary("\n" + pv.Markdown(budget, runURL))
+	} else {
+		r.Notice("the job summary is full with the findings: the diff is left out of it (see diff-file and the pull request's comment)")
 	}
 	if plan.File != "" {
 		var buf bytes.Buffer
@@ -274,10 +275,10 @@ type event struct {
 	} `json:"repository"`
 }
 
-// Marker starts the pull-request comment of verify-manifests' diff for
+// marker starts the pull-request comment of verify-manifests' diff for
 // path: hidden, and distinct per path, so that two jobs verifying
 // different paths keep a comment each.
-func Marker(p string) string {
+func marker(p string) string {
 	// Query-escaped, the path cannot end the HTML comment ("-->").
 	return "<!-- gitops-actions:verify-manifests:diff path=" + url.QueryEscape(p) + " -->"
 }
@@ -314,12 +315,12 @@ func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffprevie
 		r.Notice(fmt.Sprintf("no pull-request comment: the pull request is in %s, the repository input is %s/%s", ev.Repository.FullName, in.Diff.GitHub.Owner, in.Diff.GitHub.Repo))
 		return nil
 	}
-	marker := Marker(in.Path)
-	head := fmt.Sprintf("%s\nverify-manifests · %s against %s\n\n", marker, mdtext.Code(in.Path, 200), mdtext.Code(b.Label, 100))
+	mark := marker(in.Path)
+	head := fmt.Sprintf("%s\nverify-manifests · %s against %s\n\n", mark, mdtext.Code(in.Path, 200), mdtext.Code(b.Label, 100))
 	body := head + pv.Markdown(maxComment-len(head), runURL)
 	// A pull request that changes no rendered resource gets no new
 	// comment; one it had is updated to say so.
-	op, cm, err := gh.UpsertComment(ctx, number, marker, body, hasNews(pv))
+	op, cm, err := gh.UpsertComment(ctx, number, mark, body, hasNews(pv))
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return err

@@ -171,7 +171,7 @@ func (f *diffFixture) ours(path string) []string {
 			continue
 		}
 		for _, c := range p.Comments {
-			if strings.HasPrefix(c, Marker(path)) {
+			if strings.HasPrefix(c, marker(path)) {
 				out = append(out, c)
 			}
 		}
