@@ -8,13 +8,13 @@ import (
 )
 
 // BenchmarkRead unpacks an archive the size of the scale issue's config
-// repository (100 applications, 2 environments: 1,300 files, 2.7 MB),
+// repository (100 applications of 20 files, 2 environments: 2,300 files),
 // whole and with one environment as the root.
 func BenchmarkRead(b *testing.B) {
 	entries := []entry{dir(top)}
 	manifest := strings.Repeat("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: v\n---\n", 40)
 	for a := range 100 {
-		for f := range 10 {
+		for f := range 20 {
 			entries = append(entries, file(fmt.Sprintf("%sapps/app%03d/base/file%02d.yaml", top, a, f), manifest))
 		}
 		entries = append(entries, file(fmt.Sprintf("%sapps/app%03d/base/kustomization.yaml", top, a), "resources: []\n"))
