@@ -22,6 +22,10 @@ func ReadEvent(getenv func(string) string, v any) (string, error) {
 	if p == "" {
 		return name, nil
 	}
+	// Look before opening: opening a FIFO blocks until a writer comes.
+	if st, err := os.Stat(p); err == nil && !st.Mode().IsRegular() {
+		return name, Usagef("the event payload GITHUB_EVENT_PATH=%q is not a regular file", p)
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		return name, Usagef("reading the event payload GITHUB_EVENT_PATH=%q: %v", p, err)
