@@ -47,6 +47,7 @@ measure() {
   awk '!/^Command/ {print $1, $2 + $3, $4}' "$work/t" >> "$file"
 }
 : > "$work/plain.runs"; : > "$work/diff.runs"
+rm -f "$repo/diff.txt" # a stale one would hide a run that failed
 vm=("$work/gitops-actions" verify-manifests --path environments --format json)
 for _ in $(seq "$runs"); do
   measure "$work/plain.runs" "${vm[@]}"
