@@ -85,13 +85,7 @@ func SourceFrom(getenv func(string) string) Source {
 		Repository: getenv("GITHUB_REPOSITORY"), SHA: getenv("GITHUB_SHA"), Ref: getenv("GITHUB_REF"),
 		Actor: getenv("GITHUB_ACTOR"), Workflow: getenv("GITHUB_WORKFLOW"), RunID: getenv("GITHUB_RUN_ID"),
 	}
-	server := strings.TrimSuffix(getenv("GITHUB_SERVER_URL"), "/")
-	if server == "" {
-		server = "https://github.com"
-	}
-	if s.Repository != "" && s.RunID != "" {
-		s.RunURL = server + "/" + s.Repository + "/actions/runs/" + s.RunID
-	}
+	s.RunURL = cli.RunURL(getenv)
 	return s
 }
 

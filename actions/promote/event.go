@@ -1,20 +1,13 @@
 package promote
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
-
-// maxEventBytes bounds the event payload read: GitHub caps payloads at
-// 25 MB.
-const maxEventBytes = 25 << 20
 
 // payload is the part of a webhook payload promote reads.
 type payload struct {
@@ -62,29 +55,9 @@ type event struct {
 // workflow_dispatch.
 func readEvent(getenv func(string) string, sha string) (event, error) {
 	ev := event{Event: release.Event{Name: getenv("GITHUB_EVENT_NAME"), SHA: sha}}
-	p := getenv("GITHUB_EVENT_PATH")
-	if p == "" {
-		return ev, nil
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return ev, cli.Usagef("reading the event payload GITHUB_EVENT_PATH=%q: %v", p, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		// A FIFO or a device would block the run, or never end.
-		return ev, cli.Usagef("the event payload GITHUB_EVENT_PATH=%q is not a regular file", p)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxEventBytes+1))
-	if err != nil {
-		return ev, cli.Usagef("reading the event payload %q: %v", p, err)
-	}
-	if len(data) > maxEventBytes {
-		return ev, cli.Usagef("the event payload %q exceeds %d MiB", p, maxEventBytes>>20)
-	}
 	var pl payload
-	if err := json.Unmarshal(data, &pl); err != nil {
-		return ev, cli.Usagef("the event payload %q is not a webhook payload: %v", p, err)
+	if _, err := cli.ReadEvent(getenv, &pl); err != nil {
+		return ev, err
 	}
 	ev.Action = pl.Action
 	ev.Ref, ev.Before, ev.After, ev.Deleted = pl.Ref, pl.Before, pl.After, pl.Deleted

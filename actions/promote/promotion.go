@@ -36,13 +36,7 @@ func newPromoter(r *cli.Run, in Inputs, gh *forge.Client, base string, ev event)
 	if ev.Pull != nil && ev.Pull.MergeCommit != "" {
 		prov.Commit = ev.Pull.MergeCommit
 	}
-	server := strings.TrimSuffix(r.Getenv("GITHUB_SERVER_URL"), "/")
-	if server == "" {
-		server = "https://github.com"
-	}
-	if id := r.Getenv("GITHUB_RUN_ID"); prov.Repository != "" && id != "" {
-		prov.RunURL = server + "/" + prov.Repository + "/actions/runs/" + id
-	}
+	prov.RunURL = cli.RunURL(r.Getenv)
 	return &promoter{r: r, in: in, gh: gh, base: base, prov: prov}
 }
 

@@ -48,12 +48,15 @@ func ReadEvent(getenv func(string) string, v any) (string, error) {
 }
 
 // RunURL is the web address of the workflow run,
-// GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID, or ""
-// outside Actions.
+// GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID (the
+// server github.com when unset), or "" outside Actions.
 func RunURL(getenv func(string) string) string {
 	server := strings.TrimSuffix(getenv("GITHUB_SERVER_URL"), "/")
+	if server == "" {
+		server = "https://github.com"
+	}
 	repo, id := getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
-	if server == "" || repo == "" || id == "" {
+	if repo == "" || id == "" {
 		return ""
 	}
 	return server + "/" + repo + "/actions/runs/" + id

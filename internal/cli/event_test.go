@@ -64,7 +64,8 @@ func TestRunURL(t *testing.T) {
 	}{
 		{map[string]string{"GITHUB_SERVER_URL": "https://github.com/", "GITHUB_REPOSITORY": "acme/config", "GITHUB_RUN_ID": "42"}, "https://github.com/acme/config/actions/runs/42"},
 		{map[string]string{"GITHUB_SERVER_URL": "https://ghe.example", "GITHUB_REPOSITORY": "acme/config", "GITHUB_RUN_ID": "7"}, "https://ghe.example/acme/config/actions/runs/7"},
-		{map[string]string{"GITHUB_REPOSITORY": "acme/config", "GITHUB_RUN_ID": "42"}, ""},
+		{map[string]string{"GITHUB_REPOSITORY": "acme/config", "GITHUB_RUN_ID": "42"}, "https://github.com/acme/config/actions/runs/42"},
+		{map[string]string{"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/config"}, ""},
 		{nil, ""},
 	}
 	for _, tc := range tests {
