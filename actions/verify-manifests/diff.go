@@ -298,6 +298,9 @@ func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffprevie
 		number = ev.PullRequest.Number
 	}
 	switch {
+	case name == "":
+		r.Notice("no pull-request comment: no workflow event (GITHUB_EVENT_NAME is empty); the diff is in the job summary")
+		return nil
 	case name != "pull_request" && name != "pull_request_target":
 		r.Notice(fmt.Sprintf("no pull-request comment: the %s event is about no pull request; the diff is in the job summary", name))
 		return nil

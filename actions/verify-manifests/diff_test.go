@@ -284,21 +284,26 @@ func TestDiffCommentForbidden(t *testing.T) {
 // TestDiffNoPullRequest: on a push there is no pull request to comment on;
 // a notice says so and no comment request is made.
 func TestDiffNoPullRequest(t *testing.T) {
-	f := newDiffFixture(t, githubtest.RepoOptions{})
-	f.event = f.writeEvent(map[string]any{"ref": "refs/heads/main", "repository": map[string]any{"full_name": "acme/config"}})
-	got := f.run("push", nil)
-	if got.Code != cli.ExitOK {
-		t.Fatalf("exit %d\n%s\n%s", got.Code, got.Stdout, got.Stderr)
-	}
-	noticed := false
-	for _, c := range runnertest.Commands(got.Stdout) {
-		noticed = noticed || c.Name == "notice" && strings.Contains(c.Data, "the push event is about no pull request")
-	}
-	if !noticed {
-		t.Errorf("no notice saying why there is no comment:\n%s", got.Stdout)
-	}
-	if n := f.srv.Calls(githubtest.RouteListComments) + f.srv.Calls(githubtest.RouteCreateComment); n != 0 {
-		t.Errorf("%d comment requests on a push", n)
+	for event, want := range map[string]string{
+		"push": "the push event is about no pull request",
+		"":     "no workflow event (GITHUB_EVENT_NAME is empty)",
+	} {
+		f := newDiffFixture(t, githubtest.RepoOptions{})
+		f.event = f.writeEvent(map[string]any{"ref": "refs/heads/main", "repository": map[string]any{"full_name": "acme/config"}})
+		got := f.run(event, nil)
+		if got.Code != cli.ExitOK {
+			t.Fatalf("event %q: exit %d\n%s\n%s", event, got.Code, got.Stdout, got.Stderr)
+		}
+		noticed := false
+		for _, c := range runnertest.Commands(got.Stdout) {
+			noticed = noticed || c.Name == "notice" && strings.Contains(c.Data, want)
+		}
+		if !noticed {
+			t.Errorf("event %q: no notice saying %q:\n%s", event, want, got.Stdout)
+		}
+		if n := f.srv.Calls(githubtest.RouteListComments) + f.srv.Calls(githubtest.RouteCreateComment); n != 0 {
+			t.Errorf("event %q: %d comment requests", event, n)
+		}
 	}
 }
 
