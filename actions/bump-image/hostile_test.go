@@ -149,9 +149,8 @@ const (
 	appV2 = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/acme/app:v2.1.0\n"
 )
 
-// TestHostileLocal runs the local mode against the trees and faults of
-// issue 9 (items 7 to 10, 13 and 14). Each case checks the exit code and
-// the message, that the sentinel beside the tree was neither written nor
+// TestHostileLocal runs the local mode against hostile trees and the
+// faults a run can meet. Each case checks the exit code and the message, that the sentinel beside the tree was neither written nor
 // read (nothing outside the tree changed, and its value shows nowhere),
 // and that the tree is byte for byte as before, or changed in full.
 func TestHostileLocal(t *testing.T) {

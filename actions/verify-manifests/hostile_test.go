@@ -115,9 +115,8 @@ func runNoHang(t *testing.T, s sandbox, args ...string) clitest.Result {
 	return clitest.Result{}
 }
 
-// TestHostileInput runs verify-manifests on what a pull request can
-// commit, each case of issue 9's "verify-manifests reads what it must
-// not": every case ends, with the exit code of the table and a message at
+// TestHostileInput runs verify-manifests on what a hostile pull request
+// can commit: every case ends, with the exit code of the table and a message at
 // the path, never reads the secret beside the tree (no output and no
 // report holds it) and never writes beside the tree.
 func TestHostileInput(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// TestEmbeddedCRDs: the custom resources issue 13 counted as no-schema on
+// TestEmbeddedCRDs: the custom resources found without a schema on
 // a real Flux repository, and the Flux Operator's kinds, have schemas, and
 // judge a documented example as the cluster would.
 func TestEmbeddedCRDs(t *testing.T) {

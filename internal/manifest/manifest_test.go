@@ -65,7 +65,7 @@ var goldenCases = []struct {
 	{name: "block-scalars", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
 	{name: "inline-values", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 3},
 
-	// Issue 14: every place a config repo keeps an image version.
+	// Every other place a config repo keeps an image version.
 	{name: "maps-any-key", images: []string{"public.ecr.aws/docker/library/redis:7.4.1", "quay.io/prometheus/node-exporter:v1.8.2", "ghcr.io/acme/proxy:2.1.0", "ghcr.io/acme/migrate:1.1.0"}, changes: 7},
 	{name: "argocd-parameters", images: []string{"ghcr.io/acme/web:1.3.0", "ghcr.io/acme/worker:v1.1.0@" + digest}, changes: 4},
 	{name: "argocd-values", images: []string{"ghcr.io/acme/web:1.3.0", "public.ecr.aws/docker/library/redis:7.4.1"}, changes: 6, pinsDefault: 2},

@@ -231,8 +231,8 @@ func TestSharedValuesOfNewPlaces(t *testing.T) {
 	}
 }
 
-// TestHoldsOfNewPlaces: a hold comment keeps a reference of each place
-// issue 14 added (an image map under any key, an Argo CD parameter, a
+// TestHoldsOfNewPlaces: a hold comment keeps a reference of each of the
+// newer places (an image map under any key, an Argo CD parameter, a
 // values string, kustomize helmCharts) at its version, and a held pin is
 // held, not refused.
 func TestHoldsOfNewPlaces(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestFleet runs a repository of the shape issue 13 met on a real Flux
+// TestFleet runs a repository of the shape of a real Flux
 // fleet: clusters/, infrastructure/ and apps/ rendered by Flux
 // Kustomizations with post-build substitution, and the custom resources
 // such repositories hold (written from each project's documented

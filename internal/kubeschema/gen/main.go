@@ -74,7 +74,7 @@ var crdModules = []struct {
 	// warning until the user vendors the CRDs.
 	{"github.com/cert-manager/cert-manager@v1.21.2", []string{"deploy/crds/*.yaml"}},
 	{"sigs.k8s.io/gateway-api@v1.6.3", []string{"config/crd/standard/gateway.networking.k8s.io_*.yaml"}},
-	// The CRDs config repositories use most (issue 13 counted them on a
+	// The CRDs config repositories use most (counted on a
 	// real Flux repository). The proxy lists no version of grafana-operator,
 	// cloudnative-pg and network-attachment-definition-client, but serves
 	// the exact release tags named here (the newest tags of their
