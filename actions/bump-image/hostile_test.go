@@ -150,8 +150,9 @@ const (
 )
 
 // TestHostileLocal runs the local mode against hostile trees and the
-// faults a run can meet. Each case checks the exit code and the message, that the sentinel beside the tree was neither written nor
-// read (nothing outside the tree changed, and its value shows nowhere),
+// faults a run can meet. Each case checks the exit code and the message,
+// that the sentinel beside the tree was neither written nor read (nothing
+// outside the tree changed, and its value shows nowhere),
 // and that the tree is byte for byte as before, or changed in full.
 func TestHostileLocal(t *testing.T) {
 	three := map[string]string{"a.yaml": appV1, "b.yaml": appV1, "c.yaml": appV1}
