@@ -110,23 +110,11 @@ func sortHolds(hs []Hold) {
 // is held, so that nothing of theirs changed and nothing holds their new
 // version: a pipeline that asked for them should notice.
 func (r *Result) AllHeld() []string {
-	moved := map[string]bool{}
-	for _, c := range r.Changes {
-		moved[c.Image] = true
-	}
-	for _, c := range r.Current {
-		moved[c.Image] = true
-	}
-	var out []string
-	seen := map[string]bool{}
+	var images []string
 	for _, h := range r.Held {
-		if !moved[h.Image] && !seen[h.Image] {
-			seen[h.Image] = true
-			out = append(out, h.Image)
-		}
+		images = append(images, h.Image)
 	}
-	sort.Strings(out)
-	return out
+	return r.unmoved(images)
 }
 
 // Holds lists the hold comments of one file, with the line of each and its

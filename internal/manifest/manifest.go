@@ -134,6 +134,16 @@ func (r *Result) Changed() bool { return len(r.Files) > 0 }
 // changed nor found at their new version anywhere: a run that asked for
 // them did nothing for them, and should fail.
 func (r *Result) AllRefused() []string {
+	var images []string
+	for _, f := range r.Refused {
+		images = append(images, f.Image)
+	}
+	return r.unmoved(images)
+}
+
+// unmoved lists, sorted and once each, the images of images that neither
+// changed anywhere nor were found at their new version anywhere.
+func (r *Result) unmoved(images []string) []string {
 	moved := map[string]bool{}
 	for _, c := range r.Changes {
 		moved[c.Image] = true
@@ -142,11 +152,10 @@ func (r *Result) AllRefused() []string {
 		moved[c.Image] = true
 	}
 	var out []string
-	seen := map[string]bool{}
-	for _, f := range r.Refused {
-		if !moved[f.Image] && !seen[f.Image] {
-			seen[f.Image] = true
-			out = append(out, f.Image)
+	for _, img := range images {
+		if !moved[img] {
+			moved[img] = true // once
+			out = append(out, img)
 		}
 	}
 	sort.Strings(out)
