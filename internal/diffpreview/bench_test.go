@@ -2,7 +2,6 @@ package diffpreview
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,85 +9,9 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
+	"github.com/gitops-actions/gitops-actions/internal/verify/verifytest"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
-
-// writeLayout writes a config repository in the layout of the scale issue
-// (scripts/bench-verify's layout command; internal/verify's writeLayout):
-// a base per application (apps/APP/base, files files of perFile
-// resources) and an overlay per application and environment
-// (environments/ENV/APP) setting the namespace, a label and the image tag.
-func writeLayout(tb testing.TB, dir string, apps, files, perFile int, envs ...string) {
-	tb.Helper()
-	write := func(p, data string) {
-		p = filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	for a := range apps {
-		app := fmt.Sprintf("app%03d", a)
-		var k strings.Builder
-		k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-		for f := range files {
-			var b strings.Builder
-			for j := range perFile {
-				if j > 0 {
-					b.WriteString("---\n")
-				}
-				name := fmt.Sprintf("%s-%d-%d", app, f, j)
-				switch j % 3 {
-				case 0:
-					fmt.Fprintf(&b, deploymentTemplate, name, name, name, name, a%7)
-				case 1:
-					fmt.Fprintf(&b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\nspec:\n  selector:\n    app: %s\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n", name, name)
-				default:
-					fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  LOG_LEVEL: info\n", name)
-				}
-			}
-			fmt.Fprintf(&k, "  - file%02d.yaml\n", f)
-			write(fmt.Sprintf("apps/%s/base/file%02d.yaml", app, f), b.String())
-		}
-		write(fmt.Sprintf("apps/%s/base/kustomization.yaml", app), k.String())
-		for i, env := range envs {
-			write(fmt.Sprintf("environments/%s/%s/kustomization.yaml", env, app), fmt.Sprintf(
-				"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: %s-%s\nresources:\n  - ../../../apps/%s/base\nlabels:\n  - pairs:\n      environment: %s\nimages:\n  - name: ghcr.io/acme/app\n    newTag: v1.%d.0\n",
-				env, app, app, env, i))
-		}
-	}
-}
-
-const deploymentTemplate = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: %s
-  labels:
-    app.kubernetes.io/name: %s
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: %s
-  template:
-    metadata:
-      labels:
-        app: %s
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/app:v1.%d.0
-          ports:
-            - name: http
-              containerPort: 8080
-          resources:
-            requests: {cpu: 100m, memory: 128Mi}
-            limits: {cpu: 500m, memory: 256Mi}
-          readinessProbe:
-            httpGet: {path: /healthz, port: http}
-`
 
 // benchEnvironments are the environments of the benchmark layout.
 var benchEnvironments = []string{"environments/staging", "environments/production"}
@@ -108,8 +31,8 @@ func benchTrees(b *testing.B) (base, head *workspace.Tree) {
 	baseDir, headDir := filepath.Join(dir, "base"), filepath.Join(dir, "head")
 	if _, err := os.Stat(filepath.Join(headDir, "apps")); err != nil {
 		const apps, files, perFile = 100, 20, 5
-		writeLayout(b, baseDir, apps, files, perFile, "staging", "production")
-		writeLayout(b, headDir, apps, files, perFile, "staging", "production")
+		verifytest.WriteLayout(b, baseDir, apps, files, perFile, "staging", "production")
+		verifytest.WriteLayout(b, headDir, apps, files, perFile, "staging", "production")
 		p := filepath.Join(headDir, "apps", "app042", "base", "file07.yaml")
 		data, err := os.ReadFile(p)
 		if err != nil {

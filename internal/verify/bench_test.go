@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitops-actions/gitops-actions/internal/verify/verifytest"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -25,7 +26,7 @@ func writeCorpus(tb testing.TB, dir string, files, perFile int) {
 			name := fmt.Sprintf("app-%d-%d", i, j)
 			switch j % 3 {
 			case 0:
-				fmt.Fprintf(&b, deploymentTemplate, name, name, name, name, i%7)
+				fmt.Fprintf(&b, verifytest.DeploymentTemplate, name, name, name, name, i%7)
 			case 1:
 				fmt.Fprintf(&b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: team-%d\nspec:\n  selector:\n    app: %s\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n", name, i%10, name)
 			default:
@@ -41,35 +42,6 @@ func writeCorpus(tb testing.TB, dir string, files, perFile int) {
 		}
 	}
 }
-
-const deploymentTemplate = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: %s
-  labels:
-    app.kubernetes.io/name: %s
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: %s
-  template:
-    metadata:
-      labels:
-        app: %s
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/app:v1.%d.0
-          ports:
-            - name: http
-              containerPort: 8080
-          resources:
-            requests: {cpu: 100m, memory: 128Mi}
-            limits: {cpu: 500m, memory: 256Mi}
-          readinessProbe:
-            httpGet: {path: /healthz, port: http}
-`
 
 // BenchmarkVerify verifies 10,000 resources in 2,000 files against the
 // real schemas, schemas compiled once per run as in the binary.
@@ -120,7 +92,7 @@ func BenchmarkBigFile(b *testing.B) {
 		name := fmt.Sprintf("app-%d", n)
 		switch n % 3 {
 		case 0:
-			fmt.Fprintf(&buf, deploymentTemplate, name, name, name, name, n%7)
+			fmt.Fprintf(&buf, verifytest.DeploymentTemplate, name, name, name, name, n%7)
 		case 1:
 			fmt.Fprintf(&buf, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: team-%d\nspec:\n  selector:\n    app: %s\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n", name, n%10, name)
 		default:
@@ -150,61 +122,13 @@ func BenchmarkBigFile(b *testing.B) {
 	}
 }
 
-// writeLayout writes a config repository in the layout of
-// scripts/bench-verify's layout command, smaller per file: apps bases
-// (apps/APP/base) of files files of perFile resources each, and an overlay
-// per application and environment (environments/ENV/APP) that sets the
-// namespace, labels and the image's tag.
-func writeLayout(tb testing.TB, dir string, apps, files, perFile int, envs ...string) {
-	tb.Helper()
-	write := func(p, data string) {
-		p = filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	for a := 0; a < apps; a++ {
-		app := fmt.Sprintf("app%03d", a)
-		var k strings.Builder
-		k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-		for f := 0; f < files; f++ {
-			var b strings.Builder
-			for j := 0; j < perFile; j++ {
-				if j > 0 {
-					b.WriteString("---\n")
-				}
-				name := fmt.Sprintf("%s-%d-%d", app, f, j)
-				switch j % 3 {
-				case 0:
-					fmt.Fprintf(&b, deploymentTemplate, name, name, name, name, a%7)
-				case 1:
-					fmt.Fprintf(&b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\nspec:\n  selector:\n    app: %s\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n", name, name)
-				default:
-					fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  LOG_LEVEL: info\n", name)
-				}
-			}
-			fmt.Fprintf(&k, "  - file%02d.yaml\n", f)
-			write(fmt.Sprintf("apps/%s/base/file%02d.yaml", app, f), b.String())
-		}
-		write(fmt.Sprintf("apps/%s/base/kustomization.yaml", app), k.String())
-		for i, env := range envs {
-			write(fmt.Sprintf("environments/%s/%s/kustomization.yaml", env, app), fmt.Sprintf(
-				"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: %s-%s\nresources:\n  - ../../../apps/%s/base\nlabels:\n  - pairs:\n      environment: %s\nimages:\n  - name: ghcr.io/acme/app\n    newTag: v1.%d.0\n",
-				env, app, app, env, i))
-		}
-	}
-}
-
 // BenchmarkLayout verifies a config repository of 20 applications, each a
 // base of 20 files of 5 resources rendered by 2 environments' overlays:
 // 2,000 rendered resources in 40 builds.
 func BenchmarkLayout(b *testing.B) {
 	dir := b.TempDir()
 	const apps, files, perFile = 20, 20, 5
-	writeLayout(b, dir, apps, files, perFile, "staging", "production")
+	verifytest.WriteLayout(b, dir, apps, files, perFile, "staging", "production")
 	tree, err := workspace.Open(dir, 0)
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitops-actions/gitops-actions/internal/verify/verifytest"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -58,7 +59,7 @@ func TestMemoryFlat(t *testing.T) {
 	v := schemas(t, "1.37")
 	peak := func(apps int) (uint64, *Result) {
 		dir := t.TempDir()
-		writeLayout(t, dir, apps, 1, 5, "staging", "production")
+		verifytest.WriteLayout(t, dir, apps, 1, 5, "staging", "production")
 		tree, err := workspace.Open(dir, 0)
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/verify/verifytest"
 )
 
 // fullValue parses one document with go.yaml.in/yaml as parseChunk does:
@@ -99,7 +100,7 @@ func TestQuickParse(t *testing.T) {
 		name, doc string
 		quick     bool // quickParse reads it (else it leaves it to the full parser)
 	}{
-		{"deployment", fmt.Sprintf(deploymentTemplate, "web", "web", "web", "web", 3), true},
+		{"deployment", fmt.Sprintf(verifytest.DeploymentTemplate, "web", "web", "web", "web", 3), true},
 		{"scalars", "a: 1\nb: -2\nc: 0x1F\nd: 1_000\ne: 1.5\nf: .5\ng: 1e3\nh: true\ni: False\nj: yes\nk: null\nl: ~\nm:\nn: .inf\no: -.Inf\np: .nan\nq: -0\nr: 2001-12-14\ns: 0o17\nt: 017\nu: +12\nv: 18446744073709551615\nw: 99999999999999999999\nx: 1.2.3\ny: <<\nz: 0b101\n", true},
 		{"quoted", "a: \"x\\ty\\u00e9\\\\ \\\" #\"\nb: 'it''s # not a comment'\nc: \"\"\nd: ''\n'e f': 1\n\"g\": 2\n", true},
 		{"comments", "# head\na: b # tail\nc: d#not\n  # indented comment\ne:   f   \n", true},
@@ -157,7 +158,7 @@ func FuzzQuickParse(f *testing.F) {
 			f.Add(string(b))
 		}
 	}
-	f.Add(fmt.Sprintf(deploymentTemplate, "web", "web", "web", "web", 3))
+	f.Add(fmt.Sprintf(verifytest.DeploymentTemplate, "web", "web", "web", "web", 3))
 	f.Add("a: |\n  x\n\n  y\nb: >\n  p\n  q\n")
 	f.Add("- a: [1, {b: 'c'}]\n  d: \"e\\tf\"\n")
 	f.Fuzz(func(t *testing.T, data string) {
