@@ -207,9 +207,9 @@ func TestHostileInput(t *testing.T) {
 
 		// 3. Every file is read up to a limit.
 		{name: "3 file over max-file-size", setup: func(t *testing.T, s sandbox) { s.write(t, "big.yaml", strings.Repeat("#", 2047)+"\n") }, args: []string{"--max-file-size", "1024"},
-			want: []string{"big.yaml: warning: not read: 2048 bytes, over the limit of 1024 bytes (max-file-size raises it) [file-skipped]", "files=1\n"}},
+			want: []string{"big.yaml: warning: not read: 2048 bytes, over the 1024-byte limit (max-file-size raises it) [file-skipped]", "files=1\n"}},
 		{name: "3 default limit is 5 MiB", setup: func(t *testing.T, s sandbox) { s.write(t, "big.yaml", strings.Repeat("#", 5<<20)+"\n") },
-			want: []string{"big.yaml: warning: not read: 5242881 bytes, over the limit of 5242880 bytes"}},
+			want: []string{"big.yaml: warning: not read: 5242881 bytes, over the 5242880-byte limit"}},
 		{name: "3 max-file-size raises it", setup: func(t *testing.T, s sandbox) {
 			s.write(t, "big.yaml", strings.Repeat("#", 5<<20)+"\n"+pod("big", "nginx:1.27", true))
 		}, args: []string{"--max-file-size", "6291456"},

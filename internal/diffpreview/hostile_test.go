@@ -103,7 +103,7 @@ func TestHostileTrees(t *testing.T) {
 	for _, e := range p.Environments {
 		names[e.Name] = e.BaseError + e.HeadError
 	}
-	if !strings.Contains(names["big"], "over the limit") {
+	if !strings.Contains(names["big"], "-byte limit") {
 		t.Errorf("the big file: %q, want a limit error", names["big"])
 	}
 	if !strings.Contains(names["k"], "is not in or below") {
@@ -122,7 +122,7 @@ func TestMaxFileSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Environments) != 1 || !strings.Contains(p.Environments[0].HeadError, "over the limit of 1000 bytes") {
+	if len(p.Environments) != 1 || !strings.Contains(p.Environments[0].HeadError, "over the 1000-byte limit") {
 		t.Errorf("got %+v", p.Environments)
 	}
 }

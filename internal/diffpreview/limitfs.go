@@ -1,8 +1,9 @@
 package diffpreview
 
 import (
-	"fmt"
 	"io/fs"
+
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // limitFS returns fsys with files over max bytes refused, unless fsys
@@ -27,7 +28,7 @@ func (l *limited) check(name string) error {
 		return err
 	}
 	if info.Mode().IsRegular() && info.Size() > l.max {
-		return &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%d bytes, over the limit of %d bytes (max-file-size raises it)", info.Size(), l.max)}
+		return &workspace.FileError{Path: name, Err: workspace.ErrTooLarge, Size: info.Size(), Limit: l.max}
 	}
 	return nil
 }

@@ -210,7 +210,7 @@ func (m *matcher) readAndProcess(fsys fs.FS, p string, max int64) fileResult {
 	case errors.Is(err, errTooLarge):
 		return fileResult{path: p, warnings: []Warning{{File: p, Message: fmt.Sprintf("skipped: %d bytes is over the %d-byte limit", size, max)}}}
 	case errors.As(err, &fe):
-		return fileResult{path: p, warnings: []Warning{{File: p, Message: "skipped: " + refusal(fe)}}}
+		return fileResult{path: p, warnings: []Warning{{File: p, Message: "skipped: " + fe.Reason()}}}
 	case err != nil:
 		return fileResult{path: p, err: fmt.Errorf("reading %q: %w", p, err)}
 	}
@@ -219,22 +219,6 @@ func (m *matcher) readAndProcess(fsys fs.FS, p string, max int64) fileResult {
 		r.edit.Mode = mode
 	}
 	return r
-}
-
-// refusal says why the tree did not read a file, without its name (the
-// warning carries it).
-func refusal(fe *workspace.FileError) string {
-	switch fe.Err {
-	case workspace.ErrTooLarge:
-		return fmt.Sprintf("%d bytes is over the %d-byte limit", fe.Size, fe.Limit)
-	case workspace.ErrNotRegular:
-		return fmt.Sprintf("a %s, not a regular file", fe.Type)
-	case workspace.ErrEscapes:
-		return "a symbolic link (or a path through one) that leads out of the tree"
-	case workspace.ErrLinkLoop:
-		return "a symbolic link loop"
-	}
-	return fe.Err.Error()
 }
 
 // listFiles walks roots and calls fn with each YAML file, once. Symbolic

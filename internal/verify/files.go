@@ -150,13 +150,9 @@ func skipReason(err error) string {
 	if errors.As(err, &fe) {
 		switch fe.Err {
 		case workspace.ErrTooLarge:
-			return fmt.Sprintf("%d bytes, over the limit of %d bytes (max-file-size raises it)", fe.Size, fe.Limit)
-		case workspace.ErrNotRegular:
-			return fmt.Sprintf("a %s, not a regular file", fe.Type)
-		case workspace.ErrEscapes:
-			return "a symbolic link (or a path through one) that leads out of the tree"
-		case workspace.ErrLinkLoop:
-			return "a symbolic link loop"
+			return fe.Reason() + " (max-file-size raises it)"
+		case workspace.ErrNotRegular, workspace.ErrEscapes, workspace.ErrLinkLoop:
+			return fe.Reason()
 		}
 	}
 	var pe *fs.PathError

@@ -99,17 +99,27 @@ type FileError struct {
 }
 
 func (e *FileError) Error() string {
-	switch e.Err {
-	case ErrEscapes:
-		return fmt.Sprintf("%q is a symbolic link (or a path through one) that leads out of the tree; it was not read", e.Path)
-	case ErrNotRegular:
-		return fmt.Sprintf("%q is a %s, not a regular file; it was not read", e.Path, e.Type)
-	case ErrTooLarge:
-		return fmt.Sprintf("%q is %d bytes, over the %d-byte limit; it was not read", e.Path, e.Size, e.Limit)
-	case ErrLinkLoop:
-		return fmt.Sprintf("%q is a symbolic link loop; it was not read", e.Path)
+	if e.Err == ErrEscapes || e.Err == ErrNotRegular || e.Err == ErrTooLarge || e.Err == ErrLinkLoop {
+		return fmt.Sprintf("%q is %s; it was not read", e.Path, e.Reason())
 	}
 	return fmt.Sprintf("%q: %v", e.Path, e.Err)
+}
+
+// Reason says what the file is that made it unreadable, without its path
+// (a finding or a warning at the path carries that): "a FIFO, not a
+// regular file", "6000 bytes, over the 5000-byte limit".
+func (e *FileError) Reason() string {
+	switch e.Err {
+	case ErrEscapes:
+		return "a symbolic link (or a path through one) that leads out of the tree"
+	case ErrNotRegular:
+		return fmt.Sprintf("a %s, not a regular file", e.Type)
+	case ErrTooLarge:
+		return fmt.Sprintf("%d bytes, over the %d-byte limit", e.Size, e.Limit)
+	case ErrLinkLoop:
+		return "a symbolic link loop"
+	}
+	return e.Err.Error()
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
