@@ -1,9 +1,12 @@
 package forge
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -48,7 +51,10 @@ func (c *Client) UpsertComment(ctx context.Context, number int, marker, body str
 	}
 	if found == nil {
 		cm, err := c.createComment(ctx, number, marker, body)
-		return CommentCreated, cm, err
+		if err != nil {
+			return CommentCreated, cm, err
+		}
+		return c.settleComment(ctx, number, marker, body, cm)
 	}
 	if found.Body == body {
 		return CommentUnchanged, found, nil
@@ -57,11 +63,46 @@ func (c *Client) UpsertComment(ctx context.Context, number int, marker, body str
 	return CommentUpdated, cm, err
 }
 
+// settleComment makes sure the comment just created is the only one: two
+// runs that listed the comments at the same time and found none both
+// create one. Whichever run sees that its comment is not the oldest
+// deletes it and updates the oldest instead, so the runs end with one
+// comment however they interleave.
+func (c *Client) settleComment(ctx context.Context, number int, marker, body string, created *Comment) (string, *Comment, error) {
+	all, err := c.findComments(ctx, number, marker, true)
+	if err != nil {
+		return CommentCreated, created, err
+	}
+	if len(all) < 2 || all[0].ID == created.ID {
+		return CommentCreated, created, nil
+	}
+	if _, err := c.GH.Issues.DeleteComment(ctx, c.Owner, c.Repo, created.ID); err != nil && StatusCode(err) != http.StatusNotFound {
+		return CommentCreated, created, fmt.Errorf("deleting comment %d on #%d, made at the same time as comment %d: %w", created.ID, number, all[0].ID, err)
+	}
+	oldest := all[0]
+	if oldest.Body == body {
+		return CommentUnchanged, oldest, nil
+	}
+	cm, err := c.editComment(ctx, number, oldest.ID, marker, body)
+	return CommentUpdated, cm, err
+}
+
 // FindComment returns the first (oldest) comment of issue or pull request
 // number whose body starts with marker, or nil. It reads every page of
 // comments: a busy pull request has more than one.
 func (c *Client) FindComment(ctx context.Context, number int, marker string) (*Comment, error) {
+	all, err := c.findComments(ctx, number, marker, false)
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	return all[0], nil
+}
+
+// findComments returns the comments whose body starts with marker, oldest
+// first: the first only, unless every is true.
+func (c *Client) findComments(ctx context.Context, number int, marker string, every bool) ([]*Comment, error) {
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	var out []*Comment
 	for {
 		cs, resp, err := c.GH.Issues.ListComments(ctx, c.Owner, c.Repo, number, opts)
 		if err != nil {
@@ -69,11 +110,15 @@ func (c *Client) FindComment(ctx context.Context, number int, marker string) (*C
 		}
 		for _, cm := range cs {
 			if strings.HasPrefix(cm.GetBody(), marker) {
-				return commentFrom(cm), nil
+				out = append(out, commentFrom(cm))
+				if !every {
+					return out, nil
+				}
 			}
 		}
 		if resp.NextPage == 0 {
-			return nil, nil
+			slices.SortFunc(out, func(a, b *Comment) int { return cmp.Compare(a.ID, b.ID) })
+			return out, nil
 		}
 		opts.Page = resp.NextPage
 	}

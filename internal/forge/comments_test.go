@@ -88,8 +88,10 @@ func TestUpsertComment(t *testing.T) {
 		if got := srv.Calls(githubtest.RouteUpdateComment); got != st.wantPATCH {
 			t.Errorf("run %d: %d comments edited, want %d", i+1, got, st.wantPATCH)
 		}
-		if got := srv.Calls(githubtest.RouteListComments); got != 2 {
-			t.Errorf("run %d: %d pages of comments read, want 2 (121 comments, 100 a page)", i+1, got)
+		// 121 comments, 100 a page: 2 pages, and 2 more after creating
+		// one, to see whether another run created one at the same time.
+		if got, want := srv.Calls(githubtest.RouteListComments), 2+2*st.wantPOST; got != want {
+			t.Errorf("run %d: %d pages of comments read, want %d", i+1, got, want)
 		}
 		if got := markedComments(srv, n, marker); len(got) != 1 || got[0] != st.body {
 			t.Errorf("run %d: marked comments %q, want exactly one: %q", i+1, got, st.body)
@@ -116,6 +118,55 @@ func TestUpsertCommentOnce(t *testing.T) {
 		if got := markedComments(srv, n, marker); len(got) != 1 || got[0] != body {
 			t.Errorf("write %d: marked comments %q, want one: %q", i+1, got, body)
 		}
+	}
+}
+
+// raceTransport creates, just before the first comment it carries, a
+// comment with the same marker, as another run of the same workflow that
+// listed the comments at the same time would.
+type raceTransport struct {
+	t      *testing.T
+	srv    *githubtest.Server
+	number int
+	body   string
+	done   bool
+}
+
+func (r *raceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !r.done && req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/comments") {
+		r.done = true
+		other := newClient(r.t, r.srv, nil)
+		if _, _, err := other.GH.Issues.CreateComment(req.Context(), "acme", "config", r.number, issueComment(r.body)); err != nil {
+			return nil, err
+		}
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestUpsertCommentRace: two runs find no comment and both create one;
+// the one whose comment is newer deletes it and updates the older, so one
+// comment is left, with the body of the run that finished last.
+func TestUpsertCommentRace(t *testing.T) {
+	const marker = "<!-- test:race -->"
+	srv := newRepo(t, githubtest.Options{})
+	n := openPull(t, srv)
+	rt := &raceTransport{t: t, srv: srv, number: n, body: marker + " from the other run"}
+	c := newClient(t, srv, rt)
+	op, cm, err := c.UpsertComment(context.Background(), n, marker, marker+" ours", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rt.done {
+		t.Fatal("the other run's comment was never made")
+	}
+	if got := markedComments(srv, n, marker); len(got) != 1 || got[0] != marker+" ours" {
+		t.Errorf("marked comments %q, want one, ours", got)
+	}
+	if op != forge.CommentUpdated || cm == nil || cm.Body != marker+" ours" {
+		t.Errorf("got %q %+v, want the older comment updated", op, cm)
+	}
+	if got := srv.Calls(githubtest.RouteDeleteComment); got != 1 {
+		t.Errorf("%d comments deleted, want 1 (ours, the newer)", got)
 	}
 }
 

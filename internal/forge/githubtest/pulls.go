@@ -754,6 +754,31 @@ func (s *Server) updateComment(c *call) response {
 	return notFound()
 }
 
+// deleteComment deletes a comment: 204, then 404 for it.
+func (s *Server) deleteComment(c *call) response {
+	rp, ok := s.repoFor(c)
+	if !ok {
+		return notFound()
+	}
+	id, err := strconv.ParseInt(c.params["comment_id"], 10, 64)
+	if err != nil {
+		return notFound()
+	}
+	for _, p := range rp.pulls {
+		for i, cm := range p.comments {
+			if cm.id != id {
+				continue
+			}
+			if rp.opts.ReadOnlyToken {
+				return forbiddenToIntegration()
+			}
+			p.comments = append(p.comments[:i:i], p.comments[i+1:]...)
+			return response{status: http.StatusNoContent}
+		}
+	}
+	return notFound()
+}
+
 // forbiddenToIntegration is GitHub's answer to a write the token may not
 // make: GITHUB_TOKEN without the permission (pull-requests: write), or a
 // fork's pull request, whose token is read-only.

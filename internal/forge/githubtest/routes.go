@@ -58,6 +58,7 @@ const (
 	RouteCreateComment        = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
 	RouteListComments         = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
 	RouteUpdateComment        = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"
+	RouteDeleteComment        = "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
 	RouteGetRepoInstallation  = "GET /repos/{owner}/{repo}/installation"
 	RouteCreateInstallToken   = "POST /app/installations/{installation_id}/access_tokens"
 	RouteGraphQL              = "POST /graphql"
@@ -105,6 +106,7 @@ var routes = []route{
 	{Method: "POST", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).createComment},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).listComments},
 	{Method: "PATCH", Template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", handle: (*Server).updateComment},
+	{Method: "DELETE", Template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", handle: (*Server).deleteComment},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/installation", handle: (*Server).getRepoInstallation},
 	{Method: "POST", Template: "/app/installations/{installation_id}/access_tokens", handle: (*Server).createInstallationToken},
 	{Method: "POST", Template: "/graphql", OffSpec: true, handle: (*Server).graphql},

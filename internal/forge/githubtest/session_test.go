@@ -132,6 +132,16 @@ func TestScriptedSession(t *testing.T) {
 	if len(comments) != 1 || comments[0].GetBody() != "Done, and done." {
 		t.Errorf("comments: got %d, want the one edited", len(comments))
 	}
+	_, err = gh.Issues.DeleteComment(ctx, "acme", "config", cm.GetID())
+	must("delete comment", err)
+	if _, err = gh.Issues.DeleteComment(ctx, "acme", "config", cm.GetID()); err == nil {
+		t.Error("deleting a deleted comment: got no error, want 404")
+	}
+	comments, _, err = gh.Issues.ListComments(ctx, "acme", "config", pr.GetNumber(), nil)
+	must("list comments", err)
+	if len(comments) != 0 {
+		t.Errorf("comments: got %d after deleting the one, want none", len(comments))
+	}
 	for _, f := range []github.ArchiveFormat{github.Tarball, github.Zipball} {
 		_, _, err = gh.Repositories.GetArchiveLink(ctx, "acme", "config", f, &github.RepositoryContentGetOptions{Ref: "gitops/bump-app"}, 0)
 		must("archive link", err)
