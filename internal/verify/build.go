@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -13,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v4"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/gcpolicy"
@@ -184,6 +186,9 @@ type build struct {
 	notResourceFiles map[string]bool // files they list as patches or generator sources
 	patches          []*patchSrc
 	patchesDone      bool
+	// exclusive is set while the build holds kustomizeMu for writing;
+	// needsExclusive when a kustomization it read has an openapi field.
+	exclusive, needsExclusive bool
 }
 
 // newBuild prepares the build of the kustomization in dir; nil when there
@@ -262,8 +267,45 @@ func (r *run) render(dir string) *rendered {
 	return out
 }
 
+// kustomize keeps its OpenAPI schema in process-wide variables of kyaml's
+// openapi package (the kustomize command runs one build per process): the
+// first build parses the built-in schema while others read it, and a
+// kustomization with an openapi field replaces it for every build after.
+// kustomizeMu lets builds run in parallel only over the built-in schema,
+// parsed once before any of them (openAPIReady): a build that meets an
+// openapi field stops, and runs again alone, the built-in schema restored
+// after it.
+var (
+	kustomizeMu  sync.RWMutex
+	openAPIReady sync.Once
+)
+
+// errNeedsExclusive stops a build that met an openapi field while it ran
+// beside others.
+var errNeedsExclusive = errors.New("a kustomization sets openapi: built again on its own")
+
 // kustomize runs the build in memory, origins marked or not.
 func (b *build) kustomize(mark bool) (resmap.ResMap, error) {
+	openAPIReady.Do(func() { openapi.Schema() })
+	kustomizeMu.RLock()
+	b.needsExclusive = false
+	m, err := b.kustomizeShared(mark)
+	kustomizeMu.RUnlock()
+	if !b.needsExclusive {
+		return m, err
+	}
+	kustomizeMu.Lock()
+	defer kustomizeMu.Unlock()
+	b.exclusive = true
+	defer func() { b.exclusive = false }()
+	m, err = b.kustomizeShared(mark)
+	openapi.ResetOpenAPI()
+	openapi.Schema() // parsed again here, not by the next builds at once
+	return m, err
+}
+
+// kustomizeShared runs the build in memory, origins marked or not.
+func (b *build) kustomizeShared(mark bool) (resmap.ResMap, error) {
 	b.marked, b.markedReal, b.resourceFiles, b.notResourceFiles = nil, map[int]string{}, map[string]bool{}, map[string]bool{}
 	var markFn func(string, []byte) []byte
 	if mark {
@@ -318,6 +360,10 @@ func (b *build) rewrite(name string, data []byte) ([]byte, error) {
 		return data, nil // kustomize reports it
 	}
 	root := doc.Content[0]
+	if key, _ := mapGet(root, "openapi"); key != nil && !b.exclusive {
+		b.needsExclusive = true
+		return nil, errNeedsExclusive
+	}
 	dir := path.Dir(name)
 	for _, d := range deprecatedKustomizeFields {
 		if key, _ := mapGet(root, d.field); key != nil {
