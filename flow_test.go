@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,21 +38,7 @@ type flow struct {
 func seed(t *testing.T) *flow {
 	f := &flow{t: t, now: time.Date(2026, 5, 1, 11, 0, 0, 0, time.UTC)}
 	f.srv = githubtest.NewServer(t, githubtest.Options{Token: flowToken, Now: func() time.Time { return f.now }})
-	files := map[string]string{}
-	root := filepath.Join("examples", "config-repo")
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv.CreateRepo("acme/config", githubtest.RepoOptions{DefaultBranch: "main", Files: files})
+	f.srv.CreateRepo("acme/config", githubtest.RepoOptions{DefaultBranch: "main", Files: exampleRepo(t)})
 	return f
 }
 
