@@ -79,21 +79,7 @@ images:
 // validResource returns one valid document of the corpus's kinds, named
 // name, whose containers run ghcr.io/example/APP.
 func validResource(rng *rand.Rand, app, name string) string {
-	templates := []string{deploymentT, serviceT, configMapT, secretT, ingressT, statefulSetT, cronJobT, hpaT, helmReleaseT, kustomizationT, applicationT, serviceAccountT}
-	weights := []int{20, 15, 15, 5, 6, 5, 4, 4, 6, 6, 6, 4}
-	total := 0
-	for _, w := range weights {
-		total += w
-	}
-	pick := rng.Intn(total)
-	var doc string
-	for i, w := range weights {
-		if pick < w {
-			doc = templates[i]
-			break
-		}
-		pick -= w
-	}
+	doc := pickTemplate(rng)
 	doc = strings.ReplaceAll(doc, "ghcr.io/example/NAME", "ghcr.io/example/"+app)
 	doc = strings.ReplaceAll(doc, "NAME", name)
 	return strings.ReplaceAll(doc, "REPLICAS", fmt.Sprint(1+rng.Intn(5)))

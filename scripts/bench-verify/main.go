@@ -320,24 +320,10 @@ func corpusCmd(args []string) error {
 // kind neither tool has a schema for.
 func resource(rng *rand.Rand, n int) string {
 	name := fmt.Sprintf("res%05d", n)
-	templates := []string{deploymentT, serviceT, configMapT, secretT, ingressT, statefulSetT, cronJobT, hpaT, helmReleaseT, kustomizationT, applicationT, serviceAccountT}
-	weights := []int{20, 15, 15, 5, 6, 5, 4, 4, 6, 6, 6, 4}
 	if rng.Intn(40) == 0 {
 		return fmt.Sprintf("apiVersion: widgets.example.com/v1\nkind: Widget\nmetadata:\n  name: %s\nspec:\n  size: %s\n", name, name)
 	}
-	total := 0
-	for _, w := range weights {
-		total += w
-	}
-	pick := rng.Intn(total)
-	var doc string
-	for i, w := range weights {
-		if pick < w {
-			doc = templates[i]
-			break
-		}
-		pick -= w
-	}
+	doc := pickTemplate(rng)
 	doc = strings.ReplaceAll(doc, "NAME", name)
 	doc = strings.ReplaceAll(doc, "REPLICAS", fmt.Sprint(1+rng.Intn(5)))
 	if rng.Intn(8) == 0 {
@@ -585,3 +571,24 @@ metadata:
   namespace: prod
 automountServiceAccountToken: false
 `
+
+// pickTemplate draws a resource template, in the proportions config
+// repositories have.
+func pickTemplate(rng *rand.Rand) string {
+	templates := []string{deploymentT, serviceT, configMapT, secretT, ingressT, statefulSetT, cronJobT, hpaT, helmReleaseT, kustomizationT, applicationT, serviceAccountT}
+	weights := []int{20, 15, 15, 5, 6, 5, 4, 4, 6, 6, 6, 4}
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	pick := rng.Intn(total)
+	var doc string
+	for i, w := range weights {
+		if pick < w {
+			doc = templates[i]
+			break
+		}
+		pick -= w
+	}
+	return doc
+}
