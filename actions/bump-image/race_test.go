@@ -45,7 +45,7 @@ func TestPushDuringTheBump(t *testing.T) {
 	hook := &beforeMove{push: func() {
 		human = srv.PushCommit(configRepo, stagingBranch, map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.1.0-hotfix")}, "Use the hotfix build", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
 	}}
-	r = runActionDeps(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.2.0"}, bumpimage.Deps{Retry: fastRetry, Transport: hook})
+	r = runActionDeps(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.2.0"}, bumpimage.Deps{Deps: cli.Deps{Retry: fastRetry, Transport: hook}})
 	if human == "" {
 		t.Fatal("the race was not run: the branch was never moved")
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"path"
 	"strconv"
 	"strings"
@@ -51,10 +50,7 @@ var remoteOutputs = []cli.Output{
 // Deps are what the command depends on besides its inputs and environment;
 // tests shorten the waits and count the requests.
 type Deps struct {
-	// Retry is the GitHub client's retry policy; zero means forge.DefaultRetry.
-	Retry forge.Retry
-	// Transport carries the GitHub requests; nil means http.DefaultTransport.
-	Transport http.RoundTripper
+	cli.Deps
 	// PushTries bounds the tries of mode push; zero means 30.
 	PushTries int
 }
@@ -157,7 +153,7 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 	if err != nil {
 		return err
 	}
-	gh, err := rin.Client(ctx, r, deps.Transport, deps.Retry)
+	gh, err := rin.Client(ctx, r, deps.Deps)
 	if err != nil {
 		return err
 	}

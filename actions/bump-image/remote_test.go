@@ -86,7 +86,7 @@ type result struct {
 // inputs as INPUT_* variables, outputs and summary in files.
 func runAction(t *testing.T, srv *githubtest.Server, inputs map[string]string) result {
 	t.Helper()
-	return runActionDeps(t, srv, inputs, bumpimage.Deps{Retry: fastRetry})
+	return runActionDeps(t, srv, inputs, bumpimage.Deps{Deps: cli.Deps{Retry: fastRetry}})
 }
 
 func runActionDeps(t *testing.T, srv *githubtest.Server, inputs map[string]string, deps bumpimage.Deps) result {

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -85,14 +84,8 @@ var Spec = cli.Spec{
 // Command is the promote subcommand.
 var Command = NewCommand(Deps{})
 
-// Deps are what the command depends on besides its inputs and environment;
-// tests shorten the waits.
-type Deps struct {
-	// Retry is the GitHub client's retry policy; zero means forge.DefaultRetry.
-	Retry forge.Retry
-	// Transport carries the GitHub requests; nil means http.DefaultTransport.
-	Transport http.RoundTripper
-}
+// Deps are what the command depends on besides its inputs and environment.
+type Deps = cli.Deps
 
 // NewCommand returns the promote command with its dependencies.
 func NewCommand(d Deps) cli.Command {
@@ -186,7 +179,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if ev.Repository != "" && !strings.EqualFold(ev.Repository, full) && ev.Name != "workflow_dispatch" {
 		return cli.Usagef("input \"repository\": the %s event is about %s, not %s; promote tags the repository whose merges it sees", ev.Name, ev.Repository, full)
 	}
-	c, err := in.Client(ctx, r, d.Transport, d.Retry)
+	c, err := in.Client(ctx, r, d)
 	if err != nil {
 		return err
 	}

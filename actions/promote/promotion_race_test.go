@@ -10,6 +10,7 @@ import (
 
 	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
 	"github.com/gitops-actions/gitops-actions/actions/promote"
+	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
 )
 
@@ -40,7 +41,7 @@ func TestPromotionAndBumpRace(t *testing.T) {
 	m := f.bumpStaging("v2.1.0", "1.1.0", start)
 	event := f.prEvent("pull_request.closed.json", m)
 	bump := func(inputs map[string]string) result {
-		return f.runCommand(bumpimage.NewCommand(bumpimage.Deps{Retry: fastRetry}), "push", "", inputs)
+		return f.runCommand(bumpimage.NewCommand(bumpimage.Deps{Deps: cli.Deps{Retry: fastRetry}}), "push", "", inputs)
 	}
 
 	// A push lands between the promotion's read and its commit.

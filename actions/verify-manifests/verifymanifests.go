@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -67,14 +66,8 @@ var Spec = cli.Spec{
 // Command is the verify-manifests subcommand.
 var Command = NewCommand(Deps{})
 
-// Deps are what the command depends on besides its inputs and environment;
-// tests reach a fake GitHub and shorten the waits.
-type Deps struct {
-	// Retry is the GitHub client's retry policy; zero means forge.DefaultRetry.
-	Retry forge.Retry
-	// Transport carries the GitHub requests; nil means http.DefaultTransport.
-	Transport http.RoundTripper
-}
+// Deps are what the command depends on besides its inputs and environment.
+type Deps = cli.Deps
 
 // NewCommand returns the verify-manifests command with its dependencies.
 func NewCommand(d Deps) cli.Command {
@@ -207,7 +200,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 			return err
 		}
 		if in.Diff.HasGitHub {
-			if gh, err = in.Diff.GitHub.Client(ctx, r, d.Transport, d.Retry); err != nil {
+			if gh, err = in.Diff.GitHub.Client(ctx, r, d); err != nil {
 				return err
 			}
 		}

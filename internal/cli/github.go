@@ -77,12 +77,20 @@ func ReadGitHub(v Values, getenv func(string) string) (GitHub, bool, error) {
 	return g, true, nil
 }
 
+// Deps are what a command that reaches GitHub depends on besides its
+// inputs and environment; tests shorten the waits and count the requests.
+type Deps struct {
+	// Retry is the GitHub client's retry policy; zero means forge.DefaultRetry.
+	Retry forge.Retry
+	// Transport carries the GitHub requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
 // Client builds the GitHub client for the repository. Each installation
 // token minted for an App (an App's is replaced before it expires) is a
 // secret the runner has not seen, so each is masked before anything else
-// can print it. transport nil means http.DefaultTransport; a zero retry
-// means forge.DefaultRetry.
-func (g GitHub) Client(ctx context.Context, r *Run, transport http.RoundTripper, retry forge.Retry) (*forge.Client, error) {
+// can print it.
+func (g GitHub) Client(ctx context.Context, r *Run, d Deps) (*forge.Client, error) {
 	var key []byte
 	if g.AppPrivateKey != "" {
 		key = []byte(g.AppPrivateKey)
@@ -94,7 +102,7 @@ func (g GitHub) Client(ctx context.Context, r *Run, transport http.RoundTripper,
 	}
 	gh, err := forge.New(ctx, forge.Config{
 		APIURL: g.APIURL, Token: g.Token, AppID: g.AppID, AppPrivateKey: key, OnToken: mask,
-		Owner: g.Owner, Repo: g.Repo, Version: r.Version, Transport: transport, Retry: retry,
+		Owner: g.Owner, Repo: g.Repo, Version: r.Version, Transport: d.Transport, Retry: d.Retry,
 	})
 	if err != nil {
 		return nil, g.APIError(err)
