@@ -79,23 +79,23 @@ func TestHoldsRemote(t *testing.T) {
 		"environments/production/app.yaml": heldDeployment,
 	}})
 	r := runAction(t, srv, map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "path": "environments"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "files": "environments/staging/app.yaml"})
-	if !strings.Contains(r.outputs["held"], `"reason":"rollback of v20260501120000"`) {
-		t.Errorf("output held = %s", r.outputs["held"])
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "created", "files": "environments/staging/app.yaml"})
+	if !strings.Contains(r.Outputs["held"], `"reason":"rollback of v20260501120000"`) {
+		t.Errorf("output held = %s", r.Outputs["held"])
 	}
-	if got := fileAt(t, srv, r.outputs["branch"], "environments/production/app.yaml"); got != heldDeployment {
+	if got := fileAt(t, srv, r.Outputs["branch"], "environments/production/app.yaml"); got != heldDeployment {
 		t.Errorf("the pull request changes production:\n%s", got)
 	}
 
 	r = runAction(t, srv, map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "path": "environments/production", "branch": "bump-production"})
-	wantCode(t, r, cli.ExitFailed)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "none", "changed": "false"})
+	r.WantCode(t, cli.ExitFailed)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "none", "changed": "false"})
 
 	srv.PushCommit(configRepo, "main", map[string]string{"environments/production/app.yaml": deployment("app", "ghcr.io/acme/app:v1.9.0")}, "Release the hold", githubtest.Identity{Login: "ann", Name: "Ann", Email: "ann@example.com"})
 	r = runAction(t, srv, map[string]string{"images": "ghcr.io/acme/app:v2.1.0", "path": "environments/production", "branch": "bump-production"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "held": "[]"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "created", "held": "[]"})
 	if got := fileAt(t, srv, "bump-production", "environments/production/app.yaml"); !strings.Contains(got, "ghcr.io/acme/app:v2.1.0") {
 		t.Errorf("released production was not bumped:\n%s", got)
 	}

@@ -40,7 +40,7 @@ func (b *beforeMove) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestPushDuringTheBump(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
 	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	var human string
 	hook := &beforeMove{push: func() {
 		human = srv.PushCommit(configRepo, stagingBranch, map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.1.0-hotfix")}, "Use the hotfix build", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
@@ -49,9 +49,9 @@ func TestPushDuringTheBump(t *testing.T) {
 	if human == "" {
 		t.Fatal("the race was not run: the branch was never moved")
 	}
-	wantCode(t, r, cli.ExitFailed)
-	if !strings.Contains(r.stdout, "did not make") || !strings.Contains(r.stdout, short(human)) || !strings.Contains(r.stdout, "Use the hotfix build") {
-		t.Errorf("the error does not name the person's commit %s:\n%s", short(human), r.stdout)
+	r.WantCode(t, cli.ExitFailed)
+	if !strings.Contains(r.Stdout, "did not make") || !strings.Contains(r.Stdout, short(human)) || !strings.Contains(r.Stdout, "Use the hotfix build") {
+		t.Errorf("the error does not name the person's commit %s:\n%s", short(human), r.Stdout)
 	}
 	if got := srv.Ref(configRepo, stagingBranch); got != human {
 		t.Errorf("the person's commit %s was overwritten: branch at %s", short(human), got)
@@ -62,7 +62,7 @@ func TestPushDuringTheBump(t *testing.T) {
 	if prs := srv.PullRequests(configRepo); len(prs) != 1 || prs[0].Title != "chore(staging): bump ghcr.io/acme/app to v2.1.0" {
 		t.Errorf("the pull request changed: %+v", prs)
 	}
-	if _, ok := r.outputs["pull-request-operation"]; ok {
-		t.Errorf("a refused run set pull-request-operation=%q", r.outputs["pull-request-operation"])
+	if _, ok := r.Outputs["pull-request-operation"]; ok {
+		t.Errorf("a refused run set pull-request-operation=%q", r.Outputs["pull-request-operation"])
 	}
 }

@@ -1,16 +1,12 @@
 package bumpimage_test
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -73,14 +69,7 @@ func newForge(t *testing.T, opts githubtest.Options, ro githubtest.RepoOptions) 
 }
 
 // result is what one run of the command left behind.
-type result struct {
-	code    int
-	stdout  string
-	stderr  string
-	outputs map[string]string
-	rawOut  string // $GITHUB_OUTPUT as written
-	summary string // $GITHUB_STEP_SUMMARY as written
-}
+type result = clitest.ActionResult
 
 // runAction runs bump-image as the runner would: GITHUB_ACTIONS=true, the
 // inputs as INPUT_* variables, outputs and summary in files.
@@ -91,47 +80,19 @@ func runAction(t *testing.T, srv *githubtest.Server, inputs map[string]string) r
 
 func runActionDeps(t *testing.T, srv *githubtest.Server, inputs map[string]string, deps bumpimage.Deps) result {
 	t.Helper()
-	dir := t.TempDir()
-	outFile := filepath.Join(dir, "output")
-	sumFile := filepath.Join(dir, "summary")
-	for _, f := range []string{outFile, sumFile} {
-		if err := os.WriteFile(f, nil, 0o644); err != nil {
-			t.Error(err)
-			return result{code: -1}
-		}
-	}
 	env := map[string]string{
-		"GITHUB_ACTIONS":      "true",
-		"GITHUB_OUTPUT":       outFile,
-		"GITHUB_STEP_SUMMARY": sumFile,
-		"GITHUB_REPOSITORY":   "acme/app",
-		"GITHUB_SHA":          "0123456789abcdef0123456789abcdef01234567",
-		"GITHUB_SERVER_URL":   "https://github.com",
-		"GITHUB_RUN_ID":       "4242",
-		"GITHUB_ACTOR":        "octocat",
-		"GITHUB_API_URL":      srv.APIURL,
+		"GITHUB_REPOSITORY": "acme/app",
+		"GITHUB_SHA":        "0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_SERVER_URL": "https://github.com",
+		"GITHUB_RUN_ID":     "4242",
+		"GITHUB_ACTOR":      "octocat",
+		"GITHUB_API_URL":    srv.APIURL,
 	}
 	in := map[string]string{"repository": configRepo, "token": testToken}
 	for k, v := range inputs {
 		in[k] = v
 	}
-	for k, v := range in {
-		if v != "" {
-			env["INPUT_"+strings.ToUpper(k)] = v
-		}
-	}
-	var stdout, stderr bytes.Buffer
-	cenv := &cli.Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dir: dir, Version: "test"}
-	code := cli.Main(context.Background(), []cli.Command{bumpimage.NewCommand(deps)}, []string{"gitops-actions", "bump-image"}, cenv)
-	raw, err := os.ReadFile(outFile)
-	if err != nil {
-		t.Error(err)
-	}
-	sum, err := os.ReadFile(sumFile)
-	if err != nil {
-		t.Error(err)
-	}
-	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: clitest.ParseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
+	r := clitest.RunAction(t, bumpimage.NewCommand(deps), t.TempDir(), env, in)
 	checkNoToken(t, r, in["token"] != "")
 	return r
 }
@@ -140,23 +101,7 @@ func runActionDeps(t *testing.T, srv *githubtest.Server, inputs map[string]strin
 // that asks the runner to mask it, which must come first.
 func checkNoToken(t *testing.T, r result, given bool) {
 	t.Helper()
-	clitest.CheckNotPrinted(t, testToken, given && r.code >= 0, r.stdout, map[string]string{"stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary})
-}
-
-func wantCode(t *testing.T, r result, code int) {
-	t.Helper()
-	if r.code != code {
-		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
-	}
-}
-
-func wantOutputs(t *testing.T, r result, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if got := r.outputs[k]; got != v {
-			t.Errorf("output %s = %q, want %q", k, got, v)
-		}
-	}
+	clitest.CheckNotPrinted(t, testToken, given && r.Code >= 0, r.Stdout, map[string]string{"stderr": r.Stderr, "$GITHUB_OUTPUT": r.RawOut, "$GITHUB_STEP_SUMMARY": r.Summary})
 }
 
 func fileAt(t *testing.T, srv *githubtest.Server, ref, path string) string {
@@ -190,12 +135,12 @@ func TestPullRequestLifecycle(t *testing.T) {
 
 	// A new pull request.
 	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{
 		"pull-request-operation": "created", "pull-request-number": "1", "branch": stagingBranch,
 		"changed": "true", "files": stagingApp, "commit-verified": "true",
 	})
-	if got, want := r.outputs["commit-sha"], srv.Ref(configRepo, stagingBranch); got != want || got == "" {
+	if got, want := r.Outputs["commit-sha"], srv.Ref(configRepo, stagingBranch); got != want || got == "" {
 		t.Errorf("commit-sha = %q, branch at %q", got, want)
 	}
 	if got, want := fileAt(t, srv, stagingBranch, stagingApp), deployment("app", "ghcr.io/acme/app:v2.1.0"); got != want {
@@ -231,8 +176,8 @@ func TestPullRequestLifecycle(t *testing.T) {
 	tip := srv.Ref(configRepo, stagingBranch)
 	srv.ResetCalls()
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "unchanged", "pull-request-number": "1", "commit-sha": tip, "changed": "true"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "unchanged", "pull-request-number": "1", "commit-sha": tip, "changed": "true"})
 	if got := srv.Ref(configRepo, stagingBranch); got != tip {
 		t.Errorf("branch moved to %s on an unchanged bump", got)
 	}
@@ -245,14 +190,14 @@ func TestPullRequestLifecycle(t *testing.T) {
 	// Unrelated work lands on the base: the pull request is still the same change.
 	srv.PushCommit(configRepo, "main", map[string]string{"README.md": "# config repo\n"}, "Edit the README", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "unchanged"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "unchanged"})
 
 	// A newer tag: the same pull request, a new commit on the new base.
 	base = srv.Ref(configRepo, "main")
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.2.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "updated", "pull-request-number": "1", "branch": stagingBranch})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "updated", "pull-request-number": "1", "branch": stagingBranch})
 	if got, want := fileAt(t, srv, stagingBranch, stagingApp), deployment("app", "ghcr.io/acme/app:v2.2.0"); got != want {
 		t.Errorf("%s on the branch after update:\n%s", stagingApp, got)
 	}
@@ -268,9 +213,9 @@ func TestPullRequestLifecycle(t *testing.T) {
 	human := srv.PushCommit(configRepo, stagingBranch, map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.2.0-hotfix")}, "Use the hotfix build", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
 	srv.ResetCalls()
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.3.0"})
-	wantCode(t, r, cli.ExitFailed)
-	if !strings.Contains(r.stdout+r.stderr, "did not make") || !strings.Contains(r.stdout+r.stderr, short(human)) {
-		t.Errorf("the error does not name the person's commit:\n%s%s", r.stdout, r.stderr)
+	r.WantCode(t, cli.ExitFailed)
+	if !strings.Contains(r.Stdout+r.Stderr, "did not make") || !strings.Contains(r.Stdout+r.Stderr, short(human)) {
+		t.Errorf("the error does not name the person's commit:\n%s%s", r.Stdout, r.Stderr)
 	}
 	if got := srv.Ref(configRepo, stagingBranch); got != human {
 		t.Errorf("branch moved from the person's commit %s to %s", human, got)
@@ -292,8 +237,8 @@ func short(sha string) string { return sha[:7] }
 func TestNothingToBump(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
 	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.0.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "none", "changed": "false", "files": "", "pull-request-number": ""})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "none", "changed": "false", "files": "", "pull-request-number": ""})
 	if prs := srv.PullRequests(configRepo); len(prs) != 0 {
 		t.Errorf("pull requests opened for a no-op bump: %+v", prs)
 	}
@@ -303,11 +248,11 @@ func TestNothingToBump(t *testing.T) {
 
 	// Open a pull request, then land the same change on the base by hand.
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	srv.PushCommit(configRepo, "main", map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.1.0")}, "Bump by hand", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "closed", "pull-request-number": "1", "changed": "false"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "closed", "pull-request-number": "1", "changed": "false"})
 	prs := srv.PullRequests(configRepo)
 	if len(prs) != 1 || prs[0].State != "closed" || len(prs[0].Comments) != 1 || !strings.Contains(prs[0].Comments[0], "already holds ghcr.io/acme/app to v2.1.0") {
 		t.Errorf("pull requests after the change landed: %+v", prs)
@@ -362,8 +307,8 @@ func TestTransientFailures(t *testing.T) {
 				// label as "description": null, which its own OpenAPI check
 				// then rejects (TestOptionsOfThePullRequest covers labels).
 				r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": step.image, "assignees": "bob", "auto-merge": "squash"})
-				wantCode(t, r, 0)
-				wantOutputs(t, r, map[string]string{"pull-request-operation": step.op, "pull-request-number": "1"})
+				r.WantCode(t, 0)
+				r.WantOutputs(t, map[string]string{"pull-request-operation": step.op, "pull-request-number": "1"})
 				prs := srv.PullRequests(configRepo)
 				if len(prs) != 1 || prs[0].State != "open" {
 					t.Fatalf("step %d: pull requests %+v, want exactly one open", i, prs)
@@ -429,14 +374,14 @@ func concurrentPush(t *testing.T, faults githubtest.Faults) {
 	srv.SetFaults(githubtest.Faults{})
 	var shas []string
 	for i, r := range results {
-		if r.code != 0 {
-			t.Errorf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		if r.Code != 0 {
+			t.Errorf("run %d: exit %d\n%s%s", i, r.Code, r.Stdout, r.Stderr)
 			continue
 		}
-		if r.outputs["branch"] != "main" || r.outputs["changed"] != "true" || r.outputs["commit-sha"] == "" {
-			t.Errorf("run %d: outputs %v", i, r.outputs)
+		if r.Outputs["branch"] != "main" || r.Outputs["changed"] != "true" || r.Outputs["commit-sha"] == "" {
+			t.Errorf("run %d: outputs %v", i, r.Outputs)
 		}
-		shas = append(shas, r.outputs["commit-sha"])
+		shas = append(shas, r.Outputs["commit-sha"])
 	}
 	onMain := strings.Fields(gitLog(t, srv, "main", "--format=%H", "^"+base))
 	if len(onMain) != n {
@@ -479,9 +424,9 @@ func TestAPIBudget(t *testing.T) {
 		for _, step := range steps {
 			srv.ResetCalls()
 			r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": step.image})
-			wantCode(t, r, 0)
-			wantOutputs(t, r, map[string]string{"pull-request-operation": step.op})
-			if got := len(strings.Split(r.outputs["files"], "\n")); got != nfiles {
+			r.WantCode(t, 0)
+			r.WantOutputs(t, map[string]string{"pull-request-operation": step.op})
+			if got := len(strings.Split(r.Outputs["files"], "\n")); got != nfiles {
 				t.Errorf("%d files changed, want %d", got, nfiles)
 			}
 			if counts[step.op] == nil {
@@ -508,10 +453,10 @@ func TestAPIBudget(t *testing.T) {
 func TestDryRunWritesNothing(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
 	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0", "dry-run": "true"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"changed": "true", "files": "environments/staging/app.yaml", "branch": stagingBranch})
-	if !strings.Contains(r.stdout, "-          image: ghcr.io/acme/app:v2.0.0 # keep this comment\n+          image: ghcr.io/acme/app:v2.1.0 # keep this comment\n") {
-		t.Errorf("no diff on stdout:\n%s", r.stdout)
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"changed": "true", "files": "environments/staging/app.yaml", "branch": stagingBranch})
+	if !strings.Contains(r.Stdout, "-          image: ghcr.io/acme/app:v2.0.0 # keep this comment\n+          image: ghcr.io/acme/app:v2.1.0 # keep this comment\n") {
+		t.Errorf("no diff on stdout:\n%s", r.Stdout)
 	}
 	for route, n := range srv.AllCalls() {
 		if n > 0 && !strings.HasPrefix(route, "GET ") {
@@ -538,8 +483,8 @@ func TestOptionsOfThePullRequest(t *testing.T) {
 				"branch": "bump/{{.Scope}}", "title": "Bump {{range .Images}}{{.Name}} {{.Version}}{{end}}", "body": "{{len .Changes}} change(s) from {{.Source.Repository}}",
 				"commit-message": "deploy: {{.Title}}",
 			})
-			wantCode(t, r, 0)
-			wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "branch": "bump/staging"})
+			r.WantCode(t, 0)
+			r.WantOutputs(t, map[string]string{"pull-request-operation": "created", "branch": "bump/staging"})
 			prs := srv.PullRequests(configRepo)
 			if len(prs) != 1 {
 				t.Fatalf("pull requests: %+v", prs)
@@ -554,8 +499,8 @@ func TestOptionsOfThePullRequest(t *testing.T) {
 			if p.AutoMerge != tc.wantAutoMerge {
 				t.Errorf("auto-merge %q, want %q", p.AutoMerge, tc.wantAutoMerge)
 			}
-			if got := strings.Contains(r.stdout, "::warning::") && strings.Contains(r.stdout, "auto-merge"); got != tc.wantWarning {
-				t.Errorf("warning shown: %t, want %t\n%s", got, tc.wantWarning, r.stdout)
+			if got := strings.Contains(r.Stdout, "::warning::") && strings.Contains(r.Stdout, "auto-merge"); got != tc.wantWarning {
+				t.Errorf("warning shown: %t, want %t\n%s", got, tc.wantWarning, r.Stdout)
 			}
 			msg := gitLog(t, srv, "bump/staging", "-1", "--format=%B")
 			if !strings.HasPrefix(msg, "deploy: Bump ghcr.io/acme/app v2.1.0\n\n") || !strings.Contains(msg, "Bumped-By: gitops-actions") {
@@ -594,9 +539,9 @@ func TestFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newForge(t, githubtest.Options{Token: tc.server}, githubtest.RepoOptions{})
 			r := runAction(t, srv, tc.inputs)
-			wantCode(t, r, tc.wantCode)
-			if !strings.Contains(r.stdout, tc.wantMsg) {
-				t.Errorf("output lacks %q:\n%s", tc.wantMsg, r.stdout)
+			r.WantCode(t, tc.wantCode)
+			if !strings.Contains(r.Stdout, tc.wantMsg) {
+				t.Errorf("output lacks %q:\n%s", tc.wantMsg, r.Stdout)
 			}
 			if tc.noCalls && srv.TotalCalls() != 0 {
 				t.Errorf("%d requests before the input error", srv.TotalCalls())
@@ -618,27 +563,27 @@ func TestGitHubAppAuth(t *testing.T) {
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	srv := newForge(t, githubtest.Options{App: &githubtest.App{ID: 1234, PublicKey: &key.PublicKey, InstallationID: 99}}, githubtest.RepoOptions{})
 	r := runAction(t, srv, map[string]string{"token": "", "app-id": "1234", "app-private-key": keyPEM, "path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "commit-verified": "true"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "created", "commit-verified": "true"})
 	if n := srv.Calls(githubtest.RouteCreateInstallToken); n != 1 {
 		t.Errorf("%d installation tokens minted, want 1", n)
 	}
 	var token string
-	for _, line := range strings.Split(r.stdout, "\n") {
+	for _, line := range strings.Split(r.Stdout, "\n") {
 		if m, ok := strings.CutPrefix(line, "::add-mask::"); ok && !strings.Contains(m, "PRIVATE KEY") {
 			token = m
 		}
 	}
 	if token == "" {
-		t.Fatalf("the installation token was not masked:\n%s", r.stdout)
+		t.Fatalf("the installation token was not masked:\n%s", r.Stdout)
 	}
-	rest := strings.Replace(r.stdout, "::add-mask::"+token+"\n", "", 1)
+	rest := strings.Replace(r.Stdout, "::add-mask::"+token+"\n", "", 1)
 	// The key is masked whole, its line breaks escaped as %0A: drop that line.
 	keyMask, rest, _ := strings.Cut(rest, "\n")
 	if !strings.HasPrefix(keyMask, "::add-mask::-----BEGIN RSA PRIVATE KEY-----%0A") {
 		t.Errorf("stdout does not start by masking the key: %.40q", keyMask)
 	}
-	for name, text := range map[string]string{"stdout": rest, "stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary} {
+	for name, text := range map[string]string{"stdout": rest, "stderr": r.Stderr, "$GITHUB_OUTPUT": r.RawOut, "$GITHUB_STEP_SUMMARY": r.Summary} {
 		if strings.Contains(text, token) {
 			t.Errorf("the installation token appears in %s", name)
 		}
@@ -656,14 +601,14 @@ func TestGitHubAppAuth(t *testing.T) {
 func TestBranchLeftByAMergedPullRequest(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
 	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	srv.MergePR(configRepo, 1)
 	if srv.Ref(configRepo, stagingBranch) == "" {
 		t.Fatal("merging deleted the branch; this test needs it left over")
 	}
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.2.0"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"pull-request-operation": "created", "pull-request-number": "2"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "created", "pull-request-number": "2"})
 	if got := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml"); got != deployment("app", "ghcr.io/acme/app:v2.2.0") {
 		t.Errorf("file on the reused branch:\n%s", got)
 	}
@@ -672,9 +617,9 @@ func TestBranchLeftByAMergedPullRequest(t *testing.T) {
 	srv.MergePR(configRepo, 2)
 	human := srv.PushCommit(configRepo, stagingBranch, map[string]string{"notes.txt": "mine\n"}, "Keep my notes here", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.3.0"})
-	wantCode(t, r, cli.ExitFailed)
-	if !strings.Contains(r.stdout, "did not make") {
-		t.Errorf("no clear error:\n%s", r.stdout)
+	r.WantCode(t, cli.ExitFailed)
+	if !strings.Contains(r.Stdout, "did not make") {
+		t.Errorf("no clear error:\n%s", r.Stdout)
 	}
 	if got := srv.Ref(configRepo, stagingBranch); got != human {
 		t.Errorf("the person's branch moved to %s", got)
@@ -701,8 +646,8 @@ func TestConcurrentPullRequestRuns(t *testing.T) {
 	}
 	wg.Wait()
 	for i, r := range results {
-		if r.code != 0 {
-			t.Errorf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		if r.Code != 0 {
+			t.Errorf("run %d: exit %d\n%s%s", i, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 	prs := srv.PullRequests(configRepo)

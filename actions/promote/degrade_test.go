@@ -59,10 +59,10 @@ func TestReviewsOutOfReach(t *testing.T) {
 		return resp, body
 	}}
 	r := f.runDeps("pull_request", f.prEvent("pull_request.closed.json", m), nil, promote.Deps{Retry: fastRetry, Transport: forbidden})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "created": "true"})
-	if !strings.Contains(r.stdout, "::warning::the reviews of pull request #1 could not be read") || !strings.Contains(r.stdout, "pull-requests: read") {
-		t.Errorf("no warning:\n%s", r.stdout)
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "true"})
+	if !strings.Contains(r.Stdout, "::warning::the reviews of pull request #1 could not be read") || !strings.Contains(r.Stdout, "pull-requests: read") {
+		t.Errorf("no warning:\n%s", r.Stdout)
 	}
 	msg := f.tag("v20260501120000").Message
 	if !strings.Contains(msg, "Approved-By: none") || !strings.Contains(msg, "ghcr.io/acme/app v2.0.0 -> v2.1.0") {
@@ -83,10 +83,10 @@ func TestFilesOutOfReach(t *testing.T) {
 		return resp, body
 	}}
 	r := f.runDeps("pull_request", f.prEvent("pull_request.closed.json", m), nil, promote.Deps{Retry: fastRetry, Transport: broken})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "created": "true"})
-	if !strings.Contains(r.stdout, "could not be read, so the image changes are not shown") {
-		t.Errorf("no warning:\n%s", r.stdout)
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "true"})
+	if !strings.Contains(r.Stdout, "could not be read, so the image changes are not shown") {
+		t.Errorf("no warning:\n%s", r.Stdout)
 	}
 	body := f.releasesOf("v20260501120000")[0].Body
 	if !strings.Contains(body, "Approved by:** @bob, @carol") || !strings.Contains(body, "image changes are not shown") {

@@ -160,8 +160,8 @@ func (f *fixture) mergePull(n string, at time.Time) merged {
 func promotedOf(t *testing.T, r result) []map[string]string {
 	t.Helper()
 	var out []map[string]string
-	if err := json.Unmarshal([]byte(r.outputs["promoted"]), &out); err != nil {
-		t.Fatalf("promoted = %q: %v", r.outputs["promoted"], err)
+	if err := json.Unmarshal([]byte(r.Outputs["promoted"]), &out); err != nil {
+		t.Fatalf("promoted = %q: %v", r.Outputs["promoted"], err)
 	}
 	return out
 }

@@ -22,9 +22,9 @@ func TestEventPathFIFO(t *testing.T) {
 	go func() { done <- f.run("pull_request", fifo, nil) }()
 	select {
 	case r := <-done:
-		wantCode(t, r, 2)
-		if !strings.Contains(r.stdout+r.stderr, "is not a regular file") {
-			t.Errorf("the run does not say what is wrong with the payload:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+		r.WantCode(t, 2)
+		if !strings.Contains(r.Stdout+r.Stderr, "is not a regular file") {
+			t.Errorf("the run does not say what is wrong with the payload:\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the run blocks on a FIFO at GITHUB_EVENT_PATH")

@@ -1,8 +1,6 @@
 package promote_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -262,14 +260,7 @@ func (f *fixture) pushEvent(template, before, after string) string {
 }
 
 // result is what one run of the command left behind.
-type result struct {
-	code    int
-	stdout  string
-	stderr  string
-	outputs map[string]string
-	rawOut  string
-	summary string
-}
+type result = clitest.ActionResult
 
 func (f *fixture) run(eventName, eventPath string, inputs map[string]string) result {
 	f.t.Helper()
@@ -289,40 +280,20 @@ func (f *fixture) runDeps(eventName, eventPath string, inputs map[string]string,
 func (f *fixture) runCommand(cmd cli.Command, eventName, eventPath string, inputs map[string]string) result {
 	t := f.t
 	t.Helper()
-	dir := t.TempDir()
-	outFile, sumFile := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
-	for _, p := range []string{outFile, sumFile} {
-		if err := os.WriteFile(p, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	env := map[string]string{
-		"GITHUB_ACTIONS":      "true",
-		"GITHUB_OUTPUT":       outFile,
-		"GITHUB_STEP_SUMMARY": sumFile,
-		"GITHUB_REPOSITORY":   f.repo,
-		"GITHUB_SHA":          "0123456789abcdef0123456789abcdef01234567",
-		"GITHUB_SERVER_URL":   f.srv.URL,
-		"GITHUB_RUN_ID":       "4242",
-		"GITHUB_API_URL":      f.srv.APIURL,
-		"GITHUB_EVENT_NAME":   eventName,
-		"GITHUB_EVENT_PATH":   eventPath,
+		"GITHUB_REPOSITORY": f.repo,
+		"GITHUB_SHA":        "0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_SERVER_URL": f.srv.URL,
+		"GITHUB_RUN_ID":     "4242",
+		"GITHUB_API_URL":    f.srv.APIURL,
+		"GITHUB_EVENT_NAME": eventName,
+		"GITHUB_EVENT_PATH": eventPath,
 	}
 	in := map[string]string{"token": testToken}
 	for k, v := range inputs {
 		in[k] = v
 	}
-	for k, v := range in {
-		if v != "" {
-			env["INPUT_"+strings.ToUpper(k)] = v
-		}
-	}
-	var stdout, stderr bytes.Buffer
-	cenv := &cli.Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Dir: dir, Version: "test"}
-	code := cli.Main(context.Background(), []cli.Command{cmd}, []string{"gitops-actions", cmd.Spec.Name}, cenv)
-	raw, _ := os.ReadFile(outFile)
-	sum, _ := os.ReadFile(sumFile)
-	r := result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: clitest.ParseOutputs(t, string(raw)), rawOut: string(raw), summary: string(sum)}
+	r := clitest.RunAction(t, cmd, t.TempDir(), env, in)
 	checkNoToken(t, r, in["token"] != "")
 	return r
 }
@@ -331,23 +302,7 @@ func (f *fixture) runCommand(cmd cli.Command, eventName, eventPath string, input
 // that asks the runner to mask it, which must come first.
 func checkNoToken(t *testing.T, r result, given bool) {
 	t.Helper()
-	clitest.CheckNotPrinted(t, testToken, given, r.stdout, map[string]string{"stderr": r.stderr, "$GITHUB_OUTPUT": r.rawOut, "$GITHUB_STEP_SUMMARY": r.summary})
-}
-
-func wantCode(t *testing.T, r result, code int) {
-	t.Helper()
-	if r.code != code {
-		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
-	}
-}
-
-func wantOutputs(t *testing.T, r result, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if got := r.outputs[k]; got != v {
-			t.Errorf("output %s = %q, want %q", k, got, v)
-		}
-	}
+	clitest.CheckNotPrinted(t, testToken, given, r.Stdout, map[string]string{"stderr": r.Stderr, "$GITHUB_OUTPUT": r.RawOut, "$GITHUB_STEP_SUMMARY": r.Summary})
 }
 
 // tagsOn maps each commit to the names of its tags.

@@ -23,26 +23,26 @@ func TestValuesCannotCommandTheRunner(t *testing.T) {
 		"environments/staging/::warning::named.yaml": deployment("app", "ghcr.io/acme/app:v2.1.0"),
 		"environments/staging/broken.yaml":           "image: [\n::error::inside\n",
 	}})
-	wantCode(t, f.run("pull_request", f.prEvent("pull_request.closed.json", first), nil), 0)
+	f.run("pull_request", f.prEvent("pull_request.closed.json", first), nil).WantCode(t, 0)
 	r := f.run("pull_request", f.prEvent("pull_request.closed.json", m), nil)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000-1", "created": "true"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120000-1", "created": "true"})
 	var obeyed []string
-	for _, c := range runnertest.Commands(r.stdout + "\n" + r.stderr) {
+	for _, c := range runnertest.Commands(r.Stdout + "\n" + r.Stderr) {
 		obeyed = append(obeyed, c.Name)
 	}
 	if want := []string{"add-mask", "warning"}; !reflect.DeepEqual(obeyed, want) {
-		t.Errorf("the runner obeys %q, want %q\nstdout:\n%s\nstderr:\n%s", obeyed, want, r.stdout, r.stderr)
+		t.Errorf("the runner obeys %q, want %q\nstdout:\n%s\nstderr:\n%s", obeyed, want, r.Stdout, r.Stderr)
 	}
-	if !strings.Contains(r.stderr, "v20260501120000") || !strings.Contains(r.stderr, "forged") {
-		t.Errorf("the log does not name the tag and the title:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, "v20260501120000") || !strings.Contains(r.Stderr, "forged") {
+		t.Errorf("the log does not name the tag and the title:\n%s", r.Stderr)
 	}
-	for _, l := range strings.Split(r.stderr, "\n") {
+	for _, l := range strings.Split(r.Stderr, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(l), "::") || strings.Contains(l, "##[") {
 			t.Errorf("stderr has a raw command: %q", l)
 		}
 	}
-	outputs, err := runnertest.ReadOutputs(r.rawOut)
+	outputs, err := runnertest.ReadOutputs(r.RawOut)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +59,12 @@ func TestValuesCannotCommandTheRunner(t *testing.T) {
 	// A skip's notice carries a hostile reason safely too.
 	skip := f.merge(change{branch: "skip", title: "Skip\n::error::x", labels: []string{"release:none"}, files: map[string]string{"environments/staging/c.yaml": deployment("c", "ghcr.io/acme/c:1")}, at: start.Add(3 * time.Second)})
 	r = f.run("pull_request", f.prEvent("pull_request.closed.json", skip), map[string]string{"tag-format": "semver"})
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	obeyed = nil
-	for _, c := range runnertest.Commands(r.stdout + "\n" + r.stderr) {
+	for _, c := range runnertest.Commands(r.Stdout + "\n" + r.Stderr) {
 		obeyed = append(obeyed, c.Name)
 	}
 	if want := []string{"add-mask", "notice"}; !reflect.DeepEqual(obeyed, want) {
-		t.Errorf("the runner obeys %q, want %q\nstdout:\n%s", obeyed, want, r.stdout)
+		t.Errorf("the runner obeys %q, want %q\nstdout:\n%s", obeyed, want, r.Stdout)
 	}
 }

@@ -24,9 +24,9 @@ func TestRealPullRequestPayloads(t *testing.T) {
 			f := newFixtureRepo(t, githubtest.Options{}, "Codertocat/Hello-World", "master")
 			// As sent: closed, not merged.
 			r := f.run("pull_request", writePayload(t, readPayload(t, "shared:"+name)), nil)
-			wantCode(t, r, 0)
-			if !strings.Contains(r.stdout, "::notice::pull request #2 was closed without merging") {
-				t.Errorf("no notice:\n%s", r.stdout)
+			r.WantCode(t, 0)
+			if !strings.Contains(r.Stdout, "::notice::pull request #2 was closed without merging") {
+				t.Errorf("no notice:\n%s", r.Stdout)
 			}
 			if n := writes(f.srv); n != 0 || len(f.srv.Tags(f.repo)) != 0 {
 				t.Errorf("an unmerged pull request wrote %d times", n)
@@ -40,8 +40,8 @@ func TestRealPullRequestPayloads(t *testing.T) {
 				files: map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.1.0")},
 			})
 			r = f.run("pull_request", f.prEvent("shared:"+name, m), nil)
-			wantCode(t, r, 0)
-			wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "sha": m.sha, "created": "true", "pull-request-number": "1"})
+			r.WantCode(t, 0)
+			r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "sha": m.sha, "created": "true", "pull-request-number": "1"})
 			msg := f.tag("v20260501120000").Message
 			for _, want := range []string{"Update the README with new information. (#1)", "Author: Codertocat", "Approved-By: octocat", "Labels: bug", "ghcr.io/acme/app v2.0.0 -> v2.1.0"} {
 				if !strings.Contains(msg, want) {
@@ -63,12 +63,12 @@ func TestRealPushAndDispatchPayloads(t *testing.T) {
 	b := f.merge(change{title: "B", method: githubtest.Squash, files: map[string]string{"environments/staging/b.yaml": deployment("b", "ghcr.io/acme/b:1")}, at: start.Add(90 * time.Second)})
 
 	r := f.run("push", f.pushEvent("shared:push.4.json", before, b.sha), nil)
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	on := f.tagsOn()
 	if len(on[a.sha]) != 1 || len(on[b.sha]) != 1 || on[a.sha][0] != "v20260501120000" || on[b.sha][0] != "v20260501120130" {
 		t.Errorf("tags: %v", on)
 	}
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120130", "previous-tag": "v20260501120000", "pull-request-number": "2"})
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120130", "previous-tag": "v20260501120000", "pull-request-number": "2"})
 
 	for _, tc := range []struct {
 		event, payload, notice string
@@ -79,9 +79,9 @@ func TestRealPushAndDispatchPayloads(t *testing.T) {
 	} {
 		f.srv.ResetCalls()
 		r := f.run(tc.event, writePayload(t, readPayload(t, "shared:"+tc.payload)), nil)
-		wantCode(t, r, 0)
-		if !strings.Contains(r.stdout, "::notice::"+tc.notice) {
-			t.Errorf("%s: no notice %q:\n%s", tc.payload, tc.notice, r.stdout)
+		r.WantCode(t, 0)
+		if !strings.Contains(r.Stdout, "::notice::"+tc.notice) {
+			t.Errorf("%s: no notice %q:\n%s", tc.payload, tc.notice, r.Stdout)
 		}
 		if n := writes(f.srv); n != 0 {
 			t.Errorf("%s: %d writes", tc.payload, n)
@@ -90,8 +90,8 @@ func TestRealPushAndDispatchPayloads(t *testing.T) {
 
 	c := f.merge(change{title: "C", files: map[string]string{"environments/production/app.yaml": deployment("app", "ghcr.io/acme/app:v2.0.0")}, at: start.Add(time.Hour)})
 	r = f.run("workflow_dispatch", writePayload(t, readPayload(t, "shared:workflow_dispatch.0.json")), nil)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501130000", "sha": c.sha, "pull-request-number": "3", "previous-tag": "v20260501120130"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501130000", "sha": c.sha, "pull-request-number": "3", "previous-tag": "v20260501120130"})
 }
 
 // TestRealPayloadsPromote: GitHub's real pull_request.closed payload,
@@ -102,15 +102,15 @@ func TestRealPayloadsPromote(t *testing.T) {
 	f := newEnvFixture(t, githubtest.Options{})
 	m := f.bumpStaging("v2.1.0", "1.1.0", start)
 	r := f.run("pull_request", f.prEvent("shared:pull_request.closed.4.json", m), promoteInputs(nil))
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "promotion-pull-request-operation": "created"})
-	f.mergePull(r.outputs["promotion-pull-request-number"], start.Add(time.Hour))
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "promotion-pull-request-operation": "created"})
+	f.mergePull(r.Outputs["promotion-pull-request-number"], start.Add(time.Hour))
 
 	v := readPayload(t, "shared:workflow_dispatch.1.json")
 	f.setRepo(v)
 	r = f.run("workflow_dispatch", writePayload(t, v), map[string]string{"to": production, "rollback": "last"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created", "tag": ""})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "created", "tag": ""})
 	if got := f.file(rollbackBr, production+"/app.yaml"); !strings.Contains(got, "app:v1.9.0 # bumped by gitops-actions # gitops-actions: hold (rollback of #2)") {
 		t.Errorf("production after the rollback:\n%s", got)
 	}

@@ -46,8 +46,8 @@ func TestTagAMerge(t *testing.T) {
 				t.Fatalf("main at %s, the merge commit is %s", got, m.sha)
 			}
 			r := f.run("pull_request", f.prEvent("pull_request.closed.json", m), nil)
-			wantCode(t, r, 0)
-			wantOutputs(t, r, map[string]string{
+			r.WantCode(t, 0)
+			r.WantOutputs(t, map[string]string{
 				"tag": "v20260501120000", "sha": m.sha, "created": "true", "pull-request-number": fmt.Sprint(m.number),
 				"previous-tag": "", "version": "",
 			})
@@ -85,9 +85,9 @@ func TestTagAMerge(t *testing.T) {
 			if len(rels) != 1 || rels[0].Draft || rels[0].Name != "v20260501120000" {
 				t.Fatalf("releases: %+v", rels)
 			}
-			wantOutputs(t, r, map[string]string{"release-id": fmt.Sprint(rels[0].ID), "release-url": f.srv.URL + "/acme/config/releases/tag/v20260501120000"})
-			if !strings.Contains(r.stderr, `tagged #1 "Bump app to v2.1.0"`) {
-				t.Errorf("log:\n%s", r.stderr)
+			r.WantOutputs(t, map[string]string{"release-id": fmt.Sprint(rels[0].ID), "release-url": f.srv.URL + "/acme/config/releases/tag/v20260501120000"})
+			if !strings.Contains(r.Stderr, `tagged #1 "Bump app to v2.1.0"`) {
+				t.Errorf("log:\n%s", r.Stderr)
 			}
 		})
 	}
@@ -98,7 +98,7 @@ func TestTagAMerge(t *testing.T) {
 func TestReleaseNotes(t *testing.T) {
 	f := newFixture(t, githubtest.Options{})
 	first := f.merge(change{title: "Bump app to v2.0.1", files: map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.0.1")}, at: start.Add(-24 * time.Hour)})
-	wantCode(t, f.run("pull_request", f.prEvent("pull_request.closed.json", first), nil), 0)
+	f.run("pull_request", f.prEvent("pull_request.closed.json", first), nil).WantCode(t, 0)
 	m := f.merge(change{
 		title: "Promote app v2.0.1 to production", author: "dave", approvers: []string{"erin"}, labels: []string{"promotion", "release:minor"},
 		files: map[string]string{
@@ -112,8 +112,8 @@ func TestReleaseNotes(t *testing.T) {
 		},
 	})
 	r := f.run("pull_request", f.prEvent("pull_request.closed.json", m), nil)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "previous-tag": "v20260430120000"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "previous-tag": "v20260430120000"})
 	rels := f.releasesOf("v20260501120000")
 	if len(rels) != 1 {
 		t.Fatalf("releases: %+v", f.srv.Releases(f.repo))
@@ -141,8 +141,8 @@ func TestReleaseNotes(t *testing.T) {
 	if strings.Contains(body, "notes.md") {
 		t.Errorf("a file that is not YAML is in the notes:\n%s", body)
 	}
-	if !strings.Contains(r.stdout, "::warning::environments/production/broken.yaml") {
-		t.Errorf("no warning about the file that does not parse:\n%s", r.stdout)
+	if !strings.Contains(r.Stdout, "::warning::environments/production/broken.yaml") {
+		t.Errorf("no warning about the file that does not parse:\n%s", r.Stdout)
 	}
 }
 
@@ -153,16 +153,16 @@ func TestReRunCreatesNothing(t *testing.T) {
 	m := f.merge(bumpApp())
 	ev := f.prEvent("pull_request.closed.json", m)
 	first := f.run("pull_request", ev, nil)
-	wantCode(t, first, 0)
+	first.WantCode(t, 0)
 	f.srv.ResetCalls()
 	again := f.run("pull_request", ev, nil)
-	wantCode(t, again, 0)
+	again.WantCode(t, 0)
 	for _, k := range []string{"tag", "sha", "pull-request-number", "release-url", "release-id"} {
-		if again.outputs[k] != first.outputs[k] || first.outputs[k] == "" {
-			t.Errorf("output %s: %q on the re-run, %q at first", k, again.outputs[k], first.outputs[k])
+		if again.Outputs[k] != first.Outputs[k] || first.Outputs[k] == "" {
+			t.Errorf("output %s: %q on the re-run, %q at first", k, again.Outputs[k], first.Outputs[k])
 		}
 	}
-	wantOutputs(t, again, map[string]string{"created": "false"})
+	again.WantOutputs(t, map[string]string{"created": "false"})
 	if n := writes(f.srv); n != 0 {
 		t.Errorf("the re-run wrote %d times: %v", n, f.srv.AllCalls())
 	}
@@ -172,8 +172,8 @@ func TestReRunCreatesNothing(t *testing.T) {
 	if len(f.srv.Tags(f.repo)) != 1 || len(f.srv.Releases(f.repo)) != 1 {
 		t.Errorf("tags %+v, releases %+v; want one each", f.srv.Tags(f.repo), f.srv.Releases(f.repo))
 	}
-	if !strings.Contains(again.stderr, `is tagged "v20260501120000" already`) || !strings.Contains(again.stderr, "left as it is") {
-		t.Errorf("log of the re-run:\n%s", again.stderr)
+	if !strings.Contains(again.Stderr, `is tagged "v20260501120000" already`) || !strings.Contains(again.Stderr, "left as it is") {
+		t.Errorf("log of the re-run:\n%s", again.Stderr)
 	}
 }
 
@@ -185,12 +185,12 @@ func TestSameSecondCollision(t *testing.T) {
 	b := f.merge(change{title: "B", files: map[string]string{"environments/staging/b.yaml": deployment("b", "ghcr.io/acme/b:1")}})
 	ra := f.run("pull_request", f.prEvent("pull_request.closed.json", a), nil)
 	rb := f.run("pull_request", f.prEvent("pull_request.closed.json", b), nil)
-	wantCode(t, ra, 0)
-	wantCode(t, rb, 0)
-	wantOutputs(t, ra, map[string]string{"tag": "v20260501120000", "created": "true"})
-	wantOutputs(t, rb, map[string]string{"tag": "v20260501120000-1", "created": "true", "previous-tag": "v20260501120000"})
-	if !strings.Contains(rb.stderr, `tag "v20260501120000" is held by another commit`) {
-		t.Errorf("the collision is not in the log:\n%s", rb.stderr)
+	ra.WantCode(t, 0)
+	rb.WantCode(t, 0)
+	ra.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "true"})
+	rb.WantOutputs(t, map[string]string{"tag": "v20260501120000-1", "created": "true", "previous-tag": "v20260501120000"})
+	if !strings.Contains(rb.Stderr, `tag "v20260501120000" is held by another commit`) {
+		t.Errorf("the collision is not in the log:\n%s", rb.Stderr)
 	}
 	on := f.tagsOn()
 	if len(on[a.sha]) != 1 || len(on[b.sha]) != 1 {
@@ -198,7 +198,7 @@ func TestSameSecondCollision(t *testing.T) {
 	}
 	// Re-running the second run finds its -1.
 	again := f.run("pull_request", f.prEvent("pull_request.closed.json", b), nil)
-	wantOutputs(t, again, map[string]string{"tag": "v20260501120000-1", "created": "false"})
+	again.WantOutputs(t, map[string]string{"tag": "v20260501120000-1", "created": "false"})
 	if len(f.srv.Tags(f.repo)) != 2 {
 		t.Errorf("tags after the re-run: %+v", f.srv.Tags(f.repo))
 	}
@@ -250,11 +250,11 @@ func TestSemver(t *testing.T) {
 			}
 			before := len(f.srv.Tags(f.repo))
 			r := f.run("pull_request", f.prEvent("pull_request.closed.json", m), in)
-			wantCode(t, r, 0)
+			r.WantCode(t, 0)
 			if tc.want == "" {
-				wantOutputs(t, r, map[string]string{"tag": "", "created": "false"})
-				if len(f.srv.Tags(f.repo)) != before || !strings.Contains(r.stdout, "::notice::") {
-					t.Errorf("no tag wanted, with a notice; stdout:\n%s", r.stdout)
+				r.WantOutputs(t, map[string]string{"tag": "", "created": "false"})
+				if len(f.srv.Tags(f.repo)) != before || !strings.Contains(r.Stdout, "::notice::") {
+					t.Errorf("no tag wanted, with a notice; stdout:\n%s", r.Stdout)
 				}
 				return
 			}
@@ -262,17 +262,17 @@ func TestSemver(t *testing.T) {
 			if p := tc.inputs["tag-prefix"]; p != "" {
 				prefix = p
 			}
-			wantOutputs(t, r, map[string]string{"tag": tc.want, "version": strings.TrimPrefix(tc.want, prefix), "created": "true"})
+			r.WantOutputs(t, map[string]string{"tag": tc.want, "version": strings.TrimPrefix(tc.want, prefix), "created": "true"})
 			if tg := f.tag(tc.want); tg.Commit != m.sha {
 				t.Errorf("%s on %s, want %s", tc.want, tg.Commit, m.sha)
 			}
-			if tc.wantWhy != "" && !strings.Contains(r.stderr, tc.wantWhy) {
-				t.Errorf("the log does not say why (%s):\n%s", tc.wantWhy, r.stderr)
+			if tc.wantWhy != "" && !strings.Contains(r.Stderr, tc.wantWhy) {
+				t.Errorf("the log does not say why (%s):\n%s", tc.wantWhy, r.Stderr)
 			}
 			// Run again: the version is found on the commit, not bumped
 			// once more.
 			again := f.run("pull_request", f.prEvent("pull_request.closed.json", m), in)
-			wantOutputs(t, again, map[string]string{"tag": tc.want, "created": "false"})
+			again.WantOutputs(t, map[string]string{"tag": tc.want, "created": "false"})
 			if len(f.srv.Tags(f.repo)) != before+1 {
 				t.Errorf("tags after the re-run: %d, want %d", len(f.srv.Tags(f.repo)), before+1)
 			}
@@ -287,8 +287,8 @@ func TestPatternFormat(t *testing.T) {
 	a := f.merge(change{title: "A", files: map[string]string{"environments/staging/a.yaml": deployment("a", "ghcr.io/acme/a:1")}, at: start.Add(5 * time.Second)})
 	b := f.merge(change{title: "B", files: map[string]string{"environments/staging/b.yaml": deployment("b", "ghcr.io/acme/b:1")}, at: start.Add(40 * time.Second)})
 	in := map[string]string{"tag-format": "release-%Y.%m.%d-%H%M"}
-	wantOutputs(t, f.run("pull_request", f.prEvent("pull_request.closed.json", a), in), map[string]string{"tag": "release-2026.05.01-1200"})
-	wantOutputs(t, f.run("pull_request", f.prEvent("pull_request.closed.json", b), in), map[string]string{"tag": "release-2026.05.01-1200-1", "previous-tag": "release-2026.05.01-1200"})
+	f.run("pull_request", f.prEvent("pull_request.closed.json", a), in).WantOutputs(t, map[string]string{"tag": "release-2026.05.01-1200"})
+	f.run("pull_request", f.prEvent("pull_request.closed.json", b), in).WantOutputs(t, map[string]string{"tag": "release-2026.05.01-1200-1", "previous-tag": "release-2026.05.01-1200"})
 }
 
 // TestPushWithThreePullRequests is a merge queue's push: three pull
@@ -308,15 +308,15 @@ func TestPushWithThreePullRequests(t *testing.T) {
 	f.clock.Set(start.Add(time.Minute))
 	direct := f.srv.PushCommit(f.repo, "main", map[string]string{"README.md": "# config, edited in place\n"}, "Edit the README", githubtest.Identity{Login: "dave", Name: "dave", Email: "dave@example.com"})
 	r := f.run("push", f.pushEvent("push.json", before, direct), nil)
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	var list []struct {
 		Tag     string `json:"tag"`
 		SHA     string `json:"sha"`
 		Pull    string `json:"pull-request-number"`
 		Created bool   `json:"created"`
 	}
-	if err := json.Unmarshal([]byte(r.outputs["tags"]), &list); err != nil {
-		t.Fatalf("output tags %q: %v", r.outputs["tags"], err)
+	if err := json.Unmarshal([]byte(r.Outputs["tags"]), &list); err != nil {
+		t.Fatalf("output tags %q: %v", r.Outputs["tags"], err)
 	}
 	want := []string{
 		"v20260501120000 " + ms[0].sha + " #1",
@@ -334,7 +334,7 @@ func TestPushWithThreePullRequests(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tags:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120100", "sha": direct, "pull-request-number": "", "previous-tag": "v20260501120002"})
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120100", "sha": direct, "pull-request-number": "", "previous-tag": "v20260501120002"})
 	if n := len(f.srv.Tags(f.repo)); n != 4 {
 		t.Errorf("%d tags, want 4: %+v", n, f.srv.Tags(f.repo))
 	}
@@ -343,9 +343,9 @@ func TestPushWithThreePullRequests(t *testing.T) {
 	}
 	// The same push again tags nothing more.
 	again := f.run("push", f.pushEvent("push.json", before, direct), nil)
-	wantCode(t, again, 0)
-	if n := len(f.srv.Tags(f.repo)); n != 4 || strings.Contains(again.outputs["tags"], `"created":true`) {
-		t.Errorf("the re-run: %d tags, output %s", n, again.outputs["tags"])
+	again.WantCode(t, 0)
+	if n := len(f.srv.Tags(f.repo)); n != 4 || strings.Contains(again.Outputs["tags"], `"created":true`) {
+		t.Errorf("the re-run: %d tags, output %s", n, again.Outputs["tags"])
 	}
 }
 
@@ -355,11 +355,11 @@ func TestWorkflowDispatch(t *testing.T) {
 	first := f.merge(change{title: "First", files: map[string]string{"environments/staging/a.yaml": deployment("a", "ghcr.io/acme/a:1")}, at: start.Add(-time.Hour)})
 	second := f.merge(bumpApp())
 	head := f.run("workflow_dispatch", "", nil)
-	wantCode(t, head, 0)
-	wantOutputs(t, head, map[string]string{"tag": "v20260501120000", "sha": second.sha, "pull-request-number": "2"})
+	head.WantCode(t, 0)
+	head.WantOutputs(t, map[string]string{"tag": "v20260501120000", "sha": second.sha, "pull-request-number": "2"})
 	byInput := f.run("workflow_dispatch", "", map[string]string{"sha": first.sha[:10]})
-	wantCode(t, byInput, 0)
-	wantOutputs(t, byInput, map[string]string{"tag": "v20260501110000", "sha": first.sha, "pull-request-number": "1"})
+	byInput.WantCode(t, 0)
+	byInput.WantOutputs(t, map[string]string{"tag": "v20260501110000", "sha": first.sha, "pull-request-number": "1"})
 }
 
 // TestNothingToTag: events that bring no merge are no-ops with a notice.
@@ -392,16 +392,16 @@ func TestNothingToTag(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f.srv.ResetCalls()
 			r := f.run(tc.event, writePayload(t, tc.payload), nil)
-			wantCode(t, r, 0)
-			if !strings.Contains(r.stdout, "::notice::") || !strings.Contains(r.stdout, tc.wantNotice) {
-				t.Errorf("notice %q missing:\n%s", tc.wantNotice, r.stdout)
+			r.WantCode(t, 0)
+			if !strings.Contains(r.Stdout, "::notice::") || !strings.Contains(r.Stdout, tc.wantNotice) {
+				t.Errorf("notice %q missing:\n%s", tc.wantNotice, r.Stdout)
 			}
-			wantOutputs(t, r, map[string]string{"created": "false", "tag": "", "tags": "[]"})
+			r.WantOutputs(t, map[string]string{"created": "false", "tag": "", "tags": "[]"})
 			if n := writes(f.srv); n != 0 {
 				t.Errorf("%d writes: %v", n, f.srv.AllCalls())
 			}
-			if !strings.Contains(r.summary, "Nothing tagged") {
-				t.Errorf("summary:\n%s", r.summary)
+			if !strings.Contains(r.Summary, "Nothing tagged") {
+				t.Errorf("summary:\n%s", r.Summary)
 			}
 		})
 	}
@@ -417,15 +417,15 @@ func TestExistingReleaseLeftAlone(t *testing.T) {
 	m := f.merge(bumpApp())
 	ev := f.prEvent("pull_request.closed.json", m)
 	r := f.run("pull_request", ev, map[string]string{"create-release": "false"})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "release-url": "", "release-id": ""})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "release-url": "", "release-id": ""})
 	if n := len(f.srv.Releases(f.repo)); n != 0 {
 		t.Fatalf("%d releases with create-release false", n)
 	}
 	id := f.srv.CreateRelease(f.repo, "v20260501120000", "Hand-made", "Written by a person.")
 	again := f.run("pull_request", ev, nil)
-	wantCode(t, again, 0)
-	wantOutputs(t, again, map[string]string{"created": "false", "release-id": fmt.Sprint(id)})
+	again.WantCode(t, 0)
+	again.WantOutputs(t, map[string]string{"created": "false", "release-id": fmt.Sprint(id)})
 	rels := f.srv.Releases(f.repo)
 	if len(rels) != 1 || rels[0].Body != "Written by a person." || rels[0].Name != "Hand-made" {
 		t.Errorf("releases: %+v", rels)
@@ -439,8 +439,8 @@ func TestDraftAndPrerelease(t *testing.T) {
 	m := f.merge(bumpApp())
 	ev := f.prEvent("pull_request.closed.json", m)
 	in := map[string]string{"release-draft": "true", "prerelease": "true"}
-	wantCode(t, f.run("pull_request", ev, in), 0)
-	wantCode(t, f.run("pull_request", ev, in), 0)
+	f.run("pull_request", ev, in).WantCode(t, 0)
+	f.run("pull_request", ev, in).WantCode(t, 0)
 	rels := f.srv.Releases(f.repo)
 	if len(rels) != 1 || !rels[0].Draft || !rels[0].Prerelease {
 		t.Errorf("releases: %+v, want one draft pre-release", rels)
@@ -456,23 +456,23 @@ func TestReleaseFailsAfterTheTag(t *testing.T) {
 	ev := f.prEvent("pull_request.closed.json", m)
 	f.srv.SetFaults(githubtest.Faults{Transient: 1, Seed: 1, Routes: []string{githubtest.RouteCreateRelease}})
 	r := f.run("pull_request", ev, nil)
-	wantCode(t, r, 1)
-	if !strings.Contains(r.stdout, `::error::tag "v20260501120000" is made, but its release could not be published`) {
-		t.Errorf("the error does not name the tag:\n%s", r.stdout)
+	r.WantCode(t, 1)
+	if !strings.Contains(r.Stdout, `::error::tag "v20260501120000" is made, but its release could not be published`) {
+		t.Errorf("the error does not name the tag:\n%s", r.Stdout)
 	}
-	wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "created": "true", "release-url": ""})
+	r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "true", "release-url": ""})
 	if len(f.srv.Releases(f.repo)) != 0 || len(f.srv.Tags(f.repo)) != 1 {
 		t.Fatalf("tags %+v, releases %+v", f.srv.Tags(f.repo), f.srv.Releases(f.repo))
 	}
 	f.srv.SetFaults(githubtest.Faults{})
 	again := f.run("pull_request", ev, nil)
-	wantCode(t, again, 0)
-	wantOutputs(t, again, map[string]string{"tag": "v20260501120000", "created": "false"})
+	again.WantCode(t, 0)
+	again.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "false"})
 	if len(f.srv.Releases(f.repo)) != 1 || len(f.srv.Tags(f.repo)) != 1 {
 		t.Errorf("after the re-run: tags %+v, releases %+v", f.srv.Tags(f.repo), f.srv.Releases(f.repo))
 	}
-	if again.outputs["release-url"] == "" || !strings.Contains(again.stderr, "published") {
-		t.Errorf("release not published by the re-run:\n%s", again.stderr)
+	if again.Outputs["release-url"] == "" || !strings.Contains(again.Stderr, "published") {
+		t.Errorf("release not published by the re-run:\n%s", again.Stderr)
 	}
 }
 
@@ -501,8 +501,8 @@ func TestBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f.srv.ResetCalls()
 			r := f.run(tc.event, ev, tc.inputs)
-			wantCode(t, r, 2)
-			if out := commands(r.stdout); !strings.Contains(out, "::error::") || !strings.Contains(out, tc.wantMsg) {
+			r.WantCode(t, 2)
+			if out := commands(r.Stdout); !strings.Contains(out, "::error::") || !strings.Contains(out, tc.wantMsg) {
 				t.Errorf("error %q missing:\n%s", tc.wantMsg, out)
 			}
 			if n := writes(f.srv); n != 0 {

@@ -49,14 +49,14 @@ func TestPromotionAndBumpRace(t *testing.T) {
 		match: func(r *http.Request) bool { return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/git/trees") },
 		do: func() {
 			r := bump(map[string]string{"images": "ghcr.io/acme/cache:v1", "path": production + "/cache.yaml", "mode": "push"})
-			if r.code != 0 {
-				t.Errorf("the bump during the promotion: exit %d\n%s", r.code, r.stdout)
+			if r.Code != 0 {
+				t.Errorf("the bump during the promotion: exit %d\n%s", r.Code, r.Stdout)
 			}
 		},
 	}
 	r := f.runDeps("pull_request", event, promoteInputs(nil), promote.Deps{Retry: fastRetry, Transport: hook})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "created"})
 	if got := f.file("main", production+"/cache.yaml"); !strings.Contains(got, "ghcr.io/acme/cache:v1") {
 		t.Fatalf("the bump did not land on main:\n%s", got)
 	}
@@ -80,8 +80,8 @@ func TestPromotionAndBumpRace(t *testing.T) {
 	}
 	wg.Wait()
 	for i, r := range results {
-		if r.code != 0 {
-			t.Errorf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		if r.Code != 0 {
+			t.Errorf("run %d: exit %d\n%s%s", i, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 	dir := f.srv.GitDir(f.repo)
@@ -141,23 +141,23 @@ func TestPromotionBudget(t *testing.T) {
 	for _, n := range []int{1, 20} {
 		tagOnly, event := setup(n)
 		tagOnly.srv.ResetCalls()
-		wantCode(t, tagOnly.run("pull_request", event, nil), 0)
+		tagOnly.run("pull_request", event, nil).WantCode(t, 0)
 		base := tagOnly.srv.TotalCalls()
 		tagOnly.srv.ResetCalls()
-		wantCode(t, tagOnly.run("pull_request", event, nil), 0)
+		tagOnly.run("pull_request", event, nil).WantCode(t, 0)
 		baseRerun := tagOnly.srv.TotalCalls()
 
 		f, event := setup(n)
 		f.srv.ResetCalls()
 		r := f.run("pull_request", event, in)
-		wantCode(t, r, 0)
+		r.WantCode(t, 0)
 		if got := len(promotedOf(t, r)); got != n {
 			t.Fatalf("%d images promoted, want %d", got, n)
 		}
 		opened := f.srv.TotalCalls() - base
 		f.srv.ResetCalls()
 		r = f.run("pull_request", event, in)
-		wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "unchanged"})
+		r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "unchanged"})
 		rerun := f.srv.TotalCalls() - baseRerun
 		counts[n] = [2]int{opened, rerun}
 		calls := f.srv.AllCalls()
@@ -179,7 +179,7 @@ func TestPromotionUnderFaults(t *testing.T) {
 	f.srv.SetFaults(githubtest.Faults{Transient: 0.3, RateLimit: 0.05, ResetAfterWrite: 0.3, Seed: 11})
 	r := f.run("pull_request", event, promoteInputs(map[string]string{"labels": "promotion"}))
 	f.srv.SetFaults(githubtest.Faults{})
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	if prs := f.srv.PullRequests(f.repo); len(prs) != 2 || prs[1].Head != promoteBr || len(prs[1].Labels) != 1 {
 		t.Fatalf("pull requests: %+v", prs)
 	}
@@ -189,11 +189,11 @@ func TestPromotionUnderFaults(t *testing.T) {
 	if got, want := f.file(promoteBr, production+"/app.yaml"), appDeployment(4, "v2.1.0", "1.1.0", "1.0.0"); got != want {
 		t.Errorf("production:\n%s\nwant\n%s", got, want)
 	}
-	f.mergePull(r.outputs["promotion-pull-request-number"], start.Add(time.Hour))
+	f.mergePull(r.Outputs["promotion-pull-request-number"], start.Add(time.Hour))
 	f.srv.SetFaults(githubtest.Faults{Transient: 0.3, RateLimit: 0.05, ResetAfterWrite: 0.3, Seed: 12})
 	r = f.dispatch(map[string]string{"to": production, "rollback": "last"})
 	f.srv.SetFaults(githubtest.Faults{})
-	wantCode(t, r, 0)
+	r.WantCode(t, 0)
 	if prs := f.srv.PullRequests(f.repo); len(prs) != 3 || prs[2].Head != rollbackBr {
 		t.Fatalf("pull requests: %+v", prs)
 	}

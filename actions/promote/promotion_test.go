@@ -21,18 +21,18 @@ func TestPromoteImages(t *testing.T) {
 	m := f.bumpStaging("v2.1.0", "1.1.0", start)
 	in := promoteInputs(map[string]string{"images": "ghcr.io/acme/*", "exclude-images": "ghcr.io/acme/worker", "labels": "promotion", "reviewers": "carol"})
 	r := f.afterMerge(m, in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{
 		"tag": "v20260501120000", "created": "true", "pull-request-number": fmt.Sprint(m.number),
 		"promotion-pull-request-operation": "created", "drift": "3", "held": "[]",
 		"promoted": `[{"image":"ghcr.io/acme/api","from-version":"1.0.0","to-version":"1.1.0"},{"image":"ghcr.io/acme/app","from-version":"v1.9.0","to-version":"v2.1.0"}]`,
 	})
-	n := r.outputs["promotion-pull-request-number"]
+	n := r.Outputs["promotion-pull-request-number"]
 	p := f.pull(n)
 	if p.Head != promoteBr || p.Base != "main" || p.State != "open" || p.Labels[0] != "promotion" || p.Reviewers[0] != "carol" {
 		t.Errorf("pull request: %+v", p)
 	}
-	if got := r.outputs["promotion-pull-request-url"]; got != f.srv.URL+"/acme/config/pull/"+n {
+	if got := r.Outputs["promotion-pull-request-url"]; got != f.srv.URL+"/acme/config/pull/"+n {
 		t.Errorf("promotion-pull-request-url = %q", got)
 	}
 	if got, want := f.file(promoteBr, production+"/app.yaml"), appDeployment(4, "v2.1.0", "1.1.0", "0.9.0"); got != want {
@@ -53,20 +53,20 @@ func TestPromoteImages(t *testing.T) {
 		"| `Deployment.apps/app` | `spec.template.spec.containers[name=worker].image` | `ghcr.io/acme/worker:1.0.0` | `ghcr.io/acme/worker:0.9.0` |",
 		"[workflow run]("+f.srv.URL+"/acme/config/actions/runs/4242)",
 	)
-	wantContains(t, "the job summary", r.summary, "### Drift", "| `Deployment.apps/app` | `spec.replicas` | `2` | `4` |", "Pull request [#"+n+"]")
+	wantContains(t, "the job summary", r.Summary, "### Drift", "| `Deployment.apps/app` | `spec.replicas` | `2` | `4` |", "Pull request [#"+n+"]")
 	log := git(t, f.srv.GitDir(f.repo), "log", "-1", "--format=%B", promoteBr)
 	wantContains(t, "the commit message", log, "- ghcr.io/acme/app v1.9.0 -> v2.1.0", "Source-Repository: acme/config", "Source-Commit: "+m.sha, "Workflow-Run: "+f.srv.URL+"/acme/config/actions/runs/4242", "Promoted-By: gitops-actions")
 
 	// The same again (a re-run): nothing changes.
 	r = f.afterMerge(m, in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "unchanged", "promotion-pull-request-number": n, "created": "false"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "unchanged", "promotion-pull-request-number": n, "created": "false"})
 
 	// A newer bump: the pull request follows it.
 	m2 := f.bumpStaging("v2.2.0", "1.1.0", start.Add(time.Hour))
 	r = f.afterMerge(m2, in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": n,
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": n,
 		"promoted": `[{"image":"ghcr.io/acme/api","from-version":"1.0.0","to-version":"1.1.0"},{"image":"ghcr.io/acme/app","from-version":"v1.9.0","to-version":"v2.2.0"}]`})
 	if got := f.file(promoteBr, production+"/app.yaml"); !strings.Contains(got, "ghcr.io/acme/app:v2.2.0") {
 		t.Errorf("the pull request was not updated:\n%s", got)
@@ -82,14 +82,14 @@ func TestPromoteImages(t *testing.T) {
 		production + "/kustomization.yaml": envKustomization("app-production", "1.1.0", "0.9.0", "app.yaml"),
 	}, "Promote by hand", githubtest.Identity{Login: "ann", Name: "ann", Email: "ann@example.com"})
 	r = f.dispatch(in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "closed", "promotion-pull-request-number": n, "promoted": "[]"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "closed", "promotion-pull-request-number": n, "promoted": "[]"})
 	if p := f.pull(n); p.State != "closed" || len(p.Comments) != 1 || !strings.Contains(p.Comments[0], "nothing left to do") {
 		t.Errorf("pull request after the person's promotion: %+v", p)
 	}
 	r = f.dispatch(in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "none", "promotion-pull-request-number": ""})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "none", "promotion-pull-request-number": ""})
 	if len(f.srv.PullRequests(f.repo)) != 3 {
 		t.Errorf("pull requests: %+v", f.srv.PullRequests(f.repo))
 	}
@@ -135,11 +135,11 @@ func TestPromoteBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			pulls := len(f.srv.PullRequests(f.repo))
 			r := f.run("pull_request", event, tc.inputs)
-			if r.code != cli.ExitUsage {
-				t.Fatalf("exit %d, want %d\n%s%s", r.code, cli.ExitUsage, r.stdout, r.stderr)
+			if r.Code != cli.ExitUsage {
+				t.Fatalf("exit %d, want %d\n%s%s", r.Code, cli.ExitUsage, r.Stdout, r.Stderr)
 			}
-			if !strings.Contains(commands(r.stdout), tc.want) {
-				t.Errorf("the error does not say %q:\n%s", tc.want, commands(r.stdout))
+			if !strings.Contains(commands(r.Stdout), tc.want) {
+				t.Errorf("the error does not say %q:\n%s", tc.want, commands(r.Stdout))
 			}
 			if got := len(f.srv.PullRequests(f.repo)); got != pulls {
 				t.Errorf("%d pull requests, was %d", got, pulls)
@@ -165,8 +165,8 @@ func TestPromoteFiles(t *testing.T) {
 	}, "Secrets, legacy, a pinned file", githubtest.Identity{})
 	m := f.bumpStaging("v2.1.0", "1.1.0", start)
 	r := f.afterMerge(m, promoteInputs(map[string]string{"promotion": "files", "exclude-paths": "secrets\n*.env"}))
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "created"})
 	dir := f.srv.GitDir(f.repo)
 	got := git(t, dir, "diff", "--no-renames", "--name-status", "main", promoteBr)
 	want := "A\tenvironments/production/flags.yaml\nM\tenvironments/production/app.yaml\nM\tenvironments/production/kustomization.yaml\nD\tenvironments/production/legacy.yaml\nD\tenvironments/production/pinned.yaml"
@@ -191,11 +191,11 @@ func TestPromoteFiles(t *testing.T) {
 	if got := f.file(promoteBr, production+"/secrets/db.yaml"); got != "password: production\n" {
 		t.Errorf("an excluded file changed: %q", got)
 	}
-	if !strings.Contains(r.stdout, "::notice file=environments/production/pinned.yaml,line=6::") {
-		t.Errorf("no notice of the held file:\n%s", r.stdout)
+	if !strings.Contains(r.Stdout, "::notice file=environments/production/pinned.yaml,line=6::") {
+		t.Errorf("no notice of the held file:\n%s", r.Stdout)
 	}
-	wantContains(t, "the held output", r.outputs["held"], `"file":"environments/production/pinned.yaml"`, `"reason":"frozen for the audit"`)
-	body := f.pull(r.outputs["promotion-pull-request-number"]).Body
+	wantContains(t, "the held output", r.Outputs["held"], `"file":"environments/production/pinned.yaml"`, `"reason":"frozen for the audit"`)
+	body := f.pull(r.Outputs["promotion-pull-request-number"]).Body
 	wantContains(t, "the body", body, "file by file", "- `environments/production/legacy.yaml` removed", "| `environments/production/pinned.yaml` | 6 | frozen for the audit |")
 	// Once merged, production renders as staging does (the pinned file is
 	// no resource of its kustomization).
@@ -212,8 +212,8 @@ func TestPromoteBranches(t *testing.T) {
 	git(t, dir, "branch", "develop", "main")
 	in := map[string]string{"base": "develop", "from-branch": "develop", "to-branch": "main", "labels": "promotion"}
 	r := f.dispatch(in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "none", "promoted": "[]", "drift": "0"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "none", "promoted": "[]", "drift": "0"})
 	if len(f.srv.PullRequests(f.repo)) != 0 {
 		t.Fatalf("a pull request with nothing in it: %+v", f.srv.PullRequests(f.repo))
 	}
@@ -221,10 +221,10 @@ func TestPromoteBranches(t *testing.T) {
 	f.srv.PushCommit(f.repo, "develop", map[string]string{production + "/app.yaml": appDeployment(4, "v2.1.0", "1.0.0", "0.9.0")}, bumpMessage("Bump app to v2.1.0"), githubtest.Identity{Login: "gitops-bot", Name: "bot", Email: "bot@example.com"})
 	develop, main := f.srv.Ref(f.repo, "develop"), f.srv.Ref(f.repo, "main")
 	r = f.dispatch(in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created", "drift": "0",
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "created", "drift": "0",
 		"promoted": `[{"image":"ghcr.io/acme/app","from-version":"v1.9.0","to-version":"v2.1.0"}]`})
-	n := r.outputs["promotion-pull-request-number"]
+	n := r.Outputs["promotion-pull-request-number"]
 	p := f.pull(n)
 	if p.Head != "develop" || p.Base != "main" || p.Labels[0] != "promotion" || p.Title != "Promote develop to main: app v2.1.0" {
 		t.Errorf("pull request: %+v", p)
@@ -236,10 +236,10 @@ func TestPromoteBranches(t *testing.T) {
 
 	hotfix := f.srv.PushCommit(f.repo, "main", map[string]string{production + "/app.yaml": strings.Replace(appDeployment(4, "v1.9.0", "1.0.0", "0.9.0"), "api:1.0.0", "api:1.0.0 # gitops-actions: hold (hotfix)", 1)}, "Hotfix: hold the api", githubtest.Identity{Login: "ann", Name: "ann", Email: "ann@example.com"})
 	r = f.dispatch(in)
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": n, "drift": "1"})
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": n, "drift": "1"})
 	wantContains(t, "the body", f.pull(n).Body, "`main` has 1 commit(s) that `develop` lacks", "- `"+hotfix[:7]+"` Hotfix: hold the api", "merging it overrides them", "| `environments/production/app.yaml` | 17 | hotfix |")
-	wantContains(t, "the log", r.stdout, "::warning file=environments/production/app.yaml,line=17::main holds a hold comment (hotfix)")
+	wantContains(t, "the log", r.Stdout, "::warning file=environments/production/app.yaml,line=17::main holds a hold comment (hotfix)")
 	r = f.dispatch(in)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "unchanged"})
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "unchanged"})
 }

@@ -55,9 +55,9 @@ func TestTenMergesInOneSecond(t *testing.T) {
 			f.srv.SetFaults(githubtest.Faults{})
 			var names []string
 			for i, r := range results {
-				wantCode(t, r, 0)
-				wantOutputs(t, r, map[string]string{"sha": ms[i].sha, "created": "true", "pull-request-number": fmt.Sprint(ms[i].number)})
-				names = append(names, r.outputs["tag"])
+				r.WantCode(t, 0)
+				r.WantOutputs(t, map[string]string{"sha": ms[i].sha, "created": "true", "pull-request-number": fmt.Sprint(ms[i].number)})
+				names = append(names, r.Outputs["tag"])
 			}
 			sort.Strings(names)
 			want := []string{"v20260501120000"}
@@ -99,8 +99,8 @@ func TestTenMergesInOneSecond(t *testing.T) {
 			wg.Wait()
 			f.srv.SetFaults(githubtest.Faults{})
 			for i, r := range again {
-				wantCode(t, r, 0)
-				wantOutputs(t, r, map[string]string{"tag": results[i].outputs["tag"], "created": "false", "release-id": results[i].outputs["release-id"]})
+				r.WantCode(t, 0)
+				r.WantOutputs(t, map[string]string{"tag": results[i].Outputs["tag"], "created": "false", "release-id": results[i].Outputs["release-id"]})
 			}
 			if got := len(f.srv.Tags(f.repo)); got != n {
 				t.Errorf("%d tags after the re-runs, want %d", got, n)
@@ -124,15 +124,15 @@ func TestInjectedFaults(t *testing.T) {
 			f.srv.SetFaults(githubtest.Faults{Transient: 0.3, ResetAfterWrite: 0.3, Seed: seed})
 			r := f.run("pull_request", ev, nil)
 			f.srv.SetFaults(githubtest.Faults{})
-			wantCode(t, r, 0)
-			wantOutputs(t, r, map[string]string{"tag": "v20260501120000", "created": "true", "sha": m.sha})
+			r.WantCode(t, 0)
+			r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "true", "sha": m.sha})
 			if tags := f.srv.Tags(f.repo); len(tags) != 1 || tags[0].Commit != m.sha || !tags[0].Annotated {
 				t.Errorf("tags: %+v", tags)
 			}
 			if rels := f.srv.Releases(f.repo); len(rels) != 1 || rels[0].Tag != "v20260501120000" {
 				t.Errorf("releases: %+v", rels)
 			}
-			if r.outputs["release-id"] == "" {
+			if r.Outputs["release-id"] == "" {
 				t.Errorf("no release-id")
 			}
 			t.Logf("%d requests under faults", f.srv.TotalCalls())
@@ -160,8 +160,8 @@ func TestAPIBudget(t *testing.T) {
 		ev := f.prEvent("pull_request.closed.json", m)
 		f.srv.ResetCalls()
 		r := f.run("pull_request", ev, nil)
-		wantCode(t, r, 0)
-		wantOutputs(t, r, map[string]string{"created": "true"})
+		r.WantCode(t, 0)
+		r.WantOutputs(t, map[string]string{"created": "true"})
 		last := fmt.Sprintf("| `staging` | `ghcr.io/acme/svc-%03d` | `1.0.0` | `1.1.0` |", nfiles-1)
 		if !strings.Contains(f.releasesOf("v20260501120000")[0].Body, last) {
 			t.Errorf("%d files: the notes lack %q", nfiles, last)
@@ -208,12 +208,12 @@ func TestGitHubApp(t *testing.T) {
 	c.at = time.Now().UTC().Truncate(time.Second)
 	m := f.merge(c)
 	r := f.run("pull_request", f.prEvent("pull_request.closed.json", m), map[string]string{"token": "", "app-id": "42", "app-private-key": pemKey})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"tag": "v" + c.at.Format("20060102150405"), "created": "true"})
-	if !strings.Contains(r.stdout, "::add-mask::ghs_") {
-		t.Errorf("the installation token is not masked:\n%s", r.stdout)
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"tag": "v" + c.at.Format("20060102150405"), "created": "true"})
+	if !strings.Contains(r.Stdout, "::add-mask::ghs_") {
+		t.Errorf("the installation token is not masked:\n%s", r.Stdout)
 	}
-	for _, text := range []string{r.stderr, r.rawOut, r.summary, strings.Join(strings.Split(r.stdout, "\n")[1:], "\n")} {
+	for _, text := range []string{r.Stderr, r.RawOut, r.Summary, strings.Join(strings.Split(r.Stdout, "\n")[1:], "\n")} {
 		if strings.Contains(text, "BEGIN RSA PRIVATE KEY") || strings.Contains(strings.ReplaceAll(text, "::add-mask::ghs_", ""), "ghs_") {
 			t.Errorf("a secret was printed:\n%s", text)
 		}
@@ -230,9 +230,9 @@ func TestTokenInNoOutput(t *testing.T) {
 	f.srv.SetFaults(githubtest.Faults{Transient: 1, Seed: 1, Routes: []string{githubtest.RouteCreateRelease}})
 	failed := f.run("pull_request", ev, nil)
 	f.srv.SetFaults(githubtest.Faults{})
-	wantCode(t, failed, 1)
-	wantCode(t, f.run("pull_request", ev, map[string]string{"tag-format": "%Q"}), 2)
-	wantCode(t, f.run("pull_request", ev, nil), 0)
+	failed.WantCode(t, 1)
+	f.run("pull_request", ev, map[string]string{"tag-format": "%Q"}).WantCode(t, 2)
+	f.run("pull_request", ev, nil).WantCode(t, 0)
 	for _, tg := range f.srv.Tags(f.repo) {
 		if strings.Contains(tg.Message, testToken) {
 			t.Errorf("tag %s holds the token", tg.Name)

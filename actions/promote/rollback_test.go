@@ -16,9 +16,9 @@ func (f *fixture) promoted(app, api string, at time.Time) merged {
 	f.t.Helper()
 	m := f.bumpStaging(app, api, at)
 	r := f.afterMerge(m, promoteInputs(nil))
-	wantCode(f.t, r, 0)
-	pm := f.mergePull(r.outputs["promotion-pull-request-number"], at.Add(time.Minute))
-	wantCode(f.t, f.afterMerge(pm, nil), 0)
+	r.WantCode(f.t, 0)
+	pm := f.mergePull(r.Outputs["promotion-pull-request-number"], at.Add(time.Minute))
+	f.afterMerge(pm, nil).WantCode(f.t, 0)
 	return pm
 }
 
@@ -37,8 +37,8 @@ func TestRollback(t *testing.T) {
 			name := map[string]string{"last": "last", "tag": tag, "pull": fmt.Sprintf("#%d", pm.number), "sha": pm.sha[:10]}[target]
 			tags := len(f.srv.Tags(f.repo))
 			r := f.dispatch(map[string]string{"to": production, "rollback": name})
-			wantCode(t, r, 0)
-			wantOutputs(t, r, map[string]string{
+			r.WantCode(t, 0)
+			r.WantOutputs(t, map[string]string{
 				"promotion-pull-request-operation": "created", "tag": "", "drift": "0",
 				"promoted": `[{"image":"ghcr.io/acme/app","from-version":"v2.1.0","to-version":"v1.9.0"},{"image":"ghcr.io/acme/api","from-version":"1.1.0","to-version":"1.0.0"},{"image":"ghcr.io/acme/worker","from-version":"1.0.0","to-version":"0.9.0"}]`,
 			})
@@ -58,15 +58,15 @@ func TestRollback(t *testing.T) {
 			if got := f.file(rollbackBr, production+"/kustomization.yaml"); got != wantK {
 				t.Errorf("production kustomization.yaml:\n%s\nwant\n%s", got, wantK)
 			}
-			p := f.pull(r.outputs["promotion-pull-request-number"])
+			p := f.pull(r.Outputs["promotion-pull-request-number"])
 			if p.Base != "main" || !strings.HasPrefix(p.Title, "Roll back environments/production: revert ") {
 				t.Errorf("pull request %+v", p)
 			}
 			wantContains(t, "the body", p.Body, "| `ghcr.io/acme/app` | `v2.1.0` | `v1.9.0` |", "each restored reference carries a hold comment", "| `environments/production/app.yaml` | 15 | `ghcr.io/acme/app` | `v1.9.0` |")
-			wantContains(t, "the held output", r.outputs["held"], `"line":15`, `"reason":"`+reason+`"`)
+			wantContains(t, "the held output", r.Outputs["held"], `"line":15`, `"reason":"`+reason+`"`)
 			wantContains(t, "the commit", git(t, f.srv.GitDir(f.repo), "log", "-1", "--format=%B", rollbackBr), "Promoted-By: gitops-actions")
-			if !strings.Contains(r.stdout, "::notice file=environments/production/app.yaml,line=15::ghcr.io/acme/app goes back to v1.9.0") {
-				t.Errorf("no notice for the held reference:\n%s", r.stdout)
+			if !strings.Contains(r.Stdout, "::notice file=environments/production/app.yaml,line=15::ghcr.io/acme/app goes back to v1.9.0") {
+				t.Errorf("no notice for the held reference:\n%s", r.Stdout)
 			}
 		})
 	}
@@ -82,16 +82,16 @@ func TestRollbackConflict(t *testing.T) {
 	f.promoted("v2.2.0", "1.1.0", start.Add(time.Hour))
 	pulls := len(f.srv.PullRequests(f.repo))
 	r := f.dispatch(map[string]string{"to": production, "rollback": firstTag})
-	wantCode(t, r, cli.ExitFailed)
-	wantContains(t, "the error", commands(r.stdout), "cannot roll back: environments/production/app.yaml changed again after the change", "rollback-to")
+	r.WantCode(t, cli.ExitFailed)
+	wantContains(t, "the error", commands(r.Stdout), "cannot roll back: environments/production/app.yaml changed again after the change", "rollback-to")
 	if len(f.srv.PullRequests(f.repo)) != pulls || f.srv.Ref(f.repo, rollbackBr) != "" {
 		t.Error("a conflicting rollback wrote something")
 	}
 
 	// Back to the first promotion, as a whole.
 	r = f.dispatch(map[string]string{"to": production, "rollback-to": firstTag})
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created",
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "created",
 		"promoted": `[{"image":"ghcr.io/acme/app","from-version":"v2.2.0","to-version":"v2.1.0"}]`})
 	hold := " # gitops-actions: hold (rollback to " + firstTag + ")"
 	want := strings.Replace(appDeployment(4, "v2.1.0", "1.1.0", "1.0.0"), "app:v2.1.0 # bumped by gitops-actions", "app:v2.1.0 # bumped by gitops-actions"+hold, 1)
@@ -113,8 +113,8 @@ func TestHoldsStick(t *testing.T) {
 	f := newEnvFixture(t, githubtest.Options{})
 	f.promoted("v2.1.0", "1.1.0", start)
 	r := f.dispatch(map[string]string{"to": production, "rollback": "last"})
-	wantCode(t, r, 0)
-	rb := f.mergePull(r.outputs["promotion-pull-request-number"], start.Add(2*time.Hour))
+	r.WantCode(t, 0)
+	rb := f.mergePull(r.Outputs["promotion-pull-request-number"], start.Add(2*time.Hour))
 	held := f.file("main", production+"/app.yaml")
 	if strings.Count(held, "# gitops-actions: hold (rollback of v20260501120100)") != 3 {
 		t.Fatalf("production after the rollback:\n%s", held)
@@ -123,11 +123,11 @@ func TestHoldsStick(t *testing.T) {
 	// The rollback's merge: tagged, and the promotion leaves production
 	// alone.
 	r = f.afterMerge(rb, promoteInputs(nil))
-	wantCode(t, r, cli.ExitFailed)
-	wantOutputs(t, r, map[string]string{"tag": "v20260501140000", "promotion-pull-request-operation": "none", "promoted": "[]"})
-	wantContains(t, "the error", commands(r.stdout), "every reference of ghcr.io/acme/api, ghcr.io/acme/app, ghcr.io/acme/worker under environments/production is held")
-	wantContains(t, "the notices", r.stdout, "::notice file=environments/production/app.yaml,line=15::ghcr.io/acme/app stays at ghcr.io/acme/app:v1.9.0, held by a hold comment (rollback of v20260501120100); not promoted to ghcr.io/acme/app:v2.1.0.")
-	wantContains(t, "the held output", r.outputs["held"], `"file":"environments/production/app.yaml","line":15,"image":"ghcr.io/acme/app","version":"ghcr.io/acme/app:v1.9.0","wanted":"ghcr.io/acme/app:v2.1.0","reason":"rollback of v20260501120100"`)
+	r.WantCode(t, cli.ExitFailed)
+	r.WantOutputs(t, map[string]string{"tag": "v20260501140000", "promotion-pull-request-operation": "none", "promoted": "[]"})
+	wantContains(t, "the error", commands(r.Stdout), "every reference of ghcr.io/acme/api, ghcr.io/acme/app, ghcr.io/acme/worker under environments/production is held")
+	wantContains(t, "the notices", r.Stdout, "::notice file=environments/production/app.yaml,line=15::ghcr.io/acme/app stays at ghcr.io/acme/app:v1.9.0, held by a hold comment (rollback of v20260501120100); not promoted to ghcr.io/acme/app:v2.1.0.")
+	wantContains(t, "the held output", r.Outputs["held"], `"file":"environments/production/app.yaml","line":15,"image":"ghcr.io/acme/app","version":"ghcr.io/acme/app:v1.9.0","wanted":"ghcr.io/acme/app:v2.1.0","reason":"rollback of v20260501120100"`)
 	if got := f.file("main", production+"/app.yaml"); got != held {
 		t.Errorf("production changed:\n%s", got)
 	}
@@ -135,15 +135,15 @@ func TestHoldsStick(t *testing.T) {
 	// A new bump of staging: still held, still nothing for production.
 	m := f.bumpStaging("v2.2.0", "1.1.0", start.Add(3*time.Hour))
 	r = f.afterMerge(m, promoteInputs(nil))
-	wantCode(t, r, cli.ExitFailed)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "none"})
+	r.WantCode(t, cli.ExitFailed)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "none"})
 
 	// force promotes held references anyway (the pull request is left
 	// open, not merged).
 	r = f.afterMerge(m, promoteInputs(map[string]string{"force": "true"}))
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "created", "held": "[]"})
-	forced := r.outputs["promotion-pull-request-number"]
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "created", "held": "[]"})
+	forced := r.Outputs["promotion-pull-request-number"]
 	if got := f.file(promoteBr, production+"/app.yaml"); !strings.Contains(got, "app:v2.2.0 # bumped by gitops-actions # gitops-actions: hold") {
 		t.Errorf("force did not move the held reference (keeping its comment):\n%s", got)
 	}
@@ -154,8 +154,8 @@ func TestHoldsStick(t *testing.T) {
 		production + "/kustomization.yaml": strings.ReplaceAll(f.file("main", production+"/kustomization.yaml"), " # gitops-actions: hold (rollback of v20260501120100)", ""),
 	}})
 	r = f.afterMerge(release, promoteInputs(nil))
-	wantCode(t, r, 0)
-	wantOutputs(t, r, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": forced, "held": "[]",
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "updated", "promotion-pull-request-number": forced, "held": "[]",
 		"promoted": `[{"image":"ghcr.io/acme/api","from-version":"1.0.0","to-version":"1.1.0"},{"image":"ghcr.io/acme/app","from-version":"v1.9.0","to-version":"v2.2.0"},{"image":"ghcr.io/acme/worker","from-version":"0.9.0","to-version":"1.0.0"}]`})
 	if got, want := f.file(promoteBr, production+"/app.yaml"), appDeployment(4, "v2.2.0", "1.1.0", "1.0.0"); got != want {
 		t.Errorf("production after the release:\n%s\nwant\n%s", got, want)

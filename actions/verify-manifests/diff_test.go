@@ -102,11 +102,8 @@ func (f *diffFixture) writeEvent(payload map[string]any) string {
 
 // diffRun is one run in Actions and what it wrote.
 type diffRun struct {
-	clitest.Result
-	Outputs    map[string]string
-	Summary    string
-	DiffFile   string
-	rawOutputs string
+	clitest.ActionResult
+	DiffFile string
 	// tokenGiven says the token input was set: the run must mask it first.
 	tokenGiven bool
 }
@@ -115,7 +112,7 @@ type diffRun struct {
 // the run wrote but the line that masks the token.
 func (r diffRun) checkSecrets(t *testing.T) {
 	t.Helper()
-	others := map[string]string{"stderr": r.Stderr, "summary": r.Summary, "diff-file": r.DiffFile, "outputs": r.rawOutputs}
+	others := map[string]string{"stderr": r.Stderr, "summary": r.Summary, "diff-file": r.DiffFile, "outputs": r.RawOut}
 	clitest.CheckNotPrinted(t, testToken, r.tokenGiven, r.Stdout, others)
 	clitest.CheckNotPrinted(t, githubtest.CodeloadTokenPrefix, false, r.Stdout, others)
 }
@@ -124,37 +121,25 @@ func (r diffRun) checkSecrets(t *testing.T) {
 // inputs on top of the diff's.
 func (f *diffFixture) run(eventName string, inputs map[string]string) diffRun {
 	f.t.Helper()
-	tmp := f.t.TempDir()
 	environ := map[string]string{
-		"GITHUB_ACTIONS":       "true",
-		"GITHUB_OUTPUT":        filepath.Join(tmp, "output"),
-		"GITHUB_STEP_SUMMARY":  filepath.Join(tmp, "summary"),
-		"GITHUB_EVENT_NAME":    eventName,
-		"GITHUB_EVENT_PATH":    f.event,
-		"GITHUB_REPOSITORY":    "acme/config",
-		"GITHUB_SERVER_URL":    "https://github.com",
-		"GITHUB_RUN_ID":        "42",
-		"INPUT_PATH":           "environments",
-		"INPUT_ENVIRONMENTS":   "environments/staging,environments/production",
-		"INPUT_DIFF-BASE":      f.baseSHA,
-		"INPUT_DIFF-FILE":      "diff.txt",
-		"INPUT_TOKEN":          testToken,
-		"INPUT_GITHUB-API-URL": f.srv.APIURL,
+		"GITHUB_EVENT_NAME": eventName,
+		"GITHUB_EVENT_PATH": f.event,
+		"GITHUB_REPOSITORY": "acme/config",
+		"GITHUB_SERVER_URL": "https://github.com",
+		"GITHUB_RUN_ID":     "42",
+	}
+	in := map[string]string{
+		"path":           "environments",
+		"environments":   "environments/staging,environments/production",
+		"diff-base":      f.baseSHA,
+		"diff-file":      "diff.txt",
+		"token":          testToken,
+		"github-api-url": f.srv.APIURL,
 	}
 	for k, v := range inputs {
-		if v == "" {
-			delete(environ, "INPUT_"+strings.ToUpper(k))
-			continue
-		}
-		environ["INPUT_"+strings.ToUpper(k)] = v
+		in[k] = v // an empty value drops the input
 	}
-	res := diffRun{Result: clitest.Run(f.t, NewCommand(Deps{Retry: fastRetry}), f.dir, environ)}
-	out, _ := os.ReadFile(environ["GITHUB_OUTPUT"])
-	res.rawOutputs = string(out)
-	res.tokenGiven = environ["INPUT_TOKEN"] != ""
-	res.Outputs = clitest.ParseOutputs(f.t, res.rawOutputs)
-	sum, _ := os.ReadFile(environ["GITHUB_STEP_SUMMARY"])
-	res.Summary = string(sum)
+	res := diffRun{ActionResult: clitest.RunAction(f.t, NewCommand(Deps{Retry: fastRetry}), f.dir, environ, in), tokenGiven: in["token"] != ""}
 	if b, err := os.ReadFile(filepath.Join(f.dir, "diff.txt")); err == nil {
 		res.DiffFile = string(b)
 		os.Remove(filepath.Join(f.dir, "diff.txt"))

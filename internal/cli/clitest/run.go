@@ -94,3 +94,66 @@ func CheckNotPrinted(t *testing.T, secret string, masked bool, stdout string, ot
 		}
 	}
 }
+
+// ActionResult is what one run of a command as the runner makes it left
+// behind: its Result, and the files of its outputs and job summary.
+type ActionResult struct {
+	Result
+	Outputs map[string]string // $GITHUB_OUTPUT, parsed
+	RawOut  string            // $GITHUB_OUTPUT as written
+	Summary string            // $GITHUB_STEP_SUMMARY as written
+}
+
+// RunAction runs cmd in dir as the runner would: GITHUB_ACTIONS=true, the
+// outputs and the job summary in files of their own, environ besides, and
+// each input that is not empty as its INPUT_ variable.
+func RunAction(t *testing.T, cmd cli.Command, dir string, environ, inputs map[string]string) ActionResult {
+	t.Helper()
+	files := t.TempDir()
+	outFile, sumFile := filepath.Join(files, "output"), filepath.Join(files, "summary")
+	for _, p := range []string{outFile, sumFile} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Error(err) // not Fatal: tests run actions on goroutines of their own
+		}
+	}
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": outFile, "GITHUB_STEP_SUMMARY": sumFile}
+	for k, v := range environ {
+		env[k] = v
+	}
+	for k, v := range inputs {
+		if v != "" {
+			env["INPUT_"+strings.ToUpper(k)] = v
+		}
+	}
+	r := ActionResult{Result: Run(t, cmd, dir, env)}
+	raw, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Error(err)
+	}
+	sum, err := os.ReadFile(sumFile)
+	if err != nil {
+		t.Error(err)
+	}
+	r.RawOut, r.Summary, r.Outputs = string(raw), string(sum), ParseOutputs(t, string(raw))
+	return r
+}
+
+// WantCode stops the test when the run did not exit with code, showing
+// what it printed.
+func (r ActionResult) WantCode(t *testing.T, code int) {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.Code, code, r.Stdout, r.Stderr)
+	}
+}
+
+// WantOutputs fails the test for each output of want the run did not set
+// to its value.
+func (r ActionResult) WantOutputs(t *testing.T, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := r.Outputs[k]; got != v {
+			t.Errorf("output %s = %q, want %q", k, got, v)
+		}
+	}
+}
