@@ -31,7 +31,7 @@ const Link = ".shared"
 // it invalidates the cached test result.
 func Path(t testing.TB, elem ...string) string {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +51,10 @@ func Path(t testing.TB, elem ...string) string {
 	return p
 }
 
-// moduleRoot returns the directory holding go.mod, above the working
-// directory (a test runs in its package's directory).
-func moduleRoot() (string, error) {
+// ModuleRoot returns the directory holding go.mod, at or above the working
+// directory (a test runs in its package's directory; a generator run with
+// go run, wherever it is started inside the module).
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

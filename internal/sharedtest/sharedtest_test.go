@@ -11,7 +11,7 @@ import (
 )
 
 func TestPathIsInsideTheModule(t *testing.T) {
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

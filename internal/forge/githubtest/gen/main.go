@@ -13,7 +13,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"path/filepath"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
 )
 
 func main() {
@@ -36,7 +36,7 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	if *src == "" || *out == "" {
-		root, err := moduleRoot()
+		root, err := sharedtest.ModuleRoot()
 		if err != nil {
 			fmt.Fprintf(stderr, "gen: %v\n", err)
 			return 3
@@ -63,23 +63,4 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// moduleRoot walks up from the working directory to the directory holding
-// go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
