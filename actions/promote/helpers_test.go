@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,24 +33,6 @@ var fastRetry = forge.Retry{Max: 30, WaitMin: time.Millisecond, WaitMax: 4 * tim
 // start is when the tests' first merge happens.
 var start = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is the fake's clock, moved by the tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 func deployment(name, image string) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
@@ -70,7 +51,7 @@ spec:
 type fixture struct {
 	t      *testing.T
 	srv    *githubtest.Server
-	clock  *clock
+	clock  *githubtest.Clock
 	repo   string
 	branch string
 }
@@ -83,7 +64,7 @@ func newFixture(t *testing.T, opts githubtest.Options) *fixture {
 // overlays of ghcr.io/acme/app, a kustomization and a README.
 func newFixtureRepo(t *testing.T, opts githubtest.Options, repo, branch string) *fixture {
 	t.Helper()
-	c := &clock{t: start.Add(-time.Hour)}
+	c := githubtest.NewClock(start.Add(-time.Hour))
 	if opts.Token == "" && opts.App == nil {
 		opts.Token = testToken
 	}

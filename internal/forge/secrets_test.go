@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -152,31 +151,13 @@ func TestAPIURLWithCredentials(t *testing.T) {
 	}
 }
 
-// clock is a clock a test moves.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // TestAppTokenIsRefreshed runs a client as a GitHub App past the lifetime
 // of its installation token, on a clock shared with the fake: the client
 // mints a new token before the old one expires, and tells each new token
 // to OnToken so that it can be masked.
 func TestAppTokenIsRefreshed(t *testing.T) {
 	key, keyPEM := appKey(t)
-	clk := &clock{now: time.Now()}
+	clk := githubtest.NewClock(time.Now())
 	srv := githubtest.NewServer(t, githubtest.Options{Now: clk.Now, App: &githubtest.App{ID: 42, PublicKey: &key.PublicKey, InstallationID: 7, TokenTTL: time.Hour}})
 	srv.CreateRepo("acme/config", githubtest.RepoOptions{Files: map[string]string{"a.yaml": "a: 1\n"}})
 	ctx := context.Background()
