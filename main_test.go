@@ -70,14 +70,19 @@ func actionImage(t *testing.T) string {
 func TestActionFiles(t *testing.T) {
 	image := actionImage(t)
 	for _, c := range actionCommands() {
-		clitest.CheckContract(t, clitest.Contract{Spec: &c.Spec, Dir: c.Spec.Name, Image: image, Args: []string{c.Spec.Name}, README: "README.md"})
+		clitest.CheckContract(t, clitest.Contract{Spec: &c.Spec, Dir: c.Spec.Name, Image: image, Args: []string{c.Spec.Name}, README: c.Spec.Name + "/README.md"})
 	}
 	root := rootSpec()
-	clitest.CheckContract(t, clitest.Contract{Spec: &root, Dir: ".", Image: image, Args: []string{"${{ inputs.command }}"}, README: "README.md"})
+	var specs []cli.Spec
+	for _, c := range actionCommands() {
+		specs = append(specs, c.Spec)
+	}
+	clitest.CheckContract(t, clitest.Contract{Spec: &root, Dir: ".", Image: image, Args: []string{"${{ inputs.command }}"}, README: "README.md", Table: cli.IndexTable(specs)})
 }
 
 // TestOneActionFilePerAction keeps the layout of github/codeql-action: each
-// action's directory holds its action.yml and nothing else, and no other
+// action's directory holds its action.yml and its reference (README.md)
+// and nothing else, and no other
 // action.yml exists to drift from the generated ones.
 func TestOneActionFilePerAction(t *testing.T) {
 	want := []string{"action.yml"}
@@ -88,8 +93,8 @@ func TestOneActionFilePerAction(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range entries {
-			if e.Name() != "action.yml" {
-				t.Errorf("%s/ holds %s: an action's directory holds only its action.yml (the code lives in actions/%s/)", c.Spec.Name, e.Name(), c.Spec.Name)
+			if e.Name() != "action.yml" && e.Name() != "README.md" {
+				t.Errorf("%s/ holds %s: an action's directory holds only its action.yml and README.md (the code lives in actions/%s/)", c.Spec.Name, e.Name(), c.Spec.Name)
 			}
 		}
 	}
@@ -156,7 +161,10 @@ func TestReleaseVersion(t *testing.T) {
 	major := "v" + strings.SplitN(version, ".", 2)[0]
 	uses := regexp.MustCompile(`gitops-actions/gitops-actions(/[A-Za-z0-9_./-]+)?@([A-Za-z0-9._-]+)`)
 	docs, _ := filepath.Glob("examples/workflows/*.yml")
-	mds, _ := filepath.Glob("actions/*/README.md")
+	var mds []string
+	for _, c := range actionCommands() {
+		mds = append(mds, c.Spec.Name+"/README.md")
+	}
 	docs = append(append(docs, mds...), "README.md")
 	seen := 0
 	for _, p := range docs {

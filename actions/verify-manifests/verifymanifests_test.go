@@ -215,17 +215,20 @@ func TestExample(t *testing.T) {
 	}
 }
 
-// TestRulesTable keeps the README's rule table equal to the catalogue; with
+// referencePath is the action's user reference, beside its action.yml.
+const referencePath = "../../verify-manifests/README.md"
+
+// TestRulesTable keeps the reference's rule table equal to the catalogue; with
 // -update (the flag of clitest) it rewrites it.
 func TestRulesTable(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(referencePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const start, end = "<!-- rules -->\n", "<!-- /rules -->"
 	i, j := bytes.Index(readme, []byte(start)), bytes.Index(readme, []byte(end))
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q markers", start, end)
+		t.Fatalf("%s has no %q ... %q markers", referencePath, start, end)
 	}
 	var b strings.Builder
 	b.WriteString("| rule | severity | default | description |\n|---|---|---|---|\n")
@@ -238,13 +241,13 @@ func TestRulesTable(t *testing.T) {
 	}
 	want := string(readme[:i+len(start)]) + b.String() + string(readme[j:])
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile("README.md", []byte(want), 0o644); err != nil {
+		if err := os.WriteFile(referencePath, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
 	if string(readme) != want {
-		t.Errorf("README.md rule table differs from verify.Rules; run go test ./actions/verify-manifests -update")
+		t.Errorf(referencePath + " rule table differs from verify.Rules; run go test ./actions/verify-manifests -update")
 	}
 }
 

@@ -92,6 +92,52 @@ func InputsTable(spec *Spec) string {
 	return b.String()
 }
 
+// IndexTable renders the table of the root action, which takes every
+// command's inputs: each input and output with the commands that take or
+// set it, linked to their references (<command>/README.md), where each is
+// described once.
+func IndexTable(specs []Spec) string {
+	type row struct {
+		name string
+		by   []string
+	}
+	var ins, outs []*row
+	inIdx, outIdx := map[string]*row{}, map[string]*row{}
+	link := func(cmd, anchor string) string {
+		return fmt.Sprintf("[%s](%s/README.md#%s)", cmd, cmd, anchor)
+	}
+	for _, s := range specs {
+		for _, in := range s.Inputs {
+			r, ok := inIdx[in.Name]
+			if !ok {
+				r = &row{name: in.Name}
+				inIdx[in.Name] = r
+				ins = append(ins, r)
+			}
+			r.by = append(r.by, link(s.Name, "inputs-and-outputs"))
+		}
+		for _, o := range s.Outputs {
+			r, ok := outIdx[o.Name]
+			if !ok {
+				r = &row{name: o.Name}
+				outIdx[o.Name] = r
+				outs = append(outs, r)
+			}
+			r.by = append(r.by, link(s.Name, "inputs-and-outputs"))
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| input (flag) | taken by |\n|---|---|\n| `command` (first argument) | required: the command to run |\n")
+	for _, r := range ins {
+		fmt.Fprintf(&b, "| `%s` (`--%s`) | %s |\n", r.name, r.name, strings.Join(r.by, ", "))
+	}
+	b.WriteString("\n| output | set by |\n|---|---|\n")
+	for _, r := range outs {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", r.name, strings.Join(r.by, ", "))
+	}
+	return b.String()
+}
+
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
