@@ -1,7 +1,8 @@
 // Package kubeschema validates Kubernetes resources offline and strictly
 // against JSON Schemas embedded in the binary (see bundle/README.md): the
-// built-in kinds of the three newest Kubernetes minor versions, Flux and
-// Argo CD, plus any CustomResourceDefinition registered at run time.
+// built-in kinds of every Kubernetes minor version from 1.30 to the newest,
+// the CRDs of Flux, Argo CD and the projects config repositories use most,
+// plus any CustomResourceDefinition registered at run time.
 //
 // Strict means unknown fields, wrong types, missing required fields and
 // values outside an enum are violations. A Validator compiles each kind's

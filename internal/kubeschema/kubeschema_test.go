@@ -355,28 +355,42 @@ func TestAddCRDRejectsBrokenCRD(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	got, want := Versions(), []string{"1.37", "1.36", "1.35"}
+	got, want := Versions(), []string{"1.37", "1.36", "1.35", "1.34", "1.33", "1.32", "1.31", "1.30"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Versions() = %q, want %q", got, want)
 	}
 }
 
 func TestNew(t *testing.T) {
-	// MutatingAdmissionPolicy reached admissionregistration.k8s.io/v1 in
-	// 1.36, so it tells the versions apart.
-	policy := "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingAdmissionPolicy\nmetadata: {name: p}\nspec: {}\n"
+	// Kinds that tell the versions apart: MutatingAdmissionPolicy reached
+	// admissionregistration.k8s.io/v1 in 1.36, flowcontrol's v1beta3 was
+	// last served by 1.31, ValidatingAdmissionPolicy's v1beta1 by 1.33.
+	const (
+		mutatingV1 = "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingAdmissionPolicy\nmetadata: {name: p}\nspec: {}\n"
+		flowBeta3  = "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata: {name: f}\nspec: {priorityLevelConfiguration: {name: global-default}}\n"
+		vapBeta1   = "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: p}\nspec: {}\n"
+	)
+	const available = "1.37, 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30"
 	tests := []struct {
 		name      string
 		version   string
+		doc       string
 		wantErr   string
 		wantFound bool
 	}{
-		{name: "default is newest", version: "", wantFound: true},
-		{name: "minor", version: "1.37", wantFound: true},
-		{name: "patch and v prefix", version: "v1.35.4", wantFound: false},
-		{name: "oldest", version: "1.35", wantFound: false},
-		{name: "unknown", version: "1.20", wantErr: `unknown kubernetes version "1.20" (available: 1.37, 1.36, 1.35)`},
-		{name: "garbage", version: "latest", wantErr: `unknown kubernetes version "latest" (available: 1.37, 1.36, 1.35)`},
+		{name: "default is newest", version: "", doc: mutatingV1, wantFound: true},
+		{name: "minor", version: "1.37", doc: mutatingV1, wantFound: true},
+		{name: "patch and v prefix", version: "v1.35.4", doc: mutatingV1, wantFound: false},
+		{name: "1.35", version: "1.35", doc: mutatingV1, wantFound: false},
+		{name: "oldest", version: "1.30", doc: flowBeta3, wantFound: true},
+		{name: "oldest with v prefix and patch", version: "v1.30.14", doc: flowBeta3, wantFound: true},
+		{name: "1.31 still serves flowcontrol v1beta3", version: "1.31", doc: flowBeta3, wantFound: true},
+		{name: "1.32 no longer does", version: "1.32", doc: flowBeta3, wantFound: false},
+		{name: "1.33 serves validating policies v1beta1", version: "1.33", doc: vapBeta1, wantFound: true},
+		{name: "1.34 no longer does", version: "1.34", doc: vapBeta1, wantFound: false},
+		{name: "older than embedded", version: "1.29", wantErr: `unknown kubernetes version "1.29" (available: ` + available + `)`},
+		{name: "unknown", version: "1.20", wantErr: `unknown kubernetes version "1.20" (available: ` + available + `)`},
+		{name: "garbage", version: "latest", wantErr: `unknown kubernetes version "latest" (available: ` + available + `)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -390,12 +404,15 @@ func TestNew(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New(%q): %v", tc.version, err)
 			}
-			_, found, err := v.Validate(decode(t, policy))
+			vs, found, err := v.Validate(decode(t, tc.doc))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if found != tc.wantFound {
-				t.Errorf("found MutatingAdmissionPolicy = %v, want %v", found, tc.wantFound)
+				t.Errorf("found = %v, want %v", found, tc.wantFound)
+			}
+			if len(vs) != 0 {
+				t.Errorf("violations: %+v", vs)
 			}
 		})
 	}
