@@ -5,6 +5,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"os"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -413,6 +415,79 @@ func TestNew(t *testing.T) {
 			}
 			if len(vs) != 0 {
 				t.Errorf("violations: %+v", vs)
+			}
+		})
+	}
+}
+
+func TestAPIVersions(t *testing.T) {
+	tests := []struct {
+		name             string
+		version          string
+		wantGV, noGV     []string
+		wantKind, noKind []string
+		wantErr          string
+	}{
+		{
+			name:     "newest",
+			wantGV:   []string{"v1", "apps/v1", "admissionregistration.k8s.io/v1", "networking.k8s.io/v1", "cert-manager.io/v1", "helm.toolkit.fluxcd.io/v2", "gateway.envoyproxy.io/v1alpha1", "external-secrets.io/v1beta1"},
+			noGV:     []string{"flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1beta1", "extensions/v1beta1"},
+			wantKind: []string{"v1/Pod", "apps/v1/Deployment", "policy/v1/PodDisruptionBudget", "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy", "cert-manager.io/v1/Certificate", "externaldns.k8s.io/v1alpha1/DNSEndpoint"},
+			noKind:   []string{"apps/v1/DeploymentList", "v1/List", "v1/Status", "v1/APIGroup", "batch/v1beta1/CronJob"},
+		},
+		{
+			name:     "oldest",
+			version:  "1.30",
+			wantGV:   []string{"v1", "flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1alpha1", "argoproj.io/v1alpha1"},
+			noGV:     []string{"networking.k8s.io/v1beta1"},
+			wantKind: []string{"flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema", "admissionregistration.k8s.io/v1beta1/ValidatingAdmissionPolicy", "argoproj.io/v1alpha1/Application"},
+			noKind:   []string{"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy", "networking.k8s.io/v1/ServiceCIDR"},
+		},
+		{name: "unknown", version: "1.29", wantErr: `unknown kubernetes version "1.29"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gvs, kinds, err := APIVersions(tc.version)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("APIVersions(%q) error = %v, want %q", tc.version, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sort.StringsAreSorted(gvs) || !sort.StringsAreSorted(kinds) {
+				t.Error("APIVersions is not sorted")
+			}
+			for _, want := range [][]string{tc.wantGV, tc.wantKind} {
+				for _, w := range want {
+					if !slices.Contains(gvs, w) && !slices.Contains(kinds, w) {
+						t.Errorf("%q is missing", w)
+					}
+				}
+			}
+			for _, no := range [][]string{tc.noGV, tc.noKind} {
+				for _, n := range no {
+					if slices.Contains(gvs, n) || slices.Contains(kinds, n) {
+						t.Errorf("%q is listed", n)
+					}
+				}
+			}
+			// Every kind's group/version is listed, and every
+			// group/version has a kind: the two lists agree.
+			seen := map[string]bool{}
+			for _, k := range kinds {
+				gv := k[:strings.LastIndex(k, "/")]
+				if !slices.Contains(gvs, gv) {
+					t.Errorf("kind %q: group/version %q is not listed", k, gv)
+				}
+				seen[gv] = true
+			}
+			for _, gv := range gvs {
+				if !seen[gv] {
+					t.Errorf("group/version %q has no kind", gv)
+				}
 			}
 		})
 	}
