@@ -507,7 +507,9 @@ func TestEveryKindCompiles(t *testing.T) {
 	refs := map[string][]string{} // blob key → the definitions it refers to
 	compiled := map[string]bool{} // kind and its definitions' blobs
 	kinds := 0
-	defer func() { t.Logf("%d kinds of %d versions: %d distinct schemas compiled", kinds, len(Versions()), len(compiled)) }()
+	defer func() {
+		t.Logf("%d kinds of %d versions: %d distinct schemas compiled", kinds, len(Versions()), len(compiled))
+	}()
 	for _, version := range Versions() {
 		v, err := New(version)
 		if err != nil {

@@ -422,18 +422,29 @@ func goEnv() []string {
 	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN="+toolchain)
 }
 
+// crdVersions returns a decoded CRD's metadata.name and the entries of its
+// spec.versions.
+func crdVersions(crd map[string]any) (name string, versions []map[string]any) {
+	md, _ := crd["metadata"].(map[string]any)
+	name, _ = md["name"].(string)
+	spec, _ := crd["spec"].(map[string]any)
+	list, _ := spec["versions"].([]any)
+	for _, v := range list {
+		if vm, ok := v.(map[string]any); ok {
+			versions = append(versions, vm)
+		}
+	}
+	return name, versions
+}
+
 // widenEnums applies enumAdditions to a decoded CRD.
 func widenEnums(crd map[string]any) error {
-	md, _ := crd["metadata"].(map[string]any)
-	name, _ := md["name"].(string)
+	name, versions := crdVersions(crd)
 	for _, a := range enumAdditions {
 		if a.crd != name {
 			continue
 		}
-		spec, _ := crd["spec"].(map[string]any)
-		versions, _ := spec["versions"].([]any)
-		for _, v := range versions {
-			vm, _ := v.(map[string]any)
+		for _, vm := range versions {
 			sch, _ := vm["schema"].(map[string]any)
 			node, _ := sch["openAPIV3Schema"].(map[string]any)
 			for _, step := range a.path {
@@ -464,17 +475,14 @@ func widenEnums(crd map[string]any) error {
 
 // serve applies alsoServed to a decoded CRD.
 func serve(crd map[string]any) error {
-	md, _ := crd["metadata"].(map[string]any)
-	name, _ := md["name"].(string)
+	name, versions := crdVersions(crd)
 	for _, a := range alsoServed {
 		if a.crd != name {
 			continue
 		}
-		spec, _ := crd["spec"].(map[string]any)
-		versions, _ := spec["versions"].([]any)
 		found := false
-		for _, v := range versions {
-			if vm, _ := v.(map[string]any); vm["name"] == a.version {
+		for _, vm := range versions {
+			if vm["name"] == a.version {
 				vm["served"] = true
 				found = true
 			}
