@@ -33,7 +33,7 @@ var Spec = cli.Spec{
 	Inputs: []cli.Input{
 		{Name: "path", Default: ".", Description: "The file or directory to verify, relative to the working directory. Paths outside it are refused."},
 		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
-		{Name: "kubernetes-version", Description: "The Kubernetes minor version to validate against: " + kubernetesVersions + ". Empty means the newest."},
+		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
 		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
 		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required. --list-rules prints the catalogue."},
 		{Name: "format", Description: "The report format: text, github (annotations), sarif, junit or json. Empty means github in GitHub Actions, text elsewhere."},
@@ -78,7 +78,7 @@ func NewCommand(d Deps) cli.Command {
 // is written out rather than asked of kubeschema.Versions, which decodes the
 // schema bundle: at package initialisation that would cost every command
 // of the binary 30 ms and 6 MB. TestKubernetesVersions keeps it true.
-const kubernetesVersions = "1.37, 1.36, 1.35"
+const kubernetesVersions = "1.37, 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30"
 
 // defaultSARIF is where a SARIF report goes when no output-file is given.
 const defaultSARIF = "verify-manifests.sarif"

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -254,5 +255,57 @@ func TestRulesTable(t *testing.T) {
 func TestKubernetesVersions(t *testing.T) {
 	if got, want := kubernetesVersions, strings.Join(kubeschema.Versions(), ", "); got != want {
 		t.Errorf("kubernetesVersions = %q, kubeschema embeds %q: update the constant and run go test ./... -run TestActionFiles -update", got, want)
+	}
+}
+
+// TestKubernetesVersionJudgesAPIs: every embedded version is accepted, and
+// the schemas and the removed-api and deprecated-api rules judge an API
+// by the version given, as that version's API server would.
+func TestKubernetesVersionJudgesAPIs(t *testing.T) {
+	dir := clitest.WriteTree(t, map[string]string{
+		// Served as v1beta3 up to 1.31, deprecated since 1.29.
+		"flowschema.yaml": "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata:\n  name: f\nspec:\n  priorityLevelConfiguration:\n    name: global-default\n",
+		// v1beta1 deprecated in 1.31, last served by 1.33.
+		"policy.yaml": "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\nspec:\n  validations:\n    - expression: \"true\"\n",
+		// v1beta1 from 1.31, deprecated in 1.34, gone in 1.37.
+		"cidr.yaml": "apiVersion: networking.k8s.io/v1beta1\nkind: ServiceCIDR\nmetadata:\n  name: c\nspec:\n  cidrs: [10.96.0.0/16]\n",
+		"pod.yaml":  pod("a", "nginx:1.27", true),
+	})
+	tests := []struct {
+		version string
+		want    map[string]string // file → the rule of its one finding; none when absent
+	}{
+		{version: "1.30", want: map[string]string{"flowschema.yaml": "deprecated-api", "cidr.yaml": "no-schema"}},
+		{version: "v1.31", want: map[string]string{"flowschema.yaml": "deprecated-api", "policy.yaml": "deprecated-api"}},
+		{version: "1.32", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "deprecated-api"}},
+		{version: "1.33", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "deprecated-api"}},
+		{version: "1.34", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "removed-api", "cidr.yaml": "deprecated-api"}},
+		{version: "1.35", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "removed-api", "cidr.yaml": "deprecated-api"}},
+		{version: "1.36", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "removed-api", "cidr.yaml": "deprecated-api"}},
+		{version: "1.37", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "removed-api", "cidr.yaml": "removed-api"}},
+		{version: "", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "removed-api", "cidr.yaml": "removed-api"}},
+	}
+	for _, tc := range tests {
+		t.Run("kubernetes "+tc.version, func(t *testing.T) {
+			got := clitest.Run(t, Command, dir, nil, "--kubernetes-version", tc.version, "--fail-on", "never")
+			if got.Code != cli.ExitOK {
+				t.Fatalf("exit code %d, want 0; stderr:\n%s", got.Code, got.Stderr)
+			}
+			findings := map[string]string{}
+			for _, line := range strings.Split(got.Stdout, "\n") {
+				file, _, ok := strings.Cut(line, ":")
+				open, closing := strings.LastIndex(line, "["), strings.LastIndex(line, "]")
+				if !ok || open < 0 || closing != len(line)-1 {
+					continue
+				}
+				if _, dup := findings[file]; dup {
+					t.Errorf("more than one finding for %s:\n%s", file, got.Stdout)
+				}
+				findings[file] = line[open+1 : closing]
+			}
+			if !reflect.DeepEqual(findings, tc.want) {
+				t.Errorf("findings by file = %v, want %v; stdout:\n%s", findings, tc.want, got.Stdout)
+			}
+		})
 	}
 }

@@ -5,7 +5,7 @@ import (
 )
 
 // TestEmbeddedCRDs: the custom resources found without a schema on
-// a real Flux repository, and the Flux Operator's kinds, have schemas, and
+// real Flux repositories, and the Flux Operator's kinds, have schemas, and
 // judge a documented example as the cluster would.
 func TestEmbeddedCRDs(t *testing.T) {
 	v, err := New("")
@@ -31,6 +31,13 @@ func TestEmbeddedCRDs(t *testing.T) {
 		"karpenter.sh/v1/NodePool", "karpenter.k8s.aws/v1/EC2NodeClass",
 		"fluxcd.controlplane.io/v1/FluxInstance", "fluxcd.controlplane.io/v1/ResourceSet",
 		"source.extensions.fluxcd.io/v1beta1/ArtifactGenerator",
+		"gateway.envoyproxy.io/v1alpha1/EnvoyProxy", "gateway.envoyproxy.io/v1alpha1/BackendTrafficPolicy",
+		"gateway.envoyproxy.io/v1alpha1/ClientTrafficPolicy", "gateway.envoyproxy.io/v1alpha1/SecurityPolicy",
+		"gateway.envoyproxy.io/v1alpha1/EnvoyExtensionPolicy", "gateway.envoyproxy.io/v1alpha1/EnvoyPatchPolicy",
+		"gateway.envoyproxy.io/v1alpha1/Backend", "gateway.envoyproxy.io/v1alpha1/HTTPRouteFilter",
+		"externaldns.k8s.io/v1alpha1/DNSEndpoint",
+		"external-secrets.io/v1beta1/ExternalSecret", "external-secrets.io/v1beta1/ClusterExternalSecret",
+		"external-secrets.io/v1beta1/SecretStore", "external-secrets.io/v1beta1/ClusterSecretStore",
 	}
 	for _, gvk := range kinds {
 		if _, ok := v.root(gvk); !ok {
@@ -97,6 +104,100 @@ spec:
   data:
     - secretKey: password
       remoteRef: {key: db, property: password}
+`},
+		{name: "external secret, v1beta1 as rendered charts still write it", doc: `
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata: {name: db}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {kind: ClusterSecretStore, name: vault}
+  target: {name: db, creationPolicy: Owner}
+  data:
+    - secretKey: password
+      remoteRef: {key: db, property: password}
+`},
+		{name: "external secret v1beta1 with a typo", want: 1, doc: `
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata: {name: db}
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: vault}
+  data:
+    - secretKey: password
+      remoteRef: {key: db, propery: password}
+`},
+		{name: "envoy proxy", doc: `
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: {name: custom-proxy-config, namespace: envoy-gateway-system}
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment:
+        replicas: 2
+        container:
+          resources:
+            requests: {cpu: 100m, memory: 256Mi}
+      envoyService:
+        type: LoadBalancer
+        annotations: {service.beta.kubernetes.io/aws-load-balancer-type: nlb}
+`},
+		{name: "envoy proxy with a misplaced field", want: 1, doc: `
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: {name: custom-proxy-config, namespace: envoy-gateway-system}
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment:
+        replica: 2
+`},
+		{name: "backend traffic policy", doc: `
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: backend, namespace: default}
+spec:
+  targetRefs:
+    - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: backend}
+  timeout:
+    http: {requestTimeout: 10s}
+  retry:
+    numRetries: 3
+`},
+		{name: "client traffic policy", doc: `
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: client, namespace: default}
+spec:
+  targetRefs:
+    - {group: gateway.networking.k8s.io, kind: Gateway, name: eg}
+  clientIPDetection:
+    xForwardedFor: {numTrustedHops: 2}
+`},
+		{name: "dns endpoint", doc: `
+apiVersion: externaldns.k8s.io/v1alpha1
+kind: DNSEndpoint
+metadata: {name: examplednsrecord}
+spec:
+  endpoints:
+    - dnsName: foo.bar.com
+      recordTTL: 180
+      recordType: A
+      targets: [192.168.99.216]
+`},
+		{name: "dns endpoint with a string ttl", want: 1, doc: `
+apiVersion: externaldns.k8s.io/v1alpha1
+kind: DNSEndpoint
+metadata: {name: examplednsrecord}
+spec:
+  endpoints:
+    - dnsName: foo.bar.com
+      recordTTL: 3m
+      recordType: A
+      targets: [192.168.99.216]
 `},
 		{name: "cnpg cluster with a string instance count", want: 1, doc: `
 apiVersion: postgresql.cnpg.io/v1

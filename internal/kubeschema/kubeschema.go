@@ -1,7 +1,8 @@
 // Package kubeschema validates Kubernetes resources offline and strictly
 // against JSON Schemas embedded in the binary (see bundle/README.md): the
-// built-in kinds of the three newest Kubernetes minor versions, Flux and
-// Argo CD, plus any CustomResourceDefinition registered at run time.
+// built-in kinds of every Kubernetes minor version from 1.30 to the newest,
+// the CRDs of Flux, Argo CD and the projects config repositories use most,
+// plus any CustomResourceDefinition registered at run time.
 //
 // Strict means unknown fields, wrong types, missing required fields and
 // values outside an enum are violations. A Validator compiles each kind's
@@ -92,6 +93,65 @@ func Versions() []string {
 	}
 	return out
 }
+
+// APIVersions lists what a cluster of one Kubernetes minor version ("" =
+// the newest; as New reads it) with every embedded CRD installed would
+// serve, in the two forms Helm's .Capabilities.APIVersions holds when Helm
+// asks a cluster, each sorted: groupVersions ("v1", "apps/v1",
+// "cert-manager.io/v1") and kinds, each a group/version and a kind
+// ("v1/Pod", "apps/v1/Deployment", "cert-manager.io/v1/Certificate"). The
+// List kinds and the API machinery's own types (v1/Status, v1/APIGroup)
+// are left out: no discovery document names them as resources. Alpha
+// versions, and the beta versions Kubernetes leaves off by default, are
+// in: the schemas do not tell which versions a cluster turns on. An
+// unknown version is New's error.
+func APIVersions(kubernetesVersion string) (groupVersions, kinds []string, err error) {
+	s, err := loadStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.release(kubernetesVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	gvs := map[string]bool{}
+	add := func(gvk string) {
+		i := strings.LastIndex(gvk, "/")
+		gvs[gvk[:i]] = true
+		kinds = append(kinds, gvk)
+	}
+	for gvk, root := range r.Kinds {
+		if strings.HasPrefix(root, apiMachinery) {
+			continue
+		}
+		// A List kind is the list of its item's kind in the same
+		// group/version ("apps/v1/DeploymentList"), or v1/List, the list
+		// of anything; a CRD's kind may end in List on its own, and is
+		// kept below.
+		if item, ok := strings.CutSuffix(gvk, "List"); ok {
+			if _, ok := r.Kinds[item]; ok || strings.HasSuffix(item, "/") {
+				continue
+			}
+		}
+		add(gvk)
+	}
+	for gvk := range s.b.CRDs.Kinds {
+		if _, ok := r.Kinds[gvk]; !ok {
+			add(gvk)
+		}
+	}
+	for gv := range gvs {
+		groupVersions = append(groupVersions, gv)
+	}
+	sort.Strings(groupVersions)
+	sort.Strings(kinds)
+	return groupVersions, kinds, nil
+}
+
+// apiMachinery prefixes the definitions of the API machinery's own types
+// (Status, APIGroup, APIResourceList), which the swagger document gives a
+// kind in the core group but no API server serves as a resource.
+const apiMachinery = "io.k8s.apimachinery.pkg.apis.meta."
 
 // Validator checks resources against the schemas of one Kubernetes version.
 // It is safe for concurrent use, AddCRD included.

@@ -2,14 +2,19 @@ package kubeschema
 
 import (
 	"fmt"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema/convert"
 )
 
 // decode reads one YAML document the way verify-manifests does.
@@ -355,28 +360,42 @@ func TestAddCRDRejectsBrokenCRD(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	got, want := Versions(), []string{"1.37", "1.36", "1.35"}
+	got, want := Versions(), []string{"1.37", "1.36", "1.35", "1.34", "1.33", "1.32", "1.31", "1.30"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Versions() = %q, want %q", got, want)
 	}
 }
 
 func TestNew(t *testing.T) {
-	// MutatingAdmissionPolicy reached admissionregistration.k8s.io/v1 in
-	// 1.36, so it tells the versions apart.
-	policy := "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingAdmissionPolicy\nmetadata: {name: p}\nspec: {}\n"
+	// Kinds that tell the versions apart: MutatingAdmissionPolicy reached
+	// admissionregistration.k8s.io/v1 in 1.36, flowcontrol's v1beta3 was
+	// last served by 1.31, ValidatingAdmissionPolicy's v1beta1 by 1.33.
+	const (
+		mutatingV1 = "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingAdmissionPolicy\nmetadata: {name: p}\nspec: {}\n"
+		flowBeta3  = "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata: {name: f}\nspec: {priorityLevelConfiguration: {name: global-default}}\n"
+		vapBeta1   = "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: p}\nspec: {}\n"
+	)
+	const available = "1.37, 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30"
 	tests := []struct {
 		name      string
 		version   string
+		doc       string
 		wantErr   string
 		wantFound bool
 	}{
-		{name: "default is newest", version: "", wantFound: true},
-		{name: "minor", version: "1.37", wantFound: true},
-		{name: "patch and v prefix", version: "v1.35.4", wantFound: false},
-		{name: "oldest", version: "1.35", wantFound: false},
-		{name: "unknown", version: "1.20", wantErr: `unknown kubernetes version "1.20" (available: 1.37, 1.36, 1.35)`},
-		{name: "garbage", version: "latest", wantErr: `unknown kubernetes version "latest" (available: 1.37, 1.36, 1.35)`},
+		{name: "default is newest", version: "", doc: mutatingV1, wantFound: true},
+		{name: "minor", version: "1.37", doc: mutatingV1, wantFound: true},
+		{name: "patch and v prefix", version: "v1.35.4", doc: mutatingV1, wantFound: false},
+		{name: "1.35", version: "1.35", doc: mutatingV1, wantFound: false},
+		{name: "oldest", version: "1.30", doc: flowBeta3, wantFound: true},
+		{name: "oldest with v prefix and patch", version: "v1.30.14", doc: flowBeta3, wantFound: true},
+		{name: "1.31 still serves flowcontrol v1beta3", version: "1.31", doc: flowBeta3, wantFound: true},
+		{name: "1.32 no longer does", version: "1.32", doc: flowBeta3, wantFound: false},
+		{name: "1.33 serves validating policies v1beta1", version: "1.33", doc: vapBeta1, wantFound: true},
+		{name: "1.34 no longer does", version: "1.34", doc: vapBeta1, wantFound: false},
+		{name: "older than embedded", version: "1.29", wantErr: `unknown kubernetes version "1.29" (available: ` + available + `)`},
+		{name: "unknown", version: "1.20", wantErr: `unknown kubernetes version "1.20" (available: ` + available + `)`},
+		{name: "garbage", version: "latest", wantErr: `unknown kubernetes version "latest" (available: ` + available + `)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -390,12 +409,88 @@ func TestNew(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New(%q): %v", tc.version, err)
 			}
-			_, found, err := v.Validate(decode(t, policy))
+			vs, found, err := v.Validate(decode(t, tc.doc))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if found != tc.wantFound {
-				t.Errorf("found MutatingAdmissionPolicy = %v, want %v", found, tc.wantFound)
+				t.Errorf("found = %v, want %v", found, tc.wantFound)
+			}
+			if len(vs) != 0 {
+				t.Errorf("violations: %+v", vs)
+			}
+		})
+	}
+}
+
+func TestAPIVersions(t *testing.T) {
+	tests := []struct {
+		name             string
+		version          string
+		wantGV, noGV     []string
+		wantKind, noKind []string
+		wantErr          string
+	}{
+		{
+			name:     "newest",
+			wantGV:   []string{"v1", "apps/v1", "admissionregistration.k8s.io/v1", "networking.k8s.io/v1", "cert-manager.io/v1", "helm.toolkit.fluxcd.io/v2", "gateway.envoyproxy.io/v1alpha1", "external-secrets.io/v1beta1"},
+			noGV:     []string{"flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1beta1", "extensions/v1beta1"},
+			wantKind: []string{"v1/Pod", "apps/v1/Deployment", "policy/v1/PodDisruptionBudget", "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy", "cert-manager.io/v1/Certificate", "externaldns.k8s.io/v1alpha1/DNSEndpoint"},
+			noKind:   []string{"apps/v1/DeploymentList", "v1/List", "v1/Status", "v1/APIGroup", "batch/v1beta1/CronJob"},
+		},
+		{
+			name:     "oldest",
+			version:  "1.30",
+			wantGV:   []string{"v1", "flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1alpha1", "argoproj.io/v1alpha1"},
+			noGV:     []string{"networking.k8s.io/v1beta1"},
+			wantKind: []string{"flowcontrol.apiserver.k8s.io/v1beta3/FlowSchema", "admissionregistration.k8s.io/v1beta1/ValidatingAdmissionPolicy", "argoproj.io/v1alpha1/Application"},
+			noKind:   []string{"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy", "networking.k8s.io/v1/ServiceCIDR"},
+		},
+		{name: "unknown", version: "1.29", wantErr: `unknown kubernetes version "1.29"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gvs, kinds, err := APIVersions(tc.version)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("APIVersions(%q) error = %v, want %q", tc.version, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sort.StringsAreSorted(gvs) || !sort.StringsAreSorted(kinds) {
+				t.Error("APIVersions is not sorted")
+			}
+			for _, want := range [][]string{tc.wantGV, tc.wantKind} {
+				for _, w := range want {
+					if !slices.Contains(gvs, w) && !slices.Contains(kinds, w) {
+						t.Errorf("%q is missing", w)
+					}
+				}
+			}
+			for _, no := range [][]string{tc.noGV, tc.noKind} {
+				for _, n := range no {
+					if slices.Contains(gvs, n) || slices.Contains(kinds, n) {
+						t.Errorf("%q is listed", n)
+					}
+				}
+			}
+			// Every kind's group/version is listed, and every
+			// group/version has a kind: the two lists agree.
+			seen := map[string]bool{}
+			for _, k := range kinds {
+				gv := k[:strings.LastIndex(k, "/")]
+				if !slices.Contains(gvs, gv) {
+					t.Errorf("kind %q: group/version %q is not listed", k, gv)
+				}
+				seen[gv] = true
+			}
+			for _, gv := range gvs {
+				if !seen[gv] {
+					t.Errorf("group/version %q has no kind", gv)
+				}
 			}
 		})
 	}
@@ -403,10 +498,18 @@ func TestNew(t *testing.T) {
 
 // TestEveryKindCompiles catches a schema the library cannot compile (a
 // pattern Go's regexp rejects, a dangling reference) before a user does.
+// A kind whose definitions are the same blobs in two versions is the same
+// schema, compiled once: most kinds did not change between minors.
 func TestEveryKindCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles every embedded schema")
 	}
+	refs := map[string][]string{} // blob key → the definitions it refers to
+	compiled := map[string]bool{} // kind and its definitions' blobs
+	kinds := 0
+	defer func() {
+		t.Logf("%d kinds of %d versions: %d distinct schemas compiled", kinds, len(Versions()), len(compiled))
+	}()
 	for _, version := range Versions() {
 		v, err := New(version)
 		if err != nil {
@@ -419,7 +522,17 @@ func TestEveryKindCompiles(t *testing.T) {
 		for gvk := range v.store.b.CRDs.Kinds {
 			gvks = append(gvks, gvk)
 		}
+		kinds += len(gvks)
 		for _, gvk := range gvks {
+			sig, err := blobsOf(v, gvk, refs)
+			if err != nil {
+				t.Errorf("%s %s: %v", version, gvk, err)
+				continue
+			}
+			if compiled[sig] {
+				continue
+			}
+			compiled[sig] = true
 			if _, found, err := v.schema(gvk); !found || err != nil {
 				t.Errorf("%s %s: found=%v err=%v", version, gvk, found, err)
 			}
@@ -428,6 +541,48 @@ func TestEveryKindCompiles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// blobsOf names a kind and the blob of every definition its schema
+// reaches, sorted: equal for two versions whose schemas of the kind are
+// the same.
+func blobsOf(v *Validator, gvk string, refs map[string][]string) (string, error) {
+	root, ok := v.root(gvk)
+	if !ok {
+		return "", fmt.Errorf("no root definition")
+	}
+	seen := map[string]string{}
+	queue := []string{root}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if _, ok := seen[n]; ok {
+			continue
+		}
+		key, ok := v.release.Defs[n]
+		if !ok {
+			key, ok = v.store.b.CRDs.Defs[n]
+		}
+		if !ok {
+			return "", fmt.Errorf("definition %q is referenced but not defined", n)
+		}
+		seen[n] = key
+		r, ok := refs[key]
+		if !ok {
+			d, ok := v.store.blob(key)
+			if !ok {
+				return "", fmt.Errorf("blob %s of %q does not decode", key, n)
+			}
+			r = convert.Refs(d)
+			refs[key] = r
+		}
+		queue = append(queue, r...)
+	}
+	sig := gvk
+	for _, n := range slices.Sorted(maps.Keys(seen)) {
+		sig += " " + n + "=" + seen[n]
+	}
+	return sig, nil
 }
 
 func TestValidateConcurrently(t *testing.T) {

@@ -39,13 +39,21 @@ import (
 // toolchain is the Go the generator's own go commands run with.
 const toolchain = "go1.27.3"
 
-// kubernetes lists the minor versions embedded: the three newest the proxy
-// serves. The swagger document is api/openapi-spec/swagger.json.
-// The enums come from the Go types in the matching k8s.io/api module.
+// kubernetes lists the minor versions embedded: every minor from the
+// oldest that EKS, AKS and GKE still support to the newest the proxy
+// serves, each at its newest patch release the proxy serves (go list -m
+// -versions k8s.io/kubernetes on 2026-12-06). The swagger document is
+// api/openapi-spec/swagger.json. The enums come from the Go types in the
+// k8s.io/api module of the same patch release.
 var kubernetes = []struct{ minor, module, api string }{
 	{"1.37", "k8s.io/kubernetes@v1.37.2", "k8s.io/api@v0.37.2"},
 	{"1.36", "k8s.io/kubernetes@v1.36.3", "k8s.io/api@v0.36.3"},
 	{"1.35", "k8s.io/kubernetes@v1.35.4", "k8s.io/api@v0.35.4"},
+	{"1.34", "k8s.io/kubernetes@v1.34.4", "k8s.io/api@v0.34.4"},
+	{"1.33", "k8s.io/kubernetes@v1.33.13", "k8s.io/api@v0.33.13"},
+	{"1.32", "k8s.io/kubernetes@v1.32.13", "k8s.io/api@v0.32.13"},
+	{"1.31", "k8s.io/kubernetes@v1.31.14", "k8s.io/api@v0.31.14"},
+	{"1.30", "k8s.io/kubernetes@v1.30.14", "k8s.io/api@v0.30.14"},
 }
 
 // crdModules ship their CRD manifests; globs are relative to the module's
@@ -127,6 +135,13 @@ var crdModules = []struct {
 		"pkg/apis/crds/karpenter.sh_nodeoverlays.yaml",
 	}},
 	{"github.com/aws/karpenter-provider-aws@v1.15.2", []string{"pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml"}},
+	// Envoy Gateway's own kinds (gateway.envoyproxy.io), as its Helm chart
+	// installs them; the Gateway API kinds it also installs are above.
+	// These two were checked on 2026-12-06. The silence-operator's Silence
+	// is missing: the proxy answers 403 for every version of
+	// github.com/giantswarm/silence-operator, its only module.
+	{"github.com/envoyproxy/gateway@v1.9.1", []string{"charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_*.yaml"}},
+	{"sigs.k8s.io/external-dns@v0.23.0", []string{"config/crd/standard/dnsendpoints.externaldns.k8s.io.yaml"}},
 }
 
 // apiModules are projects whose CRDs are generated the way upstream
@@ -156,14 +171,35 @@ var apiModules = []struct {
 // of github.com/controlplaneio-fluxcd/flux-operator v0.59.0): an Alert's
 // eventSources and a Receiver's resources may name the operator's kinds,
 // and clusters run by the operator accept them.
-var enumAdditions = []struct {
-	crd    string   // metadata.name of the CRD
-	path   []string // properties below the version's openAPIV3Schema
-	values []string
-}{
+var enumAdditions = []enumAddition{
 	{"alerts.notification.toolkit.fluxcd.io", []string{"spec", "eventSources", "[]", "kind"}, []string{"FluxInstance", "ResourceSet", "ResourceSetInputProvider"}},
 	{"receivers.notification.toolkit.fluxcd.io", []string{"spec", "resources", "[]", "kind"}, []string{"FluxInstance", "ResourceSet", "ResourceSetInputProvider"}},
 }
+
+type enumAddition struct {
+	crd    string   // metadata.name of the CRD
+	path   []string // properties below the version's openAPIV3Schema
+	values []string
+}
+
+// alsoServed lists versions a CRD file ships with served: false that
+// clusters serve all the same. external-secrets v1.3.2 keeps the v1beta1
+// schema of its four main kinds but serves it only when its chart's
+// crds.unsafeServeV1Beta1 value is true (hack/helm.generate.sh writes that
+// value into served), and its releases before v1 (v0.16.2) serve v1beta1
+// beside v1: charts rendered today and repositories written for those
+// releases still say external-secrets.io/v1beta1.
+var alsoServed = []servedVersion{
+	{"externalsecrets.external-secrets.io", "v1beta1"},
+	{"clusterexternalsecrets.external-secrets.io", "v1beta1"},
+	{"secretstores.external-secrets.io", "v1beta1"},
+	{"clustersecretstores.external-secrets.io", "v1beta1"},
+}
+
+type servedVersion struct{ crd, version string }
+
+// servedVia records alsoServed in SOURCES.json.
+const servedVia = "version v1beta1 served, as the chart's crds.unsafeServeV1Beta1 value makes it (external-secrets before v1 served it by default)"
 
 // CRD subschemas of at least shareMin bytes that occur more than once are
 // stored once, as definitions named sharedPrefix and a hash (see
@@ -299,6 +335,9 @@ func render(releases []release, crdFiles [][]byte) ([]byte, error) {
 			if err := widenEnums(doc); err != nil {
 				return nil, err
 			}
+			if err := serve(doc); err != nil {
+				return nil, err
+			}
 			openStatus(doc)
 			s, err := convert.CRD(doc)
 			if err != nil {
@@ -383,18 +422,29 @@ func goEnv() []string {
 	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN="+toolchain)
 }
 
+// crdVersions returns a decoded CRD's metadata.name and the entries of its
+// spec.versions.
+func crdVersions(crd map[string]any) (name string, versions []map[string]any) {
+	md, _ := crd["metadata"].(map[string]any)
+	name, _ = md["name"].(string)
+	spec, _ := crd["spec"].(map[string]any)
+	list, _ := spec["versions"].([]any)
+	for _, v := range list {
+		if vm, ok := v.(map[string]any); ok {
+			versions = append(versions, vm)
+		}
+	}
+	return name, versions
+}
+
 // widenEnums applies enumAdditions to a decoded CRD.
 func widenEnums(crd map[string]any) error {
-	md, _ := crd["metadata"].(map[string]any)
-	name, _ := md["name"].(string)
+	name, versions := crdVersions(crd)
 	for _, a := range enumAdditions {
 		if a.crd != name {
 			continue
 		}
-		spec, _ := crd["spec"].(map[string]any)
-		versions, _ := spec["versions"].([]any)
-		for _, v := range versions {
-			vm, _ := v.(map[string]any)
+		for _, vm := range versions {
 			sch, _ := vm["schema"].(map[string]any)
 			node, _ := sch["openAPIV3Schema"].(map[string]any)
 			for _, step := range a.path {
@@ -418,6 +468,27 @@ func widenEnums(crd map[string]any) error {
 				}
 			}
 			node["enum"] = enum
+		}
+	}
+	return nil
+}
+
+// serve applies alsoServed to a decoded CRD.
+func serve(crd map[string]any) error {
+	name, versions := crdVersions(crd)
+	for _, a := range alsoServed {
+		if a.crd != name {
+			continue
+		}
+		found := false
+		for _, vm := range versions {
+			if vm["name"] == a.version {
+				vm["served"] = true
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("crd %q: no version %q: the upstream CRD changed, update alsoServed", name, a.version)
 		}
 	}
 	return nil
@@ -460,15 +531,21 @@ func openStatus(crd map[string]any) {
 	}
 }
 
-// patchedVia adds to via what widenEnums will change in a CRD file.
+// patchedVia adds to via what widenEnums and serve will change in a CRD
+// file.
 func patchedVia(raw []byte, via string) string {
-	for _, a := range enumAdditions {
-		if bytes.Contains(raw, []byte("name: "+a.crd+"\n")) {
-			if via != "" {
-				return via + "; " + enumVia
-			}
-			return enumVia
+	add := func(what string) {
+		if via != "" {
+			via += "; "
 		}
+		via += what
+	}
+	names := func(crd string) bool { return bytes.Contains(raw, []byte("name: "+crd+"\n")) }
+	if slices.ContainsFunc(enumAdditions, func(a enumAddition) bool { return names(a.crd) }) {
+		add(enumVia)
+	}
+	if slices.ContainsFunc(alsoServed, func(a servedVersion) bool { return names(a.crd) }) {
+		add(servedVia)
 	}
 	return via
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"reflect"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema/bundle"
@@ -168,5 +170,78 @@ spec:
 	delete(kind, "enum")
 	if err := widenEnums(alert); err == nil {
 		t.Error("widenEnums accepted a CRD without the enum it widens")
+	}
+}
+
+func TestServe(t *testing.T) {
+	crd := func(name, version string) map[string]any {
+		docs, err := decodeYAML([]byte(`
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ` + name + `}
+spec:
+  group: external-secrets.io
+  names: {kind: ExternalSecret}
+  versions:
+    - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+    - {name: ` + version + `, served: false, storage: false, schema: {openAPIV3Schema: {type: object}}}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docs[0]
+	}
+	tests := []struct {
+		name, crd, version string
+		wantKinds          []string
+		wantErr            string
+	}{
+		{name: "listed", crd: "externalsecrets.external-secrets.io", version: "v1beta1", wantKinds: []string{"external-secrets.io/v1/ExternalSecret", "external-secrets.io/v1beta1/ExternalSecret"}},
+		{name: "not listed stays unserved", crd: "pushsecrets.external-secrets.io", version: "v1beta1", wantKinds: []string{"external-secrets.io/v1/ExternalSecret"}},
+		{name: "listed version gone upstream", crd: "secretstores.external-secrets.io", version: "v1beta2", wantErr: `no version "v1beta1"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := crd(tc.crd, tc.version)
+			err := serve(doc)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("serve: err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := convert.CRD(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for k := range s.Kinds {
+				got = append(got, k)
+			}
+			sort.Strings(got)
+			if !reflect.DeepEqual(got, tc.wantKinds) {
+				t.Errorf("kinds = %q, want %q", got, tc.wantKinds)
+			}
+		})
+	}
+}
+
+func TestPatchedVia(t *testing.T) {
+	tests := []struct {
+		name, raw, via, want string
+	}{
+		{name: "untouched", raw: "metadata:\n  name: widgets.example.io\n", via: "generated", want: "generated"},
+		{name: "enum widened", raw: "metadata:\n  name: alerts.notification.toolkit.fluxcd.io\n", want: enumVia},
+		{name: "served, after what the file already says", raw: "metadata:\n  name: clustersecretstores.external-secrets.io\n", via: "generated", want: "generated; " + servedVia},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := patchedVia([]byte(tc.raw), tc.via); got != tc.want {
+				t.Errorf("patchedVia = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
