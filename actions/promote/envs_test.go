@@ -153,7 +153,7 @@ func (f *fixture) mergePull(n string, at time.Time) merged {
 	p := f.pull(n)
 	f.clock.Set(at)
 	sha := f.srv.MergePRWith(f.repo, p.Number, githubtest.MergeCommit)
-	return merged{number: p.Number, sha: sha, at: at, change: change{title: p.Title, body: p.Body, author: "github-actions[bot]"}, htmlURL: f.srv.URL + "/" + f.repo + "/pull/" + n}
+	return merged{number: p.Number, sha: sha, at: at, change: change{branch: p.Head, title: p.Title, body: p.Body, author: "github-actions[bot]"}, htmlURL: f.srv.URL + "/" + f.repo + "/pull/" + n}
 }
 
 // promotedOf decodes the promoted output.

@@ -26,6 +26,9 @@ type payload struct {
 		Base struct {
 			Ref string `json:"ref"`
 		} `json:"base"`
+		Head struct {
+			Ref string `json:"ref"`
+		} `json:"head"`
 		Merged         bool       `json:"merged"`
 		MergedAt       *time.Time `json:"merged_at"`
 		MergeCommitSHA string     `json:"merge_commit_sha"`
@@ -65,7 +68,7 @@ func readEvent(getenv func(string) string, sha string) (event, error) {
 	if pr := pl.PullRequest; pr != nil && strings.HasPrefix(ev.Name, "pull_request") {
 		p := &release.Pull{
 			Number: pr.Number, Title: pr.Title, Body: pr.Body, URL: pr.HTMLURL, Author: pr.User.Login,
-			Base: pr.Base.Ref, Merged: pr.Merged, MergeCommit: pr.MergeCommitSHA,
+			Base: pr.Base.Ref, Head: pr.Head.Ref, Merged: pr.Merged, MergeCommit: pr.MergeCommitSHA,
 		}
 		if pr.MergedAt != nil {
 			p.MergedAt = pr.MergedAt.UTC()

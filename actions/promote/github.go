@@ -67,7 +67,7 @@ func (g forgeGitHub) PullsOf(ctx context.Context, sha string) ([]release.Pull, e
 	for _, p := range ps {
 		out = append(out, release.Pull{
 			Number: p.Number, Title: p.Title, Body: p.Body, URL: p.URL, Author: p.Author, Labels: p.Labels,
-			Base: p.Base, Merged: !p.MergedAt.IsZero(), MergedAt: p.MergedAt, MergeCommit: p.MergeCommitSHA,
+			Base: p.Base, Head: p.Head, Merged: !p.MergedAt.IsZero(), MergedAt: p.MergedAt, MergeCommit: p.MergeCommitSHA,
 		})
 	}
 	return out, nil
@@ -148,9 +148,9 @@ func (g forgeGitHub) Blame(ctx context.Context, rev string, paths []string) (map
 	out := map[string][]promotion.Lines{}
 	for p, ranges := range b {
 		for _, r := range ranges {
-			l := promotion.Lines{Start: r.Start, End: r.End, Origin: promotion.Origin{Commit: r.Commit, Subject: subject(r.Message)}}
+			l := promotion.Lines{Start: r.Start, End: r.End, Origin: promotion.Origin{Commit: r.Commit, Subject: subject(r.Message), CommittedAt: r.CommittedAt}}
 			if r.Pull != nil {
-				l.Pull = &promotion.PullRef{Number: r.Pull.Number, Title: r.Pull.Title, URL: r.Pull.URL}
+				l.Pull = &promotion.PullRef{Number: r.Pull.Number, Title: r.Pull.Title, URL: r.Pull.URL, Base: r.Pull.Base, MergeCommit: r.Pull.MergeCommitSHA, MergedAt: r.Pull.MergedAt}
 			}
 			if prov, ok := change.ParseProvenance(r.Message); ok {
 				l.SourceRepository, l.SourceCommit, l.RunURL = prov.Repository, prov.Commit, prov.RunURL

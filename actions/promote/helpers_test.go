@@ -54,6 +54,9 @@ type fixture struct {
 	clock  *githubtest.Clock
 	repo   string
 	branch string
+	// clocked runs the command on the fixture's clock, as the gates'
+	// tests need.
+	clocked bool
 }
 
 func newFixture(t *testing.T, opts githubtest.Options) *fixture {
@@ -223,6 +226,7 @@ func (f *fixture) prEvent(template string, m merged) string {
 	}
 	pr["labels"] = labels
 	pr["base"].(map[string]any)["ref"] = f.branch
+	pr["head"].(map[string]any)["ref"] = m.change.branch
 	pr["state"] = "closed"
 	pr["merged"] = true
 	pr["merged_at"] = m.at.UTC().Format(time.RFC3339)
@@ -245,7 +249,11 @@ type result = clitest.ActionResult
 
 func (f *fixture) run(eventName, eventPath string, inputs map[string]string) result {
 	f.t.Helper()
-	return f.runDeps(eventName, eventPath, inputs, promote.Deps{Retry: fastRetry})
+	deps := promote.Deps{Retry: fastRetry}
+	if f.clocked {
+		deps.Now = f.clock.Now
+	}
+	return f.runDeps(eventName, eventPath, inputs, deps)
 }
 
 // runDeps runs promote as the runner would: GITHUB_ACTIONS=true, the event

@@ -66,7 +66,11 @@ func readPromotion(v cli.Values) (Promotion, error) {
 	default:
 		return p, cli.Usagef("input \"auto-merge\": %q is not merge, squash or rebase", p.AutoMerge)
 	}
-	return p, nil
+	if p.Gates, err = readGates(v, p); err != nil {
+		return p, err
+	}
+	p.Deploy, err = readDeploy(v)
+	return p, err
 }
 
 // checkCombination refuses inputs that do not make one thing to do.
@@ -106,7 +110,11 @@ func (p Promotion) checkCombination() error {
 // dirInput reads a directory input: relative to the repository root,
 // inside it, not the root itself, without control characters.
 func dirInput(v cli.Values, name string) (string, error) {
-	s := v.String(name)
+	return cleanDir(name, v.String(name))
+}
+
+// cleanDir checks and cleans directory s of input name.
+func cleanDir(name, s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}

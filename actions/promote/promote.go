@@ -61,6 +61,13 @@ var Spec = cli.Spec{
 		{Name: "assignees", Kind: cli.List, Description: "Logins to assign the pull request to."},
 		{Name: "draft", Default: "false", Kind: cli.Bool, Description: "Open the pull request as a draft."},
 		{Name: "auto-merge", Description: "Enable auto-merge of the pull request with this method: merge, squash or rebase. A repository that does not allow it gives a warning, not a failure."},
+		{Name: "require-statuses", Kind: cli.Lines, Description: "Gate: commit status contexts and check run names, one a line, globs allowed (kustomization/apps-staging/*; * does not cross /), that must be success on the commit where from's current versions landed (the merge of the pull request that brought the newest of them) before the promotion pull request is opened or updated. Pending or missing: gated (exit 0); failed: exit 1, naming the context and its link."},
+		{Name: "min-soak", Description: "Gate: how long from's current versions must have been merged before they are promoted: 30m, 2h, 1d, 1d12h (units w, d, h, m, s)."},
+		{Name: "windows", Kind: cli.Lines, Description: "Gate: when promotion pull requests may be opened or updated, one rule a line: DAYS HH:MM-HH:MM ZONE, e.g. Mon-Thu 09:00-16:00 Europe/Berlin (days Mon..Sun, ranges, lists or daily; the end exclusive; an IANA time zone or UTC). Outside every window: gated, and an open promotion pull request gets the pending commit status gitops-actions/promotion-window."},
+		{Name: "freezes", Kind: cli.Lines, Description: "Gate: periods when promotion pull requests may not be opened or updated, one a line: START..END [ZONE] [REASON], e.g. 2026-12-20..2027-01-04 end-of-year freeze (dates include the end day; YYYY-MM-DDTHH:MM for times; UTC unless a zone is given). Added to those of .gitops-actions/freezes.yaml in the repository."},
+		{Name: "force-reason", Description: "Why force overrides the gates; required when force is true and a gate would hold the promotion, and recorded in the pull request, the job summary and the status."},
+		{Name: "deployments", Default: "false", Kind: cli.Bool, Description: "On each merge to base, record a GitHub Deployment (on the merge commit, with a success status) for every environment directory the merge changed, with the versions it brought, the pull request and its approvers in the payload; rollbacks too. The token needs deployments: write."},
+		{Name: "environments", Kind: cli.List, Description: "The environment directories deployments records and the names of their GitHub environments: DIR or DIR=NAME (environments/production=prod). Default: from, to and every directory under environments/, each named by its last path element."},
 	},
 	Outputs: []cli.Output{
 		{Name: "tag", Description: "The merge's tag, made by this run or found on the commit (the newest, when the event brought several merges); empty when nothing was tagged."},
@@ -78,6 +85,10 @@ var Spec = cli.Spec{
 		{Name: "promoted", Description: "JSON array of the images the pull request moves: objects with image, from-version (what to holds now) and to-version (what it gets: from's version, or for a rollback the restored one)."},
 		{Name: "drift", Description: "The number of differences between the environments that the promotion does not carry: resources on one side only, fields that differ, images only to names (for branches: the commits to-branch has that from-branch lacks)."},
 		{Name: "held", Description: "JSON array of the references hold comments kept as they are (for a rollback: the ones it holds): objects with file, line, image, version, wanted and reason."},
+		{Name: "gated", Description: "true when a gate (require-statuses, min-soak, windows, freezes) held the promotion back, so that no pull request changed; else false."},
+		{Name: "gate-reason", Description: "What held the promotion back, each gate with what it waits for; empty when nothing did."},
+		{Name: "deployment-id", Description: "The ID of the newest Deployment this run recorded (or found recorded by an earlier run of the same merge); empty when none."},
+		{Name: "deployments", Description: "JSON array of the Deployments of the merges: objects with environment, directory, id, sha and created (false when an earlier run had recorded it)."},
 	},
 }
 
@@ -118,6 +129,10 @@ type Promotion struct {
 	TeamReviewers, Assignees       []string
 	Draft                          bool
 	AutoMerge                      string
+	// Gates hold promotions back; Deploy records merges (gates.go,
+	// deploy.go).
+	Gates  Gates
+	Deploy Deploy
 }
 
 // directories reports whether the run promotes a directory; branches
@@ -193,14 +208,21 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		}
 	}
 	x := newPromoter(r, in, c, base, ev)
+	x.now = d.Clock()
+	r.SetOutput("gated", "false")
 	if in.rollingBack() {
 		return x.rollback(ctx)
 	}
 	merged, err := tagMerges(ctx, r, in, ev, c, base)
+	if err == nil {
+		err = x.recordDeployments(ctx, merged)
+	}
 	if err != nil || !(in.directories() || in.branches()) {
 		return err
 	}
-	if !merged {
+	// A scheduled run brings no merge; it judges the gates again and
+	// promotes what base holds, so that a window that opens is used.
+	if len(merged) == 0 && ev.Name != "schedule" {
 		r.Notice("no merge to act on, so no promotion either")
 		x.setNone()
 		return nil
@@ -212,20 +234,20 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 }
 
 // tagMerges is the first half of a run: the merges the event brought to
-// base, each tagged and released. It reports whether there was any.
-func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Client, base string) (bool, error) {
+// base, each tagged and released. It returns what became of each.
+func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Client, base string) ([]*release.Result, error) {
 	full := in.Owner + "/" + in.Repo
 	gh := forgeGitHub{c}
 	merges, none, err := release.Plan(ctx, gh, ev.Event, base)
 	if err != nil {
-		return false, failure(err, in, base)
+		return nil, failure(err, in, base)
 	}
 	if none != "" {
 		r.Notice(none)
 		r.Summary("### promote\n\nNothing tagged: " + none + "\n")
 		r.SetOutput("created", "false")
 		r.SetOutput("tags", "[]")
-		return false, nil
+		return nil, nil
 	}
 	opts := release.Options{
 		Format: in.Format, DefaultBump: in.DefaultBump, Base: base,
@@ -241,10 +263,10 @@ func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Cl
 			logResult(r, res)
 		}
 		if err != nil {
-			return true, failure(err, in, base)
+			return results, failure(err, in, base)
 		}
 	}
-	return true, nil
+	return results, nil
 }
 
 // failure maps the engine's errors to exit codes.

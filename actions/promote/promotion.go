@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
+	"github.com/gitops-actions/gitops-actions/internal/gate"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
@@ -29,6 +31,11 @@ type promoter struct {
 	gh   *forge.Client
 	base string
 	prov change.Provenance
+	// now is the clock; verdict what the gates said of the last content
+	// built, and timed whether windows or freezes applied (gates.go).
+	now     func() time.Time
+	verdict *gate.Verdict
+	timed   bool
 }
 
 func newPromoter(r *cli.Run, in Inputs, gh *forge.Client, base string, ev event) *promoter {
@@ -37,7 +44,7 @@ func newPromoter(r *cli.Run, in Inputs, gh *forge.Client, base string, ev event)
 		prov.Commit = ev.Pull.MergeCommit
 	}
 	prov.RunURL = cli.RunURL(r.Getenv)
-	return &promoter{r: r, in: in, gh: gh, base: base, prov: prov}
+	return &promoter{r: r, in: in, gh: gh, base: base, prov: prov, now: time.Now}
 }
 
 // request is the machinery's request for a pull request on branch.
@@ -118,13 +125,16 @@ func (x *promoter) directories(ctx context.Context) error {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("where the versions under %s came from could not be read: %v", in.From, err))
 		}
 		text := promotion.PromotionText(res, in.Mode, x.prov.RunURL)
-		return change.Content{
+		return x.gate(ctx, snap, res, change.Content{
 			Files: files(snap, res.Files), Title: text.Title, Body: text.Body,
 			Message: change.WithTrailers(text.Message, x.prov, mark),
-		}, nil
+		})
 	}
 	out, err := change.Propose(ctx, x.gh, x.request(branchFor("promote", in.To), build))
 	x.warn(out.Warnings)
+	if g := gatedBy(err); g != nil {
+		return x.gatedRun(ctx, g, res)
+	}
 	if err != nil {
 		return x.fail(err)
 	}
@@ -133,6 +143,9 @@ func (x *promoter) directories(ctx context.Context) error {
 	}
 	x.reportHeld(res.Held)
 	x.setPull(out)
+	if err := x.settleGates(ctx, out); err != nil {
+		return err
+	}
 	x.setPromoted(res.Promoted)
 	x.setHeld(res.Held)
 	x.r.SetOutput("drift", strconv.Itoa(res.Drift.Count()))

@@ -110,6 +110,9 @@ func (x *promoter) rollback(ctx context.Context) error {
 		x.r.NoticeAt(h.File, h.Line, fmt.Sprintf("%s goes back to %s, held (%s) so that the next automated bump leaves it alone", h.Image, h.Version, h.Reason))
 	}
 	x.setPull(out)
+	if err := x.rollbackStatus(ctx, out); err != nil {
+		return err
+	}
 	x.setPromoted(rb.Restored)
 	x.setHeld(rb.Held)
 	x.r.SetOutput("drift", "0")

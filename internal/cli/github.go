@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
@@ -84,6 +85,17 @@ type Deps struct {
 	Retry forge.Retry
 	// Transport carries the GitHub requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
+	// Now is the clock (a command's time-based decisions, the client's
+	// token expiry); nil means time.Now.
+	Now func() time.Time
+}
+
+// Clock returns d.Now, or time.Now when it is nil.
+func (d Deps) Clock() func() time.Time {
+	if d.Now == nil {
+		return time.Now
+	}
+	return d.Now
 }
 
 // Client builds the GitHub client for the repository. Each installation
@@ -102,7 +114,7 @@ func (g GitHub) Client(ctx context.Context, r *Run, d Deps) (*forge.Client, erro
 	}
 	gh, err := forge.New(ctx, forge.Config{
 		APIURL: g.APIURL, Token: g.Token, AppID: g.AppID, AppPrivateKey: key, OnToken: mask,
-		Owner: g.Owner, Repo: g.Repo, Version: r.Version, Transport: d.Transport, Retry: d.Retry,
+		Owner: g.Owner, Repo: g.Repo, Version: r.Version, Transport: d.Transport, Retry: d.Retry, Now: d.Now,
 	})
 	if err != nil {
 		return nil, g.APIError(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -66,9 +67,12 @@ type BlameRange struct {
 	Start, End int
 	Commit     string
 	Message    string
+	// CommittedAt is the commit's committer time.
+	CommittedAt time.Time
 	// Pull is the pull request that brought the commit, if GitHub knows
-	// one.
-	Pull *PullRequest
+	// one: its number, title, URL and base, and when it was merged, its
+	// merge time and merge commit.
+	Pull *AssociatedPull
 }
 
 // blamePathsPerQuery bounds the files of one blame query: GitHub computes
@@ -98,7 +102,7 @@ func (c *Client) blame(ctx context.Context, rev string, paths []string, out map[
 		v := "p" + strconv.Itoa(i)
 		decls += ", $" + v + ": String!"
 		vars[v] = p
-		fields += fmt.Sprintf("\n        f%d: blame(path: $%s) { ranges { startingLine endingLine commit { oid message associatedPullRequests(first: 1) { nodes { number title url } } } } }", i, v)
+		fields += fmt.Sprintf("\n        f%d: blame(path: $%s) { ranges { startingLine endingLine commit { oid message committedDate associatedPullRequests(first: 1) { nodes { number title url baseRefName mergedAt mergeCommit { oid } } } } } }", i, v)
 	}
 	query := "query(" + decls + ") {\n  repository(owner: $owner, name: $name) {\n    object(expression: $rev) {\n      ... on Commit {" + fields + "\n      }\n    }\n  }\n}"
 	var data struct {
@@ -130,13 +134,19 @@ func (c *Client) blame(ctx context.Context, rev string, paths []string, out map[
 				Start  int `json:"startingLine"`
 				End    int `json:"endingLine"`
 				Commit struct {
-					OID     string `json:"oid"`
-					Message string `json:"message"`
-					Pulls   struct {
+					OID           string    `json:"oid"`
+					Message       string    `json:"message"`
+					CommittedDate time.Time `json:"committedDate"`
+					Pulls         struct {
 						Nodes []struct {
-							Number int    `json:"number"`
-							Title  string `json:"title"`
-							URL    string `json:"url"`
+							Number      int        `json:"number"`
+							Title       string     `json:"title"`
+							URL         string     `json:"url"`
+							BaseRefName string     `json:"baseRefName"`
+							MergedAt    *time.Time `json:"mergedAt"`
+							MergeCommit *struct {
+								OID string `json:"oid"`
+							} `json:"mergeCommit"`
 						} `json:"nodes"`
 					} `json:"associatedPullRequests"`
 				} `json:"commit"`
@@ -154,9 +164,13 @@ func (c *Client) blame(ctx context.Context, rev string, paths []string, out map[
 		}
 		ranges := []BlameRange{}
 		for _, r := range b.Ranges {
-			br := BlameRange{Start: r.Start, End: r.End, Commit: r.Commit.OID, Message: r.Commit.Message}
+			br := BlameRange{Start: r.Start, End: r.End, Commit: r.Commit.OID, Message: r.Commit.Message, CommittedAt: r.Commit.CommittedDate.UTC()}
 			if n := r.Commit.Pulls.Nodes; len(n) > 0 {
-				br.Pull = &PullRequest{Number: n[0].Number, Title: n[0].Title, URL: n[0].URL}
+				p := n[0]
+				br.Pull = &AssociatedPull{PullRequest: PullRequest{Number: p.Number, Title: p.Title, URL: p.URL, Base: p.BaseRefName}}
+				if p.MergedAt != nil && p.MergeCommit != nil {
+					br.Pull.MergedAt, br.Pull.MergeCommitSHA = p.MergedAt.UTC(), p.MergeCommit.OID
+				}
 			}
 			ranges = append(ranges, br)
 		}

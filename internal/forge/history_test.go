@@ -38,6 +38,11 @@ func TestHistory(t *testing.T) {
 	if len(st) != 1 || st[0].Start != 1 || st[0].End != 2 || st[0].Commit != bump || st[0].Pull == nil || st[0].Pull.Number != n || st[0].Message != "Bump app to v2\n\nSource-Commit: abc\nBumped-By: gitops-actions\n" {
 		t.Errorf("blame of staging: %+v", st)
 	}
+	// The merge that brought the line to main, and when: what a gate on
+	// the versions of staging looks at.
+	if len(st) == 1 && st[0].Pull != nil && (st[0].Pull.MergeCommitSHA != merge || st[0].Pull.MergedAt.IsZero() || st[0].Pull.Base != "main" || st[0].CommittedAt.IsZero()) {
+		t.Errorf("blame of staging: pull request %+v, committed at %v; want merged into main at %s", *st[0].Pull, st[0].CommittedAt, merge)
+	}
 	if pr := blame["environments/prod/app.yaml"]; len(pr) != 1 || pr[0].Commit != first || pr[0].Pull != nil {
 		t.Errorf("blame of prod: %+v", pr)
 	}

@@ -3,6 +3,7 @@ package promotion
 import (
 	"context"
 	"sort"
+	"time"
 )
 
 // GitHub is what the engine asks GitHub.
@@ -24,7 +25,9 @@ type Lines struct {
 // for it (its provenance trailers).
 type Origin struct {
 	Commit, Subject string
-	Pull            *PullRef
+	// CommittedAt is the commit's committer time.
+	CommittedAt time.Time
+	Pull        *PullRef
 	// SourceRepository, SourceCommit and RunURL are the commit's
 	// Source-Repository, Source-Commit and Workflow-Run trailers.
 	SourceRepository, SourceCommit, RunURL string
@@ -34,6 +37,11 @@ type Origin struct {
 type PullRef struct {
 	Number     int
 	Title, URL string
+	// Base is the branch it was opened against; MergeCommit and MergedAt
+	// say where and when it landed there, once merged.
+	Base        string
+	MergeCommit string
+	MergedAt    time.Time
 }
 
 // Origins fills in each promotion's Origin from the blame of its source

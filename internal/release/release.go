@@ -84,8 +84,9 @@ type Pull struct {
 	URL    string
 	Author string
 	Labels []string
-	// Base is the branch it was merged into.
+	// Base is the branch it was merged into; Head the branch it came from.
 	Base        string
+	Head        string
 	Merged      bool
 	MergedAt    time.Time
 	MergeCommit string
@@ -198,7 +199,10 @@ type Result struct {
 	// commit holds them (two merges in one second, a semver race).
 	Taken     []string
 	Approvers []string
-	Changes   []ImageChange
+	// Files are the files the merge changed against its first parent;
+	// Changes the image references among them it moved.
+	Files   []File
+	Changes []ImageChange
 	// Release is the tag's release; ReleaseCreated says this run made it.
 	Release        *Release
 	ReleaseCreated bool

@@ -37,7 +37,7 @@ func Tag(ctx context.Context, gh GitHub, m Merge, opts Options) (*Result, error)
 	if m.Time.IsZero() {
 		m.Time = c.CommittedAt
 	}
-	r := &Result{SHA: c.SHA, Pull: m.Pull}
+	r := &Result{SHA: c.SHA, Pull: m.Pull, Files: c.Files}
 	if opts.Format.Semver() {
 		var labels []string
 		title, body := subject(c.Message), c.Message

@@ -82,7 +82,8 @@
 // repository, pullRequest (with reviews and latestOpinionatedReviews),
 // object(expression: "rev:path"), ref and refs (ordered by name or
 // TAG_COMMIT_DATE); a Commit answers blame(path:) and
-// associatedPullRequests (graphql_blame.go). Aliases, variables, fragments and __typename work; a
+// associatedPullRequests (graphql_blame.go), a PullRequest its
+// mergeCommit and baseRefName. Aliases, variables, fragments and __typename work; a
 // field the model lacks fails the request as a field GitHub's schema lacks
 // would.
 //
@@ -107,8 +108,20 @@
 // PushCommit adds a commit to a branch as a push would; OpenPR opens a pull
 // request and Review reviews it; MergePR merges a pull request with a merge
 // commit, MergePRWith with any of the three methods; CreateTagAt and
-// CreateRelease tag and release as a person would; File, Ref, Tags,
-// Releases and PullRequests read the state without counting calls.
+// CreateRelease tag and release as a person would; CreateStatus and
+// CreateCheckRun report on a commit as Flux or a CI would; File, Ref, Tags,
+// Releases, PullRequests, Statuses and Deployments read the state without
+// counting calls.
+//
+// # Statuses, check runs and deployments
+//
+// Commit statuses are a log per commit; the combined status holds the
+// latest of each context (compared without case) and GitHub's derived
+// state; check runs list the latest of each name unless filter=all.
+// Creating a deployment checks the commit's status contexts as GitHub does
+// (409 unless required_contexts says otherwise), and a success deployment
+// status marks the environment's earlier deployments inactive
+// (statuses.go, deployments.go).
 //
 //go:generate go run ./gen
 package githubtest

@@ -698,6 +698,13 @@ func (g gqlPull) gqlField(x *gqlExec, name string, args map[string]any) (any, bo
 		return p.merged, true, nil
 	case "mergedAt":
 		return timeOrNil(p.mergedAt), true, nil
+	case "mergeCommit":
+		if p.mergeCommit.IsZero() {
+			return nil, true, nil
+		}
+		return gitObject(g.rp, p.mergeCommit), true, nil
+	case "baseRefName":
+		return p.base, true, nil
 	case "author":
 		return gqlActor{p.user}, true, nil
 	case "reviews":

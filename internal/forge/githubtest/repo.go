@@ -29,6 +29,12 @@ type repo struct {
 	verified  map[plumbing.Hash]time.Time
 	createdAt time.Time
 	pushedAt  time.Time
+	// statuses and checkRuns are those of each commit, oldest first;
+	// deployments the repository's, oldest first (statuses.go,
+	// deployments.go).
+	statuses    map[plumbing.Hash][]*commitStatus
+	checkRuns   map[plumbing.Hash][]*checkRun
+	deployments []*deployment
 }
 
 func (rp *repo) fullName() string { return rp.owner + "/" + rp.name }

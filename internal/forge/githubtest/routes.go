@@ -59,6 +59,14 @@ const (
 	RouteListComments         = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
 	RouteUpdateComment        = "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"
 	RouteDeleteComment        = "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+	RouteCreateStatus         = "POST /repos/{owner}/{repo}/statuses/{sha}"
+	RouteListStatuses         = "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+	RouteCombinedStatus       = "GET /repos/{owner}/{repo}/commits/{ref}/status"
+	RouteListCheckRuns        = "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"
+	RouteCreateDeployment     = "POST /repos/{owner}/{repo}/deployments"
+	RouteListDeployments      = "GET /repos/{owner}/{repo}/deployments"
+	RouteCreateDeployStatus   = "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+	RouteListDeployStatuses   = "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
 	RouteGetRepoInstallation  = "GET /repos/{owner}/{repo}/installation"
 	RouteCreateInstallToken   = "POST /app/installations/{installation_id}/access_tokens"
 	RouteGraphQL              = "POST /graphql"
@@ -82,6 +90,9 @@ var routes = []route{
 	{Method: "POST", Template: "/repos/{owner}/{repo}/git/commits", handle: (*Server).createGitCommit},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/commits", handle: (*Server).listCommits},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", handle: (*Server).commitPulls}, // before the greedy commits/{ref}
+	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{ref}/statuses", handle: (*Server).listStatuses},    // likewise
+	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{ref}/status", handle: (*Server).combinedStatus},    // likewise
+	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{ref}/check-runs", handle: (*Server).listCheckRuns}, // likewise
 	{Method: "GET", Template: "/repos/{owner}/{repo}/commits/{ref}", Greedy: "ref", handle: (*Server).getCommit},
 	{Method: "POST", Template: "/repos/{owner}/{repo}/git/tags", handle: (*Server).createTag},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/git/tags/{tag_sha}", handle: (*Server).getTag},
@@ -107,6 +118,11 @@ var routes = []route{
 	{Method: "GET", Template: "/repos/{owner}/{repo}/issues/{issue_number}/comments", handle: (*Server).listComments},
 	{Method: "PATCH", Template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", handle: (*Server).updateComment},
 	{Method: "DELETE", Template: "/repos/{owner}/{repo}/issues/comments/{comment_id}", handle: (*Server).deleteComment},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/statuses/{sha}", handle: (*Server).createStatus},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/deployments", handle: (*Server).createDeployment},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/deployments", handle: (*Server).listDeployments},
+	{Method: "POST", Template: "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", handle: (*Server).createDeploymentStatus},
+	{Method: "GET", Template: "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", handle: (*Server).listDeploymentStatuses},
 	{Method: "GET", Template: "/repos/{owner}/{repo}/installation", handle: (*Server).getRepoInstallation},
 	{Method: "POST", Template: "/app/installations/{installation_id}/access_tokens", handle: (*Server).createInstallationToken},
 	{Method: "POST", Template: "/graphql", OffSpec: true, handle: (*Server).graphql},
