@@ -265,6 +265,9 @@ type event struct {
 	Number      int `json:"number"`
 	PullRequest *struct {
 		Number int `json:"number"`
+		Head   struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
 	} `json:"pull_request"`
 	Repository struct {
 		FullName string `json:"full_name"`
