@@ -225,7 +225,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	}
 	if b != nil {
 		setOutputs := r.InActions() || output != "" || in.Format == "text"
-		if err := runDiff(ctx, r, in, plan, tree, b, gh, setOutputs); err != nil {
+		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res), setOutputs); err != nil {
 			return err
 		}
 	}
