@@ -23,8 +23,8 @@ func TestTextRendered(t *testing.T) {
 			Image: "ghcr.io/acme/app", FromVersion: "2.9.0@" + digest, ToVersion: "3.0.0@" + digest,
 			Origin: &Origin{Pull: &PullRef{Number: 7, Title: hostile, URL: "https://github.com/acme/config/pull/7"}, SourceRepository: "acme/app", SourceCommit: "0123456789abcdef0123456789abcdef01234567", RunURL: "https://github.com/acme/app/actions/runs/9"},
 		}},
-		Held:    []manifest.Hold{{File: "environments/production/@acme.yaml", Line: 3, Image: "ghcr.io/acme/db", Version: "1.0.0@" + digest, Reason: hostile}},
-		Skipped: []Skipped{{Image: "ghcr.io/acme/x", Version: digest, Reason: hostile}},
+		Held:     []manifest.Hold{{File: "environments/production/@acme.yaml", Line: 3, Image: "ghcr.io/acme/db", Version: "1.0.0@" + digest, Reason: hostile}},
+		Skipped:  []Skipped{{Image: "ghcr.io/acme/x", Version: digest, Reason: hostile}},
 		Warnings: []string{hostile},
 		Drift: Drift{
 			From: "environments/staging", To: "environments/production",
