@@ -113,7 +113,7 @@ func (x *promoter) directories(ctx context.Context) error {
 			return change.Content{}, err
 		}
 		if len(res.Files) == 0 {
-			return change.Content{CloseComment: fmt.Sprintf("Closing: `%s` at %s holds what `%s` would promote, so this pull request has nothing left to do.", in.To, short(head.SHA), in.From)}, nil
+			return change.Content{CloseComment: fmt.Sprintf("Closing: %s at %s holds what %s would promote, so this pull request has nothing left to do.", mdtext.Code(in.To, 250), short(head.SHA), mdtext.Code(in.From, 250))}, nil
 		}
 		if err := promotion.Origins(ctx, forgeGitHub{x.gh}, head.SHA, res.Promoted); err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("where the versions under %s came from could not be read: %v", in.From, err))
@@ -201,7 +201,7 @@ func (x *promoter) branches(ctx context.Context) error {
 	}
 	text := promotion.BranchText(br, x.prov.RunURL)
 	content := change.Content{Title: text.Title, Body: text.Body,
-		CloseComment: fmt.Sprintf("Closing: `%s` has no commit that `%s` lacks, so there is nothing left to promote.", in.FromBranch, in.ToBranch)}
+		CloseComment: fmt.Sprintf("Closing: %s has no commit that %s lacks, so there is nothing left to promote.", mdtext.Code(in.FromBranch, 250), mdtext.Code(in.ToBranch, 250))}
 	req := x.request(in.FromBranch, nil)
 	req.Base = in.ToBranch
 	out, err := change.Open(ctx, x.gh, req, content, empty)

@@ -128,7 +128,7 @@ func (x *promoter) rollback(ctx context.Context) error {
 // rollbackContent is the machinery's content of a rollback.
 func (x *promoter) rollbackContent(snap *forge.Snapshot, rb *promotion.Rollback, what string, undone *promotion.Undone, head forge.Commit) (change.Content, error) {
 	if len(rb.Files) == 0 {
-		return change.Content{CloseComment: fmt.Sprintf("Closing: `%s` at %s holds the rollback already, so this pull request has nothing left to do.", x.base, short(head.SHA))}, nil
+		return change.Content{CloseComment: fmt.Sprintf("Closing: %s at %s holds the rollback already, so this pull request has nothing left to do.", mdtext.Code(x.base, 250), short(head.SHA))}, nil
 	}
 	text := promotion.RollbackText(rb, what, undone, x.in.To, x.base, x.prov.RunURL)
 	return change.Content{
