@@ -13,6 +13,19 @@ import (
 
 const runURL = "https://github.com/acme/config/actions/runs/1"
 
+// put writes a file of a tree.
+func put(fs fstest.MapFS, name, data string) { fs[name] = &fstest.MapFile{Data: []byte(data)} }
+
+// compareMaps compares two trees.
+func compareMaps(t *testing.T, base, head fstest.MapFS) *Preview {
+	t.Helper()
+	p, err := Compare(context.Background(), base, head, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // deployment is a Deployment of a plain environment.
 func deployment(name, ns, image string, replicas int) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
@@ -46,7 +59,6 @@ spec:
 func ninety(t *testing.T) *Preview {
 	t.Helper()
 	base, head := fstest.MapFS{}, fstest.MapFS{}
-	put := func(fs fstest.MapFS, name, data string) { fs[name] = &fstest.MapFile{Data: []byte(data)} }
 	var envs []string
 	for i := range 88 {
 		envs = append(envs, fmt.Sprintf("clusters/region-%02d", i))
@@ -61,11 +73,7 @@ func ninety(t *testing.T) *Preview {
 	put(head, "clusters/production/web.yaml", deployment("web", "production", "ghcr.io/acme/web:v2.0.0", 3))
 	put(head, "clusters/staging/web.yaml", deployment("web", "staging", "ghcr.io/acme/web:v2.1.0", 2))
 	put(head, "clusters/region-07/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"@acme/oncall #12 [x](https://evil.example)\"\n  namespace: region-07\ndata:\n  note: see www.evil.example and @octocat\n")
-	p, err := Compare(context.Background(), base, head, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return compareMaps(t, base, head)
 }
 
 // TestRenderedNinetyEnvironments renders the comment of a three-change
@@ -112,7 +120,6 @@ func TestRenderedNinetyEnvironments(t *testing.T) {
 func oversized(t *testing.T) *Preview {
 	t.Helper()
 	base, head := fstest.MapFS{}, fstest.MapFS{}
-	put := func(fs fstest.MapFS, name, data string) { fs[name] = &fstest.MapFile{Data: []byte(data)} }
 	hr := func(ns string, replicas int) string {
 		var v strings.Builder
 		for c := range 12 {
@@ -145,11 +152,7 @@ func oversized(t *testing.T) *Preview {
 	put(base, "clusters/broken/kustomization.yaml", "resources:\n  - cm.yaml\n")
 	put(base, "clusters/broken/cm.yaml", cm("x", "y"))
 	put(head, "clusters/broken/kustomization.yaml", "resources:\n  - missing.yaml\n")
-	p, err := Compare(context.Background(), base, head, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return compareMaps(t, base, head)
 }
 
 // TestRenderedOversized renders a diff far larger than a comment, as
