@@ -81,3 +81,33 @@ func TestRollbackTextLinksThePull(t *testing.T) {
 		t.Errorf("links %q, want the pull request's", l)
 	}
 }
+
+// TestBranchAndFilesTextRendered renders a branch promotion and a files
+// promotion whose subjects, reasons and names come from a hostile
+// repository: nothing live, tables in their columns.
+func TestBranchAndFilesTextRendered(t *testing.T) {
+	hostile := "fix [it](https://evil.example) for @acme/oncall, see #12 | `x`"
+	br := &Branches{
+		From: "develop", To: "main",
+		Ahead:    []Commit{{SHA: "0123456789", Subject: hostile}},
+		Behind:   []Commit{{SHA: "abcdef0123", Subject: hostile}},
+		Promoted: []Promotion{{Image: "ghcr.io/acme/app", FromVersion: "1.0.0@" + digest, ToVersion: "2.0.0@" + digest, Origin: &Origin{Commit: "0123456789", Subject: hostile}}},
+		Held:     []manifest.Hold{{File: "a|b.yaml", Line: 1, Reason: hostile}},
+		Warnings: []string{hostile},
+	}
+	files := &Result{
+		From: "environments/staging", To: "environments/production",
+		Files: []File{{Path: "environments/production/@acme #1.yaml"}, {Path: "environments/production/x`|y.yaml", Delete: true}},
+		Held:  []manifest.Hold{{File: "environments/production/h.yaml", Line: 2, Reason: hostile}},
+	}
+	for name, body := range map[string]string{
+		"branch": BranchText(br, "https://github.com/acme/config/actions/runs/1").Body,
+		"files":  PromotionText(files, Files, "").Body,
+	} {
+		t.Run(name, func(t *testing.T) {
+			page := mdtexttest.Render(t, body)
+			mdtexttest.CheckInert(t, page, "https://github.com/acme/config/actions/runs/1")
+			mdtexttest.CheckTables(t, page)
+		})
+	}
+}
