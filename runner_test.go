@@ -146,7 +146,7 @@ func TestRunnerContract(t *testing.T) {
 			"changed": "true",
 			"files":   "environments/staging/app-deployment.yaml\nenvironments/staging/kustomization.yaml",
 		})
-		wantSummary(t, r, "| `environments/staging/kustomization.yaml` | 10 | `ghcr.io/acme/app` | `v2.0.0` | `v2.1.0` |")
+		wantSummary(t, r, "| `environments/staging` | `ghcr.io/acme/app` | `v2.0.0` | `v2.1.0` | `environments/staging/app-deployment.yaml:19`<br>`environments/staging/kustomization.yaml:10` |")
 		b, err := os.ReadFile(filepath.Join(r.workspace, "environments/staging/kustomization.yaml"))
 		if err != nil || !strings.Contains(string(b), "newTag: v2.1.0") {
 			t.Errorf("the workspace file was not bumped: %v\n%s", err, b)
@@ -172,7 +172,7 @@ func TestRunnerContract(t *testing.T) {
 		if r.outputs["commit-sha"] == "" || r.outputs["commit-sha"] != srv.Ref("acme/config", r.outputs["branch"]) {
 			t.Errorf("commit-sha %q is not the head of %q", r.outputs["commit-sha"], r.outputs["branch"])
 		}
-		wantSummary(t, r, "Pull request [#1](")
+		wantSummary(t, r, "Opened pull request [#1](")
 		mask := workflowcmd.Mask(token) + "\n"
 		if !strings.HasPrefix(r.stdout, mask) {
 			t.Errorf("stdout does not start by masking the token:\n%s", r.stdout)

@@ -230,6 +230,7 @@ func printResult(r *cli.Run, res *manifest.Result, dryRun bool) error {
 		r.NoticeAt(h.File, h.Line, HoldNotice(h))
 	}
 	SetOutputs(r, res)
+	r.Summary(SummaryTable(res, dryRun))
 	return nil
 }
 
@@ -347,7 +348,7 @@ func EngineError(err error) error {
 	return err
 }
 
-// SetOutputs records changed, files and changes, and the summary table.
+// SetOutputs records changed, files, changes, held and refused.
 func SetOutputs(r *cli.Run, res *manifest.Result) {
 	r.SetOutput("changed", fmt.Sprint(res.Changed()))
 	var files []string
@@ -373,39 +374,6 @@ func SetOutputs(r *cli.Run, res *manifest.Result) {
 	}
 	js, _ = json.Marshal(refused)
 	r.SetOutput("refused", string(js))
-	r.Summary(SummaryTable(res))
-}
-
-// SummaryTable renders the changes, and the references holds kept, as
-// short Markdown tables.
-func SummaryTable(res *manifest.Result) string {
-	var b strings.Builder
-	b.WriteString("### bump-image\n\n")
-	if len(res.Changes) == 0 {
-		fmt.Fprintf(&b, "Nothing to change: %d reference(s) already hold the new version.\n", len(res.Current))
-	} else {
-		b.WriteString("| file | line | image | old | new |\n|---|---|---|---|---|\n")
-		for _, c := range res.Changes {
-			old := "`" + c.Old + "`"
-			if c.PinsDefault {
-				old = "the chart's default (no tag set), now pinned"
-			}
-			fmt.Fprintf(&b, "| `%s` | %d | `%s` | %s | `%s` |\n", c.File, c.Line, c.Image, old, c.New)
-		}
-	}
-	if len(res.Held) > 0 {
-		b.WriteString("\nHeld by a hold comment, left as they are:\n\n| file | line | image | held at | reason |\n|---|---|---|---|---|\n")
-		for _, h := range res.Held {
-			fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | %s |\n", h.File, h.Line, h.Image, h.Version, strings.NewReplacer("|", `\|`, "\n", " ").Replace(h.Reason))
-		}
-	}
-	if len(res.Refused) > 0 {
-		b.WriteString("\nRefused (a digest pin would be dropped, or a digest has no field), left as they are:\n\n| file | line | image | old | wanted | why |\n|---|---|---|---|---|---|\n")
-		for _, f := range res.Refused {
-			fmt.Fprintf(&b, "| `%s` | %d | `%s` | `%s` | `%s` | %s |\n", f.File, f.Line, f.Image, f.Old, f.Wanted, strings.NewReplacer("|", `\|`, "\n", " ").Replace(f.Message))
-		}
-	}
-	return b.String()
 }
 
 // Diff renders the edits as a git-style unified diff.

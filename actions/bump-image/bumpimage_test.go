@@ -171,7 +171,7 @@ func TestActionsMode(t *testing.T) {
 		}
 	}
 	summary, _ := os.ReadFile(summaryFile)
-	if !strings.Contains(string(summary), "| `env/app.yaml` | 8 | `ghcr.io/acme/app` | `ghcr.io/acme/app:v2.0.0` | `ghcr.io/acme/app:v2.1.0` |") {
+	if !strings.Contains(string(summary), "| `env` | `ghcr.io/acme/app` | `v2.0.0` | `v2.1.0` | `env/app.yaml:8` |") {
 		t.Errorf("summary = %q, lacks the change row", summary)
 	}
 
@@ -180,6 +180,11 @@ func TestActionsMode(t *testing.T) {
 	got = clitest.Run(t, Command, dir, environ, "--images", "ghcr.io/acme/app:v2.2.0", "--dry-run")
 	if got.Code != 0 || !strings.Contains(got.Stdout, "+          image: ghcr.io/acme/app:v2.2.0") {
 		t.Errorf("flag did not win: exit %d, stdout %q", got.Code, got.Stdout)
+	}
+	// A dry run's summary says so, and what would change.
+	summary, _ = os.ReadFile(summaryFile)
+	if dry := string(summary)[strings.LastIndex(string(summary), "### bump-image"):]; !strings.Contains(dry, "**Dry run: nothing written.** Would change 1 place(s)") {
+		t.Errorf("the dry run's summary does not say it wrote nothing:\n%s", dry)
 	}
 
 	// Errors become ::error:: workflow commands.

@@ -8,11 +8,13 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"text/template"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
 
 // remoteInputs are the inputs of the remote mode, declared here and listed
@@ -27,7 +29,7 @@ var remoteInputs = []cli.Input{
 	{Name: "mode", Default: "pull-request", Description: "Remote mode: pull-request opens or updates a pull request from a branch of the tool's; push commits on the base branch itself, retrying when it moves."},
 	{Name: "branch", Default: DefaultBranchTemplate, Description: "Remote mode, pull-request: the head branch, a Go template (see the README for the fields). Deterministic, so a later bump of the same images updates the same pull request."},
 	{Name: "title", Default: DefaultTitleTemplate, Description: "Remote mode: the pull request's title, a Go template."},
-	{Name: "body", Description: "Remote mode: the pull request's body, a Go template. Default: a table of every change (file, line, old → new) and a link to the workflow run."},
+	{Name: "body", Description: "Remote mode: the pull request's body, a Go template. Default: a table of the changes, one row per image and environment with the places it is set in, and links to the application commit, to what changed in it since the previous bump and to the workflow run."},
 	{Name: "commit-message", Description: "Remote mode: the commit message, a Go template. Default: the title and one line per change. Provenance trailers (Source-Repository, Source-Commit, Workflow-Run, Bumped-By) are always appended."},
 	{Name: "labels", Kind: cli.List, Description: "Remote mode: labels to add to the pull request."},
 	{Name: "reviewers", Kind: cli.List, Description: "Remote mode: logins to request reviews from when the pull request is opened."},
@@ -213,6 +215,37 @@ func (x *remote) read(ctx context.Context, head forge.Commit) (*forge.Snapshot, 
 	return snap, res, nil
 }
 
+// templateUses reports whether a template names a field: a custom body
+// that does not show the comparison does not pay the request it costs.
+func templateUses(t *template.Template, field string) bool {
+	return t != nil && t.Tree != nil && strings.Contains(t.Tree.Root.String(), "."+field)
+}
+
+// previousSource is the source commit of the last bump from the same
+// repository under the first path, read from its provenance trailers, for
+// the body's link to what changed in the app since: "" when there is
+// none or GitHub does not say (the link is left out).
+func (x *remote) previousSource(ctx context.Context, sha string, res *manifest.Result) string {
+	src := x.rin.Source
+	if src.Repository == "" || src.SHA == "" || len(res.Files) == 0 {
+		return ""
+	}
+	root := x.roots[0]
+	if root == "." {
+		root = ""
+	}
+	commits, err := x.gh.ListCommits(ctx, sha, root, 20)
+	if err != nil {
+		return ""
+	}
+	for _, c := range commits {
+		if p, ok := change.ParseProvenance(c.Message); ok && p.Repository == src.Repository && p.Commit != "" {
+			return p.Commit
+		}
+	}
+	return ""
+}
+
 // build is the change machinery's Build: the engine's result on head as
 // the files, texts and closing comment of a commit and pull request. The
 // engine's result is kept for the report.
@@ -227,15 +260,19 @@ func (x *remote) build(res **manifest.Result) change.Build {
 			// Mode push renders its message only for a commit it makes.
 			return change.Content{}, nil
 		}
+		if x.rin.Mode == ModePullRequest && templateUses(x.rin.Templates.Body, "CompareURL") {
+			x.data.Source = x.rin.Source.withPrevious(x.previousSource(ctx, head.SHA, r))
+		}
 		title, body, message, err := x.texts()
 		if err != nil {
 			return change.Content{}, err
 		}
-		comment := fmt.Sprintf("Closing: `%s` at %s already holds %s, so this pull request has nothing left to do.", x.base, short(head.SHA), x.data.ImageSummary())
+		base := mdtext.Code(x.base, 250)
+		comment := fmt.Sprintf("Closing: %s at %s already holds %s, so this pull request has nothing left to do.", base, short(head.SHA), mdtext.Text(x.data.ImageSummary(), 1000))
 		if held := r.AllHeld(); len(held) > 0 {
-			comment = fmt.Sprintf("Closing: every reference of %s in `%s` at %s is held by a hold comment (`# gitops-actions: hold`), so this pull request has nothing left to do. Remove the comments to release them.", strings.Join(held, ", "), x.base, short(head.SHA))
+			comment = fmt.Sprintf("Closing: every reference of %s in %s at %s is held by a hold comment (`# gitops-actions: hold`), so this pull request has nothing left to do. Remove the comments to release them.", mdtext.Text(strings.Join(held, ", "), 1000), base, short(head.SHA))
 		} else if refused := r.AllRefused(); len(refused) > 0 {
-			comment = fmt.Sprintf("Closing: every place of %s in `%s` at %s is pinned by digest (or has no digest field for one), and the new version would drop or miss the pin, so this pull request has nothing left to do. Give the version as tag@digest, or set allow-unpin.", strings.Join(refused, ", "), x.base, short(head.SHA))
+			comment = fmt.Sprintf("Closing: every place of %s in %s at %s is pinned by digest (or has no digest field for one), and the new version would drop or miss the pin, so this pull request has nothing left to do. Give the version as tag@digest, or set allow-unpin.", mdtext.Text(strings.Join(refused, ", "), 1000), base, short(head.SHA))
 		}
 		if x.rin.Source.RunURL != "" {
 			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
@@ -308,11 +345,20 @@ func (x *remote) setPull(op string, pr *forge.PullRequest) {
 		msg += fmt.Sprintf(" #%d %s", pr.Number, pr.URL)
 	}
 	x.r.Logf("%s", msg)
+	pull := "the pull request"
 	if pr != nil {
-		x.r.Summary(fmt.Sprintf("\nPull request [#%d](%s): **%s**\n", pr.Number, pr.URL, op))
-	} else {
-		x.r.Summary(fmt.Sprintf("\nPull request: **%s**\n", op))
+		pull = mdtext.Link(fmt.Sprintf("#%d", pr.Number), pr.URL)
 	}
+	what := map[string]string{
+		OpCreated:   "Opened pull request " + pull + ".",
+		OpUpdated:   "Updated pull request " + pull + ".",
+		OpUnchanged: "Pull request " + pull + " holds this already: left as it is.",
+		OpClosed:    "Closed pull request " + pull + ": the base holds the change already.",
+	}[op]
+	if what == "" {
+		what = "No pull request: nothing to change."
+	}
+	x.r.Summary("\n" + what + "\n")
 }
 
 // pullRequest is mode pull-request: the change machinery opens, updates,

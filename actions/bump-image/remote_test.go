@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 )
 
 // testToken is the token the fake accepts; no test output may contain it.
@@ -157,7 +159,7 @@ func TestPullRequestLifecycle(t *testing.T) {
 	if got, want := pr.Title, "chore(staging): bump ghcr.io/acme/app to v2.1.0"; got != want {
 		t.Errorf("title %q, want %q", got, want)
 	}
-	for _, want := range []string{"| `environments/staging/app.yaml` | 10 | `ghcr.io/acme/app` | `ghcr.io/acme/app:v2.0.0` → `ghcr.io/acme/app:v2.1.0` |", "https://github.com/acme/app/actions/runs/4242"} {
+	for _, want := range []string{"| `environments/staging` | `ghcr.io/acme/app` | `v2.0.0` | `v2.1.0` | `environments/staging/app.yaml:10` |", "https://github.com/acme/app/actions/runs/4242", "Built from [`acme/app@0123456`](https://github.com/acme/app/commit/0123456789abcdef0123456789abcdef01234567)."} {
 		if !strings.Contains(pr.Body, want) {
 			t.Errorf("body lacks %q:\n%s", want, pr.Body)
 		}
@@ -407,7 +409,7 @@ func concurrentPush(t *testing.T, faults githubtest.Faults) {
 }
 
 // TestAPIBudget counts the requests of each operation on a pull request
-// touching 1 file and on one touching 200: the same, and at most 10.
+// touching 1 file and on one touching 200: the same, and at most 11.
 func TestAPIBudget(t *testing.T) {
 	steps := []struct{ image, op string }{
 		{"ghcr.io/acme/app:v2.1.0", "created"},
@@ -444,8 +446,8 @@ func TestAPIBudget(t *testing.T) {
 		}
 	}
 	for _, step := range steps {
-		if c := counts[step.op]; c[1] != c[200] || c[1] > 10 {
-			t.Errorf("%s: %d requests for 1 file, %d for 200; want the same, at most 10", step.op, c[1], c[200])
+		if c := counts[step.op]; c[1] != c[200] || c[1] > 11 {
+			t.Errorf("%s: %d requests for 1 file, %d for 200; want the same, at most 11", step.op, c[1], c[200])
 		}
 	}
 }
@@ -662,5 +664,51 @@ func TestConcurrentPullRequestRuns(t *testing.T) {
 	tag := prs[0].Title[strings.LastIndex(prs[0].Title, " ")+1:]
 	if content != deployment("app", "ghcr.io/acme/app:"+tag) {
 		t.Errorf("title %q but the branch holds:\n%s", prs[0].Title, content)
+	}
+}
+
+// TestPullRequestBodyRendered renders the body of a bump as GitHub would:
+// one row per image and environment with its places, the digest short,
+// a file name from the repository literal, the app commit linked, and a
+// link comparing it with the source commit of the bump before (read from
+// that commit's trailers); nothing else live.
+func TestPullRequestBodyRendered(t *testing.T) {
+	const digest = "sha256:abababababababababababababababababababababababababababababababab"
+	hostile := "environments/staging/@acme #1 [x](https:||evil.example).yaml"
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{Files: map[string]string{
+		"environments/staging/app.yaml":           deployment("app", "ghcr.io/acme/app:v2.0.0"),
+		"environments/staging/kustomization.yaml": "resources:\n  - app.yaml\nimages:\n  - name: ghcr.io/acme/app\n    newTag: v2.0.0\n",
+		hostile: deployment("other", "ghcr.io/acme/app:v2.0.0"),
+	}})
+	const previous = "fedcba9876543210fedcba9876543210fedcba98"
+	srv.PushCommit(configRepo, "main", map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.0.0") + "# bumped\n"},
+		"chore: bump\n\nSource-Repository: acme/app\nSource-Commit: "+previous+"\nBumped-By: gitops-actions\n", githubtest.Identity{Name: "bot", Email: "bot@example.com"})
+	r := runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0@" + digest})
+	r.WantCode(t, 0)
+	prs := openPulls(srv)
+	if len(prs) != 1 {
+		t.Fatalf("%d pull requests", len(prs))
+	}
+	body := prs[0].Body
+	page := mdtexttest.Render(t, body)
+	mdtexttest.CheckInert(t, page, "https://github.com/acme/app/")
+	mdtexttest.CheckTables(t, page)
+	var rows [][]string
+	for _, tb := range mdtexttest.Tables(page) {
+		rows = append(rows, tb.Rows...)
+	}
+	if len(rows) != 1 || rows[0][0] != "environments/staging" || rows[0][3] != "v2.1.0@sha256:abababababab…" || strings.Count(rows[0][4], ".yaml:") != 3 || !strings.Contains(rows[0][4], "@acme #1 [x](https:||evil.example).yaml:") {
+		t.Errorf("rows %q, want one for the image in staging, with its three places", rows)
+	}
+	links := mdtexttest.Inspect(page).Links
+	want := "https://github.com/acme/app/compare/" + previous + "...0123456789abcdef0123456789abcdef01234567"
+	if !slices.Contains(links, want) || !slices.Contains(links, "https://github.com/acme/app/commit/0123456789abcdef0123456789abcdef01234567") {
+		t.Errorf("links %q, want the app commit and %q", links, want)
+	}
+	summary := mdtexttest.Render(t, r.Summary)
+	mdtexttest.CheckInert(t, summary, srv.URL+"/acme/config/pull/")
+	mdtexttest.CheckTables(t, summary)
+	if !strings.Contains(mdtexttest.Text(summary), "Opened pull request #") {
+		t.Errorf("the summary does not say what happened:\n%s", r.Summary)
 	}
 }

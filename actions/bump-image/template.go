@@ -22,14 +22,17 @@ const (
 
 {{range .Changes}}- {{.File}}:{{.Line}}: {{.Old}} -> {{.New}}
 {{end}}`
-	DefaultBodyTemplate = `Bumps {{.ImageSummary}} in ` + "`{{.Repository}}`" + ` ({{range $i, $p := .Paths}}{{if $i}}, {{end}}` + "`{{$p}}`" + `{{end}}, base ` + "`{{.Base}}`" + `).
+	DefaultBodyTemplate = `Bumps {{text .ImageSummary}} in {{code .Repository}} ({{range $i, $p := .Paths}}{{if $i}}, {{end}}{{code $p}}{{end}}, base {{code .Base}}).
 
-| file | line | image | change |
-|---|---|---|---|
-{{range .Changes}}| ` + "`{{.File}}`" + ` | {{.Line}} | ` + "`{{.Image}}`" + ` | ` + "`{{.Old}}`" + ` → ` + "`{{.New}}`" + ` |
+| environment | image | old | new | where |
+|---|---|---|---|---|
+{{range .Rows}}| {{code .Environment}} | {{code .Image}} | {{code (short .Old)}} | {{code (short .New)}} | {{range $i, $p := .Places}}{{if $i}}<br>{{end}}{{code $p}}{{end}} |
 {{end}}
+{{- with .Source}}{{if .CommitURL}}
+Built from {{link (code (printf "%s@%.7s" .Repository .SHA)) .CommitURL}}{{with .CompareURL}} ({{link "what changed since the last bump" .}}){{end}}.
+{{- end}}{{end}}
 {{- if .Source.RunURL}}
-Requested by [workflow run]({{.Source.RunURL}}){{with .Source.Repository}} of {{.}}{{end}}{{with .Source.SHA}} at {{.}}{{end}}{{with .Source.Actor}}, started by {{.}}{{end}}.
+Requested by [workflow run]({{.Source.RunURL}}){{with .Source.Repository}} of {{code .}}{{end}}{{with .Source.Actor}}, started by {{text .}}{{end}}.
 {{- end}}
 
 <sub>Made by gitops-actions bump-image, which updates this pull request on the next bump. It never moves a branch that holds someone else's commit: push to this branch and it stops with an error instead.</sub>
@@ -58,7 +61,7 @@ func ParseTemplates(v cli.Values) (Templates, error) {
 		if text == "" {
 			text = x.def
 		}
-		tp, err := template.New(x.input).Option("missingkey=error").Parse(text)
+		tp, err := template.New(x.input).Option("missingkey=error").Funcs(markdownFuncs).Parse(text)
 		if err != nil {
 			return t, cli.Usagef("input %q is not a valid Go template: %v", x.input, err)
 		}
@@ -77,6 +80,10 @@ type Source struct {
 	Workflow   string // GITHUB_WORKFLOW
 	RunID      string // GITHUB_RUN_ID
 	RunURL     string // GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID
+	// CommitURL is the web page of SHA in Repository; CompareURL, once
+	// the previous bump from Repository is known (its Source-Commit
+	// trailer, Previous), the comparison of the two.
+	CommitURL, Previous, CompareURL string
 }
 
 // SourceFrom reads the source run from the environment.
@@ -86,6 +93,28 @@ func SourceFrom(getenv func(string) string) Source {
 		Actor: getenv("GITHUB_ACTOR"), Workflow: getenv("GITHUB_WORKFLOW"), RunID: getenv("GITHUB_RUN_ID"),
 	}
 	s.RunURL = cli.RunURL(getenv)
+	if s.Repository != "" && s.SHA != "" {
+		s.CommitURL = serverURL(getenv) + "/" + s.Repository + "/commit/" + s.SHA
+	}
+	return s
+}
+
+// serverURL is GITHUB_SERVER_URL, else https://github.com.
+func serverURL(getenv func(string) string) string {
+	if s := strings.TrimSuffix(getenv("GITHUB_SERVER_URL"), "/"); s != "" {
+		return s
+	}
+	return "https://github.com"
+}
+
+// withPrevious records the source commit of the previous bump from the
+// same repository, and the comparison of the two.
+func (s Source) withPrevious(prev string) Source {
+	if prev == "" || prev == s.SHA || s.CommitURL == "" {
+		return s
+	}
+	s.Previous = prev
+	s.CompareURL = strings.TrimSuffix(s.CommitURL, "/commit/"+s.SHA) + "/compare/" + prev + "..." + s.SHA
 	return s
 }
 
@@ -108,9 +137,12 @@ type TemplateData struct {
 	Scope   string
 	Images  []ImageData // every image of the input, sorted by name
 	Changes []manifest.Change
-	Files   []string // the changed files
-	Title   string   // the rendered title (empty while the title renders)
-	Source  Source
+	// Rows are the changes by environment and image, each with its
+	// places: what the default body's table shows.
+	Rows   []ChangeRow
+	Files  []string // the changed files
+	Title  string   // the rendered title (empty while the title renders)
+	Source Source
 }
 
 // ImageSlug joins the image names, sorted, made safe for a branch name:
@@ -159,6 +191,7 @@ func newTemplateData(repo, base, baseSHA string, paths []string, images []imager
 func (d TemplateData) withResult(baseSHA string, res *manifest.Result) TemplateData {
 	d.BaseSHA = baseSHA
 	d.Changes = res.Changes
+	d.Rows = Rows(res.Changes)
 	d.Files = nil
 	for _, f := range res.Files {
 		d.Files = append(d.Files, f.Path)

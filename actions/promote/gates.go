@@ -246,7 +246,7 @@ func (x *promoter) gatedRun(ctx context.Context, g *gatedError, res *promotion.R
 		return x.fail(err)
 	}
 	if pr != nil {
-		x.setPull(change.Result{Op: change.Unchanged, Pull: pr})
+		x.setPull(change.Result{Op: change.Unchanged, Pull: pr}, "Held back by the gates below: the pull request keeps its content until they pass.\n")
 		if x.timed {
 			if err := x.setWindowStatus(ctx, pr.HeadSHA, v); err != nil {
 				return x.fail(err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
@@ -244,7 +245,7 @@ func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Cl
 	}
 	if none != "" {
 		r.Notice(none)
-		r.Summary("### promote\n\nNothing tagged: " + none + "\n")
+		r.Summary("### promote\n\nNothing tagged: " + mdtext.Text(none, 1000) + "\n")
 		r.SetOutput("created", "false")
 		r.SetOutput("tags", "[]")
 		return nil, nil
@@ -317,6 +318,39 @@ func logResult(r *cli.Run, res *release.Result) {
 	}
 }
 
+// tagsSummary says, for the job summary, what happened to each merge:
+// the tag made (or found, or why none), the pull request and commit it
+// came from, and its release.
+func tagsSummary(results []*release.Result) string {
+	var b strings.Builder
+	b.WriteString("### promote\n\n| merge | tag | release |\n|---|---|---|\n")
+	for _, res := range results {
+		merge := mdtext.Code(short(res.SHA), 40)
+		if res.Pull != nil {
+			merge = mdtext.Link(fmt.Sprintf("#%d", res.Pull.Number), res.Pull.URL) + " " + mdtext.Text(res.Pull.Title, 120) + " · " + merge
+		}
+		var tag string
+		switch {
+		case res.Skipped != "":
+			tag = "not tagged: " + mdtext.Text(res.Skipped, 500)
+		case res.Created:
+			tag = mdtext.Code(res.Tag, 200) + " tagged"
+		default:
+			tag = mdtext.Code(res.Tag, 200) + " (tagged before; left as it is)"
+		}
+		rel := "—"
+		if res.Release != nil {
+			state := "exists"
+			if res.ReleaseCreated {
+				state = "published"
+			}
+			rel = mdtext.Link("release", res.Release.URL) + " " + state
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", merge, tag, rel)
+	}
+	return b.String()
+}
+
 // setOutputs records the outputs of the newest merge, the list of all,
 // and the step summary.
 func setOutputs(r *cli.Run, results []*release.Result) {
@@ -328,8 +362,6 @@ func setOutputs(r *cli.Run, results []*release.Result) {
 		ReleaseURL string `json:"release-url"`
 	}
 	list := []entry{}
-	var b strings.Builder
-	b.WriteString("### promote\n\n| tag | commit | pull request | tag made | release |\n|---|---|---|---|---|\n")
 	for _, res := range results {
 		e := entry{Tag: res.Tag, SHA: res.SHA, Created: res.Created}
 		if res.Pull != nil {
@@ -339,21 +371,6 @@ func setOutputs(r *cli.Run, results []*release.Result) {
 			e.ReleaseURL = res.Release.URL
 		}
 		list = append(list, e)
-		tag, pull, rel := "—", "—", "—"
-		if res.Tag != "" {
-			tag = "`" + res.Tag + "`"
-		}
-		if res.Pull != nil {
-			pull = fmt.Sprintf("[#%d](%s)", res.Pull.Number, res.Pull.URL)
-		}
-		if res.Release != nil {
-			rel = "[release](" + res.Release.URL + ")"
-		}
-		made := strconv.FormatBool(res.Created)
-		if res.Skipped != "" {
-			made = "skipped: " + strings.NewReplacer("|", `\|`, "\n", " ").Replace(res.Skipped)
-		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", tag, res.SHA[:min(7, len(res.SHA))], pull, made, rel)
 	}
 	js, _ := json.Marshal(list)
 	r.SetOutput("tags", string(js))
@@ -361,7 +378,7 @@ func setOutputs(r *cli.Run, results []*release.Result) {
 		r.SetOutput("created", "false")
 		return
 	}
-	r.Summary(b.String())
+	r.Summary(tagsSummary(results))
 	last := results[len(results)-1]
 	r.SetOutput("tag", last.Tag)
 	r.SetOutput("previous-tag", last.Previous)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 )
 
 // bumpApp is the change most tests merge: staging's app to v2.1.0 and its
@@ -126,17 +127,22 @@ func TestReleaseNotes(t *testing.T) {
 		"- **Labels:** `promotion`, `release:minor`\n",
 		"- **Merged:** 2026-05-01 12:00:00 UTC\n",
 		fmt.Sprintf("- **Commit:** [`%s`](%s/acme/config/commit/%s)\n", m.sha[:7], f.srv.URL, m.sha),
-		"| environment | image | old | new | file |\n|---|---|---|---|---|\n",
+		"| environment | image | old | new | where |\n|---|---|---|---|---|\n",
 		"| `production` | `ghcr.io/acme/app` | `v1.9.0` | `v2.0.1` | `environments/production/app.yaml:10` |\n",
 		"| `production` | `docker.io/library/busybox` | `(none)` | `1.36` | `environments/production/cronjob.yaml:10` |\n",
 		"| `production` | `ghcr.io/acme/web` | `(none)` | `3.0.0` | `environments/production/values.yaml:3` |\n",
-		"| `staging` | `ghcr.io/acme/app` | `v2.0.1` | `v2.0.1@sha256:" + strings.Repeat("c", 64) + "` | `environments/staging/app.yaml:10` |\n",
+		"| `staging` | `ghcr.io/acme/app` | `v2.0.1` | `v2.0.1@sha256:" + strings.Repeat("c", 12) + "…` | `environments/staging/app.yaml:10` |\n",
 		"environments/production/broken.yaml",
 		fmt.Sprintf("**Full changelog:** [v20260430120000...v20260501120000](%s/acme/config/compare/v20260430120000...v20260501120000)\n", f.srv.URL),
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("notes lack %q:\n%s", want, body)
 		}
+	}
+	page := mdtexttest.Render(t, body)
+	mdtexttest.CheckTables(t, page)
+	if l := mdtexttest.Inspect(page); len(l.References)+len(l.URLs) > 0 || strings.Join(l.Mentions, " ") != "@dave @erin" {
+		t.Errorf("the notes link or mention more than the author and approver: %+v", l)
 	}
 	if strings.Contains(body, "notes.md") {
 		t.Errorf("a file that is not YAML is in the notes:\n%s", body)

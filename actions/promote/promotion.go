@@ -15,6 +15,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
 	"github.com/gitops-actions/gitops-actions/internal/gate"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
@@ -119,7 +120,7 @@ func (x *promoter) directories(ctx context.Context) error {
 			return change.Content{}, err
 		}
 		if len(res.Files) == 0 {
-			return change.Content{CloseComment: fmt.Sprintf("Closing: `%s` at %s holds what `%s` would promote, so this pull request has nothing left to do.", in.To, short(head.SHA), in.From)}, nil
+			return change.Content{CloseComment: fmt.Sprintf("Closing: %s at %s holds what %s would promote, so this pull request has nothing left to do.", mdtext.Code(in.To, 250), short(head.SHA), mdtext.Code(in.From, 250))}, nil
 		}
 		if err := promotion.Origins(ctx, forgeGitHub{x.gh}, head.SHA, res.Promoted); err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("where the versions under %s came from could not be read: %v", in.From, err))
@@ -142,14 +143,13 @@ func (x *promoter) directories(ctx context.Context) error {
 		x.r.Warning("", 0, w)
 	}
 	x.reportHeld(res.Held)
-	x.setPull(out)
+	x.setPull(out, fmt.Sprintf("Promotes %s to %s:\n\n%s\n%s", mdtext.Code(in.From, 200), mdtext.Code(in.To, 200), promotion.ImagesMarkdown(res.Promoted, in.To), promotion.DriftMarkdown(res.Drift)))
 	if err := x.settleGates(ctx, out); err != nil {
 		return err
 	}
 	x.setPromoted(res.Promoted)
 	x.setHeld(res.Held)
 	x.r.SetOutput("drift", strconv.Itoa(res.Drift.Count()))
-	x.r.Summary("\n" + promotion.DriftMarkdown(res.Drift))
 	x.r.Logf("drift between %s and %s: %d difference(s)", in.From, in.To, res.Drift.Count())
 	if len(res.AllHeld) > 0 {
 		return cli.Failedf("every reference of %s under %s is held by a hold comment, so it was not promoted (see the notices; set force to promote held references)", strings.Join(res.AllHeld, ", "), in.To)
@@ -214,7 +214,7 @@ func (x *promoter) branches(ctx context.Context) error {
 	}
 	text := promotion.BranchText(br, x.prov.RunURL)
 	content := change.Content{Title: text.Title, Body: text.Body,
-		CloseComment: fmt.Sprintf("Closing: `%s` has no commit that `%s` lacks, so there is nothing left to promote.", in.FromBranch, in.ToBranch)}
+		CloseComment: fmt.Sprintf("Closing: %s has no commit that %s lacks, so there is nothing left to promote.", mdtext.Code(in.FromBranch, 250), mdtext.Code(in.ToBranch, 250))}
 	req := x.request(in.FromBranch, nil)
 	req.Base = in.ToBranch
 	out, err := change.Open(ctx, x.gh, req, content, empty)
@@ -228,7 +228,7 @@ func (x *promoter) branches(ctx context.Context) error {
 	for _, h := range br.Held {
 		x.r.Warning(h.File, h.Line, fmt.Sprintf("%s holds a hold comment (%s) in a file the pull request changes: merging it overrides the hold", in.ToBranch, h.Reason))
 	}
-	x.setPull(out)
+	x.setPull(out, fmt.Sprintf("Promotes branch %s into %s: %d commit(s).\n\n%s", mdtext.Code(in.FromBranch, 200), mdtext.Code(in.ToBranch, 200), len(ahead.Commits), promotion.ImagesMarkdown(br.Promoted, in.ToBranch)))
 	x.setPromoted(br.Promoted)
 	x.setHeld(br.Held)
 	x.r.SetOutput("drift", strconv.Itoa(len(br.Behind)))
@@ -276,19 +276,33 @@ func (x *promoter) setNone() {
 	x.r.SetOutput("drift", "0")
 }
 
-// setPull records the pull request and says what happened to it.
-func (x *promoter) setPull(out change.Result) {
+// setPull records the pull request, and says in the job summary what
+// happened to it and what it does (detail, Markdown).
+func (x *promoter) setPull(out change.Result, detail string) {
 	x.r.SetOutput("promotion-pull-request-operation", string(out.Op))
 	msg := "promotion pull request: " + string(out.Op)
-	summary := fmt.Sprintf("\n### promotion\n\nPull request: **%s**\n", out.Op)
+	pull := "the pull request"
 	if out.Pull != nil {
 		x.r.SetOutput("promotion-pull-request-number", strconv.Itoa(out.Pull.Number))
 		x.r.SetOutput("promotion-pull-request-url", out.Pull.URL)
 		msg += fmt.Sprintf(" #%d %s", out.Pull.Number, out.Pull.URL)
-		summary = fmt.Sprintf("\n### promotion\n\nPull request [#%d](%s): **%s**\n", out.Pull.Number, out.Pull.URL, out.Op)
+		pull = mdtext.Link(fmt.Sprintf("#%d", out.Pull.Number), out.Pull.URL)
 	}
 	x.r.Logf("%s", msg)
-	x.r.Summary(summary)
+	var what string
+	switch out.Op {
+	case change.Created:
+		what = "Opened pull request " + pull + "."
+	case change.Updated:
+		what = "Updated pull request " + pull + "."
+	case change.Unchanged:
+		what = "Pull request " + pull + " holds this already: left as it is."
+	case change.Closed:
+		what = "Closed pull request " + pull + ": the base holds the change already."
+	default:
+		what = "No pull request: nothing to change."
+	}
+	x.r.Summary("\n### promotion\n\n" + what + "\n\n" + detail)
 }
 
 // setPromoted records the images that move.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 )
 
 // TestPromoteImages: a bump of staging merges; the same run tags it and
@@ -45,7 +46,7 @@ func TestPromoteImages(t *testing.T) {
 		t.Errorf("title %q", p.Title)
 	}
 	wantContains(t, "the body", p.Body,
-		"| `ghcr.io/acme/app` | `v1.9.0` | `v2.1.0` | ["+"#"+fmt.Sprint(m.number)+"]("+m.htmlURL+") Bump app to v2.1.0 · built from `acme/app@abcdef0` · [run](https://github.com/acme/app/actions/runs/99) |",
+		"| `ghcr.io/acme/app` | `v1.9.0` | `v2.1.0` | ["+"#"+fmt.Sprint(m.number)+"]("+m.htmlURL+") Bump app to v2.1.0 · built from [`acme/app@abcdef0`](https://github.com/acme/app/commit/abcdef0123456789abcdef0123456789abcdef01) · [run](https://github.com/acme/app/actions/runs/99) |",
 		"- `ghcr.io/acme/worker` `1.0.0`: excluded by exclude-images",
 		"3 difference(s) between `environments/staging` and `environments/production`",
 		"**Only in `environments/staging`:** `app-staging/ConfigMap/flags`",
@@ -53,7 +54,13 @@ func TestPromoteImages(t *testing.T) {
 		"| `Deployment.apps/app` | `spec.template.spec.containers[name=worker].image` | `ghcr.io/acme/worker:1.0.0` | `ghcr.io/acme/worker:0.9.0` |",
 		"[workflow run]("+f.srv.URL+"/acme/config/actions/runs/4242)",
 	)
-	wantContains(t, "the job summary", r.Summary, "### Drift", "| `Deployment.apps/app` | `spec.replicas` | `2` | `4` |", "Pull request [#"+n+"]")
+	wantContains(t, "the job summary", r.Summary, "### Drift", "| `Deployment.apps/app` | `spec.replicas` | `2` | `4` |", "Opened pull request [#"+n+"]", "| `ghcr.io/acme/app` | `v1.9.0` | `v2.1.0` | `environments/production/app.yaml` |")
+	page := mdtexttest.Render(t, r.Summary)
+	mdtexttest.CheckInert(t, page, f.srv.URL+"/acme/config/")
+	mdtexttest.CheckTables(t, page)
+	body := mdtexttest.Render(t, p.Body)
+	mdtexttest.CheckInert(t, body, f.srv.URL+"/acme/config/", "https://github.com/acme/app/")
+	mdtexttest.CheckTables(t, body)
 	log := git(t, f.srv.GitDir(f.repo), "log", "-1", "--format=%B", promoteBr)
 	wantContains(t, "the commit message", log, "- ghcr.io/acme/app v1.9.0 -> v2.1.0", "Source-Repository: acme/config", "Source-Commit: "+m.sha, "Workflow-Run: "+f.srv.URL+"/acme/config/actions/runs/4242", "Promoted-By: gitops-actions")
 
@@ -229,7 +236,7 @@ func TestPromoteBranches(t *testing.T) {
 	if p.Head != "develop" || p.Base != "main" || p.Labels[0] != "promotion" || p.Title != "Promote develop to main: app v2.1.0" {
 		t.Errorf("pull request: %+v", p)
 	}
-	wantContains(t, "the body", p.Body, "Promotes branch `develop` into `main`: 1 commit(s).", "| `ghcr.io/acme/app` | `v1.9.0` | `v2.1.0` |", "built from `acme/app@abcdef0`", "None: `main` has no commit that `develop` lacks.")
+	wantContains(t, "the body", p.Body, "Promotes branch `develop` into `main`: 1 commit(s).", "| `ghcr.io/acme/app` | `v1.9.0` | `v2.1.0` |", "built from [`acme/app@abcdef0`](https://github.com/acme/app/commit/", "None: `main` has no commit that `develop` lacks.")
 	if f.srv.Ref(f.repo, "develop") != develop || f.srv.Ref(f.repo, "main") != main {
 		t.Error("the branch promotion moved a branch")
 	}

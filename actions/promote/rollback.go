@@ -10,6 +10,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
@@ -48,6 +49,7 @@ func (x *promoter) rollback(ctx context.Context) error {
 	var rb *promotion.Rollback
 	var what string
 	var build change.Build
+	var undone *promotion.Undone
 	if x.in.RollbackTo != "" {
 		tag := x.in.RollbackTo
 		commit, ok, err := x.gh.PeelTag(ctx, tag)
@@ -70,7 +72,7 @@ func (x *promoter) rollback(ctx context.Context) error {
 			if rb, err = promotion.RestoreTree(ctx, then.FS, now.FS, x.in.To, "rollback to "+tag); err != nil {
 				return change.Content{}, err
 			}
-			return x.rollbackContent(now, rb, what, head)
+			return x.rollbackContent(now, rb, what, nil, head)
 		}
 	} else {
 		t, err := x.resolve(ctx)
@@ -95,7 +97,14 @@ func (x *promoter) rollback(ctx context.Context) error {
 			if rb, err = promotion.Revert(ctx, touched, "rollback of "+t.what()); err != nil {
 				return change.Content{}, err
 			}
-			return x.rollbackContent(nil, rb, what, head)
+			if t.Pull != nil {
+				name := t.Tag
+				if name == "" {
+					name = short(t.SHA)
+				}
+				undone = &promotion.Undone{Name: name, Pull: &promotion.PullRef{Number: t.Pull.Number, Title: t.Pull.Title, URL: t.Pull.URL}}
+			}
+			return x.rollbackContent(nil, rb, what, undone, head)
 		}
 	}
 	out, err := change.Propose(ctx, x.gh, x.request(branchFor("rollback", where), build))
@@ -109,7 +118,7 @@ func (x *promoter) rollback(ctx context.Context) error {
 	for _, h := range rb.Held {
 		x.r.NoticeAt(h.File, h.Line, fmt.Sprintf("%s goes back to %s, held (%s) so that the next automated bump leaves it alone", h.Image, h.Version, h.Reason))
 	}
-	x.setPull(out)
+	x.setPull(out, fmt.Sprintf("Rolls back %s: %s.\n\n%s", mdtext.Code(where, 200), promotion.UndoneMarkdown(what, undone), promotion.ImagesMarkdown(rb.Restored, where)))
 	if err := x.rollbackStatus(ctx, out); err != nil {
 		return err
 	}
@@ -120,11 +129,11 @@ func (x *promoter) rollback(ctx context.Context) error {
 }
 
 // rollbackContent is the machinery's content of a rollback.
-func (x *promoter) rollbackContent(snap *forge.Snapshot, rb *promotion.Rollback, what string, head forge.Commit) (change.Content, error) {
+func (x *promoter) rollbackContent(snap *forge.Snapshot, rb *promotion.Rollback, what string, undone *promotion.Undone, head forge.Commit) (change.Content, error) {
 	if len(rb.Files) == 0 {
-		return change.Content{CloseComment: fmt.Sprintf("Closing: `%s` at %s holds the rollback already, so this pull request has nothing left to do.", x.base, short(head.SHA))}, nil
+		return change.Content{CloseComment: fmt.Sprintf("Closing: %s at %s holds the rollback already, so this pull request has nothing left to do.", mdtext.Code(x.base, 250), short(head.SHA))}, nil
 	}
-	text := promotion.RollbackText(rb, what, x.in.To, x.base, x.prov.RunURL)
+	text := promotion.RollbackText(rb, what, undone, x.in.To, x.base, x.prov.RunURL)
 	return change.Content{
 		Files: files(snap, rb.Files), Title: text.Title, Body: text.Body,
 		Message: change.WithTrailers(text.Message, x.prov, mark),

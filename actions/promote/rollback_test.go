@@ -8,6 +8,7 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 )
 
 // promoted merges the promotion of a staging bump into production and
@@ -63,6 +64,15 @@ func TestRollback(t *testing.T) {
 				t.Errorf("pull request %+v", p)
 			}
 			wantContains(t, "the body", p.Body, "| `ghcr.io/acme/app` | `v2.1.0` | `v1.9.0` |", "each restored reference carries a hold comment", "| `environments/production/app.yaml` | 15 | `ghcr.io/acme/app` | `v1.9.0` |")
+			// The change undone is linked to the pull request that made it,
+			// and the summary says what goes back where.
+			wantContains(t, "the body", p.Body, fmt.Sprintf("revert %s ([#%d](%s)", tag, pm.number, pm.htmlURL))
+			wantContains(t, "the job summary", r.Summary, "Rolls back `"+production+"`: revert "+tag, "| `ghcr.io/acme/app` | `v2.1.0` | `v1.9.0` |", fmt.Sprintf("Opened pull request [#%s]", r.Outputs["promotion-pull-request-number"]))
+			for _, md := range []string{p.Body, r.Summary} {
+				page := mdtexttest.Render(t, md)
+				mdtexttest.CheckInert(t, page, f.srv.URL+"/acme/config/")
+				mdtexttest.CheckTables(t, page)
+			}
 			wantContains(t, "the held output", r.Outputs["held"], `"line":15`, `"reason":"`+reason+`"`)
 			wantContains(t, "the commit", git(t, f.srv.GitDir(f.repo), "log", "-1", "--format=%B", rollbackBr), "Promoted-By: gitops-actions")
 			if !strings.Contains(r.Stdout, "::notice file=environments/production/app.yaml,line=15::ghcr.io/acme/app goes back to v1.9.0") {

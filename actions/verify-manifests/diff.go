@@ -17,6 +17,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/diffpreview"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
+	"github.com/gitops-actions/gitops-actions/internal/verify"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -209,7 +210,7 @@ func skippedText(sk []archive.Skipped) string {
 // puts the result in the step summary, the pull request's comment,
 // diff-file and the outputs. Its findings never decide the exit code; bad
 // input and a base that cannot be read do.
-func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, setOutputs bool) error {
+func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check, setOutputs bool) error {
 	if len(b.Skipped) > 0 {
 		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
 	}
@@ -245,7 +246,16 @@ func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *wo
 		r.SetOutput("diff-removed", strconv.Itoa(removed))
 		r.SetOutput("diff-changed", strconv.Itoa(changed))
 	}
-	return comment(ctx, r, in, b, pv, gh, runURL)
+	return comment(ctx, r, in, b, pv, gh, runURL, check)
+}
+
+// checkOf is verify's verdict as the comment shows it.
+func checkOf(res *verify.Result) *diffpreview.Check {
+	c := &diffpreview.Check{Errors: res.Errors, Warnings: res.Warnings, ByEnvironment: map[string]diffpreview.Tally{}}
+	for _, e := range res.Environments {
+		c.ByEnvironment[e.Name] = diffpreview.Tally{Errors: e.Errors, Warnings: e.Warnings}
+	}
+	return c
 }
 
 // onlyUnder keeps the environments the engine found under path, but not
@@ -265,6 +275,9 @@ type event struct {
 	Number      int `json:"number"`
 	PullRequest *struct {
 		Number int `json:"number"`
+		Head   struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
 	} `json:"pull_request"`
 	Repository struct {
 		FullName string `json:"full_name"`
@@ -283,7 +296,7 @@ func marker(p string) string {
 // pull_request or pull_request_target event has a pull request; any other
 // gets a notice. Every failure is a warning: the comment repeats the
 // summary, and the check's verdict is the findings'.
-func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffpreview.Preview, gh *forge.Client, runURL string) error {
+func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffpreview.Preview, gh *forge.Client, runURL string, check *diffpreview.Check) error {
 	if !r.InActions() {
 		return nil
 	}
@@ -315,8 +328,10 @@ func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffprevie
 		return nil
 	}
 	mark := marker(in.Path)
-	head := fmt.Sprintf("%s\nverify-manifests · %s against %s\n\n", mark, mdtext.Code(in.Path, 200), mdtext.Code(b.Label, 100))
-	body := head + pv.Markdown(maxComment-len(head), runURL)
+	// The verdict comes first; the hidden marker before it shows nothing.
+	head := mark + "\n"
+	about := fmt.Sprintf("<sub>verify-manifests · %s against %s</sub>", mdtext.Code(in.Path, 200), mdtext.Code(b.Label, 100))
+	body := head + pv.MarkdownWith(diffpreview.MarkdownOptions{Limit: maxComment - len(head), RunURL: runURL, Check: check, About: about})
 	// A pull request that changes no rendered resource gets no new
 	// comment; one it had is updated to say so.
 	op, cm, err := gh.UpsertComment(ctx, number, mark, body, hasNews(pv))

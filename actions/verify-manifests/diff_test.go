@@ -13,6 +13,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 	"github.com/gitops-actions/gitops-actions/internal/workflowcmd/runnertest"
 )
 
@@ -212,6 +213,14 @@ func TestDiffComment(t *testing.T) {
 				t.Fatalf("%d comments with our marker, want exactly 1", len(bodies))
 			}
 			body := bodies[0]
+			page := mdtexttest.Render(t, body)
+			mdtexttest.CheckInert(t, page, "https://github.com/acme/config/actions/runs/")
+			if text := strings.TrimSpace(mdtexttest.Text(page)); !strings.HasPrefix(text, "✅ no findings · ") {
+				t.Errorf("the comment does not start with the verdict:\n%s", text)
+			}
+			summary := mdtexttest.Render(t, got.Summary)
+			mdtexttest.CheckInert(t, summary, "https://github.com/acme/config/")
+			mdtexttest.CheckTables(t, summary)
 			if !strings.Contains(body, st.wantInBody) || len(body) > 65536 {
 				t.Errorf("comment (%d bytes) does not mention %q:\n%s", len(body), st.wantInBody, body)
 			}
@@ -309,7 +318,7 @@ func TestDiffNothingNew(t *testing.T) {
 	write("environments/staging/web.yaml")
 	got := f.run("pull_request", nil)
 	bodies := f.ours("environments")
-	if got.Code != 0 || len(bodies) != 1 || !strings.Contains(bodies[0], "No rendered resource changes") {
+	if got.Code != 0 || len(bodies) != 1 || !strings.Contains(bodies[0], "no rendered resource changes") {
 		t.Errorf("after the change was undone: exit %d, comments %q, want one saying there is no change", got.Code, bodies)
 	}
 }

@@ -169,7 +169,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "2 kustomize resource linked out of the tree", setup: func(t *testing.T, s sandbox) {
 			s.write(t, "k/kustomization.yaml", "resources:\n  - evil.yaml\n")
 			s.link(t, "k/evil.yaml", "../../secret.yaml")
-		}, wantCode: cli.ExitFailed, want: []string{`k/kustomization.yaml:2:5: error: kustomize build failed: accumulating resources: accumulation err='accumulating resources from 'evil.yaml': security; file 'k/evil.yaml' is not in or below the repository`}},
+		}, wantCode: cli.ExitFailed, want: []string{`k/kustomization.yaml:2:5: error: kustomize build failed: accumulating resources: accumulating resources from 'evil.yaml': security; file 'k/evil.yaml' is not in or below the repository`}},
 		{name: "2 kustomize resource linked beside its root", setup: func(t *testing.T, s sandbox) {
 			s.write(t, "k/kustomization.yaml", "resources:\n  - sibling.yaml\n")
 			s.link(t, "k/sibling.yaml", "../pod.yaml")

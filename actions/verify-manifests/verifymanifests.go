@@ -225,7 +225,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	}
 	if b != nil {
 		setOutputs := r.InActions() || output != "" || in.Format == "text"
-		if err := runDiff(ctx, r, in, plan, tree, b, gh, setOutputs); err != nil {
+		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res), setOutputs); err != nil {
 			return err
 		}
 	}
@@ -343,7 +343,7 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 		}
 		r.SetOutput("sarif-file", sarif)
 	}
-	stats := report.Stats{Files: res.Files, Resources: res.Resources, ByEnvironment: map[string]int{}, FindingsByEnvironment: map[string]report.Counts{}}
+	stats := report.Stats{Files: res.Files, Resources: res.Resources, ByEnvironment: map[string]int{}, FindingsByEnvironment: map[string]report.Counts{}, SourceURL: sourceURL(r)}
 	for _, f := range res.Findings {
 		if f.Rule == verify.RuleNoSchema {
 			stats.NoSchema++
@@ -355,6 +355,37 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 	}
 	r.Summary(report.Summary(res.Findings, stats))
 	return nil
+}
+
+// sourceURL is the web address of the working directory's files at the
+// commit under review (https://github.com/OWNER/REPO/blob/SHA/DIR), for
+// the summary to link each finding's position to; "" outside Actions. A
+// pull request's is its head commit, which stays when the merge commit
+// the runner checked out is gone; the working directory's place in the
+// workspace is kept.
+func sourceURL(r *cli.Run) string {
+	repo, sha := r.Getenv("GITHUB_REPOSITORY"), r.Getenv("GITHUB_SHA")
+	if !r.InActions() || repo == "" {
+		return ""
+	}
+	var ev event
+	if _, err := cli.ReadEvent(r.Getenv, &ev); err == nil && ev.PullRequest != nil && ev.PullRequest.Head.SHA != "" {
+		sha = ev.PullRequest.Head.SHA
+	}
+	if sha == "" {
+		return ""
+	}
+	server := strings.TrimSuffix(r.Getenv("GITHUB_SERVER_URL"), "/")
+	if server == "" {
+		server = "https://github.com"
+	}
+	u := server + "/" + repo + "/blob/" + sha
+	if ws := r.Getenv("GITHUB_WORKSPACE"); ws != "" {
+		if rel, err := filepath.Rel(ws, r.Dir); err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel) {
+			u += "/" + filepath.ToSlash(rel)
+		}
+	}
+	return u
 }
 
 // ListRules prints the rule catalogue: id, default severity, whether it is

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
 
 // ActionYAML renders the action.yml of spec: the contract the runner reads.
@@ -138,9 +140,7 @@ func IndexTable(specs []Spec) string {
 	return b.String()
 }
 
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
-}
+func mdCell(s string) string { return mdtext.Cell(s) }
 
 // TableMarkers returns the comments that delimit the generated inputs
 // table of the action name in a README: <!-- inputs NAME --> and

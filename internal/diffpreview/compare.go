@@ -510,9 +510,10 @@ func display(e, other entry, head bool) string {
 	return showSecret(e.text, other.text, head)
 }
 
-// diffText is the unified diff of two texts.
+// diffText is the unified diff of two texts, each hunk header with the
+// path of what it changes (withPaths).
 func diffText(a, b string) string {
-	return udiff.Unified("base", "head", a, b)
+	return withPaths(a, b, udiff.Unified("base", "head", a, b))
 }
 
 // safeError is an error as a preview shows it: its first line and, from

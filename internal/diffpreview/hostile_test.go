@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -99,6 +100,7 @@ func TestHostileTrees(t *testing.T) {
 			t.Errorf("the Markdown holds %q unescaped outside a code fence", bad)
 		}
 	}
+	mdtexttest.CheckInert(t, mdtexttest.Render(t, md), "https://example.com/run")
 	names := map[string]string{}
 	for _, e := range p.Environments {
 		names[e.Name] = e.BaseError + e.HeadError

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 )
 
 // largePreview compares two trees whose difference is far larger than a
@@ -50,8 +52,9 @@ func largePreview(t *testing.T) *Preview {
 
 // checkMarkdown checks what must hold of any Markdown a preview gives:
 // within the limit, every code fence closed and nothing inside one able
-// to close it early, every <details> closed, and every environment named
-// or counted.
+// to close it early, every <details> closed, every environment with
+// something to show named or counted, the quiet ones counted; and, once
+// rendered as GitHub renders it, nothing live but the links to the run.
 func checkMarkdown(t *testing.T, p *Preview, md string, limit int) {
 	t.Helper()
 	if len(md) > limit {
@@ -78,113 +81,124 @@ func checkMarkdown(t *testing.T, p *Preview, md string, limit int) {
 	if open != 0 {
 		t.Fatalf("limit %d: a code fence is not closed:\n%s", limit, md)
 	}
-	if o, c := strings.Count(md, "<details>"), strings.Count(md, "</details>"); o != c {
+	if o, c := strings.Count(md, "<details"), strings.Count(md, "</details>"); o != c {
 		t.Fatalf("limit %d: %d <details> and %d </details>", limit, o, c)
 	}
-	named := 0
+	page := mdtexttest.Render(t, md)
+	mdtexttest.CheckInert(t, page, "https://github.com/acme/config/actions/runs/1")
+	if limit < minLimit {
+		return
+	}
+	named, quietN := 0, 0
 	for _, e := range p.Environments {
-		if strings.Contains(md, code(e.Name)) {
+		if quiet(e) {
+			quietN++
+		} else if strings.Contains(md, code(e.Name)) {
 			named++
 		}
 	}
-	if named == len(p.Environments) || limit < minLimit {
-		return
-	}
-	more := 0
+	more, rest := 0, 0
 	if i := strings.Index(md, "- … and "); i >= 0 {
 		fmt.Sscanf(md[i+len("- … and "):], "%d", &more)
 	}
-	if named+more != len(p.Environments) {
-		t.Fatalf("limit %d: %d named and %d counted of %d environments:\n%s", limit, named, more, len(p.Environments), md)
+	if i := strings.Index(md, "No change in the other "); i >= 0 {
+		fmt.Sscanf(md[i+len("No change in the other "):], "%d", &rest)
+	}
+	if named+more+quietN != len(p.Environments) || rest != quietN {
+		t.Fatalf("limit %d: %d named, %d counted and %d quiet (%d said) of %d environments:\n%s", limit, named, more, quietN, rest, len(p.Environments), md)
 	}
 }
 
+// quiet reports whether an environment has nothing to show.
+func quiet(e Environment) bool { return !failed(e) && nChanges(e) == 0 }
+
 // minLimit is a limit that holds at least the header and the count of
 // every environment.
-const minLimit = 400
+const minLimit = 700
 
-// tierOf says which tier a Markdown is of.
-func tierOf(md string) string {
+// formOf says which form a Markdown is of.
+func formOf(md string) string {
 	switch {
 	case strings.Contains(md, "- … and "):
 		return "counts, cut"
 	case strings.Contains(md, "counts only"):
 		return "counts"
-	case strings.Contains(md, "names only"):
-		return "names"
-	case strings.Contains(md, "each diff is cut"):
-		return "cut"
+	case strings.Contains(md, "do not fit here whole"):
+		return "partial"
 	}
 	return "full"
 }
 
 // TestMarkdownFits renders a preview far larger than a comment at many
 // limits, from a few bytes to all of it: every one within its limit, with
-// its fences balanced and every environment named or counted, and every
-// tier reached on the way.
+// its fences balanced, nothing live, and every environment named or
+// counted, and every form reached on the way.
 func TestMarkdownFits(t *testing.T) {
 	p := largePreview(t)
 	full := p.Markdown(1<<30, "https://github.com/acme/config/actions/runs/1")
-	if full == "" || tierOf(full) != "full" {
-		t.Fatalf("the full Markdown is of tier %q", tierOf(full))
+	if full == "" || formOf(full) != "full" {
+		t.Fatalf("the full Markdown is of form %q", formOf(full))
 	}
 	limits := []int{0, 10, 100, 200, 300, 500, 1000, 2000, 5000, commentLimit, len(full) - 1, len(full), 1 << 20}
 	rng := rand.New(rand.NewSource(1))
-	for range 200 {
+	for range 60 {
 		limits = append(limits, rng.Intn(len(full)+1000))
 	}
 	reached := map[string]bool{}
 	for _, limit := range limits {
 		md := p.Markdown(limit, "https://github.com/acme/config/actions/runs/1")
 		checkMarkdown(t, p, md, limit)
-		reached[tierOf(md)] = true
-		if tierOf(md) == "counts, cut" {
-			// The environments with something to show are the last to be
-			// only counted.
-			var quietNamed, loudMissing bool
-			for _, e := range p.Environments {
-				named := strings.Contains(md, "- "+code(e.Name)+":")
-				quietNamed = quietNamed || quiet(e) == 1 && named
-				loudMissing = loudMissing || quiet(e) == 0 && !named
-			}
-			if quietNamed && loudMissing {
-				t.Errorf("limit %d: an environment without change is named, one with a change only counted:\n%s", limit, md)
-			}
+		reached[formOf(md)] = true
+	}
+	for _, form := range []string{"full", "partial", "counts", "counts, cut"} {
+		if !reached[form] {
+			t.Errorf("form %q never reached: %v", form, reached)
 		}
 	}
-	for _, tier := range []string{"full", "cut", "names", "counts", "counts, cut"} {
-		if !reached[tier] {
-			t.Errorf("tier %q never reached: %v", tier, reached)
-		}
-	}
-	if got := tierOf(p.Markdown(commentLimit, "")); got == "full" {
+	if got := formOf(p.Markdown(commentLimit, "")); got == "full" {
 		t.Errorf("a preview of %d bytes fits a comment whole", len(full))
 	}
 }
 
-// TestMarkdownTiers checks what each tier shows of the same preview.
-func TestMarkdownTiers(t *testing.T) {
+// TestMarkdownFillsTheBudget: a preview too large for a comment fills it
+// with whole diffs, not names alone, and the room left is less than the
+// next diff.
+func TestMarkdownFillsTheBudget(t *testing.T) {
+	p := largePreview(t)
+	md := p.Markdown(commentLimit, "https://github.com/acme/config/actions/runs/1")
+	if formOf(md) != "partial" {
+		t.Fatalf("form %q, want partial", formOf(md))
+	}
+	if len(md) < commentLimit*9/10 {
+		t.Errorf("%d bytes of %d used", len(md), commentLimit)
+	}
+	if n := strings.Count(md, "<details open>"); n < 10 {
+		t.Errorf("%d diffs shown", n)
+	}
+}
+
+// TestMarkdownForms checks what each form shows of the same preview.
+func TestMarkdownForms(t *testing.T) {
 	p := largePreview(t)
 	const run = "https://github.com/acme/config/actions/runs/1"
 	tests := []struct {
-		tier           tier
+		limit          int
 		want, dontWant []string
 	}{
-		{tier: tierFull, want: []string{"<details>", "````````diff\n", "+    LINE 0 OF A VALUE\n", "No change in 40 environments"}, dontWant: []string{"[the run]"}},
-		{tier: tierCut, want: []string{"<details>", "each diff is cut to 2000 bytes", "more bytes not shown", "[the run](" + run + ")"}},
-		{tier: tierNames, want: []string{"| changed | `v1 ConfigMap cm-00` |", "names only", "the base did not render"}, dontWant: []string{"<details>", "```"}},
-		{tier: tierCounts, want: []string{"- `envs/e0`: 0 added, 0 removed, 25 changed", "- `envs/broken`: not compared", "counts only"}, dontWant: []string{"<details>", "| changed |"}},
+		{limit: 1 << 30, want: []string{"<details open>", "````````diff\n", "+    LINE 0 OF A VALUE\n", "No change in the other 40 environments", "151 resources change in 7 of 48 environments · 1 does not render](" + run + ")"}, dontWant: []string{"do not fit"}},
+		{limit: commentLimit, want: []string{"<details open>", "do not fit here whole", "[the run](" + run + ")", "- changed `v1 ConfigMap cm-", "the base did not render"}},
+		{limit: 5000, want: []string{"- `envs/e0`: 0 added, 0 removed, 25 changed", "- `envs/broken`: does not render", "counts only"}, dontWant: []string{"<details", "- changed"}},
 	}
 	for _, tc := range tests {
-		md := p.markdown(tc.tier, run)
+		md := p.Markdown(tc.limit, run)
 		for _, w := range tc.want {
 			if !strings.Contains(md, w) {
-				t.Errorf("tier %d lacks %q", tc.tier, w)
+				t.Errorf("limit %d lacks %q", tc.limit, w)
 			}
 		}
 		for _, w := range tc.dontWant {
 			if strings.Contains(md, w) {
-				t.Errorf("tier %d holds %q", tc.tier, w)
+				t.Errorf("limit %d holds %q", tc.limit, w)
 			}
 		}
 	}
@@ -197,7 +211,7 @@ func TestNoChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if md := p.Markdown(commentLimit, ""); !strings.Contains(md, "No rendered resource changes in 1 environment.") || !strings.Contains(md, "`a`") {
+	if md := p.Markdown(commentLimit, ""); !strings.Contains(md, "No rendered resource changes in 1 environment") {
 		t.Errorf("got %q", md)
 	}
 }

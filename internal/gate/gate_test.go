@@ -314,7 +314,7 @@ func TestEvaluate(t *testing.T) {
 		t.Error("forced, yet gated")
 	}
 	md := gate.Markdown(gate.Evaluate(rules, facts(green...)))
-	for _, want := range []string{"### Gates", "| `windows` | waiting | outside every window", "| `require-statuses` | passed | succeeded on 1a2b3c4 \\(\\#12\\)"} {
+	for _, want := range []string{"### Gates", "| `windows` | waiting | outside every window", "| `require-statuses` | passed | succeeded on 1a2b3c4 \\(\\#\u200d12\\)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the table lacks %q:\n%s", want, md)
 		}

@@ -88,3 +88,18 @@ func TestIsSemverish(t *testing.T) {
 		}
 	}
 }
+
+func TestAbbrev(t *testing.T) {
+	d := "sha256:" + strings.Repeat("ab", 32)
+	for _, tc := range []struct{ in, want string }{
+		{"v2.1.0", "v2.1.0"},
+		{"3.0.0@" + d, "3.0.0@sha256:abababababab…"},
+		{d, "sha256:abababababab…"},
+		{"v1, " + d, "v1, sha256:abababababab…"},
+		{"sha256:abc", "sha256:abc"},
+	} {
+		if got := Abbrev(tc.in); got != tc.want {
+			t.Errorf("Abbrev(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

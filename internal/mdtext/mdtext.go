@@ -26,14 +26,43 @@ func OneLine(s string, max int) string {
 	return s
 }
 
-var escape = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`,
-	"|", `\|`, "#", `\#`, "~", `\~`, "!", `\!`, "(", `\(`, ")", `\)`, "&", `\&`, "@", `\@`,
-)
+// zwj is the zero-width joiner Escape puts where GitHub would otherwise
+// link the text: it reads as nothing, and breaks the pattern.
+const zwj = "\u200d"
 
-// Escape escapes every character Markdown could read as markup, a link or
-// a mention, so that s renders as the text it is (on the lines it has).
-func Escape(s string) string { return escape.Replace(s) }
+// markup are the characters Markdown could read as markup, a link or the
+// end of a table cell; a backslash makes each literal.
+const markup = "\\`*_[]<>|#~!()&"
+
+// Escape escapes every character Markdown could read as markup or a link,
+// so that s renders as the text it is (on the lines it has), and breaks
+// what GitHub links after it has rendered the Markdown, where a backslash
+// no longer counts (github/markup#1168, cmark-gfm#181): a mention
+// (@user, @org/team), a reference (#123, GH-123, owner/repo#123), and a
+// bare URL or address (https://…, www.…, a@b.c), each with a zero-width
+// joiner after the character that starts it.
+func Escape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if strings.IndexByte(markup, c) >= 0 {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+		switch {
+		case c == '@' || c == '#':
+			b.WriteString(zwj)
+		case c == ':' && strings.HasPrefix(s[i+1:], "//"):
+			b.WriteString(zwj)
+		case (c == 'w' || c == 'W') && i >= 2 && strings.EqualFold(s[i-2:i+1], "www") && strings.HasPrefix(s[i+1:], "."):
+			b.WriteString(zwj)
+		case c == '-' && i >= 2 && strings.EqualFold(s[i-2:i], "gh") && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
+			b.WriteString(zwj)
+		}
+	}
+	return b.String()
+}
 
 // Text is s on one line, cut to max runes and escaped.
 func Text(s string, max int) string { return Escape(OneLine(s, max)) }
@@ -76,4 +105,21 @@ func Fence(body string) string {
 // end the target or the line are percent-encoded or dropped.
 func URL(s string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "\n", "", "\r", "").Replace(s)
+}
+
+// Cell keeps Markdown of the tool's own (a description that holds code
+// spans or links on purpose) in one table cell: line breaks become
+// spaces, and pipes, which would end the cell, are escaped. Text from a
+// repository goes through Text or Code instead.
+func Cell(s string) string {
+	return strings.ReplaceAll(OneLine(s, len(s)+1), "|", `\|`)
+}
+
+// Link renders a link whose text is Markdown already (Text, Code, or the
+// tool's own words) to url; with no url it is the text alone.
+func Link(text, url string) string {
+	if url == "" {
+		return text
+	}
+	return "[" + text + "](" + URL(url) + ")"
 }

@@ -24,7 +24,7 @@ func TestOneLine(t *testing.T) {
 
 func TestEscape(t *testing.T) {
 	got := Text("[x](http://e) @team <b>*y*</b> | `z`\nnext", 100)
-	want := `\[x\]\(http://e\) \@team \<b\>\*y\*\</b\> \| \` + "`z\\`" + ` next`
+	want := `\[x\]\(http:` + "\u200d" + `//e\) @` + "\u200d" + `team \<b\>\*y\*\</b\> \| \` + "`z\\`" + ` next`
 	if got != want {
 		t.Errorf("Text = %q, want %q", got, want)
 	}
@@ -63,5 +63,17 @@ func TestFence(t *testing.T) {
 func TestURL(t *testing.T) {
 	if got, want := URL("https://e/a (b)\n"), "https://e/a%20%28b%29"; got != want {
 		t.Errorf("URL = %q, want %q", got, want)
+	}
+}
+
+func TestCellAndLink(t *testing.T) {
+	if got, want := Cell("a `b` | c\nd"), "a `b` \\| c d"; got != want {
+		t.Errorf("Cell = %q, want %q", got, want)
+	}
+	if got, want := Link("`x`", "https://e/a b"), "[`x`](https://e/a%20b)"; got != want {
+		t.Errorf("Link = %q, want %q", got, want)
+	}
+	if got := Link("x", ""); got != "x" {
+		t.Errorf("Link without a URL = %q", got)
 	}
 }

@@ -173,21 +173,7 @@ func findRefs(ctx context.Context, fsys fs.FS, root string) ([]ref, []string, er
 // Version renders what a found reference holds as tag, tag@digest or
 // @digest: the finder gives the whole reference for a container image or a
 // setter, and tag and digest for a kustomization or values entry.
-func Version(c manifest.Change) string {
-	if f, err := imageref.ParseFound(c.Old); err == nil && f.Repository == c.Image {
-		switch {
-		case f.Tag != "" && f.Digest != "":
-			return f.Tag + "@" + f.Digest
-		case f.Digest != "":
-			return "@" + f.Digest
-		}
-		return f.Tag
-	}
-	if strings.HasPrefix(c.Old, "sha256:") {
-		return "@" + c.Old
-	}
-	return c.Old
-}
+func Version(c manifest.Change) string { return imageref.VersionOf(c.Image, c.Old) }
 
 // imageAt turns a repository and a version into the manifest engine's
 // input; a version with neither tag nor digest is an error.

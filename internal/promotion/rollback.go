@@ -43,6 +43,13 @@ type Rollback struct {
 	Warnings []string
 }
 
+// Undone is the change a revert undoes, for its pull request's body: its
+// name (a tag, a commit), and the pull request that made it, linked.
+type Undone struct {
+	Name string
+	Pull *PullRef
+}
+
 // ConflictError is a rollback that cannot be made: files the change
 // touched have changed again since, so restoring their content from before
 // the change would also undo the later changes.

@@ -3,8 +3,10 @@ package promotion
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/resourcediff"
@@ -31,6 +33,22 @@ func md(s string) string { return mdtext.Text(s, maxCell) }
 
 // code renders s as a code span that survives a table cell.
 func code(s string) string { return mdtext.Code(s, maxCell) }
+
+// version renders a version for a table: its digest shortened
+// (imageref.Abbrev), which cannot wrap and would push the columns after
+// it out of sight; the full digest is in the files and the commit.
+func version(v string) string { return code(imageref.Abbrev(v)) }
+
+// webRoot is the scheme and host of a GitHub web address ("" when u is
+// none), to link a commit of another repository on the same server.
+func webRoot(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	return scheme + "://" + host
+}
 
 // shortVersion is a version for a title: the tag, else the start of the
 // digest.
@@ -77,7 +95,15 @@ func origin(o *Origin) string {
 		parts = append(parts, code(shortSHA(o.Commit))+" "+md(mdtext.OneLine(o.Subject, maxSubject)))
 	}
 	if o.SourceRepository != "" || o.SourceCommit != "" {
-		parts = append(parts, "built from "+code(o.SourceRepository+"@"+shortSHA(o.SourceCommit)))
+		built := code(o.SourceRepository + "@" + shortSHA(o.SourceCommit))
+		root := webRoot(o.RunURL)
+		if root == "" && o.Pull != nil {
+			root = webRoot(o.Pull.URL)
+		}
+		if root != "" && o.SourceRepository != "" && o.SourceCommit != "" {
+			built = mdtext.Link(built, root+"/"+o.SourceRepository+"/commit/"+o.SourceCommit)
+		}
+		parts = append(parts, "built from "+built)
 	}
 	if o.RunURL != "" {
 		parts = append(parts, "[run]("+mdtext.URL(o.RunURL)+")")
@@ -127,7 +153,7 @@ func PromotionText(res *Result, mode Mode, runURL string) Text {
 			if s.Version != "" {
 				v = " " + code(s.Version)
 			}
-			fmt.Fprintf(&b, "- %s%s: %s\n", code(s.Image), v, md(s.Reason))
+			fmt.Fprintf(&b, "- %s%s: %s\n", code(s.Image), imageref.Abbrev(v), md(s.Reason))
 		}
 	}
 	b.WriteString("\n")
@@ -164,7 +190,7 @@ func writePromoted(b *strings.Builder, ps []Promotion, target, source string, wi
 		if from == "" {
 			from = "(none)"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(p.Image), code(from), code(p.ToVersion), o)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(p.Image), version(from), version(p.ToVersion), o)
 	}
 }
 
@@ -201,7 +227,7 @@ func writeHeld(b *strings.Builder, hs []manifest.Hold, files bool) {
 	}
 	b.WriteString("\n**Held**: these references keep their version (remove the comment `# gitops-actions: hold` to release one):\n\n| file | line | image | held at | reason |\n|---|---|---|---|---|\n")
 	for _, h := range hs {
-		fmt.Fprintf(b, "| %s | %d | %s | %s | %s |\n", code(h.File), h.Line, code(h.Image), code(h.Version), md(h.Reason))
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s |\n", code(h.File), h.Line, code(h.Image), version(h.Version), md(h.Reason))
 	}
 }
 
@@ -248,7 +274,7 @@ func DriftMarkdown(d Drift) string {
 	if len(d.OnlyInTo) > 0 {
 		var refs []string
 		for _, r := range d.OnlyInTo {
-			refs = append(refs, fmt.Sprintf("%s %s (%s)", code(r.Image), code(r.Version), code(fmt.Sprintf("%s:%d", r.File, r.Line))))
+			refs = append(refs, fmt.Sprintf("%s %s (%s)", code(r.Image), version(r.Version), code(fmt.Sprintf("%s:%d", r.File, r.Line))))
 		}
 		fmt.Fprintf(&b, "- **Images only in %s**, left alone: %s\n", code(d.To), strings.Join(refs, ", "))
 	}
@@ -268,9 +294,6 @@ func DriftMarkdown(d Drift) string {
 				}
 				shown++
 				a, bv := value(f.A, f.AbsentA, f.Hidden), value(f.B, f.AbsentB, f.Hidden)
-				if f.Hidden && !f.AbsentA && !f.AbsentB {
-					a, bv = "differs (a Secret's value is not shown)", ""
-				}
 				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", code(id.String()), code(f.Path), a, bv)
 			}
 		}
@@ -278,8 +301,12 @@ func DriftMarkdown(d Drift) string {
 			fmt.Fprintf(&b, "\nand %d more field(s).\n", rows-shown)
 		}
 	}
+	seen := map[string]bool{}
 	for _, e := range d.Errors {
-		fmt.Fprintf(&b, "\nNot compared: %s\n", md(e))
+		if !seen[e] {
+			seen[e] = true
+			fmt.Fprintf(&b, "\nNot compared: %s\n", md(e))
+		}
 	}
 	return b.String()
 }
@@ -290,14 +317,17 @@ func value(v any, absent, hidden bool) string {
 	case absent:
 		return "(absent)"
 	case hidden:
-		return "(set)"
+		// A Secret's value, on either side: that the row is there says
+		// it differs.
+		return "hidden"
 	}
 	return code(resourcediff.Format(v, maxCell))
 }
 
 // RollbackText is the pull request of a rollback: what it undoes (what),
-// where, and the hold comments it writes.
-func RollbackText(rb *Rollback, what, target, base, runURL string) Text {
+// where, and the hold comments it writes. A revert says in its body, when
+// undone is set, the change it undoes with a link to its pull request.
+func RollbackText(rb *Rollback, what string, undone *Undone, target, base, runURL string) Text {
 	var t Text
 	where := target
 	if where == "" {
@@ -305,7 +335,7 @@ func RollbackText(rb *Rollback, what, target, base, runURL string) Text {
 	}
 	t.Title = cut(mdtext.OneLine(fmt.Sprintf("Roll back %s: %s", where, what), maxTitle), maxTitle)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Rolls back %s on top of %s: %s.\n\n", code(where), code(base), md(what))
+	fmt.Fprintf(&b, "Rolls back %s on top of %s: %s.\n\n", code(where), code(base), undoneText(what, undone))
 	writePromoted(&b, rb.Restored, where, where, false)
 	fmt.Fprintf(&b, "\n**Files** (%d):\n\n", len(rb.Files))
 	for i, f := range rb.Files {
@@ -322,7 +352,7 @@ func RollbackText(rb *Rollback, what, target, base, runURL string) Text {
 	if len(rb.Held) > 0 {
 		b.WriteString("\n**Held**: each restored reference carries a hold comment, so that the next automated bump or promotion leaves it alone. Remove the comment, in an ordinary pull request, to release it.\n\n| file | line | image | held at |\n|---|---|---|---|\n")
 		for _, h := range rb.Held {
-			fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", code(h.File), h.Line, code(h.Image), code(h.Version))
+			fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", code(h.File), h.Line, code(h.Image), version(h.Version))
 		}
 	}
 	writeWarnings(&b, rb.Warnings)
@@ -335,6 +365,19 @@ func RollbackText(rb *Rollback, what, target, base, runURL string) Text {
 	}
 	t.Message = m.String()
 	return t
+}
+
+// undoneText says what a rollback undoes: the change and, linked, the
+// pull request that made it ("revert v20260501120000 ([#2](…) "Promote …")").
+func undoneText(what string, u *Undone) string {
+	if u == nil || u.Pull == nil {
+		return md(what)
+	}
+	pull := fmt.Sprintf("#%d", u.Pull.Number)
+	if u.Pull.URL != "" {
+		pull = mdtext.Link(pull, u.Pull.URL)
+	}
+	return fmt.Sprintf("revert %s (%s %s)", md(u.Name), pull, md(strconv.Quote(mdtext.OneLine(u.Pull.Title, maxSubject))))
 }
 
 // BranchText is the pull request of a branch promotion.
@@ -372,3 +415,36 @@ func BranchText(br *Branches, runURL string) Text {
 	t.Body = b.String()
 	return t
 }
+
+// ImagesMarkdown is what moves in target, for a job summary: one row per
+// image, its version now and after, and the files it is set in.
+func ImagesMarkdown(ps []Promotion, target string) string {
+	if len(ps) == 0 {
+		return "No image changes version.\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "| image | %s now | becomes | in |\n|---|---|---|---|\n", code(target))
+	for i, p := range ps {
+		if i == maxRows {
+			fmt.Fprintf(&b, "\nand %d more image(s).\n", len(ps)-maxRows)
+			break
+		}
+		from := p.FromVersion
+		if from == "" {
+			from = "(none)"
+		}
+		var files []string
+		for _, f := range p.Files {
+			files = append(files, code(f))
+		}
+		if len(files) == 0 {
+			files = []string{"—"}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", code(p.Image), version(from), version(p.ToVersion), strings.Join(files, "<br>"))
+	}
+	return b.String()
+}
+
+// UndoneMarkdown says what a rollback undoes, for a job summary: the
+// change, and the pull request that made it, linked.
+func UndoneMarkdown(what string, u *Undone) string { return undoneText(what, u) }

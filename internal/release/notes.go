@@ -2,9 +2,11 @@ package release
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
 
@@ -77,6 +79,35 @@ func mention(login string) string {
 	return "@" + mdtext.Escape(l)
 }
 
+// changeRows groups the changes by environment and image, in their
+// order: a Deployment and the kustomization images: entry that set the
+// same image are one change, made in two places.
+func changeRows(changes []ImageChange) [][]ImageChange {
+	var rows [][]ImageChange
+	at := map[[2]string]int{}
+	for _, ch := range changes {
+		k := [2]string{ch.Environment, ch.Image}
+		if i, ok := at[k]; ok {
+			rows[i] = append(rows[i], ch)
+			continue
+		}
+		at[k] = len(rows)
+		rows = append(rows, []ImageChange{ch})
+	}
+	return rows
+}
+
+// joined lists the distinct values of a row's changes, in their order.
+func joined(row []ImageChange, value func(ImageChange) string) string {
+	var out []string
+	for _, ch := range row {
+		if v := value(ch); !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 // releaseNotes is the release's body, in Markdown.
 func releaseNotes(r *Result, c *Commit, opts Options) string {
 	var b strings.Builder
@@ -111,9 +142,16 @@ func releaseNotes(r *Result, c *Commit, opts Options) string {
 	if len(r.Changes) == 0 {
 		b.WriteString("No image reference changed.\n")
 	} else {
-		b.WriteString("| environment | image | old | new | file |\n|---|---|---|---|---|\n")
-		for _, ch := range r.Changes {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCode(ch.Environment), mdCode(ch.Image), mdCode(versionOrNone(ch.Old)), mdCode(versionOrNone(ch.New)), mdCode(fmt.Sprintf("%s:%d", ch.File, ch.Line)))
+		b.WriteString("| environment | image | old | new | where |\n|---|---|---|---|---|\n")
+		for _, row := range changeRows(r.Changes) {
+			var places []string
+			for _, ch := range row {
+				places = append(places, mdCode(fmt.Sprintf("%s:%d", ch.File, ch.Line)))
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCode(row[0].Environment), mdCode(row[0].Image),
+				mdCode(imageref.Abbrev(joined(row, func(c ImageChange) string { return versionOrNone(c.Old) }))),
+				mdCode(imageref.Abbrev(joined(row, func(c ImageChange) string { return versionOrNone(c.New) }))),
+				strings.Join(places, "<br>"))
 		}
 	}
 	if len(r.Warnings) > 0 {

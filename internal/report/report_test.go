@@ -17,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext/mdtexttest"
 	"github.com/gitops-actions/gitops-actions/internal/workflowcmd/runnertest"
 )
 
@@ -652,8 +653,56 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "<a") {
-		t.Errorf("summary lets HTML through:\n%s", got)
+	page := mdtexttest.Render(t, got)
+	mdtexttest.CheckInert(t, page)
+	mdtexttest.CheckTables(t, page)
+	if !strings.Contains(mdtexttest.Text(page), `100% sure: <a, b> & "c" see | here`) {
+		t.Errorf("the message does not render as its text:\n%s", page)
+	}
+}
+
+// TestSummaryRendered renders the summary of hostile findings on a
+// repository of 90 environments as GitHub would: nothing from the
+// repository is live, each position links to its file and line at the
+// head commit, the verdict comes first, and only the environments with
+// findings have a row.
+func TestSummaryRendered(t *testing.T) {
+	const source = "https://github.com/acme/config/blob/0123456789abcdef0123456789abcdef01234567"
+	hostile := `expected integer, got string "see [docs](https://evil.example) @acme/oncall **now** #12 _x_"`
+	fs := []finding.Finding{
+		{File: "environments/env-07/app.yaml", Line: 4, Column: 3, Severity: finding.Error, Rule: "schema", Message: hostile, Environment: "environments/env-07"},
+		{File: "environments/@acme/#1 [x](y).yaml", Line: 1, Severity: finding.Warning, Rule: "resources-missing", Message: "see GH-1 and www.evil.example", Environment: "environments/env-42"},
+		{File: "environments", Severity: finding.Notice, Rule: "environment-drift", Message: "drift"},
+	}
+	byEnv := map[string]int{}
+	for i := range 90 {
+		byEnv[fmt.Sprintf("environments/env-%02d", i)] = 3
+	}
+	got := Summary(fs, Stats{Files: 270, Resources: 270, ByEnvironment: byEnv, SourceURL: source})
+	page := mdtexttest.Render(t, got)
+	mdtexttest.CheckInert(t, page, source+"/")
+	mdtexttest.CheckTables(t, page)
+	text := mdtexttest.Text(page)
+	if first := strings.TrimSpace(strings.TrimPrefix(text, "verify-manifests")); !strings.HasPrefix(first, "❌ 1 error, 1 warning, 1 notice") {
+		t.Errorf("the verdict is not first: %q", first)
+	}
+	links := mdtexttest.Inspect(page).Links
+	want := []string{
+		source + "/environments/env-07/app.yaml#L4",
+		source + "/environments",
+		source + "/environments/@acme/%231%20%5Bx%5D%28y%29.yaml#L1",
+	}
+	if strings.Join(links, "\n") != strings.Join(want, "\n") {
+		t.Errorf("links = %q, want %q", links, want)
+	}
+	var envRows int
+	for _, tb := range mdtexttest.Tables(page) {
+		if tb.Header[0] == "environment" {
+			envRows = len(tb.Rows)
+		}
+	}
+	if envRows != 2 || !strings.Contains(text, "No findings in the other 88 environments.") {
+		t.Errorf("%d environment rows, want the 2 with findings and a count of the rest:\n%s", envRows, got)
 	}
 }
 

@@ -2,10 +2,12 @@ package report
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
 
 // Stats are the counts a summary shows.
@@ -21,6 +23,10 @@ type Stats struct {
 	// at a base that several environments render is reported once,
 	// without an environment, and counts in each of them.
 	FindingsByEnvironment map[string]Counts
+	// SourceURL, when set, is the web address of the tree the findings
+	// are positions in (https://github.com/OWNER/REPO/blob/SHA): each
+	// position links to its file and line there.
+	SourceURL string
 }
 
 // Counts tallies findings by severity.
@@ -66,32 +72,11 @@ func Summary(findings []finding.Finding, stats Stats) string {
 	if len(fs) > 0 {
 		b.WriteString("\n| rule | severity | findings |\n| --- | --- | ---: |\n")
 		for _, r := range ruleCounts(fs) {
-			fmt.Fprintf(&b, "| `%s` | %s | %d |\n", markdownCode(r.id), r.severity, r.n)
+			fmt.Fprintf(&b, "| %s | %s | %d |\n", mdtext.Code(r.id, maxCell), r.severity, r.n)
 		}
 	}
 
-	envs := summaryEnvironments(fs, stats.ByEnvironment, stats.FindingsByEnvironment)
-	if len(envs) > 0 {
-		byEnv := map[string]*counts{}
-		for _, env := range envs {
-			byEnv[env] = &counts{}
-		}
-		for _, f := range fs {
-			if f.Environment != "" && stats.FindingsByEnvironment == nil {
-				byEnv[f.Environment].add(f.Severity)
-			}
-		}
-		for env, c := range stats.FindingsByEnvironment {
-			if e, ok := byEnv[env]; ok {
-				*e = counts{Errors: c.Errors, Warnings: c.Warnings, Notices: c.Notices}
-			}
-		}
-		b.WriteString("\n| environment | resources | errors | warnings | notices |\n| --- | ---: | ---: | ---: | ---: |\n")
-		for _, env := range envs {
-			c := byEnv[env]
-			fmt.Fprintf(&b, "| `%s` | %d | %d | %d | %d |\n", markdownCode(env), stats.ByEnvironment[env], c.Errors, c.Warnings, c.Notices)
-		}
-	}
+	writeEnvironments(&b, fs, stats)
 
 	if len(fs) > 0 {
 		// What fails the job comes first: a warning on every file must
@@ -102,7 +87,7 @@ func Summary(findings []finding.Finding, stats Stats) string {
 		shown := ordered[:min(len(ordered), summaryFindings)]
 		b.WriteString("\n| position | severity | rule | message |\n| --- | --- | --- | --- |\n")
 		for _, f := range shown {
-			fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s |\n", markdownCode(f.Position()), f.Severity, markdownCode(f.Rule), markdownCell(f.Message))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", position(f, stats.SourceURL), f.Severity, mdtext.Code(f.Rule, maxCell), mdtext.Text(f.Message, maxMessage))
 		}
 		if rest := len(fs) - len(shown); rest > 0 {
 			fmt.Fprintf(&b, "\n…and %d more %s.\n", rest, plural(rest, "finding", "findings"))
@@ -179,13 +164,74 @@ func summaryEnvironments(fs []finding.Finding, resources map[string]int, tallied
 	return envs
 }
 
-// markdownCell keeps a message on one table row and stops it from opening
-// HTML or closing the cell.
-var markdownCell = strings.NewReplacer(
-	"\r\n", " ", "\n", " ", "\r", " ",
-	"|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;",
-).Replace
+// Bounds of what a row shows, in runes: a summary holds 1 MiB.
+const (
+	maxCell    = 400
+	maxMessage = 2000
+)
 
-// markdownCode keeps text inside a code span on one row: a backtick would
-// end the span early and a pipe the cell.
-var markdownCode = strings.NewReplacer("`", "'", "|", `\|`, "\n", " ", "\r", " ").Replace
+// position is a finding's position as a code span, linked to its file
+// and line at source when there is one.
+func position(f finding.Finding, source string) string {
+	pos := mdtext.Code(f.Position(), maxCell)
+	if source == "" || f.File == "" {
+		return pos
+	}
+	u := strings.TrimSuffix(source, "/") + "/" + escapePath(f.File)
+	if f.Line > 0 {
+		u += fmt.Sprintf("#L%d", f.Line)
+	}
+	return mdtext.Link(pos, u)
+}
+
+// escapePath escapes each element of a slash path for a URL.
+func escapePath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
+}
+
+// writeEnvironments writes the table of the environments that have
+// findings; the others are one count: on a repository of ninety
+// environments, the few that matter are not lost among the rest.
+func writeEnvironments(b *strings.Builder, fs []finding.Finding, stats Stats) {
+	envs := summaryEnvironments(fs, stats.ByEnvironment, stats.FindingsByEnvironment)
+	if len(envs) == 0 {
+		return
+	}
+	byEnv := map[string]*counts{}
+	for _, env := range envs {
+		byEnv[env] = &counts{}
+	}
+	for _, f := range fs {
+		if f.Environment != "" && stats.FindingsByEnvironment == nil {
+			byEnv[f.Environment].add(f.Severity)
+		}
+	}
+	for env, c := range stats.FindingsByEnvironment {
+		if e, ok := byEnv[env]; ok {
+			*e = counts{Errors: c.Errors, Warnings: c.Warnings, Notices: c.Notices}
+		}
+	}
+	var shown []string
+	for _, env := range envs {
+		if c := byEnv[env]; c.Errors+c.Warnings+c.Notices > 0 {
+			shown = append(shown, env)
+		}
+	}
+	if len(shown) > 0 {
+		b.WriteString("\n| environment | resources | errors | warnings | notices |\n| --- | ---: | ---: | ---: | ---: |\n")
+		for _, env := range shown {
+			c := byEnv[env]
+			fmt.Fprintf(b, "| %s | %d | %d | %d | %d |\n", mdtext.Code(env, maxCell), stats.ByEnvironment[env], c.Errors, c.Warnings, c.Notices)
+		}
+	}
+	switch rest := len(envs) - len(shown); {
+	case rest > 0 && len(shown) == 0:
+		fmt.Fprintf(b, "\nNo findings in any of the %d %s.\n", rest, plural(rest, "environment", "environments"))
+	case rest > 0:
+		fmt.Fprintf(b, "\nNo findings in the other %d %s.\n", rest, plural(rest, "environment", "environments"))
+	}
+}

@@ -10,8 +10,9 @@ import (
 
 // drift compares every pair of environments: resources present in one and
 // not the other, and images that differ. Resources are matched by group,
-// kind and name: environments usually differ by namespace alone.
-func drift(envs []string, sums []*summary, loc *summaryLocator) []finding.Finding {
+// kind and name: environments usually differ by namespace alone. A pair
+// of which one is broken (does not build) is not compared.
+func drift(envs []string, sums []*summary, loc *summaryLocator, broken map[string]bool) []finding.Finding {
 	if len(envs) < 2 {
 		return nil
 	}
@@ -53,6 +54,9 @@ func drift(envs []string, sums []*summary, loc *summaryLocator) []finding.Findin
 	for i := range envs {
 		for j := i + 1; j < len(envs); j++ {
 			a, b := envs[i], envs[j]
+			if broken[a] || broken[b] {
+				continue
+			}
 			for _, key := range order[i] {
 				sa := sets[i][key]
 				sb, ok := sets[j][key]

@@ -16,7 +16,23 @@ func cleanKustomizeError(s string) string {
 	s = literalsRE.ReplaceAllString(s, "literal sources (hidden): ")
 	s = literalRE.ReplaceAllString(s, "${1}(hidden)$2")
 	s = envLineRE.ReplaceAllString(s, "a line of a generator's env file is not valid UTF-8 (its bytes are not shown)")
-	return absPathRE.ReplaceAllString(s, "$1$2")
+	s = absPathRE.ReplaceAllString(s, "$1$2")
+	return sayOnce(s)
+}
+
+// kustomize tries a missing resource as a file, then as a directory, and
+// says the same cause twice: "accumulation err='accumulating resources
+// from 'x.yaml': stat x.yaml: no such file': must build at directory: not
+// a valid directory: stat x.yaml: no such file". Said once, it reads
+// "accumulating resources from 'x.yaml': stat x.yaml: no such file".
+var twiceRE = regexp.MustCompile(`accumulation err='(accumulating resources from '[^']*'): (.*)': must build at directory: not a valid directory: (.*)$`)
+
+func sayOnce(s string) string {
+	m := twiceRE.FindStringSubmatchIndex(s)
+	if m == nil || s[m[4]:m[5]] != s[m[6]:m[7]] {
+		return s
+	}
+	return s[:m[0]] + s[m[2]:m[3]] + ": " + s[m[4]:m[5]]
 }
 
 // kustomize quotes a configMapGenerator or secretGenerator value it cannot

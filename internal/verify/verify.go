@@ -196,7 +196,14 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	loc := r.newSummaryLocator()
 	findings = append(findings, duplicates(sums, loc)...)
 	if r.rules.Enabled(RuleEnvironmentDrift) {
-		findings = append(findings, drift(opts.Environments, sums, loc)...)
+		// An environment that does not build is reported once, by its
+		// build: drift would add that each of the other's resources is
+		// missing from it.
+		broken := map[string]bool{}
+		for _, b := range builds {
+			broken[b.env] = broken[b.env] || b.failed
+		}
+		findings = append(findings, drift(opts.Environments, sums, loc, broken)...)
 	}
 	var envs []string
 	for _, b := range builds {
