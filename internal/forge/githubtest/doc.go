@@ -82,9 +82,20 @@
 // repository, pullRequest (with reviews and latestOpinionatedReviews),
 // object(expression: "rev:path"), ref and refs (ordered by name or
 // TAG_COMMIT_DATE); a Commit answers blame(path:) and
-// associatedPullRequests (graphql_blame.go). Aliases, variables, fragments and __typename work; a
-// field the model lacks fails the request as a field GitHub's schema lacks
-// would.
+// associatedPullRequests (graphql_blame.go), tree, parents, file(path:)
+// and signature; a Tree its entries; a Ref compare(headRef:) and
+// associatedPullRequests, with the pull requests' headRefOid, labels,
+// assignees and autoMergeRequest (graphql_branch.go). Aliases, variables,
+// fragments and __typename work; a field the model lacks fails the request
+// as a field GitHub's schema lacks would. The mutations are updateRefs,
+// createCommitOnBranch and enablePullRequestAutoMerge.
+//
+// # Pull request heads
+//
+// As on GitHub, every pull request's head is kept under refs/pull/N/head:
+// set when it is opened, following its branch while it is open, and left
+// where it was once it is merged or closed. Merging keeps the head branch
+// unless RepoOptions.DeleteBranchOnMerge says otherwise.
 //
 // # Faults
 //

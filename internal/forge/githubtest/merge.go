@@ -68,6 +68,9 @@ func (s *Server) OpenPR(fullName string, np NewPR) int {
 	}
 	rp.pulls[p.number] = p
 	s.nodes[p.nodeID] = p
+	if err := rp.opened(p); err != nil {
+		s.tb.Fatalf("githubtest: opening a pull request: %v", err)
+	}
 	return p.number
 }
 
@@ -172,7 +175,7 @@ func (s *Server) mergeWithLocked(fullName string, n int, method string) (plumbin
 	p.state, p.closedAt, p.updatedAt = "closed", now, now
 	p.mergeMethod, p.mergedOnto, p.landed = method, base, landed
 	rp.pushedAt = now
-	return tip, nil
+	return tip, rp.deleteMergedHead(p)
 }
 
 // headOnly lists the commits reachable from head but not from base, parents

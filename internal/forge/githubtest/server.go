@@ -116,6 +116,11 @@ type RepoOptions struct {
 	// requested from and issues assigned to; Teams likewise for team slugs.
 	Collaborators []string
 	Teams         []string
+	// DeleteBranchOnMerge deletes a pull request's head branch when it is
+	// merged, as the repository setting "Automatically delete head
+	// branches" does; without it the branch stays, as on GitHub by
+	// default.
+	DeleteBranchOnMerge bool
 	// ReadOnlyToken makes creating and editing comments answer 403
 	// "Resource not accessible by integration", as GitHub does for a
 	// GITHUB_TOKEN without pull-requests: write or a fork's pull request.
@@ -353,6 +358,7 @@ func (s *Server) CreateRepo(fullName string, opts RepoOptions) {
 		verified:  map[plumbing.Hash]time.Time{},
 		createdAt: s.now(),
 	}
+	rp.git.moved = rp.followPullHeads
 	s.repos[fullName] = rp
 	if len(opts.Files) > 0 {
 		if _, err := s.pushLocked(rp, opts.DefaultBranch, opts.Files, "Initial commit", s.opts.Bot); err != nil {
