@@ -108,7 +108,7 @@ func (c *Client) readBranch(ctx context.Context, q BranchQuery) (*BranchState, e
     id
     base: ref(qualifiedName: $base) {
       target { ...C }
-      compare(headRef: $branch) { commits(first: 100) { totalCount nodes { oid message tree { oid } parents(first: 2) { nodes { oid } } } } }
+      compare(headRef: $branch) { commits(first: 100) { totalCount nodes { oid message tree { oid } parents(first: 2) { nodes { oid } } signature { isValid } } } }
     }
     branch: ref(qualifiedName: $branch) {
       target { ...C }
@@ -118,7 +118,7 @@ func (c *Client) readBranch(ctx context.Context, q BranchQuery) (*BranchState, e
     }
   }
 }
-fragment C on Commit { oid message tree { oid } parents(first: 2) { nodes { oid } } ` + strings.Join(trees, " ") + ` }
+fragment C on Commit { oid message tree { oid } parents(first: 2) { nodes { oid } } signature { isValid } ` + strings.Join(trees, " ") + ` }
 ` + treeFragments()
 	var data struct {
 		Repository *struct {
@@ -214,10 +214,13 @@ type commitJSON struct {
 			OID string `json:"oid"`
 		} `json:"nodes"`
 	} `json:"parents"`
+	Signature *struct {
+		IsValid bool `json:"isValid"`
+	} `json:"signature"`
 }
 
 func (c commitJSON) commit() Commit {
-	cm := Commit{SHA: c.OID, Message: c.Message, Tree: c.Tree.OID}
+	cm := Commit{SHA: c.OID, Message: c.Message, Tree: c.Tree.OID, Verified: c.Signature != nil && c.Signature.IsValid}
 	for _, p := range c.Parents.Nodes {
 		cm.Parents = append(cm.Parents, p.OID)
 	}

@@ -111,7 +111,9 @@
 //
 // Calls(route) counts requests by method and OpenAPI path template, e.g.
 // Calls("POST /repos/{owner}/{repo}/git/commits") (see the Route constants);
-// TotalCalls, AllCalls and ResetCalls complete it.
+// TotalCalls, AllCalls and ResetCalls complete it; Writes lists the
+// requests that may change something (GraphQL mutations by field, not
+// queries).
 //
 // # Acting as a person
 //

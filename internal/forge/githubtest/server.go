@@ -152,14 +152,16 @@ type Server struct {
 	dir        string
 	spec       *spec
 
-	mu     sync.Mutex
-	repos  map[string]*repo
-	nodes  map[string]*pull // GraphQL node ID → pull request
-	calls  map[string]int
-	total  int
-	faults Faults
-	rng    *rand.Rand
-	tokens map[string]time.Time // installation token → expiry
+	mu    sync.Mutex
+	repos map[string]*repo
+	nodes map[string]*pull // GraphQL node ID → pull request
+	calls map[string]int
+	// mutations counts GraphQL mutations by root field, for Writes.
+	mutations map[string]int
+	total     int
+	faults    Faults
+	rng       *rand.Rand
+	tokens    map[string]time.Time // installation token → expiry
 	// codeloadTokens are the tokens of private archive redirects.
 	codeloadTokens map[string]bool
 	// codeloadCredentials counts codeload requests that carried an
@@ -186,14 +188,16 @@ func NewServer(tb testing.TB, opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		tb:     tb,
-		opts:   opts,
-		dir:    tb.TempDir(),
-		spec:   sp,
-		repos:  map[string]*repo{},
-		nodes:  map[string]*pull{},
-		calls:  map[string]int{},
-		tokens: map[string]time.Time{},
+		tb:    tb,
+		opts:  opts,
+		dir:   tb.TempDir(),
+		spec:  sp,
+		repos: map[string]*repo{},
+		nodes: map[string]*pull{},
+		calls: map[string]int{},
+
+		mutations: map[string]int{},
+		tokens:    map[string]time.Time{},
 
 		codeloadTokens: map[string]bool{},
 		nextID:         1000,
@@ -302,7 +306,27 @@ func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[string]int{}
+	s.mutations = map[string]int{}
 	s.total = 0
+}
+
+// Writes returns the requests that may change something, by route: every
+// REST request but a GET, and GraphQL mutations as "mutation <field>"
+// (GraphQL queries, which read, are left out). Requests answered with an
+// injected fault count too.
+func (s *Server) Writes() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for route, n := range s.calls {
+		if n > 0 && route != RouteGraphQL && !strings.HasPrefix(route, "GET ") {
+			out[route] = n
+		}
+	}
+	for field, n := range s.mutations {
+		out["mutation "+field] = n
+	}
+	return out
 }
 
 // GitDir returns the path of the bare git repository behind repo
@@ -415,6 +439,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[routeName(rt)]++
 	s.total++
+	if routeName(rt) == RouteGraphQL {
+		var q gqlRequest
+		if json.Unmarshal(body, &q) == nil {
+			if op, field, ok := gqlOperation(q.Query); ok && op == "mutation" {
+				s.mutations[field]++
+			}
+		}
+	}
 	fault := s.faults
 	draw, drawReset := s.rng.Float64(), s.rng.Float64()
 	s.mu.Unlock()
