@@ -50,7 +50,7 @@ var remoteOutputs = []cli.Output{
 	{Name: "branch", Description: "Remote mode: the head branch (pull-request), or the base branch (push)."},
 	{Name: "commit-sha", Description: "Remote mode: the commit holding the change (the pull request's head when unchanged)."},
 	{Name: "commit-verified", Description: "Remote mode: true when GitHub verified the commit's signature."},
-	{Name: "superseded", Description: "Remote mode, pull-request: JSON array of the images the pull request already proposed at a newer version than this run's, and keeps: objects with image, version (what the pull request keeps) and wanted (what this run asked for)."},
+	{Name: "superseded", Description: "Remote mode, pull-request: JSON array of the images the pull request already proposes at a newer version than this run's, and keeps: objects with image, version (what the pull request keeps), wanted (what this run asked for) and pull-request (its number). Such a run succeeds: a late build is not a failure."},
 }
 
 // Deps are what the command depends on besides its inputs and environment;

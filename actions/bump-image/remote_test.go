@@ -207,7 +207,8 @@ func TestPullRequestLifecycle(t *testing.T) {
 		t.Errorf("after update: %+v", prs)
 	}
 
-	// A person pushes to the branch: the tool refuses and leaves it alone.
+	// A person pushes to the branch, setting the line the bump edits: the
+	// next bump would rewrite it, so the tool refuses and leaves it alone.
 	human := srv.PushCommit(configRepo, stagingBranch, map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.2.0-hotfix")}, "Use the hotfix build", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
 	srv.ResetCalls()
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.3.0"})
@@ -624,7 +625,8 @@ func TestBranchLeftByAMergedPullRequest(t *testing.T) {
 }
 
 // TestConcurrentPullRequestRuns starts several builds' runs at once for the
-// same branch: they must end with one pull request holding one commit.
+// same branch: they must end with one pull request holding one commit, of
+// the newest version.
 func TestConcurrentPullRequestRuns(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
 	base := srv.Ref(configRepo, "main")
@@ -651,10 +653,9 @@ func TestConcurrentPullRequestRuns(t *testing.T) {
 	if commits := strings.Fields(gitLog(t, srv, stagingBranch, "--format=%H", "^"+base)); len(commits) != 1 {
 		t.Errorf("branch holds %d commits on top of the base, want 1", len(commits))
 	}
-	// Whichever run wrote last, title and content tell the same version.
+	// Whatever their order, title and content tell the newest version.
 	content := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml")
-	tag := prs[0].Title[strings.LastIndex(prs[0].Title, " ")+1:]
-	if content != deployment("app", "ghcr.io/acme/app:"+tag) {
-		t.Errorf("title %q but the branch holds:\n%s", prs[0].Title, content)
+	if want := fmt.Sprintf("v2.1.%d", n-1); prs[0].Title != "chore(staging): bump ghcr.io/acme/app to "+want || content != deployment("app", "ghcr.io/acme/app:"+want) {
+		t.Errorf("title %q and the branch holds:\n%s\nwant %s", prs[0].Title, content, want)
 	}
 }

@@ -32,7 +32,7 @@ const (
 Requested by [workflow run]({{.Source.RunURL}}){{with .Source.Repository}} of {{.}}{{end}}{{with .Source.SHA}} at {{.}}{{end}}{{with .Source.Actor}}, started by {{.}}{{end}}.
 {{- end}}
 
-<sub>Made by gitops-actions bump-image, which updates this pull request on the next bump. It never moves a branch that holds someone else's commit: push to this branch and it stops with an error instead.</sub>
+<sub>Made by gitops-actions bump-image, which updates this pull request on the next bump. A commit you push to this branch stays: the next bump goes on top of it, or, when it would change a line your commit wrote, stops with an error instead.</sub>
 `
 )
 

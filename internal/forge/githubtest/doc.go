@@ -119,7 +119,7 @@
 //
 // PushCommit adds a commit to a branch as a push would; OpenPR opens a pull
 // request and Review reviews it; MergePR merges a pull request with a merge
-// commit, MergePRWith with any of the three methods; CreateTagAt and
+// commit, MergePRWith with any of the three methods, ClosePR closes one; CreateTagAt and
 // CreateRelease tag and release as a person would; File, Ref, Tags,
 // Releases and PullRequests read the state without counting calls.
 //

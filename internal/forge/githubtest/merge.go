@@ -98,6 +98,29 @@ func (s *Server) Review(fullName string, n int, login, state string) {
 	p.reviews = append(p.reviews, &review{author: login, state: state, submittedAt: s.now()})
 }
 
+// ClosePR closes pull request n of repo without merging it, as a person
+// does in the web interface; it counts no call. Its branch stays, and so
+// does its head under refs/pull/N/head. It fails the test when the pull
+// request is not open.
+func (s *Server) ClosePR(fullName string, n int) {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[fullName]
+	if !ok {
+		s.tb.Fatalf("githubtest: no repository %q", fullName)
+		return
+	}
+	p, ok := rp.pulls[n]
+	if !ok || p.state != "open" {
+		s.tb.Fatalf("githubtest: no open pull request #%d in %q", n, fullName)
+		return
+	}
+	rp.headSHAOf(p)
+	now := s.now()
+	p.state, p.closedAt, p.updatedAt, p.autoMerge = "closed", now, now, ""
+}
+
 // Merge methods of MergePRWith, as GitHub names them.
 const (
 	MergeCommit = "merge"
