@@ -104,14 +104,15 @@ func (x *promoter) directories(ctx context.Context) error {
 		Images: in.Images, ExcludeImages: in.ExcludeImages, ExcludePaths: in.ExcludePaths, IgnoreHolds: in.Force,
 	}
 	var res *promotion.Result
-	trees := []string{in.From, in.To}
 	build := func(ctx context.Context, head change.Head) (change.Content, error) {
-		// The machinery reads the two directories with the branch's state
-		// when it can; the archive is the way when it could not.
+		// The whole repository: the drift renders overlays, which name
+		// bases outside the two directories. The machinery reads it with
+		// the branch's state when it can; the archive is the way when it
+		// could not.
 		snap := head.Files
 		if snap == nil {
 			var err error
-			if snap, err = x.gh.ReadArchive(ctx, head.SHA, trees); err != nil {
+			if snap, err = x.gh.ReadArchive(ctx, head.SHA, []string{"."}); err != nil {
 				return change.Content{}, err
 			}
 		}
@@ -135,7 +136,7 @@ func (x *promoter) directories(ctx context.Context) error {
 		}, nil
 	}
 	req := x.request(branchFor("promote", in.To), build)
-	req.Trees = trees
+	req.Trees, req.TipTrees = []string{"."}, []string{in.To}
 	out, err := change.Propose(ctx, x.gh, req)
 	x.warn(out.Warnings)
 	if err != nil {

@@ -20,9 +20,9 @@ type BranchQuery struct {
 	// Base is the branch the pull requests go into; Branch their head.
 	Base, Branch string
 	// Trees are directories (slash paths from the repository root, "."
-	// for all of it) whose files are read at the base's head and at the
-	// branch's, in the same request.
-	Trees []string
+	// for all of it) whose files are read at the base's head, TipTrees
+	// those read at the branch's head, in the same request.
+	Trees, TipTrees []string
 }
 
 // BranchState is a branch and its base as one request read them.
@@ -31,11 +31,13 @@ type BranchState struct {
 	Base Commit
 	// BaseFiles are the files under BranchQuery.Trees at Base; nil when
 	// none were asked, or when the answer could not hold them whole (a
-	// binary or truncated file, a tree deeper than the query reaches):
-	// read them from an archive then.
+	// binary or truncated file, a tree deeper than the query reaches, an
+	// answer too large, a query GitHub refused): read them from an
+	// archive then.
 	BaseFiles *Snapshot
 	// Tip is the branch's head, nil when the branch does not exist;
-	// TipFiles are its files, as BaseFiles are Base's.
+	// TipFiles are its files under BranchQuery.TipTrees, as BaseFiles are
+	// Base's.
 	Tip      *Commit
 	TipFiles *Snapshot
 	// Ahead are the branch's commits that the base lacks, oldest first;
@@ -73,16 +75,17 @@ const pullsPerBranch = 20
 // tool's needs to know first: the base's head, the branch's head, the
 // branch's commits the base lacks (their messages say whose they are),
 // the open pull request from the branch and the latest finished one, and
-// the files under q.Trees at both heads. The repository's node ID comes
-// with it (see RepositoryID). A base that does not exist is a
-// *NotFoundError; a branch that does not exist is a nil Tip. When the
-// files make the answer too large to read, they are left out (nil) and the
-// rest is read again without them.
+// the files under q.Trees at the base's head and under q.TipTrees at the
+// branch's. The repository's node ID comes with it (see RepositoryID). A
+// base that does not exist is a *NotFoundError; a branch that does not
+// exist is a nil Tip. When the files make the answer too large to read, or
+// GitHub refuses the query that asks for them, the rest is read again
+// without them (nil).
 func (c *Client) ReadBranch(ctx context.Context, q BranchQuery) (*BranchState, error) {
 	st, err := c.readBranch(ctx, q)
 	var big *answerTooLargeError
-	if errors.As(err, &big) && len(q.Trees) > 0 {
-		q.Trees = nil
+	if (errors.As(err, &big) || errors.As(err, new(*GraphQLError))) && len(q.Trees)+len(q.TipTrees) > 0 {
+		q.Trees, q.TipTrees = nil, nil
 		st, err = c.readBranch(ctx, q)
 	}
 	return st, err
@@ -91,35 +94,46 @@ func (c *Client) ReadBranch(ctx context.Context, q BranchQuery) (*BranchState, e
 func (c *Client) readBranch(ctx context.Context, q BranchQuery) (*BranchState, error) {
 	vars := map[string]any{"owner": c.Owner, "name": c.Repo, "base": "refs/heads/" + q.Base, "branch": "refs/heads/" + q.Branch}
 	decls := "$owner: String!, $name: String!, $base: String!, $branch: String!"
-	var trees []string
-	for i, t := range q.Trees {
-		t = strings.Trim(path.Clean(t), "/")
-		if t == "" || t == "." {
-			trees = append(trees, fmt.Sprintf("t%d: tree { ...E1 }", i))
-			continue
+	fields := func(prefix string, dirs []string) string {
+		var out []string
+		for i, t := range dirs {
+			v := prefix + strconv.Itoa(i)
+			t = strings.Trim(path.Clean(t), "/")
+			if t == "" || t == "." {
+				out = append(out, v+": tree { ...E1 }")
+				continue
+			}
+			decls += ", $" + v + ": String!"
+			vars[v] = t
+			out = append(out, fmt.Sprintf("%s: file(path: $%s) { name type mode object { ... on Blob { ...B } ... on Tree { ...E1 } } }", v, v))
 		}
-		v := "t" + strconv.Itoa(i)
-		decls += ", $" + v + ": String!"
-		vars[v] = t
-		trees = append(trees, fmt.Sprintf("%s: file(path: $%s) { name type mode object { ... on Blob { ...B } ... on Tree { ...E1 } } }", v, v))
+		if len(out) == 0 {
+			return ""
+		}
+		return "... on Commit { " + strings.Join(out, " ") + " }"
 	}
+	baseTrees, tipTrees := fields("t", q.Trees), fields("u", q.TipTrees)
 	query := "query(" + decls + `) {
   repository(owner: $owner, name: $name) {
     id
     base: ref(qualifiedName: $base) {
-      target { ...C }
+      target { ...C ` + baseTrees + ` }
       compare(headRef: $branch) { commits(first: 100) { totalCount nodes { oid message tree { oid } parents(first: 2) { nodes { oid } } signature { isValid } } } }
     }
     branch: ref(qualifiedName: $branch) {
-      target { ...C }
+      target { ...C ` + tipTrees + ` }
       associatedPullRequests(first: ` + strconv.Itoa(pullsPerBranch) + `, orderBy: {field: CREATED_AT, direction: DESC}) {
         nodes { id number url title body state isDraft headRefName headRefOid baseRefName labels(first: 100) { nodes { name } } assignees(first: 100) { nodes { login } } autoMergeRequest { mergeMethod } }
       }
     }
   }
 }
-fragment C on Commit { oid message tree { oid } parents(first: 2) { nodes { oid } } signature { isValid } ` + strings.Join(trees, " ") + ` }
-` + treeFragments()
+fragment C on Commit { oid message tree { oid } parents(first: 2) { nodes { oid } } signature { isValid } }
+`
+	if baseTrees+tipTrees != "" {
+		// GraphQL refuses a fragment no field uses.
+		query += treeFragments()
+	}
 	var data struct {
 		Repository *struct {
 			ID   string `json:"id"`
@@ -163,13 +177,13 @@ fragment C on Commit { oid message tree { oid } parents(first: 2) { nodes { oid 
 		return nil, &NotFoundError{What: fmt.Sprintf("branch %q of %s/%s", q.Base, c.Owner, c.Repo)}
 	}
 	st := &BranchState{}
-	base, baseFiles, err := readHead(data.Repository.Base.Target, q.Trees)
+	base, baseFiles, err := readHead(data.Repository.Base.Target, "t", q.Trees)
 	if err != nil || base == nil {
 		return nil, fmt.Errorf("reading branch %q of %s/%s: its head is no commit (%v)", q.Base, c.Owner, c.Repo, err)
 	}
 	st.Base, st.BaseFiles = *base, baseFiles
 	if b := data.Repository.Branch; b != nil {
-		if st.Tip, st.TipFiles, err = readHead(b.Target, q.Trees); err != nil {
+		if st.Tip, st.TipFiles, err = readHead(b.Target, "u", q.TipTrees); err != nil {
 			return nil, fmt.Errorf("reading branch %q of %s/%s: %w", q.Branch, c.Owner, c.Repo, err)
 		}
 		for _, p := range b.Pulls.Nodes {
@@ -306,9 +320,9 @@ type treeJSON struct {
 }
 
 // readHead decodes a ref's target: the commit, and when trees were asked
-// the snapshot of them (nil when incomplete). A target that is no commit
-// is nil.
-func readHead(raw json.RawMessage, trees []string) (*Commit, *Snapshot, error) {
+// (as fields prefix0, prefix1, ...) the snapshot of them (nil when
+// incomplete). A target that is no commit is nil.
+func readHead(raw json.RawMessage, prefix string, trees []string) (*Commit, *Snapshot, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil, nil
 	}
@@ -330,7 +344,7 @@ func readHead(raw json.RawMessage, trees []string) (*Commit, *Snapshot, error) {
 	sb := &snapshotBuilder{snap: &Snapshot{SHA: cm.SHA, FS: fstest.MapFS{}}}
 	for i, t := range trees {
 		var tj *treeJSON
-		if err := json.Unmarshal(parts["t"+strconv.Itoa(i)], &tj); err != nil {
+		if err := json.Unmarshal(parts[prefix+strconv.Itoa(i)], &tj); err != nil {
 			return nil, nil, err
 		}
 		if tj == nil {

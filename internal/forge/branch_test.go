@@ -3,7 +3,9 @@ package forge_test
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -20,7 +22,7 @@ var alice = githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@exa
 func readBranch(t *testing.T, srv *githubtest.Server, c *forge.Client, trees ...string) *forge.BranchState {
 	t.Helper()
 	srv.ResetCalls()
-	st, err := c.ReadBranch(context.Background(), forge.BranchQuery{Base: "main", Branch: "bump", Trees: trees})
+	st, err := c.ReadBranch(context.Background(), forge.BranchQuery{Base: "main", Branch: "bump", Trees: trees, TipTrees: trees})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,4 +216,35 @@ func gitOut(t *testing.T, srv *githubtest.Server, args ...string) string {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// refuseTrees answers, as GitHub answers a query it will not run, every
+// GraphQL request that reads trees.
+type refuseTrees struct{ refused int }
+
+func (r *refuseTrees) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil {
+		b, _ := req.GetBody()
+		body, _ := io.ReadAll(b)
+		if strings.Contains(string(body), "fragment E1") {
+			r.refused++
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: req,
+				Body: io.NopCloser(strings.NewReader(`{"errors":[{"message":"Something went wrong while executing your query. This may be the result of a timeout."}]}`))}, nil
+		}
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestReadBranchWithoutTrees: when GitHub will not answer the query with
+// the files, the rest is read without them, for the archive to bring them.
+func TestReadBranchWithoutTrees(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	rt := &refuseTrees{}
+	st, err := newClient(t, srv, rt).ReadBranch(context.Background(), forge.BranchQuery{Base: "main", Branch: "bump", Trees: []string{"."}, TipTrees: []string{"environments"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt.refused != 1 || st.BaseFiles != nil || st.Base.SHA != srv.Ref("acme/config", "main") {
+		t.Errorf("refused %d times; state %+v", rt.refused, st)
+	}
 }

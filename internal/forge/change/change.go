@@ -63,7 +63,8 @@ type Head struct {
 	// on top of them.
 	forge.Commit
 	// Files are Commit's files under Request.Trees when they were read
-	// with the branch's state; nil otherwise: the Build reads them itself.
+	// with the branch's state; nil otherwise: the Build reads them itself
+	// (an archive).
 	Files *forge.Snapshot
 	// Proposed is the branch the change goes onto when that branch
 	// proposes a change already: the open pull request's, or a branch of
@@ -89,7 +90,7 @@ type Proposed struct {
 	// first. When there are any the change is built on Tip and committed
 	// on top of them, as long as it leaves the lines they wrote alone.
 	Foreign []forge.Commit
-	// Files are Tip's files under Request.Trees, when read with the
+	// Files are Tip's files under Request.TipTrees, when read with the
 	// branch's state.
 	Files *forge.Snapshot
 
@@ -168,12 +169,15 @@ type Request struct {
 	// AutoMerge is "", "merge", "squash" or "rebase". A repository that
 	// refuses it gives a warning, not an error.
 	AutoMerge string
-	// Trees are directories (slash paths from the root) whose files the
-	// Build reads: Propose reads them with the branch's state, in the same
-	// request, and hands them to the Build (Head.Files). For directories
-	// of text files of moderate size; a Build falls back to an archive
-	// when they could not be read whole.
-	Trees []string
+	// Trees are directories (slash paths from the root, "." for all) whose
+	// files the Build reads: Propose reads them at the base's head with
+	// the branch's state, in the same request, and hands them to the
+	// Build (Head.Files). TipTrees are the directories the change's files
+	// are in, read at the branch's tip the same way, for comparing the
+	// change with what the branch holds (Proposed.Files). For text files
+	// of moderate size; a Build falls back to an archive when Head.Files
+	// is nil.
+	Trees, TipTrees []string
 	// Tries bounds the passes: for Propose, when concurrent runs keep
 	// moving the branch (zero means 6); for Push, when the base keeps
 	// moving (zero means 30).

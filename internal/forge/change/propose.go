@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge"
@@ -103,7 +104,7 @@ type where struct {
 // pass reads, builds, writes and reports how it ended.
 func (p *proposal) pass(ctx context.Context) (Result, outcome, error) {
 	gh, req := p.gh, p.req
-	st, err := gh.ReadBranch(ctx, forge.BranchQuery{Base: req.Base, Branch: req.Branch, Trees: req.Trees})
+	st, err := gh.ReadBranch(ctx, forge.BranchQuery{Base: req.Base, Branch: req.Branch, Trees: req.Trees, TipTrees: req.TipTrees})
 	if err != nil {
 		return Result{}, settled, err
 	}
@@ -187,7 +188,7 @@ func (p *proposal) where(st *forge.BranchState) (*where, error) {
 	if !st.AheadComplete {
 		return nil, &RefusedError{msg: fmt.Sprintf("branch %q of %s/%s has more commits than GitHub lists; it is not the tool's, so it is left alone (delete it or set another branch)", p.req.Branch, p.gh.Owner, p.gh.Repo)}
 	}
-	prop := &Proposed{Tip: *st.Tip, Files: st.TipFiles, gh: p.gh, trees: p.req.Trees, refuse: p.refuse}
+	prop := &Proposed{Tip: *st.Tip, Files: st.TipFiles, gh: p.gh, trees: p.req.TipTrees, refuse: p.refuse}
 	for _, c := range st.Ahead {
 		if !IsToolCommit(c.Message) {
 			prop.Foreign = append(prop.Foreign, c)
@@ -207,7 +208,11 @@ func (p *proposal) where(st *forge.BranchState) (*where, error) {
 	case st.Open == nil:
 		return nil, p.refuse(prop.Foreign[0], "")
 	}
-	return &where{kind: onTop, head: Head{Commit: *st.Tip, Files: st.TipFiles, Proposed: prop}, from: st.Tip.SHA}, nil
+	tip := Head{Commit: *st.Tip, Proposed: prop}
+	if slices.Equal(p.req.TipTrees, p.req.Trees) {
+		tip.Files = st.TipFiles
+	}
+	return &where{kind: onTop, head: tip, from: st.Tip.SHA}, nil
 }
 
 // refuse is the refusal that names a commit of a person's on the branch;

@@ -116,3 +116,21 @@ func TestCompareAndPullsOfARef(t *testing.T) {
 		t.Errorf("compare with a missing ref: %v", out)
 	}
 }
+
+// TestUnusedFragmentsAndVariables: like GitHub's validation, the fake
+// refuses a query that defines a fragment or declares a variable it does
+// not use.
+func TestUnusedFragmentsAndVariables(t *testing.T) {
+	srv := newTestServer(t, Options{})
+	for _, tc := range []struct{ name, query, want string }{
+		{name: "fragment", query: `query { repository(owner: "acme", name: "config") { id } } fragment F on Tree { oid }`, want: "Fragment F was defined, but not used"},
+		{name: "variable", query: `query q($x: String!) { repository(owner: "acme", name: "config") { id } }`, want: "Variable $x is declared by q but not used"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := gql(t, srv, tc.query, map[string]any{"x": "y"})
+			if got, _ := dig(out, "errors", 0, "message").(string); got != tc.want || dig(out, "data") != nil {
+				t.Errorf("answer %v, want the error %q", out, tc.want)
+			}
+		})
+	}
+}

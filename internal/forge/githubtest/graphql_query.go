@@ -94,6 +94,9 @@ func (s *Server) gqlQuery(c *call, query string, vars map[string]any) response {
 		return jsonResponse(http.StatusOK, map[string]any{"errors": []any{map[string]any{"message": "githubtest: send exactly one query"}}})
 	}
 	op := doc.Operations[0]
+	if err := checkUsage(doc); err != nil {
+		return gqlErrors(err)
+	}
 	x := &gqlExec{s: s, c: c, vars: map[string]any{}, fragments: doc.Fragments}
 	for k, v := range vars {
 		x.vars[k] = v
@@ -793,4 +796,56 @@ func (a gqlActor) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool
 		return strings.TrimSuffix(a.login, "[bot]"), true, nil
 	}
 	return nil, false, nil
+}
+
+// checkUsage refuses, as GitHub's validation does, a document that defines
+// a fragment no selection spreads or declares a variable nothing uses.
+func checkUsage(doc *ast.QueryDocument) error {
+	spread, vars := map[string]bool{}, map[string]bool{}
+	var value func(v *ast.Value)
+	value = func(v *ast.Value) {
+		if v == nil {
+			return
+		}
+		if v.Kind == ast.Variable {
+			vars[v.Raw] = true
+		}
+		for _, c := range v.Children {
+			value(c.Value)
+		}
+	}
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				for _, a := range sel.Arguments {
+					value(a.Value)
+				}
+				walk(sel.SelectionSet)
+			case *ast.InlineFragment:
+				walk(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				if !spread[sel.Name] {
+					spread[sel.Name] = true
+					if def := doc.Fragments.ForName(sel.Name); def != nil {
+						walk(def.SelectionSet)
+					}
+				}
+			}
+		}
+	}
+	op := doc.Operations[0]
+	walk(op.SelectionSet)
+	for _, f := range doc.Fragments {
+		if !spread[f.Name] {
+			return &gqlQueryError{message: fmt.Sprintf("Fragment %s was defined, but not used", f.Name)}
+		}
+	}
+	for _, vd := range op.VariableDefinitions {
+		if !vars[vd.Variable] {
+			return &gqlQueryError{message: fmt.Sprintf("Variable $%s is declared by %s but not used", vd.Variable, op.Name)}
+		}
+	}
+	return nil
 }
