@@ -1,11 +1,7 @@
 package bumpimage_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"strings"
 	"sync"
@@ -200,11 +196,7 @@ func busyRepo() map[string]string {
 // label: at most 12 and 10. Each count is every request the fake saw,
 // the installation token and the archive's redirect included.
 func TestBumpBudget(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	app, keyPEM := githubtest.NewApp(t, 7, 70)
 	const branch = "gitops-actions/bump/staging/ghcr.io-acme-svc-3"
 	for _, tc := range []struct {
 		name   string
@@ -212,7 +204,7 @@ func TestBumpBudget(t *testing.T) {
 		inputs map[string]string
 		max    int
 	}{
-		{name: "GitHub App", opts: githubtest.Options{App: &githubtest.App{ID: 7, PublicKey: &key.PublicKey, InstallationID: 70}}, inputs: map[string]string{"token": "", "app-id": "7", "app-private-key": keyPEM}, max: 12},
+		{name: "GitHub App", opts: githubtest.Options{App: app}, inputs: map[string]string{"token": "", "app-id": "7", "app-private-key": keyPEM}, max: 12},
 		{name: "token", max: 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -227,12 +219,7 @@ func TestBumpBudget(t *testing.T) {
 				r := runAction(t, srv, in)
 				r.WantCode(t, 0)
 				r.WantOutputs(t, map[string]string{"pull-request-operation": op})
-				calls := srv.AllCalls()
-				var lines []string
-				for _, route := range sortedKeys(calls) {
-					lines = append(lines, fmt.Sprintf("  %2d  %s", calls[route], route))
-				}
-				t.Logf("%s: %d requests\n%s", step, srv.TotalCalls(), strings.Join(lines, "\n"))
+				t.Logf("%s: %d requests\n%s", step, srv.TotalCalls(), srv.CallTable())
 				if n := srv.TotalCalls(); n > tc.max {
 					t.Errorf("%s: %d requests, want at most %d", step, n, tc.max)
 				}

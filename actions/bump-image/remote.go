@@ -523,7 +523,7 @@ func (x *remote) pullRequest(ctx context.Context) error {
 	if out.Commit != nil {
 		x.setCommit(*out.Commit)
 	}
-	if out.Previous != nil {
+	if out.Previous != nil && out.Op == change.Created {
 		x.r.Logf("branch %s held pull request #%d before (%s); the pull request starts afresh from %s", x.branch, out.Previous.Number, out.Previous.URL, x.base)
 	}
 	x.setPull(string(out.Op), out.Pull)

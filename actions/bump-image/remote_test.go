@@ -1,10 +1,6 @@
 package bumpimage_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os/exec"
 	"sort"
@@ -262,15 +258,6 @@ func gitLog(t *testing.T, srv *githubtest.Server, args ...string) string {
 	return git(t, srv.GitDir(configRepo), append([]string{"log"}, args...)...)
 }
 
-func sortedKeys(m map[string]int) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
 // git runs git on the fake's bare repository dir.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
@@ -430,14 +417,7 @@ func TestAPIBudget(t *testing.T) {
 				counts[step.op] = map[int]int{}
 			}
 			counts[step.op][nfiles] = srv.TotalCalls()
-			calls := srv.AllCalls()
-			var lines []string
-			for _, route := range sortedKeys(calls) {
-				if calls[route] > 0 {
-					lines = append(lines, fmt.Sprintf("  %2d  %s", calls[route], route))
-				}
-			}
-			t.Logf("%s, %d file(s): %d requests\n%s", step.op, nfiles, srv.TotalCalls(), strings.Join(lines, "\n"))
+			t.Logf("%s, %d file(s): %d requests\n%s", step.op, nfiles, srv.TotalCalls(), srv.CallTable())
 		}
 	}
 	for _, step := range steps {
@@ -551,12 +531,8 @@ func TestFailures(t *testing.T) {
 // TestGitHubAppAuth runs the action as a GitHub App: the installation token
 // it mints is masked first and appears nowhere else, nor does the key.
 func TestGitHubAppAuth(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	srv := newForge(t, githubtest.Options{App: &githubtest.App{ID: 1234, PublicKey: &key.PublicKey, InstallationID: 99}}, githubtest.RepoOptions{})
+	app, keyPEM := githubtest.NewApp(t, 1234, 99)
+	srv := newForge(t, githubtest.Options{App: app}, githubtest.RepoOptions{})
 	r := runAction(t, srv, map[string]string{"token": "", "app-id": "1234", "app-private-key": keyPEM, "path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
 	r.WantCode(t, 0)
 	r.WantOutputs(t, map[string]string{"pull-request-operation": "created", "commit-verified": "true"})

@@ -1,10 +1,6 @@
 package promote_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"strings"
 	"testing"
@@ -84,12 +80,8 @@ func TestHeldImageOnMerge(t *testing.T) {
 // the promotion's pull request, update it, and open the next from the
 // branch its merge left.
 func TestPromoteBudget(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	f := newBusyFixture(t, githubtest.Options{App: &githubtest.App{ID: 7, PublicKey: &key.PublicKey, InstallationID: 70}}, false)
+	app, keyPEM := githubtest.NewApp(t, 7, 70)
+	f := newBusyFixture(t, githubtest.Options{App: app}, false)
 	in := promoteInputs(map[string]string{"token": "", "app-id": "7", "app-private-key": keyPEM, "labels": "promotion"})
 	run := func(step string, m merged, op string) result {
 		t.Helper()
@@ -97,12 +89,7 @@ func TestPromoteBudget(t *testing.T) {
 		r := f.afterMerge(m, in)
 		r.WantCode(t, 0)
 		r.WantOutputs(t, map[string]string{"created": "true", "promotion-pull-request-operation": op})
-		calls := f.srv.AllCalls()
-		var lines []string
-		for _, route := range sortedKeys(calls) {
-			lines = append(lines, fmt.Sprintf("  %2d  %s", calls[route], route))
-		}
-		t.Logf("%s: %d requests\n%s", step, f.srv.TotalCalls(), strings.Join(lines, "\n"))
+		t.Logf("%s: %d requests\n%s", step, f.srv.TotalCalls(), f.srv.CallTable())
 		if n := f.srv.TotalCalls(); n > 14 {
 			t.Errorf("%s: %d requests, want at most 14", step, n)
 		}

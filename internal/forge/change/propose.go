@@ -149,19 +149,27 @@ func (p *proposal) pass(ctx context.Context) (Result, outcome, error) {
 		return res, settled, err
 	}
 	res.Commit = &commit
+	return p.publish(ctx, st, content, res)
+}
+
+// publish makes the pull request tell the commit just landed: it opens
+// one, or gives the open one the content's text, and decorates it.
+func (p *proposal) publish(ctx context.Context, st *forge.BranchState, content Content, res Result) (Result, outcome, error) {
+	sha := res.Commit.SHA
 	if st.Open == nil {
 		pr, latest, err := p.open(ctx, content)
 		if err != nil {
 			return res, settled, err
 		}
 		res.Op, res.Pull = Created, pr
-		return res, p.overtaken(ctx, latest, commit.SHA), nil
+		return res, p.overtaken(ctx, latest, sha), nil
 	}
 	pr := st.Open.PullRequest
 	res.Op, res.Pull = Updated, &pr
 	var latest *forge.PullRequest
 	if pr.Title != content.Title || pr.Body != content.Body {
-		if latest, err = gh.EditPull(ctx, pr.Number, content.Title, content.Body); err != nil {
+		var err error
+		if latest, err = p.gh.EditPull(ctx, pr.Number, content.Title, content.Body); err != nil {
 			return res, settled, err
 		}
 		res.Pull.Title, res.Pull.Body = content.Title, content.Body
@@ -169,7 +177,7 @@ func (p *proposal) pass(ctx context.Context) (Result, outcome, error) {
 	if err := p.decorate(ctx, &pr, false, st.Open); err != nil {
 		return res, settled, err
 	}
-	return res, p.overtaken(ctx, latest, commit.SHA), nil
+	return res, p.overtaken(ctx, latest, sha), nil
 }
 
 // where decides what the branch read in st is to this pass, and refuses a

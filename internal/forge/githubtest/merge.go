@@ -80,14 +80,8 @@ func (s *Server) Review(fullName string, n int, login, state string) {
 	s.tb.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rp, ok := s.repos[fullName]
-	if !ok {
-		s.tb.Fatalf("githubtest: no repository %q", fullName)
-		return
-	}
-	p, ok := rp.pulls[n]
-	if !ok {
-		s.tb.Fatalf("githubtest: no pull request #%d in %q", n, fullName)
+	_, p := s.pullLocked(fullName, n)
+	if p == nil {
 		return
 	}
 	switch state {
@@ -106,19 +100,34 @@ func (s *Server) ClosePR(fullName string, n int) {
 	s.tb.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rp, ok := s.repos[fullName]
-	if !ok {
-		s.tb.Fatalf("githubtest: no repository %q", fullName)
+	rp, p := s.pullLocked(fullName, n)
+	if p == nil {
 		return
 	}
-	p, ok := rp.pulls[n]
-	if !ok || p.state != "open" {
-		s.tb.Fatalf("githubtest: no open pull request #%d in %q", n, fullName)
+	if p.state != "open" {
+		s.tb.Fatalf("githubtest: pull request #%d of %q is not open", n, fullName)
 		return
 	}
 	rp.headSHAOf(p)
 	now := s.now()
 	p.state, p.closedAt, p.updatedAt, p.autoMerge = "closed", now, now, ""
+}
+
+// pullLocked finds pull request n of repo for the helpers that act as a
+// person, failing the test (and answering nil) when there is none.
+func (s *Server) pullLocked(fullName string, n int) (*repo, *pull) {
+	s.tb.Helper()
+	rp, ok := s.repos[fullName]
+	if !ok {
+		s.tb.Fatalf("githubtest: no repository %q", fullName)
+		return nil, nil
+	}
+	p, ok := rp.pulls[n]
+	if !ok {
+		s.tb.Fatalf("githubtest: no pull request #%d in %q", n, fullName)
+		return nil, nil
+	}
+	return rp, p
 }
 
 // Merge methods of MergePRWith, as GitHub names them.

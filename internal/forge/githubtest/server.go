@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -308,6 +309,24 @@ func (s *Server) ResetCalls() {
 	s.calls = map[string]int{}
 	s.mutations = map[string]int{}
 	s.total = 0
+}
+
+// CallTable lists the calls by route, one "count route" line each, sorted
+// by route: what a test that counts requests logs.
+func (s *Server) CallTable() string {
+	calls := s.AllCalls()
+	routes := make([]string, 0, len(calls))
+	for r := range calls {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	var b strings.Builder
+	for _, r := range routes {
+		if calls[r] > 0 {
+			fmt.Fprintf(&b, "  %2d  %s\n", calls[r], r)
+		}
+	}
+	return b.String()
 }
 
 // Writes returns the requests that may change something, by route: every
