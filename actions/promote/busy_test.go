@@ -104,3 +104,23 @@ func TestPromoteBudget(t *testing.T) {
 	f.afterMerge(promotion, in).WantCode(t, 0)
 	run("tag, release and a new promotion from the branch the last one left", f.bumpService(4, "1.1.0", now.Add(3*time.Minute)), "created")
 }
+
+// TestHeldClosesThePromotion: a promotion pull request that moves only an
+// image a hold keeps (opened with force) is closed by the next run without
+// force, with a comment that names the hold; the run succeeds.
+func TestHeldClosesThePromotion(t *testing.T) {
+	f := newBusyFixture(t, githubtest.Options{}, true)
+	m := f.bumpService(2, "1.1.0", start)
+	r := f.afterMerge(m, promoteInputs(map[string]string{"force": "true"}))
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "created"})
+	n := r.Outputs["promotion-pull-request-number"]
+	r = f.afterMerge(m, promoteInputs(nil))
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "closed", "promotion-pull-request-number": n})
+	p := f.pull(n)
+	if p.State != "closed" || len(p.Comments) != 1 {
+		t.Fatalf("pull request %+v", p)
+	}
+	wantContains(t, "the closing comment", p.Comments[0], "is held by hold comments (ghcr.io/acme/svc-2: rollback of v20260501110000 \\(environments/production/svc-2.yaml:10\\))")
+}

@@ -121,7 +121,7 @@ func (x *promoter) directories(ctx context.Context) error {
 			return change.Content{}, err
 		}
 		if len(res.Files) == 0 && len(res.AllHeld) > 0 {
-			return change.Content{CloseComment: fmt.Sprintf("Closing: what `%s` would promote to `%s` at %s is held by hold comments (%s), so this pull request has nothing left to do. Remove the comments, in a pull request, to release them.", in.From, in.To, short(head.SHA), mdtext.Text(strings.Join(heldBy(res.AllHeld, res.Held), "; "), 2000))}, nil
+			return change.Content{CloseComment: fmt.Sprintf("Closing: what %s would promote to %s at %s is held by hold comments (%s), so this pull request has nothing left to do. Remove the comments, in a pull request, to release them.", mdtext.Code(in.From, 250), mdtext.Code(in.To, 250), short(head.SHA), mdtext.Text(strings.Join(heldBy(res.AllHeld, res.Held), "; "), 2000))}, nil
 		}
 		if len(res.Files) == 0 {
 			return change.Content{CloseComment: fmt.Sprintf("Closing: `%s` at %s holds what `%s` would promote, so this pull request has nothing left to do.", in.To, short(head.SHA), in.From)}, nil
