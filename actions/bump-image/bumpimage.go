@@ -245,13 +245,19 @@ func HoldNotice(h manifest.Hold) string {
 }
 
 // HeldError fails the job when holds kept every reference of an image
-// from moving, so that a pipeline that asked for it notices; holds that
+// from moving, so that a pipeline that asked for it notices, saying which
+// holds (a rollback's reason names it) and how to lift them; holds that
 // left some reference to move are notices only.
 func HeldError(res *manifest.Result) error {
-	if all := res.AllHeld(); len(all) > 0 {
-		return cli.Failedf("every reference of %s is held by a hold comment, so nothing of it changed (see the notices; set force to bump held references)", strings.Join(all, ", "))
+	all := res.AllHeld()
+	if len(all) == 0 {
+		return nil
 	}
-	return nil
+	var by []string
+	for _, im := range all {
+		by = append(by, im+" by "+manifest.HeldBy(res.Held, im))
+	}
+	return cli.Failedf("every reference of %s is held by a hold comment, so nothing of it changed: held %s. A rollback holds what it restores until a pull request removes the comments (# %s); set force to bump held references anyway", strings.Join(all, ", "), strings.Join(by, "; "), manifest.HoldMarker)
 }
 
 // PinNotice says that a tag was set where the chart's default applied:

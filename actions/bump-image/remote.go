@@ -2,17 +2,22 @@ package bumpimage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"text/template"
+	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
@@ -47,6 +52,7 @@ var remoteOutputs = []cli.Output{
 	{Name: "branch", Description: "Remote mode: the head branch (pull-request), or the base branch (push)."},
 	{Name: "commit-sha", Description: "Remote mode: the commit holding the change (the pull request's head when unchanged)."},
 	{Name: "commit-verified", Description: "Remote mode: true when GitHub verified the commit's signature."},
+	{Name: "superseded", Description: "Remote mode, pull-request: JSON array of the images the pull request already proposes at a newer version than this run's, and keeps: objects with image, version (what the pull request keeps), wanted (what this run asked for) and pull-request (its number). Such a run succeeds: a late build is not a failure."},
 }
 
 // Deps are what the command depends on besides its inputs and environment;
@@ -148,6 +154,22 @@ type remote struct {
 	base   string
 	data   TemplateData
 	branch string
+	// superseded are the images the branch already proposes at a newer
+	// version, as the last build found them.
+	superseded []Superseded
+}
+
+// Superseded is an image of the run that the pull request already
+// proposes at a newer version, which it keeps.
+type Superseded struct {
+	Image string `json:"image"`
+	// Version is what the pull request keeps, Wanted what the run asked
+	// for; both whole references.
+	Version string `json:"version"`
+	Wanted  string `json:"wanted"`
+	// Pull is the pull request's number; 0 for a branch whose pull
+	// request a concurrent run has not opened yet.
+	Pull int `json:"pull-request,omitempty"`
 }
 
 func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, deps Deps) error {
@@ -192,27 +214,34 @@ func apiError(err error, rin RemoteInputs) error {
 	return rin.APIError(err)
 }
 
-// read reads the files under the paths at head, the base branch's head,
-// and runs the engine on them.
-func (x *remote) read(ctx context.Context, head forge.Commit) (*forge.Snapshot, *manifest.Result, error) {
+// snapshot reads the files under the paths at head.
+func (x *remote) snapshot(ctx context.Context, head forge.Commit) (*forge.Snapshot, error) {
 	snap, err := x.gh.ReadArchive(ctx, head.SHA, x.roots)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for i, root := range x.roots {
 		if _, err := fs.Stat(snap.FS, root); err != nil {
-			return nil, nil, cli.Usagef("input \"path\": %q does not exist in %s/%s at %s (%s)", x.in.Paths[i], x.rin.Owner, x.rin.Repo, x.base, short(head.SHA))
+			return nil, cli.Usagef("input \"path\": %q does not exist in %s/%s at %s (%s)", x.in.Paths[i], x.rin.Owner, x.rin.Repo, x.base, short(head.SHA))
 		}
 	}
-	res, err := manifest.Bump(ctx, snap.FS, x.roots, x.in.Options())
+	return snap, nil
+}
+
+// bump runs the engine on the snapshot with images and keeps its result in
+// the template data.
+func (x *remote) bump(ctx context.Context, snap *forge.Snapshot, head forge.Commit, images []imageref.Image) (*manifest.Result, error) {
+	opts := x.in.Options()
+	opts.Images = images
+	res, err := manifest.Bump(ctx, snap.FS, x.roots, opts)
 	if err != nil {
 		if res != nil {
 			x.warn(res)
 		}
-		return nil, nil, EngineError(err)
+		return nil, EngineError(err)
 	}
-	x.data = x.data.withResult(head.SHA, res)
-	return snap, res, nil
+	x.data = newTemplateData(x.rin.Owner+"/"+x.rin.Repo, x.base, "", x.in.Paths, images, x.rin.Source).withResult(head.SHA, res)
+	return res, nil
 }
 
 // templateUses reports whether a template names a field: a custom body
@@ -246,39 +275,192 @@ func (x *remote) previousSource(ctx context.Context, sha string, res *manifest.R
 	return ""
 }
 
-// build is the change machinery's Build: the engine's result on head as
-// the files, texts and closing comment of a commit and pull request. The
-// engine's result is kept for the report.
+// build is the change machinery's Build: the engine's result on the head
+// as the files, texts and closing comment of a commit and pull request.
+// Each image goes to the version asked for, unless the branch the change
+// goes onto proposes a newer one already: then it keeps that one
+// (superseded). The engine's result is kept for the report.
 func (x *remote) build(res **manifest.Result) change.Build {
-	return func(ctx context.Context, head forge.Commit) (change.Content, error) {
-		snap, r, err := x.read(ctx, head)
+	return func(ctx context.Context, h change.Head) (change.Content, error) {
+		snap, err := x.snapshot(ctx, h.Commit)
 		if err != nil {
 			return change.Content{}, err
 		}
-		*res = r
+		images, sup, err := x.versions(ctx, snap, h)
+		if err != nil {
+			return change.Content{}, err
+		}
+		r, err := x.bump(ctx, snap, h.Commit, images)
+		var exit *cli.ExitError
+		if err != nil && h.Proposed != nil && h.SHA == h.Proposed.Tip.SHA && errors.As(err, &exit) && exit.Code == cli.ExitFailed {
+			// Built on top of people's commits, the bump does not apply.
+			return change.Content{}, h.Proposed.Refuse(err)
+		}
+		if err != nil {
+			return change.Content{}, err
+		}
+		*res, x.superseded = r, sup
 		if x.rin.Mode == ModePush && (!r.Changed() || x.in.DryRun) {
 			// Mode push renders its message only for a commit it makes.
 			return change.Content{}, nil
 		}
 		if x.rin.Mode == ModePullRequest && templateUses(x.rin.Templates.Body, "CompareURL") {
-			x.data.Source = x.rin.Source.withPrevious(x.previousSource(ctx, head.SHA, r))
+			x.data.Source = x.rin.Source.withPrevious(x.previousSource(ctx, h.SHA, r))
 		}
 		title, body, message, err := x.texts()
 		if err != nil {
 			return change.Content{}, err
 		}
 		base := mdtext.Code(x.base, 250)
-		comment := fmt.Sprintf("Closing: %s at %s already holds %s, so this pull request has nothing left to do.", base, short(head.SHA), mdtext.Text(x.data.ImageSummary(), 1000))
+		comment := fmt.Sprintf("Closing: %s at %s already holds %s, so this pull request has nothing left to do.", base, short(h.SHA), mdtext.Text(x.data.ImageSummary(), 1000))
 		if held := r.AllHeld(); len(held) > 0 {
-			comment = fmt.Sprintf("Closing: every reference of %s in %s at %s is held by a hold comment (`# gitops-actions: hold`), so this pull request has nothing left to do. Remove the comments to release them.", mdtext.Text(strings.Join(held, ", "), 1000), base, short(head.SHA))
+			comment = fmt.Sprintf("Closing: every reference of %s in %s at %s is held by a hold comment (`# gitops-actions: hold`), so this pull request has nothing left to do. Remove the comments to release them.", mdtext.Text(strings.Join(held, ", "), 1000), base, short(h.SHA))
 		} else if refused := r.AllRefused(); len(refused) > 0 {
-			comment = fmt.Sprintf("Closing: every place of %s in %s at %s is pinned by digest (or has no digest field for one), and the new version would drop or miss the pin, so this pull request has nothing left to do. Give the version as tag@digest, or set allow-unpin.", mdtext.Text(strings.Join(refused, ", "), 1000), base, short(head.SHA))
+			comment = fmt.Sprintf("Closing: every place of %s in %s at %s is pinned by digest (or has no digest field for one), and the new version would drop or miss the pin, so this pull request has nothing left to do. Give the version as tag@digest, or set allow-unpin.", mdtext.Text(strings.Join(refused, ", "), 1000), base, short(h.SHA))
 		}
 		if x.rin.Source.RunURL != "" {
 			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
 		}
 		return change.Content{Files: files(snap, r), Title: title, Body: body, Message: message, CloseComment: comment}, nil
 	}
+}
+
+// versions are the images to bump on h: the ones asked for, except those
+// the branch the change goes onto proposes at a newer version already,
+// which keep that version. Newer is what the engine's downgrade guard
+// says (one call of it on the branch's files), so the ordering is the
+// guard's; with allow-downgrade nothing is superseded. The branch's files
+// are the ones the engine finds the images in on h: read in one request,
+// or, built on the branch's tip, already at hand.
+func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.Head) ([]imageref.Image, []Superseded, error) {
+	if h.Proposed == nil || x.in.AllowDowngrade {
+		return x.in.Images, nil, nil
+	}
+	tip, roots := fs.FS(snap.FS), x.roots
+	if h.SHA != h.Proposed.Tip.SHA {
+		on, err := manifest.Bump(ctx, snap.FS, x.roots, x.in.Options())
+		if err != nil {
+			// The bump that follows fails the same way, and says so.
+			return x.in.Images, nil, nil
+		}
+		blobs, err := h.Proposed.Read(ctx, referencing(on))
+		if err != nil {
+			return nil, nil, err
+		}
+		files := fstest.MapFS{}
+		roots = nil
+		for p, b := range blobs {
+			if b.Found && !b.Binary && !b.Truncated {
+				files[p] = &fstest.MapFile{Data: []byte(b.Text), Mode: 0o644}
+				roots = append(roots, p)
+			}
+		}
+		if len(roots) == 0 {
+			return x.in.Images, nil, nil
+		}
+		sort.Strings(roots)
+		tip = files
+	}
+	return supersede(ctx, tip, roots, x.in, h.Proposed)
+}
+
+// referencing lists the files the engine found the images in.
+func referencing(res *manifest.Result) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(f string) {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for _, c := range res.Changes {
+		add(c.File)
+	}
+	for _, c := range res.Current {
+		add(c.File)
+	}
+	for _, h := range res.Held {
+		add(h.File)
+	}
+	for _, r := range res.Refused {
+		add(r.File)
+	}
+	return out
+}
+
+// supersede runs the engine on the branch's files with the images asked
+// for: each it refuses as a downgrade is proposed newer there, and keeps
+// the version the branch has at that place.
+func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *change.Proposed) ([]imageref.Image, []Superseded, error) {
+	opts := in.Options()
+	_, err := manifest.Bump(ctx, tip, roots, opts)
+	down := map[string]*manifest.DowngradeError{}
+	for _, e := range leaves(err) {
+		var dg *manifest.DowngradeError
+		if errors.As(e, &dg) && down[dg.Image] == nil {
+			down[dg.Image] = dg
+		}
+	}
+	if len(down) == 0 {
+		return in.Images, nil, nil
+	}
+	opts.AllowDowngrade = true
+	there, _ := manifest.Bump(ctx, tip, roots, opts)
+	images := slices.Clone(in.Images)
+	var sup []Superseded
+	for i, im := range images {
+		dg := down[im.Repository]
+		if dg == nil || there == nil {
+			continue
+		}
+		for _, c := range there.Changes {
+			if c.Image != im.Repository || c.File != dg.File || c.Line != dg.Line {
+				continue
+			}
+			kept, err := keptVersion(im, c.Old)
+			if err != nil {
+				break
+			}
+			images[i] = kept
+			s := Superseded{Image: im.Repository, Version: kept.Text, Wanted: im.Text}
+			if prop.Pull != nil {
+				s.Pull = prop.Pull.Number
+			}
+			sup = append(sup, s)
+			break
+		}
+	}
+	return images, sup, nil
+}
+
+// leaves flattens joined errors.
+func leaves(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// keptVersion is im at the version a place holds: a whole reference, or a
+// tag, a digest or tag@digest as a values file or a kustomization writes
+// them.
+func keptVersion(im imageref.Image, old string) (imageref.Image, error) {
+	if f, err := imageref.ParseFound(old); err == nil && f.Repository == im.Repository {
+		return imageref.Parse(im.Repository + imageref.Image{Tag: f.Tag, Digest: f.Digest}.Version())
+	}
+	tag, digest, _ := strings.Cut(old, "@")
+	if strings.HasPrefix(tag, "sha256:") {
+		tag, digest = "", tag
+	}
+	return imageref.Parse(im.Repository + imageref.Image{Tag: tag, Digest: digest}.Version())
 }
 
 func short(sha string) string {
@@ -383,11 +565,34 @@ func (x *remote) pullRequest(ctx context.Context) error {
 	if err := x.report(res); err != nil {
 		return err
 	}
+	x.reportSuperseded()
 	if out.Commit != nil {
 		x.setCommit(*out.Commit)
 	}
+	if out.Previous != nil && out.Op == change.Created {
+		x.r.Logf("branch %s held pull request #%d before (%s); the pull request starts afresh from %s", x.branch, out.Previous.Number, out.Previous.URL, x.base)
+	}
 	x.setPull(string(out.Op), out.Pull)
 	return UnmovedError(res)
+}
+
+// reportSuperseded says which images the pull request keeps at a newer
+// version than this run's: a late build is no failure of the app's
+// pipeline, so a notice, and the output superseded.
+func (x *remote) reportSuperseded() {
+	for _, s := range x.superseded {
+		where := fmt.Sprintf("branch %s", x.branch)
+		if s.Pull > 0 {
+			where = fmt.Sprintf("pull request #%d", s.Pull)
+		}
+		x.r.Notice(fmt.Sprintf("%s: %s already proposes %s, newer than %s; it keeps %s.", s.Image, where, s.Version, s.Wanted, s.Version))
+	}
+	sup := x.superseded
+	if sup == nil {
+		sup = []Superseded{}
+	}
+	js, _ := json.Marshal(sup)
+	x.r.SetOutput("superseded", string(js))
 }
 
 // dryRun reads and reports what a run would change, and writes nothing.
@@ -397,7 +602,7 @@ func (x *remote) dryRun(ctx context.Context) error {
 		return apiError(err, x.rin)
 	}
 	var res *manifest.Result
-	if _, err := x.build(&res)(ctx, head); err != nil {
+	if _, err := x.build(&res)(ctx, change.Head{Commit: head}); err != nil {
 		return apiError(err, x.rin)
 	}
 	if err := x.report(res); err != nil {

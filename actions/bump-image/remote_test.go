@@ -1,10 +1,6 @@
 package bumpimage_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -183,10 +179,8 @@ func TestPullRequestLifecycle(t *testing.T) {
 	if got := srv.Ref(configRepo, stagingBranch); got != tip {
 		t.Errorf("branch moved to %s on an unchanged bump", got)
 	}
-	for route, n := range srv.AllCalls() {
-		if n > 0 && !strings.HasPrefix(route, "GET ") {
-			t.Errorf("unchanged bump wrote: %s ×%d", route, n)
-		}
+	for route, n := range srv.Writes() {
+		t.Errorf("unchanged bump wrote: %s ×%d", route, n)
 	}
 
 	// Unrelated work lands on the base: the pull request is still the same change.
@@ -211,7 +205,8 @@ func TestPullRequestLifecycle(t *testing.T) {
 		t.Errorf("after update: %+v", prs)
 	}
 
-	// A person pushes to the branch: the tool refuses and leaves it alone.
+	// A person pushes to the branch, setting the line the bump edits: the
+	// next bump would rewrite it, so the tool refuses and leaves it alone.
 	human := srv.PushCommit(configRepo, stagingBranch, map[string]string{"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.2.0-hotfix")}, "Use the hotfix build", githubtest.Identity{Login: "alice", Name: "Alice", Email: "alice@example.com"})
 	srv.ResetCalls()
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.3.0"})
@@ -222,10 +217,8 @@ func TestPullRequestLifecycle(t *testing.T) {
 	if got := srv.Ref(configRepo, stagingBranch); got != human {
 		t.Errorf("branch moved from the person's commit %s to %s", human, got)
 	}
-	for route, n := range srv.AllCalls() {
-		if n > 0 && !strings.HasPrefix(route, "GET ") {
-			t.Errorf("refused bump wrote: %s ×%d", route, n)
-		}
+	for route, n := range srv.Writes() {
+		t.Errorf("refused bump wrote: %s ×%d", route, n)
 	}
 	if prs := srv.PullRequests(configRepo); len(prs) != 1 || prs[0].Title != "chore(staging): bump ghcr.io/acme/app to v2.2.0" {
 		t.Errorf("the pull request changed after the refusal: %+v", prs)
@@ -265,15 +258,6 @@ func TestNothingToBump(t *testing.T) {
 func gitLog(t *testing.T, srv *githubtest.Server, args ...string) string {
 	t.Helper()
 	return git(t, srv.GitDir(configRepo), append([]string{"log"}, args...)...)
-}
-
-func sortedKeys(m map[string]int) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // git runs git on the fake's bare repository dir.
@@ -435,14 +419,7 @@ func TestAPIBudget(t *testing.T) {
 				counts[step.op] = map[int]int{}
 			}
 			counts[step.op][nfiles] = srv.TotalCalls()
-			calls := srv.AllCalls()
-			var lines []string
-			for _, route := range sortedKeys(calls) {
-				if calls[route] > 0 {
-					lines = append(lines, fmt.Sprintf("  %2d  %s", calls[route], route))
-				}
-			}
-			t.Logf("%s, %d file(s): %d requests\n%s", step.op, nfiles, srv.TotalCalls(), strings.Join(lines, "\n"))
+			t.Logf("%s, %d file(s): %d requests\n%s", step.op, nfiles, srv.TotalCalls(), srv.CallTable())
 		}
 	}
 	for _, step := range steps {
@@ -460,10 +437,8 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if !strings.Contains(r.Stdout, "-          image: ghcr.io/acme/app:v2.0.0 # keep this comment\n+          image: ghcr.io/acme/app:v2.1.0 # keep this comment\n") {
 		t.Errorf("no diff on stdout:\n%s", r.Stdout)
 	}
-	for route, n := range srv.AllCalls() {
-		if n > 0 && !strings.HasPrefix(route, "GET ") {
-			t.Errorf("dry run wrote: %s ×%d", route, n)
-		}
+	for route, n := range srv.Writes() {
+		t.Errorf("dry run wrote: %s ×%d", route, n)
 	}
 }
 
@@ -558,12 +533,8 @@ func TestFailures(t *testing.T) {
 // TestGitHubAppAuth runs the action as a GitHub App: the installation token
 // it mints is masked first and appears nowhere else, nor does the key.
 func TestGitHubAppAuth(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	srv := newForge(t, githubtest.Options{App: &githubtest.App{ID: 1234, PublicKey: &key.PublicKey, InstallationID: 99}}, githubtest.RepoOptions{})
+	app, keyPEM := githubtest.NewApp(t, 1234, 99)
+	srv := newForge(t, githubtest.Options{App: app}, githubtest.RepoOptions{})
 	r := runAction(t, srv, map[string]string{"token": "", "app-id": "1234", "app-private-key": keyPEM, "path": "environments/staging", "images": "ghcr.io/acme/app:v2.1.0"})
 	r.WantCode(t, 0)
 	r.WantOutputs(t, map[string]string{"pull-request-operation": "created", "commit-verified": "true"})
@@ -632,7 +603,8 @@ func TestBranchLeftByAMergedPullRequest(t *testing.T) {
 }
 
 // TestConcurrentPullRequestRuns starts several builds' runs at once for the
-// same branch: they must end with one pull request holding one commit.
+// same branch: they must end with one pull request holding one commit, of
+// the newest version.
 func TestConcurrentPullRequestRuns(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
 	base := srv.Ref(configRepo, "main")
@@ -659,11 +631,10 @@ func TestConcurrentPullRequestRuns(t *testing.T) {
 	if commits := strings.Fields(gitLog(t, srv, stagingBranch, "--format=%H", "^"+base)); len(commits) != 1 {
 		t.Errorf("branch holds %d commits on top of the base, want 1", len(commits))
 	}
-	// Whichever run wrote last, title and content tell the same version.
+	// Whatever their order, title and content tell the newest version.
 	content := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml")
-	tag := prs[0].Title[strings.LastIndex(prs[0].Title, " ")+1:]
-	if content != deployment("app", "ghcr.io/acme/app:"+tag) {
-		t.Errorf("title %q but the branch holds:\n%s", prs[0].Title, content)
+	if want := fmt.Sprintf("v2.1.%d", n-1); prs[0].Title != "chore(staging): bump ghcr.io/acme/app to "+want || content != deployment("app", "ghcr.io/acme/app:"+want) {
+		t.Errorf("title %q and the branch holds:\n%s\nwant %s", prs[0].Title, content, want)
 	}
 }
 

@@ -35,7 +35,7 @@ Built from {{link (code (printf "%s@%.7s" .Repository .SHA)) .CommitURL}}{{with 
 Requested by [workflow run]({{.Source.RunURL}}){{with .Source.Repository}} of {{code .}}{{end}}{{with .Source.Actor}}, started by {{text .}}{{end}}.
 {{- end}}
 
-<sub>Made by gitops-actions bump-image, which updates this pull request on the next bump. It never moves a branch that holds someone else's commit: push to this branch and it stops with an error instead.</sub>
+<sub>Made by gitops-actions bump-image, which updates this pull request on the next bump. A commit you push to this branch stays: the next bump goes on top of it, or, when it would change a line your commit wrote, stops with an error instead.</sub>
 `
 )
 

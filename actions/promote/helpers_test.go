@@ -335,15 +335,6 @@ func git(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func sortedKeys(m map[string]int) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // commands undoes the escaping of workflow commands' data (workflowcmd's
 // percent-encodings), to read messages as the runner shows them.
 func commands(stdout string) string {

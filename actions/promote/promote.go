@@ -55,7 +55,7 @@ var Spec = cli.Spec{
 		{Name: "exclude-paths", Kind: cli.List, Description: "promotion: files: paths relative to from and to, globs, that stay as they are on both sides (secrets, *.env); a directory covers what is in it."},
 		{Name: "rollback", Description: "Open a pull request that reverts a change on top of the current head: a tag, a commit SHA, a pull request number (#12 or 12), or last (the latest merged change under to, or on base). Each file it touched gets its content from before back; a file changed again since is a conflict (exit 1, nothing changed). Tags nothing."},
 		{Name: "rollback-to", Description: "Open a pull request that sets to back to its content at this tag. Tags nothing."},
-		{Name: "force", Default: "false", Kind: cli.Bool, Description: "Promote references held by a hold comment (# gitops-actions: hold (reason), which rollbacks write) too. Without it a held reference is left as it is, with a notice; the run fails only when every reference of an image that would move is held."},
+		{Name: "force", Default: "false", Kind: cli.Bool, Description: "Promote references held by a hold comment (# gitops-actions: hold (reason), which rollbacks write) too. Without it a held reference is left as it is, with a notice and the output held, and the other images are promoted: a held image is an expected state, not a failure."},
 		{Name: "labels", Kind: cli.List, Description: "Labels to add to the promotion or rollback pull request."},
 		{Name: "reviewers", Kind: cli.List, Description: "Logins to request reviews of the promotion or rollback pull request from, when it is opened."},
 		{Name: "team-reviewers", Kind: cli.List, Description: "Team slugs to request reviews from, when the pull request is opened."},

@@ -111,13 +111,24 @@ func (x *promoter) directories(ctx context.Context) error {
 		Images: in.Images, ExcludeImages: in.ExcludeImages, ExcludePaths: in.ExcludePaths, IgnoreHolds: in.Force,
 	}
 	var res *promotion.Result
-	build := func(ctx context.Context, head forge.Commit) (change.Content, error) {
-		snap, err := x.gh.ReadArchive(ctx, head.SHA, []string{"."})
-		if err != nil {
-			return change.Content{}, err
+	build := func(ctx context.Context, head change.Head) (change.Content, error) {
+		// The whole repository: the drift renders overlays, which name
+		// bases outside the two directories. The machinery reads it with
+		// the branch's state when it can; the archive is the way when it
+		// could not.
+		snap := head.Files
+		if snap == nil {
+			var err error
+			if snap, err = x.gh.ReadArchive(ctx, head.SHA, []string{"."}); err != nil {
+				return change.Content{}, err
+			}
 		}
+		var err error
 		if res, err = promotion.Directories(ctx, snap.FS, opts); err != nil {
 			return change.Content{}, err
+		}
+		if len(res.Files) == 0 && len(res.AllHeld) > 0 {
+			return change.Content{CloseComment: fmt.Sprintf("Closing: what %s would promote to %s at %s is held by hold comments (%s), so this pull request has nothing left to do. Remove the comments, in a pull request, to release them.", mdtext.Code(in.From, 250), mdtext.Code(in.To, 250), short(head.SHA), mdtext.Text(strings.Join(heldBy(res.AllHeld, res.Held), "; "), 2000))}, nil
 		}
 		if len(res.Files) == 0 {
 			return change.Content{CloseComment: fmt.Sprintf("Closing: %s at %s holds what %s would promote, so this pull request has nothing left to do.", mdtext.Code(in.To, 250), short(head.SHA), mdtext.Code(in.From, 250))}, nil
@@ -131,7 +142,9 @@ func (x *promoter) directories(ctx context.Context) error {
 			Message: change.WithTrailers(text.Message, x.prov, mark),
 		})
 	}
-	out, err := change.Propose(ctx, x.gh, x.request(branchFor("promote", in.To), build))
+	req := x.request(branchFor("promote", in.To), build)
+	req.Trees, req.TipTrees = []string{"."}, []string{in.To}
+	out, err := change.Propose(ctx, x.gh, req)
 	x.warn(out.Warnings)
 	if g := gatedBy(err); g != nil {
 		return x.gatedRun(ctx, g, res)
@@ -151,10 +164,37 @@ func (x *promoter) directories(ctx context.Context) error {
 	x.setHeld(res.Held)
 	x.r.SetOutput("drift", strconv.Itoa(res.Drift.Count()))
 	x.r.Logf("drift between %s and %s: %d difference(s)", in.From, in.To, res.Drift.Count())
-	if len(res.AllHeld) > 0 {
-		return cli.Failedf("every reference of %s under %s is held by a hold comment, so it was not promoted (see the notices; set force to promote held references)", strings.Join(res.AllHeld, ", "), in.To)
-	}
+	x.reportAllHeld(res.AllHeld, res.Held, len(res.Promoted) > 0)
 	return nil
+}
+
+// heldBy names, for each image, what holds it.
+func heldBy(images []string, hs []manifest.Hold) []string {
+	out := make([]string, len(images))
+	for i, im := range images {
+		out[i] = im + ": " + manifest.HeldBy(hs, im)
+	}
+	return out
+}
+
+// reportAllHeld says which images a hold keeps whole under to: an
+// expected state while a rollback stands, so a notice and a line of the
+// summary, not a failure; the other images were promoted.
+func (x *promoter) reportAllHeld(images []string, hs []manifest.Hold, others bool) {
+	if len(images) == 0 {
+		return
+	}
+	rest := ""
+	if others {
+		rest = " The other images are promoted."
+	}
+	var lines []string
+	for _, im := range images {
+		msg := fmt.Sprintf("%s is not promoted to %s: every reference of it there is held by %s.%s To release it, remove the hold comment in a pull request, or set force.", im, x.in.To, manifest.HeldBy(hs, im), rest)
+		x.r.Notice(msg)
+		lines = append(lines, "- "+mdtext.Text(msg, 1000))
+	}
+	x.r.Summary("\n**Held**:\n\n" + strings.Join(lines, "\n") + "\n")
 }
 
 // branches promotes from-branch into to-branch: a pull request between

@@ -2,6 +2,7 @@ package promote_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -29,6 +30,20 @@ func (b *beforeFirst) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// bodyOf reads a request's body without consuming it.
+func bodyOf(r *http.Request) string {
+	if r.GetBody == nil {
+		return ""
+	}
+	b, err := r.GetBody()
+	if err != nil {
+		return ""
+	}
+	defer b.Close()
+	data, _ := io.ReadAll(b)
+	return string(data)
+}
+
 // TestPromotionAndBumpRace races a promotion of production with bump-image
 // writing production too: a bump pushed to main after the promotion read
 // it (the promotion's pull request is then built on an older head), and
@@ -44,9 +59,12 @@ func TestPromotionAndBumpRace(t *testing.T) {
 		return f.runCommand(bumpimage.NewCommand(bumpimage.Deps{Deps: cli.Deps{Retry: fastRetry}}), "push", "", inputs)
 	}
 
-	// A push lands between the promotion's read and its commit.
+	// A push lands between the promotion's read and its commit: before
+	// the promotion makes its branch.
 	hook := &beforeFirst{
-		match: func(r *http.Request) bool { return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/git/trees") },
+		match: func(r *http.Request) bool {
+			return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/git/refs") && strings.Contains(bodyOf(r), "refs/heads/")
+		},
 		do: func() {
 			r := bump(map[string]string{"images": "ghcr.io/acme/cache:v1", "path": production + "/cache.yaml", "mode": "push"})
 			if r.Code != 0 {
@@ -117,11 +135,11 @@ func TestPromotionAndBumpRace(t *testing.T) {
 }
 
 // TestPromotionBudget counts the requests a promotion adds to a run, for
-// 1 and 20 images in as many files: the same, 9 to open the pull request
-// (the head, the archive and its redirect, one blame of the sources, the
-// open pull request, the tree, the commit, the branch, the pull request),
-// and 6 when it holds the promotion already (the compare that shows it,
-// instead of the writes).
+// 1 and 20 images in as many files: the same, 5 to open the pull request
+// (one read of the base, the branch, its pull requests and the two
+// directories; one blame of the sources; the branch; the commit on it; the
+// pull request), and 3 when it holds the promotion already (the read, the
+// blame, and the compare that shows it).
 func TestPromotionBudget(t *testing.T) {
 	setup := func(n int) (*fixture, string) {
 		f := newEnvFixture(t, githubtest.Options{})
@@ -163,8 +181,8 @@ func TestPromotionBudget(t *testing.T) {
 		calls := f.srv.AllCalls()
 		t.Logf("%d images: the promotion opened its pull request in %d requests, found it unchanged in %d; the re-run's requests: %v", n, opened, rerun, calls)
 	}
-	if counts[1] != counts[20] || counts[1] != [2]int{9, 6} {
-		t.Errorf("requests (opened, unchanged): %v for 1 image, %v for 20; want the same, 9 and 6", counts[1], counts[20])
+	if counts[1] != counts[20] || counts[1] != [2]int{5, 3} {
+		t.Errorf("requests (opened, unchanged): %v for 1 image, %v for 20; want the same, 5 and 3", counts[1], counts[20])
 	}
 }
 

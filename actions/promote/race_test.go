@@ -1,10 +1,6 @@
 package promote_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"sort"
 	"strings"
@@ -168,13 +164,7 @@ func TestAPIBudget(t *testing.T) {
 		}
 		counts[nfiles] = f.srv.TotalCalls()
 		calls := f.srv.AllCalls()
-		var lines []string
-		for _, route := range sortedKeys(calls) {
-			if calls[route] > 0 {
-				lines = append(lines, fmt.Sprintf("  %2d  %s", calls[route], route))
-			}
-		}
-		t.Logf("tag and release, %d changed file(s): %d requests\n%s", nfiles, f.srv.TotalCalls(), strings.Join(lines, "\n"))
+		t.Logf("tag and release, %d changed file(s): %d requests\n%s", nfiles, f.srv.TotalCalls(), f.srv.CallTable())
 		for route, want := range map[string]int{
 			githubtest.RouteGetCommit:     1,
 			githubtest.RouteMatchingRefs:  1,
@@ -196,12 +186,8 @@ func TestAPIBudget(t *testing.T) {
 // TestGitHubApp tags as a GitHub App: the installation token is minted,
 // masked, and never printed.
 func TestGitHubApp(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	f := newFixture(t, githubtest.Options{App: &githubtest.App{ID: 42, PublicKey: &key.PublicKey, InstallationID: 7}})
+	app, pemKey := githubtest.NewApp(t, 42, 7)
+	f := newFixture(t, githubtest.Options{App: app})
 	// The App's JWT is signed at the real time, which the fake checks
 	// against its clock: merge now.
 	c := bumpApp()

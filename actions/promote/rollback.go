@@ -60,7 +60,8 @@ func (x *promoter) rollback(ctx context.Context) error {
 			return cli.Usagef("input \"rollback-to\": tag %q does not exist in %s/%s", tag, x.in.Owner, x.in.Repo)
 		}
 		what = fmt.Sprintf("back to %s (%s)", tag, short(commit))
-		build = func(ctx context.Context, head forge.Commit) (change.Content, error) {
+		build = func(ctx context.Context, h change.Head) (change.Content, error) {
+			head := h.Commit
 			then, err := x.gh.ReadArchive(ctx, commit, []string{x.in.To})
 			if err != nil {
 				return change.Content{}, err
@@ -79,7 +80,8 @@ func (x *promoter) rollback(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		build = func(ctx context.Context, head forge.Commit) (change.Content, error) {
+		build = func(ctx context.Context, h change.Head) (change.Content, error) {
+			head := h.Commit
 			touched, tag, err := x.touched(ctx, t, head)
 			if err != nil {
 				return change.Content{}, err

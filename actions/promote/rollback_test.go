@@ -114,11 +114,12 @@ func TestRollbackConflict(t *testing.T) {
 }
 
 // TestHoldsStick: after a rollback merges, production's references are
-// held: the next promotion leaves them alone, says so, and fails (every
-// reference of the image is held) while opening no pull request that
-// would undo the rollback; bump-image does the same (actions/bump-image's
-// tests). Removing the comments, in an ordinary pull request, releases
-// them: the next promotion moves production again. force overrides.
+// held: the next promotion leaves them alone and says so (a held image is
+// an expected state: exit 0, a notice, the output held) while opening no
+// pull request that would undo the rollback; bump-image leaves them alone
+// too (actions/bump-image's tests). Removing the comments, in an ordinary
+// pull request, releases them: the next promotion moves production again.
+// force overrides.
 func TestHoldsStick(t *testing.T) {
 	f := newEnvFixture(t, githubtest.Options{})
 	f.promoted("v2.1.0", "1.1.0", start)
@@ -133,9 +134,9 @@ func TestHoldsStick(t *testing.T) {
 	// The rollback's merge: tagged, and the promotion leaves production
 	// alone.
 	r = f.afterMerge(rb, promoteInputs(nil))
-	r.WantCode(t, cli.ExitFailed)
+	r.WantCode(t, 0)
 	r.WantOutputs(t, map[string]string{"tag": "v20260501140000", "promotion-pull-request-operation": "none", "promoted": "[]"})
-	wantContains(t, "the error", commands(r.Stdout), "every reference of ghcr.io/acme/api, ghcr.io/acme/app, ghcr.io/acme/worker under environments/production is held")
+	wantContains(t, "the notice", r.Stdout, "::notice::ghcr.io/acme/app is not promoted to environments/production: every reference of it there is held by rollback of v20260501120100 (environments/production/app.yaml:15). To release it, remove the hold comment in a pull request, or set force.")
 	wantContains(t, "the notices", r.Stdout, "::notice file=environments/production/app.yaml,line=15::ghcr.io/acme/app stays at ghcr.io/acme/app:v1.9.0, held by a hold comment (rollback of v20260501120100); not promoted to ghcr.io/acme/app:v2.1.0.")
 	wantContains(t, "the held output", r.Outputs["held"], `"file":"environments/production/app.yaml","line":15,"image":"ghcr.io/acme/app","version":"ghcr.io/acme/app:v1.9.0","wanted":"ghcr.io/acme/app:v2.1.0","reason":"rollback of v20260501120100"`)
 	if got := f.file("main", production+"/app.yaml"); got != held {
@@ -145,7 +146,7 @@ func TestHoldsStick(t *testing.T) {
 	// A new bump of staging: still held, still nothing for production.
 	m := f.bumpStaging("v2.2.0", "1.1.0", start.Add(3*time.Hour))
 	r = f.afterMerge(m, promoteInputs(nil))
-	r.WantCode(t, cli.ExitFailed)
+	r.WantCode(t, 0)
 	r.WantOutputs(t, map[string]string{"promotion-pull-request-operation": "none"})
 
 	// force promotes held references anyway (the pull request is left

@@ -185,7 +185,7 @@ func (c *Client) BranchHead(ctx context.Context, branch string) (Commit, error) 
 		}
 		return Commit{}, fmt.Errorf("reading branch %q of %s/%s: %w", branch, c.Owner, c.Repo, err)
 	}
-	cm := Commit{SHA: rc.GetSHA(), Tree: rc.GetCommit().GetTree().GetSHA(), Message: rc.GetCommit().GetMessage()}
+	cm := Commit{SHA: rc.GetSHA(), Tree: rc.GetCommit().GetTree().GetSHA(), Message: rc.GetCommit().GetMessage(), Verified: rc.GetCommit().GetVerification().GetVerified()}
 	for _, p := range rc.Parents {
 		cm.Parents = append(cm.Parents, p.GetSHA())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,24 @@ var writes = []write{
 		check: func(t *testing.T, srv *githubtest.Server, w *writeEnv) {
 			if got := srv.Ref("acme/config", "bump"); got != w.other {
 				t.Errorf("bump at %q, want %s", got, w.other)
+			}
+		},
+	},
+	{
+		name: "commit on branch", route: githubtest.RouteGraphQL,
+		do: func(ctx context.Context, c *forge.Client, w *writeEnv) error {
+			cm, err := c.CommitOnBranch(ctx, "bump", w.other, []forge.File{{Path: "a.yaml", Content: []byte("a: 4\n")}}, "Bump on top\n\nBumped-By: gitops-actions\n")
+			if err == nil && (len(cm.Parents) != 1 || cm.Parents[0] != w.other) {
+				return fmt.Errorf("CommitOnBranch answered %+v", cm)
+			}
+			return err
+		},
+		check: func(t *testing.T, srv *githubtest.Server, w *writeEnv) {
+			if got, _ := srv.File("acme/config", "bump", "a.yaml"); got != "a: 4\n" {
+				t.Errorf("a.yaml on bump: %q", got)
+			}
+			if n := len(strings.Fields(gitOut(t, srv, "log", "--format=%H", "bump", "^"+w.other))); n != 1 {
+				t.Errorf("%d commits on top of the swapped branch, want 1", n)
 			}
 		},
 	},

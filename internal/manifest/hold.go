@@ -117,6 +117,42 @@ func (r *Result) AllHeld() []string {
 	return r.unmoved(images)
 }
 
+// HeldBy says which holds keep image: the reasons of its holds, once each,
+// in the order given ("a hold comment" for one that gives none), and the
+// places of the first few, for a message that tells a user what holds an
+// image and where to lift it.
+func HeldBy(hs []Hold, image string) string {
+	var reasons, places []string
+	seen := map[string]bool{}
+	more := 0
+	for _, h := range hs {
+		if h.Image != image {
+			continue
+		}
+		if len(places) == 3 {
+			more++
+		}
+		r := h.Reason
+		if r == "" {
+			r = "a hold comment"
+		}
+		if !seen[r] {
+			seen[r] = true
+			reasons = append(reasons, r)
+		}
+		if len(places) < 3 {
+			places = append(places, fmt.Sprintf("%s:%d", h.File, h.Line))
+		}
+	}
+	if len(reasons) == 0 {
+		return ""
+	}
+	if more > 0 {
+		places = append(places, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(reasons, "; ") + " (" + strings.Join(places, ", ") + ")"
+}
+
 // Holds lists the hold comments of one file, with the line of each and its
 // reason (Image, Version and Wanted are left empty): what a promotion that
 // replaces whole files must not overwrite. A file that is not YAML has

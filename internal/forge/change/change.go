@@ -3,15 +3,20 @@
 // deterministic branch of the tool's, with a pull request kept in step with
 // it (Propose), or as one commit on the base branch itself (Push).
 //
-// A branch holding a commit the tool did not make is never moved, and the
-// tool's own branch is moved by compare-and-swap only, so a person's push
-// that lands between the check and the move is never overwritten. The
-// content is built by the caller's Build on the base's head, again on a
-// fresh head whenever a concurrent writer moved something under a try.
+// Every move of a branch is a compare-and-swap against where the run read
+// it, so that what a run compared its change with is what it replaces: a
+// person's push, or another run's change, that lands meanwhile is never
+// overwritten; the run reads again and builds again. A person's commits on
+// an open pull request's branch are never rewritten: the change goes on top
+// of them when it leaves their lines alone, and the run stops otherwise. A
+// merged or closed pull request's branch is free: GitHub keeps that pull
+// request's commits, and the next change starts afresh from the base in a
+// new pull request that names the old one.
 package change
 
 import (
 	"context"
+	"sync"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 )
@@ -29,10 +34,10 @@ const (
 	Pushed    Op = "pushed"    // Push: the commit is on the base branch
 )
 
-// Content is the change built on one head of the base branch.
+// Content is the change built on one head.
 type Content struct {
 	// Files are the files to commit, with their new content, and the
-	// files to remove (Delete), all in one commit; none means the base
+	// files to remove (Delete), all in one commit; none means the head
 	// holds the change already.
 	Files []forge.File
 	// Title and Body are the pull request's.
@@ -45,15 +50,107 @@ type Content struct {
 	CloseComment string
 }
 
-// Build computes the change on head, the base branch's head commit. It is
-// called once per pass, again on a fresh head when another writer moved the
-// branch or the base under the last pass. Its errors are returned as they
-// are.
-type Build func(ctx context.Context, head forge.Commit) (Content, error)
+// Build computes the change on h, once per pass: again on a fresh read
+// when another writer moved the branch or the base under the last pass.
+// Its errors are returned as they are.
+type Build func(ctx context.Context, h Head) (Content, error)
+
+// Head is what a pass builds the change on.
+type Head struct {
+	// Commit is the commit the change is built on: the base branch's
+	// head, or, when the open pull request's branch holds commits of
+	// people's (Proposed.Foreign), that branch's tip, for the change to go
+	// on top of them.
+	forge.Commit
+	// Files are Commit's files under Request.Trees when they were read
+	// with the branch's state; nil otherwise: the Build reads them itself
+	// (an archive).
+	Files *forge.Snapshot
+	// Proposed is the branch the change goes onto when that branch
+	// proposes a change already: the open pull request's, or a branch of
+	// the tool's whose pull request a concurrent run has not opened yet. A
+	// Build that compares versions compares them with it too. Nil for a
+	// new branch, or one a merged or closed pull request left.
+	Proposed *Proposed
+}
 
 // Fixed is a Build that gives the same content on every head.
 func Fixed(c Content) Build {
-	return func(context.Context, forge.Commit) (Content, error) { return c, nil }
+	return func(context.Context, Head) (Content, error) { return c, nil }
+}
+
+// Proposed is a branch that proposes a change already.
+type Proposed struct {
+	// Tip is the branch's head.
+	Tip forge.Commit
+	// Pull is the open pull request from the branch; nil for a branch
+	// whose pull request a run has not opened yet.
+	Pull *forge.PullRequest
+	// Foreign are the branch's commits that the tool did not make, oldest
+	// first. When there are any the change is built on Tip and committed
+	// on top of them, as long as it leaves the lines they wrote alone.
+	Foreign []forge.Commit
+	// Files are Tip's files under Request.TipTrees, when read with the
+	// branch's state.
+	Files *forge.Snapshot
+
+	gh     *forge.Client
+	trees  []string // what Files holds
+	refuse func(c forge.Commit, why string) error
+	mu     sync.Mutex
+	blobs  map[string]forge.Blob
+}
+
+// Refuse is the refusal of a change that cannot go on top of the branch's
+// commits of people's (a Build's error on Tip, why saying what it is): it
+// names the first of them, and the run leaves the branch alone. Without
+// such commits it is the error itself.
+func (p *Proposed) Refuse(why error) error {
+	if len(p.Foreign) == 0 || p.refuse == nil {
+		return why
+	}
+	return p.refuse(p.Foreign[0], ", on top of which this change does not apply ("+why.Error()+")")
+}
+
+// Read returns files of Tip by path (Found false for a path Tip lacks):
+// from Files when they hold them, else reading the ones no earlier Read
+// read, all in one request.
+func (p *Proposed) Read(ctx context.Context, paths []string) (map[string]forge.Blob, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.blobs == nil {
+		p.blobs = map[string]forge.Blob{}
+	}
+	var missing []forge.BlobAt
+	for _, path := range paths {
+		if _, ok := p.blobs[path]; ok {
+			continue
+		}
+		at := forge.BlobAt{Rev: p.Tip.SHA, Path: path}
+		if p.Files != nil && under(path, p.trees) {
+			b := forge.Blob{BlobAt: at}
+			if f, ok := p.Files.FS[path]; ok && f.Mode.IsRegular() {
+				b.Found, b.Text, b.Size = true, string(f.Data), int64(len(f.Data))
+			}
+			p.blobs[path] = b
+			continue
+		}
+		missing = append(missing, at)
+	}
+	if len(missing) > 0 {
+		res, err := p.gh.Lookup(ctx, forge.Lookup{Blobs: missing})
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range res.Blobs {
+			p.blobs[b.Path] = b
+		}
+	}
+	out := make(map[string]forge.Blob, len(paths))
+	for _, path := range paths {
+		out[path] = p.blobs[path]
+	}
+	return out, nil
 }
 
 // Request is one change to land.
@@ -64,16 +161,25 @@ type Request struct {
 	// later run of the same change updates the same pull request.
 	Branch string
 	Build  Build
-	// Labels and Assignees are added on every pass; reviews are requested
-	// from Reviewers and TeamReviewers when the pull request is opened
-	// only (asking again would notify again).
+	// Labels and Assignees are added on every pass, those the pull request
+	// lacks; reviews are requested from Reviewers and TeamReviewers when
+	// the pull request is opened only (asking again would notify again).
 	Labels, Reviewers, TeamReviewers, Assignees []string
 	Draft                                       bool
 	// AutoMerge is "", "merge", "squash" or "rebase". A repository that
 	// refuses it gives a warning, not an error.
 	AutoMerge string
+	// Trees are directories (slash paths from the root, "." for all) whose
+	// files the Build reads: Propose reads them at the base's head with
+	// the branch's state, in the same request, and hands them to the
+	// Build (Head.Files). TipTrees are the directories the change's files
+	// are in, read at the branch's tip the same way, for comparing the
+	// change with what the branch holds (Proposed.Files). For text files
+	// of moderate size; a Build falls back to an archive when Head.Files
+	// is nil.
+	Trees, TipTrees []string
 	// Tries bounds the passes: for Propose, when concurrent runs keep
-	// moving the branch (zero means 3); for Push, when the base keeps
+	// moving the branch (zero means 6); for Push, when the base keeps
 	// moving (zero means 30).
 	Tries int
 }
@@ -86,16 +192,19 @@ type Result struct {
 	// its Verified says whether GitHub verified its signature. Nil for
 	// None and Closed.
 	Commit *forge.Commit
-	// Head is the base's head the last content was built on.
+	// Head is the base's head the last pass read.
 	Head forge.Commit
+	// Previous is the merged or closed pull request the branch held
+	// before, which a new one names; nil when none.
+	Previous *forge.PullRequest
 	// Warnings are for the run's log: auto-merge refused, a branch that
 	// kept being moved.
 	Warnings []string
 }
 
 // RefusedError is the machinery declining to touch a branch: it holds a
-// commit the tool did not make, or kept moving. Nothing was overwritten;
-// the job failed.
+// commit the tool did not make that the change cannot go on top of, or it
+// kept moving. Nothing was overwritten; the job failed.
 type RefusedError struct {
 	// Commit is the commit that made the branch someone else's, if any.
 	Commit string

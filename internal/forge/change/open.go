@@ -34,7 +34,7 @@ func Open(ctx context.Context, gh *forge.Client, req Request, content Content, e
 		if _, err := gh.EditPull(ctx, pr.Number, content.Title, content.Body); err != nil {
 			return p.result(Result{}), err
 		}
-		if err := p.decorate(ctx, pr, false); err != nil {
+		if err := p.decorate(ctx, pr, false, nil); err != nil {
 			return p.result(Result{}), err
 		}
 		return p.result(Result{Op: Updated, Pull: pr}), nil
@@ -49,7 +49,7 @@ func Open(ctx context.Context, gh *forge.Client, req Request, content Content, e
 			return p.result(Result{}), err
 		}
 	}
-	if err := p.decorate(ctx, pr, true); err != nil {
+	if err := p.decorate(ctx, pr, true, nil); err != nil {
 		return p.result(Result{}), err
 	}
 	return p.result(Result{Op: Created, Pull: pr}), nil

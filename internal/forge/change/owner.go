@@ -2,36 +2,41 @@ package change
 
 import (
 	"context"
-	"fmt"
 	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 )
 
-// checkOwned compares base with the branch tip and fails unless every
-// commit on the branch is the tool's.
-func (p *proposal) checkOwned(ctx context.Context, baseSHA, tip string) error {
-	cmp, err := p.gh.Compare(ctx, baseSHA, tip)
+// same reports whether the tool's branch read in st holds the change the
+// files make already. The files are read at the branch's tip first (with
+// the Build's own reads, one request at most); only when every one is as
+// wanted does the comparison with the base say whether the branch changes
+// anything more.
+func (p *proposal) same(ctx context.Context, st *forge.BranchState, prop *Proposed, files []forge.File) (bool, error) {
+	blobs, err := prop.Read(ctx, paths(files))
 	if err != nil {
-		return err
+		return false, err
 	}
-	return p.owned(cmp)
-}
-
-// owned fails, leaving the branch alone, when a commit on it was not made by
-// the tool: a person's work is never overwritten.
-func (p *proposal) owned(cmp *forge.Comparison) error {
-	repo := p.gh.Owner + "/" + p.gh.Repo
-	if !cmp.Complete {
-		return &RefusedError{msg: fmt.Sprintf("branch %q of %s has more commits than GitHub lists; it is not the tool's, so it is left alone (delete it or set another branch)", p.req.Branch, repo)}
-	}
-	for _, c := range cmp.Commits {
-		if !IsToolCommit(c.Message) {
-			subject, _, _ := strings.Cut(c.Message, "\n")
-			return &RefusedError{Commit: c.SHA, msg: fmt.Sprintf("branch %q of %s holds commit %s (%q) that gitops-actions did not make; leaving the branch and its pull request alone. Merge or close that pull request, or delete the branch, and run again", p.req.Branch, repo, short(c.SHA), subject)}
+	for _, f := range files {
+		b := blobs[f.Path]
+		switch {
+		case f.Delete:
+			if b.Found {
+				return false, nil
+			}
+		case !b.Found:
+			return false, nil
+		case !b.Binary && !b.Truncated && b.Text != string(f.Content):
+			return false, nil
 		}
 	}
-	return nil
+	cmp, err := p.gh.Compare(ctx, st.Base.SHA, st.Tip.SHA)
+	if err != nil {
+		return false, err
+	}
+	return sameChange(cmp, files), nil
 }
 
 // sameChange reports whether the comparison (base...branch) changes exactly
@@ -59,4 +64,101 @@ func sameChange(cmp *forge.Comparison, files []forge.File) bool {
 		}
 	}
 	return true
+}
+
+// conflict refuses a change built on top of people's commits (prop's
+// Foreign) when it would edit a line one of them wrote, or remove a file
+// one of them touched: a person's work is never rewritten. It costs a
+// blame of the files, and a read of them unless the Build's read them.
+func (p *proposal) conflict(ctx context.Context, prop *Proposed, files []forge.File) error {
+	foreign := map[string]forge.Commit{}
+	for _, c := range prop.Foreign {
+		foreign[c.SHA] = c
+	}
+	old, err := prop.Read(ctx, paths(files))
+	if err != nil {
+		return err
+	}
+	var existing []string
+	for _, f := range files {
+		if old[f.Path].Found {
+			existing = append(existing, f.Path)
+		}
+	}
+	if len(existing) == 0 {
+		return nil
+	}
+	blame, err := p.gh.Blame(ctx, prop.Tip.SHA, existing)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		b := old[f.Path]
+		if !b.Found {
+			continue
+		}
+		ranges, ok := blame[f.Path]
+		if !ok {
+			// GitHub could not say whose the lines are: leave them be.
+			return p.refuse(prop.Foreign[0], ", and whose lines in "+f.Path+" GitHub could not attribute")
+		}
+		touched := func(int) bool { return true }
+		if !f.Delete && !b.Binary && !b.Truncated {
+			lines := changedLines(b.Text, string(f.Content))
+			touched = func(l int) bool { return lines[l] }
+		}
+		for _, r := range ranges {
+			c, theirs := foreign[r.Commit]
+			if !theirs {
+				continue
+			}
+			for l := r.Start; l <= r.End; l++ {
+				if touched(l) {
+					return p.refuse(c, ", and this change would rewrite what it wrote in "+f.Path)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// changedLines lists the lines (1-based) of old that turning it into new
+// replaces or removes; an insertion between two lines counts for both.
+func changedLines(old, new string) map[int]bool {
+	lineAt := func(off int) int { return strings.Count(old[:off], "\n") + 1 }
+	out := map[int]bool{}
+	for _, e := range udiff.Lines(old, new) {
+		first := lineAt(e.Start)
+		if e.End > e.Start {
+			for l := first; l <= lineAt(e.End-1); l++ {
+				out[l] = true
+			}
+			continue
+		}
+		out[first] = true
+		if first > 1 {
+			out[first-1] = true
+		}
+	}
+	return out
+}
+
+func paths(files []forge.File) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path
+	}
+	return out
+}
+
+// under reports whether the slash path p is one of dirs or inside one
+// ("." is everything).
+func under(p string, dirs []string) bool {
+	for _, d := range dirs {
+		d = strings.Trim(d, "/")
+		if d == "." || d == "" || p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
 }

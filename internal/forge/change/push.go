@@ -25,7 +25,7 @@ func Push(ctx context.Context, gh *forge.Client, req Request) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		content, err := req.Build(ctx, head)
+		content, err := req.Build(ctx, Head{Commit: head})
 		if err != nil {
 			return Result{Head: head}, err
 		}

@@ -2,15 +2,19 @@ package githubtest
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -173,4 +177,17 @@ func (s *Server) createInstallationToken(c *call) response {
 		"permissions":          s.installationJSON()["permissions"],
 		"repository_selection": "all",
 	})
+}
+
+// NewApp makes a GitHub App for a test: a fresh RSA key, the App the
+// server recognises (Options.App) with that ID and installation, and the
+// key as PEM, as the input app-private-key takes it.
+func NewApp(tb testing.TB, id, installation int64) (*App, string) {
+	tb.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		tb.Fatalf("githubtest: %v", err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	return &App{ID: id, PublicKey: &key.PublicKey, InstallationID: installation}, string(keyPEM)
 }

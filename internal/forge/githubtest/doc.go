@@ -82,10 +82,20 @@
 // repository, pullRequest (with reviews and latestOpinionatedReviews),
 // object(expression: "rev:path"), ref and refs (ordered by name or
 // TAG_COMMIT_DATE); a Commit answers blame(path:) and
-// associatedPullRequests (graphql_blame.go), a PullRequest its
-// mergeCommit and baseRefName. Aliases, variables, fragments and __typename work; a
-// field the model lacks fails the request as a field GitHub's schema lacks
-// would.
+// associatedPullRequests (graphql_blame.go), tree, parents, file(path:)
+// and signature; a PullRequest its mergeCommit and baseRefName; a Tree its entries; a Ref compare(headRef:) and
+// associatedPullRequests, with the pull requests' headRefOid, labels,
+// assignees and autoMergeRequest (graphql_branch.go). Aliases, variables,
+// fragments and __typename work; a field the model lacks fails the request
+// as a field GitHub's schema lacks would. The mutations are updateRefs,
+// createCommitOnBranch and enablePullRequestAutoMerge.
+//
+// # Pull request heads
+//
+// As on GitHub, every pull request's head is kept under refs/pull/N/head:
+// set when it is opened, following its branch while it is open, and left
+// where it was once it is merged or closed. Merging keeps the head branch
+// unless RepoOptions.DeleteBranchOnMerge says otherwise.
 //
 // # Faults
 //
@@ -101,17 +111,19 @@
 //
 // Calls(route) counts requests by method and OpenAPI path template, e.g.
 // Calls("POST /repos/{owner}/{repo}/git/commits") (see the Route constants);
-// TotalCalls, AllCalls and ResetCalls complete it.
+// TotalCalls, AllCalls and ResetCalls complete it; Writes lists the
+// requests that may change something (GraphQL mutations by field, not
+// queries).
 //
 // # Acting as a person
 //
 // PushCommit adds a commit to a branch as a push would; OpenPR opens a pull
 // request and Review reviews it; MergePR merges a pull request with a merge
-// commit, MergePRWith with any of the three methods; CreateTagAt and
-// CreateRelease tag and release as a person would; CreateStatus and
-// CreateCheckRun report on a commit as Flux or a CI would; File, Ref, Tags,
-// Releases, PullRequests, Statuses and Deployments read the state without
-// counting calls.
+// commit, MergePRWith with any of the three methods, ClosePR closes one;
+// CreateTagAt and CreateRelease tag and release as a person would;
+// CreateStatus and CreateCheckRun report on a commit as Flux or a CI would;
+// File, Ref, Tags, Releases, PullRequests, Statuses and Deployments read
+// the state without counting calls.
 //
 // # Statuses, check runs and deployments
 //

@@ -28,6 +28,9 @@ type treeFile struct {
 // the server's lock.
 type gitStore struct {
 	st storage.Storer
+	// moved, when set, learns every ref setRef moves: the repository keeps
+	// its pull requests' heads in step (see pullrefs.go).
+	moved func(name string, h plumbing.Hash)
 }
 
 func (g gitStore) writeObject(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
@@ -208,7 +211,13 @@ func (g gitStore) ref(name string) (plumbing.Hash, bool) {
 }
 
 func (g gitStore) setRef(name string, h plumbing.Hash) error {
-	return g.st.SetReference(plumbing.NewHashReference(plumbing.ReferenceName(name), h))
+	if err := g.st.SetReference(plumbing.NewHashReference(plumbing.ReferenceName(name), h)); err != nil {
+		return err
+	}
+	if g.moved != nil {
+		g.moved(name, h)
+	}
+	return nil
 }
 
 func (g gitStore) removeRef(name string) error {

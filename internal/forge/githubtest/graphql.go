@@ -37,6 +37,7 @@ type gqlHandler func(s *Server, c *call, q *gqlRequest) response
 // and field name. Each handler lives in its own file (graphql_*.go); add a
 // query or mutation by adding a line here.
 var gqlFields = map[string]gqlHandler{
+	"mutation createCommitOnBranch":       (*Server).gqlCreateCommitOnBranch,
 	"mutation enablePullRequestAutoMerge": (*Server).gqlEnableAutoMerge,
 	"mutation updateRefs":                 (*Server).gqlUpdateRefs,
 	"query repository":                    (*Server).gqlRepository,

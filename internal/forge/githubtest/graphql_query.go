@@ -46,6 +46,8 @@ var gqlInterfaces = map[string][]string{
 	"PullRequest":       {"Node"},
 	"PullRequestReview": {"Node"},
 	"Ref":               {"Node"},
+	"Label":             {"Node"},
+	"GpgSignature":      {"GitSignature"},
 	"User":              {"Actor", "Node"},
 	"Bot":               {"Actor", "Node"},
 }
@@ -92,6 +94,9 @@ func (s *Server) gqlQuery(c *call, query string, vars map[string]any) response {
 		return jsonResponse(http.StatusOK, map[string]any{"errors": []any{map[string]any{"message": "githubtest: send exactly one query"}}})
 	}
 	op := doc.Operations[0]
+	if err := checkUsage(doc); err != nil {
+		return gqlErrors(err)
+	}
 	x := &gqlExec{s: s, c: c, vars: map[string]any{}, fragments: doc.Fragments}
 	for k, v := range vars {
 		x.vars[k] = v
@@ -373,6 +378,10 @@ func (r gqlRepo) object(args map[string]any) any {
 	if err != nil || e.Mode == filemode.Submodule {
 		return nil
 	}
+	if tr, ok := gitObject(rp, e.Hash).(gqlTree); ok {
+		tr.path = strings.Trim(p, "/")
+		return tr
+	}
 	return gitObject(rp, e.Hash)
 }
 
@@ -386,7 +395,7 @@ func gitObject(rp *repo, h plumbing.Hash) gqlObject {
 	case plumbing.BlobObject:
 		return gqlBlob{rp: rp, h: h}
 	case plumbing.TreeObject:
-		return gqlTree{h: h}
+		return gqlTree{rp: rp, h: h}
 	case plumbing.CommitObject:
 		if c, err := rp.git.commit(h); err == nil {
 			return gqlCommit{rp: rp, c: c}
@@ -560,7 +569,7 @@ type gqlRef struct {
 
 func (gqlRef) gqlType() string { return "Ref" }
 
-func (r gqlRef) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool, error) {
+func (r gqlRef) gqlField(x *gqlExec, name string, args map[string]any) (any, bool, error) {
 	switch name {
 	case "id":
 		return nodeID("REF", r.rp.fullName()+r.prefix+r.name), true, nil
@@ -571,7 +580,7 @@ func (r gqlRef) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool, 
 	case "target":
 		return gitObject(r.rp, r.hash), true, nil
 	}
-	return nil, false, nil
+	return r.branchField(x, name, args) // graphql_branch.go
 }
 
 type gqlBlob struct {
@@ -609,13 +618,25 @@ func (b gqlBlob) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool,
 	return nil, false, nil
 }
 
-type gqlTree struct{ h plumbing.Hash }
+// gqlTree is a tree; path is where it stands in the commit it was reached
+// from ("" for the root, or when reached by its oid), for its entries'
+// paths.
+type gqlTree struct {
+	rp   *repo
+	h    plumbing.Hash
+	path string
+}
 
 func (gqlTree) gqlType() string { return "Tree" }
 
 func (t gqlTree) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool, error) {
-	if name == "oid" {
+	switch name {
+	case "oid":
 		return t.h.String(), true, nil
+	case "abbreviatedOid":
+		return shortHash(t.h), true, nil
+	case "entries":
+		return t.entries()
 	}
 	return nil, false, nil
 }
@@ -639,6 +660,9 @@ func (c gqlCommit) gqlField(x *gqlExec, name string, args map[string]any) (any, 
 		return c.c.Committer.When.UTC().Format(time.RFC3339), true, nil
 	case "authoredDate":
 		return c.c.Author.When.UTC().Format(time.RFC3339), true, nil
+	}
+	if v, ok, err := c.content(name, args); ok { // graphql_branch.go
+		return v, ok, err
 	}
 	return c.history(x, name, args) // graphql_blame.go
 }
@@ -703,10 +727,10 @@ func (g gqlPull) gqlField(x *gqlExec, name string, args map[string]any) (any, bo
 			return nil, true, nil
 		}
 		return gitObject(g.rp, p.mergeCommit), true, nil
-	case "baseRefName":
-		return p.base, true, nil
 	case "author":
 		return gqlActor{p.user}, true, nil
+	case "headRefName", "headRefOid", "baseRefName", "isDraft", "closed", "labels", "assignees", "autoMergeRequest", "createdAt":
+		return g.branchField(name, args) // graphql_branch.go
 	case "reviews":
 		var nodes []gqlObject
 		states, _ := args["states"].([]any)
@@ -777,4 +801,56 @@ func (a gqlActor) gqlField(_ *gqlExec, name string, _ map[string]any) (any, bool
 		return strings.TrimSuffix(a.login, "[bot]"), true, nil
 	}
 	return nil, false, nil
+}
+
+// checkUsage refuses, as GitHub's validation does, a document that defines
+// a fragment no selection spreads or declares a variable nothing uses.
+func checkUsage(doc *ast.QueryDocument) error {
+	spread, vars := map[string]bool{}, map[string]bool{}
+	var value func(v *ast.Value)
+	value = func(v *ast.Value) {
+		if v == nil {
+			return
+		}
+		if v.Kind == ast.Variable {
+			vars[v.Raw] = true
+		}
+		for _, c := range v.Children {
+			value(c.Value)
+		}
+	}
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				for _, a := range sel.Arguments {
+					value(a.Value)
+				}
+				walk(sel.SelectionSet)
+			case *ast.InlineFragment:
+				walk(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				if !spread[sel.Name] {
+					spread[sel.Name] = true
+					if def := doc.Fragments.ForName(sel.Name); def != nil {
+						walk(def.SelectionSet)
+					}
+				}
+			}
+		}
+	}
+	op := doc.Operations[0]
+	walk(op.SelectionSet)
+	for _, f := range doc.Fragments {
+		if !spread[f.Name] {
+			return &gqlQueryError{message: fmt.Sprintf("Fragment %s was defined, but not used", f.Name)}
+		}
+	}
+	for _, vd := range op.VariableDefinitions {
+		if !vars[vd.Variable] {
+			return &gqlQueryError{message: fmt.Sprintf("Variable $%s is declared by %s but not used", vd.Variable, op.Name)}
+		}
+	}
+	return nil
 }

@@ -68,6 +68,9 @@ func (s *Server) OpenPR(fullName string, np NewPR) int {
 	}
 	rp.pulls[p.number] = p
 	s.nodes[p.nodeID] = p
+	if err := rp.opened(p); err != nil {
+		s.tb.Fatalf("githubtest: opening a pull request: %v", err)
+	}
 	return p.number
 }
 
@@ -77,14 +80,8 @@ func (s *Server) Review(fullName string, n int, login, state string) {
 	s.tb.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rp, ok := s.repos[fullName]
-	if !ok {
-		s.tb.Fatalf("githubtest: no repository %q", fullName)
-		return
-	}
-	p, ok := rp.pulls[n]
-	if !ok {
-		s.tb.Fatalf("githubtest: no pull request #%d in %q", n, fullName)
+	_, p := s.pullLocked(fullName, n)
+	if p == nil {
 		return
 	}
 	switch state {
@@ -93,6 +90,44 @@ func (s *Server) Review(fullName string, n int, login, state string) {
 		s.tb.Fatalf("githubtest: review state %q", state)
 	}
 	p.reviews = append(p.reviews, &review{author: login, state: state, submittedAt: s.now()})
+}
+
+// ClosePR closes pull request n of repo without merging it, as a person
+// does in the web interface; it counts no call. Its branch stays, and so
+// does its head under refs/pull/N/head. It fails the test when the pull
+// request is not open.
+func (s *Server) ClosePR(fullName string, n int) {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, p := s.pullLocked(fullName, n)
+	if p == nil {
+		return
+	}
+	if p.state != "open" {
+		s.tb.Fatalf("githubtest: pull request #%d of %q is not open", n, fullName)
+		return
+	}
+	rp.headSHAOf(p)
+	now := s.now()
+	p.state, p.closedAt, p.updatedAt, p.autoMerge = "closed", now, now, ""
+}
+
+// pullLocked finds pull request n of repo for the helpers that act as a
+// person, failing the test (and answering nil) when there is none.
+func (s *Server) pullLocked(fullName string, n int) (*repo, *pull) {
+	s.tb.Helper()
+	rp, ok := s.repos[fullName]
+	if !ok {
+		s.tb.Fatalf("githubtest: no repository %q", fullName)
+		return nil, nil
+	}
+	p, ok := rp.pulls[n]
+	if !ok {
+		s.tb.Fatalf("githubtest: no pull request #%d in %q", n, fullName)
+		return nil, nil
+	}
+	return rp, p
 }
 
 // Merge methods of MergePRWith, as GitHub names them.
@@ -172,7 +207,7 @@ func (s *Server) mergeWithLocked(fullName string, n int, method string) (plumbin
 	p.state, p.closedAt, p.updatedAt = "closed", now, now
 	p.mergeMethod, p.mergedOnto, p.landed = method, base, landed
 	rp.pushedAt = now
-	return tip, nil
+	return tip, rp.deleteMergedHead(p)
 }
 
 // headOnly lists the commits reachable from head but not from base, parents

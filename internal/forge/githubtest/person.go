@@ -174,7 +174,7 @@ func (s *Server) mergeLocked(fullName string, n int) (plumbing.Hash, error) {
 	}
 	p.merged, p.mergedAt, p.mergeCommit = true, now, h
 	p.state, p.closedAt, p.updatedAt = "closed", now, now
-	return h, nil
+	return h, rp.deleteMergedHead(p)
 }
 
 // File returns the content of path at ref ("main", "heads/main", a SHA) in

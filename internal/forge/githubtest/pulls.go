@@ -444,6 +444,9 @@ func (s *Server) createPull(c *call) response {
 	p.nodeID = nodeID("PR", fmt.Sprintf("%s#%d", rp.fullName(), p.number))
 	rp.pulls[p.number] = p
 	s.nodes[p.nodeID] = p
+	if err := rp.opened(p); err != nil {
+		return errorResponse(http.StatusInternalServerError, err.Error())
+	}
 	resp := jsonResponse(http.StatusCreated, s.pullJSON(rp, p))
 	resp.header.Set("Location", s.repoURL(rp, "pulls", strconv.Itoa(p.number)))
 	return resp

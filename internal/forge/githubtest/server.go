@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,6 +117,11 @@ type RepoOptions struct {
 	// requested from and issues assigned to; Teams likewise for team slugs.
 	Collaborators []string
 	Teams         []string
+	// DeleteBranchOnMerge deletes a pull request's head branch when it is
+	// merged, as the repository setting "Automatically delete head
+	// branches" does; without it the branch stays, as on GitHub by
+	// default.
+	DeleteBranchOnMerge bool
 	// ReadOnlyToken makes creating and editing comments answer 403
 	// "Resource not accessible by integration", as GitHub does for a
 	// GITHUB_TOKEN without pull-requests: write or a fork's pull request.
@@ -147,14 +153,16 @@ type Server struct {
 	dir        string
 	spec       *spec
 
-	mu     sync.Mutex
-	repos  map[string]*repo
-	nodes  map[string]*pull // GraphQL node ID → pull request
-	calls  map[string]int
-	total  int
-	faults Faults
-	rng    *rand.Rand
-	tokens map[string]time.Time // installation token → expiry
+	mu    sync.Mutex
+	repos map[string]*repo
+	nodes map[string]*pull // GraphQL node ID → pull request
+	calls map[string]int
+	// mutations counts GraphQL mutations by root field, for Writes.
+	mutations map[string]int
+	total     int
+	faults    Faults
+	rng       *rand.Rand
+	tokens    map[string]time.Time // installation token → expiry
 	// codeloadTokens are the tokens of private archive redirects.
 	codeloadTokens map[string]bool
 	// codeloadCredentials counts codeload requests that carried an
@@ -181,14 +189,16 @@ func NewServer(tb testing.TB, opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		tb:     tb,
-		opts:   opts,
-		dir:    tb.TempDir(),
-		spec:   sp,
-		repos:  map[string]*repo{},
-		nodes:  map[string]*pull{},
-		calls:  map[string]int{},
-		tokens: map[string]time.Time{},
+		tb:    tb,
+		opts:  opts,
+		dir:   tb.TempDir(),
+		spec:  sp,
+		repos: map[string]*repo{},
+		nodes: map[string]*pull{},
+		calls: map[string]int{},
+
+		mutations: map[string]int{},
+		tokens:    map[string]time.Time{},
 
 		codeloadTokens: map[string]bool{},
 		nextID:         1000,
@@ -297,7 +307,45 @@ func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[string]int{}
+	s.mutations = map[string]int{}
 	s.total = 0
+}
+
+// CallTable lists the calls by route, one "count route" line each, sorted
+// by route: what a test that counts requests logs.
+func (s *Server) CallTable() string {
+	calls := s.AllCalls()
+	routes := make([]string, 0, len(calls))
+	for r := range calls {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	var b strings.Builder
+	for _, r := range routes {
+		if calls[r] > 0 {
+			fmt.Fprintf(&b, "  %2d  %s\n", calls[r], r)
+		}
+	}
+	return b.String()
+}
+
+// Writes returns the requests that may change something, by route: every
+// REST request but a GET, and GraphQL mutations as "mutation <field>"
+// (GraphQL queries, which read, are left out). Requests answered with an
+// injected fault count too.
+func (s *Server) Writes() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for route, n := range s.calls {
+		if n > 0 && route != RouteGraphQL && !strings.HasPrefix(route, "GET ") {
+			out[route] = n
+		}
+	}
+	for field, n := range s.mutations {
+		out["mutation "+field] = n
+	}
+	return out
 }
 
 // GitDir returns the path of the bare git repository behind repo
@@ -353,6 +401,7 @@ func (s *Server) CreateRepo(fullName string, opts RepoOptions) {
 		verified:  map[plumbing.Hash]time.Time{},
 		createdAt: s.now(),
 	}
+	rp.git.moved = rp.followPullHeads
 	s.repos[fullName] = rp
 	if len(opts.Files) > 0 {
 		if _, err := s.pushLocked(rp, opts.DefaultBranch, opts.Files, "Initial commit", s.opts.Bot); err != nil {
@@ -409,6 +458,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[routeName(rt)]++
 	s.total++
+	if routeName(rt) == RouteGraphQL {
+		var q gqlRequest
+		if json.Unmarshal(body, &q) == nil {
+			if op, field, ok := gqlOperation(q.Query); ok && op == "mutation" {
+				s.mutations[field]++
+			}
+		}
+	}
 	fault := s.faults
 	draw, drawReset := s.rng.Float64(), s.rng.Float64()
 	s.mu.Unlock()
