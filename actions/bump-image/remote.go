@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/template"
 	"testing/fstest"
+	"text/template"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
