@@ -2,6 +2,7 @@ package bumpimage
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,7 +129,7 @@ func TestLocalEditAndDryRun(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); string(data) != deployment {
 		t.Errorf("dry run wrote the file")
 	}
-	wet := clitest.Run(t, Command, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
+	wet, wetOut := runCLI(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
 	if wet.Code != 0 {
 		t.Fatalf("exit %d: %s", wet.Code, wet.Stderr)
 	}
@@ -137,13 +138,16 @@ func TestLocalEditAndDryRun(t *testing.T) {
 		t.Errorf("file = %q, want %q", data, want)
 	}
 	for _, line := range []string{"changed=true\n", "files=env/app.yaml\n", `changes=[{"file":"env/app.yaml","line":8,"kind":"container","image":"ghcr.io/acme/app","old":"ghcr.io/acme/app:v2.0.0","new":"ghcr.io/acme/app:v2.1.0"}]`} {
-		if !strings.Contains(wet.Stdout, line) {
-			t.Errorf("stdout %q lacks %q", wet.Stdout, line)
+		if !strings.Contains(wetOut, line) {
+			t.Errorf("outputs %q lack %q", wetOut, line)
 		}
 	}
-	again := clitest.Run(t, Command, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
-	if again.Code != 0 || !strings.Contains(again.Stdout, "changed=false\n") || !strings.Contains(again.Stdout, "changes=[]\n") {
-		t.Errorf("second run: exit %d, stdout %q, want changed=false", again.Code, again.Stdout)
+	if wet.Stdout != "" {
+		t.Errorf("stdout = %q, want nothing but a dry run's diff", wet.Stdout)
+	}
+	again, againOut := runCLI(t, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
+	if again.Code != 0 || !strings.Contains(againOut, "changed=false\n") || !strings.Contains(againOut, "changes=[]\n") {
+		t.Errorf("second run: exit %d, outputs %q, want changed=false", again.Code, againOut)
 	}
 }
 
@@ -202,5 +206,65 @@ func TestHelpListsEveryFlag(t *testing.T) {
 		if in.Default != "" && !strings.Contains(got.Stdout, `(default "`+in.Default+`")`) {
 			t.Errorf("--help lacks the default of --%s", in.Name)
 		}
+	}
+}
+
+// runCLI runs bump-image outside Actions with an outputs file, and gives
+// its outputs as name=value lines, for tests that look for them beside the
+// log.
+func runCLI(t *testing.T, dir string, environ map[string]string, args ...string) (clitest.Result, string) {
+	t.Helper()
+	got, outs := clitest.RunOutputs(t, Command, dir, environ, args...)
+	return got, clitest.OutputLines(&Command.Spec, outs)
+}
+
+// TestDryRunPipesIntoGitApply: outside Actions standard output holds the
+// diff and nothing else, so `bump-image --dry-run | git apply` makes the
+// change a real run makes.
+func TestDryRunPipesIntoGitApply(t *testing.T) {
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not on PATH")
+	}
+	files := map[string]string{
+		"env/app.yaml":           deployment,
+		"env/kustomization.yaml": "images:\n  - name: ghcr.io/acme/app\n    newTag: v2.0.0 # pinned by CI\n",
+		"env/crlf.yaml":          strings.ReplaceAll(deployment, "\n", "\r\n"),
+		"env/other.yaml":         "kind: ConfigMap\n",
+	}
+	dir := clitest.WriteTree(t, files)
+	git := func(stdin string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(gitPath, args...)
+		cmd.Dir = dir
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	git("", "init", "-q")
+	dry := clitest.Run(t, Command, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0", "--dry-run")
+	if dry.Code != 0 {
+		t.Fatalf("dry run: exit %d\n%s", dry.Code, dry.Stderr)
+	}
+	if !strings.Contains(dry.Stderr, "outputs:\n  changed: true\n") {
+		t.Errorf("stderr lacks the outputs:\n%s", dry.Stderr)
+	}
+	git(dry.Stdout, "apply", "--whitespace=nowarn", "-")
+
+	want := clitest.WriteTree(t, files)
+	if wet := clitest.Run(t, Command, want, nil, "--images", "ghcr.io/acme/app:v2.1.0"); wet.Code != 0 {
+		t.Fatalf("run: exit %d\n%s", wet.Code, wet.Stderr)
+	}
+	for name := range files {
+		got, _ := os.ReadFile(filepath.Join(dir, name))
+		exp, _ := os.ReadFile(filepath.Join(want, name))
+		if string(got) != string(exp) {
+			t.Errorf("%s after git apply = %q, want %q (what a run writes)", name, got, exp)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); !strings.Contains(string(got), "ghcr.io/acme/app:v2.1.0") {
+		t.Errorf("git apply changed nothing: %q", got)
 	}
 }

@@ -247,7 +247,7 @@ func TestHostileLocal(t *testing.T) {
 				return nil
 			},
 			args:    []string{"--path", "live/app.yaml", "--path", "env/app.yaml", "--path", "env"},
-			wantMsg: []string{"files=env/app.yaml\nchanges=[{\"file\":\"env/app.yaml\",\"line\":8,"},
+			wantMsg: []string{"files=env/app.yaml\n", "changes=[{\"file\":\"env/app.yaml\",\"line\":8,\"kind\":\"container\",\"image\":\"ghcr.io/acme/app\",\"old\":\"ghcr.io/acme/app:v1.0.0\",\"new\":\"ghcr.io/acme/app:v2.1.0\"}]\n"},
 			notMsg:  "},{",
 			changed: map[string]string{"env/app.yaml": appV2}},
 		{name: "a link out of the tree given as path", files: three,
@@ -286,8 +286,9 @@ func TestHostileLocal(t *testing.T) {
 				args = append([]string{"--images", "ghcr.io/acme/app:v2.1.0"}, args...)
 			}
 			var got clitest.Result
-			noHang(t, func() { got = clitest.Run(t, Command, f.repo, env, args...) })
-			out := got.Stdout + got.Stderr
+			var outs string
+			noHang(t, func() { got, outs = runCLI(t, f.repo, env, args...) })
+			out := got.Stdout + got.Stderr + outs
 			if got.Code != tc.wantCode {
 				t.Errorf("exit code %d, want %d\n%s", got.Code, tc.wantCode, out)
 			}

@@ -209,7 +209,7 @@ func skippedText(sk []archive.Skipped) string {
 // puts the result in the step summary, the pull request's comment,
 // diff-file and the outputs. Its findings never decide the exit code; bad
 // input and a base that cannot be read do.
-func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, setOutputs bool) error {
+func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client) error {
 	if len(b.Skipped) > 0 {
 		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
 	}
@@ -240,11 +240,9 @@ func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *wo
 			return fmt.Errorf("writing the diff to %q: %w", plan.File, err)
 		}
 	}
-	if setOutputs {
-		r.SetOutput("diff-added", strconv.Itoa(added))
-		r.SetOutput("diff-removed", strconv.Itoa(removed))
-		r.SetOutput("diff-changed", strconv.Itoa(changed))
-	}
+	r.SetOutput("diff-added", strconv.Itoa(added))
+	r.SetOutput("diff-removed", strconv.Itoa(removed))
+	r.SetOutput("diff-changed", strconv.Itoa(changed))
 	return comment(ctx, r, in, b, pv, gh, runURL)
 }
 
