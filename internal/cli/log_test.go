@@ -176,7 +176,7 @@ func checkTerminal(t *testing.T, stdout, stderr string) {
 		}
 	}
 	for _, want := range []string{
-		"warning: v1\\n::error file=x::owned", // a file name stays on its line
+		"warning: v1\\n::error file=x::owned",                            // a file name stays on its line
 		"bad tag v1\n  ::error file=x::owned\n  ##[warning]old syntax\n", // a message keeps its line breaks
 		"outputs:\n  files:\n    v1\n    ::error file=x::owned\n",
 		"  changed: true\n",
