@@ -9,10 +9,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/Masterminds/semver/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/version"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -169,6 +169,8 @@ type walker struct {
 	holds   []Hold
 	refused []Refusal
 	notes   []note // why places that mention an image were not edited
+	// warnings are problems of places that did not stop the walk.
+	warnings []Warning
 	nesting int    // how many values strings hold this walk's documents
 	errs    []error
 	// tooComplex is errAliasBudget or errTooDeep, at line, when the walk
@@ -405,23 +407,27 @@ func (w *walker) imageString(n, via *yaml.Node, kind string) {
 	w.match(n, via)
 	w.found[im.Repository] = true
 	c := Change{Kind: kind, Image: im.Repository, Line: n.Line, column: n.Column, Old: n.Value, New: found.With(im)}
-	w.set(n, found.With(im), c, found.Tag, im.Tag, n, w.unpins(found.Digest, im))
+	if w.set(n, found.With(im), c, found.Tag, im.Tag, n, firstOf(w.unpins(found.Digest, im), w.dropsTag(found.Tag, found.Digest, im))) {
+		w.droppedTag(c, found.Tag, found.Digest, im)
+	}
 }
 
 // set records the replacement of scalar n and its change, after the
-// downgrade check; a non-empty refusal refuses the place instead.
-func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node, refusal string) {
+// downgrade check; a non-empty refusal refuses the place instead. It
+// reports whether the change is to be made.
+func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node, refusal string) bool {
 	if !w.admit(&c, oldTag, newTag, n) {
-		return
+		return false
 	}
 	if refusal != "" {
 		w.refuse(c, refusal)
-		return
+		return false
 	}
 	if n != nil && n.Value != value {
 		w.add(&edit{op: opReplace, node: n, value: value}, owner, nil)
 	}
 	w.changes = append(w.changes, c)
+	return true
 }
 
 // admit files c under the walker's path and says whether its edits should
@@ -437,23 +443,49 @@ func (w *walker) admit(c *Change, oldTag, newTag string, at ...*yaml.Node) bool 
 	if w.held(c, at) {
 		return false
 	}
-	if err := w.checkDowngrade(*c, oldTag, newTag); err != nil {
+	if err := w.checkOrder(*c, oldTag, newTag); err != nil {
 		w.errs = append(w.errs, err)
 		return false
 	}
 	return true
 }
 
-func (w *walker) checkDowngrade(c Change, oldTag, newTag string) error {
-	if w.m.opts.AllowDowngrade || !imageref.IsSemverish(oldTag) || !imageref.IsSemverish(newTag) {
+// checkOrder is the downgrade guard: it compares the old tag with the new
+// under the run's policy. A move to a lower version is a
+// *DowngradeError, to another variant a *VariantError (unless allowed);
+// versions the policy cannot order are replaced, with a warning that says
+// so (not when a downgrade is allowed anyway: nothing would be guarded).
+func (w *walker) checkOrder(c Change, oldTag, newTag string) error {
+	opts := w.m.opts
+	if w.m.any || oldTag == "" || newTag == "" || oldTag == newTag {
 		return nil
 	}
-	o, err1 := semver.NewVersion(oldTag)
-	n, err2 := semver.NewVersion(newTag)
-	if err1 != nil || err2 != nil || !n.LessThan(o) {
+	cmp := opts.Versions.Compare(oldTag, newTag)
+	if cmp.VariantChanged && !opts.AllowVariantChange {
+		return &VariantError{File: w.path, Line: c.Line, Image: c.Image, Old: oldTag, New: newTag, OldVariant: cmp.OldVariant, NewVariant: cmp.NewVariant}
+	}
+	if opts.AllowDowngrade {
 		return nil
 	}
-	return &DowngradeError{File: w.path, Line: c.Line, Image: c.Image, Old: oldTag, New: newTag}
+	switch cmp.Relation {
+	case version.Older:
+		return &DowngradeError{File: w.path, Line: c.Line, Image: c.Image, Old: oldTag, New: newTag}
+	case version.Unordered:
+		w.warn(c.Line, fmt.Sprintf("%s: cannot tell whether %q is newer than %q (%s), so it is set without the downgrade guard: give tag-pattern to order tags that carry a version (e.g. main-<UTC timestamp>-<sha> with ^main-(?P<version>\\d{14})-[0-9a-f]{7}$), or tag-order: none to say that no order is meant",
+			c.Image, newTag, oldTag, cmp.Reason))
+	}
+	return nil
+}
+
+// warn records a warning at line of the walker's file, once.
+func (w *walker) warn(line int, msg string) {
+	wr := Warning{File: w.path, Line: line, Message: msg}
+	for _, prev := range w.warnings {
+		if prev == wr {
+			return // the same place reached through an alias
+		}
+	}
+	w.warnings = append(w.warnings, wr)
 }
 
 // add records an edit; two rules reaching the same scalar must agree.
@@ -544,10 +576,11 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		if !w.admit(&c, scalarValue(tagV), im.Tag, nameK, nameV, newNameK, newNameV, tagK, tagV, digK, digV) {
 			continue
 		}
-		if refusal := w.unpins(scalarValue(digV), im); refusal != "" {
+		if refusal := firstOf(w.unpins(scalarValue(digV), im), w.dropsTag(scalarValue(tagV), scalarValue(digV), im)); refusal != "" {
 			w.refuse(c, refusal)
 			continue
 		}
+		w.droppedTag(c, scalarValue(tagV), scalarValue(digV), im)
 		after, afterV := nameK, nameV
 		if newNameK != nil {
 			after, afterV = newNameK, newNameV
@@ -616,7 +649,9 @@ func (w *walker) setter(k, v, via *yaml.Node) {
 			found = given
 		}
 		c.New = found.With(im)
-		w.set(v, c.New, c, found.Tag, im.Tag, v, w.unpins(found.Digest, im))
+		if w.set(v, c.New, c, found.Tag, im.Tag, v, firstOf(w.unpins(found.Digest, im), w.dropsTag(found.Tag, found.Digest, im))) {
+			w.droppedTag(c, found.Tag, found.Digest, im)
+		}
 	case "tag":
 		if im.Tag == "" {
 			return
@@ -786,6 +821,7 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
 	r.held = w.holds
 	r.refused = dedupeRefusals(w.refused)
+	r.warnings = append(r.warnings, w.warnings...)
 	r.looked = w.looked(src.data, hits)
 	if len(w.errs) > 0 {
 		r.err = errors.Join(w.errs...)

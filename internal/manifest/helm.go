@@ -258,6 +258,27 @@ func (w *walker) unpins(oldDigest string, im imageref.Image) string {
 		im.Repository, shortDigest(oldDigest), im.Text, im.Repository, im.Tag)
 }
 
+// dropsTag returns why replacing a place written tag@digest with im, which
+// carries a digest alone, is refused: the tag, which says what the digest
+// is, would be lost without a word. It returns "" when no tag would be
+// dropped, or when AllowTagDrop permits it (droppedTag then warns).
+func (w *walker) dropsTag(oldTag, oldDigest string, im imageref.Image) string {
+	if oldTag == "" || oldDigest == "" || im.Tag != "" || im.Digest == "" || w.m.opts.AllowTagDrop || w.m.any {
+		return ""
+	}
+	return fmt.Sprintf("%s is written here as tag@digest (%s@%s), and %q carries a digest alone, so the tag would be dropped: give the new version as tag@digest (%s:<tag>@%s), or set allow-tag-drop to drop the tag",
+		im.Repository, oldTag, shortDigest(oldDigest), im.Text, im.Repository, shortDigest(im.Digest))
+}
+
+// droppedTag warns, for the change c that is made, when it drops the tag
+// of a place written tag@digest (as AllowTagDrop permits).
+func (w *walker) droppedTag(c Change, oldTag, oldDigest string, im imageref.Image) {
+	if oldTag == "" || oldDigest == "" || im.Tag != "" || im.Digest == "" || w.m.any {
+		return
+	}
+	w.warn(c.Line, fmt.Sprintf("%s: the tag %q is dropped, as allow-tag-drop permits: the reference is now pinned by the digest %s alone", im.Repository, oldTag, shortDigest(im.Digest)))
+}
+
 // shortDigest cuts a digest for a message: the algorithm and 12 hex digits.
 func shortDigest(d string) string {
 	if alg, hex, ok := strings.Cut(d, ":"); ok && len(hex) > 12 {

@@ -12,6 +12,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/version"
 )
 
 // Kinds of places an image reference is found in.
@@ -35,8 +36,20 @@ type Options struct {
 	// Constraint, when set, must be satisfied by every new tag (checked by
 	// CheckConstraint, before any file is read).
 	Constraint *semver.Constraints
-	// AllowDowngrade lets a semver tag move to a lower one.
+	// Versions says how tags are read and ordered for the downgrade guard
+	// (the zero value orders as version.Auto); chart versions are always
+	// ordered as semver.
+	Versions version.Policy
+	// AllowDowngrade lets a version move to a lower one; the guard then
+	// says nothing of versions it cannot order either.
 	AllowDowngrade bool
+	// AllowVariantChange lets a tag move to another variant (24.12.0-alpine
+	// to 24.12.0); without it that is a *VariantError.
+	AllowVariantChange bool
+	// AllowTagDrop lets a digest alone replace a reference written
+	// tag@digest, dropping the tag, with a warning; without it that place
+	// is refused (Result.Refused).
+	AllowTagDrop bool
 	// AllowUnpin lets a new version without a digest replace a reference
 	// pinned by digest; without it that place is refused (Result.Refused).
 	AllowUnpin bool
@@ -206,7 +219,7 @@ func (e *NameError) Error() string {
 	return fmt.Sprintf("%q references an image, but its name holds a control character that no output can carry; rename it", e.Path)
 }
 
-// DowngradeError says a semver tag would move to a lower one.
+// DowngradeError says a version would move to a lower one.
 type DowngradeError struct {
 	File     string
 	Line     int
@@ -216,6 +229,29 @@ type DowngradeError struct {
 
 func (e *DowngradeError) Error() string {
 	return fmt.Sprintf("%s:%d: refusing to downgrade %s from %q to %q (set allow-downgrade to permit it)", e.File, e.Line, e.Image, e.Old, e.New)
+}
+
+// VariantError says a tag would move to another variant: what the image
+// is built on or for (24.12.0-alpine to 24.12.0), which changes what runs
+// as surely as a major version does.
+type VariantError struct {
+	File                   string
+	Line                   int
+	Image                  string
+	Old, New               string
+	OldVariant, NewVariant string
+}
+
+func (e *VariantError) Error() string {
+	return fmt.Sprintf("%s:%d: refusing to change the variant of %s from %s (%q) to %s (%q): a variant is what the image is built on, not a version (set allow-variant-change to permit it)",
+		e.File, e.Line, e.Image, variantName(e.OldVariant), e.Old, variantName(e.NewVariant), e.New)
+}
+
+func variantName(v string) string {
+	if v == "" {
+		return "no variant"
+	}
+	return fmt.Sprintf("%q", v)
 }
 
 // EditError says a file could not be edited safely; the file is left as it

@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/version"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -47,11 +48,18 @@ var goldenCases = []struct {
 	pinsDefault int
 	// allRefused lists the images refused everywhere (Result.AllRefused).
 	allRefused []string
+	// tagOrder and tagPattern build Options.Versions.
+	tagOrder, tagPattern string
+	// allowVariantChange and allowTagDrop set the options of those names.
+	allowVariantChange, allowTagDrop bool
+	// warnings are texts Result.Warnings must hold, one each.
+	warnings []string
 	// wantErr, when set, are texts the error must hold; nothing is
 	// written, so expected/ is original/.
 	wantErr []string
 }{
-	{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, allowUnpin: true, changes: 7},
+	{name: "containers", images: []string{"ghcr.io/acme/app:v2.1.0", "nginx:1.27"}, allowUnpin: true, changes: 7,
+		warnings: []string{`rollout.yaml:10: ghcr.io/acme/app: cannot tell whether "v2.1.0" is newer than "0b1c2d3" ("0b1c2d3" is not a version)`}},
 	{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, allowUnpin: true, changes: 6},
 	{name: "helm-values", images: []string{"ghcr.io/acme/app:1.21", "ghcr.io/acme/api:v3.0.0", "ghcr.io/acme/worker@" + digest, "redis:7.4"}, changes: 5},
 	{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 4},
@@ -90,6 +98,29 @@ var goldenCases = []struct {
 	{name: "tag-inserted", images: []string{"mirror.gcr.io/coredns/coredns:1.13.2"}, changes: 1, pinsDefault: 1},
 	{name: "digest-charts", images: []string{"ghcr.io/acme/reads:1.1.0@" + digest, "ghcr.io/stefanprodan/podinfo:6.15.0@" + digest}, changes: 2},
 	{name: "digest-only-refused", images: []string{"ghcr.io/stefanprodan/podinfo@" + digest}, refused: 1, allRefused: []string{"ghcr.io/stefanprodan/podinfo"}},
+
+	// The versions the downgrade guard orders.
+	{name: "four-part-downgrade", images: []string{"ghcr.io/home-operations/plex:1.40.0.9000"},
+		wantErr: []string{
+			`apps/plex/deployment.yaml:10: refusing to downgrade ghcr.io/home-operations/plex from "1.43.3.10896" to "1.40.0.9000"`,
+			`apps/plex/helmrelease.yaml:17: refusing to downgrade ghcr.io/home-operations/plex from "1.43.3.10896" to "1.40.0.9000"`,
+		}},
+	{name: "calendar", images: []string{"ghcr.io/acme/cal:2026.11.3"}, changes: 3},
+	{name: "variant-refused", images: []string{"node:24.12.0"},
+		wantErr: []string{`apps/web/deployment.yaml:10: refusing to change the variant of docker.io/library/node from "alpine" ("24.12.0-alpine") to no variant ("24.12.0")`, "set allow-variant-change to permit it"}},
+	{name: "variant-allowed", images: []string{"node:24.12.0"}, allowVariantChange: true, changes: 1},
+	{name: "variant-kept", images: []string{"node:24.12.0-alpine", "docker.io/bitnami/redis:7.4.1-debian-12-r6"}, changes: 3},
+	{name: "tag-pattern", images: []string{"ghcr.io/acme/app:main-20260502080000-0a1b2c3"}, tagPattern: `^main-(?P<version>\d{14})-[0-9a-f]{7}$`, changes: 2},
+	{name: "tag-pattern-downgrade", images: []string{"ghcr.io/acme/app:main-20260430090000-8e1b0d4"}, tagPattern: `^main-(?P<version>\d{14})-[0-9a-f]{7}$`,
+		wantErr: []string{`environments/staging/kustomization.yaml:5: refusing to downgrade ghcr.io/acme/app from "main-20260501120000-3f2a9c1" to "main-20260430090000-8e1b0d4"`}},
+	// Without the pattern the same tags cannot be ordered: they are set,
+	// with a warning that says the guard did not apply.
+	{name: "tag-pattern", images: []string{"ghcr.io/acme/app:main-20260502080000-0a1b2c3"}, changes: 2,
+		warnings: []string{`environments/staging/kustomization.yaml:5: ghcr.io/acme/app: cannot tell whether "main-20260502080000-0a1b2c3" is newer than "main-20260501120000-3f2a9c1" (neither "main-20260501120000-3f2a9c1" nor "main-20260502080000-0a1b2c3" is a version), so it is set without the downgrade guard: give tag-pattern`,
+			`environments/staging/values.yaml:4: ghcr.io/acme/app: cannot tell whether`}},
+	{name: "tag-drop-refused", images: []string{"ghcr.io/actions/actions-runner@" + digest}, refused: 2, allRefused: []string{"ghcr.io/actions/actions-runner"}},
+	{name: "tag-drop-allowed", images: []string{"ghcr.io/actions/actions-runner@" + digest}, allowTagDrop: true, changes: 2,
+		warnings: []string{`apps/runner/deployment.yaml:10: ghcr.io/actions/actions-runner: the tag "2.336.0" is dropped, as allow-tag-drop permits`, `apps/runner/kustomization.yaml:3: ghcr.io/actions/actions-runner: the tag "2.336.0" is dropped`}},
 }
 
 // TestGolden runs each testdata/<case>/original tree through Bump and
@@ -98,7 +129,11 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", tc.name)
-			opts := Options{Images: images(t, tc.images...), Policies: tc.policies, AllowUnpin: tc.allowUnpin}
+			versions, err := version.NewPolicy(tc.tagOrder, tc.tagPattern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := Options{Images: images(t, tc.images...), Policies: tc.policies, AllowUnpin: tc.allowUnpin, Versions: versions, AllowVariantChange: tc.allowVariantChange, AllowTagDrop: tc.allowTagDrop}
 			res, err := Bump(context.Background(), openTree(t, filepath.Join(dir, "original")), []string{"."}, opts)
 			if len(tc.wantErr) > 0 {
 				if err == nil {
@@ -112,6 +147,18 @@ func TestGolden(t *testing.T) {
 				res = &Result{} // nothing is written
 			} else if err != nil {
 				t.Fatalf("Bump: %v", err)
+			}
+			var warnings []string
+			for _, w := range res.Warnings {
+				warnings = append(warnings, w.String())
+			}
+			if len(warnings) != len(tc.warnings) {
+				t.Errorf("warnings:\n%s\nwant %d", strings.Join(warnings, "\n"), len(tc.warnings))
+			}
+			for _, want := range tc.warnings {
+				if !strings.Contains(strings.Join(warnings, "\n"), want) {
+					t.Errorf("warnings:\n%s\nwant one holding %q", strings.Join(warnings, "\n"), want)
+				}
 			}
 			if got := len(res.Changes); got != tc.changes {
 				t.Errorf("changes = %d, want %d: %+v", got, tc.changes, res.Changes)
