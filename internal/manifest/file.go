@@ -171,8 +171,8 @@ type walker struct {
 	notes   []note // why places that mention an image were not edited
 	// warnings are problems of places that did not stop the walk.
 	warnings []Warning
-	nesting int    // how many values strings hold this walk's documents
-	errs    []error
+	nesting  int // how many values strings hold this walk's documents
+	errs     []error
 	// tooComplex is errAliasBudget or errTooDeep, at line, when the walk
 	// gave up on the file.
 	tooComplex error
