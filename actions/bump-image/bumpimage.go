@@ -331,17 +331,20 @@ func inputError(err error) error {
 
 // EngineError maps the engine's errors to exit codes: a file name no
 // output can carry is bad input (2); an image found nowhere, a refused
-// downgrade or an unsafe edit fail the job (1); anything else is internal
+// downgrade or variant change, an unsafe edit or a file that mentions the
+// image but cannot be read fail the job (1); anything else is internal
 // (3).
 func EngineError(err error) error {
 	var ne *manifest.NameError
 	var nf *manifest.NotFoundError
 	var dg *manifest.DowngradeError
+	var ve *manifest.VariantError
 	var ee *manifest.EditError
+	var ue *manifest.UnreadableError
 	switch {
 	case errors.As(err, &ne):
 		return cli.UsageError(err)
-	case errors.As(err, &nf), errors.As(err, &dg), errors.As(err, &ee):
+	case errors.As(err, &nf), errors.As(err, &dg), errors.As(err, &ve), errors.As(err, &ee), errors.As(err, &ue):
 		return cli.FailedError(err)
 	}
 	return err

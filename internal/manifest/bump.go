@@ -124,12 +124,23 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
+	var notFound []*NotFoundError
 	for _, im := range opts.Images {
 		if !found[im.Repository] {
-			errs = append(errs, &NotFoundError{Image: im.Repository, Paths: roots, Unparsed: unparsed[im.Repository], Looked: looked[im.Repository]})
+			notFound = append(notFound, &NotFoundError{Image: im.Repository, Paths: roots, Unparsed: unparsed[im.Repository], Looked: looked[im.Repository]})
 		}
 	}
-	if len(errs) > 0 {
+	if len(notFound) > 0 {
+		// What the tree does reference, for what a typo meant: a second
+		// walk, on the failure's path only.
+		if refs, _, err := Find(ctx, fsys, roots); err == nil {
+			for _, nf := range notFound {
+				nf.Similar = similarImages(nf.Image, refs)
+			}
+		}
+		for _, nf := range notFound {
+			errs = append(errs, nf)
+		}
 		return res, errors.Join(errs...)
 	}
 	sortChanges(res.Changes)

@@ -171,6 +171,14 @@ type walker struct {
 	notes   []note // why places that mention an image were not edited
 	// warnings are problems of places that did not stop the walk.
 	warnings []Warning
+	// claimed holds the nodes a rule has looked at as an image (a scalar,
+	// an image map), so that the rule for any field leaves them alone.
+	claimed map[*yaml.Node]bool
+	// fields are the mappings of the Kubernetes objects of a file that is
+	// not a values file, for the rule for any field, which runs once the
+	// others are done; inObject says the walk is inside such an object.
+	fields   []viaNode
+	inObject bool
 	nesting  int // how many values strings hold this walk's documents
 	errs     []error
 	// tooComplex is errAliasBudget or errTooDeep, at line, when the walk
@@ -253,9 +261,12 @@ func (w *walker) walk(n, via *yaml.Node, depth int) {
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
+		outer := w.inObject
+		w.inObject = len(n.Content) == 1 && w.isObject(n.Content[0], via)
 		for _, c := range n.Content {
 			w.walk(c, via, depth+1)
 		}
+		w.inObject = outer
 		if len(n.Content) == 1 {
 			w.document(n.Content[0], via)
 		}
@@ -267,7 +278,7 @@ func (w *walker) walk(n, via *yaml.Node, depth int) {
 		w.visits[n] = append(w.visits[n], via)
 		w.mapping(n, via)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			w.setter(n.Content[i], n.Content[i+1], via)
+			w.marked(n.Content[i], n.Content[i+1], via)
 			w.walk(n.Content[i+1], via, depth+1)
 		}
 	case yaml.SequenceNode:
@@ -276,7 +287,7 @@ func (w *walker) walk(n, via *yaml.Node, depth int) {
 			w.valuesSequence(n, via)
 		}
 		for _, c := range n.Content {
-			w.setter(nil, c, via)
+			w.marked(nil, c, via)
 			w.walk(c, via, depth+1)
 		}
 	case yaml.ScalarNode:
@@ -370,7 +381,18 @@ func (w *walker) mapping(m, via *yaml.Node) {
 	}
 	if w.kind == valuesFile {
 		w.valuesMapping(m, via)
+	} else if w.inObject {
+		w.fields = append(w.fields, viaNode{m, via})
 	}
+}
+
+// isObject reports whether a document's root is a Kubernetes object: a
+// mapping with an apiVersion and a kind.
+func (w *walker) isObject(root, via *yaml.Node) bool {
+	root, via = w.resolve(root, via)
+	_, av, _ := w.lookup(root, "apiVersion", via)
+	_, kv, _ := w.lookup(root, "kind", via)
+	return av != nil && kv != nil && av.Kind == yaml.ScalarNode && kv.Kind == yaml.ScalarNode
 }
 
 // imageValue handles an image: that is either a string or a Helm-style map.
@@ -391,6 +413,7 @@ func (w *walker) match(n, via *yaml.Node) {
 
 // imageString handles a scalar holding a whole reference.
 func (w *walker) imageString(n, via *yaml.Node, kind string) {
+	w.claimed[n] = true
 	found, err := imageref.ParseFound(n.Value)
 	if err != nil {
 		// A template or a variable, not a reference: if it names an
@@ -606,76 +629,6 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 	}
 }
 
-var setterRE = regexp.MustCompile(`\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}`)
-
-// setter handles a scalar marked with a Flux image-automation setter
-// comment, on the value or on its key.
-func (w *walker) setter(k, v, via *yaml.Node) {
-	if len(w.m.policies) == 0 {
-		return
-	}
-	comment := v.LineComment
-	if comment == "" && k != nil {
-		comment = k.LineComment
-	}
-	sm := setterRE.FindStringSubmatch(comment)
-	if sm == nil {
-		return
-	}
-	v, via = w.resolve(v, via)
-	if v.Kind != yaml.ScalarNode {
-		return
-	}
-	parts := strings.Split(sm[1], ":")
-	if len(parts) < 2 {
-		return
-	}
-	im, ok := w.m.policies[parts[0]+":"+parts[1]]
-	if !ok {
-		return
-	}
-	field := ""
-	if len(parts) > 2 {
-		field = parts[2]
-	}
-	w.match(v, via)
-	w.found[im.Repository] = true
-	c := Change{Kind: KindFluxSetter, Image: im.Repository, Line: v.Line, column: v.Column, Old: v.Value}
-	switch field {
-	case "":
-		found, err := imageref.ParseFound(v.Value)
-		if err != nil || found.Repository != im.Repository {
-			given, _ := imageref.ParseFound(im.Text)
-			found = given
-		}
-		c.New = found.With(im)
-		if w.set(v, c.New, c, found.Tag, im.Tag, v, firstOf(w.unpins(found.Digest, im), w.dropsTag(found.Tag, found.Digest, im))) {
-			w.droppedTag(c, found.Tag, found.Digest, im)
-		}
-	case "tag":
-		if im.Tag == "" {
-			return
-		}
-		// A tag field may hold tag@digest, Renovate's way of pinning:
-		// it keeps its form.
-		tag, dig := splitTag(v.Value)
-		c.New = im.Tag
-		if dig != "" && im.Digest != "" {
-			c.New = im.Tag + "@" + im.Digest
-		}
-		w.set(v, c.New, c, tag, im.Tag, v, w.unpins(dig, im))
-	case "digest":
-		if im.Digest == "" {
-			return
-		}
-		c.New = im.Digest
-		w.set(v, c.New, c, "", "", v, "")
-	case "name":
-		c.New = v.Value
-		w.set(v, c.New, c, "", "", v, "")
-	}
-}
-
 // checkAnchors refuses an edit whose node is also used, through an alias or
 // at its anchor, in a place that is not an image reference.
 func (w *walker) checkAnchors() {
@@ -788,15 +741,17 @@ func countNodes(n *yaml.Node) int {
 // processFile finds and edits the references in one file's bytes, in
 // stages: the encoding, a byte screen for the images, the parse, the walk
 // that applies the rules, the edits and their verification. A file it
-// cannot read as YAML is skipped with a warning; the run goes on.
+// cannot read as YAML is skipped with a warning, and the run goes on,
+// unless it mentions an image of the run (see skip).
 func (m *matcher) processFile(p string, raw []byte) fileResult {
 	r := fileResult{path: p, scanned: true}
 	if looksUTF16(raw) {
 		// The screen cannot see an image in UTF-16 bytes: look for it in
 		// the text, to say why the file is not read.
-		hits, setter := m.screen(utf16Text(raw))
+		text := utf16Text(raw)
+		hits, setter := m.screen(text)
 		if len(hits) > 0 || setter {
-			return m.named(m.skip(r, hits, 0, "is UTF-16, not UTF-8", "; save it as UTF-8"))
+			return m.named(m.skip(r, text, hits, 0, "is UTF-16, not UTF-8", "; save it as UTF-8"))
 		}
 		return r
 	}
@@ -807,16 +762,16 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	r.parsed = true
 	src := newSource(raw)
 	if line := invalidUTF8Line(src.data); line > 0 {
-		return m.named(m.skip(r, hits, line, fmt.Sprintf("is not UTF-8 (line %d holds a byte that is not)", line), "; save it as UTF-8"))
+		return m.named(m.skip(r, src.data, hits, line, fmt.Sprintf("is not UTF-8 (line %d holds a byte that is not)", line), "; save it as UTF-8"))
 	}
 	docs, err := parseAll(src.data)
 	if err != nil {
 		line, err := syntaxError(src.data, err)
-		return m.named(m.skip(r, hits, line, "is not valid YAML", fmt.Sprintf(": %v", err)))
+		return m.named(m.skip(r, src.data, hits, line, "is not valid YAML", fmt.Sprintf(": %v", err)))
 	}
 	w := m.walkFile(p, docs)
 	if w.tooComplex != nil {
-		return m.named(m.skip(r, hits, w.line, w.tooComplex.Error(), ""))
+		return m.named(m.skip(r, src.data, hits, w.line, w.tooComplex.Error(), ""))
 	}
 	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
 	r.held = w.holds
@@ -843,25 +798,51 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 }
 
 // skip records that a file was not read as YAML: why it was not, and then
-// (after "so it was not modified") tail, a detail or a hint. Each image it
-// mentions gets a warning, so that a "not found" error can say where the
-// image was seen; a file that only a setter marker brought here gets one
-// warning, as does every such file Find meets (it promises a warning for
-// each file it could not read).
-func (m *matcher) skip(r fileResult, hits []int, line int, why, tail string) fileResult {
+// (after "so it was not modified") tail, a detail or a hint. A file that
+// mentions an image of the run by its own name (data is its text) fails
+// the run with an *UnreadableError, so that nothing is written: a bump
+// that leaves one of the image's places behind is worse than none. A Helm
+// chart's templates, which are not YAML until rendered and take their
+// versions from the values, and a file that mentions no image of the run
+// (or only other images whose names hold its bytes) get a warning; each
+// image such a file mentions gets one, so that a "not found" error can say
+// where the image was seen. Find gets a warning for every file it could
+// not read.
+func (m *matcher) skip(r fileResult, data []byte, hits []int, line int, why, tail string) fileResult {
 	r.unparsed = map[string]Warning{}
 	if m.any {
 		r.warnings = append(r.warnings, Warning{File: r.path, Line: line, Message: why + ", so its images are not known" + tail})
 		return r
 	}
-	if len(hits) == 0 {
-		r.warnings = append(r.warnings, Warning{File: r.path, Line: line, Message: why + ", so it was not modified" + tail})
-	}
+	var blocking []string
+	mentioned := false
 	for _, i := range hits {
 		repo := m.opts.Images[i].Repository
-		w := Warning{File: r.path, Line: line, Message: fmt.Sprintf("mentions %s but %s, so it was not modified%s", repo, why, tail)}
+		ms, ok := m.mentionsImage(data, i)
+		if !ok {
+			continue
+		}
+		mentioned = true
+		mt, own := ms[0], false
+		for _, x := range ms {
+			if x.repo == repo || x.repo == "" {
+				mt, own = x, true
+				break
+			}
+		}
+		w := Warning{File: r.path, Line: line, Message: fmt.Sprintf("mentions %s but %s, so it was not modified%s", mt.names(repo), why, tail)}
 		r.unparsed[repo] = w
+		if own && !inChartTemplates(r.path) {
+			blocking = append(blocking, mt.names(repo))
+			continue
+		}
 		r.warnings = append(r.warnings, w)
+	}
+	if !mentioned {
+		r.warnings = append(r.warnings, Warning{File: r.path, Line: line, Message: why + ", so it was not modified" + tail})
+	}
+	if len(blocking) > 0 {
+		r.err = &UnreadableError{File: r.path, Line: line, Mentions: blocking, Reason: why + tail}
 	}
 	return r
 }
@@ -888,6 +869,7 @@ func (m *matcher) walkFile(p string, docs []*yaml.Node) *walker {
 	for _, d := range docs {
 		w.walk(d, nil, 0)
 	}
+	w.anyFields()
 	if len(w.errs) == 0 {
 		w.checkAnchors()
 	}
@@ -903,7 +885,8 @@ func (m *matcher) newWalker(p string, kind fileKind, docs []*yaml.Node) *walker 
 	}
 	return &walker{m: m, path: p, kind: kind, budget: 4*nodes + 100000,
 		visits: map[*yaml.Node][]*yaml.Node{}, matched: map[*yaml.Node][]*yaml.Node{},
-		byNode: map[*yaml.Node]*edit{}, pairs: map[pairEdit]bool{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{}}
+		byNode: map[*yaml.Node]*edit{}, pairs: map[pairEdit]bool{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{},
+		claimed: map[*yaml.Node]bool{}}
 }
 
 // dedupe drops the repeats of a change reached again through an alias.

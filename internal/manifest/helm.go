@@ -66,6 +66,17 @@ func (w *walker) imageMapOf(m, via *yaml.Node, underImage bool) (imageMap, bool)
 // valuesMapping applies the rules of Helm values to the entries of m: an
 // image: string, and the image maps among its values.
 func (w *walker) valuesMapping(m, via *yaml.Node) {
+	w.imageEntries(m, via, KindHelmValues)
+}
+
+// imageEntries applies the rules of image fields to the entries of m, as
+// kind: an image: string, and the image maps among its values. In Helm
+// values an image map under the key image needs no tag (the chart's
+// default applies, and one may be inserted); anywhere else (a custom
+// resource) a map is an image only with a tag or a digest of its own, and
+// nothing is inserted.
+func (w *walker) imageEntries(m, via *yaml.Node, kind string) {
+	values := kind == KindHelmValues
 	self := false // m is itself an image map spelled {image: repo, tag: t}
 	if im, ok := w.imageMapOf(m, via, false); ok && im.repoK.Value != "repository" {
 		self = true
@@ -76,15 +87,53 @@ func (w *walker) valuesMapping(m, via *yaml.Node) {
 			continue
 		}
 		v, vvia := w.resolve(m.Content[i+1], via)
+		if !values && w.claimed[v] {
+			continue
+		}
 		switch v.Kind {
 		case yaml.ScalarNode:
-			if k.Value == "image" && !self {
-				w.imageString(v, vvia, KindHelmValues)
+			if k.Value == "image" && !self && (values || w.versioned(v.Value)) {
+				w.imageString(v, vvia, kind)
 			}
 		case yaml.MappingNode:
-			if im, ok := w.imageMapOf(v, vvia, k.Value == "image"); ok {
-				w.helmImage(im, KindHelmValues)
+			if im, ok := w.imageMapOf(v, vvia, values && k.Value == "image"); ok {
+				w.helmImage(im, kind)
 			}
+		}
+	}
+}
+
+// versioned reports whether a value of an image: field outside Helm values
+// and pod templates is worth reading: anything, when bumping (a reference
+// that does not parse is noted where it names an image), but only a
+// reference that carries a version, when listing (Find), so that an
+// image: key that names no version is not taken for one.
+func (w *walker) versioned(v string) bool {
+	if !w.m.any {
+		return true
+	}
+	f, err := imageref.ParseFound(v)
+	return err == nil && (f.Tag != "" || f.Digest != "")
+}
+
+// viaNode is a node with the alias it was reached through.
+type viaNode struct {
+	n, via *yaml.Node
+}
+
+// anyFields is the rule for any field: once the rules that know where
+// images live have run, every mapping of a Kubernetes object (a document
+// with an apiVersion and a kind) outside values files is read for image:
+// fields and image maps they did not handle (an EnvoyProxy's
+// container.image, an operator's spec.image). Other YAML (a CI
+// configuration, a compose file) is not read this way.
+func (w *walker) anyFields() {
+	for _, f := range w.fields {
+		if len(w.errs) > 0 || w.tooComplex != nil {
+			return
+		}
+		if !w.claimed[f.n] {
+			w.imageEntries(f.n, f.via, KindField)
 		}
 	}
 }
@@ -190,6 +239,7 @@ func firstOf(vs ...string) string {
 
 // helmImage bumps one image map.
 func (w *walker) helmImage(f imageMap, kind string) {
+	w.claimed[f.m] = true
 	tag, digest := scalarValue(f.tagV), scalarValue(f.digV)
 	repo, err := imageref.Normalize(repoName(f.regV, f.repoV))
 	if err != nil {

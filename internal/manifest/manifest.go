@@ -22,6 +22,8 @@ const (
 	KindHelmValues    = "helm-values"      // an image map or image: string of Helm values (a values file, inline values)
 	KindArgoParameter = "argocd-parameter" // a Helm parameter of an Argo CD application source
 	KindFluxSetter    = "flux-setter"      // a scalar marked {"$imagepolicy": ...}
+	KindRenovate      = "renovate"         // a scalar under # renovate: datasource=docker depName=...
+	KindField         = "image-field"      // an image: string or image map in any other object (a custom resource)
 	KindPanda         = "panda"            // the image: of a panda.yaml
 )
 
@@ -187,6 +189,9 @@ type NotFoundError struct {
 	// placeholder, a tag parameter without its repository, a Helm
 	// template, a mention outside any place the engine edits.
 	Looked []Warning
+	// Similar lists the images the tree does reference whose names are
+	// closest to Image: what a typo most likely meant.
+	Similar []Similar
 }
 
 func (e *NotFoundError) Error() string {
@@ -198,6 +203,20 @@ func (e *NotFoundError) Error() string {
 		}
 		msg += " (it is mentioned in files that were skipped: " + strings.Join(ws, "; ") + ")"
 	}
+	if len(e.Similar) > 0 {
+		var names []string
+		for _, s := range e.Similar {
+			var at []string
+			for _, p := range s.Places {
+				at = append(at, fmt.Sprintf("%s:%d", p.File, p.Line))
+			}
+			if s.More > 0 {
+				at = append(at, fmt.Sprintf("and %d more", s.More))
+			}
+			names = append(names, fmt.Sprintf("%s (referenced at %s)", s.Image, strings.Join(at, ", ")))
+		}
+		msg += "; did you mean " + strings.Join(names, ", or ") + "?"
+	}
 	if len(e.Looked) > 0 {
 		var ws []string
 		for _, w := range e.Looked {
@@ -206,6 +225,27 @@ func (e *NotFoundError) Error() string {
 		msg += "; where it looked: " + strings.Join(ws, "; ")
 	}
 	return msg
+}
+
+// UnreadableError says a file that mentions an image of the run could not
+// be read (not valid YAML, not UTF-8, too complex to walk): its places
+// cannot be bumped, and bumping the others would leave it behind, so the
+// run writes nothing.
+type UnreadableError struct {
+	File string
+	Line int
+	// Mentions are the images it mentions, as messages name them.
+	Mentions []string
+	// Reason says why it could not be read, with the parser's detail.
+	Reason string
+}
+
+func (e *UnreadableError) Error() string {
+	at := e.File
+	if e.Line > 0 {
+		at = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return fmt.Sprintf("%s: mentions %s but %s; nothing was written, as a bump that left this file behind would be half done: fix the file, or leave it out of path", at, strings.Join(e.Mentions, " and "), e.Reason)
 }
 
 // NameError says a file that references an image has a name with a

@@ -62,7 +62,7 @@ var goldenCases = []struct {
 		warnings: []string{`rollout.yaml:10: ghcr.io/acme/app: cannot tell whether "v2.1.0" is newer than "0b1c2d3" ("0b1c2d3" is not a version)`}},
 	{name: "kustomization", images: []string{"ghcr.io/acme/app:v2.1.0", "ghcr.io/acme/worker@" + digest, "ghcr.io/acme/api:v3.0.0@" + digest, "nginx:1.27", "redis:7.4"}, allowUnpin: true, changes: 6},
 	{name: "helm-values", images: []string{"ghcr.io/acme/app:1.21", "ghcr.io/acme/api:v3.0.0", "ghcr.io/acme/worker@" + digest, "redis:7.4"}, changes: 5},
-	{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 4},
+	{name: "flux-setters", images: []string{"ghcr.io/acme/app:v2.1.0@" + digest}, policies: map[string]string{"flux-system:app": "ghcr.io/acme/app"}, changes: 3},
 	{name: "panda", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
 	{name: "crlf", images: []string{"ghcr.io/acme/app:v2.1.0"}, allowUnpin: true, changes: 3, pinsDefault: 1},
 	{name: "bom", images: []string{"ghcr.io/acme/app:v2.1.0"}, changes: 1},
@@ -98,6 +98,29 @@ var goldenCases = []struct {
 	{name: "tag-inserted", images: []string{"mirror.gcr.io/coredns/coredns:1.13.2"}, changes: 1, pinsDefault: 1},
 	{name: "digest-charts", images: []string{"ghcr.io/acme/reads:1.1.0@" + digest, "ghcr.io/stefanprodan/podinfo:6.15.0@" + digest}, changes: 2},
 	{name: "digest-only-refused", images: []string{"ghcr.io/stefanprodan/podinfo@" + digest}, refused: 1, allRefused: []string{"ghcr.io/stefanprodan/podinfo"}},
+
+	// Images in custom resources, and values marked by Renovate comments.
+	{name: "custom-resource", images: []string{"docker.io/envoyproxy/envoy:distroless-v1.36.0", "ghcr.io/acme/app:2.1.0"}, changes: 3,
+		warnings: []string{`gateway/envoyproxy.yaml:12: docker.io/envoyproxy/envoy: cannot tell whether "distroless-v1.36.0" is newer than "distroless-v1.35.0"`}},
+	{name: "renovate-comments", images: []string{"ghcr.io/siderolabs/kubelet:v1.34.2@" + digest}, changes: 4},
+
+	// A typo: the error names the images the tree does reference, and
+	// never says a file mentions a name it does not hold.
+	{name: "typo", images: []string{"ghrc.io/acme/app:v2.2.0"},
+		wantErr: []string{
+			`no reference to image "ghrc.io/acme/app" under .; did you mean ghcr.io/acme/app (referenced at environments/staging/app-deployment.yaml:19, environments/staging/kustomization.yaml:5)?`,
+			`where it looked: environments/staging/app-deployment.yaml:19: holds "ghcr.io/acme/app:v2.1.0", a reference to ghcr.io/acme/app, not to ghrc.io/acme/app; environments/staging/kustomization.yaml:4: holds "ghcr.io/acme/app", a reference to ghcr.io/acme/app, not to ghrc.io/acme/app`,
+		}},
+	{name: "typo", images: []string{"acme/app:v2.2.0"},
+		wantErr: []string{
+			`no reference to image "docker.io/acme/app" under .; did you mean ghcr.io/acme/app (referenced at environments/staging/app-deployment.yaml:19, environments/staging/kustomization.yaml:5)?`,
+			`environments/staging/app-deployment.yaml:19: holds "ghcr.io/acme/app:v2.1.0", a reference to ghcr.io/acme/app, not to docker.io/acme/app`,
+		}},
+	{name: "typo", images: []string{"ghcr.io/acme/ap:v2.2.0"},
+		wantErr: []string{`no reference to image "ghcr.io/acme/ap" under .; did you mean ghcr.io/acme/app (referenced at environments/staging/app-deployment.yaml:19, environments/staging/kustomization.yaml:5)?`}},
+	// A file that mentions the image but does not parse: nothing written.
+	{name: "unparseable", images: []string{"ghcr.io/acme/app:v2.2.0"},
+		wantErr: []string{`environments/staging/app-deployment.yaml:9: mentions ghcr.io/acme/app but is not valid YAML: yaml: did not find expected ',' or '}'; nothing was written`}},
 
 	// The versions the downgrade guard orders.
 	{name: "four-part-downgrade", images: []string{"ghcr.io/home-operations/plex:1.40.0.9000"},
@@ -294,21 +317,11 @@ func TestErrors(t *testing.T) {
 			check:   func(err error) bool { var e *NotFoundError; return errors.As(err, &e) },
 		},
 		{
-			name: "alias bomb, the only mention",
-			files: map[string]string{"bomb.yaml": `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-containers: [{image: ghcr.io/acme/app:v1}]
-`},
+			name:    "alias bomb, the only mention",
+			files:   map[string]string{"bomb.yaml": aliasBomb()},
 			images:  []string{"ghcr.io/acme/app:v2.1.0"},
-			wantErr: `no reference to image "ghcr.io/acme/app" under . (it is mentioned in files that were skipped: bomb.yaml:1: mentions ghcr.io/acme/app but holds so many aliases that expanding them would take too long (an alias bomb?), so it was not modified)`,
-			check:   func(err error) bool { var e *NotFoundError; return errors.As(err, &e) },
+			wantErr: `bomb.yaml:1: mentions ghcr.io/acme/app but holds so many aliases that expanding them would take too long (an alias bomb?); nothing was written`,
+			check:   func(err error) bool { var e *UnreadableError; return errors.As(err, &e) },
 		},
 		{
 			name: "anchor used elsewhere",
@@ -384,7 +397,7 @@ func TestFindWarnsAboutUnparsableFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(refs) != 0 {
-		t.Errorf("references in a file not named values*.yaml: %+v", refs)
+		t.Errorf("references in a file that is neither values*.yaml nor a Kubernetes object: %+v", refs)
 	}
 	if len(warnings) != 1 || warnings[0].File != "broken.yaml" || !strings.Contains(warnings[0].Message, "not valid YAML") {
 		t.Errorf("warnings = %+v, want one for broken.yaml", warnings)
