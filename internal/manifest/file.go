@@ -16,12 +16,20 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
-// matcher knows the images of one run and screens files for them.
+// matcher knows the images and charts of one run and screens files for
+// them.
 type matcher struct {
 	opts     *Options
 	byRepo   map[string]imageref.Image
 	policies map[string]imageref.Image // "ns:name" → the image of its repository
-	screens  [][]byte                  // per image, the bytes every spelling contains
+	// screens holds, per image and then per chart of the run, the bytes
+	// every spelling contains; keys what results name it by (an image's
+	// repository, "chart NAME").
+	screens [][]byte
+	keys    []string
+	// sources are the Flux HelmRepositories of the tree, for charts given
+	// with their repository's URL (see sources.go).
+	sources *sources
 	// any makes every reference match its own version: Find uses it to
 	// list references without changing them.
 	any bool
@@ -48,6 +56,11 @@ func newMatcher(opts *Options) *matcher {
 			screen = rest // "nginx:1.25" spells neither docker.io nor library
 		}
 		m.screens = append(m.screens, []byte(screen))
+		m.keys = append(m.keys, im.Repository)
+	}
+	for _, c := range opts.Charts {
+		m.screens = append(m.screens, []byte(c.Name))
+		m.keys = append(m.keys, c.Key())
 	}
 	for policy, repo := range opts.Policies {
 		if im, ok := m.byRepo[repo]; ok {
@@ -80,6 +93,7 @@ const (
 	valuesFile
 	pandaFile
 	argoSourceFile
+	chartFile
 )
 
 func kindOf(p string) fileKind {
@@ -89,6 +103,8 @@ func kindOf(p string) fileKind {
 		return kustomizationFile
 	case base == "panda.yaml" || base == "panda.yml":
 		return pandaFile
+	case base == "Chart.yaml":
+		return chartFile
 	case strings.HasPrefix(base, "values") && (strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")):
 		return valuesFile
 	case strings.HasPrefix(base, ".argocd-source") && (strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")):
@@ -311,6 +327,8 @@ func (w *walker) document(root, via *yaml.Node) {
 		}
 	case argoSourceFile:
 		w.argoSource(root, via)
+	case chartFile:
+		w.chartDependencies(root, via)
 	}
 	_, av, _ := w.lookup(root, "apiVersion", via)
 	_, kv, _ := w.lookup(root, "kind", via)
@@ -330,6 +348,14 @@ func (w *walker) document(root, via *yaml.Node) {
 		if _, values, vvia := w.lookup(spec, "values", svia); values != nil {
 			w.values(values, vvia, 0)
 		}
+		if _, chart, cvia := w.lookup(spec, "chart", svia); chart != nil {
+			_, cspec, csvia := w.lookup(chart, "spec", cvia)
+			w.fluxChartSpec(cspec, csvia, KindHelmRelease, "the HelmRelease", w.metadataNamespace(root, via))
+		}
+	case group == "source.toolkit.fluxcd.io" && kv.Value == "HelmChart":
+		w.fluxChartSpec(spec, svia, KindHelmChart, "the HelmChart", w.metadataNamespace(root, via))
+	case group == "source.toolkit.fluxcd.io" && kv.Value == "OCIRepository":
+		w.ociRepository(spec, svia)
 	case group == "argoproj.io" && kv.Value == "Application":
 		w.argoSpec(spec, svia)
 	case group == "argoproj.io" && kv.Value == "ApplicationSet":
@@ -483,22 +509,32 @@ func (w *walker) checkOrder(c Change, oldTag, newTag string) error {
 	if w.m.any || oldTag == "" || newTag == "" || oldTag == newTag {
 		return nil
 	}
-	cmp := opts.Versions.Compare(oldTag, newTag)
+	policy := opts.Versions
+	if c.Chart != "" {
+		policy = chartVersions
+	}
+	cmp := policy.Compare(oldTag, newTag)
 	if cmp.VariantChanged && !opts.AllowVariantChange {
-		return &VariantError{File: w.path, Line: c.Line, Image: c.Image, Old: oldTag, New: newTag, OldVariant: cmp.OldVariant, NewVariant: cmp.NewVariant}
+		return &VariantError{File: w.path, Line: c.Line, Image: c.What(), Old: oldTag, New: newTag, OldVariant: cmp.OldVariant, NewVariant: cmp.NewVariant}
 	}
 	if opts.AllowDowngrade {
 		return nil
 	}
-	switch cmp.Relation {
-	case version.Older:
-		return &DowngradeError{File: w.path, Line: c.Line, Image: c.Image, Old: oldTag, New: newTag}
-	case version.Unordered:
+	switch {
+	case cmp.Relation == version.Older:
+		return &DowngradeError{File: w.path, Line: c.Line, Image: c.What(), Old: oldTag, New: newTag}
+	case cmp.Relation == version.Unordered && c.Chart != "":
+		w.warn(c.Line, fmt.Sprintf("%s: cannot tell whether %q is newer than %q (%s), so it is set without the downgrade guard", c.What(), newTag, oldTag, cmp.Reason))
+	case cmp.Relation == version.Unordered:
 		w.warn(c.Line, fmt.Sprintf("%s: cannot tell whether %q is newer than %q (%s), so it is set without the downgrade guard: give tag-pattern to order tags that carry a version (e.g. main-<UTC timestamp>-<sha> with ^main-(?P<version>\\d{14})-[0-9a-f]{7}$), or tag-order: none to say that no order is meant",
-			c.Image, newTag, oldTag, cmp.Reason))
+			c.What(), newTag, oldTag, cmp.Reason))
 	}
 	return nil
 }
+
+// chartVersions orders chart versions: Helm requires them to be semantic
+// versions.
+var chartVersions = version.Policy{Order: version.Semver}
 
 // warn records a warning at line of the walker's file, once.
 func (w *walker) warn(line int, msg string) {
@@ -817,7 +853,7 @@ func (m *matcher) skip(r fileResult, data []byte, hits []int, line int, why, tai
 	var blocking []string
 	mentioned := false
 	for _, i := range hits {
-		repo := m.opts.Images[i].Repository
+		repo := m.keys[i]
 		ms, ok := m.mentionsImage(data, i)
 		if !ok {
 			continue
@@ -825,15 +861,15 @@ func (m *matcher) skip(r fileResult, data []byte, hits []int, line int, why, tai
 		mentioned = true
 		mt, own := ms[0], false
 		for _, x := range ms {
-			if x.repo == repo || x.repo == "" {
+			if m.own(i, x) {
 				mt, own = x, true
 				break
 			}
 		}
-		w := Warning{File: r.path, Line: line, Message: fmt.Sprintf("mentions %s but %s, so it was not modified%s", mt.names(repo), why, tail)}
+		w := Warning{File: r.path, Line: line, Message: fmt.Sprintf("mentions %s but %s, so it was not modified%s", m.spelled(i, mt), why, tail)}
 		r.unparsed[repo] = w
 		if own && !inChartTemplates(r.path) {
-			blocking = append(blocking, mt.names(repo))
+			blocking = append(blocking, m.spelled(i, mt))
 			continue
 		}
 		r.warnings = append(r.warnings, w)

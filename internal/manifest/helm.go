@@ -150,7 +150,7 @@ func (w *walker) valuesSequence(seq, via *yaml.Node) {
 }
 
 // helmCharts applies the values rules to the valuesInline of each entry
-// of a kustomization's helmCharts.
+// of a kustomization's helmCharts, and the chart rules to its version.
 func (w *walker) helmCharts(root, via *yaml.Node) {
 	_, seq, svia := w.lookup(root, "helmCharts", via)
 	if seq == nil || seq.Kind != yaml.SequenceNode {
@@ -161,6 +161,7 @@ func (w *walker) helmCharts(root, via *yaml.Node) {
 		if _, v, vvia := w.lookup(entry, "valuesInline", evia); v != nil {
 			w.values(v, vvia, 0)
 		}
+		w.kustomizeChart(entry, evia)
 	}
 }
 
@@ -339,7 +340,7 @@ func shortDigest(d string) string {
 
 // refuse records that the place of c is left as it is, and why.
 func (w *walker) refuse(c Change, why string) {
-	w.refused = append(w.refused, Refusal{File: w.path, Line: c.Line, Kind: c.Kind, Image: c.Image, Old: c.Old, Wanted: c.New, Message: why})
+	w.refused = append(w.refused, Refusal{File: w.path, Line: c.Line, Kind: c.Kind, Image: c.Image, Chart: c.Chart, Old: c.Old, Wanted: c.New, Message: why})
 }
 
 // placeholder reports whether a value is a template that a tool fills in

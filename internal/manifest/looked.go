@@ -33,9 +33,9 @@ func (w *walker) noteMentions(text string, line int, msg string) {
 	if w.m.any {
 		return
 	}
-	for i, s := range w.m.screens {
+	for i, s := range w.m.screens[:len(w.m.opts.Images)] {
 		if strings.Contains(text, string(s)) {
-			w.note(w.m.opts.Images[i].Repository, line, msg)
+			w.note(w.m.keys[i], line, msg)
 		}
 	}
 }
@@ -49,7 +49,7 @@ func (w *walker) noteMentions(text string, line int, msg string) {
 func (w *walker) looked(data []byte, hits []int) map[string][]Warning {
 	var out map[string][]Warning
 	for _, i := range hits {
-		repo := w.m.opts.Images[i].Repository
+		repo := w.m.keys[i]
 		if w.found[repo] {
 			continue
 		}
@@ -80,8 +80,8 @@ func (w *walker) looked(data []byte, hits []int) map[string][]Warning {
 func (w *walker) mentionsWhy(data []byte, i int, repo string) []Warning {
 	ms, _ := w.m.mentionsImage(data, i)
 	for _, mt := range ms {
-		if mt.repo == repo || mt.repo == "" {
-			return []Warning{{File: w.path, Line: mt.line, Message: w.mentionWhy(repo, mt)}}
+		if w.m.own(i, mt) {
+			return []Warning{{File: w.path, Line: mt.line, Message: w.mentionWhy(w.m.spelled(i, mt))}}
 		}
 	}
 	var ws []Warning
@@ -95,11 +95,11 @@ func (w *walker) mentionsWhy(data []byte, i int, repo string) []Warning {
 	return ws
 }
 
-// mentionWhy says why a mention the walk gave no note about was not
-// edited.
-func (w *walker) mentionWhy(repo string, mt mention) string {
+// mentionWhy says why a mention (spelled as a message names it) the walk
+// gave no note about was not edited.
+func (w *walker) mentionWhy(spelled string) string {
 	if inChartTemplates(w.path) {
-		return fmt.Sprintf("mentions %s in a Helm chart's templates, whose version comes from the chart's values", mt.names(repo))
+		return fmt.Sprintf("mentions %s in a Helm chart's templates, whose version comes from the chart's values", spelled)
 	}
-	return fmt.Sprintf("mentions %s, but in no place bump-image edits (a comment, an annotation, or a field it does not know)", mt.names(repo))
+	return fmt.Sprintf("mentions %s, but in no place bump-image edits (a comment, an annotation, or a field it does not know)", spelled)
 }

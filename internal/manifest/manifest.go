@@ -11,6 +11,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/version"
 )
@@ -27,11 +28,24 @@ const (
 	KindPanda         = "panda"            // the image: of a panda.yaml
 )
 
+// Kinds of places a chart version is found in.
+const (
+	KindHelmRelease   = "helmrelease"         // spec.chart.spec.version of a Flux HelmRelease
+	KindHelmChart     = "helmchart"           // spec.version of a Flux HelmChart
+	KindOCIRepository = "ocirepository"       // spec.ref.tag (or an exact spec.ref.semver) of a Flux OCIRepository
+	KindArgoChart     = "argocd-chart"        // targetRevision of an Argo CD application source with a chart
+	KindDependency    = "chart-dependency"    // dependencies[].version of a Chart.yaml
+	KindKustomizeHelm = "kustomize-helmchart" // helmCharts[].version of a kustomization
+)
+
 // Options says what to bump.
 type Options struct {
 	// Images are the new versions; each matches the references to its
 	// repository.
 	Images []imageref.Image
+	// Charts are the new chart versions; each matches the places that
+	// name its chart (and its repository, when given).
+	Charts []chartref.Chart
 	// Policies maps a Flux image policy "namespace:name" to the normalised
 	// repository it tracks, so that setter comments are honoured.
 	Policies map[string]string
@@ -67,10 +81,13 @@ const DefaultMaxFileSize = 5 << 20
 
 // Change is one edited reference.
 type Change struct {
-	File  string `json:"file"`
-	Line  int    `json:"line"`
-	Kind  string `json:"kind"`
-	Image string `json:"image"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Kind string `json:"kind"`
+	// Image is the normalised repository of the image; empty for a chart.
+	Image string `json:"image,omitempty"`
+	// Chart is the chart's name; empty for an image.
+	Chart string `json:"chart,omitempty"`
 	Old   string `json:"old"`
 	New   string `json:"new"`
 	// PinsDefault says that no tag was set here, so the chart's default
@@ -81,6 +98,17 @@ type Change struct {
 	column int
 }
 
+// What names what the change bumps: the image's repository, or "chart
+// NAME".
+func (c Change) What() string { return what(c.Image, c.Chart) }
+
+func what(image, chart string) string {
+	if chart != "" {
+		return chartref.Key(chart)
+	}
+	return image
+}
+
 // Refusal is a place that references an image but is left as it is,
 // because the change asked for would lose what the place holds (a digest
 // pin) or could not take effect there (a digest with no field to go in).
@@ -88,13 +116,18 @@ type Refusal struct {
 	File  string `json:"file"`
 	Line  int    `json:"line"`
 	Kind  string `json:"kind"`
-	Image string `json:"image"`
+	Image string `json:"image,omitempty"`
+	Chart string `json:"chart,omitempty"`
 	Old   string `json:"old"`
 	// Wanted is the version the run would have written.
 	Wanted string `json:"wanted"`
 	// Message says why, and what to do instead.
 	Message string `json:"message"`
 }
+
+// What names what the refused place holds: the image's repository, or
+// "chart NAME".
+func (r Refusal) What() string { return what(r.Image, r.Chart) }
 
 func (r Refusal) String() string {
 	return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Message)
@@ -151,7 +184,7 @@ func (r *Result) Changed() bool { return len(r.Files) > 0 }
 func (r *Result) AllRefused() []string {
 	var images []string
 	for _, f := range r.Refused {
-		images = append(images, f.Image)
+		images = append(images, f.What())
 	}
 	return r.unmoved(images)
 }
@@ -161,10 +194,10 @@ func (r *Result) AllRefused() []string {
 func (r *Result) unmoved(images []string) []string {
 	moved := map[string]bool{}
 	for _, c := range r.Changes {
-		moved[c.Image] = true
+		moved[c.What()] = true
 	}
 	for _, c := range r.Current {
-		moved[c.Image] = true
+		moved[c.What()] = true
 	}
 	var out []string
 	for _, img := range images {
@@ -177,9 +210,13 @@ func (r *Result) unmoved(images []string) []string {
 	return out
 }
 
-// NotFoundError says an image is referenced nowhere under the paths searched.
+// NotFoundError says an image (or a chart) is referenced nowhere under the
+// paths searched.
 type NotFoundError struct {
+	// Image is the image's repository, or for a chart its name.
 	Image string
+	// Chart says Image names a chart.
+	Chart bool
 	Paths []string
 	// Unparsed lists files that mention the image but were skipped: not
 	// YAML, not UTF-8, too complex to walk.
@@ -195,7 +232,11 @@ type NotFoundError struct {
 }
 
 func (e *NotFoundError) Error() string {
-	msg := fmt.Sprintf("no reference to image %q under %s", e.Image, strings.Join(e.Paths, ", "))
+	what := "image"
+	if e.Chart {
+		what = "chart"
+	}
+	msg := fmt.Sprintf("no reference to %s %q under %s", what, e.Image, strings.Join(e.Paths, ", "))
 	if len(e.Unparsed) > 0 {
 		var ws []string
 		for _, w := range e.Unparsed {
@@ -310,6 +351,19 @@ func (e *EditError) Error() string {
 }
 
 func (e *EditError) Unwrap() error { return e.Err }
+
+// Subject is one image or chart of a run, as the run's results name it:
+// the image's repository, or "chart NAME" (Change.What).
+func (o *Options) subjects() []string {
+	var out []string
+	for _, im := range o.Images {
+		out = append(out, im.Repository)
+	}
+	for _, c := range o.Charts {
+		out = append(out, c.Key())
+	}
+	return out
+}
 
 // CheckConstraint checks every new tag against the constraint; text is the
 // constraint as the user wrote it, for the message.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/version"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
@@ -33,10 +34,30 @@ func images(t *testing.T, refs ...string) []imageref.Image {
 	return out
 }
 
+func charts(t *testing.T, refs ...string) []chartref.Chart {
+	t.Helper()
+	var out []chartref.Chart
+	for _, r := range refs {
+		c, err := chartref.Parse(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // goldenCases are the testdata/<case> trees and what bumps them.
 var goldenCases = []struct {
-	name     string
-	images   []string
+	name string
+	// dir is the testdata directory when it is not name; expected the
+	// directory of the result in it when it is not "expected".
+	dir, expected string
+	images        []string
+	// charts are the chart versions to bump to.
+	charts []string
+	// paths are the roots to bump under; "." when empty.
+	paths    []string
 	policies map[string]string
 	// allowUnpin lets a tag replace a digest pin (kustomize's own
 	// semantics, tested here); without it those places are refused.
@@ -122,6 +143,30 @@ var goldenCases = []struct {
 	{name: "unparseable", images: []string{"ghcr.io/acme/app:v2.2.0"},
 		wantErr: []string{`environments/staging/app-deployment.yaml:9: mentions ghcr.io/acme/app but is not valid YAML: yaml: did not find expected ',' or '}'; nothing was written`}},
 
+	// Chart versions: each place, by name, by repository URL (Flux's
+	// through its HelmRepository), by OCI registry, by repository name.
+	{name: "charts", charts: []string{"podinfo@6.6.0"}, changes: 9},
+	{name: "charts by OCI registry", dir: "charts", expected: "expected-oci", charts: []string{"oci://ghcr.io/stefanprodan/charts/podinfo@6.6.0"}, changes: 3},
+	{name: "charts by URL", dir: "charts", expected: "expected-url", charts: []string{"https://stefanprodan.github.io/podinfo/podinfo@6.6.0"}, changes: 5},
+	{name: "charts by repository name", dir: "charts", expected: "expected-alias", charts: []string{"podinfo/podinfo@6.6.0"}, changes: 3},
+	{name: "charts downgrade", dir: "charts", charts: []string{"podinfo@6.4.0"},
+		wantErr: []string{`flux/helmrelease.yaml:11: refusing to downgrade chart podinfo from "6.5.0" to "6.4.0"`, `charts/umbrella/Chart.yaml:6: refusing to downgrade chart podinfo from "6.5.0" to "6.4.0"`}},
+	{name: "charts not found", dir: "charts", charts: []string{"oci://ghcr.io/fork/charts/podinfo@6.6.0"},
+		wantErr: []string{
+			`no reference to chart "podinfo" under .; where it looked:`,
+			`flux/ocirepository.yaml:12: the OCIRepository names chart podinfo from ghcr.io/stefanprodan/charts, not from ghcr.io/fork/charts; left as it is`,
+			`flux/helmrelease.yaml:11: the HelmRelease names chart podinfo from stefanprodan.github.io/podinfo, not from ghcr.io/fork/charts`,
+			`argocd/podinfo.yaml:27: the Argo CD application source names chart podinfo from ghcr.io/stefanprodan/charts, not from ghcr.io/fork/charts`,
+		}},
+	// Paths that hold a HelmRelease but not its HelmRepository: a chart
+	// given by URL cannot be matched there, and the error says why; a
+	// range is left to the tool.
+	{name: "charts, sources not searched", dir: "charts", paths: []string{"flux/helmrelease.yaml", "flux/ocirepository.yaml"}, charts: []string{"https://stefanprodan.github.io/podinfo/podinfo@6.6.0"},
+		wantErr: []string{
+			`no reference to chart "podinfo" under flux/helmrelease.yaml, flux/ocirepository.yaml; where it looked:`,
+			`flux/helmrelease.yaml:11: the HelmRelease names chart podinfo, but its HelmRepository flux-system/podinfo is not one HelmRepository under the paths searched, so whether it comes from stefanprodan.github.io/podinfo is not known; left as it is (give the chart without its repository to bump it wherever it comes from)`,
+		}},
+
 	// The versions the downgrade guard orders.
 	{name: "four-part-downgrade", images: []string{"ghcr.io/home-operations/plex:1.40.0.9000"},
 		wantErr: []string{
@@ -151,13 +196,17 @@ var goldenCases = []struct {
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := filepath.Join("testdata", tc.name)
+			dir := filepath.Join("testdata", firstOf(tc.dir, tc.name))
 			versions, err := version.NewPolicy(tc.tagOrder, tc.tagPattern)
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := Options{Images: images(t, tc.images...), Policies: tc.policies, AllowUnpin: tc.allowUnpin, Versions: versions, AllowVariantChange: tc.allowVariantChange, AllowTagDrop: tc.allowTagDrop}
-			res, err := Bump(context.Background(), openTree(t, filepath.Join(dir, "original")), []string{"."}, opts)
+			opts := Options{Images: images(t, tc.images...), Charts: charts(t, tc.charts...), Policies: tc.policies, AllowUnpin: tc.allowUnpin, Versions: versions, AllowVariantChange: tc.allowVariantChange, AllowTagDrop: tc.allowTagDrop}
+			roots := tc.paths
+			if len(roots) == 0 {
+				roots = []string{"."}
+			}
+			res, err := Bump(context.Background(), openTree(t, filepath.Join(dir, "original")), roots, opts)
 			if len(tc.wantErr) > 0 {
 				if err == nil {
 					t.Fatalf("Bump succeeded, want an error holding %q", tc.wantErr)
@@ -208,7 +257,12 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			want := filepath.Join(dir, "expected")
+			if len(tc.wantErr) > 0 {
+				// A failed bump writes nothing: the tree is the original.
+				compareTrees(t, got, filepath.Join(dir, "original"))
+				return
+			}
+			want := filepath.Join(dir, firstOf(tc.expected, "expected"))
 			if *update {
 				os.RemoveAll(want)
 				copyTree(t, got, want)
@@ -218,7 +272,7 @@ func TestGolden(t *testing.T) {
 				return
 			}
 			// Bumping again changes nothing: the engine is idempotent.
-			again, err := Bump(context.Background(), openTree(t, got), []string{"."}, opts)
+			again, err := Bump(context.Background(), openTree(t, got), roots, opts)
 			if err != nil {
 				t.Fatalf("second Bump: %v", err)
 			}

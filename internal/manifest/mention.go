@@ -83,9 +83,21 @@ func (m *matcher) mentionsImage(data []byte, i int) ([]mention, bool) {
 	return ms, len(ms) > 0
 }
 
-// names says how a message names what a word holds: the repository when
-// the word spells it out, else the word and the repository it stands for.
-func (mt mention) names(repo string) string {
+// own reports whether a mention names the run's image (or chart) at
+// index i itself: a word that is a reference to its repository, or that
+// is no reference at all (a chart's name always is one).
+func (m *matcher) own(i int, mt mention) bool {
+	return i >= len(m.opts.Images) || mt.repo == m.keys[i] || mt.repo == ""
+}
+
+// spelled says how a message names what a mention of the image (or chart)
+// at index i holds: the repository when the word spells it out, else the
+// word and the repository it stands for; a chart by its name.
+func (m *matcher) spelled(i int, mt mention) string {
+	if i >= len(m.opts.Images) {
+		return m.keys[i]
+	}
+	repo := m.keys[i]
 	if mt.repo == repo && strings.Contains(mt.word, repo) {
 		return repo
 	}
