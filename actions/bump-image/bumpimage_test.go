@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
+	"github.com/gitops-actions/gitops-actions/internal/version"
 )
 
 const deployment = `apiVersion: apps/v1
@@ -40,8 +43,26 @@ func TestBadInput(t *testing.T) {
 		{name: "reference without version", args: []string{"--images", "ghcr.io/acme/app"}, wantCode: cli.ExitUsage,
 			wantErr: `image reference "ghcr.io/acme/app" has neither a tag nor a digest`},
 		{name: "empty images", args: []string{"--images", " , "}, wantCode: cli.ExitUsage,
-			wantErr: `input "images" is empty`},
-		{name: "missing images", args: nil, wantCode: cli.ExitUsage, wantErr: `input "images" is required`},
+			wantErr: `inputs "images" and "charts" are empty: give at least one image reference with a tag or digest (e.g. images: ghcr.io/acme/app:v2.1.0), or a chart with its version (e.g. charts: podinfo@6.6.0)`},
+		{name: "missing images and charts", args: nil, wantCode: cli.ExitUsage, wantErr: `inputs "images" and "charts" are empty`},
+		{name: "chart without version", args: []string{"--charts", "podinfo"}, wantCode: cli.ExitUsage,
+			wantErr: `input "charts": chart "podinfo" has no version: give it as NAME@VERSION, e.g. "podinfo@1.2.3"`},
+		{name: "chart twice", args: []string{"--charts", "podinfo@6.6.0,oci://ghcr.io/x/podinfo@6.7.0"}, wantCode: cli.ExitUsage,
+			wantErr: `input "charts": "podinfo@6.6.0" and "oci://ghcr.io/x/podinfo@6.7.0" name the same chart; give one version per chart`},
+		{name: "unknown tag-order", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--tag-order", "newest"}, wantCode: cli.ExitUsage,
+			wantErr: `input "tag-order": "newest" is not an order: use one of auto, semver, numerical, alphabetical, none`},
+		{name: "tag-pattern without its group", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--tag-pattern", `^main-(\d+)$`}, wantCode: cli.ExitUsage,
+			wantErr: `input "tag-pattern": pattern "^main-(\\d+)$" has no group named "version"`},
+		{name: "tag outside tag-pattern", args: []string{"--images", "ghcr.io/acme/app:3f2a9c1", "--tag-pattern", `^main-(?P<version>\d{14})-[0-9a-f]{7}$`}, wantCode: cli.ExitUsage,
+			wantErr: `input "images": the tag of "ghcr.io/acme/app:3f2a9c1": "3f2a9c1" does not match tag-pattern`},
+		{name: "tag-order numerical, tag not a number", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--tag-order", "numerical"}, wantCode: cli.ExitUsage,
+			wantErr: `input "images": the tag of "ghcr.io/acme/app:v2.1.0": "v2.1.0" is not a number, which tag-order numerical needs`},
+		{name: "variant change", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "v2.0.0-alpine", 1)}, args: []string{"--images", "ghcr.io/acme/app:v2.1.0"}, wantCode: cli.ExitFailed,
+			wantErr: `env/app.yaml:8: refusing to change the variant of ghcr.io/acme/app from "alpine" ("v2.0.0-alpine") to no variant ("v2.1.0")`},
+		{name: "four-part downgrade", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "1.43.3.10896", 1)}, args: []string{"--images", "ghcr.io/acme/app:1.40.0.9000"}, wantCode: cli.ExitFailed,
+			wantErr: `env/app.yaml:8: refusing to downgrade ghcr.io/acme/app from "1.43.3.10896" to "1.40.0.9000" (set allow-downgrade to permit it)`},
+		{name: "chart found nowhere", args: []string{"--charts", "podinfo@6.6.0"}, wantCode: cli.ExitFailed,
+			wantErr: `no reference to chart "podinfo" under .`},
 		{name: "path outside", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--path", "../elsewhere"}, wantCode: cli.ExitUsage,
 			wantErr: `input "path": "../elsewhere" is outside the working directory`},
 		{name: "absolute path outside", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--path", "/etc"}, wantCode: cli.ExitUsage,
@@ -269,5 +290,73 @@ func TestDryRunPipesIntoGitApply(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "env/app.yaml")); !strings.Contains(string(got), "ghcr.io/acme/app:v2.1.0") {
 		t.Errorf("git apply changed nothing: %q", got)
+	}
+}
+
+// TestTerminalOutput: outside Actions an error of several lines reaches
+// the terminal with real line breaks (not the %0A of workflow commands),
+// and standard output stays empty.
+func TestTerminalOutput(t *testing.T) {
+	old := strings.Replace(deployment, "v2.0.0", "v2.3.0", 1)
+	dir := clitest.WriteTree(t, map[string]string{"env/a.yaml": old, "env/b.yaml": old})
+	got := clitest.Run(t, Command, dir, nil, "--images", "ghcr.io/acme/app:v2.1.0")
+	if got.Code != cli.ExitFailed {
+		t.Fatalf("exit %d, want 1:\n%s", got.Code, got.Stderr)
+	}
+	want := "gitops-actions bump-image: env/a.yaml:8: refusing to downgrade ghcr.io/acme/app from \"v2.3.0\" to \"v2.1.0\" (set allow-downgrade to permit it)\n" +
+		"  env/b.yaml:8: refusing to downgrade ghcr.io/acme/app from \"v2.3.0\" to \"v2.1.0\" (set allow-downgrade to permit it)\n"
+	if got.Stderr != want {
+		t.Errorf("stderr:\n%q\nwant:\n%q", got.Stderr, want)
+	}
+	if got.Stdout != "" || strings.Contains(got.Stderr, "%0A") {
+		t.Errorf("stdout %q; stderr %q: want nothing on stdout and no %%0A", got.Stdout, got.Stderr)
+	}
+}
+
+// TestExampleWorkflowOrdersItsTags: the application repository's example
+// tags images main-<UTC time>-<short SHA> and gives bump-image the
+// tag-pattern that orders them, so an older build is refused.
+func TestExampleWorkflowOrdersItsTags(t *testing.T) {
+	raw, err := os.ReadFile("../../examples/workflows/app-repo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Uses string            `yaml:"uses"`
+				Run  string            `yaml:"run"`
+				With map[string]string `yaml:"with"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	pattern, tagged := "", false
+	for _, j := range wf.Jobs {
+		for _, st := range j.Steps {
+			if strings.Contains(st.Uses, "/bump-image@") {
+				pattern = st.With["tag-pattern"]
+			}
+			tagged = tagged || strings.Contains(st.Run, ":main-${committed}-${GITHUB_SHA::7}")
+		}
+	}
+	if !tagged {
+		t.Fatal("the build no longer tags main-<time>-<short SHA>")
+	}
+	p, err := version.NewPolicy("", pattern)
+	if err != nil || p.Pattern == nil {
+		t.Fatalf("tag-pattern %q: %v", pattern, err)
+	}
+	older, newer := "main-20260501120000-3f2a9c1", "main-20260502080000-0a1b2c3"
+	if err := p.Check(newer); err != nil {
+		t.Errorf("a tag the build makes is refused: %v", err)
+	}
+	if got := p.Compare(newer, older).Relation; got != version.Older {
+		t.Errorf("the older build orders as %d, want older", got)
+	}
+	if err := p.Check("3f2a9c1d"); err == nil {
+		t.Errorf("a bare SHA passes the pattern")
 	}
 }

@@ -163,7 +163,7 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 			return apiError(err, rin)
 		}
 	}
-	x.data = newTemplateData(rin.Owner+"/"+rin.Repo, x.base, "", in.Paths, in.Images, rin.Source)
+	x.data = newTemplateData(rin.Owner+"/"+rin.Repo, x.base, "", in.Paths, in.Images, in.Charts, rin.Source)
 	if rin.Mode == ModePush {
 		return x.push(ctx)
 	}
