@@ -17,7 +17,7 @@ import (
 // bumps a chart's version, under environments/staging, and an image.
 func chartFiles(version string) map[string]string {
 	return map[string]string{
-		"README.md": "# config\n",
+		"README.md":                     "# config\n",
 		"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:v2.0.0"),
 		"environments/staging/flux/sources.yaml": `apiVersion: source.toolkit.fluxcd.io/v1
 kind: HelmRepository
