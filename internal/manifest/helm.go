@@ -77,9 +77,11 @@ func (w *walker) valuesMapping(m, via *yaml.Node) {
 // nothing is inserted.
 func (w *walker) imageEntries(m, via *yaml.Node, kind string) {
 	values := kind == KindHelmValues
-	self := false // m is itself an image map spelled {image: repo, tag: t}
-	if im, ok := w.imageMapOf(m, via, false); ok && im.repoK.Value != "repository" {
-		self = true
+	// self: m is itself an image map spelled {image: repo, tag: t}; read
+	// only for an image: string, which most mappings do not hold.
+	self := func() bool {
+		im, ok := w.imageMapOf(m, via, false)
+		return ok && im.repoK.Value != "repository"
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
@@ -92,7 +94,7 @@ func (w *walker) imageEntries(m, via *yaml.Node, kind string) {
 		}
 		switch v.Kind {
 		case yaml.ScalarNode:
-			if k.Value == "image" && !self && (values || w.versioned(v.Value)) {
+			if k.Value == "image" && (values || w.versioned(v.Value)) && !self() {
 				w.imageString(v, vvia, kind)
 			}
 		case yaml.MappingNode:
