@@ -18,21 +18,28 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"github.com/aymanbagabas/go-udiff"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/version"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // Spec is the contract of bump-image: its flags, action.yml and README table.
 var Spec = cli.Spec{
 	Name:        "bump-image",
-	Description: "Bump image tags or digests in a GitOps config repo with byte-minimal edits: pod templates, kustomization images, Helm values (image maps under any key, HelmRelease and kustomize helmCharts inline values), Argo CD Helm parameters and values, Flux setters and panda.yaml.",
+	Description: "Bump image tags or digests, and Helm chart versions, in a GitOps config repo with byte-minimal edits: pod templates, kustomization images, Helm values (image maps under any key, HelmRelease and kustomize helmCharts inline values), Argo CD Helm parameters and values, image fields of any Kubernetes object, Flux setters and Renovate comments, panda.yaml; and the chart versions of Flux HelmReleases, HelmCharts and OCIRepositories, Argo CD sources, Chart.yaml dependencies and kustomize helmCharts.",
 	Inputs: append([]cli.Input{
-		{Name: "images", Required: true, Kind: cli.List, Description: "Image references carrying the new version, separated by newlines or commas: ghcr.io/acme/app:v2.1.0, ghcr.io/acme/app@sha256:... or ghcr.io/acme/app:v2.1.0@sha256:...."},
+		{Name: "images", Kind: cli.List, Description: "Image references carrying the new version, separated by newlines or commas: ghcr.io/acme/app:v2.1.0, ghcr.io/acme/app@sha256:... or ghcr.io/acme/app:v2.1.0@sha256:.... images or charts (or both) is required."},
+		{Name: "charts", Kind: cli.List, Description: "Helm charts carrying the new version, separated by newlines or commas: NAME@VERSION (wherever the chart comes from), REPOSITORY/NAME@VERSION (a repository URL, or a repository's name: a Flux HelmRepository's, a Chart.yaml alias) or oci://REGISTRY/PATH/NAME@VERSION, e.g. podinfo@6.6.0 or oci://ghcr.io/stefanprodan/charts/podinfo@6.6.0."},
 		{Name: "path", Default: ".", Kind: cli.Lines, Description: "Files or directories to search, relative to the working directory (in remote mode: to the repository root), one per line. Paths outside it are refused."},
 		{Name: "constraint", Description: "A semver constraint every new tag must satisfy, e.g. '>=2.0.0 <3'. A tag that is not semver or does not satisfy it fails with exit code 2."},
-		{Name: "allow-downgrade", Default: "false", Kind: cli.Bool, Description: "Allow a semver tag to move to a lower version. Non-semver tags (commit SHAs, timestamps) are replaced without ordering."},
+		{Name: "allow-downgrade", Default: "false", Kind: cli.Bool, Description: "Allow a version to move to a lower one (ordered as tag-order says; chart versions as semver)."},
+		{Name: "tag-order", Default: "auto", Description: "How image tags are ordered for the downgrade guard, after Flux's ImagePolicy: auto (semantic, loose numeric with any number of parts, calendar versions, with their pre-release, variant and build counter; a tag that is none of these is set with a warning), semver, numerical, alphabetical, or none (no order, no guard)."},
+		{Name: "tag-pattern", Description: "A regular expression every new tag must match (else exit code 2), with a group named version whose text is what tag-order orders, e.g. ^main-(?P<version>\\d{14})-[0-9a-f]{7}$ for main-<UTC timestamp>-<short SHA> tags."},
+		{Name: "allow-variant-change", Default: "false", Kind: cli.Bool, Description: "Allow a tag to move to another variant (24.12.0-alpine to 24.12.0, -bookworm to -alpine). Without it that fails the run (exit code 1): a variant is what the image is built on, not a version."},
+		{Name: "allow-tag-drop", Default: "false", Kind: cli.Bool, Description: "Allow a digest alone (image@sha256:...) to replace a reference written tag@digest, dropping the tag, with a warning. Without it such a place is left as it is with a warning, and the run fails when that leaves an image changed nowhere; give the version as tag@digest to keep the tag."},
 		{Name: "allow-unpin", Default: "false", Kind: cli.Bool, Description: "Allow a new version without a digest to replace a reference pinned by digest (image@sha256:..., a digest field, a tag written tag@digest), dropping the pin. Without it such a place is left as it is with a warning, and the run fails when that leaves an image changed nowhere; give the version as tag@digest to keep the pin."},
 		{Name: "dry-run", Default: "false", Kind: cli.Bool, Description: "Write nothing; print a unified diff (git style) of what would change."},
 		{Name: "policies", Kind: cli.List, Description: "Flux image policies to honour in setter comments, as NAMESPACE:NAME=IMAGE, e.g. flux-system:app=ghcr.io/acme/app. A scalar marked # {\"$imagepolicy\": \"flux-system:app\"} (or :tag, :name, :digest) is then bumped with that image."},
@@ -41,9 +48,9 @@ var Spec = cli.Spec{
 	Outputs: append([]cli.Output{
 		{Name: "changed", Description: "true when any file changed (or would change, with dry-run), else false."},
 		{Name: "files", Description: "The changed files, one path per line."},
-		{Name: "changes", Description: "JSON array of the changed references: objects with file, line, kind, image, old and new, and pins_default: true where no tag was set (the chart's default applied) and one is now."},
-		{Name: "held", Description: "JSON array of the references a hold comment kept from changing: objects with file, line, image, version, wanted and reason."},
-		{Name: "refused", Description: "JSON array of the places left as they are because the change would drop a digest pin or set a digest the values have no field for: objects with file, line, kind, image, old, wanted and message."},
+		{Name: "changes", Description: "JSON array of the changed references: objects with file, line, kind, image (or chart, for a chart's version), old and new, and pins_default: true where no tag was set (the chart's default applied) and one is now."},
+		{Name: "held", Description: "JSON array of the references a hold comment kept from changing: objects with file, line, image (or chart), version, wanted and reason."},
+		{Name: "refused", Description: "JSON array of the places left as they are because the change would drop a digest pin or a tag, set a digest the values have no field for, or set a chart's tag beside a digest: objects with file, line, kind, image (or chart), old, wanted and message."},
 	}, remoteOutputs...),
 }
 
@@ -53,12 +60,18 @@ var Command = NewCommand(Deps{})
 // Inputs are bump-image's inputs, parsed and checked.
 type Inputs struct {
 	Images         []imageref.Image
+	Charts         []chartref.Chart
 	Paths          []string
 	Constraint     *semver.Constraints
 	ConstraintText string
-	AllowDowngrade bool
-	AllowUnpin     bool
-	DryRun         bool
+	// Versions orders tags for the downgrade guard (tag-order,
+	// tag-pattern).
+	Versions           version.Policy
+	AllowDowngrade     bool
+	AllowVariantChange bool
+	AllowTagDrop       bool
+	AllowUnpin         bool
+	DryRun             bool
 	// Force bumps held references too.
 	Force bool
 	// Policies maps a Flux image policy "namespace:name" to a repository.
@@ -81,8 +94,36 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 		seen[im.Repository] = im.Text
 		in.Images = append(in.Images, im)
 	}
-	if len(in.Images) == 0 {
-		return in, cli.Usagef("input \"images\" is empty: give at least one image reference with a tag or digest, e.g. ghcr.io/acme/app:v2.1.0")
+	charts := map[string]string{}
+	for _, s := range v.List("charts") {
+		c, err := chartref.Parse(s)
+		if err != nil {
+			return in, cli.Usagef("input \"charts\": %w", err)
+		}
+		if prev, ok := charts[c.Name]; ok {
+			return in, cli.Usagef("input \"charts\": %q and %q name the same chart; give one version per chart", prev, c.Text)
+		}
+		charts[c.Name] = c.Text
+		in.Charts = append(in.Charts, c)
+	}
+	if len(in.Images) == 0 && len(in.Charts) == 0 {
+		return in, cli.Usagef("inputs \"images\" and \"charts\" are empty: give at least one image reference with a tag or digest (e.g. images: ghcr.io/acme/app:v2.1.0), or a chart with its version (e.g. charts: podinfo@6.6.0)")
+	}
+	var err error
+	if in.Versions, err = version.NewPolicy(v.String("tag-order"), v.String("tag-pattern")); err != nil {
+		input := "tag-pattern"
+		if _, oerr := version.ParseOrder(v.String("tag-order")); oerr != nil {
+			input = "tag-order"
+		}
+		return in, cli.Usagef("input %q: %w", input, err)
+	}
+	for _, im := range in.Images {
+		if im.Tag == "" {
+			continue
+		}
+		if err := in.Versions.Check(im.Tag); err != nil {
+			return in, cli.Usagef("input \"images\": the tag of %q: %w", im.Text, err)
+		}
 	}
 	in.Paths = v.Lines("path")
 	if len(in.Paths) == 0 {
@@ -98,8 +139,13 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 			return in, cli.UsageError(err)
 		}
 	}
-	var err error
 	if in.AllowDowngrade, err = v.Bool("allow-downgrade"); err != nil {
+		return in, err
+	}
+	if in.AllowVariantChange, err = v.Bool("allow-variant-change"); err != nil {
+		return in, err
+	}
+	if in.AllowTagDrop, err = v.Bool("allow-tag-drop"); err != nil {
 		return in, err
 	}
 	if in.AllowUnpin, err = v.Bool("allow-unpin"); err != nil {
@@ -131,7 +177,8 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 
 // Options turns the inputs into the engine's options.
 func (in Inputs) Options() manifest.Options {
-	return manifest.Options{Images: in.Images, Policies: in.Policies, Constraint: in.Constraint, AllowDowngrade: in.AllowDowngrade, AllowUnpin: in.AllowUnpin, IgnoreHolds: in.Force}
+	return manifest.Options{Images: in.Images, Charts: in.Charts, Policies: in.Policies, Constraint: in.Constraint, Versions: in.Versions,
+		AllowDowngrade: in.AllowDowngrade, AllowVariantChange: in.AllowVariantChange, AllowTagDrop: in.AllowTagDrop, AllowUnpin: in.AllowUnpin, IgnoreHolds: in.Force}
 }
 
 func run(ctx context.Context, r *cli.Run, d Deps) error {
@@ -241,7 +288,7 @@ func HoldNotice(h manifest.Hold) string {
 	if h.Reason != "" {
 		why += " (" + h.Reason + ")"
 	}
-	return fmt.Sprintf("%s stays at %s, held by %s; not set to %s. Remove the comment to release it, or set force.", h.Image, h.Version, why, h.Wanted)
+	return fmt.Sprintf("%s stays at %s, held by %s; not set to %s. Remove the comment to release it, or set force.", h.What(), h.Version, why, h.Wanted)
 }
 
 // HeldError fails the job when holds kept every reference of an image
@@ -277,7 +324,7 @@ func RefusedError(res *manifest.Result) error {
 	}
 	var msgs []string
 	for _, f := range res.Refused {
-		if slices.Contains(all, f.Image) {
+		if slices.Contains(all, f.What()) {
 			msgs = append(msgs, f.String())
 		}
 	}
@@ -338,17 +385,20 @@ func inputError(err error) error {
 
 // EngineError maps the engine's errors to exit codes: a file name no
 // output can carry is bad input (2); an image found nowhere, a refused
-// downgrade or an unsafe edit fail the job (1); anything else is internal
+// downgrade or variant change, an unsafe edit or a file that mentions the
+// image but cannot be read fail the job (1); anything else is internal
 // (3).
 func EngineError(err error) error {
 	var ne *manifest.NameError
 	var nf *manifest.NotFoundError
 	var dg *manifest.DowngradeError
+	var ve *manifest.VariantError
 	var ee *manifest.EditError
+	var ue *manifest.UnreadableError
 	switch {
 	case errors.As(err, &ne):
 		return cli.UsageError(err)
-	case errors.As(err, &nf), errors.As(err, &dg), errors.As(err, &ee):
+	case errors.As(err, &nf), errors.As(err, &dg), errors.As(err, &ve), errors.As(err, &ee), errors.As(err, &ue):
 		return cli.FailedError(err)
 	}
 	return err

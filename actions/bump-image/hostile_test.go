@@ -247,25 +247,30 @@ func TestHostileLocal(t *testing.T) {
 				return nil
 			},
 			args:    []string{"--path", "live/app.yaml", "--path", "env/app.yaml", "--path", "env"},
-			wantMsg: []string{"files=env/app.yaml\nchanges=[{\"file\":\"env/app.yaml\",\"line\":8,"},
+			wantMsg: []string{"files=env/app.yaml\n", "changes=[{\"file\":\"env/app.yaml\",\"line\":8,\"kind\":\"container\",\"image\":\"ghcr.io/acme/app\",\"old\":\"ghcr.io/acme/app:v1.0.0\",\"new\":\"ghcr.io/acme/app:v2.1.0\"}]\n"},
 			notMsg:  "},{",
 			changed: map[string]string{"env/app.yaml": appV2}},
 		{name: "a link out of the tree given as path", files: three,
 			args:     []string{"--path", "leak.yaml"},
 			wantCode: cli.ExitUsage, wantMsg: []string{`input "path": "leak.yaml" is, or passes through, a symbolic link to a place outside the working directory`}},
+		// A file that mentions the image but cannot be read stops the run,
+		// and nothing is written: the good files stay as they were.
 		{name: "an alias bomb beside good files", files: map[string]string{"a.yaml": appV1, "b.yaml": appV1, "bomb.yaml": aliasBombFile},
-			wantMsg: []string{"warning: bomb.yaml:1: mentions ghcr.io/acme/app but holds so many aliases that expanding them would take too long (an alias bomb?), so it was not modified"},
-			changed: map[string]string{"a.yaml": appV2, "b.yaml": appV2}},
+			wantCode: cli.ExitFailed,
+			wantMsg:  []string{"gitops-actions bump-image: bomb.yaml:1: mentions ghcr.io/acme/app but holds so many aliases that expanding them would take too long (an alias bomb?); nothing was written"}},
 		{name: "nesting 10,000 deep beside good files", files: map[string]string{"a.yaml": appV1, "deep.yaml": strings.Repeat("- ", 10000) + "ghcr.io/acme/app:v1.0.0\n"},
-			wantMsg: []string{"warning: deep.yaml:1: mentions ghcr.io/acme/app but nests collections more than 10000 levels deep, so it was not modified"},
-			notMsg:  "alias",
-			changed: map[string]string{"a.yaml": appV2}},
+			wantCode: cli.ExitFailed,
+			wantMsg:  []string{"gitops-actions bump-image: deep.yaml:1: mentions ghcr.io/acme/app but nests collections more than 10000 levels deep; nothing was written"},
+			notMsg:   "alias"},
 		{name: "UTF-16 beside a good file", files: map[string]string{"a.yaml": appV1, "wide.yaml": utf16File(appV1)},
-			wantMsg: []string{"warning: wide.yaml: mentions ghcr.io/acme/app but is UTF-16, not UTF-8, so it was not modified; save it as UTF-8"},
-			changed: map[string]string{"a.yaml": appV2}},
+			wantCode: cli.ExitFailed,
+			wantMsg:  []string{"gitops-actions bump-image: wide.yaml: mentions ghcr.io/acme/app but is UTF-16, not UTF-8; save it as UTF-8; nothing was written"}},
 		{name: "UTF-16 alone", files: map[string]string{"wide.yaml": utf16File(appV1)},
 			wantCode: cli.ExitFailed,
-			wantMsg:  []string{`no reference to image "ghcr.io/acme/app" under . (it is mentioned in files that were skipped: wide.yaml: mentions ghcr.io/acme/app but is UTF-16, not UTF-8`}},
+			wantMsg:  []string{"gitops-actions bump-image: wide.yaml: mentions ghcr.io/acme/app but is UTF-16, not UTF-8; save it as UTF-8; nothing was written"}},
+		{name: "a Helm template beside a good file", files: map[string]string{"a.yaml": appV1, "chart/templates/d.yaml": "{{- if .Values.on }}\n" + appV1 + "{{- end }}\n"},
+			wantMsg: []string{"warning: chart/templates/d.yaml:1: mentions ghcr.io/acme/app but is not valid YAML, so it was not modified"},
+			changed: map[string]string{"a.yaml": appV2}},
 		{name: "a file name with a newline", files: map[string]string{"a.yaml": appV1, "x\n::error::forged.yaml": appV1},
 			wantCode: cli.ExitUsage,
 			wantMsg:  []string{`gitops-actions bump-image: "x\n::error::forged.yaml" references an image, but its name holds a control character that no output can carry; rename it`}},
@@ -286,8 +291,9 @@ func TestHostileLocal(t *testing.T) {
 				args = append([]string{"--images", "ghcr.io/acme/app:v2.1.0"}, args...)
 			}
 			var got clitest.Result
-			noHang(t, func() { got = clitest.Run(t, Command, f.repo, env, args...) })
-			out := got.Stdout + got.Stderr
+			var outs string
+			noHang(t, func() { got, outs = runCLI(t, f.repo, env, args...) })
+			out := got.Stdout + got.Stderr + outs
 			if got.Code != tc.wantCode {
 				t.Errorf("exit code %d, want %d\n%s", got.Code, tc.wantCode, out)
 			}

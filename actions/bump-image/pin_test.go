@@ -87,13 +87,13 @@ func TestUnpin(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := clitest.WriteTree(t, tc.files)
-			got := clitest.Run(t, Command, dir, nil, tc.args...)
+			got, outs := runCLI(t, dir, nil, tc.args...)
 			if got.Code != tc.wantCode {
 				t.Errorf("exit code = %d, want %d (stderr: %s)", got.Code, tc.wantCode, got.Stderr)
 			}
 			for _, want := range tc.want {
-				if !strings.Contains(got.Stderr+got.Stdout, want) {
-					t.Errorf("output does not hold %q:\n%s\n%s", want, got.Stderr, got.Stdout)
+				if !strings.Contains(got.Stderr+got.Stdout+outs, want) {
+					t.Errorf("output does not hold %q:\n%s\n%s\n%s", want, got.Stderr, got.Stdout, outs)
 				}
 			}
 			for name, want := range tc.wantFile {
@@ -109,7 +109,7 @@ func TestUnpin(t *testing.T) {
 // with a notice at its line, marked in the changes output and the summary.
 func TestPinsDefault(t *testing.T) {
 	dir := clitest.WriteTree(t, map[string]string{"values.yaml": "image:\n  repository: mirror.gcr.io/coredns/coredns\n"})
-	got := clitest.Run(t, Command, dir, nil, "--images", "mirror.gcr.io/coredns/coredns:1.13.2")
+	got, outs := runCLI(t, dir, nil, "--images", "mirror.gcr.io/coredns/coredns:1.13.2")
 	if got.Code != 0 {
 		t.Fatalf("exit %d: %s", got.Code, got.Stderr)
 	}
@@ -118,8 +118,8 @@ func TestPinsDefault(t *testing.T) {
 		`"old":"","new":"1.13.2","pins_default":true}`,
 		"values.yaml:2: (the chart's default) → 1.13.2 (helm-values)",
 	} {
-		if !strings.Contains(got.Stderr+got.Stdout, want) {
-			t.Errorf("output does not hold %q:\n%s\n%s", want, got.Stderr, got.Stdout)
+		if !strings.Contains(got.Stderr+got.Stdout+outs, want) {
+			t.Errorf("output does not hold %q:\n%s\n%s\n%s", want, got.Stderr, got.Stdout, outs)
 		}
 	}
 	res := &manifest.Result{Changes: []manifest.Change{{File: "values.yaml", Line: 2, Image: "mirror.gcr.io/coredns/coredns", New: "1.13.2", PinsDefault: true}}}

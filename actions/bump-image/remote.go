@@ -187,7 +187,7 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 			return apiError(err, rin)
 		}
 	}
-	x.data = newTemplateData(rin.Owner+"/"+rin.Repo, x.base, "", in.Paths, in.Images, rin.Source)
+	x.data = newTemplateData(rin.Owner+"/"+rin.Repo, x.base, "", in.Paths, in.Images, in.Charts, rin.Source)
 	if rin.Mode == ModePush {
 		return x.push(ctx)
 	}
@@ -240,7 +240,7 @@ func (x *remote) bump(ctx context.Context, snap *forge.Snapshot, head forge.Comm
 		}
 		return nil, EngineError(err)
 	}
-	x.data = newTemplateData(x.rin.Owner+"/"+x.rin.Repo, x.base, "", x.in.Paths, images, x.rin.Source).withResult(head.SHA, res)
+	x.data = newTemplateData(x.rin.Owner+"/"+x.rin.Repo, x.base, "", x.in.Paths, images, x.in.Charts, x.rin.Source).withResult(head.SHA, res)
 	return res, nil
 }
 

@@ -58,12 +58,12 @@ func Rows(changes []manifest.Change) []ChangeRow {
 		return list + ", " + v
 	}
 	for _, c := range changes {
-		k := [2]string{EnvironmentOf(c.File), c.Image}
+		k := [2]string{EnvironmentOf(c.File), c.What()}
 		i, ok := at[k]
 		if !ok {
 			i = len(rows)
 			at[k] = i
-			rows = append(rows, ChangeRow{Environment: k[0], Image: c.Image})
+			rows = append(rows, ChangeRow{Environment: k[0], Image: c.What()})
 		}
 		r := &rows[i]
 		old := imageref.VersionOf(c.Image, c.Old)
@@ -130,13 +130,13 @@ func SummaryTable(res *manifest.Result, dryRun bool) string {
 	if len(res.Held) > 0 {
 		b.WriteString("\nHeld by a hold comment, left as they are:\n\n| file | line | image | held at | reason |\n|---|---|---|---|---|\n")
 		for _, h := range res.Held {
-			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", mdtext.Code(h.File, maxCell), h.Line, mdtext.Code(h.Image, maxCell), mdtext.Code(imageref.Abbrev(h.Version), maxCell), mdtext.Text(h.Reason, maxCell))
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", mdtext.Code(h.File, maxCell), h.Line, mdtext.Code(h.What(), maxCell), mdtext.Code(imageref.Abbrev(h.Version), maxCell), mdtext.Text(h.Reason, maxCell))
 		}
 	}
 	if len(res.Refused) > 0 {
 		b.WriteString("\nRefused (a digest pin would be dropped, or a digest has no field), left as they are:\n\n| file | line | image | old | wanted | why |\n|---|---|---|---|---|---|\n")
 		for _, f := range res.Refused {
-			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s |\n", mdtext.Code(f.File, maxCell), f.Line, mdtext.Code(f.Image, maxCell), mdtext.Code(imageref.Abbrev(f.Old), maxCell), mdtext.Code(imageref.Abbrev(f.Wanted), maxCell), mdtext.Text(f.Message, 1000))
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s |\n", mdtext.Code(f.File, maxCell), f.Line, mdtext.Code(f.What(), maxCell), mdtext.Code(imageref.Abbrev(f.Old), maxCell), mdtext.Code(imageref.Abbrev(f.Wanted), maxCell), mdtext.Text(f.Message, 1000))
 		}
 	}
 	return b.String()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
@@ -134,8 +135,11 @@ type TemplateData struct {
 	Paths      []string // the path input
 	// Scope is the last element of the path (of each path, joined by "+"):
 	// "staging" for environments/staging.
-	Scope   string
-	Images  []ImageData // every image of the input, sorted by name
+	Scope  string
+	Images []ImageData // every image of the input, sorted by name
+	// Charts are the charts of the input, sorted by name (Name is the
+	// chart's).
+	Charts  []ImageData
 	Changes []manifest.Change
 	// Rows are the changes by environment and image, each with its
 	// places: what the default body's table shows.
@@ -145,31 +149,45 @@ type TemplateData struct {
 	Source Source
 }
 
-// ImageSlug joins the image names, sorted, made safe for a branch name:
-// ghcr.io/acme/app becomes ghcr.io-acme-app.
+// ImageSlug joins the image names, then the chart names, sorted, made
+// safe for a branch name: ghcr.io/acme/app becomes ghcr.io-acme-app, chart
+// podinfo chart-podinfo.
 func (d TemplateData) ImageSlug() string {
 	var parts []string
 	for _, im := range d.Images {
 		parts = append(parts, strings.NewReplacer("/", "-", ":", "-").Replace(im.Name))
 	}
+	for _, c := range d.Charts {
+		parts = append(parts, "chart-"+c.Name)
+	}
 	return strings.Join(parts, "+")
 }
 
 // ImageSummary says what is bumped, for titles: "ghcr.io/acme/app to
-// v2.1.0", "a to v1, b to v2", or "4 images" past three.
+// v2.1.0", "a to v1, chart b to v2", or "4 images" (or "2 images and 2
+// charts") past three.
 func (d TemplateData) ImageSummary() string {
-	if len(d.Images) > 3 {
-		return fmt.Sprintf("%d images", len(d.Images))
+	if n := len(d.Images) + len(d.Charts); n > 3 {
+		switch {
+		case len(d.Charts) == 0:
+			return fmt.Sprintf("%d images", n)
+		case len(d.Images) == 0:
+			return fmt.Sprintf("%d charts", n)
+		}
+		return fmt.Sprintf("%d images and %d charts", len(d.Images), len(d.Charts))
 	}
 	var parts []string
 	for _, im := range d.Images {
 		parts = append(parts, im.Name+" to "+im.Version)
 	}
+	for _, c := range d.Charts {
+		parts = append(parts, "chart "+c.Name+" to "+c.Version)
+	}
 	return strings.Join(parts, ", ")
 }
 
 // newTemplateData builds the data of one run.
-func newTemplateData(repo, base, baseSHA string, paths []string, images []imageref.Image, src Source) TemplateData {
+func newTemplateData(repo, base, baseSHA string, paths []string, images []imageref.Image, charts []chartref.Chart, src Source) TemplateData {
 	d := TemplateData{Repository: repo, Base: base, BaseSHA: baseSHA, Paths: paths, Source: src}
 	var scopes []string
 	for _, p := range paths {
@@ -184,6 +202,10 @@ func newTemplateData(repo, base, baseSHA string, paths []string, images []imager
 		d.Images = append(d.Images, ImageData{Name: im.Repository, Version: im.Short(), Ref: im.Text})
 	}
 	sort.Slice(d.Images, func(i, j int) bool { return d.Images[i].Name < d.Images[j].Name })
+	for _, c := range charts {
+		d.Charts = append(d.Charts, ImageData{Name: c.Name, Version: c.Version, Ref: c.Text})
+	}
+	sort.Slice(d.Charts, func(i, j int) bool { return d.Charts[i].Name < d.Charts[j].Name })
 	return d
 }
 

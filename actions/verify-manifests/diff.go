@@ -210,7 +210,7 @@ func skippedText(sk []archive.Skipped) string {
 // puts the result in the step summary, the pull request's comment,
 // diff-file and the outputs. Its findings never decide the exit code; bad
 // input and a base that cannot be read do.
-func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check, setOutputs bool) error {
+func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check) error {
 	if len(b.Skipped) > 0 {
 		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
 	}
@@ -241,11 +241,9 @@ func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *wo
 			return fmt.Errorf("writing the diff to %q: %w", plan.File, err)
 		}
 	}
-	if setOutputs {
-		r.SetOutput("diff-added", strconv.Itoa(added))
-		r.SetOutput("diff-removed", strconv.Itoa(removed))
-		r.SetOutput("diff-changed", strconv.Itoa(changed))
-	}
+	r.SetOutput("diff-added", strconv.Itoa(added))
+	r.SetOutput("diff-removed", strconv.Itoa(removed))
+	r.SetOutput("diff-changed", strconv.Itoa(changed))
 	return comment(ctx, r, in, b, pv, gh, runURL, check)
 }
 

@@ -498,7 +498,7 @@ func TestDiffBasePath(t *testing.T) {
 		files["base/"+name] = content
 	}
 	dir := clitest.WriteTree(t, files)
-	got := clitest.Run(t, Command, dir, nil, "--path", "environments", "--environments", "environments/staging,environments/production", "--diff-base-path", "base", "--diff-file", "diff.txt")
+	got := runCLI(t, dir, "--path", "environments", "--environments", "environments/staging,environments/production", "--diff-base-path", "base", "--diff-file", "diff.txt")
 	if got.Code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", got.Code, got.Stdout, got.Stderr)
 	}

@@ -105,7 +105,7 @@ func (s sandbox) outside(t *testing.T) map[string]string {
 func runNoHang(t *testing.T, s sandbox, args ...string) clitest.Result {
 	t.Helper()
 	done := make(chan clitest.Result)
-	go func() { done <- clitest.Run(t, Command, s.repo, nil, args...) }()
+	go func() { done <- runCLI(t, s.repo, args...) }()
 	select {
 	case got := <-done:
 		return got

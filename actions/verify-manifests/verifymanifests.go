@@ -224,8 +224,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		return err
 	}
 	if b != nil {
-		setOutputs := r.InActions() || output != "" || in.Format == "text"
-		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res), setOutputs); err != nil {
+		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res)); err != nil {
 			return err
 		}
 	}
@@ -330,19 +329,17 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 			return err
 		}
 	}
-	// Locally, a machine-readable report on standard output must stay
-	// parseable: the outputs (which the report holds anyway) are left out.
-	if r.InActions() || output != "" || in.Format == "text" {
-		r.SetOutput("errors", strconv.Itoa(res.Errors))
-		r.SetOutput("warnings", strconv.Itoa(res.Warnings))
-		r.SetOutput("resources", strconv.Itoa(res.Resources))
-		r.SetOutput("files", strconv.Itoa(res.Files))
-		sarif := ""
-		if in.Format == "sarif" {
-			sarif = output
-		}
-		r.SetOutput("sarif-file", sarif)
+	// Outputs never go to standard output (cli.Run), so a report there
+	// stays one document.
+	r.SetOutput("errors", strconv.Itoa(res.Errors))
+	r.SetOutput("warnings", strconv.Itoa(res.Warnings))
+	r.SetOutput("resources", strconv.Itoa(res.Resources))
+	r.SetOutput("files", strconv.Itoa(res.Files))
+	sarif := ""
+	if in.Format == "sarif" {
+		sarif = output
 	}
+	r.SetOutput("sarif-file", sarif)
 	stats := report.Stats{Files: res.Files, Resources: res.Resources, ByEnvironment: map[string]int{}, FindingsByEnvironment: map[string]report.Counts{}, SourceURL: sourceURL(r)}
 	for _, f := range res.Findings {
 		if f.Rule == verify.RuleNoSchema {

@@ -84,10 +84,13 @@ func TestFailOn(t *testing.T) {
 
 func TestTextReport(t *testing.T) {
 	dir := clitest.WriteTree(t, map[string]string{"apps/pod.yaml": pod("a", "nginx", true)})
-	got := clitest.Run(t, Command, dir, nil, "--path", "apps")
-	want := "apps/pod.yaml:8:14: error: image \"nginx\" has no tag, so it means :latest; pin a version [image-tag-latest]\nerrors=1\nwarnings=0\nresources=1\nfiles=1\nsarif-file=\n"
+	got, outs := clitest.RunOutputs(t, Command, dir, nil, "--path", "apps")
+	want := "apps/pod.yaml:8:14: error: image \"nginx\" has no tag, so it means :latest; pin a version [image-tag-latest]\n"
 	if got.Code != cli.ExitFailed || got.Stdout != want {
 		t.Errorf("exit %d, stdout:\n%s\nwant exit 1, stdout:\n%s", got.Code, got.Stdout, want)
+	}
+	if got, want := clitest.OutputLines(&Command.Spec, outs), "errors=1\nwarnings=0\nresources=1\nfiles=1\nsarif-file=\n"; got != want {
+		t.Errorf("outputs:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -139,7 +142,7 @@ func TestActions(t *testing.T) {
 
 func TestSARIFFile(t *testing.T) {
 	dir := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
-	got := clitest.Run(t, Command, dir, nil, "--format", "sarif")
+	got := runCLI(t, dir, "--format", "sarif")
 	if got.Code != cli.ExitFailed {
 		t.Fatalf("exit code %d, want 1; stderr:\n%s", got.Code, got.Stderr)
 	}
@@ -210,7 +213,7 @@ func TestListRules(t *testing.T) {
 // clean: 3 resources in each environment (shared/ is rendered by both, and
 // not checked on its own).
 func TestExample(t *testing.T) {
-	got := clitest.Run(t, Command, "../..", nil, "--path", "examples/config-repo", "--environments", "environments/staging,environments/production", "--fail-on", "warning")
+	got := runCLI(t, "../..", "--path", "examples/config-repo", "--environments", "environments/staging,environments/production", "--fail-on", "warning")
 	if got.Code != 0 || !strings.Contains(got.Stdout, "errors=0\nwarnings=0\nresources=6\nfiles=9\n") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", got.Code, got.Stdout, got.Stderr)
 	}
@@ -308,4 +311,13 @@ func TestKubernetesVersionJudgesAPIs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runCLI runs verify-manifests outside Actions with an outputs file; the
+// outputs follow what it printed on standard output, as name=value lines.
+func runCLI(t *testing.T, dir string, args ...string) clitest.Result {
+	t.Helper()
+	got, outs := clitest.RunOutputs(t, Command, dir, nil, args...)
+	got.Stdout += clitest.OutputLines(&Command.Spec, outs)
+	return got
 }

@@ -52,6 +52,9 @@ type Run struct {
 	spec    *Spec
 	outputs []workflowcmd.Output
 	summary strings.Builder
+	// outputsFile is the --outputs-file flag: where the outputs go besides
+	// (in Actions) or instead of (elsewhere) $GITHUB_OUTPUT.
+	outputsFile string
 }
 
 // SetOutput records an output; it panics on a name the spec does not declare,
@@ -83,7 +86,7 @@ func (r *Run) Warning(file string, line int, msg string) {
 		fmt.Fprintln(r.Stdout, workflowcmd.Annotation("warning", file, line, 0, "", msg))
 		return
 	}
-	fmt.Fprintf(r.Stderr, "warning: %s%s\n", position(file, line), workflowcmd.Escape(msg))
+	fmt.Fprintf(r.Stderr, "warning: %s%s\n", position(file, line), plain(msg))
 }
 
 // Notice reports something the user should know that is no problem, such
@@ -94,11 +97,12 @@ func (r *Run) Notice(msg string) {
 		fmt.Fprintln(r.Stdout, workflowcmd.Annotation("notice", "", 0, 0, "", msg))
 		return
 	}
-	fmt.Fprintf(r.Stderr, "notice: %s\n", workflowcmd.Escape(msg))
+	fmt.Fprintf(r.Stderr, "notice: %s\n", plain(msg))
 }
 
+// position renders file and line for a message on a terminal.
 func position(file string, line int) string {
-	file = workflowcmd.Escape(file)
+	file = plainValue(file)
 	switch {
 	case file == "":
 		return ""
@@ -110,16 +114,21 @@ func position(file string, line int) string {
 }
 
 // Logf prints one line to stderr, the log. Every argument but numbers and
-// booleans is printed through workflowcmd.Escape, so a value cannot end the
-// line or start a workflow command; format itself is ours.
+// booleans is printed through workflowcmd.Escape in Actions (plainValue
+// elsewhere), so a value cannot end the line or start a workflow command;
+// format itself is ours.
 func (r *Run) Logf(format string, args ...any) {
+	escape := plainValue
+	if r.InActions() {
+		escape = workflowcmd.Escape
+	}
 	escaped := make([]any, len(args))
 	for i, a := range args {
 		switch a.(type) {
 		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, bool:
 			escaped[i] = a
 		default:
-			escaped[i] = workflowcmd.Escape(fmt.Sprint(a))
+			escaped[i] = escape(fmt.Sprint(a))
 		}
 	}
 	fmt.Fprintf(r.Stderr, format+"\n", escaped...)
@@ -176,32 +185,59 @@ func (r *Run) redact(s string) string {
 	return s
 }
 
-// flush writes the outputs and the summary: to $GITHUB_OUTPUT and
-// $GITHUB_STEP_SUMMARY in Actions, to stdout locally.
+// flush writes the outputs and the summary. In Actions: to $GITHUB_OUTPUT
+// and $GITHUB_STEP_SUMMARY, and the outputs to --outputs-file too when it
+// is given. Elsewhere standard output is left to the command's own text (a
+// diff, a report): the outputs go to the file --outputs-file names, else
+// to $GITHUB_OUTPUT when it is set, else to standard error as a short
+// list; there is no summary.
 func (r *Run) flush() error {
-	if r.InActions() {
-		outputs := make([]workflowcmd.Output, len(r.outputs))
-		for i, o := range r.outputs {
-			outputs[i] = workflowcmd.Output{Name: o.Name, Value: r.redact(o.Value)}
-		}
-		if len(outputs) > 0 {
-			if err := workflowcmd.AppendOutputs(r.Getenv("GITHUB_OUTPUT"), outputs); err != nil {
+	outputs := make([]workflowcmd.Output, len(r.outputs))
+	for i, o := range r.outputs {
+		outputs[i] = workflowcmd.Output{Name: o.Name, Value: r.redact(o.Value)}
+	}
+	files := r.outputFiles()
+	if len(outputs) > 0 {
+		for _, f := range files {
+			if err := workflowcmd.AppendOutputs(f, outputs); err != nil {
 				return fmt.Errorf("writing outputs: %w", err)
 			}
 		}
-		if path := r.Getenv("GITHUB_STEP_SUMMARY"); r.summary.Len() > 0 && path != "" {
-			if err := workflowcmd.AppendSummary(path, r.redact(r.summary.String())); err != nil {
-				return fmt.Errorf("writing the step summary: %w", err)
-			}
-		}
-		return nil
 	}
-	for _, o := range r.outputs {
-		if strings.Contains(o.Value, "\n") {
-			fmt.Fprintf(r.Stdout, "%s<<EOF\n%s\nEOF\n", o.Name, strings.TrimSuffix(o.Value, "\n"))
-		} else {
-			fmt.Fprintf(r.Stdout, "%s=%s\n", o.Name, o.Value)
+	if !r.InActions() {
+		if len(files) > 0 {
+			return nil
 		}
+		list := make([]outputValue, len(outputs))
+		for i, o := range outputs {
+			list[i] = outputValue{name: o.Name, value: o.Value}
+		}
+		return writeOutputList(r.Stderr, list)
+	}
+	if path := r.Getenv("GITHUB_STEP_SUMMARY"); r.summary.Len() > 0 && path != "" {
+		if err := workflowcmd.AppendSummary(path, r.redact(r.summary.String())); err != nil {
+			return fmt.Errorf("writing the step summary: %w", err)
+		}
+	}
+	return nil
+}
+
+// outputFiles lists the files the outputs are appended to: $GITHUB_OUTPUT
+// in Actions (which must be set), and --outputs-file; elsewhere the flag's
+// file, else $GITHUB_OUTPUT when it is set, else none.
+func (r *Run) outputFiles() []string {
+	if r.InActions() {
+		files := []string{r.Getenv("GITHUB_OUTPUT")}
+		if r.outputsFile != "" {
+			files = append(files, r.outputsFile)
+		}
+		return files
+	}
+	if r.outputsFile != "" {
+		return []string{r.outputsFile}
+	}
+	if p := r.Getenv("GITHUB_OUTPUT"); p != "" {
+		return []string{p}
 	}
 	return nil
 }
@@ -251,9 +287,15 @@ func run(ctx context.Context, prog string, c *Command, args []string, env *Env) 
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s %s: %s\nRun '%s %s --help' for usage.\n", prog, c.Spec.Name, workflowcmd.Escape(err.Error()), prog, c.Spec.Name)
+		msg := plain(err.Error())
+		if env.InActions() {
+			msg = workflowcmd.Escape(err.Error())
+		}
+		fmt.Fprintf(env.Stderr, "%s %s: %s\nRun '%s %s --help' for usage.\n", prog, c.Spec.Name, msg, prog, c.Spec.Name)
 		return ExitUsage
 	}
+	outputsFile := raw[OutputsFileFlag]
+	delete(raw, OutputsFileFlag)
 	in := resolve(&c.Spec, raw, set, env)
 	secrets := in.Secrets()
 	stdout := &redactor{w: env.Stdout, secrets: secrets}
@@ -261,7 +303,7 @@ func run(ctx context.Context, prog string, c *Command, args []string, env *Env) 
 	renv := *env
 	renv.Stdout, renv.Stderr = stdout, stderr
 
-	r := &Run{Env: &renv, Inputs: in, spec: &c.Spec}
+	r := &Run{Env: &renv, Inputs: in, spec: &c.Spec, outputsFile: resolvePath(env.Dir, outputsFile)}
 	if env.InActions() {
 		for _, s := range secrets {
 			// add-mask must reach the runner unredacted, and before anything else.
@@ -294,7 +336,7 @@ func report(r *Run, prog string, c *Command, err error) int {
 	if r.InActions() {
 		fmt.Fprintln(r.Stdout, workflowcmd.Annotation("error", "", 0, 0, "", msg))
 	} else {
-		fmt.Fprintf(r.Stderr, "%s %s: %s\n", prog, c.Spec.Name, workflowcmd.Escape(msg))
+		fmt.Fprintf(r.Stderr, "%s %s: %s\n", prog, c.Spec.Name, plain(msg))
 	}
 	return code
 }
@@ -328,6 +370,7 @@ func parseFlags(prog string, spec *Spec, args []string, env *Env) (map[string]st
 	for _, in := range spec.Inputs {
 		fs.Var(&stringFlag{name: in.Name, vals: vals, set: set, kind: in.Kind}, in.Name, in.Description)
 	}
+	fs.Var(&stringFlag{name: OutputsFileFlag, vals: vals, set: set}, OutputsFileFlag, "the file to append the outputs to")
 	help := false
 	fs.BoolVar(&help, "help", false, "show this help")
 	fs.BoolVar(&help, "h", false, "show this help")
@@ -391,6 +434,7 @@ func PrintHelp(w io.Writer, prog string, spec *Spec) {
 			fmt.Fprintf(w, "        (default %q)\n", in.Default)
 		}
 	}
+	fmt.Fprintf(w, "  --%s file\n        Append the outputs to file, as GitHub Actions writes $GITHUB_OUTPUT (NAME<<DELIMITER lines). Without it, outside GitHub Actions, they go to $GITHUB_OUTPUT when it is set, else to standard error as a short list.\n", OutputsFileFlag)
 	if len(spec.Outputs) > 0 {
 		fmt.Fprintf(w, "\nOutputs:\n")
 		for _, o := range spec.Outputs {

@@ -31,7 +31,7 @@ var loud = Command{
 		r.Warning(hostile, 3, "bad tag "+hostile)
 		r.Logf("%s:%d: %s → %s (%s)", hostile, 3, hostile, "v2", errors.New(hostile))
 		if err := r.Verbatim(func(w io.Writer) error {
-			_, err := io.WriteString(w, "-image: "+hostile+"\n  ::error::context line\n+x ##[error]y")
+			_, err := io.WriteString(w, verbatim)
 			return err
 		}); err != nil {
 			return err
@@ -76,13 +76,12 @@ func TestNoValueStartsAWorkflowCommand(t *testing.T) {
 			}
 			// The runner reads stdout and stderr alike, line by line; between
 			// stop-commands and its token it obeys nothing. Outside Actions
-			// no runner reads stdout, which keeps the diff and the outputs
-			// as they are (a diff to apply, values to read); stderr is
-			// escaped all the same.
-			log := stderr.String()
-			if tc.actions {
-				log = stdout.String() + "\n" + log
+			// no runner reads either: a person does, on a terminal.
+			if !tc.actions {
+				checkTerminal(t, stdout.String(), stderr.String())
+				return
 			}
+			log := stdout.String() + "\n" + stderr.String()
 			var got []string
 			for _, c := range runnertest.Commands(log) {
 				got = append(got, c.Name)
@@ -102,9 +101,6 @@ func TestNoValueStartsAWorkflowCommand(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("the runner obeys %q, want %q\nstdout:\n%s\nstderr:\n%s", got, tc.want, stdout.String(), stderr.String())
-			}
-			if !tc.actions {
-				return
 			}
 			raw, err := os.ReadFile(out)
 			if err != nil {
@@ -151,6 +147,42 @@ func TestInputVariables(t *testing.T) {
 	for name, want := range map[string]string{"path": "p", "dry-run": "true", "github-api-url": "https://x", "my input": "spaced"} {
 		if got := v.String(name); got != want {
 			t.Errorf("input %q = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// verbatim is what loud prints through Verbatim.
+const verbatim = "-image: " + hostile + "\n  ::error::context line\n+x ##[error]y"
+
+// checkTerminal checks what loud printed outside Actions: standard output
+// holds the verbatim text and nothing else (no outputs), and standard
+// error shows the hostile value with real line breaks, each indented, so
+// that no line of the value starts where a line of ours does.
+func checkTerminal(t *testing.T, stdout, stderr string) {
+	t.Helper()
+	if stdout != verbatim {
+		t.Errorf("stdout = %q, want the verbatim text alone", stdout)
+	}
+	for i, line := range strings.Split(stderr, "\n") {
+		for _, r := range line {
+			if r < 0x20 && r != '\t' {
+				t.Errorf("stderr line %d holds the control character %q: %q", i+1, r, line)
+			}
+		}
+		for _, forged := range []string{"::", "##[", "_GitHub", "changed<<", "false", "EOF"} {
+			if strings.HasPrefix(line, forged) {
+				t.Errorf("stderr line %d starts as a line of the value would: %q", i+1, line)
+			}
+		}
+	}
+	for _, want := range []string{
+		"warning: v1\\n::error file=x::owned",                            // a file name stays on its line
+		"bad tag v1\n  ::error file=x::owned\n  ##[warning]old syntax\n", // a message keeps its line breaks
+		"outputs:\n  files:\n    v1\n    ::error file=x::owned\n",
+		"  changed: true\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 }

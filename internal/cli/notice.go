@@ -14,5 +14,5 @@ func (r *Run) NoticeAt(file string, line int, msg string) {
 		fmt.Fprintln(r.Stdout, workflowcmd.Annotation("notice", file, line, 0, "", msg))
 		return
 	}
-	fmt.Fprintf(r.Stderr, "notice: %s%s\n", position(file, line), workflowcmd.Escape(msg))
+	fmt.Fprintf(r.Stderr, "notice: %s%s\n", position(file, line), plain(msg))
 }

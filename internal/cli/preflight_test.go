@@ -25,11 +25,19 @@ func TestCheckOutputs(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
+		file    string // --outputs-file
 		wantErr string
 		skip    bool
 	}{
 		{name: "files that can be written", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": good, "GITHUB_STEP_SUMMARY": good}},
-		{name: "outside Actions nothing is checked", env: map[string]string{"GITHUB_OUTPUT": dir}},
+		{name: "outside Actions, no outputs file", env: map[string]string{}},
+		{name: "outside Actions, $GITHUB_OUTPUT is where the outputs go", env: map[string]string{"GITHUB_OUTPUT": dir},
+			wantErr: `the outputs file "` + dir + `" cannot be written: open ` + dir + `: is a directory`},
+		{name: "outside Actions, the flag wins", env: map[string]string{"GITHUB_OUTPUT": dir}, file: good},
+		{name: "outputs file in a missing directory", env: map[string]string{}, file: filepath.Join(dir, "nope", "out"),
+			wantErr: `the outputs file "` + filepath.Join(dir, "nope", "out") + `" cannot be written: open`},
+		{name: "in Actions the outputs file is checked too", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": good}, file: dir,
+			wantErr: `the outputs file "` + dir + `" cannot be written`},
 		{name: "no summary set", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": good}},
 		{name: "no output file set", env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": good},
 			wantErr: "GITHUB_OUTPUT is not set: the runner sets it for every step"},
@@ -47,9 +55,9 @@ func TestCheckOutputs(t *testing.T) {
 			if tc.skip {
 				t.Skip("no /dev/full here")
 			}
-			env := &Env{Getenv: func(k string) string { return tc.env[k] }}
+			r := &Run{Env: &Env{Getenv: func(k string) string { return tc.env[k] }}, outputsFile: tc.file}
 			done := make(chan error, 1)
-			go func() { done <- env.CheckOutputs() }()
+			go func() { done <- r.CheckOutputs() }()
 			var err error
 			select {
 			case err = <-done:

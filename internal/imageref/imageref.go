@@ -5,7 +5,6 @@ package imageref
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -138,10 +137,3 @@ func (f Found) String() string {
 	}
 	return s
 }
-
-var semverish = regexp.MustCompile(`^v?\d+\.\d+(\.\d+)?([-+].*)?$`)
-
-// IsSemverish reports whether tag looks like a semantic version with at least
-// major.minor. Commit SHAs and timestamps do not, and are replaced without
-// ordering.
-func IsSemverish(tag string) bool { return semverish.MatchString(tag) }

@@ -78,17 +78,6 @@ func TestFoundWith(t *testing.T) {
 	}
 }
 
-func TestIsSemverish(t *testing.T) {
-	for tag, want := range map[string]bool{
-		"v2.1.0": true, "1.20": true, "1.2.3-rc.1": true, "2.0.0+build": true,
-		"latest": false, "abc1234": false, "20260501120000": false, "1234567": false, "main-3f2a": false,
-	} {
-		if got := IsSemverish(tag); got != want {
-			t.Errorf("IsSemverish(%q) = %v, want %v", tag, got, want)
-		}
-	}
-}
-
 func TestAbbrev(t *testing.T) {
 	d := "sha256:" + strings.Repeat("ab", 32)
 	for _, tc := range []struct{ in, want string }{

@@ -68,8 +68,8 @@ func sameAsEachInTurn(t *testing.T, m *matcher, name string, raw []byte) bool {
 func TestApplyMatchesEditsInTurn(t *testing.T) {
 	edited := 0
 	for _, tc := range goldenCases {
-		m := newMatcher(&Options{Images: images(t, tc.images...), Policies: tc.policies, AllowUnpin: tc.allowUnpin})
-		root := filepath.Join("testdata", tc.name, "original")
+		m := newMatcher(&Options{Images: images(t, tc.images...), Charts: charts(t, tc.charts...), Policies: tc.policies, AllowUnpin: tc.allowUnpin, AllowVariantChange: true, AllowDowngrade: true, AllowTagDrop: true})
+		root := filepath.Join("testdata", firstOf(tc.dir, tc.name), "original")
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err

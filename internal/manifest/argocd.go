@@ -24,11 +24,13 @@ import (
 func (w *walker) argoSpec(spec, via *yaml.Node) {
 	if _, src, sv := w.lookup(spec, "source", via); src != nil {
 		w.argoSource(src, sv)
+		w.argoChart(src, sv)
 	}
 	if _, srcs, sv := w.lookup(spec, "sources", via); srcs != nil && srcs.Kind == yaml.SequenceNode {
 		for _, item := range srcs.Content {
 			src, v := w.resolve(item, sv)
 			w.argoSource(src, v)
+			w.argoChart(src, v)
 		}
 	}
 }

@@ -29,10 +29,18 @@ import (
 // when a file cannot be edited safely; in every failure no file is to be
 // written.
 func Bump(ctx context.Context, fsys fs.FS, roots []string, opts Options) (*Result, error) {
-	if len(opts.Images) == 0 {
-		return nil, errors.New("no images to bump")
+	if len(opts.Images) == 0 && len(opts.Charts) == 0 {
+		return nil, errors.New("no images or charts to bump")
 	}
-	return run(ctx, fsys, roots, newMatcher(&opts))
+	m := newMatcher(&opts)
+	if needSources(opts.Charts) {
+		src, err := readSources(ctx, fsys, roots, opts.MaxFileSize)
+		if err != nil {
+			return nil, err
+		}
+		m.sources = src
+	}
+	return run(ctx, fsys, roots, m)
 }
 
 // Find lists every image reference under roots without changing anything:
@@ -124,14 +132,32 @@ func run(ctx context.Context, fsys fs.FS, roots []string, m *matcher) (*Result, 
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	for _, im := range opts.Images {
-		if !found[im.Repository] {
-			errs = append(errs, &NotFoundError{Image: im.Repository, Paths: roots, Unparsed: unparsed[im.Repository], Looked: looked[im.Repository]})
+	var notFound []*NotFoundError
+	for i, key := range m.keys {
+		if !found[key] {
+			nf := &NotFoundError{Image: key, Paths: roots, Unparsed: unparsed[key], Looked: looked[key]}
+			if i >= len(opts.Images) {
+				nf.Image, nf.Chart = opts.Charts[i-len(opts.Images)].Name, true
+			}
+			notFound = append(notFound, nf)
 		}
 	}
-	if len(errs) > 0 {
+	if len(notFound) > 0 {
+		// What the tree does reference, for what a typo meant: a second
+		// walk, on the failure's path only.
+		if refs, _, err := Find(ctx, fsys, roots); err == nil {
+			for _, nf := range notFound {
+				if !nf.Chart {
+					nf.Similar = similarImages(nf.Image, refs)
+				}
+			}
+		}
+		for _, nf := range notFound {
+			errs = append(errs, nf)
+		}
 		return res, errors.Join(errs...)
 	}
+	res.Warnings = append(res.Warnings, staleLocks(fsys, res.Changes)...)
 	sortChanges(res.Changes)
 	sortChanges(res.Current)
 	sortHolds(res.Held)
@@ -259,4 +285,26 @@ func listFiles(ctx context.Context, fsys fs.FS, roots []string, fn func(string))
 		}
 	}
 	return nil
+}
+
+// staleLocks warns of each Chart.lock beside a Chart.yaml whose
+// dependencies changed: it records the old versions and a digest of the
+// old dependencies, so helm dependency build (which Argo CD runs) refuses
+// the chart until helm dependency update writes it again.
+func staleLocks(fsys fs.FS, changes []Change) []Warning {
+	var out []Warning
+	seen := map[string]bool{}
+	for _, c := range changes {
+		if c.Kind != KindDependency || seen[c.File] {
+			continue
+		}
+		seen[c.File] = true
+		dir := path.Dir(c.File)
+		lock := path.Join(dir, "Chart.lock")
+		if _, err := fs.Stat(fsys, lock); err != nil {
+			continue
+		}
+		out = append(out, Warning{File: lock, Message: fmt.Sprintf("records the versions %s held before this bump: run helm dependency update in %s and commit Chart.lock, or helm dependency build (which Argo CD runs) refuses the chart as out of sync with Chart.yaml", path.Base(c.File), dir)})
+	}
+	return out
 }

@@ -51,7 +51,7 @@ func TestCorpusBumpIsByteMinimal(t *testing.T) {
 				ims = append(ims, im)
 			}
 			sort.Slice(ims, func(i, j int) bool { return ims[i].Repository < ims[j].Repository })
-			opts := Options{Images: ims, AllowDowngrade: true, AllowUnpin: true}
+			opts := Options{Images: ims, AllowDowngrade: true, AllowUnpin: true, AllowVariantChange: true, AllowTagDrop: true}
 			res, err := Bump(context.Background(), fsys, []string{"."}, opts)
 			if err != nil {
 				t.Fatalf("Bump: %v", err)

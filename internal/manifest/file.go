@@ -9,19 +9,27 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/Masterminds/semver/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/version"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
-// matcher knows the images of one run and screens files for them.
+// matcher knows the images and charts of one run and screens files for
+// them.
 type matcher struct {
 	opts     *Options
 	byRepo   map[string]imageref.Image
 	policies map[string]imageref.Image // "ns:name" → the image of its repository
-	screens  [][]byte                  // per image, the bytes every spelling contains
+	// screens holds, per image and then per chart of the run, the bytes
+	// every spelling contains; keys what results name it by (an image's
+	// repository, "chart NAME").
+	screens [][]byte
+	keys    []string
+	// sources are the Flux HelmRepositories of the tree, for charts given
+	// with their repository's URL (see sources.go).
+	sources *sources
 	// any makes every reference match its own version: Find uses it to
 	// list references without changing them.
 	any bool
@@ -48,6 +56,11 @@ func newMatcher(opts *Options) *matcher {
 			screen = rest // "nginx:1.25" spells neither docker.io nor library
 		}
 		m.screens = append(m.screens, []byte(screen))
+		m.keys = append(m.keys, im.Repository)
+	}
+	for _, c := range opts.Charts {
+		m.screens = append(m.screens, []byte(c.Name))
+		m.keys = append(m.keys, c.Key())
 	}
 	for policy, repo := range opts.Policies {
 		if im, ok := m.byRepo[repo]; ok {
@@ -80,6 +93,7 @@ const (
 	valuesFile
 	pandaFile
 	argoSourceFile
+	chartFile
 )
 
 func kindOf(p string) fileKind {
@@ -89,6 +103,8 @@ func kindOf(p string) fileKind {
 		return kustomizationFile
 	case base == "panda.yaml" || base == "panda.yml":
 		return pandaFile
+	case base == "Chart.yaml":
+		return chartFile
 	case strings.HasPrefix(base, "values") && (strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")):
 		return valuesFile
 	case strings.HasPrefix(base, ".argocd-source") && (strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")):
@@ -169,8 +185,18 @@ type walker struct {
 	holds   []Hold
 	refused []Refusal
 	notes   []note // why places that mention an image were not edited
-	nesting int    // how many values strings hold this walk's documents
-	errs    []error
+	// warnings are problems of places that did not stop the walk.
+	warnings []Warning
+	// claimed holds the nodes a rule has looked at as an image (a scalar,
+	// an image map), so that the rule for any field leaves them alone.
+	claimed map[*yaml.Node]bool
+	// fields are the mappings of the Kubernetes objects of a file that is
+	// not a values file, for the rule for any field, which runs once the
+	// others are done; inObject says the walk is inside such an object.
+	fields   []viaNode
+	inObject bool
+	nesting  int // how many values strings hold this walk's documents
+	errs     []error
 	// tooComplex is errAliasBudget or errTooDeep, at line, when the walk
 	// gave up on the file.
 	tooComplex error
@@ -251,9 +277,12 @@ func (w *walker) walk(n, via *yaml.Node, depth int) {
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
+		outer := w.inObject
+		w.inObject = len(n.Content) == 1 && w.isObject(n.Content[0], via)
 		for _, c := range n.Content {
 			w.walk(c, via, depth+1)
 		}
+		w.inObject = outer
 		if len(n.Content) == 1 {
 			w.document(n.Content[0], via)
 		}
@@ -265,7 +294,7 @@ func (w *walker) walk(n, via *yaml.Node, depth int) {
 		w.visits[n] = append(w.visits[n], via)
 		w.mapping(n, via)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			w.setter(n.Content[i], n.Content[i+1], via)
+			w.marked(n.Content[i], n.Content[i+1], via)
 			w.walk(n.Content[i+1], via, depth+1)
 		}
 	case yaml.SequenceNode:
@@ -274,7 +303,7 @@ func (w *walker) walk(n, via *yaml.Node, depth int) {
 			w.valuesSequence(n, via)
 		}
 		for _, c := range n.Content {
-			w.setter(nil, c, via)
+			w.marked(nil, c, via)
 			w.walk(c, via, depth+1)
 		}
 	case yaml.ScalarNode:
@@ -298,6 +327,8 @@ func (w *walker) document(root, via *yaml.Node) {
 		}
 	case argoSourceFile:
 		w.argoSource(root, via)
+	case chartFile:
+		w.chartDependencies(root, via)
 	}
 	_, av, _ := w.lookup(root, "apiVersion", via)
 	_, kv, _ := w.lookup(root, "kind", via)
@@ -317,6 +348,14 @@ func (w *walker) document(root, via *yaml.Node) {
 		if _, values, vvia := w.lookup(spec, "values", svia); values != nil {
 			w.values(values, vvia, 0)
 		}
+		if _, chart, cvia := w.lookup(spec, "chart", svia); chart != nil {
+			_, cspec, csvia := w.lookup(chart, "spec", cvia)
+			w.fluxChartSpec(cspec, csvia, KindHelmRelease, "the HelmRelease", w.metadataNamespace(root, via))
+		}
+	case group == "source.toolkit.fluxcd.io" && kv.Value == "HelmChart":
+		w.fluxChartSpec(spec, svia, KindHelmChart, "the HelmChart", w.metadataNamespace(root, via))
+	case group == "source.toolkit.fluxcd.io" && kv.Value == "OCIRepository":
+		w.ociRepository(spec, svia)
 	case group == "argoproj.io" && kv.Value == "Application":
 		w.argoSpec(spec, svia)
 	case group == "argoproj.io" && kv.Value == "ApplicationSet":
@@ -368,7 +407,18 @@ func (w *walker) mapping(m, via *yaml.Node) {
 	}
 	if w.kind == valuesFile {
 		w.valuesMapping(m, via)
+	} else if w.inObject {
+		w.fields = append(w.fields, viaNode{m, via})
 	}
+}
+
+// isObject reports whether a document's root is a Kubernetes object: a
+// mapping with an apiVersion and a kind.
+func (w *walker) isObject(root, via *yaml.Node) bool {
+	root, via = w.resolve(root, via)
+	_, av, _ := w.lookup(root, "apiVersion", via)
+	_, kv, _ := w.lookup(root, "kind", via)
+	return av != nil && kv != nil && av.Kind == yaml.ScalarNode && kv.Kind == yaml.ScalarNode
 }
 
 // imageValue handles an image: that is either a string or a Helm-style map.
@@ -389,6 +439,7 @@ func (w *walker) match(n, via *yaml.Node) {
 
 // imageString handles a scalar holding a whole reference.
 func (w *walker) imageString(n, via *yaml.Node, kind string) {
+	w.claimed[n] = true
 	found, err := imageref.ParseFound(n.Value)
 	if err != nil {
 		// A template or a variable, not a reference: if it names an
@@ -405,23 +456,27 @@ func (w *walker) imageString(n, via *yaml.Node, kind string) {
 	w.match(n, via)
 	w.found[im.Repository] = true
 	c := Change{Kind: kind, Image: im.Repository, Line: n.Line, column: n.Column, Old: n.Value, New: found.With(im)}
-	w.set(n, found.With(im), c, found.Tag, im.Tag, n, w.unpins(found.Digest, im))
+	if w.set(n, found.With(im), c, found.Tag, im.Tag, n, firstOf(w.unpins(found.Digest, im), w.dropsTag(found.Tag, found.Digest, im))) {
+		w.droppedTag(c, found.Tag, found.Digest, im)
+	}
 }
 
 // set records the replacement of scalar n and its change, after the
-// downgrade check; a non-empty refusal refuses the place instead.
-func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node, refusal string) {
+// downgrade check; a non-empty refusal refuses the place instead. It
+// reports whether the change is to be made.
+func (w *walker) set(n *yaml.Node, value string, c Change, oldTag, newTag string, owner *yaml.Node, refusal string) bool {
 	if !w.admit(&c, oldTag, newTag, n) {
-		return
+		return false
 	}
 	if refusal != "" {
 		w.refuse(c, refusal)
-		return
+		return false
 	}
 	if n != nil && n.Value != value {
 		w.add(&edit{op: opReplace, node: n, value: value}, owner, nil)
 	}
 	w.changes = append(w.changes, c)
+	return true
 }
 
 // admit files c under the walker's path and says whether its edits should
@@ -437,23 +492,59 @@ func (w *walker) admit(c *Change, oldTag, newTag string, at ...*yaml.Node) bool 
 	if w.held(c, at) {
 		return false
 	}
-	if err := w.checkDowngrade(*c, oldTag, newTag); err != nil {
+	if err := w.checkOrder(*c, oldTag, newTag); err != nil {
 		w.errs = append(w.errs, err)
 		return false
 	}
 	return true
 }
 
-func (w *walker) checkDowngrade(c Change, oldTag, newTag string) error {
-	if w.m.opts.AllowDowngrade || !imageref.IsSemverish(oldTag) || !imageref.IsSemverish(newTag) {
+// checkOrder is the downgrade guard: it compares the old tag with the new
+// under the run's policy. A move to a lower version is a
+// *DowngradeError, to another variant a *VariantError (unless allowed);
+// versions the policy cannot order are replaced, with a warning that says
+// so (not when a downgrade is allowed anyway: nothing would be guarded).
+func (w *walker) checkOrder(c Change, oldTag, newTag string) error {
+	opts := w.m.opts
+	if w.m.any || oldTag == "" || newTag == "" || oldTag == newTag {
 		return nil
 	}
-	o, err1 := semver.NewVersion(oldTag)
-	n, err2 := semver.NewVersion(newTag)
-	if err1 != nil || err2 != nil || !n.LessThan(o) {
+	policy := opts.Versions
+	if c.Chart != "" {
+		policy = chartVersions
+	}
+	cmp := policy.Compare(oldTag, newTag)
+	if cmp.VariantChanged && !opts.AllowVariantChange {
+		return &VariantError{File: w.path, Line: c.Line, Image: c.What(), Old: oldTag, New: newTag, OldVariant: cmp.OldVariant, NewVariant: cmp.NewVariant}
+	}
+	if opts.AllowDowngrade {
 		return nil
 	}
-	return &DowngradeError{File: w.path, Line: c.Line, Image: c.Image, Old: oldTag, New: newTag}
+	switch {
+	case cmp.Relation == version.Older:
+		return &DowngradeError{File: w.path, Line: c.Line, Image: c.What(), Old: oldTag, New: newTag}
+	case cmp.Relation == version.Unordered && c.Chart != "":
+		w.warn(c.Line, fmt.Sprintf("%s: cannot tell whether %q is newer than %q (%s), so it is set without the downgrade guard", c.What(), newTag, oldTag, cmp.Reason))
+	case cmp.Relation == version.Unordered:
+		w.warn(c.Line, fmt.Sprintf("%s: cannot tell whether %q is newer than %q (%s), so it is set without the downgrade guard: give tag-pattern to order tags that carry a version (e.g. main-<UTC timestamp>-<sha> with ^main-(?P<version>\\d{14})-[0-9a-f]{7}$), or tag-order: none to say that no order is meant",
+			c.What(), newTag, oldTag, cmp.Reason))
+	}
+	return nil
+}
+
+// chartVersions orders chart versions: Helm requires them to be semantic
+// versions.
+var chartVersions = version.Policy{Order: version.Semver}
+
+// warn records a warning at line of the walker's file, once.
+func (w *walker) warn(line int, msg string) {
+	wr := Warning{File: w.path, Line: line, Message: msg}
+	for _, prev := range w.warnings {
+		if prev == wr {
+			return // the same place reached through an alias
+		}
+	}
+	w.warnings = append(w.warnings, wr)
 }
 
 // add records an edit; two rules reaching the same scalar must agree.
@@ -544,10 +635,11 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 		if !w.admit(&c, scalarValue(tagV), im.Tag, nameK, nameV, newNameK, newNameV, tagK, tagV, digK, digV) {
 			continue
 		}
-		if refusal := w.unpins(scalarValue(digV), im); refusal != "" {
+		if refusal := firstOf(w.unpins(scalarValue(digV), im), w.dropsTag(scalarValue(tagV), scalarValue(digV), im)); refusal != "" {
 			w.refuse(c, refusal)
 			continue
 		}
+		w.droppedTag(c, scalarValue(tagV), scalarValue(digV), im)
 		after, afterV := nameK, nameV
 		if newNameK != nil {
 			after, afterV = newNameK, newNameV
@@ -570,74 +662,6 @@ func (w *walker) kustomizeImages(root, via *yaml.Node) {
 			w.add(&edit{op: opDelete, node: digK, val: digV, mapping: entry}, entry, evia)
 		}
 		w.changes = append(w.changes, c)
-	}
-}
-
-var setterRE = regexp.MustCompile(`\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}`)
-
-// setter handles a scalar marked with a Flux image-automation setter
-// comment, on the value or on its key.
-func (w *walker) setter(k, v, via *yaml.Node) {
-	if len(w.m.policies) == 0 {
-		return
-	}
-	comment := v.LineComment
-	if comment == "" && k != nil {
-		comment = k.LineComment
-	}
-	sm := setterRE.FindStringSubmatch(comment)
-	if sm == nil {
-		return
-	}
-	v, via = w.resolve(v, via)
-	if v.Kind != yaml.ScalarNode {
-		return
-	}
-	parts := strings.Split(sm[1], ":")
-	if len(parts) < 2 {
-		return
-	}
-	im, ok := w.m.policies[parts[0]+":"+parts[1]]
-	if !ok {
-		return
-	}
-	field := ""
-	if len(parts) > 2 {
-		field = parts[2]
-	}
-	w.match(v, via)
-	w.found[im.Repository] = true
-	c := Change{Kind: KindFluxSetter, Image: im.Repository, Line: v.Line, column: v.Column, Old: v.Value}
-	switch field {
-	case "":
-		found, err := imageref.ParseFound(v.Value)
-		if err != nil || found.Repository != im.Repository {
-			given, _ := imageref.ParseFound(im.Text)
-			found = given
-		}
-		c.New = found.With(im)
-		w.set(v, c.New, c, found.Tag, im.Tag, v, w.unpins(found.Digest, im))
-	case "tag":
-		if im.Tag == "" {
-			return
-		}
-		// A tag field may hold tag@digest, Renovate's way of pinning:
-		// it keeps its form.
-		tag, dig := splitTag(v.Value)
-		c.New = im.Tag
-		if dig != "" && im.Digest != "" {
-			c.New = im.Tag + "@" + im.Digest
-		}
-		w.set(v, c.New, c, tag, im.Tag, v, w.unpins(dig, im))
-	case "digest":
-		if im.Digest == "" {
-			return
-		}
-		c.New = im.Digest
-		w.set(v, c.New, c, "", "", v, "")
-	case "name":
-		c.New = v.Value
-		w.set(v, c.New, c, "", "", v, "")
 	}
 }
 
@@ -753,15 +777,17 @@ func countNodes(n *yaml.Node) int {
 // processFile finds and edits the references in one file's bytes, in
 // stages: the encoding, a byte screen for the images, the parse, the walk
 // that applies the rules, the edits and their verification. A file it
-// cannot read as YAML is skipped with a warning; the run goes on.
+// cannot read as YAML is skipped with a warning, and the run goes on,
+// unless it mentions an image of the run (see skip).
 func (m *matcher) processFile(p string, raw []byte) fileResult {
 	r := fileResult{path: p, scanned: true}
 	if looksUTF16(raw) {
 		// The screen cannot see an image in UTF-16 bytes: look for it in
 		// the text, to say why the file is not read.
-		hits, setter := m.screen(utf16Text(raw))
+		text := utf16Text(raw)
+		hits, setter := m.screen(text)
 		if len(hits) > 0 || setter {
-			return m.named(m.skip(r, hits, 0, "is UTF-16, not UTF-8", "; save it as UTF-8"))
+			return m.named(m.skip(r, text, hits, 0, "is UTF-16, not UTF-8", "; save it as UTF-8"))
 		}
 		return r
 	}
@@ -772,20 +798,21 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 	r.parsed = true
 	src := newSource(raw)
 	if line := invalidUTF8Line(src.data); line > 0 {
-		return m.named(m.skip(r, hits, line, fmt.Sprintf("is not UTF-8 (line %d holds a byte that is not)", line), "; save it as UTF-8"))
+		return m.named(m.skip(r, src.data, hits, line, fmt.Sprintf("is not UTF-8 (line %d holds a byte that is not)", line), "; save it as UTF-8"))
 	}
 	docs, err := parseAll(src.data)
 	if err != nil {
 		line, err := syntaxError(src.data, err)
-		return m.named(m.skip(r, hits, line, "is not valid YAML", fmt.Sprintf(": %v", err)))
+		return m.named(m.skip(r, src.data, hits, line, "is not valid YAML", fmt.Sprintf(": %v", err)))
 	}
 	w := m.walkFile(p, docs)
 	if w.tooComplex != nil {
-		return m.named(m.skip(r, hits, w.line, w.tooComplex.Error(), ""))
+		return m.named(m.skip(r, src.data, hits, w.line, w.tooComplex.Error(), ""))
 	}
 	r.found, r.changes, r.current = w.found, dedupe(w.changes), dedupe(w.current)
 	r.held = w.holds
 	r.refused = dedupeRefusals(w.refused)
+	r.warnings = append(r.warnings, w.warnings...)
 	r.looked = w.looked(src.data, hits)
 	if len(w.errs) > 0 {
 		r.err = errors.Join(w.errs...)
@@ -807,25 +834,51 @@ func (m *matcher) processFile(p string, raw []byte) fileResult {
 }
 
 // skip records that a file was not read as YAML: why it was not, and then
-// (after "so it was not modified") tail, a detail or a hint. Each image it
-// mentions gets a warning, so that a "not found" error can say where the
-// image was seen; a file that only a setter marker brought here gets one
-// warning, as does every such file Find meets (it promises a warning for
-// each file it could not read).
-func (m *matcher) skip(r fileResult, hits []int, line int, why, tail string) fileResult {
+// (after "so it was not modified") tail, a detail or a hint. A file that
+// mentions an image of the run by its own name (data is its text) fails
+// the run with an *UnreadableError, so that nothing is written: a bump
+// that leaves one of the image's places behind is worse than none. A Helm
+// chart's templates, which are not YAML until rendered and take their
+// versions from the values, and a file that mentions no image of the run
+// (or only other images whose names hold its bytes) get a warning; each
+// image such a file mentions gets one, so that a "not found" error can say
+// where the image was seen. Find gets a warning for every file it could
+// not read.
+func (m *matcher) skip(r fileResult, data []byte, hits []int, line int, why, tail string) fileResult {
 	r.unparsed = map[string]Warning{}
 	if m.any {
 		r.warnings = append(r.warnings, Warning{File: r.path, Line: line, Message: why + ", so its images are not known" + tail})
 		return r
 	}
-	if len(hits) == 0 {
+	var blocking []string
+	mentioned := false
+	for _, i := range hits {
+		repo := m.keys[i]
+		ms, ok := m.mentionsImage(data, i)
+		if !ok {
+			continue
+		}
+		mentioned = true
+		mt, own := ms[0], false
+		for _, x := range ms {
+			if m.own(i, x) {
+				mt, own = x, true
+				break
+			}
+		}
+		w := Warning{File: r.path, Line: line, Message: fmt.Sprintf("mentions %s but %s, so it was not modified%s", m.spelled(i, mt), why, tail)}
+		r.unparsed[repo] = w
+		if own && !inChartTemplates(r.path) {
+			blocking = append(blocking, m.spelled(i, mt))
+			continue
+		}
+		r.warnings = append(r.warnings, w)
+	}
+	if !mentioned {
 		r.warnings = append(r.warnings, Warning{File: r.path, Line: line, Message: why + ", so it was not modified" + tail})
 	}
-	for _, i := range hits {
-		repo := m.opts.Images[i].Repository
-		w := Warning{File: r.path, Line: line, Message: fmt.Sprintf("mentions %s but %s, so it was not modified%s", repo, why, tail)}
-		r.unparsed[repo] = w
-		r.warnings = append(r.warnings, w)
+	if len(blocking) > 0 {
+		r.err = &UnreadableError{File: r.path, Line: line, Mentions: blocking, Reason: why + tail}
 	}
 	return r
 }
@@ -852,6 +905,7 @@ func (m *matcher) walkFile(p string, docs []*yaml.Node) *walker {
 	for _, d := range docs {
 		w.walk(d, nil, 0)
 	}
+	w.anyFields()
 	if len(w.errs) == 0 {
 		w.checkAnchors()
 	}
@@ -867,7 +921,8 @@ func (m *matcher) newWalker(p string, kind fileKind, docs []*yaml.Node) *walker 
 	}
 	return &walker{m: m, path: p, kind: kind, budget: 4*nodes + 100000,
 		visits: map[*yaml.Node][]*yaml.Node{}, matched: map[*yaml.Node][]*yaml.Node{},
-		byNode: map[*yaml.Node]*edit{}, pairs: map[pairEdit]bool{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{}}
+		byNode: map[*yaml.Node]*edit{}, pairs: map[pairEdit]bool{}, owners: map[*edit]*yaml.Node{}, found: map[string]bool{},
+		claimed: map[*yaml.Node]bool{}}
 }
 
 // dedupe drops the repeats of a change reached again through an alias.

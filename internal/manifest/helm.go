@@ -66,9 +66,22 @@ func (w *walker) imageMapOf(m, via *yaml.Node, underImage bool) (imageMap, bool)
 // valuesMapping applies the rules of Helm values to the entries of m: an
 // image: string, and the image maps among its values.
 func (w *walker) valuesMapping(m, via *yaml.Node) {
-	self := false // m is itself an image map spelled {image: repo, tag: t}
-	if im, ok := w.imageMapOf(m, via, false); ok && im.repoK.Value != "repository" {
-		self = true
+	w.imageEntries(m, via, KindHelmValues)
+}
+
+// imageEntries applies the rules of image fields to the entries of m, as
+// kind: an image: string, and the image maps among its values. In Helm
+// values an image map under the key image needs no tag (the chart's
+// default applies, and one may be inserted); anywhere else (a custom
+// resource) a map is an image only with a tag or a digest of its own, and
+// nothing is inserted.
+func (w *walker) imageEntries(m, via *yaml.Node, kind string) {
+	values := kind == KindHelmValues
+	// self: m is itself an image map spelled {image: repo, tag: t}; read
+	// only for an image: string, which most mappings do not hold.
+	self := func() bool {
+		im, ok := w.imageMapOf(m, via, false)
+		return ok && im.repoK.Value != "repository"
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
@@ -76,15 +89,53 @@ func (w *walker) valuesMapping(m, via *yaml.Node) {
 			continue
 		}
 		v, vvia := w.resolve(m.Content[i+1], via)
+		if !values && w.claimed[v] {
+			continue
+		}
 		switch v.Kind {
 		case yaml.ScalarNode:
-			if k.Value == "image" && !self {
-				w.imageString(v, vvia, KindHelmValues)
+			if k.Value == "image" && (values || w.versioned(v.Value)) && !self() {
+				w.imageString(v, vvia, kind)
 			}
 		case yaml.MappingNode:
-			if im, ok := w.imageMapOf(v, vvia, k.Value == "image"); ok {
-				w.helmImage(im, KindHelmValues)
+			if im, ok := w.imageMapOf(v, vvia, values && k.Value == "image"); ok {
+				w.helmImage(im, kind)
 			}
+		}
+	}
+}
+
+// versioned reports whether a value of an image: field outside Helm values
+// and pod templates is worth reading: anything, when bumping (a reference
+// that does not parse is noted where it names an image), but only a
+// reference that carries a version, when listing (Find), so that an
+// image: key that names no version is not taken for one.
+func (w *walker) versioned(v string) bool {
+	if !w.m.any {
+		return true
+	}
+	f, err := imageref.ParseFound(v)
+	return err == nil && (f.Tag != "" || f.Digest != "")
+}
+
+// viaNode is a node with the alias it was reached through.
+type viaNode struct {
+	n, via *yaml.Node
+}
+
+// anyFields is the rule for any field: once the rules that know where
+// images live have run, every mapping of a Kubernetes object (a document
+// with an apiVersion and a kind) outside values files is read for image:
+// fields and image maps they did not handle (an EnvoyProxy's
+// container.image, an operator's spec.image). Other YAML (a CI
+// configuration, a compose file) is not read this way.
+func (w *walker) anyFields() {
+	for _, f := range w.fields {
+		if len(w.errs) > 0 || w.tooComplex != nil {
+			return
+		}
+		if !w.claimed[f.n] {
+			w.imageEntries(f.n, f.via, KindField)
 		}
 	}
 }
@@ -101,7 +152,7 @@ func (w *walker) valuesSequence(seq, via *yaml.Node) {
 }
 
 // helmCharts applies the values rules to the valuesInline of each entry
-// of a kustomization's helmCharts.
+// of a kustomization's helmCharts, and the chart rules to its version.
 func (w *walker) helmCharts(root, via *yaml.Node) {
 	_, seq, svia := w.lookup(root, "helmCharts", via)
 	if seq == nil || seq.Kind != yaml.SequenceNode {
@@ -112,6 +163,7 @@ func (w *walker) helmCharts(root, via *yaml.Node) {
 		if _, v, vvia := w.lookup(entry, "valuesInline", evia); v != nil {
 			w.values(v, vvia, 0)
 		}
+		w.kustomizeChart(entry, evia)
 	}
 }
 
@@ -190,6 +242,7 @@ func firstOf(vs ...string) string {
 
 // helmImage bumps one image map.
 func (w *walker) helmImage(f imageMap, kind string) {
+	w.claimed[f.m] = true
 	tag, digest := scalarValue(f.tagV), scalarValue(f.digV)
 	repo, err := imageref.Normalize(repoName(f.regV, f.repoV))
 	if err != nil {
@@ -258,6 +311,27 @@ func (w *walker) unpins(oldDigest string, im imageref.Image) string {
 		im.Repository, shortDigest(oldDigest), im.Text, im.Repository, im.Tag)
 }
 
+// dropsTag returns why replacing a place written tag@digest with im, which
+// carries a digest alone, is refused: the tag, which says what the digest
+// is, would be lost without a word. It returns "" when no tag would be
+// dropped, or when AllowTagDrop permits it (droppedTag then warns).
+func (w *walker) dropsTag(oldTag, oldDigest string, im imageref.Image) string {
+	if oldTag == "" || oldDigest == "" || im.Tag != "" || im.Digest == "" || w.m.opts.AllowTagDrop || w.m.any {
+		return ""
+	}
+	return fmt.Sprintf("%s is written here as tag@digest (%s@%s), and %q carries a digest alone, so the tag would be dropped: give the new version as tag@digest (%s:<tag>@%s), or set allow-tag-drop to drop the tag",
+		im.Repository, oldTag, shortDigest(oldDigest), im.Text, im.Repository, shortDigest(im.Digest))
+}
+
+// droppedTag warns, for the change c that is made, when it drops the tag
+// of a place written tag@digest (as AllowTagDrop permits).
+func (w *walker) droppedTag(c Change, oldTag, oldDigest string, im imageref.Image) {
+	if oldTag == "" || oldDigest == "" || im.Tag != "" || im.Digest == "" || w.m.any {
+		return
+	}
+	w.warn(c.Line, fmt.Sprintf("%s: the tag %q is dropped, as allow-tag-drop permits: the reference is now pinned by the digest %s alone", im.Repository, oldTag, shortDigest(im.Digest)))
+}
+
 // shortDigest cuts a digest for a message: the algorithm and 12 hex digits.
 func shortDigest(d string) string {
 	if alg, hex, ok := strings.Cut(d, ":"); ok && len(hex) > 12 {
@@ -268,7 +342,7 @@ func shortDigest(d string) string {
 
 // refuse records that the place of c is left as it is, and why.
 func (w *walker) refuse(c Change, why string) {
-	w.refused = append(w.refused, Refusal{File: w.path, Line: c.Line, Kind: c.Kind, Image: c.Image, Old: c.Old, Wanted: c.New, Message: why})
+	w.refused = append(w.refused, Refusal{File: w.path, Line: c.Line, Kind: c.Kind, Image: c.Image, Chart: c.Chart, Old: c.Old, Wanted: c.New, Message: why})
 }
 
 // placeholder reports whether a value is a template that a tool fills in

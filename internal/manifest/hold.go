@@ -33,7 +33,9 @@ var holdRE = regexp.MustCompile(`gitops-actions: hold(?:\s*\((.*)\))?`)
 type Hold struct {
 	File  string `json:"file"`
 	Line  int    `json:"line"`
-	Image string `json:"image"`
+	Image string `json:"image,omitempty"`
+	// Chart is the chart's name, for a chart's version (Image is empty).
+	Chart string `json:"chart,omitempty"`
 	// Version is what the reference holds; Wanted what the run would have
 	// set (empty when only the comment is known, see Holds).
 	Version string `json:"version"`
@@ -41,12 +43,15 @@ type Hold struct {
 	Reason  string `json:"reason"`
 }
 
+// What names what is held: the image's repository, or "chart NAME".
+func (h Hold) What() string { return what(h.Image, h.Chart) }
+
 func (h Hold) String() string {
 	reason := ""
 	if h.Reason != "" {
 		reason = " (" + h.Reason + ")"
 	}
-	return fmt.Sprintf("%s:%d: %s is held at %s%s", h.File, h.Line, h.Image, h.Version, reason)
+	return fmt.Sprintf("%s:%d: %s is held at %s%s", h.File, h.Line, h.What(), h.Version, reason)
 }
 
 // holdReason reads a comment: whether it holds, and why.
@@ -84,7 +89,7 @@ func (w *walker) held(c *Change, at []*yaml.Node) bool {
 			continue
 		}
 		if reason, ok := holdReason(n.LineComment); ok {
-			h := Hold{File: w.path, Line: c.Line, Image: c.Image, Version: c.Old, Wanted: c.New, Reason: reason}
+			h := Hold{File: w.path, Line: c.Line, Image: c.Image, Chart: c.Chart, Version: c.Old, Wanted: c.New, Reason: reason}
 			for _, prev := range w.holds {
 				if prev == h {
 					return true // the same reference reached through an alias
@@ -112,7 +117,7 @@ func sortHolds(hs []Hold) {
 func (r *Result) AllHeld() []string {
 	var images []string
 	for _, h := range r.Held {
-		images = append(images, h.Image)
+		images = append(images, h.What())
 	}
 	return r.unmoved(images)
 }

@@ -37,33 +37,37 @@ func aliasBomb() string {
 	return bomb + "containers: [{image: ghcr.io/acme/app:v1.0.0}]\n"
 }
 
-// TestSkippedFileBesideAGoodOne: a file the engine cannot read as YAML
-// (an alias bomb, nesting 10,000 deep, not UTF-8) is a warning at that
-// file, and the good file beside it is bumped. Alone, it is named in the
-// "not found" error with its reason.
-func TestSkippedFileBesideAGoodOne(t *testing.T) {
+// TestUnreadableFileStopsTheRun: a file the engine cannot read as YAML
+// (an alias bomb, nesting 10,000 deep, not UTF-8) that mentions the image
+// fails the run with nothing to write, naming the file and why: bumping
+// the good file beside it would leave the image half bumped. The same
+// file in a Helm chart's templates is a warning, and the good file is
+// bumped.
+func TestUnreadableFileStopsTheRun(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    []byte
-		want    string // the warning, after "bad.yaml:"
+		want    string // the error, after "bad.yaml"
 		notWant string
 	}{
 		{name: "alias bomb", data: []byte(aliasBomb()),
-			want: "1: mentions ghcr.io/acme/app but holds so many aliases that expanding them would take too long (an alias bomb?), so it was not modified"},
+			want: ":1: mentions ghcr.io/acme/app but holds so many aliases that expanding them would take too long (an alias bomb?); nothing was written"},
 		{name: "a sequence 10,000 deep", data: []byte(strings.Repeat("- ", 10000) + "ghcr.io/acme/app:v1.0.0\n"),
-			want: "1: mentions ghcr.io/acme/app but nests collections more than 10000 levels deep, so it was not modified", notWant: "alias"},
+			want: ":1: mentions ghcr.io/acme/app but nests collections more than 10000 levels deep; nothing was written", notWant: "alias"},
 		{name: "a flow sequence 10,000 deep", data: []byte(strings.Repeat("[", 10000) + "ghcr.io/acme/app:v1.0.0" + strings.Repeat("]", 10000) + "\n"),
-			want: "1: mentions ghcr.io/acme/app but nests collections more than 10000 levels deep", notWant: "alias"},
+			want: ":1: mentions ghcr.io/acme/app but nests collections more than 10000 levels deep", notWant: "alias"},
 		{name: "a flow sequence 10,001 deep", data: []byte(strings.Repeat("[", 10001) + "ghcr.io/acme/app:v1.0.0" + strings.Repeat("]", 10001) + "\n"),
-			want: "1: mentions ghcr.io/acme/app but is not valid YAML, so it was not modified: yaml: exceeded max depth of 10000", notWant: "alias"},
+			want: ":1: mentions ghcr.io/acme/app but is not valid YAML: yaml: exceeded max depth of 10000; nothing was written", notWant: "alias"},
+		{name: "an unclosed brace", data: []byte("spec:\n  template:\n    spec:\n      containers:\n        - {name: app, image: ghcr.io/acme/app:v1.0.0\n"),
+			want: ":5: mentions ghcr.io/acme/app but is not valid YAML: yaml: did not find expected ',' or '}'; nothing was written, as a bump that left this file behind would be half done: fix the file, or leave it out of path"},
 		{name: "UTF-16LE with a byte order mark", data: encodeUTF16(goodFile, false, true),
-			want: " mentions ghcr.io/acme/app but is UTF-16, not UTF-8, so it was not modified; save it as UTF-8"},
+			want: ": mentions ghcr.io/acme/app but is UTF-16, not UTF-8; save it as UTF-8; nothing was written"},
 		{name: "UTF-16BE with a byte order mark", data: encodeUTF16(goodFile, true, true),
-			want: " mentions ghcr.io/acme/app but is UTF-16, not UTF-8"},
+			want: ": mentions ghcr.io/acme/app but is UTF-16, not UTF-8"},
 		{name: "UTF-16LE without a mark", data: encodeUTF16(goodFile, false, false),
-			want: " mentions ghcr.io/acme/app but is UTF-16, not UTF-8"},
+			want: ": mentions ghcr.io/acme/app but is UTF-16, not UTF-8"},
 		{name: "Latin-1", data: []byte("# caf\xe9\nspec:\n  containers:\n    - image: ghcr.io/acme/app:v1.0.0\n"),
-			want: "1: mentions ghcr.io/acme/app but is not UTF-8 (line 1 holds a byte that is not), so it was not modified; save it as UTF-8"},
+			want: ":1: mentions ghcr.io/acme/app but is not UTF-8 (line 1 holds a byte that is not); save it as UTF-8; nothing was written"},
 	}
 	opts := Options{Images: images(t, "ghcr.io/acme/app:v2.0.0")}
 	for _, tc := range tests {
@@ -71,27 +75,54 @@ func TestSkippedFileBesideAGoodOne(t *testing.T) {
 			dir := t.TempDir()
 			must(t, os.WriteFile(filepath.Join(dir, "bad.yaml"), tc.data, 0o644))
 			must(t, os.WriteFile(filepath.Join(dir, "good.yaml"), []byte(goodFile), 0o644))
-			res, err := Bump(context.Background(), openTree(t, dir), []string{"."}, opts)
-			if err != nil {
-				t.Fatalf("Bump: %v", err)
+			_, err := Bump(context.Background(), openTree(t, dir), []string{"."}, opts)
+			var ue *UnreadableError
+			if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "bad.yaml"+tc.want) {
+				t.Fatalf("Bump: %v\nwant an unreadable-file error bad.yaml%s", err, tc.want)
 			}
-			if len(res.Files) != 1 || res.Files[0].Path != "good.yaml" {
-				t.Errorf("files = %+v, want good.yaml bumped", res.Files)
-			}
-			if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0].String(), "bad.yaml:"+tc.want) {
-				t.Fatalf("warnings = %q, want bad.yaml:%s", res.Warnings, tc.want)
-			}
-			if tc.notWant != "" && strings.Contains(res.Warnings[0].Message, tc.notWant) {
-				t.Errorf("warning %q says %q", res.Warnings[0].Message, tc.notWant)
+			if tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
+				t.Errorf("error %q says %q", err, tc.notWant)
 			}
 
+			// In a chart's templates: a warning; alone, the not-found error
+			// names it.
+			must(t, os.MkdirAll(filepath.Join(dir, "chart", "templates"), 0o755))
+			must(t, os.Rename(filepath.Join(dir, "bad.yaml"), filepath.Join(dir, "chart", "templates", "bad.yaml")))
+			must(t, os.WriteFile(filepath.Join(dir, "good.yaml"), []byte(goodFile), 0o644))
+			res, err := Bump(context.Background(), openTree(t, dir), []string{"."}, opts)
+			if err != nil {
+				t.Fatalf("in a chart's templates: %v", err)
+			}
+			if len(res.Files) != 1 || res.Files[0].Path != "good.yaml" || len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0].String(), "chart/templates/bad.yaml") {
+				t.Errorf("in a chart's templates: files %+v, warnings %q; want good.yaml bumped and a warning", res.Files, res.Warnings)
+			}
 			must(t, os.Remove(filepath.Join(dir, "good.yaml")))
 			_, err = Bump(context.Background(), openTree(t, dir), []string{"."}, opts)
 			var nf *NotFoundError
-			if !errors.As(err, &nf) || !strings.Contains(err.Error(), "(it is mentioned in files that were skipped: bad.yaml:"+tc.want) {
-				t.Errorf("alone: %v, want a not-found error naming bad.yaml:%s", err, tc.want)
+			if !errors.As(err, &nf) || !strings.Contains(err.Error(), "(it is mentioned in files that were skipped: chart/templates/bad.yaml") {
+				t.Errorf("alone: %v, want a not-found error naming chart/templates/bad.yaml", err)
 			}
 		})
+	}
+}
+
+// TestUnreadableFileOfAnotherImage: a file that cannot be read and holds
+// the image's bytes only inside another name (acme/app-worker for
+// acme/app) does not mention it: a warning that names no image, and the
+// good file beside it is bumped.
+func TestUnreadableFileOfAnotherImage(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("containers: [{image: ghcr.io/acme/app-worker:v1}\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "good.yaml"), []byte(goodFile), 0o644))
+	res, err := Bump(context.Background(), openTree(t, dir), []string{"."}, Options{Images: images(t, "ghcr.io/acme/app:v2.0.0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].Path != "good.yaml" {
+		t.Errorf("files = %+v, want good.yaml bumped", res.Files)
+	}
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0].String(), "bad.yaml:1: is not valid YAML, so it was not modified") {
+		t.Errorf("warnings = %q, want one for bad.yaml that mentions no image", res.Warnings)
 	}
 }
 

@@ -106,16 +106,22 @@ func (w *walker) adopt(inner *walker, offset int) bool {
 		n.line += offset
 		w.notes = append(w.notes, n)
 	}
+	for _, wr := range inner.warnings {
+		w.warn(wr.Line+offset, wr.Message)
+	}
 	if inner.tooComplex != nil {
 		w.tooComplex, w.line = inner.tooComplex, inner.line+offset
 		return false
 	}
 	for _, err := range inner.errs {
 		var dg *DowngradeError
+		var ve *VariantError
 		var ee *EditError
 		switch {
 		case errors.As(err, &dg):
 			dg.Line += offset
+		case errors.As(err, &ve):
+			ve.Line += offset
 		case errors.As(err, &ee):
 			ee.Line += offset
 		}

@@ -1,9 +1,7 @@
 package manifest
 
 import (
-	"bytes"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 )
@@ -35,20 +33,23 @@ func (w *walker) noteMentions(text string, line int, msg string) {
 	if w.m.any {
 		return
 	}
-	for i, s := range w.m.screens {
+	for i, s := range w.m.screens[:len(w.m.opts.Images)] {
 		if strings.Contains(text, string(s)) {
-			w.note(w.m.opts.Images[i].Repository, line, msg)
+			w.note(w.m.keys[i], line, msg)
 		}
 	}
 }
 
 // looked returns, for each image the screen found in data (hits) but the
 // walk found no reference of, why nothing was edited: the notes of the
-// walk, or else the first line that mentions it.
+// walk, else what the words that name it are: another image's reference
+// (a typo's likely target), or a mention where bump-image edits nothing.
+// A file whose bytes hold the screen only inside other names
+// (acme/app-worker for acme/app) mentions nothing and says nothing.
 func (w *walker) looked(data []byte, hits []int) map[string][]Warning {
 	var out map[string][]Warning
 	for _, i := range hits {
-		repo := w.m.opts.Images[i].Repository
+		repo := w.m.keys[i]
 		if w.found[repo] {
 			continue
 		}
@@ -59,8 +60,10 @@ func (w *walker) looked(data []byte, hits []int) map[string][]Warning {
 			}
 		}
 		if len(ws) == 0 {
-			line := 1 + bytes.Count(data[:bytes.Index(data, w.m.screens[i])], []byte("\n"))
-			ws = append(ws, Warning{File: w.path, Line: line, Message: w.mentionWhy(repo)})
+			ws = w.mentionsWhy(data, i, repo)
+		}
+		if len(ws) == 0 {
+			continue
 		}
 		sort.SliceStable(ws, func(i, j int) bool { return ws[i].Line < ws[j].Line })
 		if out == nil {
@@ -71,13 +74,32 @@ func (w *walker) looked(data []byte, hits []int) map[string][]Warning {
 	return out
 }
 
-// mentionWhy says why a mention the walk gave no note about was not
-// edited.
-func (w *walker) mentionWhy(repo string) string {
-	for dir := path.Dir(w.path); dir != "." && dir != "/"; dir = path.Dir(dir) {
-		if path.Base(dir) == "templates" {
-			return fmt.Sprintf("mentions %s in a Helm chart's templates, whose version comes from the chart's values", repo)
+// mentionsWhy says why the mentions in data of the image at index i were
+// not edited: the first that names the image itself, or else each other
+// image whose name holds the image's bytes.
+func (w *walker) mentionsWhy(data []byte, i int, repo string) []Warning {
+	ms, _ := w.m.mentionsImage(data, i)
+	for _, mt := range ms {
+		if w.m.own(i, mt) {
+			return []Warning{{File: w.path, Line: mt.line, Message: w.mentionWhy(w.m.spelled(i, mt))}}
 		}
 	}
-	return fmt.Sprintf("mentions %s, but in no place bump-image edits (a comment, an annotation, or a field it does not know)", repo)
+	var ws []Warning
+	seen := map[string]bool{}
+	for _, mt := range ms {
+		if !seen[mt.repo] {
+			seen[mt.repo] = true
+			ws = append(ws, Warning{File: w.path, Line: mt.line, Message: fmt.Sprintf("holds %q, a reference to %s, not to %s", mt.word, mt.repo, repo)})
+		}
+	}
+	return ws
+}
+
+// mentionWhy says why a mention (spelled as a message names it) the walk
+// gave no note about was not edited.
+func (w *walker) mentionWhy(spelled string) string {
+	if inChartTemplates(w.path) {
+		return fmt.Sprintf("mentions %s in a Helm chart's templates, whose version comes from the chart's values", spelled)
+	}
+	return fmt.Sprintf("mentions %s, but in no place bump-image edits (a comment, an annotation, or a field it does not know)", spelled)
 }

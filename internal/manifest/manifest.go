@@ -11,7 +11,9 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/version"
 )
 
 // Kinds of places an image reference is found in.
@@ -21,7 +23,19 @@ const (
 	KindHelmValues    = "helm-values"      // an image map or image: string of Helm values (a values file, inline values)
 	KindArgoParameter = "argocd-parameter" // a Helm parameter of an Argo CD application source
 	KindFluxSetter    = "flux-setter"      // a scalar marked {"$imagepolicy": ...}
+	KindRenovate      = "renovate"         // a scalar under # renovate: datasource=docker depName=...
+	KindField         = "image-field"      // an image: string or image map in any other object (a custom resource)
 	KindPanda         = "panda"            // the image: of a panda.yaml
+)
+
+// Kinds of places a chart version is found in.
+const (
+	KindHelmRelease   = "helmrelease"         // spec.chart.spec.version of a Flux HelmRelease
+	KindHelmChart     = "helmchart"           // spec.version of a Flux HelmChart
+	KindOCIRepository = "ocirepository"       // spec.ref.tag (or an exact spec.ref.semver) of a Flux OCIRepository
+	KindArgoChart     = "argocd-chart"        // targetRevision of an Argo CD application source with a chart
+	KindDependency    = "chart-dependency"    // dependencies[].version of a Chart.yaml
+	KindKustomizeHelm = "kustomize-helmchart" // helmCharts[].version of a kustomization
 )
 
 // Options says what to bump.
@@ -29,14 +43,29 @@ type Options struct {
 	// Images are the new versions; each matches the references to its
 	// repository.
 	Images []imageref.Image
+	// Charts are the new chart versions; each matches the places that
+	// name its chart (and its repository, when given).
+	Charts []chartref.Chart
 	// Policies maps a Flux image policy "namespace:name" to the normalised
 	// repository it tracks, so that setter comments are honoured.
 	Policies map[string]string
 	// Constraint, when set, must be satisfied by every new tag (checked by
 	// CheckConstraint, before any file is read).
 	Constraint *semver.Constraints
-	// AllowDowngrade lets a semver tag move to a lower one.
+	// Versions says how tags are read and ordered for the downgrade guard
+	// (the zero value orders as version.Auto); chart versions are always
+	// ordered as semver.
+	Versions version.Policy
+	// AllowDowngrade lets a version move to a lower one; the guard then
+	// says nothing of versions it cannot order either.
 	AllowDowngrade bool
+	// AllowVariantChange lets a tag move to another variant (24.12.0-alpine
+	// to 24.12.0); without it that is a *VariantError.
+	AllowVariantChange bool
+	// AllowTagDrop lets a digest alone replace a reference written
+	// tag@digest, dropping the tag, with a warning; without it that place
+	// is refused (Result.Refused).
+	AllowTagDrop bool
 	// AllowUnpin lets a new version without a digest replace a reference
 	// pinned by digest; without it that place is refused (Result.Refused).
 	AllowUnpin bool
@@ -52,10 +81,13 @@ const DefaultMaxFileSize = 5 << 20
 
 // Change is one edited reference.
 type Change struct {
-	File  string `json:"file"`
-	Line  int    `json:"line"`
-	Kind  string `json:"kind"`
-	Image string `json:"image"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Kind string `json:"kind"`
+	// Image is the normalised repository of the image; empty for a chart.
+	Image string `json:"image,omitempty"`
+	// Chart is the chart's name; empty for an image.
+	Chart string `json:"chart,omitempty"`
 	Old   string `json:"old"`
 	New   string `json:"new"`
 	// PinsDefault says that no tag was set here, so the chart's default
@@ -66,6 +98,17 @@ type Change struct {
 	column int
 }
 
+// What names what the change bumps: the image's repository, or "chart
+// NAME".
+func (c Change) What() string { return what(c.Image, c.Chart) }
+
+func what(image, chart string) string {
+	if chart != "" {
+		return chartref.Key(chart)
+	}
+	return image
+}
+
 // Refusal is a place that references an image but is left as it is,
 // because the change asked for would lose what the place holds (a digest
 // pin) or could not take effect there (a digest with no field to go in).
@@ -73,13 +116,18 @@ type Refusal struct {
 	File  string `json:"file"`
 	Line  int    `json:"line"`
 	Kind  string `json:"kind"`
-	Image string `json:"image"`
+	Image string `json:"image,omitempty"`
+	Chart string `json:"chart,omitempty"`
 	Old   string `json:"old"`
 	// Wanted is the version the run would have written.
 	Wanted string `json:"wanted"`
 	// Message says why, and what to do instead.
 	Message string `json:"message"`
 }
+
+// What names what the refused place holds: the image's repository, or
+// "chart NAME".
+func (r Refusal) What() string { return what(r.Image, r.Chart) }
 
 func (r Refusal) String() string {
 	return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Message)
@@ -136,7 +184,7 @@ func (r *Result) Changed() bool { return len(r.Files) > 0 }
 func (r *Result) AllRefused() []string {
 	var images []string
 	for _, f := range r.Refused {
-		images = append(images, f.Image)
+		images = append(images, f.What())
 	}
 	return r.unmoved(images)
 }
@@ -146,10 +194,10 @@ func (r *Result) AllRefused() []string {
 func (r *Result) unmoved(images []string) []string {
 	moved := map[string]bool{}
 	for _, c := range r.Changes {
-		moved[c.Image] = true
+		moved[c.What()] = true
 	}
 	for _, c := range r.Current {
-		moved[c.Image] = true
+		moved[c.What()] = true
 	}
 	var out []string
 	for _, img := range images {
@@ -162,9 +210,13 @@ func (r *Result) unmoved(images []string) []string {
 	return out
 }
 
-// NotFoundError says an image is referenced nowhere under the paths searched.
+// NotFoundError says an image (or a chart) is referenced nowhere under the
+// paths searched.
 type NotFoundError struct {
+	// Image is the image's repository, or for a chart its name.
 	Image string
+	// Chart says Image names a chart.
+	Chart bool
 	Paths []string
 	// Unparsed lists files that mention the image but were skipped: not
 	// YAML, not UTF-8, too complex to walk.
@@ -174,16 +226,37 @@ type NotFoundError struct {
 	// placeholder, a tag parameter without its repository, a Helm
 	// template, a mention outside any place the engine edits.
 	Looked []Warning
+	// Similar lists the images the tree does reference whose names are
+	// closest to Image: what a typo most likely meant.
+	Similar []Similar
 }
 
 func (e *NotFoundError) Error() string {
-	msg := fmt.Sprintf("no reference to image %q under %s", e.Image, strings.Join(e.Paths, ", "))
+	what := "image"
+	if e.Chart {
+		what = "chart"
+	}
+	msg := fmt.Sprintf("no reference to %s %q under %s", what, e.Image, strings.Join(e.Paths, ", "))
 	if len(e.Unparsed) > 0 {
 		var ws []string
 		for _, w := range e.Unparsed {
 			ws = append(ws, w.String())
 		}
 		msg += " (it is mentioned in files that were skipped: " + strings.Join(ws, "; ") + ")"
+	}
+	if len(e.Similar) > 0 {
+		var names []string
+		for _, s := range e.Similar {
+			var at []string
+			for _, p := range s.Places {
+				at = append(at, fmt.Sprintf("%s:%d", p.File, p.Line))
+			}
+			if s.More > 0 {
+				at = append(at, fmt.Sprintf("and %d more", s.More))
+			}
+			names = append(names, fmt.Sprintf("%s (referenced at %s)", s.Image, strings.Join(at, ", ")))
+		}
+		msg += "; did you mean " + strings.Join(names, ", or ") + "?"
 	}
 	if len(e.Looked) > 0 {
 		var ws []string
@@ -193,6 +266,27 @@ func (e *NotFoundError) Error() string {
 		msg += "; where it looked: " + strings.Join(ws, "; ")
 	}
 	return msg
+}
+
+// UnreadableError says a file that mentions an image of the run could not
+// be read (not valid YAML, not UTF-8, too complex to walk): its places
+// cannot be bumped, and bumping the others would leave it behind, so the
+// run writes nothing.
+type UnreadableError struct {
+	File string
+	Line int
+	// Mentions are the images it mentions, as messages name them.
+	Mentions []string
+	// Reason says why it could not be read, with the parser's detail.
+	Reason string
+}
+
+func (e *UnreadableError) Error() string {
+	at := e.File
+	if e.Line > 0 {
+		at = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return fmt.Sprintf("%s: mentions %s but %s; nothing was written, as a bump that left this file behind would be half done: fix the file, or leave it out of path", at, strings.Join(e.Mentions, " and "), e.Reason)
 }
 
 // NameError says a file that references an image has a name with a
@@ -206,7 +300,7 @@ func (e *NameError) Error() string {
 	return fmt.Sprintf("%q references an image, but its name holds a control character that no output can carry; rename it", e.Path)
 }
 
-// DowngradeError says a semver tag would move to a lower one.
+// DowngradeError says a version would move to a lower one.
 type DowngradeError struct {
 	File     string
 	Line     int
@@ -216,6 +310,29 @@ type DowngradeError struct {
 
 func (e *DowngradeError) Error() string {
 	return fmt.Sprintf("%s:%d: refusing to downgrade %s from %q to %q (set allow-downgrade to permit it)", e.File, e.Line, e.Image, e.Old, e.New)
+}
+
+// VariantError says a tag would move to another variant: what the image
+// is built on or for (24.12.0-alpine to 24.12.0), which changes what runs
+// as surely as a major version does.
+type VariantError struct {
+	File                   string
+	Line                   int
+	Image                  string
+	Old, New               string
+	OldVariant, NewVariant string
+}
+
+func (e *VariantError) Error() string {
+	return fmt.Sprintf("%s:%d: refusing to change the variant of %s from %s (%q) to %s (%q): a variant is what the image is built on, not a version (set allow-variant-change to permit it)",
+		e.File, e.Line, e.Image, variantName(e.OldVariant), e.Old, variantName(e.NewVariant), e.New)
+}
+
+func variantName(v string) string {
+	if v == "" {
+		return "no variant"
+	}
+	return fmt.Sprintf("%q", v)
 }
 
 // EditError says a file could not be edited safely; the file is left as it
@@ -234,6 +351,19 @@ func (e *EditError) Error() string {
 }
 
 func (e *EditError) Unwrap() error { return e.Err }
+
+// Subject is one image or chart of a run, as the run's results name it:
+// the image's repository, or "chart NAME" (Change.What).
+func (o *Options) subjects() []string {
+	var out []string
+	for _, im := range o.Images {
+		out = append(out, im.Repository)
+	}
+	for _, c := range o.Charts {
+		out = append(out, c.Key())
+	}
+	return out
+}
 
 // CheckConstraint checks every new tag against the constraint; text is the
 // constraint as the user wrote it, for the message.

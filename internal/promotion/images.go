@@ -41,7 +41,7 @@ func promoteImages(ctx context.Context, fsys fs.FS, opts Options, res *Result) e
 	for _, repo := range sortedKeys(chosen) {
 		images = append(images, chosen[repo].image)
 	}
-	br, err := manifest.Bump(ctx, fsys, []string{opts.To}, manifest.Options{Images: images, AllowDowngrade: true, IgnoreHolds: opts.IgnoreHolds})
+	br, err := manifest.Bump(ctx, fsys, []string{opts.To}, manifest.Options{Images: images, AllowDowngrade: true, AllowVariantChange: true, AllowTagDrop: true, IgnoreHolds: opts.IgnoreHolds})
 	if err != nil {
 		var nf *manifest.NotFoundError
 		if errors.As(err, &nf) {

@@ -34,6 +34,33 @@ func Run(t *testing.T, cmd cli.Command, dir string, environ map[string]string, a
 	return Result{code, stdout.String(), stderr.String()}
 }
 
+// RunOutputs runs the command as Run does, outside Actions, with
+// --outputs-file naming a file of its own, and returns the outputs the run
+// wrote there, parsed (an empty map when it wrote none).
+func RunOutputs(t *testing.T, cmd cli.Command, dir string, environ map[string]string, args ...string) (Result, map[string]string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "outputs")
+	r := Run(t, cmd, dir, environ, append([]string{"--" + cli.OutputsFileFlag, out}, args...)...)
+	raw, err := os.ReadFile(out)
+	if err != nil && !os.IsNotExist(err) {
+		t.Error(err)
+	}
+	return r, ParseOutputs(t, string(raw))
+}
+
+// OutputLines renders outputs as name=value lines, one each (a value of
+// several lines spans them), in the order spec declares them: what a test
+// looks for beside the log.
+func OutputLines(spec *cli.Spec, outputs map[string]string) string {
+	var b strings.Builder
+	for _, o := range spec.Outputs {
+		if v, ok := outputs[o.Name]; ok {
+			b.WriteString(o.Name + "=" + v + "\n")
+		}
+	}
+	return b.String()
+}
+
 // WriteTree writes files (slash-separated path → content) into a new
 // temporary directory and returns it.
 func WriteTree(t *testing.T, files map[string]string) string {
