@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"regexp"
@@ -15,7 +15,7 @@ import (
 // collections on one line, comments. Parsing a manifest with go.yaml.in/yaml
 // into nodes was half of the time of a run over plain files; this is
 // several times faster, and positions are only needed for documents with
-// findings, which are parsed again, then, into nodes (document.node).
+// findings, which are parsed again, then, into nodes (Document.Node).
 //
 // Anything else (anchors, aliases, tags, merge keys, directives, a scalar
 // over several lines, a flow collection over several lines, a duplicate

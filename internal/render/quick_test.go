@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"fmt"
@@ -11,7 +11,6 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
-	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/verify/verifytest"
 )
 
@@ -26,7 +25,7 @@ func fullValue(data string) (any, bool) {
 		return nil, true
 	}
 	root := n.Content[0]
-	var fs []finding.Finding
+	var fs []Problem
 	shiftAndCheck("f.yaml", root, 0, &fs)
 	if len(fs) > 0 {
 		return nil, false
@@ -186,7 +185,7 @@ func TestQuickDocuments(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []map[string]any
-			fs := eachQuickDocument("f.yaml", []byte(tc.data), func(d *document) { got = append(got, d.obj) }, func() { got = nil })
+			fs := EachQuickDocument("f.yaml", []byte(tc.data), func(d *Document) { got = append(got, d.Obj) }, func() { got = nil })
 			if !reflect.DeepEqual(got, tc.want) || len(fs) != tc.findings {
 				t.Errorf("got %v and %d findings %v, want %v and %d", got, len(fs), fs, tc.want, tc.findings)
 			}

@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 )
 
-// A rendered object must name the document it came from, for its findings
-// to be pinned there. kustomize can say it (buildMetadata:
+// A rendered object must name the document it came from, for positions in
+// it to be pinned there. kustomize can say it (buildMetadata:
 // [originAnnotations]), but then every transformer of the build also
 // records itself on every object, parsing and writing back a YAML
 // annotation each time: on a 100-resource overlay that doubled the build's
@@ -17,7 +17,7 @@ import (
 // resources, each of its documents gets one more top-level field, with the
 // number of the file in the build and the line of the document: kustomize
 // carries an unknown top-level field through every transformer untouched,
-// and the check takes it out before anything looks at the object.
+// and the build takes it out before anything looks at the object.
 
 // originKey is the field that carries a rendered object's origin.
 const originKey = "x-gitops-actions-origin"
