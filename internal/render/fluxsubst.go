@@ -63,7 +63,8 @@ type fluxKustomization struct {
 	line, col int
 	namespace string
 	name      string
-	rawPath   string // spec.path as written
+	rawPath   string   // spec.path as written
+	rawComps  []string // spec.components as written
 	postBuild bool
 	always    bool // substituteStrategy: Always
 	inline    map[string]string
@@ -71,12 +72,13 @@ type fluxKustomization struct {
 
 	// Resolved, with the variables of the Kustomization that renders this
 	// one's file (a cluster's "apps" Kustomization set by its "flux-system").
-	path     string          // cleaned, relative to the repository root; "" if unknown
-	included map[string]bool // directories and files outside path that its kustomization renders
-	vars     map[string]string
-	secret   map[string]bool // variables whose value came from a Secret
-	opaque   map[string]bool // variables of a SOPS-encrypted Secret: set, value unknown
-	missing  []string        // substituteFrom entries the repository does not hold
+	path       string          // cleaned, relative to the repository root; "" if unknown
+	components []string        // spec.components, cleaned like path; those still holding a variable left out
+	included   map[string]bool // directories and files outside path that its kustomization renders
+	vars       map[string]string
+	secret     map[string]bool // variables whose value came from a Secret
+	opaque     map[string]bool // variables of a SOPS-encrypted Secret: set, value unknown
+	missing    []string        // substituteFrom entries the repository does not hold
 }
 
 type substituteRef struct {
@@ -184,6 +186,7 @@ func (t *Tree) scanFlux() []*fluxKustomization {
 		if k.path != "" {
 			k.included = map[string]bool{}
 			t.kustomizeIncludes(k.path, k.included, 0)
+			t.componentIncludes(k)
 		}
 	}
 	// A Kustomization defined in a base another one renders is resolved
@@ -226,6 +229,22 @@ func (t *Tree) kustomizeIncludes(dir string, out map[string]bool, depth int) {
 	}
 }
 
+// componentIncludes adds to what k renders the Components of its
+// spec.components, and what their kustomizations name in turn: Flux adds
+// them to the components of the kustomization it builds at spec.path
+// (kustomize-controller's generator), so their files are rendered, and
+// substituted, by k as its resources are.
+func (t *Tree) componentIncludes(k *fluxKustomization) {
+	for _, c := range k.components {
+		info, err := t.stat(c)
+		if err != nil || !info.IsDir() || k.included[c] {
+			continue
+		}
+		k.included[c] = true
+		t.kustomizeIncludes(c, k.included, 1)
+	}
+}
+
 func newFluxKustomization(d *Document) *fluxKustomization {
 	_, _, ns, name := Meta(d.Obj)
 	k := &fluxKustomization{file: d.File, namespace: ns, name: name, inline: map[string]string{}}
@@ -234,6 +253,12 @@ func newFluxKustomization(d *Document) *fluxKustomization {
 	}
 	spec, _ := d.Obj["spec"].(map[string]any)
 	k.rawPath, _ = spec["path"].(string)
+	comps, _ := spec["components"].([]any)
+	for _, c := range comps {
+		if c, ok := c.(string); ok && c != "" {
+			k.rawComps = append(k.rawComps, c)
+		}
+	}
 	pb, ok := spec["postBuild"].(map[string]any)
 	if !ok {
 		return k
@@ -327,9 +352,13 @@ func resolveFlux(ks []*fluxKustomization, sources []*fluxSource) {
 		for _, k := range ks {
 			outer := nearestFlux(ks, path.Dir(k.file), k.file, k)
 			p := k.rawPath
+			comps := slices.Clone(k.rawComps)
 			inline := k.inline
 			if outer != nil && outer.active() {
 				p = substituteText(p, outer)
+				for i, c := range comps {
+					comps[i] = substituteText(c, outer)
+				}
 				inline = make(map[string]string, len(k.inline))
 				for name, v := range k.inline {
 					inline[name] = substituteText(v, outer)
@@ -341,6 +370,12 @@ func resolveFlux(ks []*fluxKustomization, sources []*fluxSource) {
 				changed = true
 			}
 			k.path, k.vars, k.secret, k.opaque, k.missing = np, vars, secret, opaque, missing
+			k.components = k.components[:0]
+			for _, c := range comps {
+				if np != "" && !strings.Contains(c, "${") {
+					k.components = append(k.components, path.Clean(path.Join(np, c)))
+				}
+			}
 		}
 		if !changed {
 			return

@@ -95,3 +95,24 @@ func TestCollapseFluxVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestFluxComponents: a Component a Flux Kustomization adds with
+// spec.components is rendered by it as its resources are, with its
+// variables: no notice that nothing renders it, and a bad value its
+// variables set is an error at the line that uses it.
+func TestFluxComponents(t *testing.T) {
+	res := runGolden(t, filepath.Join("testdata", "flux-components"), Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")})
+	var bad []string
+	for _, f := range res.Findings {
+		if strings.Contains(f.Message, "no Flux Kustomization in the repository renders this file") {
+			t.Errorf("a component Flux Kustomizations render is said to be rendered by none: %s", f)
+		}
+		if f.Rule == RuleSchema && f.File == "components/volsync/pvc.yaml" {
+			bad = append(bad, f.String())
+		}
+	}
+	want := []string{`components/volsync/pvc.yaml:20:17: error: "ReadWriteLots" is not one of ["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"] (after Flux substituted ${DATA_MODE}) [schema]`}
+	if strings.Join(bad, "\n") != strings.Join(want, "\n") {
+		t.Errorf("schema findings in the component:\n%s\nwant:\n%s", strings.Join(bad, "\n"), strings.Join(want, "\n"))
+	}
+}
