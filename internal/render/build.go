@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
@@ -342,9 +342,9 @@ func (b *build) mark(name string, data []byte) []byte {
 
 // object turns a rendered resource into a plain value and takes its
 // origin out of it.
-func (b *build) object(n *yaml3Node) (map[string]any, *Source) {
+func (b *build) object(n *yaml.Node) (map[string]any, *Source) {
 	budget := maxNodes
-	v, err := toValue3(n, &budget)
+	v, err := toValue(n, &budget)
 	obj, _ := v.(map[string]any)
 	if err != nil || obj == nil {
 		return nil, nil

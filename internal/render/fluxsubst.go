@@ -15,6 +15,10 @@ import (
 
 	"github.com/fluxcd/pkg/envsubst"
 	"github.com/fluxcd/pkg/envsubst/parse"
+	// The one YAML library besides go.yaml.in/yaml/v3: Flux parses the
+	// substituted text of a resource with sigs.k8s.io/yaml, YAML 1.1 (on
+	// and yes are true there, strings in v3), and a value must take the
+	// type the cluster gives it.
 	sigsyaml "sigs.k8s.io/yaml"
 )
 

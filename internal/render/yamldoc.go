@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 )
 
 // Document is one YAML document of a file: its plain value and, for
@@ -181,7 +183,7 @@ func EachQuickDocument(file string, data []byte, f func(*Document), restart func
 func parseChunk(file string, i int, c chunk, fs *[]Problem) *Document {
 	var n yaml.Node
 	if err := yaml.Unmarshal(c.data, &n); err != nil {
-		*fs = append(*fs, syntaxProblem(file, c.line, err))
+		*fs = append(*fs, syntaxProblem(file, c, err))
 		return nil
 	}
 	d := &Document{File: file, Index: i}
@@ -295,28 +297,69 @@ func blankDocument(data []byte) bool {
 	return true
 }
 
-// syntaxProblem turns a parser error into a problem at its line and column
-// in the file (the chunk began at line first).
-func syntaxProblem(file string, first int, err error) Problem {
-	f := Problem{File: file, Line: first, Column: 1, Kind: SyntaxError, Message: err.Error()}
-	var le *yaml.LoadError
-	if errors.As(err, &le) {
-		f.Message = le.Message
-		if le.Mark.Line > 0 {
-			f.Line = first + le.Mark.Line - 1
-			f.Column = max(le.Mark.Column, 1)
+// syntaxProblem turns a parser error about chunk c of a file into a
+// problem at its line in the file.
+//
+// go.yaml.in/yaml/v3 says where in its message alone ("yaml: line 4:
+// found unexpected end of stream"), without a column: the line of the
+// problem's context when it has one (the quoted scalar or the flow
+// sequence the parser was in), else of the problem. It counts that line
+// from 1 for the scanner's errors but from 0 for the parser's
+// (parser.fail in its decode.go), which parserProblems tells apart. An
+// unknown anchor comes without a line: its alias is looked up in the
+// text.
+func syntaxProblem(file string, c chunk, err error) Problem {
+	p := Problem{File: file, Line: c.line, Kind: SyntaxError, Message: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if m := errLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if parserProblems[m[2]] {
+			n++
 		}
-		if le.ContextMsg != "" {
-			f.Message += " (" + le.ContextMsg
-			if cl := le.ContextMark.Line; cl > 0 && (cl != le.Mark.Line || le.ContextMark.Column != le.Mark.Column) {
-				f.Message += fmt.Sprintf(" that starts at line %d, column %d", first+cl-1, max(le.ContextMark.Column, 1))
-			}
-			f.Message += ")"
+		p.Line, p.Message = c.line+n-1, m[2]
+	} else if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		if line, col, ok := findAlias(c.data, m[1]); ok {
+			p.Line, p.Column = c.line+line-1, col
 		}
-	} else if u, ok := strings.CutPrefix(f.Message, "yaml: "); ok {
-		f.Message = u
 	}
-	return f
+	return p
+}
+
+// errLine and unknownAnchor read go.yaml.in/yaml/v3's syntax errors.
+var (
+	errLine       = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// parserProblems are the messages of the errors go.yaml.in/yaml/v3's
+// parser (parserc.go) rather than its scanner reports: their line is
+// counted from 0.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+	"found undefined tag handle":             true,
+}
+
+// findAlias finds the first alias of anchor name (*name, then a character
+// an anchor cannot hold) in data: its 1-based line and column.
+func findAlias(data []byte, name string) (line, col int, ok bool) {
+	re, err := regexp.Compile(`\*` + regexp.QuoteMeta(name) + `(?:[^0-9A-Za-z_-]|$)`)
+	if err != nil {
+		return 0, 0, false
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if loc := re.FindStringIndex(l); loc != nil {
+			return i + 1, utf8.RuneCountInString(l[:loc[0]]) + 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 // shiftAndCheck moves every node's line by offset and reports duplicate

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/render"

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/render"
