@@ -274,13 +274,15 @@ func (t *Tree) renderManifests(u *Unit, visit func(*Object)) *Output {
 		if items, ok := ListItems(d.Obj); ok {
 			for i, it := range items {
 				if m, ok := it.(map[string]any); ok && isResource(m) {
-					visit(t.resource(u, d, []string{"items", fmt.Sprint(i)}, m))
+					o := t.resource(u, d, []string{"items", fmt.Sprint(i)}, m)
+					visit(&o)
 				}
 			}
 			continue
 		}
 		if isResource(d.Obj) {
-			visit(t.resource(u, d, nil, d.Obj))
+			o := t.resource(u, d, nil, d.Obj)
+			visit(&o)
 		}
 	}
 	return out
@@ -290,16 +292,16 @@ func (t *Tree) renderManifests(u *Unit, visit func(*Object)) *Output {
 // file, at prefix in it (an item of a List) or the document's own: its
 // origin, and its content substituted as the Flux Kustomization that
 // applies the file would when the tree's Options.Substitute is set.
-func (t *Tree) Resource(d *Document, prefix []string, obj map[string]any) *Object {
+func (t *Tree) Resource(d *Document, prefix []string, obj map[string]any) Object {
 	return t.resource(nil, d, prefix, obj)
 }
 
-func (t *Tree) resource(u *Unit, d *Document, prefix []string, obj map[string]any) *Object {
-	o := &Object{Object: obj, Origin: Origin{Unit: u, File: d.File, Source: d.Source(prefix), locate: func(p []string, at Pin) (string, int, int) {
+func (t *Tree) resource(u *Unit, d *Document, prefix []string, obj map[string]any) Object {
+	o := Object{Object: obj, Origin: Origin{Unit: u, File: d.File, Source: d.Source(prefix), locate: func(p []string, at Pin) (string, int, int) {
 		line, col := NodePos(d.Node(), append(slices.Clip(prefix), p...), at == PinKey)
 		return d.File, line, col
 	}}}
-	t.substitute(o, path.Dir(d.File))
+	t.substitute(&o, path.Dir(d.File))
 	return o
 }
 

@@ -46,7 +46,7 @@ func (r *run) renderAll() []*rendered {
 		mu.Unlock()
 		keep := r.summed == nil || r.summed[env] || r.drifts(env)
 		return func(o *render.Object) {
-			fs, sum := r.check(&resource{o: o, env: env, group: env, noSummary: !keep})
+			fs, sum := r.check(&resource{o: *o, env: env, group: env, noSummary: !keep})
 			rd.findings = append(rd.findings, fs...)
 			if sum != nil {
 				rd.sums = append(rd.sums, sum)

@@ -18,7 +18,7 @@ import (
 // origin (the way to find a position for a path in it) and what Flux's
 // substitution did to it.
 type resource struct {
-	o     *render.Object
+	o     render.Object
 	env   string
 	group string // scope of duplicate-resource
 	// noSummary is set when no rule across resources will look at it.
