@@ -589,8 +589,8 @@ type SkippedValue struct {
 	Notice string
 }
 
-// fluxSubstitute substitutes obj, rendered from dir (a kustomization's,
-// or the directory of the plain file it is written in) out of file, as
+// fluxSubstitute substitutes obj, rendered from dir (a kustomization's;
+// "" for the directory of the plain file it is written in) out of file, as
 // Flux's post-build step would, or returns nil when there is nothing to
 // do: no value holds a "$", the usual case, costs one walk over the
 // object's strings. The top-level sops field is left alone: Flux decrypts
@@ -608,6 +608,9 @@ func (t *Tree) fluxSubstitute(obj map[string]any, dir, file string) *Substitutio
 	}
 	if fluxDisabled(obj) {
 		return out
+	}
+	if dir == "" {
+		dir = path.Dir(file)
 	}
 	out.k = nearestFlux(t.fluxKustomizations(), dir, file, nil)
 	if out.k != nil && !out.k.active() {

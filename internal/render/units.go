@@ -301,12 +301,13 @@ func (t *Tree) resource(u *Unit, d *Document, prefix []string, obj map[string]an
 		line, col := NodePos(d.Node(), append(slices.Clip(prefix), p...), at == PinKey)
 		return d.File, line, col
 	}}}
-	t.substitute(&o, path.Dir(d.File))
+	t.substitute(&o, "")
 	return o
 }
 
 // substitute applies Flux's post-build substitution to o, rendered from
-// dir, when the tree's options ask for it.
+// dir ("" for the directory of the plain file it is written in), when the
+// tree's options ask for it.
 func (t *Tree) substitute(o *Object, dir string) {
 	if !t.opts.Substitute {
 		return
