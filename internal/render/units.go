@@ -14,7 +14,10 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/parallel"
 )
 
-// Kind is what a unit renders with.
+// Kind is what a unit renders with. A kind of unit to come (a Helm
+// release, an Argo CD application, a kustomization's helmCharts) is a
+// constant here, a case of Tree.Render, and units of it listed by Units
+// and scheduled by RenderAll beside the kustomizations.
 type Kind string
 
 const (
@@ -56,7 +59,10 @@ type Object struct {
 }
 
 // Origin is where a rendered object comes from, and the way back from a
-// path in it to the file, line and column that wrote the value there.
+// path in it to the file, line and column that wrote the value there. The
+// unit's kind decides how Position finds it; a kind whose objects come
+// out of a template adds here what names that step (a Helm release: the
+// release, the chart and its version, the template).
 type Origin struct {
 	// Unit is the unit that rendered the object.
 	Unit *Unit
