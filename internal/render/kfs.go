@@ -18,7 +18,7 @@ import (
 
 // errReadOnly is what kustomize gets if it tries to write: a build only
 // reads.
-var errReadOnly = errors.New("verify-manifests reads the repository and never writes it")
+var errReadOnly = errors.New("rendering reads the repository and never writes it")
 
 // kustFS presents an fs.FS to kustomize as a read-only filesys.FileSystem
 // rooted at "/", so that builds run in memory on whatever the caller hands
