@@ -23,6 +23,7 @@ type rendered struct {
 	// unsummed counts the resources checked without a summary: those of
 	// an environment no rule across resources looks at.
 	unsummed int
+	failed   bool // the kustomization did not build
 }
 
 // renderAll renders the kustomizations of the tree on the workers
@@ -58,7 +59,7 @@ func (r *run) renderAll() []*rendered {
 	out := make([]*rendered, 0, len(outs))
 	for _, o := range outs {
 		rd := checked[o.Unit]
-		rd.read = o.Read
+		rd.read, rd.failed = o.Read, o.Err != nil
 		// The build's own problems come first, as they were met before
 		// any of its resources was checked.
 		rd.findings = append(fromProblems(o.Problems, rd.env), rd.findings...)
