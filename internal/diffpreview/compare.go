@@ -17,8 +17,8 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 
 	"github.com/gitops-actions/gitops-actions/internal/gcpolicy"
+	"github.com/gitops-actions/gitops-actions/internal/render"
 	"github.com/gitops-actions/gitops-actions/internal/resourcediff"
-	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
 
 // comparer is the state of one Compare.
@@ -33,15 +33,15 @@ type comparer struct {
 	changes    *changeSet
 }
 
-// side is one tree: its survey and the files its builds read, which are
+// side is one tree: its walk and the files its builds read, which are
 // then not plain manifests of their own.
 type side struct {
-	name   string
-	fsys   fs.FS
-	survey *verify.Survey
-	tops   map[string]bool // the kustomizations no other one includes
-	mu     sync.Mutex
-	read   map[string]bool
+	name string
+	fsys fs.FS
+	tree *render.Tree
+	tops map[string]bool // the kustomizations no other one includes
+	mu   sync.Mutex
+	read map[string]bool
 }
 
 // isTop reports whether the kustomization in dir is one no other one
@@ -115,11 +115,11 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 }
 
 func newSide(ctx context.Context, name string, fsys fs.FS) (*side, error) {
-	s, err := verify.NewSurvey(ctx, fsys)
+	s, err := render.Walk(ctx, fsys, render.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", name, err)
 	}
-	sd := &side{name: name, fsys: fsys, survey: s, read: map[string]bool{}, tops: map[string]bool{}}
+	sd := &side{name: name, fsys: fsys, tree: s, read: map[string]bool{}, tops: map[string]bool{}}
 	for _, d := range s.Tops(".") {
 		sd.tops[d] = true
 	}
@@ -170,12 +170,12 @@ func (c *comparer) plainPlans() []plan {
 // there), and not read by a build (read).
 func (s *side) plainFiles(dir string, deep bool, read map[string]bool) []string {
 	var out []string
-	for _, f := range s.survey.Files {
+	for _, f := range s.tree.Files {
 		if deep && !within(f, dir) || !deep && path.Dir(f) != dir || read[f] {
 			continue
 		}
 		inKust := false
-		for _, k := range s.survey.Kustomizations {
+		for _, k := range s.tree.Kustomizations {
 			if within(f, k) {
 				inKust = true
 				break
@@ -276,7 +276,7 @@ func (c *comparer) builds(s *side, p plan) (builds []string, missing bool, err s
 			}
 			return nil, false, fmt.Sprintf("no directory %q", p.dir)
 		}
-		builds = s.survey.Tops(p.dir)
+		builds = s.tree.Tops(p.dir)
 	case p.plain:
 	default:
 		if s.isTop(p.dir) {
@@ -305,7 +305,7 @@ func (c *comparer) renderBuilds(s *side, builds []string, r *rendering) (read ma
 				errs[i] = c.ctx.Err()
 				return
 			}
-			rd, err := s.survey.Build(d)
+			rd, err := s.tree.Build(d)
 			if rd != nil {
 				reads[i] = rd.Read
 			}
@@ -342,7 +342,7 @@ func (c *comparer) renderFiles(s *side, files []string, r *rendering) string {
 		if c.changes.same(f) {
 			continue
 		}
-		rd, err := s.survey.File(f)
+		rd, err := s.tree.File(f)
 		if err != nil {
 			return safeError(redactError(s.fsys, []string{f}, err))
 		}

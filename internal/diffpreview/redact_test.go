@@ -26,7 +26,8 @@ func TestErrorsRedacted(t *testing.T) {
 			want: `rendering "p/s.yaml"`},
 		{name: "a kustomization that does not parse", value: "hunter2-kust",
 			tree: fstest.MapFS{"k/kustomization.yaml": f("secretGenerator:\n  - name: g\n    literals:\n      - \"a=hunter2-kust\n")},
-			want: `rendering "k": k/kustomization.yaml:5: found unexpected end of stream`},
+			// At the line of the quote left open.
+			want: `rendering "k": k/kustomization.yaml:4: found unexpected end of stream`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -137,3 +137,21 @@ func (f Found) String() string {
 	}
 	return s
 }
+
+// Split cuts an image reference as written into its name, tag and digest
+// without judging it: "localhost:5000/app:v1@sha256:abc" is
+// "localhost:5000/app", "v1" and "sha256:abc"; what is not there is "".
+// A rendered manifest may hold any string as an image, and the policies
+// and positions that read it must not fail on one Docker would refuse.
+func Split(image string) (name, tag, digest string) {
+	name = image
+	if i := strings.Index(name, "@"); i >= 0 {
+		name, digest = name[:i], name[i+1:]
+	}
+	slash := strings.LastIndex(name, "/")
+	if i := strings.LastIndex(name, ":"); i > slash {
+		name, tag = name[:i], name[i+1:]
+	}
+	return name, tag, digest
+}
+

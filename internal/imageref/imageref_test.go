@@ -92,3 +92,19 @@ func TestAbbrev(t *testing.T) {
 		}
 	}
 }
+
+func TestSplit(t *testing.T) {
+	for _, tc := range []struct{ image, name, tag, digest string }{
+		{"nginx", "nginx", "", ""},
+		{"nginx:1.27", "nginx", "1.27", ""},
+		{"localhost:5000/app", "localhost:5000/app", "", ""},
+		{"localhost:5000/app:v1", "localhost:5000/app", "v1", ""},
+		{"ghcr.io/acme/app:v1@sha256:abc", "ghcr.io/acme/app", "v1", "sha256:abc"},
+		{"ghcr.io/acme/app@sha256:abc", "ghcr.io/acme/app", "", "sha256:abc"},
+	} {
+		name, tag, digest := Split(tc.image)
+		if name != tc.name || tag != tc.tag || digest != tc.digest {
+			t.Errorf("Split(%q) = %q, %q, %q; want %q, %q, %q", tc.image, name, tag, digest, tc.name, tc.tag, tc.digest)
+		}
+	}
+}

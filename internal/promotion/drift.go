@@ -4,8 +4,8 @@ import (
 	"context"
 	"io/fs"
 
+	"github.com/gitops-actions/gitops-actions/internal/render"
 	"github.com/gitops-actions/gitops-actions/internal/resourcediff"
-	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
 
 // Drift is what tells two environments apart once a promotion is merged:
@@ -39,8 +39,8 @@ func (d Drift) Count() int { return d.Resources.Count() + len(d.OnlyInTo) }
 // is merged.
 func drift(ctx context.Context, after fs.FS, from, to string) Drift {
 	d := Drift{From: from, To: to}
-	a, errA := verify.Render(ctx, after, from)
-	b, errB := verify.Render(ctx, after, to)
+	a, errA := render.Environment(ctx, after, from)
+	b, errB := render.Environment(ctx, after, to)
 	for _, err := range []error{errA, errB} {
 		if err != nil {
 			d.Errors = append(d.Errors, err.Error())

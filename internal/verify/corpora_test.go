@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gitops-actions/gitops-actions/internal/render"
 	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
 )
 
@@ -58,7 +59,7 @@ type recorder struct {
 
 func (r *recorder) Validate(obj map[string]any) ([]Violation, bool, error) {
 	vs, found, err := r.Validator.Validate(obj)
-	a, k, _, _ := meta(obj)
+	a, k, _, _ := render.Meta(obj)
 	r.mu.Lock()
 	r.found[a+" "+k] = append(r.found[a+" "+k], found)
 	r.mu.Unlock()

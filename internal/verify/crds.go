@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/parallel"
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
 // CustomResourceDefinitions are added to the schemas once all are known,
@@ -17,28 +19,30 @@ import (
 // crdDoc is a CustomResourceDefinition and the file it is in.
 type crdDoc struct {
 	file string
-	doc  *document
+	doc  *render.Document
 }
 
-// preloadCRDs adds every CustomResourceDefinition of the inventory before
+// preloadCRDs adds every CustomResourceDefinition of the tree before
 // anything is checked, for the builds, which check their resources as
 // they render them: it reads every file, and parses only those that name
 // the kind.
-func (r *run) preloadCRDs(inv *inventory) ([]finding.Finding, error) {
-	found := make([][]crdDoc, len(inv.all))
-	err := parallel(r.ctx, r.opts.Workers, len(inv.all), func(i int) error {
-		data, err := fs.ReadFile(r.fsys, inv.all[i])
+func (r *run) preloadCRDs() ([]finding.Finding, error) {
+	all := r.tree.All
+	found := make([][]crdDoc, len(all))
+	err := parallel.Do(r.ctx, r.opts.Workers, len(all), func(i int) error {
+		data, err := fs.ReadFile(r.fsys, all[i])
 		if err != nil || !bytes.Contains(data, []byte("CustomResourceDefinition")) {
 			return nil // an unreadable file is reported when the files are checked
 		}
 		// As checkFile reads it, checking nothing: a template holds no
 		// CRD, and a CRD in a file with a syntax error still counts.
 		var fr fileResult
-		if r.streamable(inv.all[i], data) {
-			fr = r.checkStream(inv.all[i], data, false)
+		if r.streamable(all[i], data) {
+			fr = r.checkStream(all[i], data, false)
 		} else {
-			for _, d := range r.parseData(inv.all[i], data).docs {
-				r.checkDoc(&fr, inv.all[i], d, false)
+			docs, _, _ := r.tree.Parse(all[i], data)
+			for _, d := range docs {
+				r.checkDoc(&fr, all[i], d, false)
 			}
 		}
 		found[i] = fr.crds
@@ -55,7 +59,7 @@ func (r *run) preloadCRDs(inv *inventory) ([]finding.Finding, error) {
 // checks again the few files holding a resource of a kind one of them
 // defines: that costs less than holding every file until the CRDs are
 // known (4.4 MB for 2,000 files) or reading every file twice.
-func (r *run) recheckCRDKinds(inv *inventory, consumed map[string]bool, results []fileResult) ([]finding.Finding, error) {
+func (r *run) recheckCRDKinds(consumed map[string]bool, results []fileResult) ([]finding.Finding, error) {
 	var crds []crdDoc
 	for i := range results {
 		crds = append(crds, results[i].crds...)
@@ -67,7 +71,7 @@ func (r *run) recheckCRDKinds(inv *inventory, consumed map[string]bool, results 
 	out := r.addCRDs(crds)
 	defined := map[string]bool{}
 	for _, c := range crds {
-		defined[crdGroupKind(c.doc.obj)] = true
+		defined[crdGroupKind(c.doc.Obj)] = true
 	}
 	var again []int
 	for i, fr := range results {
@@ -75,9 +79,10 @@ func (r *run) recheckCRDKinds(inv *inventory, consumed map[string]bool, results 
 			again = append(again, i)
 		}
 	}
-	err := parallel(r.ctx, r.opts.Workers, len(again), func(j int) error {
+	all := r.tree.All
+	err := parallel.Do(r.ctx, r.opts.Workers, len(again), func(j int) error {
 		i := again[j]
-		fr := r.checkFile(inv.all[i], consumed[inv.all[i]], inv.crdPath[inv.all[i]])
+		fr := r.checkFile(all[i], consumed[all[i]], r.tree.Extra(all[i]))
 		fr.crds = nil
 		results[i] = fr
 		return nil
@@ -93,9 +98,9 @@ func (r *run) addCRDs(crds []crdDoc) []finding.Finding {
 	}
 	var out []finding.Finding
 	for _, c := range crds {
-		if err := r.opts.Schemas.AddCRD(c.doc.obj); err != nil {
-			_, _, _, name := meta(c.doc.obj)
-			root := c.doc.node()
+		if err := r.opts.Schemas.AddCRD(c.doc.Obj); err != nil {
+			_, _, _, name := render.Meta(c.doc.Obj)
+			root := c.doc.Node()
 			out = append(out, finding.Finding{File: c.file, Line: root.Line, Column: root.Column, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
 				Message: fmt.Sprintf("no schema can be made of this CustomResourceDefinition: %v", err), Resource: "CustomResourceDefinition/" + name})
 		}

@@ -96,43 +96,23 @@ func TestCollapseFluxVariables(t *testing.T) {
 	}
 }
 
-func TestFluxValue(t *testing.T) {
-	k := &fluxKustomization{namespace: "flux-system", name: "apps", postBuild: true,
-		vars:   map[string]string{"N": "3", "ON": "true", "NAME": "web", "EMPTY": ""},
-		secret: map[string]bool{}, opaque: map[string]bool{"SEALED": true}}
-	tests := []struct {
-		in         string
-		want       any
-		unresolved bool
-	}{
-		{in: "${N}", want: float64(3)},
-		{in: "${ON}", want: true},
-		{in: "app-${NAME}", want: "app-web"},
-		{in: "${NAME^^}", want: "WEB"},
-		{in: "${EMPTY:=fallback}", want: "fallback"},
-		{in: "${UNSET:-x}-${NAME}", want: "x-web"},
-		{in: "$${NAME}", want: "${NAME}"},
-		{in: "a: ${NAME}", want: "a: web"}, // quoted when serialised: stays a string
-		{in: "${UNSET}", want: "${UNSET}", unresolved: true},
-		{in: "${UNSET:=${ALSO_UNSET}}", want: "${UNSET:=${ALSO_UNSET}}", unresolved: true},
-		{in: "${SEALED}", want: "${SEALED}"},
+// TestFluxComponents: a Component a Flux Kustomization adds with
+// spec.components is rendered by it as its resources are, with its
+// variables: no notice that nothing renders it, and a bad value its
+// variables set is an error at the line that uses it.
+func TestFluxComponents(t *testing.T) {
+	res := runGolden(t, filepath.Join("testdata", "flux-components"), Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")})
+	var bad []string
+	for _, f := range res.Findings {
+		if strings.Contains(f.Message, "no Flux Kustomization in the repository renders this file") {
+			t.Errorf("a component Flux Kustomizations render is said to be rendered by none: %s", f)
+		}
+		if f.Rule == RuleSchema && f.File == "components/volsync/pvc.yaml" {
+			bad = append(bad, f.String())
+		}
 	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			o := &fluxOutcome{k: k, subst: map[string]string{}}
-			got, _ := o.value(tc.in, []string{"v"})
-			if got != tc.want {
-				t.Errorf("value(%q) = %#v, want %#v", tc.in, got, tc.want)
-			}
-			unresolved := false
-			for _, is := range o.issues {
-				if is.rule == RuleFluxVariable {
-					unresolved = true
-				}
-			}
-			if unresolved != tc.unresolved {
-				t.Errorf("value(%q): unresolved notice %v, want %v", tc.in, unresolved, tc.unresolved)
-			}
-		})
+	want := []string{`components/volsync/pvc.yaml:20:17: error: "ReadWriteLots" is not one of ["ReadOnlyMany","ReadWriteMany","ReadWriteOnce","ReadWriteOncePod"] (after Flux substituted ${DATA_MODE}) [schema]`}
+	if strings.Join(bad, "\n") != strings.Join(want, "\n") {
+		t.Errorf("schema findings in the component:\n%s\nwant:\n%s", strings.Join(bad, "\n"), strings.Join(want, "\n"))
 	}
 }

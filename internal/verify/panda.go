@@ -6,9 +6,10 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
 // quantityRE is the grammar of a Kubernetes resource quantity
@@ -51,14 +52,14 @@ var pandaSchema = pandaField{kind: "object", fields: map[string]pandaField{
 }}
 
 // checkPanda validates the documents of a panda.yaml against its schema.
-func checkPanda(file string, docs []*document) []finding.Finding {
+func checkPanda(file string, docs []*render.Document) []finding.Finding {
 	var out []finding.Finding
 	add := func(n *yaml.Node, format string, args ...any) {
 		out = append(out, finding.Finding{File: file, Line: n.Line, Column: n.Column, Severity: ruleSeverity(RulePandaConfig), Rule: RulePandaConfig, Message: fmt.Sprintf(format, args...)})
 	}
 	var check func(n *yaml.Node, key *yaml.Node, f pandaField, path string)
 	check = func(n, key *yaml.Node, f pandaField, path string) {
-		n = deref(n)
+		n = render.Deref(n)
 		at := n
 		if key != nil {
 			at = key
@@ -78,7 +79,7 @@ func checkPanda(file string, docs []*document) []finding.Finding {
 				return
 			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], deref(n.Content[i+1])
+				k, v := n.Content[i], render.Deref(n.Content[i+1])
 				if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
 					add(v, "%s.%s must be a string; quote the value", path, k.Value)
 				}
@@ -108,10 +109,9 @@ func checkPanda(file string, docs []*document) []finding.Finding {
 		}
 	}
 	for _, d := range docs {
-		if d.root == nil {
-			continue
+		if root := d.Node(); root != nil {
+			check(root, nil, pandaSchema, "")
 		}
-		check(d.root, nil, pandaSchema, "")
 	}
 	return out
 }

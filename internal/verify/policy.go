@@ -5,6 +5,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/render"
+
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
 )
 
 // issue is a finding before it has a position: a rule, the path in the
@@ -93,7 +97,7 @@ func imageIssues(cs []container) []issue {
 		if !ok || image == "" {
 			continue
 		}
-		name, tag, digest := splitImage(image)
+		name, tag, digest := imageref.Split(image)
 		path := appendPath(c.path, "image")
 		if digest == "" {
 			switch tag {
@@ -106,19 +110,6 @@ func imageIssues(cs []container) []issue {
 		}
 	}
 	return out
-}
-
-// splitImage cuts an image reference into name, tag and digest.
-func splitImage(image string) (name, tag, digest string) {
-	name = image
-	if i := strings.Index(name, "@"); i >= 0 {
-		name, digest = name[:i], name[i+1:]
-	}
-	slash := strings.LastIndex(name, "/")
-	if i := strings.LastIndex(name, ":"); i > slash {
-		name, tag = name[:i], name[i+1:]
-	}
-	return name, tag, digest
 }
 
 // resourceIssues reports containers without CPU and memory requests and
@@ -160,7 +151,7 @@ func apiIssues(obj map[string]any, version string) []issue {
 	if version == "" {
 		return nil
 	}
-	a, k, _, _ := meta(obj)
+	a, k, _, _ := render.Meta(obj)
 	d, ok := lookupAPI(a, k)
 	if !ok {
 		return nil

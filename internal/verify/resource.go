@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
@@ -9,50 +8,29 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
-// resource is one object to validate, with the way to find a position for
-// a path in it.
+// resource is one object to validate: the object as rendered, with its
+// origin (the way to find a position for a path in it) and what Flux's
+// substitution did to it.
 type resource struct {
-	obj   map[string]any
+	o     render.Object
 	env   string
 	group string // scope of duplicate-resource
-	file  string
-	dir   string // the kustomization directory that rendered it; "" for a plain file
 	// noSummary is set when no rule across resources will look at it.
 	noSummary bool
-	// pos maps a path in obj to a file, line and column.
-	pos func(path []string, at pin) (file string, line, col int)
-	// src, for a rendered resource or one of a document quickParse read,
-	// is the document it was written in: the position of its name is
-	// looked up there only if a rule across resources reports it, long
-	// after the document was let go.
-	src *source
-}
-
-// source is a document of a file, known by the line its first key is on
-// or, with chunk set, by the line it starts on (its "---"); prefix is the
-// path of the resource in it (a List's item).
-type source struct {
-	file   string
-	line   int
-	chunk  bool
-	prefix []string
 }
 
 // check runs the schema and every policy on one resource, and sums up what
 // duplicate-resource and environment-drift need to know of it.
 func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	var issues []issue
-	obj, sops := withoutSOPS(rs.obj)
-	fx := r.fluxSubstitute(rs, obj)
-	if fx != nil {
-		obj = fx.obj
-	}
-	a, k, _, _ := meta(obj)
+	obj, sops := withoutSOPS(rs.o.Object)
+	a, k, _, _ := render.Meta(obj)
 	if r.opts.Schemas != nil && (r.rules.Enabled(RuleSchema) || r.rules.Enabled(RuleNoSchema)) {
 		vs, found, err := r.opts.Schemas.Validate(obj)
 		switch {
@@ -85,7 +63,7 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 		issues = slices.DeleteFunc(issues, func(is issue) bool { return is.rule == RuleNoSchema })
 	}
 	issues = append(issues, api...)
-	issues = fx.apply(issues)
+	issues = applyFlux(rs.o.Flux, issues)
 	sup := suppressed(obj)
 	var out []finding.Finding
 	var id string
@@ -96,14 +74,14 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 		if id == "" {
 			id = resourceID(obj)
 		}
-		at := pinValue
+		at := render.PinValue
 		switch {
 		case is.atKey:
-			at = pinKey
+			at = render.PinKey
 		case is.missing:
-			at = pinOwner
+			at = render.PinOwner
 		}
-		file, line, col := rs.pos(is.path, at)
+		file, line, col := rs.o.Origin.Position(is.path, at)
 		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
 			Message: is.msg, Resource: id, Environment: rs.env})
 	}
@@ -112,23 +90,6 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	}
 	return out, r.summarize(rs, obj, cs, sup)
 }
-
-// pin says what a position is wanted for: the value at a path, the key
-// of its last step, or the object at the path, which lacks a field.
-type pin int
-
-const (
-	// pinValue is the value at the path (its key when the value is a
-	// collection, or when the path cannot be followed to its end).
-	pinValue pin = iota
-	// pinKey is the key of the last step: a field the schema does not
-	// allow.
-	pinKey
-	// pinOwner is the object at the path, which misses a required field:
-	// it belongs to the source that defines the object, never to a patch
-	// that only sets a sibling.
-	pinOwner
-)
 
 // noSchema says why a resource could not be validated, and what to do.
 func (r *run) noSchema(apiVersion, kind string) string {
@@ -155,7 +116,7 @@ func (r *run) noSchema(apiVersion, kind string) string {
 
 // resourceID renders Kind/namespace/name or Kind/name.
 func resourceID(obj map[string]any) string {
-	_, k, ns, n := meta(obj)
+	_, k, ns, n := render.Meta(obj)
 	if ns != "" {
 		return k + "/" + ns + "/" + n
 	}
@@ -235,20 +196,20 @@ type imageAt struct {
 }
 
 func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore map[string]bool) *summary {
-	a, k, ns, n := meta(obj)
+	a, k, ns, n := render.Meta(obj)
 	// The strings of a document quickParse read share the memory of its
 	// whole file: a summary, held to the end, keeps copies.
 	s := &summary{env: rs.env, group: rs.group, typ: r.typeOf(a, k), namespace: r.intern(ns), name: strings.Clone(n)}
 	if ignore != nil {
 		s.extra = &summaryExtra{ignore: ignore}
 	}
-	if rs.src != nil {
-		s.file, s.docLine, s.chunk = rs.src.file, int32(rs.src.line), rs.src.chunk
-		if rs.src.prefix != nil {
-			s.more().prefix = rs.src.prefix
+	if src := rs.o.Origin.Source; src != nil {
+		s.file, s.docLine, s.chunk = src.File, int32(src.Line), src.Chunk
+		if src.Prefix != nil {
+			s.more().prefix = src.Prefix
 		}
 	} else {
-		file, line, col := rs.pos([]string{"metadata", "name"}, pinValue)
+		file, line, col := rs.o.Origin.Position([]string{"metadata", "name"}, render.PinValue)
 		s.file, s.line, s.col = file, int32(line), int32(col)
 	}
 	if !r.drifts(rs.env) {
@@ -257,7 +218,7 @@ func (r *run) summarize(rs *resource, obj map[string]any, cs []container, ignore
 	for _, c := range cs {
 		name, _ := c.m["name"].(string)
 		image, _ := c.m["image"].(string)
-		file, line, col := rs.pos(appendPath(c.path, "image"), pinValue)
+		file, line, col := rs.o.Origin.Position(appendPath(c.path, "image"), render.PinValue)
 		s.more().images = append(s.more().images, imageAt{container: strings.Clone(name), image: strings.Clone(image), file: file, line: line, col: col})
 	}
 	return s
@@ -338,7 +299,7 @@ func (l *summaryLocator) at(s *summary) (file string, line, col int) {
 			data, _ = fs.ReadFile(l.r.fsys, key.file)
 			l.files[key.file] = data
 		}
-		root = findDocument(data, key)
+		root = render.FindDocument(data, render.Source{File: key.file, Line: key.line, Chunk: key.chunk})
 		l.roots[key] = root
 	}
 	line, col = int(s.docLine), 1
@@ -347,7 +308,7 @@ func (l *summaryLocator) at(s *summary) (file string, line, col int) {
 		if s.extra != nil {
 			prefix = s.extra.prefix
 		}
-		line, col = nodePos(root, append(slices.Clip(prefix), "metadata", "name"), false)
+		line, col = render.NodePos(root, append(slices.Clip(prefix), "metadata", "name"), false)
 	}
 	s.line, s.col = int32(line), int32(col)
 	return s.file, line, col
@@ -358,34 +319,6 @@ type docKey struct {
 	file  string
 	line  int
 	chunk bool
-}
-
-// findDocument parses the document of data that src names.
-func findDocument(data []byte, src docKey) *yaml.Node {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !src.chunk {
-		docs, _ := parseYAML(src.file, data)
-		if d := docAtLine(docs, src.line); d != nil {
-			return d.root
-		}
-		return nil
-	}
-	for _, c := range splitDocuments(data) {
-		if c.line == src.line {
-			return (&document{src: c.data, line: c.line}).node()
-		}
-	}
-	return nil
-}
-
-// docAtLine returns the document whose first key is on line.
-func docAtLine(docs []*document, line int) *document {
-	for _, d := range docs {
-		if d.root != nil && d.root.Line == line {
-			return d
-		}
-	}
-	return nil
 }
 
 // duplicates reports a group/kind/namespace/name defined twice in one

@@ -37,7 +37,7 @@ const (
 // default severity, and whether it is on unless the rules input says
 // otherwise.
 var Rules = []finding.Rule{
-	{ID: RuleYAMLSyntax, Severity: finding.Error, Default: true, Description: "A YAML file does not parse; reported where the parser stopped."},
+	{ID: RuleYAMLSyntax, Severity: finding.Error, Default: true, Description: "A YAML file does not parse; reported at the line of what the parser was reading (a quote or bracket left open), else where it stopped."},
 	{ID: RuleYAMLDuplicateKey, Severity: finding.Error, Default: true, Description: "A mapping holds the same key twice; Kubernetes would silently keep only one."},
 	{ID: RuleHelmTemplate, Severity: finding.Notice, Default: true, Description: "A Helm template (a chart's templates/ or a file with {{ }}) is skipped: it is not YAML until rendered."},
 	{ID: RuleSchema, Severity: finding.Error, Default: true, Description: "A resource breaks its schema: unknown field, wrong type, missing required field or invalid value."},

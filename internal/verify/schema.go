@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
 // Violation is one way an object breaks its schema: where (JSON pointer
@@ -34,7 +35,7 @@ func isUnknownField(v Violation) bool {
 
 // isCRD reports whether obj is a CustomResourceDefinition.
 func isCRD(obj map[string]any) bool {
-	a, k, _, _ := meta(obj)
+	a, k, _, _ := render.Meta(obj)
 	return k == "CustomResourceDefinition" && strings.HasPrefix(a, "apiextensions.k8s.io/")
 }
 
@@ -43,7 +44,7 @@ func isCRD(obj map[string]any) bool {
 // configuration) or is marked local-only, so it is not validated as a
 // resource.
 func isKustomizeConfig(obj map[string]any) bool {
-	a, _, _, _ := meta(obj)
+	a, _, _, _ := render.Meta(obj)
 	if strings.HasPrefix(a, "kustomize.config.k8s.io/") || a == "builtin" {
 		return true
 	}

@@ -1,11 +1,8 @@
 package verify
 
 import (
-	"context"
 	"fmt"
-	"io/fs"
 	"strings"
-	"sync"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
@@ -126,49 +123,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-// parallel calls f(0..n-1) on at most workers goroutines and returns the
-// first error, or the context's.
-func parallel(ctx context.Context, workers, n int, f func(i int) error) error {
-	if n == 0 {
-		return nil
-	}
-	workers = min(workers, n)
-	var (
-		wg    sync.WaitGroup
-		next  = make(chan int)
-		errMu sync.Mutex
-		first error
-	)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := f(i); err != nil {
-					errMu.Lock()
-					if first == nil {
-						first = err
-					}
-					errMu.Unlock()
-				}
-			}
-		}()
-	}
-loop:
-	for i := 0; i < n; i++ {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break loop
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
-}
-
-func fsStat(r *run, name string) (fs.FileInfo, error) { return fs.Stat(r.fsys, name) }

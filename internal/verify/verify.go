@@ -6,14 +6,15 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
 // Options says what to verify and how.
@@ -76,30 +77,19 @@ func (r *Result) Count(s finding.Severity) int {
 	return n
 }
 
-// parsedFile is one YAML file, read and parsed.
-type parsedFile struct {
-	path     string
-	data     []byte
-	docs     []*document
-	findings []finding.Finding
-	template bool // a Helm template: not parsed, not validated
-	unread   bool // the file could not be read (findings says why)
-}
-
 // run is the state of one Run.
 type run struct {
 	ctx   context.Context
 	fsys  fs.FS
 	opts  Options
 	rules RuleSet
+	// tree is the walk of Path and the crds input, rendered with Flux's
+	// post-build substitution.
+	tree *render.Tree
 
-	charts map[string]bool // directories holding a Chart.yaml
-
-	flux fluxState // Flux post-build substitution, read on first need
 	// crdsFirst is set once every CustomResourceDefinition was added
 	// before anything was checked (preloadCRDs).
 	crdsFirst bool
-	reals     sync.Map        // path → its Real answer (resolve)
 	types     sync.Map        // apiVersion and kind → *typeName (typeOf)
 	summed    map[string]bool // scopes whose rendered resources keep a summary (sharedGroups)
 	strs      sync.Map        // namespace → the run's copy (intern)
@@ -136,28 +126,32 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 }
 
 // runAll is the work of Run, stage after stage, each passing plain values
-// to the next: the inventory of the tree, the CustomResourceDefinitions
-// when builds will need them, the kustomize builds (each checked as it is
+// to the next: the walk of the tree, the CustomResourceDefinitions when
+// builds will need them, the kustomize builds (each checked as it is
 // rendered and let go), the files, the CRD re-check, the rules across
 // resources, and the tallies.
 func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	r := newRun(ctx, fsys, opts)
-	inv, err := r.inventory()
+	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true})
 	if err != nil {
+		if ee := (*render.ExtraError)(nil); errors.As(err, &ee) {
+			return nil, fmt.Errorf("crds: %w", err)
+		}
 		return nil, err
 	}
-	findings := inv.skipped
-	if len(inv.kustDirs) > 0 && r.opts.Schemas != nil {
+	r.tree = tree
+	findings := fromProblems(tree.Skipped, "")
+	if len(tree.Kustomizations) > 0 && r.opts.Schemas != nil {
 		// A build's resources are checked as they are rendered, before the
 		// files are read: the CRDs that define their kinds must be known
 		// first.
-		fs, err := r.preloadCRDs(inv)
+		fs, err := r.preloadCRDs()
 		if err != nil {
 			return nil, err
 		}
 		findings = append(findings, fs...)
 	}
-	builds := r.renderAll(inv.kustDirs, inv.names)
+	builds := r.renderAll()
 	consumed := map[string]bool{}
 	for _, b := range builds {
 		for _, f := range b.read {
@@ -165,12 +159,12 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 		findings = append(findings, b.findings...)
 	}
-	files, err := r.checkFiles(inv, consumed)
+	files, err := r.checkFiles(consumed)
 	if err != nil {
 		return nil, err
 	}
 	if !r.crdsFirst {
-		fs, err := r.recheckCRDKinds(inv, consumed, files)
+		fs, err := r.recheckCRDKinds(consumed, files)
 		if err != nil {
 			return nil, err
 		}
@@ -185,14 +179,14 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	templates := map[string]bool{}
 	var checked []string
 	for i, fr := range files {
-		if !fr.unread && inv.under[inv.all[i]] {
-			checked = append(checked, inv.all[i])
+		if !fr.unread && tree.Under(tree.All[i]) {
+			checked = append(checked, tree.All[i])
 		}
 		findings = append(findings, fr.findings...)
 		sums = append(sums, fr.sums...)
-		templates[inv.all[i]] = fr.template
+		templates[tree.All[i]] = fr.template
 	}
-	findings = append(findings, templateNotices(inv.names, templates)...)
+	findings = append(findings, fromProblems(render.SkippedTemplates(tree.Files, templates), "")...)
 	loc := r.newSummaryLocator()
 	findings = append(findings, duplicates(sums, loc)...)
 	if r.rules.Enabled(RuleEnvironmentDrift) {
@@ -232,48 +226,4 @@ func newRun(ctx context.Context, fsys fs.FS, opts Options) *run {
 		r.rules = DefaultRules()
 	}
 	return r
-}
-
-// inventory is what the walk found: the files to read and the
-// kustomizations to build.
-type inventory struct {
-	// names are the YAML files under Path, all those and the files under
-	// the crds input, sorted and once each.
-	names, all []string
-	under      map[string]bool // names, as a set
-	crdPath    map[string]bool // files under the crds input
-	kustDirs   []string
-	skipped    []finding.Finding
-}
-
-// inventory walks Path and the crds input.
-func (r *run) inventory() (*inventory, error) {
-	names, kustDirs, skipped, err := r.walk(r.opts.Path)
-	if err != nil {
-		return nil, err
-	}
-	inv := &inventory{names: names, kustDirs: kustDirs, skipped: skipped, under: map[string]bool{}, crdPath: map[string]bool{}}
-	var crdNames []string
-	for _, p := range r.opts.CRDs {
-		ns, _, sk, err := r.walk(path.Clean(p))
-		if err != nil {
-			return nil, fmt.Errorf("crds: %w", err)
-		}
-		crdNames = append(crdNames, ns...)
-		inv.skipped = append(inv.skipped, sk...)
-	}
-	for _, n := range names {
-		inv.under[n] = true
-	}
-	for _, n := range crdNames {
-		inv.crdPath[n] = true
-	}
-	inv.all = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(names), crdNames...))))
-	r.charts = map[string]bool{}
-	for _, n := range inv.all {
-		if path.Base(n) == "Chart.yaml" {
-			r.charts[path.Dir(n)] = true
-		}
-	}
-	return inv, nil
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"github.com/gitops-actions/gitops-actions/internal/render"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,7 +19,7 @@ func FuzzParseYAML(f *testing.F) {
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("---\n---\n...\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		docs, fs := parseYAML("f.yaml", data)
+		docs, fs := render.ParseYAML("f.yaml", data)
 		// YAML breaks lines at \n, \r\n and a lone \r.
 		lines := 1
 		for i, c := range data {
@@ -28,13 +29,13 @@ func FuzzParseYAML(f *testing.F) {
 		}
 		for _, x := range fs {
 			if x.Line < 1 || x.Line > lines+1 {
-				t.Errorf("finding at line %d of a %d-line file: %s", x.Line, lines, x)
+				t.Errorf("problem at line %d of a %d-line file: %+v", x.Line, lines, x)
 			}
 		}
 		for _, d := range docs {
-			if d.root != nil {
-				nodePos(d.root, []string{"metadata", "name"}, false)
-				containers(d.obj)
+			if root := d.Node(); root != nil {
+				render.NodePos(root, []string{"metadata", "name"}, false)
+				containers(d.Obj)
 			}
 		}
 	})

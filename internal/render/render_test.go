@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"testing/fstest"
 )
 
-// TestRender renders an environment as a cluster receives it: a
+// TestEnvironment renders an environment as a cluster receives it: a
 // kustomization built (its namespace, images and shared base applied, its
 // remote base left out), a plain directory as its files hold it; a
 // kustomization that does not build and a file that is not YAML fail.
-func TestRender(t *testing.T) {
+func TestEnvironment(t *testing.T) {
 	fsys := fstest.MapFS{
 		"shared/kustomization.yaml": {Data: []byte("resources:\n  - ingress.yaml\n")},
 		"shared/ingress.yaml":       {Data: []byte("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: app\n")},
@@ -39,7 +39,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.dir, func(t *testing.T) {
-			objs, err := Render(context.Background(), fsys, tc.dir)
+			objs, err := Environment(context.Background(), fsys, tc.dir)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one naming %q", err, tc.wantErr)
@@ -51,7 +51,7 @@ func TestRender(t *testing.T) {
 			}
 			var got []string
 			for _, o := range objs {
-				_, kind, ns, name := meta(o)
+				_, kind, ns, name := Meta(o)
 				image, _ := valueAt(o, []string{"spec", "template", "spec", "containers", "0", "image"}).(string)
 				got = append(got, fmt.Sprintf("%s/%s/%s %s", kind, ns, name, image))
 				if md, _ := o["metadata"].(map[string]any); md["annotations"] != nil {

@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"errors"
@@ -18,7 +18,7 @@ import (
 
 // errReadOnly is what kustomize gets if it tries to write: a build only
 // reads.
-var errReadOnly = errors.New("verify-manifests reads the repository and never writes it")
+var errReadOnly = errors.New("rendering reads the repository and never writes it")
 
 // kustFS presents an fs.FS to kustomize as a read-only filesys.FileSystem
 // rooted at "/", so that builds run in memory on whatever the caller hands
@@ -103,46 +103,6 @@ func (k *kustFS) ReadDir(p string) ([]string, error) {
 	return out, nil
 }
 
-// resolver is a file system that resolves symbolic links itself, never
-// out of its root: workspace.Tree.
-type resolver interface {
-	Real(name string) (string, error)
-}
-
-// real resolves the links of a path of the tree, where the file system
-// can (kustomize names a resource by the entry that named it, which may be
-// a link inside its root): findings then name the file that holds the
-// text. Anything unresolved stays as it is.
-func (r *run) real(name string) string {
-	if p, err := r.resolve(name); err == nil {
-		return p
-	}
-	return name
-}
-
-// resolve is the file system's Real, remembered for the run: every build
-// of an overlay asks again for its base's directories and files, and each
-// answer costs a system call per path component. ok is false without a
-// resolver.
-func (r *run) resolve(name string) (string, error) {
-	rs, ok := r.fsys.(resolver)
-	if !ok {
-		return "", errNoResolver
-	}
-	type answer struct {
-		p   string
-		err error
-	}
-	if a, ok := r.reals.Load(name); ok {
-		return a.(answer).p, a.(answer).err
-	}
-	p, err := rs.Real(name)
-	r.reals.Store(name, answer{p, err})
-	return p, err
-}
-
-var errNoResolver = errors.New("the file system does not resolve links")
-
 // CleanedAbs splits a path into its directory and file name, as kustomize's
 // on-disk file system does: with every symbolic link resolved, so that the
 // loader's root restriction ("security; file ... is not in or below ...")
@@ -199,7 +159,7 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	k.record(name)
-	if isKustomizationFile(name) {
+	if IsKustomizationFile(name) {
 		if k.rewrite != nil {
 			return k.rewrite(name, data)
 		}
@@ -238,7 +198,9 @@ var _ io.ReadWriteCloser = (*memFile)(nil)
 // kustomizationNames are the file names kustomize looks for in a directory.
 var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
-func isKustomizationFile(name string) bool {
+// IsKustomizationFile reports whether name is a file kustomize reads as a
+// directory's kustomization.
+func IsKustomizationFile(name string) bool {
 	b := path.Base(name)
 	for _, n := range kustomizationNames {
 		if b == n {

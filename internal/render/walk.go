@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"errors"
@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -17,31 +16,31 @@ import (
 // /dev/zero, to /dev/stdin or to a file outside the checkout, a FIFO named
 // x.yaml, a 50 MB file. The walk never follows a link and never opens
 // anything but a regular file or a directory; what it will not read is a
-// file-skipped finding at its path. Reads go through the fs.FS the caller
+// FileSkipped problem at its path. Reads go through the fs.FS the caller
 // gives (a workspace.Tree in the binary), which refuses a link out of the
 // tree, never blocks on a special file and caps the size.
 
 // walk lists the YAML and JSON files under root (a file or a directory) and the
-// directories holding a kustomization, and reports as file-skipped every
+// directories holding a kustomization, and reports as FileSkipped every
 // entry it will not read. Hidden directories (.git, .github) are skipped.
-// A directory that cannot be listed is a finding too; only a root that
+// A directory that cannot be listed is a problem too; only a root that
 // cannot be described is an error.
-func (r *run) walk(root string) (yamls, kustDirs []string, skipped []finding.Finding, err error) {
-	info, err := fs.Stat(r.fsys, root)
+func (t *Tree) walk(root string) (yamls, kustDirs []string, skipped []Problem, err error) {
+	info, err := fs.Stat(t.fsys, root)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("reading %q: %w", root, err)
 	}
 	if !info.IsDir() {
 		return []string{root}, nil, nil, nil
 	}
-	err = fs.WalkDir(r.fsys, root, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(t.fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root && d == nil {
 				return err
 			}
 			// A directory that cannot be listed (or an entry gone since):
 			// the rest of the tree is still verified.
-			skipped = append(skipped, skipFinding(p, err))
+			skipped = append(skipped, Skipped(p, err))
 			return nil
 		}
 		if d.IsDir() {
@@ -52,12 +51,12 @@ func (r *run) walk(root string) (yamls, kustDirs []string, skipped []finding.Fin
 		}
 		name := d.Name()
 		if !d.Type().IsRegular() {
-			if f, ok := r.special(p, d); ok {
+			if f, ok := t.special(p, d); ok {
 				skipped = append(skipped, f)
 			}
 			return nil
 		}
-		if isKustomizationFile(name) {
+		if IsKustomizationFile(name) {
 			kustDirs = append(kustDirs, path.Dir(p))
 		}
 		if isYAMLName(name) {
@@ -85,19 +84,19 @@ func isYAMLName(name string) bool {
 // tree). The link's target is said as written and as a path of the tree,
 // and what is there is looked up with Stat, which opens nothing (and which
 // a workspace.Tree answers only inside the tree).
-func (r *run) special(p string, d fs.DirEntry) (finding.Finding, bool) {
-	f := finding.Finding{File: p, Severity: ruleSeverity(RuleFileSkipped), Rule: RuleFileSkipped}
+func (t *Tree) special(p string, d fs.DirEntry) (Problem, bool) {
+	f := Problem{File: p, Kind: FileSkipped}
 	if d.Type()&fs.ModeSymlink == 0 {
 		f.Message = fmt.Sprintf("not read: a %s, not a regular file", workspace.TypeName(d.Type()))
 		return f, true
 	}
-	target, err := fs.ReadLink(r.fsys, p)
+	target, err := fs.ReadLink(t.fsys, p)
 	if err != nil {
 		f.Message = "not read: a symbolic link; links are never followed"
 		return f, true
 	}
 	to, inside := linkTarget(p, target)
-	info, err := fs.Stat(r.fsys, p)
+	info, err := fs.Stat(t.fsys, p)
 	var fe *workspace.FileError
 	switch {
 	case !inside:
@@ -137,13 +136,13 @@ func linkTarget(link, target string) (desc string, inside bool) {
 	return fmt.Sprintf("%q (%s)", target, t), true
 }
 
-// skipFinding is the file-skipped finding for a file that could not be
-// read: the error says why, the finding's position says where.
-func skipFinding(name string, err error) finding.Finding {
-	return finding.Finding{File: name, Severity: ruleSeverity(RuleFileSkipped), Rule: RuleFileSkipped, Message: "not read: " + skipReason(err)}
+// Skipped is the FileSkipped problem for a file that could not be read:
+// the error says why, the problem's position says where.
+func Skipped(name string, err error) Problem {
+	return Problem{File: name, Kind: FileSkipped, Message: "not read: " + skipReason(err)}
 }
 
-// skipReason says why a read failed, without the path (the finding holds
+// skipReason says why a read failed, without the path (the problem holds
 // it).
 func skipReason(err error) string {
 	var fe *workspace.FileError

@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"regexp"
@@ -15,7 +15,7 @@ import (
 // collections on one line, comments. Parsing a manifest with go.yaml.in/yaml
 // into nodes was half of the time of a run over plain files; this is
 // several times faster, and positions are only needed for documents with
-// findings, which are parsed again, then, into nodes (document.node).
+// findings, which are parsed again, then, into nodes (Document.Node).
 //
 // Anything else (anchors, aliases, tags, merge keys, directives, a scalar
 // over several lines, a flow collection over several lines, a duplicate
@@ -153,8 +153,9 @@ func (p *qparser) split(s string) bool {
 }
 
 // next returns the first line at or after i that holds something other
-// than blanks and a comment; ok is false when a tab indents content or a
-// line is a document marker.
+// than blanks and a comment; ok is false when a tab is in a line's
+// indentation (go.yaml.in/yaml/v3 refuses one at or left of the block's
+// indentation even on a blank line) or a line is a document marker.
 func (p *qparser) next(i int) (int, bool) {
 	for ; i < len(p.lines); i++ {
 		t := p.lines[i].text
@@ -162,9 +163,6 @@ func (p *qparser) next(i int) (int, bool) {
 			continue
 		}
 		if t[0] == '\t' {
-			if u := strings.TrimLeft(t, " \t"); u == "" || u[0] == '#' {
-				continue
-			}
 			return i, false
 		}
 		if p.lines[i].indent == 0 && (strings.HasPrefix(t, "---") || strings.HasPrefix(t, "...")) {
@@ -638,14 +636,16 @@ func flow(t string, k, depth int) (any, int, bool) {
 		s, n, ok := quoted(t[k:])
 		return s, k + n, ok
 	}
-	if isIndicator(t[k]) && !((t[k] == '-' || t[k] == '?') && k+1 < len(t) && strings.IndexByte(" \t,[]{}:#", t[k+1]) < 0) {
-		return nil, k, false // "-" or "?" opens a plain scalar only before a character of its own (-c, --port)
+	if isIndicator(t[k]) && !(t[k] == '-' && k+1 < len(t) && strings.IndexByte(" \t,[]{}:#", t[k+1]) < 0) {
+		return nil, k, false // "-" opens a plain scalar only before a character of its own (-c, --port)
 	}
 	start := k
-	for k < len(t) && strings.IndexByte(",[]{}:#", t[k]) < 0 {
+	for k < len(t) && strings.IndexByte(",[]{}:#?", t[k]) < 0 {
 		k++
 	}
-	if k < len(t) && (t[k] == ':' || t[k] == '#' || t[k] == '[' || t[k] == '{') {
+	if k < len(t) && (t[k] == ':' || t[k] == '#' || t[k] == '[' || t[k] == '{' || t[k] == '?') {
+		// go.yaml.in/yaml/v3 reads a "?" in a flow collection as a key,
+		// wherever it stands: left to it.
 		return nil, k, false
 	}
 	s := strings.TrimRight(t[start:k], " ")
@@ -747,9 +747,9 @@ func plainValue(s string) any {
 	return scalarOf(resolvePlain(s), s)
 }
 
-// resolvePlain is the tag go.yaml.in/yaml/v4 resolves an untagged plain
-// scalar to (internal/libyaml/resolver.go), timestamps aside: they stay
-// strings here as there.
+// resolvePlain is the tag go.yaml.in/yaml/v3 resolves an untagged plain
+// scalar to (resolve.go), timestamps aside: they stay strings here as
+// there.
 func resolvePlain(s string) string {
 	if s == "" {
 		return "!!null"
@@ -766,7 +766,7 @@ func resolvePlain(s string) string {
 		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
 			return "!!int"
 		}
-		if _, err := strconv.ParseUint(strings.TrimPrefix(plain, "+"), 0, 64); err == nil {
+		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
 			return "!!int"
 		}
 		if yamlStyleFloat.MatchString(plain) {
@@ -808,7 +808,6 @@ var resolveWords = map[string]string{
 	".inf": "!!float", ".Inf": "!!float", ".INF": "!!float",
 	"+.inf": "!!float", "+.Inf": "!!float", "+.INF": "!!float",
 	"-.inf": "!!float", "-.Inf": "!!float", "-.INF": "!!float",
-	"-0": "!!float", "-0.0": "!!float",
 	"<<": "!!merge",
 }
 

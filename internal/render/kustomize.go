@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"fmt"
@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
 )
 
 // cleanKustomizeError makes the paths of our in-memory file system read as
@@ -40,7 +42,8 @@ func sayOnce(s string) string {
 // invalid literal source hunter2, expected key=value", the list of every
 // literal first) and an env file's line that is not UTF-8 (its bytes
 // as numbers, then as text). Either may be a Secret's value, and a
-// finding goes to the job's log and annotations: the value is left out.
+// problem becomes a finding in the job's log and annotations: the value
+// is left out.
 var (
 	literalsRE = regexp.MustCompile(`literal sources \[.*\]: `)
 	literalRE  = regexp.MustCompile(`(invalid literal source ).*(, expected key=value)`)
@@ -56,7 +59,7 @@ var absPathRE = regexp.MustCompile(`(^|[\s'"\[(])/([\w.-])`)
 // the network (a URL, a git repository): anything with a scheme, a git@
 // address, or a path that does not exist locally and starts with a host
 // name (github.com/org/repo/...).
-func (r *run) isRemote(dir, entry string) bool {
+func (t *Tree) isRemote(dir, entry string) bool {
 	if entry == "" {
 		return false
 	}
@@ -66,7 +69,7 @@ func (r *run) isRemote(dir, entry string) bool {
 	if strings.Contains(entry, "?ref=") || strings.Contains(entry, "?version=") {
 		return true
 	}
-	if _, err := fsStat(r, path.Join(dir, entry)); err == nil {
+	if _, err := t.stat(path.Join(dir, entry)); err == nil {
 		return false
 	}
 	first, _, _ := strings.Cut(entry, "/")
@@ -115,22 +118,22 @@ func (b *build) patchList() []*patchSrc {
 	if done {
 		return b.patches
 	}
-	r := b.r
+	t := b.t
 	var out []*patchSrc
 	for _, kf := range b.read {
-		if !isKustomizationFile(kf) {
+		if !IsKustomizationFile(kf) {
 			continue
 		}
 		pf := b.file(kf)
-		if len(pf.docs) == 0 || pf.docs[0].obj == nil {
+		if len(pf.docs) == 0 || pf.docs[0].Obj == nil {
 			continue
 		}
-		k, root := pf.docs[0].obj, pf.docs[0].root
+		k, root := pf.docs[0].Obj, pf.docs[0].root
 		dir := path.Dir(kf)
 		var mine []*patchSrc
 		item := func(seq *yaml.Node, i int) *yaml.Node {
-			if seq = deref(seq); seq != nil && seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
-				return deref(seq.Content[i])
+			if seq = Deref(seq); seq != nil && seq.Kind == yaml.SequenceNode && i < len(seq.Content) {
+				return Deref(seq.Content[i])
 			}
 			return nil
 		}
@@ -139,14 +142,14 @@ func (b *build) patchList() []*patchSrc {
 				return
 			}
 			name := path.Clean(path.Join(dir, p))
-			if _, err := fsStat(r, name); err != nil {
+			if _, err := t.stat(name); err != nil {
 				return
 			}
 			for _, d := range b.file(name).docs {
 				if d.root == nil {
 					continue
 				}
-				mine = append(mine, &patchSrc{file: name, root: d.root, obj: d.obj, target: target, json6902: json || d.root.Kind == yaml.SequenceNode, kfile: kf, entry: entry})
+				mine = append(mine, &patchSrc{file: name, root: d.root, obj: d.Obj, target: target, json6902: json || d.root.Kind == yaml.SequenceNode, kfile: kf, entry: entry})
 			}
 		}
 		addInline := func(node *yaml.Node, target map[string]any, entry *yaml.Node) {
@@ -205,7 +208,7 @@ func inlinePatch(pf *parsedFile, node *yaml.Node) []*patchSrc {
 	if node.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		return nil // a quoted one-line patch: positions inside it are not worth guessing
 	}
-	docs, _ := parseYAML(pf.path, []byte(node.Value))
+	docs, _ := ParseYAML(pf.path, []byte(node.Value))
 	indent := blockIndent(pf.data, node.Line+1)
 	var out []*patchSrc
 	for _, d := range docs {
@@ -213,7 +216,7 @@ func inlinePatch(pf *parsedFile, node *yaml.Node) []*patchSrc {
 			continue
 		}
 		shiftNodes(d.root, node.Line, indent)
-		out = append(out, &patchSrc{file: pf.path, root: d.root, obj: d.obj, json6902: d.root.Kind == yaml.SequenceNode})
+		out = append(out, &patchSrc{file: pf.path, root: d.root, obj: d.Obj, json6902: d.root.Kind == yaml.SequenceNode})
 	}
 	return out
 }
@@ -231,7 +234,7 @@ func blockIndent(data []byte, line int) int {
 // matches reports whether a patch applies to a rendered object, by its
 // target selector or by the kind and name of its own document.
 func (p *patchSrc) matches(obj map[string]any) bool {
-	_, kind, _, name := meta(obj)
+	_, kind, _, name := Meta(obj)
 	if p.target != nil {
 		if k, _ := p.target["kind"].(string); k != "" && k != kind {
 			return false
@@ -244,7 +247,7 @@ func (p *patchSrc) matches(obj map[string]any) bool {
 	if p.json6902 || p.obj == nil {
 		return false
 	}
-	_, pk, _, pn := meta(p.obj)
+	_, pk, _, pn := Meta(p.obj)
 	return pk == kind && (pn == name || (pn != "" && strings.Contains(name, pn)))
 }
 
@@ -264,7 +267,7 @@ func (p *patchSrc) locate(obj map[string]any, pth []string, atKey bool) (line, c
 		return line, col, full
 	}
 	for i := len(p.root.Content) - 1; i >= 0; i-- {
-		op := deref(p.root.Content[i])
+		op := Deref(p.root.Content[i])
 		if op.Kind != yaml.MappingNode {
 			continue
 		}
@@ -333,13 +336,13 @@ func valueAt(v any, p []string) any {
 // anything else to the patch that sets it, else, for an image the
 // kustomization's images: rewrote, to that entry, else to the document the
 // object came from, else to the kustomization file.
-func (b *build) renderedPos(obj map[string]any, src *source) func([]string, pin) (string, int, int) {
-	return func(p []string, at pin) (string, int, int) {
+func (b *build) renderedPos(obj map[string]any, src *Source) func([]string, Pin) (string, int, int) {
+	return func(p []string, at Pin) (string, int, int) {
 		file, n, fixed := b.sourceOf(obj, src)
 		if fixed {
 			return file, n.Line, n.Column
 		}
-		if at == pinOwner && n != nil {
+		if at == PinOwner && n != nil {
 			if line, col, full := locateLike(n, obj, p, false); full {
 				return file, line, col
 			}
@@ -348,7 +351,7 @@ func (b *build) renderedPos(obj map[string]any, src *source) func([]string, pin)
 			if !ps.matches(obj) {
 				continue
 			}
-			if line, col, ok := ps.locate(obj, p, at == pinKey); ok {
+			if line, col, ok := ps.locate(obj, p, at == PinKey); ok {
 				return ps.file, line, col
 			}
 		}
@@ -368,7 +371,7 @@ func (b *build) renderedPos(obj map[string]any, src *source) func([]string, pin)
 			}
 		}
 		if n != nil {
-			line, col, _ := locateLike(n, obj, p, at == pinKey)
+			line, col, _ := locateLike(n, obj, p, at == PinKey)
 			return file, line, col
 		}
 		return b.kfile, 1, 1
@@ -380,10 +383,10 @@ func (b *build) renderedPos(obj map[string]any, src *source) func([]string, pin)
 // configMapGenerator's), the generator entry (fixed: every path is pinned
 // there), else a document or List item of a file the build read as
 // resources with the object's kind and name.
-func (b *build) sourceOf(obj map[string]any, src *source) (file string, n *yaml.Node, fixed bool) {
+func (b *build) sourceOf(obj map[string]any, src *Source) (file string, n *yaml.Node, fixed bool) {
 	if src != nil {
-		if d := docAtLine(b.file(src.file).docs, src.line); d != nil {
-			return src.file, d.root, false
+		if d := docAtLine(b.file(src.File).docs, src.Line); d != nil {
+			return src.File, d.root, false
 		}
 	}
 	if file, n := b.generatorEntry(obj); n != nil {
@@ -397,7 +400,7 @@ func (b *build) sourceOf(obj map[string]any, src *source) (file string, n *yaml.
 			continue
 		}
 		if n := matchDoc(b.file(f).docs, obj); n != nil {
-			return b.r.real(f), n, false
+			return b.t.real(f), n, false
 		}
 	}
 	return "", nil, false
@@ -406,13 +409,13 @@ func (b *build) sourceOf(obj map[string]any, src *source) (file string, n *yaml.
 // generatorEntry finds the configMapGenerator or secretGenerator entry of
 // a kustomization the build read that generated obj.
 func (b *build) generatorEntry(obj map[string]any) (string, *yaml.Node) {
-	a, kind, _, name := meta(obj)
+	a, kind, _, name := Meta(obj)
 	field := map[string]string{"ConfigMap": "configMapGenerator", "Secret": "secretGenerator"}[kind]
 	if a != "v1" || field == "" {
 		return "", nil
 	}
 	for _, kf := range b.read {
-		if !isKustomizationFile(kf) {
+		if !IsKustomizationFile(kf) {
 			continue
 		}
 		pf := b.file(kf)
@@ -420,11 +423,11 @@ func (b *build) generatorEntry(obj map[string]any) (string, *yaml.Node) {
 			continue
 		}
 		_, seq := mapGet(pf.docs[0].root, field)
-		if seq = deref(seq); seq == nil || seq.Kind != yaml.SequenceNode {
+		if seq = Deref(seq); seq == nil || seq.Kind != yaml.SequenceNode {
 			continue
 		}
 		for _, e := range seq.Content {
-			if e = deref(e); e.Kind != yaml.MappingNode {
+			if e = Deref(e); e.Kind != yaml.MappingNode {
 				continue
 			}
 			if key, v := mapGet(e, "name"); v != nil && v.Value != "" && strings.Contains(name, v.Value) {
@@ -439,14 +442,14 @@ func (b *build) generatorEntry(obj map[string]any) (string, *yaml.Node) {
 // rendered image at path p.
 func (b *build) imageEntry(obj map[string]any, p []string) (string, int, int, bool) {
 	image, _ := valueAt(obj, p).(string)
-	name, tag, digest := splitImage(image)
+	name, tag, digest := imageref.Split(image)
 	type hit struct {
 		file      string
 		line, col int
 	}
 	var first, exact *hit // the overlay's kustomization is read before its bases'
 	for _, kf := range b.read {
-		if !isKustomizationFile(kf) {
+		if !IsKustomizationFile(kf) {
 			continue
 		}
 		pf := b.file(kf)
@@ -495,18 +498,18 @@ func (b *build) imageEntry(obj map[string]any, p []string) (string, int, int, bo
 // matchDoc finds the document, or the item of a List document, a
 // rendered object came from: the same kind, and the name kustomize may
 // have prefixed or suffixed.
-func matchDoc(docs []*document, obj map[string]any) *yaml.Node {
-	_, kind, _, name := meta(obj)
+func matchDoc(docs []*Document, obj map[string]any) *yaml.Node {
+	_, kind, _, name := Meta(obj)
 	type candidate struct {
 		root *yaml.Node
 		obj  map[string]any
 	}
 	var cs []candidate
 	for _, d := range docs {
-		if d.obj == nil {
+		if d.Obj == nil {
 			continue
 		}
-		if items, ok := listItems(d.obj); ok {
+		if items, ok := ListItems(d.Obj); ok {
 			_, seq := mapGet(d.root, "items")
 			for i, it := range items {
 				if m, ok := it.(map[string]any); ok && seq != nil && i < len(seq.Content) {
@@ -515,12 +518,12 @@ func matchDoc(docs []*document, obj map[string]any) *yaml.Node {
 			}
 			continue
 		}
-		cs = append(cs, candidate{d.root, d.obj})
+		cs = append(cs, candidate{d.root, d.Obj})
 	}
 	var byName *yaml.Node
 	n := 0
 	for _, c := range cs {
-		_, k, _, cn := meta(c.obj)
+		_, k, _, cn := Meta(c.obj)
 		if k != kind {
 			continue
 		}
@@ -537,7 +540,7 @@ func matchDoc(docs []*document, obj map[string]any) *yaml.Node {
 	}
 	if n == 1 {
 		for _, c := range cs {
-			if _, k, _, _ := meta(c.obj); k == kind {
+			if _, k, _, _ := Meta(c.obj); k == kind {
 				return c.root
 			}
 		}
@@ -553,7 +556,7 @@ func matchDoc(docs []*document, obj map[string]any) *yaml.Node {
 func (b *build) buildErrorPos(msg string) (file string, line, col int) {
 	var kfiles []string
 	for _, f := range b.read {
-		if isKustomizationFile(f) && f != b.kfile {
+		if IsKustomizationFile(f) && f != b.kfile {
 			kfiles = append(kfiles, f)
 		}
 	}
@@ -585,7 +588,7 @@ func (b *build) failedPatch(msg string) *patchSrc {
 	patches := b.patchList()
 	if m := smpNoMatch.FindStringSubmatch(msg); m != nil {
 		for _, p := range patches {
-			if _, k, _, n := meta(p.obj); !p.json6902 && k == m[1] && n == m[2] {
+			if _, k, _, n := Meta(p.obj); !p.json6902 && k == m[1] && n == m[2] {
 				return p
 			}
 		}
@@ -597,7 +600,7 @@ func (b *build) failedPatch(msg string) *patchSrc {
 				continue
 			}
 			for _, op := range p.root.Content {
-				if _, v := mapGet(deref(op), "path"); v != nil && v.Value == want {
+				if _, v := mapGet(Deref(op), "path"); v != nil && v.Value == want {
 					return p
 				}
 			}
@@ -647,7 +650,7 @@ func quotes(msg, v string) bool {
 }
 
 // patchFiles lists the files of fsys a kustomization names as patches.
-func (r *run) patchFiles(kfile string, k map[string]any) []string {
+func (t *Tree) patchFiles(kfile string, k map[string]any) []string {
 	var out []string
 	add := func(v any) {
 		s, _ := v.(string)
@@ -655,7 +658,7 @@ func (r *run) patchFiles(kfile string, k map[string]any) []string {
 			return
 		}
 		name := path.Clean(path.Join(path.Dir(kfile), s))
-		if _, err := fsStat(r, name); err == nil {
+		if _, err := t.stat(name); err == nil {
 			out = append(out, name)
 		}
 	}

@@ -1,4 +1,4 @@
-package verify
+package render
 
 import (
 	"bytes"
@@ -6,18 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
 	"github.com/fluxcd/pkg/envsubst"
 	"github.com/fluxcd/pkg/envsubst/parse"
+	// The one YAML library besides go.yaml.in/yaml/v3: Flux parses the
+	// substituted text of a resource with sigs.k8s.io/yaml, YAML 1.1 (on
+	// and yes are true there, strings in v3), and a value must take the
+	// type the cluster gives it.
 	sigsyaml "sigs.k8s.io/yaml"
-
-	"github.com/gitops-actions/gitops-actions/internal/finding"
 )
 
 // Flux's kustomize-controller runs a post-build step on every resource a
@@ -30,8 +32,9 @@ import (
 // accessModes: ["${MODE:=ReadWriteOnce}"] is valid in the cluster, and
 // judging it as written is a false error.
 //
-// verify-manifests does the same with what the repository itself defines:
-// the Flux Kustomization whose spec.path renders a resource, its
+// A tree rendered with Options.Substitute does the same with what the
+// repository itself defines:
+// the Flux Kustomization whose spec.path renders an object, its
 // substitute map, and the ConfigMaps and Secrets of substituteFrom that
 // the repository holds. A value whose variable the repository does not
 // define is not judged (the cluster may hold the ConfigMap), and a notice
@@ -64,7 +67,8 @@ type fluxKustomization struct {
 	line, col int
 	namespace string
 	name      string
-	rawPath   string // spec.path as written
+	rawPath   string   // spec.path as written
+	rawComps  []string // spec.components as written
 	postBuild bool
 	always    bool // substituteStrategy: Always
 	inline    map[string]string
@@ -72,12 +76,13 @@ type fluxKustomization struct {
 
 	// Resolved, with the variables of the Kustomization that renders this
 	// one's file (a cluster's "apps" Kustomization set by its "flux-system").
-	path     string          // cleaned, relative to the repository root; "" if unknown
-	included map[string]bool // directories and files outside path that its kustomization renders
-	vars     map[string]string
-	secret   map[string]bool // variables whose value came from a Secret
-	opaque   map[string]bool // variables of a SOPS-encrypted Secret: set, value unknown
-	missing  []string        // substituteFrom entries the repository does not hold
+	path       string          // cleaned, relative to the repository root; "" if unknown
+	components []string        // spec.components, cleaned like path; those still holding a variable left out
+	included   map[string]bool // directories and files outside path that its kustomization renders
+	vars       map[string]string
+	secret     map[string]bool // variables whose value came from a Secret
+	opaque     map[string]bool // variables of a SOPS-encrypted Secret: set, value unknown
+	missing    []string        // substituteFrom entries the repository does not hold
 }
 
 type substituteRef struct {
@@ -111,45 +116,45 @@ func (k *fluxKustomization) active() bool {
 // isFluxKustomization reports whether obj is a kustomize.toolkit.fluxcd.io
 // Kustomization (not kustomize's own kustomization.yaml).
 func isFluxKustomization(obj map[string]any) bool {
-	a, k, _, _ := meta(obj)
+	a, k, _, _ := Meta(obj)
 	return k == "Kustomization" && strings.HasPrefix(a, "kustomize.toolkit.fluxcd.io/")
 }
 
 // fluxKustomizations returns the repository's Flux Kustomizations, reading the
 // repository on first use.
-func (r *run) fluxKustomizations() []*fluxKustomization {
-	r.flux.once.Do(func() { r.flux.ks = r.scanFlux() })
-	return r.flux.ks
+func (t *Tree) fluxKustomizations() []*fluxKustomization {
+	t.flux.once.Do(func() { t.flux.ks = t.scanFlux() })
+	return t.flux.ks
 }
 
 // scanFlux reads the whole repository (Flux paths are relative to its
 // root, whatever path the run verifies) for Flux Kustomizations, then for
 // the ConfigMaps and Secrets they name. A cheap byte screen keeps it from
 // parsing files that cannot hold either.
-func (r *run) scanFlux() []*fluxKustomization {
-	names, _, _, err := r.walk(".")
+func (t *Tree) scanFlux() []*fluxKustomization {
+	names, _, _, err := t.walk(".")
 	if err != nil {
 		return nil
 	}
-	read := func(name string, screen func([]byte) bool, each func(*document)) {
-		if r.ctx.Err() != nil {
+	read := func(name string, screen func([]byte) bool, each func(*Document)) {
+		if t.ctx.Err() != nil {
 			return
 		}
-		data, err := fs.ReadFile(r.fsys, name)
-		if err != nil || !screen(data) || inChartTemplates(name, r.charts) {
+		data, err := fs.ReadFile(t.fsys, name)
+		if err != nil || !screen(data) || inChartTemplates(name, t.charts) {
 			return
 		}
-		docs, _ := parseYAML(name, data)
+		docs, _ := ParseYAML(name, data)
 		for _, d := range docs {
-			if d.obj != nil {
+			if d.Obj != nil {
 				each(d)
 			}
 		}
 	}
 	var ks []*fluxKustomization
 	for _, n := range names {
-		read(n, func(b []byte) bool { return bytes.Contains(b, []byte("kustomize.toolkit.fluxcd.io")) }, func(d *document) {
-			if isFluxKustomization(d.obj) {
+		read(n, func(b []byte) bool { return bytes.Contains(b, []byte("kustomize.toolkit.fluxcd.io")) }, func(d *Document) {
+			if isFluxKustomization(d.Obj) {
 				ks = append(ks, newFluxKustomization(d))
 			}
 		})
@@ -173,8 +178,8 @@ func (r *run) scanFlux() []*fluxKustomization {
 					}
 				}
 				return false
-			}, func(d *document) {
-				if s := newFluxSource(d.obj); s != nil && wanted[s.name] {
+			}, func(d *Document) {
+				if s := newFluxSource(d.Obj); s != nil && wanted[s.name] {
 					sources = append(sources, s)
 				}
 			})
@@ -184,7 +189,8 @@ func (r *run) scanFlux() []*fluxKustomization {
 	for _, k := range ks {
 		if k.path != "" {
 			k.included = map[string]bool{}
-			r.kustomizeIncludes(k.path, k.included, 0)
+			t.kustomizeIncludes(k.path, k.included, 0)
+			t.componentIncludes(k)
 		}
 	}
 	// A Kustomization defined in a base another one renders is resolved
@@ -198,43 +204,65 @@ func (r *run) scanFlux() []*fluxKustomization {
 // resources, bases and components name, and what theirs name in turn. A
 // base validated on its own is then substituted with the variables of the
 // Flux Kustomization that renders it through an overlay.
-func (r *run) kustomizeIncludes(dir string, out map[string]bool, depth int) {
-	kfile := kustomizationIn(r, dir)
+func (t *Tree) kustomizeIncludes(dir string, out map[string]bool, depth int) {
+	kfile := kustomizationIn(t, dir)
 	if kfile == "" || depth > 16 {
 		return
 	}
-	pf := r.file(kfile)
-	if len(pf.docs) == 0 || pf.docs[0].obj == nil {
+	pf := t.file(kfile)
+	if len(pf.docs) == 0 || pf.docs[0].Obj == nil {
 		return
 	}
 	for _, field := range []string{"resources", "bases", "components"} {
-		list, _ := pf.docs[0].obj[field].([]any)
+		list, _ := pf.docs[0].Obj[field].([]any)
 		for _, e := range list {
 			s, _ := e.(string)
-			if s == "" || r.isRemote(dir, s) {
+			if s == "" || t.isRemote(dir, s) {
 				continue
 			}
 			p := path.Clean(path.Join(dir, s))
-			info, err := fsStat(r, p)
+			info, err := t.stat(p)
 			if err != nil || out[p] {
 				continue
 			}
 			out[p] = true
 			if info.IsDir() {
-				r.kustomizeIncludes(p, out, depth+1)
+				t.kustomizeIncludes(p, out, depth+1)
 			}
 		}
 	}
 }
 
-func newFluxKustomization(d *document) *fluxKustomization {
-	_, _, ns, name := meta(d.obj)
-	k := &fluxKustomization{file: d.file, namespace: ns, name: name, inline: map[string]string{}}
+// componentIncludes adds to what k renders the Components of its
+// spec.components, and what their kustomizations name in turn: Flux adds
+// them to the components of the kustomization it builds at spec.path
+// (kustomize-controller's generator), so their files are rendered, and
+// substituted, by k as its resources are.
+func (t *Tree) componentIncludes(k *fluxKustomization) {
+	for _, c := range k.components {
+		info, err := t.stat(c)
+		if err != nil || !info.IsDir() || k.included[c] {
+			continue
+		}
+		k.included[c] = true
+		t.kustomizeIncludes(c, k.included, 1)
+	}
+}
+
+func newFluxKustomization(d *Document) *fluxKustomization {
+	_, _, ns, name := Meta(d.Obj)
+	k := &fluxKustomization{file: d.File, namespace: ns, name: name, inline: map[string]string{}}
 	if d.root != nil {
 		k.line, k.col = d.root.Line, d.root.Column
 	}
-	spec, _ := d.obj["spec"].(map[string]any)
+	spec, _ := d.Obj["spec"].(map[string]any)
 	k.rawPath, _ = spec["path"].(string)
+	comps, _ := spec["components"].([]any)
+	for _, c := range comps {
+		if c, ok := c.(string); ok && c != "" {
+			k.rawComps = append(k.rawComps, c)
+		}
+	}
 	pb, ok := spec["postBuild"].(map[string]any)
 	if !ok {
 		return k
@@ -276,7 +304,7 @@ func scalarText(v any) string {
 }
 
 func newFluxSource(obj map[string]any) *fluxSource {
-	a, kind, ns, name := meta(obj)
+	a, kind, ns, name := Meta(obj)
 	if a != "v1" || (kind != "ConfigMap" && kind != "Secret") || name == "" {
 		return nil
 	}
@@ -328,9 +356,13 @@ func resolveFlux(ks []*fluxKustomization, sources []*fluxSource) {
 		for _, k := range ks {
 			outer := nearestFlux(ks, path.Dir(k.file), k.file, k)
 			p := k.rawPath
+			comps := slices.Clone(k.rawComps)
 			inline := k.inline
 			if outer != nil && outer.active() {
 				p = substituteText(p, outer)
+				for i, c := range comps {
+					comps[i] = substituteText(c, outer)
+				}
 				inline = make(map[string]string, len(k.inline))
 				for name, v := range k.inline {
 					inline[name] = substituteText(v, outer)
@@ -342,6 +374,12 @@ func resolveFlux(ks []*fluxKustomization, sources []*fluxSource) {
 				changed = true
 			}
 			k.path, k.vars, k.secret, k.opaque, k.missing = np, vars, secret, opaque, missing
+			k.components = k.components[:0]
+			for _, c := range comps {
+				if np != "" && !strings.Contains(c, "${") {
+					k.components = append(k.components, path.Clean(path.Join(np, c)))
+				}
+			}
 		}
 		if !changed {
 			return
@@ -526,48 +564,55 @@ func isDefaultOp(name string) bool {
 	return false
 }
 
-// fluxOutcome is what substitution did to one resource, for check to
-// apply to its issues.
-type fluxOutcome struct {
-	obj     map[string]any
-	k       *fluxKustomization // nil when no Flux Kustomization renders it
-	skip    []skipped          // values not to judge
-	subst   map[string]string  // joined path → "${A}, ${B}": values substituted
-	secrets []string           // values taken from Secrets: never printed
-	issues  []issue            // substitution errors and unresolved variables
+// Substitution is what Flux's post-build substitution did to one object:
+// the values it changed, those it could not judge, and its own issues.
+type Substitution struct {
+	obj map[string]any
+	k   *fluxKustomization // nil when no Flux Kustomization renders the object
+	// Skipped are the values not to judge: each holds a variable whose
+	// value is unknown here.
+	Skipped []SkippedValue
+	// Issues are the substitution's own: a value it fails on, a variable
+	// name Flux refuses, a variable the repository does not set.
+	Issues  []Issue
+	subst   map[string]string // joined path → "${A}, ${B}": values substituted
+	secrets []string          // values taken from Secrets: never printed
 }
 
-// skipped is a value that holds a variable whose value is unknown. quiet
-// is the notice to give only when an issue there was dropped: a value no
-// Flux Kustomization of the repository renders may never be substituted,
-// and a ${ in a shell script is not worth a word unless it hid something.
-type skipped struct {
-	path  []string
-	quiet string
+// SkippedValue is a value that holds a variable whose value is unknown.
+// Notice, when set, is the notice to give only when an issue there was
+// dropped: a value no Flux Kustomization of the repository renders may
+// never be substituted, and a ${ in a shell script is not worth a word
+// unless it hid something.
+type SkippedValue struct {
+	Path   []string
+	Notice string
 }
 
-// fluxSubstitute substitutes obj, the object of rs, as Flux's post-build
-// step would, or returns nil when there is nothing to do: no value holds a
-// "$", the usual case, costs one walk over the object's strings.
-func (r *run) fluxSubstitute(rs *resource, obj map[string]any) *fluxOutcome {
-	var out *fluxOutcome
+// fluxSubstitute substitutes obj, rendered from dir (a kustomization's;
+// "" for the directory of the plain file it is written in) out of file, as
+// Flux's post-build step would, or returns nil when there is nothing to
+// do: no value holds a "$", the usual case, costs one walk over the
+// object's strings. The top-level sops field is left alone: Flux decrypts
+// a SOPS object, its metadata gone, before it substitutes.
+func (t *Tree) fluxSubstitute(obj map[string]any, dir, file string) *Substitution {
+	var out *Substitution
 	if isFluxKustomization(obj) {
-		out = &fluxOutcome{obj: obj, issues: fluxNameIssues(obj)}
+		out = &Substitution{obj: obj, Issues: fluxNameIssues(obj)}
 	}
-	if !holdsExpr(obj) {
+	if !holdsExpr(obj, true) {
 		return out
 	}
 	if out == nil {
-		out = &fluxOutcome{obj: obj}
+		out = &Substitution{obj: obj}
 	}
 	if fluxDisabled(obj) {
 		return out
 	}
-	dir := rs.dir
 	if dir == "" {
-		dir = path.Dir(rs.file)
+		dir = path.Dir(file)
 	}
-	out.k = nearestFlux(r.fluxKustomizations(), dir, rs.file, nil)
+	out.k = nearestFlux(t.fluxKustomizations(), dir, file, nil)
 	if out.k != nil && !out.k.active() {
 		return out // Flux applies it as written
 	}
@@ -578,44 +623,46 @@ func (r *run) fluxSubstitute(rs *resource, obj map[string]any) *fluxOutcome {
 }
 
 // fluxNameIssues reports inline variables whose name Flux refuses.
-func fluxNameIssues(obj map[string]any) []issue {
+func fluxNameIssues(obj map[string]any) []Issue {
 	spec, _ := obj["spec"].(map[string]any)
 	pb, _ := spec["postBuild"].(map[string]any)
 	sub, _ := pb["substitute"].(map[string]any)
-	var out []issue
-	for _, name := range keys(sub) {
+	var out []Issue
+	for _, name := range slices.Sorted(maps.Keys(sub)) {
 		if !fluxVarName.MatchString(name) {
-			out = append(out, issue{rule: RuleFluxSubstitution, path: []string{"spec", "postBuild", "substitute", name}, atKey: true,
-				msg: fmt.Sprintf("%q is not a variable name Flux accepts (letters, digits and _, not starting with a digit): the post-build substitution of this Kustomization fails", name)})
+			out = append(out, Issue{Kind: SubstitutionFailed, Path: []string{"spec", "postBuild", "substitute", name}, AtKey: true,
+				Message: fmt.Sprintf("%q is not a variable name Flux accepts (letters, digits and _, not starting with a digit): the post-build substitution of this Kustomization fails", name)})
 		}
 	}
 	return out
 }
 
 func fluxDisabled(obj map[string]any) bool {
-	if annotation(obj, fluxSubstituteKey) == "disabled" {
-		return true
-	}
 	md, _ := obj["metadata"].(map[string]any)
+	annotations, _ := md["annotations"].(map[string]any)
 	labels, _ := md["labels"].(map[string]any)
-	return labels[fluxSubstituteKey] == "disabled"
+	return annotations[fluxSubstituteKey] == "disabled" || labels[fluxSubstituteKey] == "disabled"
 }
 
 // holdsExpr reports whether any key or string of v holds "${" or "$$",
-// what envsubst rewrites.
-func holdsExpr(v any) bool {
+// what envsubst rewrites; top is set for the object itself, whose sops
+// field is not looked at.
+func holdsExpr(v any, top bool) bool {
 	switch x := v.(type) {
 	case string:
 		return hasExpr(x)
 	case map[string]any:
 		for k, val := range x {
-			if hasExpr(k) || holdsExpr(val) {
+			if top && k == "sops" {
+				continue
+			}
+			if hasExpr(k) || holdsExpr(val, false) {
 				return true
 			}
 		}
 	case []any:
 		for _, val := range x {
-			if holdsExpr(val) {
+			if holdsExpr(val, false) {
 				return true
 			}
 		}
@@ -628,8 +675,9 @@ func hasExpr(s string) bool {
 	return i >= 0 && (strings.Contains(s[i:], "${") || strings.Contains(s[i:], "$$"))
 }
 
-// walk substitutes every string under v, copying only what changes.
-func (o *fluxOutcome) walk(v any, p []string) (any, bool) {
+// walk substitutes every string under v, copying only what changes (the
+// object's sops field aside).
+func (o *Substitution) walk(v any, p []string) (any, bool) {
 	switch x := v.(type) {
 	case string:
 		if !hasExpr(x) {
@@ -638,8 +686,11 @@ func (o *fluxOutcome) walk(v any, p []string) (any, bool) {
 		return o.value(x, p)
 	case map[string]any:
 		var cp map[string]any
-		for _, k := range keys(x) {
-			nv, changed := o.walk(x[k], appendPath(p, k))
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if p == nil && k == "sops" {
+				continue
+			}
+			nv, changed := o.walk(x[k], append(slices.Clip(p), k))
 			nk := k
 			if hasExpr(k) {
 				if s, ok := o.key(k, p); ok {
@@ -664,7 +715,7 @@ func (o *fluxOutcome) walk(v any, p []string) (any, bool) {
 	case []any:
 		var cp []any
 		for i, item := range x {
-			nv, changed := o.walk(item, appendPath(p, fmt.Sprint(i)))
+			nv, changed := o.walk(item, append(slices.Clip(p), fmt.Sprint(i)))
 			if changed {
 				if cp == nil {
 					cp = slices.Clone(x)
@@ -682,11 +733,11 @@ func (o *fluxOutcome) walk(v any, p []string) (any, bool) {
 
 // key substitutes a mapping key. A key that fails or stays unresolved is
 // left alone: the value under it is judged, or skipped, on its own.
-func (o *fluxOutcome) key(s string, p []string) (string, bool) {
+func (o *Substitution) key(s string, p []string) (string, bool) {
 	if o.k == nil {
 		return s, false
 	}
-	v, changed := o.value(s, appendPath(p, s))
+	v, changed := o.value(s, append(slices.Clip(p), s))
 	str, ok := v.(string)
 	return str, changed && ok
 }
@@ -694,33 +745,33 @@ func (o *fluxOutcome) key(s string, p []string) (string, bool) {
 // value substitutes one string, as Flux substitutes the text of the whole
 // resource: the string as Flux serialises it, then substituted, then
 // parsed back, so that the result takes the type the cluster gives it.
-func (o *fluxOutcome) value(s string, p []string) (any, bool) {
+func (o *Substitution) value(s string, p []string) (any, bool) {
 	tree, perr := parse.Parse(s)
 	if o.k == nil {
 		if perr == nil && strings.Contains(s, "${") {
 			var vars []string
 			usedVars(tree.Root, &vars)
-			o.skip = append(o.skip, skipped{path: p, quiet: fmt.Sprintf("%s would be substituted by Flux, but no Flux Kustomization in the repository renders this file (none holds it under its spec.path or includes it from a kustomization there): the value was not validated", varList(vars))})
+			o.Skipped = append(o.Skipped, SkippedValue{Path: p, Notice: fmt.Sprintf("%s would be substituted by Flux, but no Flux Kustomization in the repository renders this file (none holds it under its spec.path or includes it from a kustomization there): the value was not validated", varList(vars))})
 		}
 		return s, false
 	}
 	if perr != nil {
-		o.skip = append(o.skip, skipped{path: p})
-		o.issues = append(o.issues, issue{rule: RuleFluxSubstitution, path: p,
-			msg: fmt.Sprintf("Flux's post-build substitution (Kustomization %s) fails on this value: %v; write a literal ${ as $${", o.k.id(), perr)})
+		o.Skipped = append(o.Skipped, SkippedValue{Path: p})
+		o.Issues = append(o.Issues, Issue{Kind: SubstitutionFailed, Path: p,
+			Message: fmt.Sprintf("Flux's post-build substitution (Kustomization %s) fails on this value: %v; write a literal ${ as $${", o.k.id(), perr)})
 		return s, false
 	}
 	var unresolved []string
 	unresolvedVars(tree.Root, o.k, &unresolved)
 	if len(unresolved) > 0 {
-		o.skip = append(o.skip, skipped{path: p})
+		o.Skipped = append(o.Skipped, SkippedValue{Path: p})
 		for _, name := range unresolved {
-			o.issues = append(o.issues, issue{rule: RuleFluxVariable, path: p, msg: o.unresolvedMessage(name)})
+			o.Issues = append(o.Issues, Issue{Kind: VariableUnset, Path: p, Message: o.unresolvedMessage(name)})
 		}
 		return s, false
 	}
 	if opaqueVars(tree.Root, o.k) {
-		o.skip = append(o.skip, skipped{path: p})
+		o.Skipped = append(o.Skipped, SkippedValue{Path: p})
 		return s, false
 	}
 	text, err := sigsyaml.Marshal(s)
@@ -744,16 +795,16 @@ func (o *fluxOutcome) value(s string, p []string) (any, bool) {
 		err = json.Unmarshal(j, &nv)
 	}
 	if err != nil {
-		o.skip = append(o.skip, skipped{path: p})
-		o.issues = append(o.issues, issue{rule: RuleFluxSubstitution, path: p,
-			msg: fmt.Sprintf("after Flux substitutes %s (Kustomization %s) this value is not YAML, and the post-build step fails: %v", varList(vars), o.k.id(), err)})
+		o.Skipped = append(o.Skipped, SkippedValue{Path: p})
+		o.Issues = append(o.Issues, Issue{Kind: SubstitutionFailed, Path: p,
+			Message: fmt.Sprintf("after Flux substitutes %s (Kustomization %s) this value is not YAML, and the post-build step fails: %v", varList(vars), o.k.id(), err)})
 		return s, false
 	}
 	o.subst[strings.Join(p, "\x00")] = varList(vars)
 	return nv, true
 }
 
-func (o *fluxOutcome) unresolvedMessage(name string) string {
+func (o *Substitution) unresolvedMessage(name string) string {
 	msg := fmt.Sprintf("${%s} is not set for Flux Kustomization %s (%s:%d): neither its postBuild.substitute nor a ConfigMap or Secret of its substituteFrom in the repository defines it, so this value was not validated", name, o.k.id(), o.k.file, o.k.line)
 	if len(o.k.missing) > 0 {
 		msg += fmt.Sprintf("; it may come from %s, which the repository does not hold", strings.Join(o.k.missing, ", "))
@@ -769,53 +820,27 @@ func varList(vars []string) string {
 	return strings.Join(out, ", ")
 }
 
-// apply drops the issues about values that hold an unknown variable,
-// names the substitution in the issues about values it changed, keeps
-// every value taken from a Secret out of the messages, and adds its own
-// issues.
-func (o *fluxOutcome) apply(is []issue) []issue {
-	if o == nil {
-		return is
-	}
-	out := is[:0]
-	quiet := map[int]bool{}
-	for _, x := range is {
-		if i := o.skipIndex(x.path); i >= 0 {
-			if o.skip[i].quiet != "" {
-				quiet[i] = true
-			}
-			continue
-		}
-		if vars, ok := o.subst[strings.Join(x.path, "\x00")]; ok {
-			x.msg += fmt.Sprintf(" (after Flux substituted %s)", vars)
-		}
-		out = append(out, x)
-	}
-	for i, s := range o.skip {
-		if quiet[i] {
-			out = append(out, issue{rule: RuleFluxVariable, path: s.path, msg: s.quiet})
-		}
-	}
-	out = append(out, o.issues...)
-	for i := range out {
-		out[i].msg = o.redact(out[i].msg)
-	}
-	return out
-}
-
-// skipIndex returns the skipped value that holds p, or -1.
-func (o *fluxOutcome) skipIndex(p []string) int {
-	for i, s := range o.skip {
-		if len(p) >= len(s.path) && slices.Equal(p[:len(s.path)], s.path) {
+// SkippedAt returns the index in Skipped of the value that holds path p,
+// or -1.
+func (o *Substitution) SkippedAt(p []string) int {
+	for i, s := range o.Skipped {
+		if len(p) >= len(s.Path) && slices.Equal(p[:len(s.Path)], s.Path) {
 			return i
 		}
 	}
 	return -1
 }
 
-// redact replaces every value taken from a Secret, as written and as JSON
-// would quote it inside a message.
-func (o *fluxOutcome) redact(msg string) string {
+// Variables names the variables substituted in the value at path p
+// ("${A}, ${B}"); ok is false when the substitution did not change it.
+func (o *Substitution) Variables(p []string) (vars string, ok bool) {
+	vars, ok = o.subst[strings.Join(p, "\x00")]
+	return vars, ok
+}
+
+// Redact replaces in msg every value taken from a Secret, as written and
+// as JSON would quote it inside a message.
+func (o *Substitution) Redact(msg string) string {
 	for _, s := range o.secrets {
 		msg = strings.ReplaceAll(msg, s, "***")
 		if q, err := json.Marshal(s); err == nil {
@@ -823,54 +848,4 @@ func (o *fluxOutcome) redact(msg string) string {
 		}
 	}
 	return msg
-}
-
-// collapseFluxVariables keeps one flux-variable notice per message, at its
-// first place in file order, saying how many other places hold it: a
-// variable the repository leaves to the cluster is one fact, however many
-// values use it.
-func collapseFluxVariables(fs []finding.Finding) []finding.Finding {
-	type place struct {
-		f      finding.Finding
-		places map[[3]any]bool
-	}
-	groups := map[string]*place{}
-	var order []string
-	out := fs[:0]
-	for _, f := range fs {
-		if f.Rule != RuleFluxVariable {
-			out = append(out, f)
-			continue
-		}
-		at := [3]any{f.File, f.Line, f.Column}
-		g, ok := groups[f.Message]
-		if !ok {
-			groups[f.Message] = &place{f: f, places: map[[3]any]bool{at: true}}
-			order = append(order, f.Message)
-			continue
-		}
-		g.places[at] = true
-		if before(f, g.f) {
-			g.f = f
-		}
-	}
-	sort.Strings(order)
-	for _, m := range order {
-		g := groups[m]
-		if n := len(g.places); n > 1 {
-			g.f.Message += fmt.Sprintf(" (and at %d other place(s))", n-1)
-		}
-		out = append(out, g.f)
-	}
-	return out
-}
-
-func before(a, b finding.Finding) bool {
-	if a.File != b.File {
-		return a.File < b.File
-	}
-	if a.Line != b.Line {
-		return a.Line < b.Line
-	}
-	return a.Column < b.Column
 }

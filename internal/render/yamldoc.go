@@ -1,35 +1,39 @@
-package verify
+package render
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
-	"go.yaml.in/yaml/v4"
-
-	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"go.yaml.in/yaml/v3"
 )
 
-// document is one YAML document of a file: its plain value for validation
-// and its node tree for positions.
-type document struct {
-	file  string
-	index int        // 0-based position in the file
-	root  *yaml.Node // the document's content node; nil for an empty document, or until node() parses it
-	obj   map[string]any
+// Document is one YAML document of a file: its plain value and, for
+// positions, its node tree.
+type Document struct {
+	// File is the path of the file in the tree, Index the document's
+	// 0-based position in it.
+	File  string
+	Index int
+	// Obj is the document's value when it is a mapping, as encoding/json
+	// would give it (maps, slices, strings, int64, float64, bool, nil).
+	Obj  map[string]any
+	root *yaml.Node // the document's content node; nil for an empty document, or until Node parses it
 	// src and line are the text of a document quickParse read, and the
 	// line it starts on: node() parses it when a position is wanted.
 	src  []byte
 	line int
 }
 
-// node returns the document's node tree, parsing it now if quickParse
+// Node returns the document's node tree, parsing it now if quickParse
 // read the document: lines are those of the file, as if the whole file
-// had been parsed.
-func (d *document) node() *yaml.Node {
+// had been parsed. It is nil for an empty document.
+func (d *Document) Node() *yaml.Node {
 	if d.root == nil && d.src != nil {
 		var n yaml.Node
 		if yaml.Unmarshal(d.src, &n) == nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
@@ -41,8 +45,58 @@ func (d *document) node() *yaml.Node {
 	return d.root
 }
 
-// meta returns apiVersion, kind, namespace and name of an object.
-func meta(obj map[string]any) (apiVersion, kind, namespace, name string) {
+// Source is where a document of a file is written, to be found again
+// once the document is let go (FindDocument): its file, and the line its
+// first key is on or, with Chunk set, the line it starts on (its "---").
+// Prefix is the path of the object in the document: an item of a List.
+type Source struct {
+	File   string
+	Line   int
+	Chunk  bool
+	Prefix []string
+}
+
+// Source is where the object at prefix of d is written, for a document
+// EachQuickDocument read without its node tree; nil for a document parsed
+// into nodes, whose positions cost nothing.
+func (d *Document) Source(prefix []string) *Source {
+	if d.root != nil || d.src == nil {
+		return nil
+	}
+	return &Source{File: d.File, Line: d.line, Chunk: true, Prefix: prefix}
+}
+
+// FindDocument parses the document of data that src names (its Prefix
+// aside); nil when data holds none there.
+func FindDocument(data []byte, src Source) *yaml.Node {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !src.Chunk {
+		docs, _ := ParseYAML(src.File, data)
+		if d := docAtLine(docs, src.Line); d != nil {
+			return d.root
+		}
+		return nil
+	}
+	for _, c := range splitDocuments(data) {
+		if c.line == src.Line {
+			return (&Document{src: c.data, line: c.line}).Node()
+		}
+	}
+	return nil
+}
+
+// docAtLine returns the document whose first key is on line.
+func docAtLine(docs []*Document, line int) *Document {
+	for _, d := range docs {
+		if d.root != nil && d.root.Line == line {
+			return d
+		}
+	}
+	return nil
+}
+
+// Meta returns apiVersion, kind, namespace and name of an object.
+func Meta(obj map[string]any) (apiVersion, kind, namespace, name string) {
 	apiVersion, _ = obj["apiVersion"].(string)
 	kind, _ = obj["kind"].(string)
 	if md, ok := obj["metadata"].(map[string]any); ok {
@@ -56,7 +110,7 @@ func meta(obj map[string]any) (apiVersion, kind, namespace, name string) {
 // an apiVersion and a kind. Other YAML (values files, CI configuration) is
 // not a resource and is only checked for syntax.
 func isResource(obj map[string]any) bool {
-	a, k, _, _ := meta(obj)
+	a, k, _, _ := Meta(obj)
 	return a != "" && k != ""
 }
 
@@ -66,29 +120,29 @@ const maxNodes = 1 << 20
 
 var errTooLarge = errors.New("document expands to too many nodes through aliases")
 
-// parseYAML splits data into documents and parses each on its own, so that
+// ParseYAML splits data into documents and parses each on its own, so that
 // a syntax error in one document does not hide the others. Line numbers in
 // the returned nodes are those of the whole file.
-func parseYAML(file string, data []byte) ([]*document, []finding.Finding) {
-	var docs []*document
-	fs := eachDocument(file, data, func(d *document) { docs = append(docs, d) }, func() { docs = nil })
+func ParseYAML(file string, data []byte) ([]*Document, []Problem) {
+	var docs []*Document
+	fs := eachDocument(file, data, func(d *Document) { docs = append(docs, d) }, func() { docs = nil })
 	return docs, fs
 }
 
 // eachDocument parses data one document at a time and hands each to f,
 // which keeps it or lets it go: memory then holds the node tree and value
 // of one document rather than of the file (for a 5 MB file of 11,000
-// resources, 160 MB of trees and maps). It returns the findings of
+// resources, 160 MB of trees and maps). It returns the problems of
 // parsing. A file with a syntax error is parsed a second time, chunk by
 // chunk, so that the error hides no other document: restart is called
 // before, so that f's caller can drop what the first pass gave it.
-func eachDocument(file string, data []byte, f func(*document), restart func()) []finding.Finding {
+func eachDocument(file string, data []byte, f func(*Document), restart func()) []Problem {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if fs, ok := parseStream(file, data, f); ok {
 		return fs
 	}
 	restart()
-	var fs []finding.Finding
+	var fs []Problem
 	for i, c := range splitDocuments(data) {
 		if d := parseChunk(file, i, c, &fs); d != nil {
 			f(d)
@@ -97,12 +151,12 @@ func eachDocument(file string, data []byte, f func(*document), restart func()) [
 	return fs
 }
 
-// eachQuickDocument is eachDocument for a file whose documents are checked
+// EachQuickDocument is eachDocument for a file whose documents are checked
 // and let go: each is read by quickParse when it can, and by the full
 // parser, chunk by chunk, when it cannot; f gets node trees only from the
 // latter (document.node parses the others on demand). restart is called,
 // as by eachDocument, when what f got so far must be dropped.
-func eachQuickDocument(file string, data []byte, f func(*document), restart func()) []finding.Finding {
+func EachQuickDocument(file string, data []byte, f func(*Document), restart func()) []Problem {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(data, []byte("%")) || bytes.Contains(data, []byte("\n%")) {
 		// A directive belongs to the document after it: the stream is
@@ -110,11 +164,11 @@ func eachQuickDocument(file string, data []byte, f func(*document), restart func
 		return eachDocument(file, data, f, restart)
 	}
 	text := string(data)
-	var fs []finding.Finding
+	var fs []Problem
 	for i, c := range splitDocuments(data) {
 		if v, ok := quickParse(text[c.off : c.off+len(c.data)]); ok {
 			obj, _ := v.(map[string]any)
-			f(&document{file: file, index: i, obj: obj, src: c.data, line: c.line})
+			f(&Document{File: file, Index: i, Obj: obj, src: c.data, line: c.line})
 			continue
 		}
 		if d := parseChunk(file, i, c, &fs); d != nil {
@@ -126,13 +180,13 @@ func eachQuickDocument(file string, data []byte, f func(*document), restart func
 
 // parseChunk parses one document of a file with the full parser, adding
 // its syntax errors and duplicate keys to fs; nil when it does not parse.
-func parseChunk(file string, i int, c chunk, fs *[]finding.Finding) *document {
+func parseChunk(file string, i int, c chunk, fs *[]Problem) *Document {
 	var n yaml.Node
 	if err := yaml.Unmarshal(c.data, &n); err != nil {
-		*fs = append(*fs, syntaxFinding(file, c.line, err))
+		*fs = append(*fs, syntaxProblem(file, c, err))
 		return nil
 	}
-	d := &document{file: file, index: i}
+	d := &Document{File: file, Index: i}
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		d.root = n.Content[0]
 	}
@@ -141,10 +195,10 @@ func parseChunk(file string, i int, c chunk, fs *[]finding.Finding) *document {
 		budget := maxNodes
 		v, err := toValue(d.root, &budget)
 		if err != nil {
-			*fs = append(*fs, finding.Finding{File: file, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()})
+			*fs = append(*fs, Problem{File: file, Line: d.root.Line, Column: d.root.Column, Kind: SyntaxError, Message: err.Error()})
 			return nil
 		}
-		d.obj, _ = v.(map[string]any)
+		d.Obj, _ = v.(map[string]any)
 	}
 	return d
 }
@@ -152,7 +206,7 @@ func parseChunk(file string, i int, c chunk, fs *[]finding.Finding) *document {
 // parseStream parses a whole stream with one parser, the fast path for a
 // file without syntax errors; ok is false when it has one, and the caller
 // then parses document by document.
-func parseStream(file string, data []byte, f func(*document)) (fs []finding.Finding, ok bool) {
+func parseStream(file string, data []byte, f func(*Document)) (fs []Problem, ok bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for index := 0; ; {
 		var n yaml.Node
@@ -166,15 +220,15 @@ func parseStream(file string, data []byte, f func(*document)) (fs []finding.Find
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 			continue
 		}
-		d := &document{file: file, index: index, root: n.Content[0]}
+		d := &Document{File: file, Index: index, root: n.Content[0]}
 		shiftAndCheck(file, d.root, 0, &fs)
 		budget := maxNodes
 		v, err := toValue(d.root, &budget)
 		if err != nil {
-			fs = append(fs, finding.Finding{File: file, Line: d.root.Line, Column: d.root.Column, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()})
+			fs = append(fs, Problem{File: file, Line: d.root.Line, Column: d.root.Column, Kind: SyntaxError, Message: err.Error()})
 			continue
 		}
-		d.obj, _ = v.(map[string]any)
+		d.Obj, _ = v.(map[string]any)
 		index++
 		f(d)
 	}
@@ -243,33 +297,74 @@ func blankDocument(data []byte) bool {
 	return true
 }
 
-// syntaxFinding turns a parser error into a finding at its line and column
-// in the file (the chunk began at line first).
-func syntaxFinding(file string, first int, err error) finding.Finding {
-	f := finding.Finding{File: file, Line: first, Column: 1, Severity: ruleSeverity(RuleYAMLSyntax), Rule: RuleYAMLSyntax, Message: err.Error()}
-	var le *yaml.LoadError
-	if errors.As(err, &le) {
-		f.Message = le.Message
-		if le.Mark.Line > 0 {
-			f.Line = first + le.Mark.Line - 1
-			f.Column = max(le.Mark.Column, 1)
+// syntaxProblem turns a parser error about chunk c of a file into a
+// problem at its line in the file.
+//
+// go.yaml.in/yaml/v3 says where in its message alone ("yaml: line 4:
+// found unexpected end of stream"), without a column: the line of the
+// problem's context when it has one (the quoted scalar or the flow
+// sequence the parser was in), else of the problem. It counts that line
+// from 1 for the scanner's errors but from 0 for the parser's
+// (parser.fail in its decode.go), which parserProblems tells apart. An
+// unknown anchor comes without a line: its alias is looked up in the
+// text.
+func syntaxProblem(file string, c chunk, err error) Problem {
+	p := Problem{File: file, Line: c.line, Kind: SyntaxError, Message: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if m := errLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if parserProblems[m[2]] {
+			n++
 		}
-		if le.ContextMsg != "" {
-			f.Message += " (" + le.ContextMsg
-			if cl := le.ContextMark.Line; cl > 0 && (cl != le.Mark.Line || le.ContextMark.Column != le.Mark.Column) {
-				f.Message += fmt.Sprintf(" that starts at line %d, column %d", first+cl-1, max(le.ContextMark.Column, 1))
-			}
-			f.Message += ")"
+		p.Line, p.Message = c.line+n-1, m[2]
+	} else if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		if line, col, ok := findAlias(c.data, m[1]); ok {
+			p.Line, p.Column = c.line+line-1, col
 		}
-	} else if u, ok := strings.CutPrefix(f.Message, "yaml: "); ok {
-		f.Message = u
 	}
-	return f
+	return p
+}
+
+// errLine and unknownAnchor read go.yaml.in/yaml/v3's syntax errors.
+var (
+	errLine       = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// parserProblems are the messages of the errors go.yaml.in/yaml/v3's
+// parser (parserc.go) rather than its scanner reports: their line is
+// counted from 0.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+	"found undefined tag handle":             true,
+}
+
+// findAlias finds the first alias of anchor name (*name, then a character
+// an anchor cannot hold) in data: its 1-based line and column.
+func findAlias(data []byte, name string) (line, col int, ok bool) {
+	re, err := regexp.Compile(`\*` + regexp.QuoteMeta(name) + `(?:[^0-9A-Za-z_-]|$)`)
+	if err != nil {
+		return 0, 0, false
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if loc := re.FindStringIndex(l); loc != nil {
+			return i + 1, utf8.RuneCountInString(l[:loc[0]]) + 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 // shiftAndCheck moves every node's line by offset and reports duplicate
 // keys of every mapping, at the second key.
-func shiftAndCheck(file string, n *yaml.Node, offset int, fs *[]finding.Finding) {
+func shiftAndCheck(file string, n *yaml.Node, offset int, fs *[]Problem) {
 	n.Line += offset
 	for _, c := range n.Content {
 		shiftAndCheck(file, c, offset, fs)
@@ -306,8 +401,8 @@ func shiftAndCheck(file string, n *yaml.Node, offset int, fs *[]finding.Finding)
 	}
 }
 
-func dupKey(file string, k, first *yaml.Node) finding.Finding {
-	return finding.Finding{File: file, Line: k.Line, Column: k.Column, Severity: ruleSeverity(RuleYAMLDuplicateKey), Rule: RuleYAMLDuplicateKey,
+func dupKey(file string, k, first *yaml.Node) Problem {
+	return Problem{File: file, Line: k.Line, Column: k.Column, Kind: DuplicateKey,
 		Message: fmt.Sprintf("key %q is already defined at line %d", k.Value, first.Line)}
 }
 
@@ -394,7 +489,7 @@ func scalar(n *yaml.Node) any { return scalarOf(n.ShortTag(), n.Value) }
 func locate(n *yaml.Node, path []string) (key, val *yaml.Node, depth int) {
 	val = n
 	for _, tok := range path {
-		val = deref(val)
+		val = Deref(val)
 		switch val.Kind {
 		case yaml.MappingNode:
 			k, v := mapGet(val, tok)
@@ -416,7 +511,7 @@ func locate(n *yaml.Node, path []string) (key, val *yaml.Node, depth int) {
 	return key, val, depth
 }
 
-func deref(n *yaml.Node) *yaml.Node {
+func Deref(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
@@ -433,13 +528,13 @@ func mapGet(m *yaml.Node, k string) (key, val *yaml.Node) {
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if isMerge(m.Content[i]) {
-			src := deref(m.Content[i+1])
+			src := Deref(m.Content[i+1])
 			srcs := []*yaml.Node{src}
 			if src.Kind == yaml.SequenceNode {
 				srcs = src.Content
 			}
 			for _, s := range srcs {
-				if s = deref(s); s.Kind == yaml.MappingNode {
+				if s = Deref(s); s.Kind == yaml.MappingNode {
 					if kk, vv := mapGet(s, k); vv != nil {
 						return kk, vv
 					}
@@ -450,16 +545,16 @@ func mapGet(m *yaml.Node, k string) (key, val *yaml.Node) {
 	return nil, nil
 }
 
-// nodePos returns the line and column for a path in a document: the key of
+// NodePos returns the line and column for a path in a document: the key of
 // the last step for an unknown field, an object or a path that could not be
 // followed to its end, else the value.
-func nodePos(root *yaml.Node, p []string, atKey bool) (int, int) {
+func NodePos(root *yaml.Node, p []string, atKey bool) (int, int) {
 	if root == nil {
 		return 0, 0
 	}
 	key, val, depth := locate(root, p)
 	n := val
-	if key != nil && (atKey || depth < len(p) || deref(val).Kind != yaml.ScalarNode) {
+	if key != nil && (atKey || depth < len(p) || Deref(val).Kind != yaml.ScalarNode) {
 		n = key
 	}
 	return n.Line, n.Column
@@ -473,7 +568,7 @@ func nodePos(root *yaml.Node, p []string, atKey bool) (int, int) {
 func locateLike(src *yaml.Node, obj any, p []string, atKey bool) (line, col int, full bool) {
 	key, n, full := locateLikeNode(src, obj, p)
 	at := n
-	if key != nil && (atKey || !full || deref(n).Kind != yaml.ScalarNode) {
+	if key != nil && (atKey || !full || Deref(n).Kind != yaml.ScalarNode) {
 		at = key
 	}
 	return at.Line, at.Column, full
@@ -485,7 +580,7 @@ func locateLikeNode(src *yaml.Node, obj any, p []string) (key, val *yaml.Node, f
 	n, v := src, obj
 	depth := 0
 	for _, tok := range p {
-		n = deref(n)
+		n = Deref(n)
 		switch x := v.(type) {
 		case map[string]any:
 			if n.Kind != yaml.MappingNode {
@@ -529,7 +624,7 @@ func matchItem(seq *yaml.Node, list []any, i int) *yaml.Node {
 			}
 			ws := fmt.Sprint(want)
 			for _, c := range seq.Content {
-				if c = deref(c); c.Kind == yaml.MappingNode {
+				if c = Deref(c); c.Kind == yaml.MappingNode {
 					if _, v := mapGet(c, id); v != nil && v.Kind == yaml.ScalarNode && v.Value == ws {
 						return c
 					}
@@ -540,7 +635,7 @@ func matchItem(seq *yaml.Node, list []any, i int) *yaml.Node {
 	}
 	if s, ok := list[i].(string); ok {
 		for _, c := range seq.Content {
-			if c = deref(c); c.Kind == yaml.ScalarNode && c.Value == s {
+			if c = Deref(c); c.Kind == yaml.ScalarNode && c.Value == s {
 				return c
 			}
 		}

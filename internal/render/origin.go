@@ -1,15 +1,13 @@
-package verify
+package render
 
 import (
 	"bytes"
 	"strconv"
 	"strings"
-
-	yaml3 "go.yaml.in/yaml/v3"
 )
 
-// A rendered object must name the document it came from, for its findings
-// to be pinned there. kustomize can say it (buildMetadata:
+// A rendered object must name the document it came from, for positions in
+// it to be pinned there. kustomize can say it (buildMetadata:
 // [originAnnotations]), but then every transformer of the build also
 // records itself on every object, parsing and writing back a YAML
 // annotation each time: on a 100-resource overlay that doubled the build's
@@ -17,7 +15,7 @@ import (
 // resources, each of its documents gets one more top-level field, with the
 // number of the file in the build and the line of the document: kustomize
 // carries an unknown top-level field through every transformer untouched,
-// and the check takes it out before anything looks at the object.
+// and the build takes it out before anything looks at the object.
 
 // originKey is the field that carries a rendered object's origin.
 const originKey = "x-gitops-actions-origin"
@@ -97,71 +95,6 @@ func isPlainKeyLine(l []byte) bool {
 		}
 	}
 	return false
-}
-
-// yaml3Node is the node type kustomize's objects are made of.
-type yaml3Node = yaml3.Node
-
-// toValue3 is toValue for a node of go.yaml.in/yaml/v3, which kustomize
-// renders into: the same plain values a file's document gives.
-func toValue3(n *yaml3.Node, budget *int) (any, error) {
-	*budget--
-	if *budget < 0 {
-		return nil, errTooLarge
-	}
-	switch n.Kind {
-	case yaml3.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		return toValue3(n.Content[0], budget)
-	case yaml3.AliasNode:
-		return toValue3(n.Alias, budget)
-	case yaml3.SequenceNode:
-		out := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := toValue3(c, budget)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	case yaml3.MappingNode:
-		out := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") && k.Style == 0 {
-				src := []*yaml3.Node{v}
-				if v.Kind == yaml3.SequenceNode {
-					src = v.Content
-				}
-				for _, s := range src {
-					m, err := toValue3(s, budget)
-					if err != nil {
-						return nil, err
-					}
-					if mm, ok := m.(map[string]any); ok {
-						for k, x := range mm {
-							if _, set := out[k]; !set {
-								out[k] = x
-							}
-						}
-					}
-				}
-				continue
-			}
-			val, err := toValue3(v, budget)
-			if err != nil {
-				return nil, err
-			}
-			out[k.Value] = val
-		}
-		return out, nil
-	case yaml3.ScalarNode:
-		return scalarOf(n.ShortTag(), n.Value), nil
-	}
-	return nil, nil
 }
 
 // scalarOf turns a resolved scalar into a plain value.
