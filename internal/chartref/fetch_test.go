@@ -1,0 +1,39 @@
+package chartref
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestRefString(t *testing.T) {
+	tests := []struct {
+		name string
+		ref  Ref
+		want string
+	}{
+		{name: "oci", ref: Ref{Repo: "oci://ghcr.io/acme/charts/", Name: "app", Version: "1.2.3"}, want: "oci://ghcr.io/acme/charts/app@1.2.3"},
+		{name: "https", ref: Ref{Repo: "https://charts.example.com", Name: "podinfo", Version: "6.x"}, want: "https://charts.example.com podinfo@6.x"},
+		{name: "newest", ref: Ref{Repo: "https://charts.example.com", Name: "podinfo"}, want: "https://charts.example.com podinfo@newest"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.ref.String(); got != tc.want {
+				t.Errorf("String() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	base := &Error{Ref: Ref{Repo: "oci://r", Name: "c"}, Kind: Unauthorized, Err: errors.New("401")}
+	if got := KindOf(fmt.Errorf("rendering: %w", base)); got != Unauthorized {
+		t.Errorf("KindOf(wrapped) = %v, want Unauthorized", got)
+	}
+	if got := KindOf(errors.New("other")); got != 0 {
+		t.Errorf("KindOf(other) = %v, want 0", got)
+	}
+	if got, want := base.Error(), "fetching chart oci://r/c@newest: 401"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
