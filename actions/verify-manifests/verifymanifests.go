@@ -37,7 +37,7 @@ var Spec = cli.Spec{
 		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
 		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required. --list-rules prints the catalogue."},
 		{Name: "format", Description: "The report format: text, github (annotations), sarif, junit or json. Empty means github in GitHub Actions, text elsewhere."},
-		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. With format sarif and no output-file, the SARIF goes to verify-manifests.sarif. The file is replaced, never written through a symbolic link."},
+		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. In GitHub Actions, format sarif with no output-file writes verify-manifests.sarif (the sarif-file output names it, for upload-sarif); elsewhere the SARIF goes to standard output, and nothing is written into the repository being checked. The file is replaced, never written through a symbolic link."},
 		{Name: "max-file-size", Default: "5242880", Description: "The size in bytes above which a file is not read: a file-skipped warning instead. The default is 5 MiB."},
 		{Name: "fail-on", Default: "error", Description: "The lowest severity that fails the run (exit code 1): error, warning or never."},
 		{Name: "list-rules", Default: "false", Kind: cli.Bool, Description: "Print every rule with its default severity and description, and exit: a table, or JSON with format json."},
@@ -80,7 +80,10 @@ func NewCommand(d Deps) cli.Command {
 // of the binary 30 ms and 6 MB. TestKubernetesVersions keeps it true.
 const kubernetesVersions = "1.37, 1.36, 1.35"
 
-// defaultSARIF is where a SARIF report goes when no output-file is given.
+// defaultSARIF is where a SARIF report goes in GitHub Actions when no
+// output-file is given: a file the next step (upload-sarif) can read. On a
+// laptop the same default would leave an untracked file in the repository
+// being checked, so there the report goes to standard output.
 const defaultSARIF = "verify-manifests.sarif"
 
 // Inputs are verify-manifests' inputs, parsed and checked.
@@ -137,7 +140,7 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	case !contains(report.Formats, in.Format):
 		return in, cli.Usagef("input \"format\": %q is not a format (use %s)", in.Format, strings.Join(report.Formats, ", "))
 	}
-	if in.Format == "sarif" && in.OutputFile == "" {
+	if in.Format == "sarif" && in.OutputFile == "" && inActions {
 		in.OutputFile = defaultSARIF
 	}
 	if in.MaxFileSize, err = strconv.ParseInt(v.String("max-file-size"), 10, 64); err != nil || in.MaxFileSize <= 0 {
