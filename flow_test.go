@@ -114,8 +114,8 @@ func (f *flow) want(o outcome, code int, outputs map[string]string) {
 func payload(t *testing.T, real, own string) map[string]any {
 	t.Helper()
 	p := filepath.Join("actions", "promote", "testdata", own)
-	if _, err := os.Stat(filepath.Join(sharedtest.Link, "github", "webhooks", real)); err == nil {
-		p = sharedtest.Path(t, "github", "webhooks", real)
+	if shared, ok := sharedtest.Find(t, "github", "webhooks", real); ok {
+		p = shared
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
