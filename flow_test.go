@@ -222,8 +222,8 @@ func TestFlow(t *testing.T) {
 		return s
 	}
 	hold := " # gitops-actions: hold (rollback of " + tag2 + ")"
-	seedProd, _ := os.ReadFile(filepath.Join("examples", "config-repo", prodApp))
-	if got, want := read(prodApp), strings.Replace(string(seedProd), "app:v2.0.0 # bumped by gitops-actions", "app:v2.0.0 # bumped by gitops-actions"+hold, 1); got != want {
+	seedProd := exampleRepo(t)[prodApp]
+	if got, want := read(prodApp), strings.Replace(seedProd, "app:v2.0.0 # bumped by gitops-actions", "app:v2.0.0 # bumped by gitops-actions"+hold, 1); got != want {
 		t.Errorf("production's deployment:\n%s\nwant\n%s", got, want)
 	}
 	if got := read(prodKust); !strings.Contains(got, "newTag: v2.0.0"+hold+"\n") {

@@ -187,9 +187,10 @@ func TestReleaseVersion(t *testing.T) {
 	}
 }
 
-// TestREADMECommands keeps the README's promise: it starts with the two
-// commands, and CI (.ci/run) runs exactly them.
-func TestREADMECommands(t *testing.T) {
+// readmeCommands returns the lines of the commands block the README starts
+// with.
+func readmeCommands(t *testing.T) []string {
+	t.Helper()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +201,13 @@ func TestREADMECommands(t *testing.T) {
 	}
 	block := strings.TrimPrefix(strings.TrimLeft(rest, "\n"), "```sh\n")
 	block, _, _ = strings.Cut(block, "```")
-	commands := strings.Split(strings.TrimSpace(block), "\n")
+	return strings.Split(strings.TrimSpace(block), "\n")
+}
+
+// TestREADMECommands keeps the README's promise: it starts with the two
+// commands, and CI (.ci/run) runs exactly them.
+func TestREADMECommands(t *testing.T) {
+	commands := readmeCommands(t)
 	if len(commands) != 2 || commands[1] != "go test ./..." {
 		t.Fatalf("the README's commands are %q, want the main job and go test ./...", commands)
 	}

@@ -25,7 +25,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/imagetest"
+	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
 	"github.com/gitops-actions/gitops-actions/internal/workflowcmd/runnertest"
 )
@@ -283,10 +286,19 @@ func wantSummary(t *testing.T, r stepResult, want string) {
 	}
 }
 
-// exampleRepo is the bundled example config repo, as files.
+// exampleBaseline is the version of ghcr.io/acme/app the tests start the
+// example config repo at, in every environment: the version it is
+// committed with.
+const exampleBaseline = "ghcr.io/acme/app:v2.0.0"
+
+// exampleRepo is the bundled example config repo, as files, with every
+// reference to ghcr.io/acme/app set to exampleBaseline. The tests take the
+// example's layout, never the versions a reader left in it: the README's
+// first command, run without --dry-run as the README invites, moves
+// staging to v2.1.0 in place (TestREADMEFirstCommandThenTests).
 func exampleRepo(t *testing.T) map[string]string {
 	t.Helper()
-	files := map[string]string{}
+	files := memfs.FS{}
 	root := filepath.Join("examples", "config-repo")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -294,13 +306,28 @@ func exampleRepo(t *testing.T) map[string]string {
 		}
 		b, err := os.ReadFile(p)
 		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(b)
+		files[filepath.ToSlash(rel)] = &memfs.File{Data: b, Mode: 0o644}
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return files
+	baseline, err := imageref.Parse(exampleBaseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := manifest.Bump(context.Background(), files, []string{"."}, manifest.Options{Images: []imageref.Image{baseline}, AllowDowngrade: true, IgnoreHolds: true})
+	if err != nil {
+		t.Fatalf("setting the example to %s: %v", exampleBaseline, err)
+	}
+	out := map[string]string{}
+	for p, f := range files {
+		out[p] = string(f.Data)
+	}
+	for _, e := range res.Files {
+		out[e.Path] = string(e.New)
+	}
+	return out
 }
 
 // actionFile is what the runner reads of an action.yml.
