@@ -52,7 +52,7 @@ func TestDiffLocalGit(t *testing.T) {
 			if tc.commit {
 				localgittest.Commit(t, repo, under(configFiles("v1.1.0", "v1.0.0")), "head")
 			} else {
-				localgittest.Write(t, repo, under(configFiles("v1.1.0", "v1.0.0")))
+				clitest.Write(t, repo, under(configFiles("v1.1.0", "v1.0.0")))
 			}
 			got := clitest.Run(t, Command, dir, localEnv(repo), "--path", "environments", "--environments", "environments/staging,environments/production",
 				"--diff-base", tc.base, "--diff-file", "diff.txt")

@@ -39,6 +39,14 @@ func Run(t *testing.T, cmd cli.Command, dir string, environ map[string]string, a
 func WriteTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
+	Write(t, dir, files)
+	return dir
+}
+
+// Write writes files (slash-separated path → content) under dir, making
+// the directories they need.
+func Write(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -48,7 +56,6 @@ func WriteTree(t *testing.T, files map[string]string) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 // ParseOutputs reads the name<<DELIMITER blocks a run wrote to

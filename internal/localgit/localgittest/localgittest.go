@@ -6,9 +6,10 @@ package localgittest
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 )
 
 // Init makes dir a git repository on branch main (dir may exist).
@@ -25,24 +26,10 @@ func Init(t testing.TB, dir string) {
 // SHA.
 func Commit(t testing.TB, dir string, files map[string]string, message string) string {
 	t.Helper()
-	Write(t, dir, files)
+	clitest.Write(t, dir, files)
 	Git(t, dir, "add", "-A")
 	Git(t, dir, "commit", "-q", "--allow-empty", "-m", message)
 	return Git(t, dir, "rev-parse", "HEAD")
-}
-
-// Write writes files (slash path → content) under dir.
-func Write(t testing.TB, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // Git runs git with args in dir, with a fixed identity and no system or
