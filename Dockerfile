@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # The one image behind every gitops-actions action: the static binary, the
 # CA certificates it needs to reach the GitHub API, and an empty /tmp. No
 # shell and no git: the binary needs neither.
@@ -14,13 +12,22 @@
 #
 # The build stage runs on the build machine's platform and cross-compiles,
 # so a multi-platform build needs no emulation.
+#
+# The build is reproducible: the same commit gives the same image, byte for
+# byte. The base image is pinned by digest (the Go toolchain and the CA
+# certificates with it; Dependabot moves the pin), the modules by go.sum,
+# the binary carries no path of the build machine (-trimpath) nor a VCS
+# stamp (.git is not in the context), and the release sets
+# SOURCE_DATE_EPOCH to the commit's time, with the registry exporter's
+# rewrite-timestamp, for every time in the image. A build with no VERSION
+# argument reports the version in the file VERSION.
 
-FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+FROM --platform=$BUILDPLATFORM golang:1.26.8@sha256:3c3e25a4da13fd0478eed2df1eb35a0e667094a7124d3993a6a1d30f71c17e79 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
+ARG VERSION
 ARG TARGETOS
 ARG TARGETARCH
 RUN install -d -m 1777 /rootfs/tmp \

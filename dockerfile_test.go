@@ -3,6 +3,7 @@ package main
 import (
 	"io/fs"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -64,5 +65,34 @@ func TestDockerfile(t *testing.T) {
 		if !slices.Contains(flags, want) {
 			t.Errorf("-ldflags %q lacks %q", b.LDFlags(), want)
 		}
+	}
+}
+
+// TestDockerfileReproducible: the image is a function of the commit. Every
+// base image is pinned by digest, never by a tag that moves (scratch is no
+// image), and no frontend image is pulled by a # syntax line; VERSION has
+// no default, so a build without the argument reports the file VERSION
+// rather than a made-up one.
+func TestDockerfileReproducible(t *testing.T) {
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := regexp.MustCompile(`(?m)^FROM\s+(?:--\S+\s+)*(\S+)`)
+	pinned := regexp.MustCompile(`^[a-z0-9./_-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$`)
+	bases := from.FindAllStringSubmatch(string(b), -1)
+	if len(bases) < 2 {
+		t.Fatalf("the Dockerfile has %d FROM lines, want a build stage and a final stage", len(bases))
+	}
+	for _, m := range bases {
+		if m[1] != "scratch" && !pinned.MatchString(m[1]) {
+			t.Errorf("FROM %s is not pinned by digest (NAME:TAG@sha256:...)", m[1])
+		}
+	}
+	if regexp.MustCompile(`(?mi)^#\s*syntax\s*=`).Match(b) {
+		t.Error("the Dockerfile names a frontend image (# syntax=...), which a build pulls by a tag that moves")
+	}
+	if regexp.MustCompile(`(?m)^ARG VERSION=`).Match(b) {
+		t.Error("ARG VERSION has a default: a build without the argument would not report the file VERSION")
 	}
 }

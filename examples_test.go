@@ -83,3 +83,66 @@ func TestExamplesMatchTheSpecs(t *testing.T) {
 		t.Error("no example uses a gitops-actions action")
 	}
 }
+
+// TestGitLabExample keeps the GitLab CI example in step with the commands:
+// every gitops-actions command a job runs exists and every flag it passes
+// is one of the command's inputs; it installs a release of the major
+// version VERSION names, into an image pinned by digest.
+func TestGitLabExample(t *testing.T) {
+	b, err := os.ReadFile("examples/gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	specs := map[string]cli.Spec{}
+	for _, c := range actionCommands() {
+		specs[c.Spec.Name] = c.Spec
+	}
+	vars, _ := doc["variables"].(map[string]any)
+	release, _ := vars["GITOPS_ACTIONS_VERSION"].(string)
+	major := "v" + strings.SplitN(releaseVersion(t), ".", 2)[0]
+	if !regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(release) || !strings.HasPrefix(release, major+".") {
+		t.Errorf("GITOPS_ACTIONS_VERSION is %q, want a release %s.x.y", release, major)
+	}
+	base, _ := doc[".gitops-actions"].(map[string]any)
+	if image, _ := base["image"].(string); !regexp.MustCompile(`@sha256:[0-9a-f]{64}$`).MatchString(image) {
+		t.Errorf("the jobs' image %q is not pinned by digest", image)
+	}
+	ran := map[string]bool{}
+	for job, v := range doc {
+		j, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		script, _ := j["script"].([]any)
+		for _, line := range script {
+			s, _ := line.(string)
+			words := strings.Fields(s)
+			if len(words) < 2 || words[0] != "gitops-actions" {
+				continue
+			}
+			spec, ok := specs[words[1]]
+			if !ok {
+				t.Errorf("job %s runs gitops-actions %s, which is no command", job, words[1])
+				continue
+			}
+			ran[spec.Name] = true
+			for _, w := range words[2:] {
+				name, _, _ := strings.Cut(strings.TrimPrefix(w, "--"), "=")
+				if strings.HasPrefix(w, "--") {
+					if _, ok := spec.Input(name); !ok {
+						t.Errorf("job %s passes %s the flag --%s, which is none of its inputs", job, spec.Name, name)
+					}
+				}
+			}
+		}
+	}
+	for _, want := range []string{"bump-image", "verify-manifests"} {
+		if !ran[want] {
+			t.Errorf("no job runs gitops-actions %s", want)
+		}
+	}
+}

@@ -64,6 +64,9 @@ func (f *flow) run(repo, eventName string, event map[string]any, inputs map[stri
 		"GITHUB_REPOSITORY": repo, "GITHUB_SHA": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "GITHUB_RUN_ID": "31",
 		"GITHUB_SERVER_URL": "https://github.com", "GITHUB_API_URL": f.srv.APIURL, "GITHUB_EVENT_NAME": eventName,
 	}
+	if after, ok := event["after"].(string); ok && eventName == "push" {
+		env["GITHUB_SHA"] = after // the runner's, for a push: the commit pushed
+	}
 	if event != nil {
 		p := filepath.Join(dir, "event.json")
 		b, _ := json.Marshal(event)
@@ -114,8 +117,8 @@ func (f *flow) want(o outcome, code int, outputs map[string]string) {
 func payload(t *testing.T, real, own string) map[string]any {
 	t.Helper()
 	p := filepath.Join("actions", "promote", "testdata", own)
-	if _, err := os.Stat(filepath.Join(sharedtest.Link, "github", "webhooks", real)); err == nil {
-		p = sharedtest.Path(t, "github", "webhooks", real)
+	if shared, ok := sharedtest.Find(t, "github", "webhooks", real); ok {
+		p = shared
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -130,8 +133,8 @@ func payload(t *testing.T, real, own string) map[string]any {
 }
 
 // merge approves and merges pull request n at the flow's next hour, and
-// returns its closed event: GitHub's payload edited into this merge (none
-// of GitHub's examples is a merged pull request).
+// returns the push to main it makes, as config-merge.yml receives it:
+// GitHub's payload edited into this push.
 func (f *flow) merge(n string) (map[string]any, string) {
 	f.t.Helper()
 	f.now = f.now.Add(time.Hour)
@@ -142,15 +145,10 @@ func (f *flow) merge(n string) (map[string]any, string) {
 		}
 	}
 	f.srv.Review("acme/config", pr.Number, "bob", "APPROVED")
+	before := f.srv.Ref("acme/config", "main")
 	sha := f.srv.MergePRWith("acme/config", pr.Number, githubtest.MergeCommit)
-	ev := payload(f.t, "pull_request.closed.3.json", "pull_request.closed.json")
-	ev["number"] = pr.Number
-	p := ev["pull_request"].(map[string]any)
-	p["number"], p["title"], p["body"], p["html_url"] = pr.Number, pr.Title, pr.Body, "https://github.com/acme/config/pull/"+n
-	p["user"] = map[string]any{"login": "gitops-bot", "type": "Bot"}
-	p["labels"] = []any{}
-	p["base"].(map[string]any)["ref"] = "main"
-	p["state"], p["merged"], p["merged_at"], p["merge_commit_sha"] = "closed", true, f.now.Format(time.RFC3339), sha
+	ev := payload(f.t, "push.4.json", "push.json")
+	ev["ref"], ev["before"], ev["after"] = "refs/heads/main", before, sha
 	return ev, sha
 }
 
@@ -160,7 +158,7 @@ func TestFlow(t *testing.T) {
 		stagingApp  = "environments/staging/app-deployment.yaml"
 		prodApp     = "environments/production/app-deployment.yaml"
 		prodKust    = "environments/production/kustomization.yaml"
-		merge       = "pull_request"
+		merge       = "push" // config-merge.yml runs on push to main
 		imageV2_1_0 = "ghcr.io/acme/app:v2.1.0"
 	)
 	promoteIn := func() map[string]string {
@@ -222,8 +220,8 @@ func TestFlow(t *testing.T) {
 		return s
 	}
 	hold := " # gitops-actions: hold (rollback of " + tag2 + ")"
-	seedProd, _ := os.ReadFile(filepath.Join("examples", "config-repo", prodApp))
-	if got, want := read(prodApp), strings.Replace(string(seedProd), "app:v2.0.0 # bumped by gitops-actions", "app:v2.0.0 # bumped by gitops-actions"+hold, 1); got != want {
+	seedProd := exampleRepo(t)[prodApp]
+	if got, want := read(prodApp), strings.Replace(seedProd, "app:v2.0.0 # bumped by gitops-actions", "app:v2.0.0 # bumped by gitops-actions"+hold, 1); got != want {
 		t.Errorf("production's deployment:\n%s\nwant\n%s", got, want)
 	}
 	if got := read(prodKust); !strings.Contains(got, "newTag: v2.0.0"+hold+"\n") {

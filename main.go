@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
@@ -15,8 +17,16 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/gcpolicy"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is what the release build stamps with -ldflags
+// "-X main.version=..." (the image's VERSION build argument); a build from
+// source leaves it empty and reports sourceVersion.
+var version string
+
+// sourceVersion is the file VERSION: the release this source is, or is to
+// become.
+//
+//go:embed VERSION
+var sourceVersion string
 
 func main() {
 	// A run is a short batch job: pace the collector for it (GOGC and
@@ -24,7 +34,7 @@ func main() {
 	gcpolicy.Apply(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	dir, _ := os.Getwd()
-	env := &cli.Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Dir: dir, Version: version}
+	env := &cli.Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Dir: dir, Version: buildVersion()}
 	code := cli.Main(ctx, commands(), os.Args, env)
 	stop()
 	os.Exit(code)
@@ -33,4 +43,12 @@ func main() {
 // commands lists every subcommand; the root action.yml is rendered from it.
 func commands() []cli.Command {
 	return []cli.Command{bumpimage.Command, verifymanifests.Command, promote.Command, cli.VersionCommand}
+}
+
+// buildVersion is the stamped version, else the one VERSION holds.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	return strings.TrimSpace(sourceVersion)
 }

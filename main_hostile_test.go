@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,13 +14,36 @@ import (
 )
 
 // TestMain runs the binary itself when asked (GITOPS_ACTIONS_TEST_MAIN=1),
-// so that a test can send it signals as a runner would.
+// so that a test can send it signals as a runner would. With
+// GITOPS_ACTIONS_TEST_READY_FRAME and _FILE set, the process also writes
+// that file once a goroutine runs the named function: the readiness marker
+// a test waits for before it signals.
 func TestMain(m *testing.M) {
 	if os.Getenv("GITOPS_ACTIONS_TEST_MAIN") == "1" {
+		if frame, file := os.Getenv("GITOPS_ACTIONS_TEST_READY_FRAME"), os.Getenv("GITOPS_ACTIONS_TEST_READY_FILE"); frame != "" && file != "" {
+			go markWhenRunning(frame, file)
+		}
 		main()
 		return
 	}
 	os.Exit(m.Run())
+}
+
+// markWhenRunning writes file as soon as a goroutine's stack holds frame,
+// a function's full name followed by its arguments.
+func markWhenRunning(frame, file string) {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if bytes.Contains(buf[:n], []byte(frame+"(")) {
+			os.WriteFile(file, nil, 0o644)
+			return
+		}
+		if n == len(buf) {
+			buf = make([]byte, 2*len(buf))
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // binary starts `gitops-actions args...` in dir, as a process of its own.
@@ -80,7 +104,9 @@ func TestNoBlockingOpen(t *testing.T) {
 }
 
 // TestSIGTERMStopsARun: SIGTERM ends a run even in a kustomize build,
-// which takes no context and, with 3,000 resources, minutes of CPU.
+// which takes no context and, with 3,000 resources, minutes of CPU. The
+// signal goes once the build has started (the process marks it), never on
+// a guess of the time it takes to get there.
 func TestSIGTERMStopsARun(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
@@ -93,21 +119,40 @@ func TestSIGTERMStopsARun(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n  - many.yaml\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	ready := filepath.Join(t.TempDir(), "ready")
 	cmd, out := binary(t, dir, "verify-manifests")
+	cmd.Env = append(cmd.Env, "GITOPS_ACTIONS_TEST_READY_FRAME=sigs.k8s.io/kustomize/api/krusty.(*Kustomizer).Run", "GITOPS_ACTIONS_TEST_READY_FILE="+ready)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Time to be well inside the build (the walk and the schemas take a
-	// fraction of it); a run that ended first would pass as well.
-	time.Sleep(2 * time.Second)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	limit := time.After(60 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the run ended (exit code %d) before it was in the kustomize build; output:\n%s", cmd.ProcessState.ExitCode(), out)
+		case <-limit:
+			cmd.Process.Kill()
+			<-exited
+			t.Fatalf("the run was not in the kustomize build after a minute; output:\n%s", out)
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	code := wait(t, cmd, out, "SIGTERM")
-	if code == 0 {
-		t.Skipf("the run ended before the signal; output:\n%s", out)
+	select {
+	case <-exited:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+		t.Fatalf("the run did not end after SIGTERM; output:\n%s", out)
 	}
-	if want := "stopped before the end"; code != 3 || !strings.Contains(out.String(), want) {
+	if code, want := cmd.ProcessState.ExitCode(), "stopped before the end"; code != 3 || !strings.Contains(out.String(), want) {
 		t.Errorf("exit code %d, want 3 and a message saying %q; output:\n%s", code, want, out)
 	}
 }

@@ -54,11 +54,66 @@ func releaseVersion(t *testing.T) string {
 	return v
 }
 
-// actionImage is the image every action.yml runs: the one release.yml
-// pushes for the release VERSION names. GitHub reads action.yml at the ref
-// a user pins, so the tagged commit itself must name its image.
-func actionImage(t *testing.T) string {
-	return "docker://" + imageRepository + ":v" + releaseVersion(t)
+// releaseDigestEnv, set by the release workflow to the digest of the image
+// it has just pushed, makes TestActionFiles -update write action files that
+// run that image: the release commit.
+const releaseDigestEnv = "GITOPS_ACTIONS_RELEASE_DIGEST"
+
+// releaseImage is runs.image on a release commit: the image release.yml
+// pushed, by its tag and its digest, so that what a pinned @vX.Y.Z or
+// @<sha> runs can never change (a registry's tag can move, a digest
+// cannot).
+var releaseImage = regexp.MustCompile(`^docker://` + regexp.QuoteMeta(imageRepository) + `:v([0-9]+\.[0-9]+\.[0-9]+)@(sha256:[0-9a-f]{64})$`)
+
+// actionImage is runs.image of the action in dir ("." or an action's
+// directory). A release commit (made only by release.yml) runs the image
+// the release pushed, by tag and digest. Every other commit, main
+// included, has no image of its own: its action files name the Dockerfile,
+// and the runner builds that commit's image (reproducibly: the base image
+// is pinned by digest) — a user who pins an unreleased commit runs that
+// commit's code.
+func actionImage(t *testing.T, dir string) string {
+	t.Helper()
+	version := releaseVersion(t)
+	if digest := os.Getenv(releaseDigestEnv); digest != "" {
+		image := "docker://" + imageRepository + ":v" + version + "@" + digest
+		if !releaseImage.MatchString(image) {
+			t.Fatalf("%s=%q is not a digest (sha256: and 64 hex digits)", releaseDigestEnv, digest)
+		}
+		return image
+	}
+	if m := releaseImage.FindStringSubmatch(committedImage(t, ".")); m != nil && m[1] == version {
+		return m[0]
+	}
+	return dockerfileImage(dir)
+}
+
+// dockerfileImage is runs.image of an unreleased commit's action in dir:
+// the Dockerfile at the repository's root.
+func dockerfileImage(dir string) string {
+	if dir == "." {
+		return "Dockerfile"
+	}
+	return "../Dockerfile"
+}
+
+// committedImage reads runs.image of dir/action.yml.
+func committedImage(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "action.yml")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Runs struct {
+			Image string `yaml:"image"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(b, &a); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return a.Runs.Image
 }
 
 // TestActionFiles renders every action.yml and the README's input tables
@@ -68,16 +123,15 @@ func actionImage(t *testing.T) string {
 // gitops-actions/gitops-actions/bump-image@v1. The root action runs any
 // command.
 func TestActionFiles(t *testing.T) {
-	image := actionImage(t)
 	for _, c := range actionCommands() {
-		clitest.CheckContract(t, clitest.Contract{Spec: &c.Spec, Dir: c.Spec.Name, Image: image, Args: []string{c.Spec.Name}, README: c.Spec.Name + "/README.md"})
+		clitest.CheckContract(t, clitest.Contract{Spec: &c.Spec, Dir: c.Spec.Name, Image: actionImage(t, c.Spec.Name), Args: []string{c.Spec.Name}, README: c.Spec.Name + "/README.md"})
 	}
 	root := rootSpec()
 	var specs []cli.Spec
 	for _, c := range actionCommands() {
 		specs = append(specs, c.Spec)
 	}
-	clitest.CheckContract(t, clitest.Contract{Spec: &root, Dir: ".", Image: image, Args: []string{"${{ inputs.command }}"}, README: "README.md", Table: cli.IndexTable(specs)})
+	clitest.CheckContract(t, clitest.Contract{Spec: &root, Dir: ".", Image: actionImage(t, "."), Args: []string{"${{ inputs.command }}"}, README: "README.md", Table: cli.IndexTable(specs)})
 }
 
 // TestOneActionFilePerAction keeps the layout of github/codeql-action: each
@@ -121,41 +175,35 @@ func TestOneActionFilePerAction(t *testing.T) {
 	}
 }
 
-// TestReleaseVersion fails when the version the action files run and the
-// version of the release disagree: every action.yml runs the image of
-// VERSION, the release workflow refuses a tag other than vVERSION and
-// pushes to the same repository, and every uses: in the documentation and
-// the examples pins the major version of VERSION.
+// TestReleaseVersion fails when the action files and the release
+// disagree. Every action.yml names the same image: the Dockerfile on an
+// unreleased commit, or, on a release commit, one image of VERSION by one
+// digest (never a tag alone, which a registry can move, never two). Every
+// uses: in the documentation and the examples pins the major version of
+// VERSION. TestReleaseWorkflow checks how release.yml makes the release
+// commit.
 func TestReleaseVersion(t *testing.T) {
 	version := releaseVersion(t)
-	image := actionImage(t)
+	unreleased, digests := 0, map[string]bool{}
 	for _, dir := range []string{".", "bump-image", "verify-manifests", "promote"} {
-		p := filepath.Join(dir, "action.yml")
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a struct {
-			Runs struct {
-				Image string `yaml:"image"`
-			} `yaml:"runs"`
-		}
-		if err := yaml.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		if a.Runs.Image != image {
-			t.Errorf("%s runs %q, but VERSION is %s: want %q", p, a.Runs.Image, version, image)
+		image := committedImage(t, dir)
+		m := releaseImage.FindStringSubmatch(image)
+		switch {
+		case image == dockerfileImage(dir):
+			unreleased++
+		case m == nil:
+			t.Errorf("%s/action.yml runs %q: want %q (an unreleased commit) or docker://%s:v%s@sha256:<digest> (a release commit)", dir, image, dockerfileImage(dir), imageRepository, version)
+		case m[1] != version:
+			t.Errorf("%s/action.yml runs %q, but VERSION is %s", dir, image, version)
+		default:
+			digests[m[2]] = true
 		}
 	}
-
-	release, err := os.ReadFile(".github/workflows/release.yml")
-	if err != nil {
-		t.Fatal(err)
+	if unreleased > 0 && len(digests) > 0 {
+		t.Errorf("some action files build the Dockerfile and others run a released image: all do the one or the other")
 	}
-	for _, want := range []string{imageRepository, `"v$(cat VERSION)"`} {
-		if !strings.Contains(string(release), want) {
-			t.Errorf("release.yml does not mention %s", want)
-		}
+	if len(digests) > 1 {
+		t.Errorf("the action files name %d digests, want one", len(digests))
 	}
 
 	major := "v" + strings.SplitN(version, ".", 2)[0]
@@ -187,9 +235,10 @@ func TestReleaseVersion(t *testing.T) {
 	}
 }
 
-// TestREADMECommands keeps the README's promise: it starts with the two
-// commands, and CI (.ci/run) runs exactly them.
-func TestREADMECommands(t *testing.T) {
+// readmeCommands returns the lines of the commands block the README starts
+// with.
+func readmeCommands(t *testing.T) []string {
+	t.Helper()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +249,13 @@ func TestREADMECommands(t *testing.T) {
 	}
 	block := strings.TrimPrefix(strings.TrimLeft(rest, "\n"), "```sh\n")
 	block, _, _ = strings.Cut(block, "```")
-	commands := strings.Split(strings.TrimSpace(block), "\n")
+	return strings.Split(strings.TrimSpace(block), "\n")
+}
+
+// TestREADMECommands keeps the README's promise: it starts with the two
+// commands, and CI (.ci/run) runs exactly them.
+func TestREADMECommands(t *testing.T) {
+	commands := readmeCommands(t)
 	if len(commands) != 2 || commands[1] != "go test ./..." {
 		t.Fatalf("the README's commands are %q, want the main job and go test ./...", commands)
 	}

@@ -25,7 +25,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/imagetest"
+	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 	"github.com/gitops-actions/gitops-actions/internal/workflowcmd"
 	"github.com/gitops-actions/gitops-actions/internal/workflowcmd/runnertest"
 )
@@ -98,7 +101,6 @@ type container struct {
 	im     *imagetest.Image
 	binary string
 	caPEM  []byte // the image's CA bundle
-	image  string // runs.image every action.yml must name
 }
 
 func TestRunnerContract(t *testing.T) {
@@ -108,7 +110,7 @@ func TestRunnerContract(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("skipping: container actions run on Linux only")
 	}
-	c := &container{im: image(t), image: actionImage(t)}
+	c := &container{im: image(t)}
 	c.binary = filepath.Join(t.TempDir(), "gitops-actions")
 	vars := map[string]string{"VERSION": "contract-test", "TARGETOS": runtime.GOOS, "TARGETARCH": runtime.GOARCH}
 	if err := c.im.BuildBinary(".", c.binary, vars); err != nil {
@@ -283,10 +285,19 @@ func wantSummary(t *testing.T, r stepResult, want string) {
 	}
 }
 
-// exampleRepo is the bundled example config repo, as files.
+// exampleBaseline is the version of ghcr.io/acme/app the tests start the
+// example config repo at, in every environment: the version it is
+// committed with.
+const exampleBaseline = "ghcr.io/acme/app:v2.0.0"
+
+// exampleRepo is the bundled example config repo, as files, with every
+// reference to ghcr.io/acme/app set to exampleBaseline. The tests take the
+// example's layout, never the versions a reader left in it: the README's
+// first command, run without --dry-run as the README invites, moves
+// staging to v2.1.0 in place (TestREADMEFirstCommandThenTests).
 func exampleRepo(t *testing.T) map[string]string {
 	t.Helper()
-	files := map[string]string{}
+	files := memfs.FS{}
 	root := filepath.Join("examples", "config-repo")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -294,13 +305,28 @@ func exampleRepo(t *testing.T) map[string]string {
 		}
 		b, err := os.ReadFile(p)
 		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(b)
+		files[filepath.ToSlash(rel)] = &memfs.File{Data: b, Mode: 0o644}
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return files
+	baseline, err := imageref.Parse(exampleBaseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := manifest.Bump(context.Background(), files, []string{"."}, manifest.Options{Images: []imageref.Image{baseline}, AllowDowngrade: true, IgnoreHolds: true})
+	if err != nil {
+		t.Fatalf("setting the example to %s: %v", exampleBaseline, err)
+	}
+	out := map[string]string{}
+	for p, f := range files {
+		out[p] = string(f.Data)
+	}
+	for _, e := range res.Files {
+		out[e.Path] = string(e.New)
+	}
+	return out
 }
 
 // actionFile is what the runner reads of an action.yml.
@@ -330,8 +356,10 @@ func (c *container) run(t *testing.T, s step, extra ...string) stepResult {
 	if err := yaml.Unmarshal(b, &a); err != nil {
 		t.Fatal(err)
 	}
-	if a.Runs.Using != "docker" || a.Runs.Image != c.image {
-		t.Fatalf("%s/action.yml runs %s %q, want docker %q, the image laid out here", s.action, a.Runs.Using, a.Runs.Image, c.image)
+	// The Dockerfile (an unreleased commit) or the release's image: either
+	// way the image laid out here.
+	if want := actionImage(t, s.action); a.Runs.Using != "docker" || a.Runs.Image != want {
+		t.Fatalf("%s/action.yml runs %s %q, want docker %q, the image laid out here", s.action, a.Runs.Using, a.Runs.Image, want)
 	}
 	for k := range s.with {
 		if _, ok := a.Inputs[k]; !ok {

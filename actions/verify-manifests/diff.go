@@ -16,6 +16,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/diffpreview"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
+	"github.com/gitops-actions/gitops-actions/internal/localgit"
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
@@ -74,10 +75,8 @@ func readDiffInputs(v cli.Values, getenv func(string) string) (diffInputs, error
 	switch {
 	case d.Base != "" && d.BasePath != "":
 		return d, cli.Usagef("input \"diff-base\" and \"diff-base-path\" are both set: give the base as a ref read through the GitHub API (diff-base) or as a directory of its files (diff-base-path), not both")
-	case d.Base != "" && !forge.ValidBranchName(d.Base):
-		return d, cli.Usagef("input \"diff-base\": %q is not a git ref or commit SHA (in a pull_request workflow: ${{ github.event.pull_request.base.sha }})", d.Base)
-	case d.Base != "" && !d.HasGitHub:
-		return d, cli.Usagef("input \"diff-base\" needs a token to read the base through the GitHub API: set token: ${{ secrets.GITHUB_TOKEN }} (with permissions contents: read and pull-requests: write), or check the base out and give its directory as diff-base-path")
+	case d.Base != "" && d.HasGitHub && !forge.ValidBranchName(d.Base):
+		return d, cli.Usagef("input \"diff-base\": %q is not a git ref or commit SHA, which the GitHub API needs (in a pull_request workflow: ${{ github.event.pull_request.base.sha }}); without token, any revision git understands is read from the local repository", d.Base)
 	}
 	// A bad field path is bad input: said before any work, not after
 	// verifying the tree.
@@ -137,9 +136,10 @@ type base struct {
 }
 
 // readBase reads the base tree: through the API archive (two requests,
-// whatever the number of files), or from diff-base-path in the working
-// tree.
-func readBase(ctx context.Context, d diffInputs, plan diffPlan, tree *workspace.Tree, gh *forge.Client, maxFileSize int64) (*base, error) {
+// whatever the number of files) when a token or an app is given, else from
+// the local git repository the working directory is in (git archive, any
+// revision git understands), or from diff-base-path in the working tree.
+func readBase(ctx context.Context, d diffInputs, plan diffPlan, tree *workspace.Tree, gh *forge.Client, maxFileSize int64, getenv func(string) string) (*base, error) {
 	if d.BasePath != "" {
 		sub, err := fs.Sub(tree, plan.BasePath)
 		if err != nil {
@@ -147,7 +147,15 @@ func readBase(ctx context.Context, d diffInputs, plan diffPlan, tree *workspace.
 		}
 		return &base{FS: sub, Label: d.BasePath}, nil
 	}
-	snap, err := gh.ReadTree(ctx, d.Base, archive.Options{Limits: archive.Limits{MaxFileSize: maxFileSize}})
+	opts := archive.Options{Limits: archive.Limits{MaxFileSize: maxFileSize}}
+	if gh == nil {
+		res, err := readLocalBase(ctx, d.Base, tree.Dir(), opts, getenv)
+		if err != nil {
+			return nil, err
+		}
+		return &base{FS: res.FS, Label: d.Base, Skipped: plan.readable(res.Skipped)}, nil
+	}
+	snap, err := gh.ReadTree(ctx, d.Base, opts)
 	var nf *forge.NotFoundError
 	switch {
 	case errors.As(err, &nf):
@@ -157,18 +165,53 @@ func readBase(ctx context.Context, d diffInputs, plan diffPlan, tree *workspace.
 	case err != nil:
 		return nil, d.GitHub.APIError(err)
 	}
-	b := &base{FS: snap.FS, Label: d.Base}
-	for _, s := range snap.Skipped {
-		// What the comparison may read: under path, or an environment.
+	return &base{FS: snap.FS, Label: d.Base, Skipped: plan.readable(snap.Skipped)}, nil
+}
+
+// readLocalBase reads rev of the git repository dir is in with the git
+// command: the way a laptop or another CI, with a checkout and no token,
+// gets the base.
+func readLocalBase(ctx context.Context, rev, dir string, opts archive.Options, getenv func(string) string) (*archive.Result, error) {
+	repo, err := localgit.Open(ctx, dir, getenv)
+	switch {
+	case errors.Is(err, localgit.ErrNoGit):
+		return nil, cli.Usagef("input \"diff-base\": without token, the base %q is read from the local git repository with the git command, and there is no git on PATH: install git, or set token to read the base through the GitHub API (in GitHub Actions: token: ${{ secrets.GITHUB_TOKEN }}), or check the base out and give its directory as diff-base-path", rev)
+	case errors.Is(err, localgit.ErrNotWorkTree):
+		return nil, cli.Usagef("input \"diff-base\": without token, the base %q is read from the local git repository, and the working directory is not in one (%v): run in a clone, set token to read the base through the GitHub API, or give a checkout of the base as diff-base-path", rev, err)
+	case err != nil:
+		return nil, fmt.Errorf("reading the base %q with git: %w", rev, err)
+	}
+	sha, err := repo.Resolve(ctx, rev)
+	switch {
+	case errors.Is(err, localgit.ErrUnknownRevision):
+		return nil, cli.Usagef("input \"diff-base\": git knows no commit %q in this repository: give a revision git understands (HEAD~1, a branch, a tag, a SHA); a shallow clone may lack it (fetch more history, e.g. actions/checkout with fetch-depth: 0)", rev)
+	case err != nil:
+		return nil, cli.Usagef("input \"diff-base\": %v", err)
+	}
+	res, err := repo.Archive(ctx, sha, opts)
+	switch {
+	case errors.Is(err, archive.ErrTooLarge), errors.Is(err, archive.ErrUnsafeName), errors.Is(err, archive.ErrConflict):
+		return nil, cli.Failedf("input \"diff-base\": %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("reading the base %q with git: %w", rev, err)
+	}
+	return res, nil
+}
+
+// readable keeps the entries left out of the base that the comparison may
+// read: under path, or in an environment.
+func (plan diffPlan) readable(skipped []archive.Skipped) []archive.Skipped {
+	var out []archive.Skipped
+	for _, s := range skipped {
 		keep := within(s.Name, plan.Under)
 		for _, e := range plan.Environments {
 			keep = keep || within(s.Name, e)
 		}
 		if keep {
-			b.Skipped = append(b.Skipped, s)
+			out = append(out, s)
 		}
 	}
-	return b, nil
+	return out
 }
 
 // skippedText says what the base left out, by reason, for a warning.

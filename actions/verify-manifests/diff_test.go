@@ -436,7 +436,7 @@ func TestDiffBadInput(t *testing.T) {
 		wantErr string
 	}{
 		{name: "a ref that does not exist", inputs: map[string]string{"diff-base": "no-such-branch"}, wantErr: `input "diff-base": ref "no-such-branch" of acme/config not found`},
-		{name: "no token", inputs: map[string]string{"token": ""}, wantErr: `input "diff-base" needs a token`},
+		{name: "no token, no git", inputs: map[string]string{"token": ""}, wantErr: `input "diff-base": without token, the base "` + f.baseSHA + `" is read from the local git repository with the git command, and there is no git on PATH`},
 		{name: "both bases", inputs: map[string]string{"diff-base-path": "base"}, wantErr: `"diff-base" and "diff-base-path" are both set`},
 		{name: "not a ref", inputs: map[string]string{"diff-base": "main..feature"}, wantErr: `input "diff-base": "main..feature" is not a git ref`},
 		{name: "a bad ignore path", inputs: map[string]string{"diff-ignore": "metadata..name"}, wantErr: `input "diff-ignore": "metadata..name"`},

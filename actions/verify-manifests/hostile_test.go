@@ -218,7 +218,7 @@ func TestHostileInput(t *testing.T) {
 			want: []string{`input "max-file-size": "5MB" is not a size in bytes`}},
 
 		// 4. The report is never written through a link.
-		{name: "4 SARIF file planted as a link", setup: func(t *testing.T, s sandbox) { s.link(t, defaultSARIF, "../precious") }, args: []string{"--format", "sarif"},
+		{name: "4 SARIF file planted as a link", setup: func(t *testing.T, s sandbox) { s.link(t, defaultSARIF, "../precious") }, args: []string{"--format", "sarif", "--output-file", defaultSARIF},
 			want: []string{"sarif-file=verify-manifests.sarif\n"}, check: func(t *testing.T, s sandbox, got clitest.Result) { isSARIF(t, filepath.Join(s.repo, defaultSARIF)) }},
 		{name: "4 output file planted as an absolute link", setup: func(t *testing.T, s sandbox) { s.link(t, "report.json", "$BASE/precious") }, args: []string{"--format", "json", "--output-file", "report.json"},
 			check: func(t *testing.T, s sandbox, got clitest.Result) { isRegular(t, filepath.Join(s.repo, "report.json")) }},
@@ -231,7 +231,7 @@ func TestHostileInput(t *testing.T) {
 			if err := os.Chmod(filepath.Join(s.repo, "locked.yaml"), 0); err != nil {
 				t.Fatal(err)
 			}
-		}, args: []string{"--format", "sarif"}, want: []string{"sarif-file=verify-manifests.sarif\n"},
+		}, args: []string{"--format", "sarif", "--output-file", defaultSARIF}, want: []string{"sarif-file=verify-manifests.sarif\n"},
 			check: func(t *testing.T, s sandbox, got clitest.Result) {
 				sarifHas(t, s, "locked.yaml", "not read: permission denied")
 			}},
@@ -241,17 +241,17 @@ func TestHostileInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { os.Chmod(filepath.Join(s.repo, "locked"), 0o755) })
-		}, args: []string{"--format", "sarif"}, check: func(t *testing.T, s sandbox, got clitest.Result) {
+		}, args: []string{"--format", "sarif", "--output-file", defaultSARIF}, check: func(t *testing.T, s sandbox, got clitest.Result) {
 			sarifHas(t, s, "locked", "not read: permission denied")
 		}},
-		{name: "5 dangling link", setup: func(t *testing.T, s sandbox) { s.link(t, "gone.yaml", "missing.yaml") }, args: []string{"--format", "sarif"},
+		{name: "5 dangling link", setup: func(t *testing.T, s sandbox) { s.link(t, "gone.yaml", "missing.yaml") }, args: []string{"--format", "sarif", "--output-file", defaultSARIF},
 			check: func(t *testing.T, s sandbox, got clitest.Result) {
 				sarifHas(t, s, "gone.yaml", `not read: a dangling symbolic link to "missing.yaml" (missing.yaml), which does not exist`)
 			}},
 		{name: "5 link loop", setup: func(t *testing.T, s sandbox) {
 			s.link(t, "a.yaml", "b.yaml")
 			s.link(t, "b.yaml", "a.yaml")
-		}, args: []string{"--format", "sarif"}, check: func(t *testing.T, s sandbox, got clitest.Result) {
+		}, args: []string{"--format", "sarif", "--output-file", defaultSARIF}, check: func(t *testing.T, s sandbox, got clitest.Result) {
 			sarifHas(t, s, "a.yaml", `not read: a symbolic link loop through "b.yaml" (b.yaml)`)
 		}},
 		{name: "5 a 1 MB value is cut", setup: func(t *testing.T, s sandbox) { s.write(t, "pod.yaml", pod("app", strings.Repeat("x", 1<<20), true)) }, wantCode: cli.ExitFailed,

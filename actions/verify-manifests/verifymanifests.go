@@ -37,11 +37,11 @@ var Spec = cli.Spec{
 		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
 		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required. --list-rules prints the catalogue."},
 		{Name: "format", Description: "The report format: text, github (annotations), sarif, junit or json. Empty means github in GitHub Actions, text elsewhere."},
-		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. With format sarif and no output-file, the SARIF goes to verify-manifests.sarif. The file is replaced, never written through a symbolic link."},
+		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. In GitHub Actions, format sarif with no output-file writes verify-manifests.sarif (the sarif-file output names it, for upload-sarif); elsewhere the SARIF goes to standard output, and nothing is written into the repository being checked. The file is replaced, never written through a symbolic link."},
 		{Name: "max-file-size", Default: "5242880", Description: "The size in bytes above which a file is not read: a file-skipped warning instead. The default is 5 MiB."},
 		{Name: "fail-on", Default: "error", Description: "The lowest severity that fails the run (exit code 1): error, warning or never."},
 		{Name: "list-rules", Default: "false", Kind: cli.Bool, Description: "Print every rule with its default severity and description, and exit: a table, or JSON with format json."},
-		{Name: "diff-base", Description: "A git ref or commit SHA of the repository to compare with (in a pull_request workflow: github.event.pull_request.base.sha): every environment under path is rendered at it and in the working tree, and the resources added, removed and changed (a diff of each) go to the job summary, one pull-request comment (created once, then updated) and diff-file. The base is read through the GitHub API archive with token, without a second checkout. Empty: no diff."},
+		{Name: "diff-base", Description: "The revision of the repository to compare with, a git ref or commit SHA (in a pull_request workflow: github.event.pull_request.base.sha): every environment under path is rendered at it and in the working tree, and the resources added, removed and changed (a diff of each) go to the job summary, one pull-request comment (created once, then updated) and diff-file. With token (or app-id), the base is read through the GitHub API archive, without a second checkout; without, from the git repository the working directory is in, with the git command (git archive), and then any revision git understands works: HEAD~1, origin/main, a tag. Empty: no diff."},
 		{Name: "diff-base-path", Description: "Instead of diff-base: a directory inside the working directory that holds the base (a second checkout of the repository), compared with the working directory as a whole. Make it a hidden directory, such as .base: verify and the head's side of the diff skip hidden directories. For local runs and workflows that check out both."},
 		{Name: "diff-ignore", Kind: cli.List, Description: "Field paths left out of the comparison, separated by commas or newlines, e.g. spec.template.metadata.annotations[kubectl.kubernetes.io/restartedAt]; * matches any key. checksum/* annotations are always left out; nothing else is."},
 		{Name: "diff-file", Description: "Write the whole diff (every resource, nothing cut) as text to this file, inside the working directory. The file is replaced, never written through a symbolic link."},
@@ -80,7 +80,10 @@ func NewCommand(d Deps) cli.Command {
 // of the binary 30 ms and 6 MB. TestKubernetesVersions keeps it true.
 const kubernetesVersions = "1.37, 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30"
 
-// defaultSARIF is where a SARIF report goes when no output-file is given.
+// defaultSARIF is where a SARIF report goes in GitHub Actions when no
+// output-file is given: a file the next step (upload-sarif) can read. On a
+// laptop the same default would leave an untracked file in the repository
+// being checked, so there the report goes to standard output.
 const defaultSARIF = "verify-manifests.sarif"
 
 // Inputs are verify-manifests' inputs, parsed and checked.
@@ -137,7 +140,7 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	case !contains(report.Formats, in.Format):
 		return in, cli.Usagef("input \"format\": %q is not a format (use %s)", in.Format, strings.Join(report.Formats, ", "))
 	}
-	if in.Format == "sarif" && in.OutputFile == "" {
+	if in.Format == "sarif" && in.OutputFile == "" && inActions {
 		in.OutputFile = defaultSARIF
 	}
 	if in.MaxFileSize, err = strconv.ParseInt(v.String("max-file-size"), 10, 64); err != nil || in.MaxFileSize <= 0 {
@@ -204,7 +207,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 				return err
 			}
 		}
-		if b, err = readBase(ctx, in.Diff, plan, tree, gh, in.MaxFileSize); err != nil {
+		if b, err = readBase(ctx, in.Diff, plan, tree, gh, in.MaxFileSize, r.Getenv); err != nil {
 			return err
 		}
 	}

@@ -140,32 +140,78 @@ func TestActions(t *testing.T) {
 	}
 }
 
+// TestSARIFFile: where a SARIF report goes. In GitHub Actions, with no
+// output-file, to verify-manifests.sarif, which the sarif-file output names
+// for upload-sarif; on a laptop, to standard output, and nothing is written
+// into the repository being checked; with output-file, to that file.
 func TestSARIFFile(t *testing.T) {
-	dir := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true)})
-	got := runCLI(t, dir, "--format", "sarif")
-	if got.Code != cli.ExitFailed {
-		t.Fatalf("exit code %d, want 1; stderr:\n%s", got.Code, got.Stderr)
+	tests := []struct {
+		name      string
+		actions   bool
+		args      []string
+		wantFile  string // the report's file; "" for standard output
+		wantNamed string // the sarif-file output, in Actions
+	}{
+		{name: "actions, no output-file", actions: true, wantFile: defaultSARIF, wantNamed: defaultSARIF},
+		{name: "actions, output-file", actions: true, args: []string{"--output-file", "out/r.sarif"}, wantFile: "out/r.sarif", wantNamed: "out/r.sarif"},
+		{name: "local, no output-file", wantFile: ""},
+		{name: "local, output-file", args: []string{"--output-file", "r.sarif"}, wantFile: "r.sarif"},
 	}
-	if !strings.Contains(got.Stdout, "sarif-file="+defaultSARIF+"\n") {
-		t.Errorf("outputs do not name the SARIF file:\n%s", got.Stdout)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, defaultSARIF))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Version string `json:"version"`
-		Runs    []struct {
-			Results []struct {
-				RuleID string `json:"ruleId"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("SARIF does not parse: %v", err)
-	}
-	if doc.Version != "2.1.0" || len(doc.Runs) != 1 || len(doc.Runs[0].Results) != 1 || doc.Runs[0].Results[0].RuleID != "image-tag-latest" {
-		t.Errorf("unexpected SARIF: %s", data)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := clitest.WriteTree(t, map[string]string{"pod.yaml": pod("a", "nginx:latest", true), "out/.keep": ""})
+			var got clitest.Result
+			if tc.actions {
+				inputs := map[string]string{"format": "sarif"}
+				if len(tc.args) == 2 {
+					inputs["output-file"] = tc.args[1]
+				}
+				r := clitest.RunAction(t, Command, dir, nil, inputs)
+				got = r.Result
+				if r.Outputs["sarif-file"] != tc.wantNamed {
+					t.Errorf("output sarif-file = %q, want %q", r.Outputs["sarif-file"], tc.wantNamed)
+				}
+			} else {
+				got = clitest.Run(t, Command, dir, nil, append([]string{"--format", "sarif"}, tc.args...)...)
+			}
+			if got.Code != cli.ExitFailed {
+				t.Fatalf("exit code %d, want 1; stderr:\n%s", got.Code, got.Stderr)
+			}
+			var data []byte
+			if tc.wantFile == "" {
+				data = []byte(got.Stdout)
+			} else {
+				var err error
+				if data, err = os.ReadFile(filepath.Join(dir, tc.wantFile)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var doc struct {
+				Version string `json:"version"`
+				Runs    []struct {
+					Results []struct {
+						RuleID string `json:"ruleId"`
+					} `json:"results"`
+				} `json:"runs"`
+			}
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatalf("the report is not one JSON document: %v\n%s", err, data)
+			}
+			if doc.Version != "2.1.0" || len(doc.Runs) != 1 || len(doc.Runs[0].Results) != 1 || doc.Runs[0].Results[0].RuleID != "image-tag-latest" {
+				t.Errorf("unexpected SARIF: %s", data)
+			}
+			// Nothing but the inputs and the named report is left in
+			// the repository.
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if n := e.Name(); n != "pod.yaml" && n != "out" && n != tc.wantFile {
+					t.Errorf("the run left %s in the repository", n)
+				}
+			}
+		})
 	}
 }
 

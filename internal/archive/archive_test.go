@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // entry is one tar entry of a test archive; Data is the file's content, or
@@ -105,7 +107,7 @@ func ustarHeader(name string, typ byte, size int64) []byte {
 
 const top = "acme-config-1a2b3c4/"
 
-func names(fsys fstest.MapFS) []string {
+func names(fsys memfs.FS) []string {
 	var out []string
 	for n := range fsys {
 		out = append(out, n)
@@ -414,4 +416,32 @@ func pad(b []byte) []byte {
 		b = append(b, make([]byte, 512-r)...)
 	}
 	return b
+}
+
+// TestReadTar: a tar stream that is not compressed (git archive's) reads
+// as the same archive gzipped does, and a gzip stream is no tar.
+func TestReadTar(t *testing.T) {
+	entries := []entry{dir("env/"), file("env/a.yaml", "a: 1\n"), {Name: "env/l.yaml", Type: tar.TypeSymlink, Data: "a.yaml"}}
+	gz, err := gzip.NewReader(bytes.NewReader(tarGz(t, entries...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadTar(bytes.NewReader(plain), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Read(bytes.NewReader(tarGz(t, entries...)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(names(got.FS), names(want.FS)) || !reflect.DeepEqual(got.Skipped, want.Skipped) || string(got.FS["env/a.yaml"].Data) != "a: 1\n" {
+		t.Errorf("ReadTar: %q %v, want %q %v", names(got.FS), got.Skipped, names(want.FS), want.Skipped)
+	}
+	if _, err := ReadTar(bytes.NewReader(tarGz(t, entries...)), Options{}); err == nil {
+		t.Error("ReadTar read a gzip stream as tar")
+	}
 }

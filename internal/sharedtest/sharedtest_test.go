@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,16 +16,57 @@ func TestPathIsInsideTheModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target, err := os.Readlink(filepath.Join(root, Link))
+	if err := ensureLink(root); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.Readlink(filepath.Join(root, Link))
 	if err != nil {
 		t.Fatalf("the module has no %s link: %v", Link, err)
 	}
-	if want := filepath.Join("..", "shared"); target != want {
-		t.Errorf("%s points to %q, want %q", Link, target, want)
+	if want := filepath.Join("..", "shared"); got != want {
+		t.Errorf("%s points to %q, want %q", Link, got, want)
 	}
 	p := Path(t, "corpora")
 	if rel, err := filepath.Rel(root, p); err != nil || strings.HasPrefix(rel, "..") {
 		t.Errorf("Path gave %q, outside the module root %q: the test cache would not see it", p, root)
+	}
+}
+
+// TestLinkIsMadeNotCommitted: a fresh clone holds no link; the tests make
+// it, whether ../shared is there or not, leave alone anything of that name,
+// and git ignores it.
+func TestLinkIsMadeNotCommitted(t *testing.T) {
+	root := t.TempDir()
+	link := filepath.Join(root, Link)
+	for i := range 2 { // the second time finds it made
+		if err := ensureLink(root); err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+		if got, err := os.Readlink(link); err != nil || got != filepath.Join("..", "shared") {
+			t.Fatalf("call %d: the link points to %q (%v), want ../shared", i+1, got, err)
+		}
+	}
+	other := t.TempDir()
+	if err := os.WriteFile(filepath.Join(other, Link), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureLink(other); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(other, Link)); err != nil || string(b) != "mine" {
+		t.Errorf("a file named %s became %q (%v)", Link, b, err)
+	}
+
+	modRoot, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore, err := os.ReadFile(filepath.Join(modRoot, ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(strings.Split(string(ignore), "\n"), "/"+Link) {
+		t.Errorf(".gitignore has no line /%s: the link the tests make would show as a change to commit", Link)
 	}
 }
 
@@ -74,9 +116,7 @@ func TestRead(t *testing.T) {
 	t.Logf("read %q %v", b, err)
 }
 `)
-	if err := os.Symlink(filepath.Join("..", "shared"), filepath.Join(mod, Link)); err != nil {
-		t.Fatal(err)
-	}
+	// As a fresh clone: no link; the first run makes it.
 	// go test does not cache a result that read a file changed in the
 	// last seconds; the material is old, as a checkout's is.
 	old := time.Now().Add(-time.Hour)
@@ -126,6 +166,9 @@ func TestRead(t *testing.T) {
 	}
 	if got := run(); got != "skipped" {
 		t.Fatalf("first run: %s, want skipped", got)
+	}
+	if _, err := os.Readlink(filepath.Join(mod, Link)); err != nil {
+		t.Fatalf("the first run made no %s link: %v", Link, err)
 	}
 	if got := run(); got != "cached" {
 		t.Skipf("go test does not cache here (GOCACHE off, or flags that disable it): %s", got)

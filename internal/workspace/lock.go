@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -55,6 +56,9 @@ type Lock struct {
 	held bool
 	// renameat replaces a file; tests swap it to fail midway.
 	renameat func(olddirfd int, oldpath string, newdirfd int, newpath string) error
+	// tempBase starts this process's temporary files' names: tempPrefix,
+	// the process ID, "-" (asked of the kernel once, not per file).
+	tempBase string
 }
 
 // Lock takes the tree's write lock. While another process holds it, Lock
@@ -66,7 +70,8 @@ func (t *Tree) Lock(ctx context.Context, wait func(lockFile string)) (*Lock, err
 	if err != nil {
 		return nil, err
 	}
-	l := &Lock{t: t, name: name, path: filepath.Join(parent, name), parentfd: -1, dirfd: -1, lockfd: -1, renameat: unix.Renameat}
+	l := &Lock{t: t, name: name, path: filepath.Join(parent, name), parentfd: -1, dirfd: -1, lockfd: -1, renameat: unix.Renameat,
+		tempBase: tempPrefix + strconv.Itoa(os.Getpid()) + "-"}
 	if l.parentfd, err = openDir(parent); err != nil {
 		return nil, fmt.Errorf("locking %q: %w", t.dir, err)
 	}
@@ -92,6 +97,9 @@ func (t *Tree) Lock(ctx context.Context, wait func(lockFile string)) (*Lock, err
 		}
 	}
 	l.removeStale()
+	if asRoot {
+		t.owners.CompareAndSwap(nil, &sync.Map{})
+	}
 	return l, nil
 }
 
@@ -226,9 +234,9 @@ func (l *Lock) Release() error {
 	if l.dirfd < 0 {
 		return nil
 	}
+	l.t.owners.Store(nil)
 	for _, name := range l.temps() {
-		pid, _, _ := strings.Cut(strings.TrimPrefix(name, tempPrefix), "-")
-		if pid == strconv.Itoa(os.Getpid()) {
+		if strings.HasPrefix(name, l.tempBase) {
 			unix.Unlinkat(l.dirfd, name, 0)
 		}
 	}

@@ -32,9 +32,12 @@ func beneathFD(dir string) int {
 // kernel itself refuses a path that leaves the tree (RESOLVE_BENEATH): the
 // tree is read once per file, so this is the hot path of every walk.
 func (t *Tree) openFD(name string, dir bool) (int, error) {
+	// O_DIRECTORY refuses a FIFO without blocking on it; a directory
+	// opened blocking is not handed to Go's poller (os.NewFile would try,
+	// and fail, one system call a directory).
 	flags := unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
 	if dir {
-		flags |= unix.O_DIRECTORY
+		flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOCTTY | unix.O_CLOEXEC
 	}
 	if t.fd >= 0 && !noOpenat2.Load() {
 		how := &unix.OpenHow{Flags: uint64(flags), Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -35,6 +36,10 @@ type Tree struct {
 	// none: then files are opened through root, one component at a time.
 	fd  int
 	max int64
+	// owners records, while a Lock is held as root, who each file read
+	// belongs to (path → owner), so that Replace gives the file it writes
+	// that owner without asking the kernel again.
+	owners atomic.Pointer[sync.Map]
 }
 
 // Open opens the tree under dir. maxFileSize bounds what ReadFile reads of a
@@ -183,6 +188,9 @@ func (t *Tree) ReadFileLimit(name string, max int64) ([]byte, fs.FileMode, error
 	}
 	if st.Size > max {
 		return nil, mode.Perm(), &FileError{Path: name, Err: ErrTooLarge, Size: st.Size, Limit: max}
+	}
+	if m := t.owners.Load(); m != nil {
+		m.Store(name, owner{st.Uid, st.Gid})
 	}
 	data, err := readAll(fd, st.Size, max)
 	if errors.Is(err, ErrTooLarge) {

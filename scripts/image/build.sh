@@ -6,12 +6,12 @@
 # from it (the Dockerfile's final stage with its COPY --from=build /rootfs/
 # reading the laid-out directory instead) and runs its version command.
 #
-#   bash scripts/image/build.sh [VERSION]
+#   bash scripts/image/build.sh [VERSION]   (no VERSION: the file VERSION)
 #
 # Needs Go; podman is optional (apt-get install podman): without it only
 # the root filesystem is laid out and measured.
 set -euo pipefail
-version=${1:-dev}
+version=${1:-}
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -29,8 +29,8 @@ echo "== image (podman, vfs storage, chroot isolation)"
 awk 'found || /^FROM scratch/ {found=1; print}' Dockerfile \
   | sed 's|^COPY --from=build /rootfs/ /|COPY rootfs/ /|' >"$work/Containerfile"
 cat "$work/Containerfile"
-podman --storage-driver vfs build --isolation chroot -q -f "$work/Containerfile" -t "gitops-actions:$version" "$work" >/dev/null
-podman --storage-driver vfs image inspect --format '{{.Size}} bytes: the image as podman stores it' "gitops-actions:$version"
-if podman --storage-driver vfs run --rm "gitops-actions:$version" --version 2>/dev/null; then :; else
+podman --storage-driver vfs build --isolation chroot -q -f "$work/Containerfile" -t "gitops-actions:${version:-source}" "$work" >/dev/null
+podman --storage-driver vfs image inspect --format '{{.Size}} bytes: the image as podman stores it' "gitops-actions:${version:-source}"
+if podman --storage-driver vfs run --rm "gitops-actions:${version:-source}" --version 2>/dev/null; then :; else
   echo "(podman cannot run containers here; the runner-contract test runs the same root filesystem through a chroot)"
 fi

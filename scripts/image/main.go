@@ -19,7 +19,7 @@ import (
 
 func main() {
 	out := flag.String("o", "", "the directory to lay the root filesystem out in (must not exist)")
-	version := flag.String("version", "dev", "the version to stamp, as the release's VERSION build argument")
+	version := flag.String("version", "", "the version to stamp, as the release's VERSION build argument (empty: the file VERSION)")
 	goarch := flag.String("arch", runtime.GOARCH, "the architecture to build for")
 	flag.Parse()
 	if err := run(*out, *version, *goarch); err != nil {

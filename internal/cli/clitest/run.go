@@ -66,6 +66,14 @@ func OutputLines(spec *cli.Spec, outputs map[string]string) string {
 func WriteTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
+	Write(t, dir, files)
+	return dir
+}
+
+// Write writes files (slash-separated path → content) under dir, making
+// the directories they need.
+func Write(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -75,7 +83,6 @@ func WriteTree(t *testing.T, files map[string]string) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 // ParseOutputs reads the name<<DELIMITER blocks a run wrote to
