@@ -13,7 +13,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"testing/fstest"
+
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // Defaults of Limits' zero fields.
@@ -112,7 +113,7 @@ type Result struct {
 	// FS holds the regular files (mode 0755 when executable, else 0644)
 	// and the directories under the roots, named by slash paths relative
 	// to the archive's root (its top directory, with StripTop).
-	FS fstest.MapFS
+	FS memfs.FS
 	// Top is the top directory StripTop removed, e.g. acme-config-1a2b3c4.
 	Top string
 	// Skipped lists the entries under the roots left out, in archive
@@ -136,7 +137,7 @@ func Read(r io.Reader, opts Options) (*Result, error) {
 	defer gz.Close()
 	cr := &countingReader{r: gz, max: lim.MaxStream}
 	tr := tar.NewReader(cr)
-	res := &Result{FS: fstest.MapFS{}}
+	res := &Result{FS: memfs.FS{}}
 	u := unpacker{opts: opts, lim: lim, res: res}
 	for {
 		h, err := tr.Next()
@@ -204,7 +205,7 @@ func (u *unpacker) entry(h *tar.Header, data io.Reader) error {
 	if h.Mode&0o111 != 0 {
 		mode = 0o755
 	}
-	u.add(name, &fstest.MapFile{Data: b, Mode: mode, ModTime: h.ModTime})
+	u.add(name, &memfs.File{Data: b, Mode: mode, ModTime: h.ModTime})
 	u.res.Bytes += h.Size
 	return nil
 }
@@ -286,7 +287,7 @@ func (u *unpacker) dir(name string, h *tar.Header) error {
 	if err := u.room(name, 0, false); err != nil {
 		return err
 	}
-	u.add(name, &fstest.MapFile{Mode: fs.ModeDir | 0o755, ModTime: h.ModTime})
+	u.add(name, &memfs.File{Mode: fs.ModeDir | 0o755, ModTime: h.ModTime})
 	return nil
 }
 
@@ -316,7 +317,7 @@ func (u *unpacker) room(name string, size int64, file bool) error {
 }
 
 // add records an entry and the directories it implies.
-func (u *unpacker) add(name string, f *fstest.MapFile) {
+func (u *unpacker) add(name string, f *memfs.File) {
 	u.res.FS[name] = f
 	if u.parents == nil {
 		u.parents = map[string]bool{}

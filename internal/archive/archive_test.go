@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // entry is one tar entry of a test archive; Data is the file's content, or
@@ -105,7 +107,7 @@ func ustarHeader(name string, typ byte, size int64) []byte {
 
 const top = "acme-config-1a2b3c4/"
 
-func names(fsys fstest.MapFS) []string {
+func names(fsys memfs.FS) []string {
 	var out []string
 	for n := range fsys {
 		out = append(out, n)

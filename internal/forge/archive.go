@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
-	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/archive"
 	"github.com/google/go-github/v60/github"
@@ -25,7 +25,7 @@ type Snapshot struct {
 	SHA string
 	// FS holds the files. Executable files have mode 0755, others 0644;
 	// symbolic links and submodules are left out.
-	FS fstest.MapFS
+	FS fs.FS
 	// Skipped lists the entries under the roots left out: symbolic links
 	// (git's), and with ReadTree's limits files over the size limit.
 	Skipped []archive.Skipped
@@ -34,7 +34,7 @@ type Snapshot struct {
 // Mode returns the git file mode of path in the snapshot: "100755" for an
 // executable file, else "100644".
 func (s *Snapshot) Mode(p string) string {
-	if f, ok := s.FS[p]; ok && f.Mode&0o111 != 0 {
+	if info, err := fs.Stat(s.FS, p); err == nil && info.Mode()&0o111 != 0 {
 		return "100755"
 	}
 	return "100644"

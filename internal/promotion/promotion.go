@@ -16,10 +16,10 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // Mode says what a directory promotion carries.
@@ -222,8 +222,8 @@ func CheckPatterns(patterns []string) error {
 // overlay is the snapshot with files applied: what the repository holds
 // once the promotion is merged.
 func overlay(fsys fs.FS, files []File) (fs.FS, error) {
-	m := fstest.MapFS{}
-	if src, ok := fsys.(fstest.MapFS); ok {
+	m := memfs.FS{}
+	if src, ok := fsys.(memfs.FS); ok {
 		for k, v := range src {
 			m[k] = v
 		}
@@ -236,7 +236,11 @@ func overlay(fsys fs.FS, files []File) (fs.FS, error) {
 			if err != nil {
 				return err
 			}
-			m[p] = &fstest.MapFile{Data: data, Mode: 0o644}
+			mode := fs.FileMode(0o644)
+			if info, err := d.Info(); err == nil && info.Mode()&0o111 != 0 {
+				mode = 0o755
+			}
+			m[p] = &memfs.File{Data: data, Mode: mode}
 			return nil
 		})
 		if err != nil {
@@ -252,7 +256,7 @@ func overlay(fsys fs.FS, files []File) (fs.FS, error) {
 		if prev, ok := m[f.Path]; ok {
 			mode = prev.Mode
 		}
-		m[f.Path] = &fstest.MapFile{Data: f.Content, Mode: mode}
+		m[f.Path] = &memfs.File{Data: f.Content, Mode: mode}
 	}
 	return m, nil
 }

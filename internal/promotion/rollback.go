@@ -8,9 +8,9 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // Touched is one file a change touched, read at three revisions: before
@@ -146,7 +146,7 @@ func (rb *Rollback) hold(ctx context.Context, p string, restored, replaced []byt
 		return restored
 	}
 	find := func(data []byte) []ref {
-		refs, _, err := findRefs(ctx, fstest.MapFS{p: {Data: data}}, p)
+		refs, _, err := findRefs(ctx, memfs.FS{p: {Data: data}}, p)
 		if err != nil {
 			return nil
 		}

@@ -6,10 +6,10 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // ImageChange is one image reference a change moved: its version before
@@ -118,8 +118,8 @@ func (d *diff) newPath(p string, isBefore bool) string {
 
 // trees puts the files read at the parent and at the commit into two
 // in-memory trees, leaving out what is binary, truncated or too large.
-func (d *diff) trees(sha string, blobs []Blob, limit int64) (before, after fstest.MapFS) {
-	before, after = fstest.MapFS{}, fstest.MapFS{}
+func (d *diff) trees(sha string, blobs []Blob, limit int64) (before, after memfs.FS) {
+	before, after = memfs.FS{}, memfs.FS{}
 	for _, b := range blobs {
 		isBefore := b.Rev != sha
 		switch {
@@ -134,13 +134,13 @@ func (d *diff) trees(sha string, blobs []Blob, limit int64) (before, after fstes
 		if isBefore {
 			fsys = before
 		}
-		fsys[b.Path] = &fstest.MapFile{Data: []byte(b.Text), Mode: 0o644}
+		fsys[b.Path] = &memfs.File{Data: []byte(b.Text), Mode: 0o644}
 	}
 	return before, after
 }
 
 // find runs the finder on every file of a tree.
-func (d *diff) find(ctx context.Context, fsys fstest.MapFS, isBefore bool) ([]manifest.Change, error) {
+func (d *diff) find(ctx context.Context, fsys memfs.FS, isBefore bool) ([]manifest.Change, error) {
 	if len(fsys) == 0 {
 		return nil, nil
 	}
