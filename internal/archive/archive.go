@@ -129,13 +129,19 @@ type Result struct {
 // and files over MaxFileSize are left out and listed in Result.Skipped.
 // Nothing it reads is ever followed or opened: the result is a map.
 func Read(r io.Reader, opts Options) (*Result, error) {
-	lim := opts.Limits.withDefaults()
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("not a gzip stream: %w", err)
 	}
 	defer gz.Close()
-	cr := &countingReader{r: gz, max: lim.MaxStream}
+	return ReadTar(gz, opts)
+}
+
+// ReadTar is Read for a tar stream that is not compressed, as `git
+// archive --format=tar` writes it.
+func ReadTar(r io.Reader, opts Options) (*Result, error) {
+	lim := opts.Limits.withDefaults()
+	cr := &countingReader{r: r, max: lim.MaxStream}
 	tr := tar.NewReader(cr)
 	res := &Result{FS: memfs.FS{}}
 	u := unpacker{opts: opts, lim: lim, res: res}

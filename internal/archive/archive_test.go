@@ -417,3 +417,31 @@ func pad(b []byte) []byte {
 	}
 	return b
 }
+
+// TestReadTar: a tar stream that is not compressed (git archive's) reads
+// as the same archive gzipped does, and a gzip stream is no tar.
+func TestReadTar(t *testing.T) {
+	entries := []entry{dir("env/"), file("env/a.yaml", "a: 1\n"), {Name: "env/l.yaml", Type: tar.TypeSymlink, Data: "a.yaml"}}
+	gz, err := gzip.NewReader(bytes.NewReader(tarGz(t, entries...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadTar(bytes.NewReader(plain), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Read(bytes.NewReader(tarGz(t, entries...)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(names(got.FS), names(want.FS)) || !reflect.DeepEqual(got.Skipped, want.Skipped) || string(got.FS["env/a.yaml"].Data) != "a: 1\n" {
+		t.Errorf("ReadTar: %q %v, want %q %v", names(got.FS), got.Skipped, names(want.FS), want.Skipped)
+	}
+	if _, err := ReadTar(bytes.NewReader(tarGz(t, entries...)), Options{}); err == nil {
+		t.Error("ReadTar read a gzip stream as tar")
+	}
+}
