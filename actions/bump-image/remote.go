@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"testing/fstest"
 	"text/template"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
@@ -20,6 +19,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // remoteInputs are the inputs of the remote mode, declared here and listed
@@ -347,11 +347,11 @@ func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.He
 		if err != nil {
 			return nil, nil, err
 		}
-		files := fstest.MapFS{}
+		files := memfs.FS{}
 		roots = nil
 		for p, b := range blobs {
 			if b.Found && !b.Binary && !b.Truncated {
-				files[p] = &fstest.MapFile{Data: []byte(b.Text), Mode: 0o644}
+				files[p] = &memfs.File{Data: []byte(b.Text), Mode: 0o644}
 				roots = append(roots, p)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -162,14 +163,18 @@ func freezeFile(snap *forge.Snapshot) ([]gate.Freeze, error) {
 			return nil, cli.Usagef("%s is not a file the tool reads (%s): keep the freezes in the file itself", gate.FreezeFile, sk.Reason)
 		}
 	}
-	f, ok := snap.FS[gate.FreezeFile]
-	if !ok {
+	info, err := fs.Stat(snap.FS, gate.FreezeFile)
+	if err != nil {
 		return nil, nil
 	}
-	if !f.Mode.IsRegular() {
+	if !info.Mode().IsRegular() {
 		return nil, cli.Usagef("%s is not a file", gate.FreezeFile)
 	}
-	freezes, err := gate.ParseFreezeFile(gate.FreezeFile, f.Data)
+	data, err := fs.ReadFile(snap.FS, gate.FreezeFile)
+	if err != nil {
+		return nil, err
+	}
+	freezes, err := gate.ParseFreezeFile(gate.FreezeFile, data)
 	if err != nil {
 		return nil, cli.UsageError(err)
 	}

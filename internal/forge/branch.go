@@ -10,9 +10,9 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/archive"
+	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
 // BranchQuery names what ReadBranch reads.
@@ -341,7 +341,8 @@ func readHead(raw json.RawMessage, prefix string, trees []string) (*Commit, *Sna
 	if err := json.Unmarshal(raw, &parts); err != nil {
 		return nil, nil, err
 	}
-	sb := &snapshotBuilder{snap: &Snapshot{SHA: cm.SHA, FS: fstest.MapFS{}}}
+	files := memfs.FS{}
+	sb := &snapshotBuilder{snap: &Snapshot{SHA: cm.SHA, FS: files}, files: files}
 	for i, t := range trees {
 		var tj *treeJSON
 		if err := json.Unmarshal(parts[prefix+strconv.Itoa(i)], &tj); err != nil {
@@ -369,7 +370,9 @@ func readHead(raw json.RawMessage, prefix string, trees []string) (*Commit, *Sna
 // symbolic links listed as skipped, names checked, sizes bounded. Anything
 // the answer does not hold whole makes it incomplete.
 type snapshotBuilder struct {
-	snap       *Snapshot
+	snap *Snapshot
+	// files is snap.FS, which the builder fills.
+	files      memfs.FS
 	bytes      int64
 	incomplete bool
 }
@@ -391,7 +394,7 @@ func (b *snapshotBuilder) entry(dir string, e treeJSON, depth int) {
 	if dir == "." {
 		name = e.Name
 	}
-	if !fs.ValidPath(name) || name == "." || len(b.snap.FS) >= archive.DefaultMaxEntries {
+	if !fs.ValidPath(name) || name == "." || len(b.files) >= archive.DefaultMaxEntries {
 		b.incomplete = true
 		return
 	}
@@ -403,7 +406,7 @@ func (b *snapshotBuilder) entry(dir string, e treeJSON, depth int) {
 			b.incomplete = true
 			return
 		}
-		b.snap.FS[name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+		b.files[name] = &memfs.File{Mode: fs.ModeDir | 0o755}
 		b.entries(name, e.Object.Entries, depth+1)
 	case e.Mode == gitModeSymlink:
 		b.snap.Skipped = append(b.snap.Skipped, archive.Skipped{Name: name, Reason: archive.ReasonSymlink})
@@ -419,7 +422,7 @@ func (b *snapshotBuilder) entry(dir string, e treeJSON, depth int) {
 		if e.Mode == gitModeExecutable {
 			mode = 0o755
 		}
-		b.snap.FS[name] = &fstest.MapFile{Data: []byte(*e.Object.Text), Mode: mode}
+		b.files[name] = &memfs.File{Data: []byte(*e.Object.Text), Mode: mode}
 	}
 }
 

@@ -16,6 +16,7 @@ package change
 
 import (
 	"context"
+	"io/fs"
 	"sync"
 
 	"github.com/gitops-actions/gitops-actions/internal/forge"
@@ -129,8 +130,10 @@ func (p *Proposed) Read(ctx context.Context, paths []string) (map[string]forge.B
 		at := forge.BlobAt{Rev: p.Tip.SHA, Path: path}
 		if p.Files != nil && under(path, p.trees) {
 			b := forge.Blob{BlobAt: at}
-			if f, ok := p.Files.FS[path]; ok && f.Mode.IsRegular() {
-				b.Found, b.Text, b.Size = true, string(f.Data), int64(len(f.Data))
+			if info, err := fs.Stat(p.Files.FS, path); err == nil && info.Mode().IsRegular() {
+				if data, err := fs.ReadFile(p.Files.FS, path); err == nil {
+					b.Found, b.Text, b.Size = true, string(data), int64(len(data))
+				}
 			}
 			p.blobs[path] = b
 			continue
