@@ -58,16 +58,16 @@ const (
 // file needs are made. Removed files are moved into the scratch directory
 // first and new content goes through Replace, so that on a failure every
 // file is put back (and new files and directories removed), or the error
-// names what could not be.
-func (l *Lock) Apply(edits []Edit) error {
+// names what could not be. It returns how many files it wrote or removed.
+func (l *Lock) Apply(edits []Edit) (int, error) {
 	root, err := openDir(l.t.dir)
 	if err != nil {
-		return fmt.Errorf("nothing was changed: %w", err)
+		return 0, fmt.Errorf("nothing was changed: %w", err)
 	}
 	defer unix.Close(root)
 	plan, err := l.plan(root, edits)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var writes []Replacement
 	var removals []Edit
@@ -91,28 +91,28 @@ func (l *Lock) Apply(edits []Edit) error {
 	}
 	if err != nil {
 		undoDirs()
-		return fmt.Errorf("nothing was changed: %w", err)
+		return 0, fmt.Errorf("nothing was changed: %w", err)
 	}
 	aside, err := l.moveAside(root, removals)
 	if err != nil {
 		undoDirs()
-		return err
+		return 0, err
 	}
 	if err := l.Replace(writes); err != nil {
 		for _, p := range news {
 			unix.Unlinkat(root, p, 0)
 		}
 		if failed := l.putAside(root, removals, aside); len(failed) > 0 {
-			return fmt.Errorf("%w; the removed files %s could not be put back: they are in %s", err, quoteAll(failed), l.path)
+			return 0, fmt.Errorf("%w; the removed files %s could not be put back: they are in %s", err, quoteAll(failed), l.path)
 		}
 		undoDirs()
-		return err
+		return 0, err
 	}
 	for i, e := range removals {
 		unix.Unlinkat(l.dirfd, aside[i], 0)
 		removeEmptyDirs(root, path.Dir(e.Path))
 	}
-	return nil
+	return len(writes) + len(removals), nil
 }
 
 // plan decides what to do with each edit, from the tree as it is now.

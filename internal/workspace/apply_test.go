@@ -35,7 +35,9 @@ func TestApply(t *testing.T) {
 	dir, secret := applyTree(t)
 	tree := openTree(t, dir)
 	l := lock(t, tree)
-	must(t, l.Apply(applyEdits))
+	if n, err := l.Apply(applyEdits); err != nil || n != 3 {
+		t.Fatalf("Apply: %d files changed, %v; want 3 (b/b.yaml holds its new content)", n, err)
+	}
 	after := listing(t, dir)
 	for _, want := range []string{`a.yaml -rw-r--r-- "a: 2\n"`, `b/b.yaml -rw-r----- "b: 1\n"`, `new/dir/n.yaml -rwxr-xr-x "n: 1\n"`, `c.yaml -rw------- "c: 1\n"`} {
 		if !strings.Contains(after, want) {
@@ -46,7 +48,9 @@ func TestApply(t *testing.T) {
 		t.Errorf("the removed file or its emptied directories are left:\n%s", after)
 	}
 	// Again: every file holds its new state, nothing is written.
-	must(t, l.Apply(applyEdits))
+	if n, err := l.Apply(applyEdits); err != nil || n != 0 {
+		t.Errorf("a second Apply: %d files changed, %v; want none", n, err)
+	}
 	if got := listing(t, dir); got != after {
 		t.Errorf("a second Apply changed the tree:\n%s\nwant\n%s", got, after)
 	}
@@ -116,7 +120,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 			l := lock(t, tree)
 			tc.setup(t, dir, l)
 			before := workFiles(listing(t, dir))
-			err := l.Apply(applyEdits)
+			_, err := l.Apply(applyEdits)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Apply: %v, want an error with %q", err, tc.want)
 
@@ -135,7 +139,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 		l := lock(t, openTree(t, dir))
 		defer l.Release()
 		var ce *ChangedError
-		if err := l.Apply(applyEdits); !errors.As(err, &ce) || strings.Join(ce.Paths, ",") != "a.yaml,gone/deep/g.yaml" {
+		if _, err := l.Apply(applyEdits); !errors.As(err, &ce) || strings.Join(ce.Paths, ",") != "a.yaml,gone/deep/g.yaml" {
 			t.Errorf("Apply: %v, want a.yaml and gone/deep/g.yaml changed", err)
 		}
 	})
