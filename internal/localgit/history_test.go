@@ -201,9 +201,6 @@ func TestMergeTree(t *testing.T) {
 	ctx := context.Background()
 
 	tree, conflicts, err := r.MergeTree(ctx, main, develop)
-	if errors.Is(err, ErrMergeTreeUnsupported) {
-		t.Skip(err) // git older than 2.38
-	}
 	if err != nil || len(conflicts) != 0 {
 		t.Fatalf("clean merge: %v, %v", conflicts, err)
 	}
