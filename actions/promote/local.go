@@ -73,18 +73,10 @@ func runLocal(ctx context.Context, r *cli.Run, in Inputs, ev event, d Deps) erro
 		ev.SHA = head
 	}
 	merged, err := tagMerges(ctx, r, in, ev, lg, base, localRepoURL(r, ev))
-	if err != nil || !(in.directories() || in.branches()) {
+	if err != nil {
 		return err
 	}
-	if len(merged) == 0 && ev.Name != "schedule" {
-		r.Notice("no merge to act on, so no promotion either")
-		x.setNone()
-		return nil
-	}
-	if in.branches() {
-		return x.branches(ctx)
-	}
-	return x.directories(ctx)
+	return x.promote(ctx, x, merged, ev)
 }
 
 // openCheckout finds git and the checkout the run is in, at its top:

@@ -228,20 +228,37 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err == nil {
 		err = x.recordDeployments(ctx, merged)
 	}
-	if err != nil || !(in.directories() || in.branches()) {
+	if err != nil {
 		return err
+	}
+	return x.promote(ctx, x, merged, ev)
+}
+
+// promotions are the two kinds of promotion of a run: through GitHub
+// (promoter) or on a checkout (localRun).
+type promotions interface {
+	branches(ctx context.Context) error
+	directories(ctx context.Context) error
+}
+
+// promote is the second half of a run, after the merges were tagged: the
+// promotion of branches or directories, when the inputs ask for one and
+// the event merged something.
+func (x *promoter) promote(ctx context.Context, p promotions, merged []*release.Result, ev event) error {
+	if !(x.in.directories() || x.in.branches()) {
+		return nil
 	}
 	// A scheduled run brings no merge; it judges the gates again and
 	// promotes what base holds, so that a window that opens is used.
 	if len(merged) == 0 && ev.Name != "schedule" {
-		r.Notice("no merge to act on, so no promotion either")
+		x.r.Notice("no merge to act on, so no promotion either")
 		x.setNone()
 		return nil
 	}
-	if in.branches() {
-		return x.branches(ctx)
+	if x.in.branches() {
+		return p.branches(ctx)
 	}
-	return x.directories(ctx)
+	return p.directories(ctx)
 }
 
 // tagMerges is the first half of a run: the merges the event brought to
