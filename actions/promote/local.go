@@ -46,6 +46,11 @@ func runLocal(ctx context.Context, r *cli.Run, in Inputs, ev event, d Deps) erro
 	if err := checkLocal(r, in); err != nil {
 		return err
 	}
+	if r.InActions() {
+		// A workflow that forgot token would otherwise succeed and leave
+		// nothing on GitHub.
+		r.Warning("", 0, "no token or app-id: this run works on the job's checkout, and its tag and changes stay there unless a later step pushes them; give token (or app-id) to tag and open pull requests on GitHub")
+	}
 	head, err := repo.Resolve(ctx, "HEAD")
 	if errors.Is(err, localgit.ErrUnknownRevision) {
 		return cli.Usagef("the checkout %s has no commit yet: there is nothing to tag or promote", repo.Dir())

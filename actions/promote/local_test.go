@@ -855,4 +855,7 @@ func TestLocalPushEvent(t *testing.T) {
 	if got := c.git("rev-parse", "v20260501130000^{commit}"); got != one {
 		t.Errorf("v20260501130000 is on %s, want %s", got, one)
 	}
+	if !strings.Contains(r.Stdout, "::warning::no token or app-id: this run works on the job's checkout") {
+		t.Errorf("a job without a token is not warned that nothing reaches GitHub:\n%s", r.Stdout)
+	}
 }
