@@ -673,10 +673,14 @@ func TestLocalKeepsUncommittedWork(t *testing.T) {
 	c := newCheckout(t)
 	c.commit(start.Add(time.Hour), "Layout", map[string]string{"environments/staging/new.yaml": "new: 1\n"})
 	mine := deployment("app", "ghcr.io/acme/app:v1.9.0") + "# mine\n"
-	localgittest.Write(t, c.dir, map[string]string{
+	for name, content := range map[string]string{
 		"environments/production/app.yaml": mine,
 		"environments/production/new.yaml": "untracked\n",
-	})
+	} {
+		if err := os.WriteFile(filepath.Join(c.dir, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r := c.run(append(promoteArgs, "--promotion", "files")...)
 	r.wantCode(t, 1)
 	if !strings.Contains(r.Stderr, "environments/production/app.yaml, environments/production/new.yaml (edits not committed, or files in the way): commit or stash them") {

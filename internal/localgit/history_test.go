@@ -91,7 +91,7 @@ func TestCommitsAndChanges(t *testing.T) {
 func TestTreeReadsBlobsAsTheyAre(t *testing.T) {
 	dir := t.TempDir()
 	localgittest.Init(t, dir)
-	localgittest.Write(t, dir, map[string]string{
+	localgittest.Commit(t, dir, map[string]string{
 		".gitattributes":       "*.yaml export-subst\nhidden.yaml export-ignore\n",
 		"env/app.yaml":         "commit: $Format:%H$\n",
 		"env/hidden.yaml":      "h: 1\n",
@@ -99,12 +99,12 @@ func TestTreeReadsBlobsAsTheyAre(t *testing.T) {
 		"env/big.yaml":         strings.Repeat("b", 2000),
 		"tools/run.sh":         "#!/bin/sh\n",
 		"other/not-wanted.yml": "x: 1\n",
-	})
+	}, "files")
 	os.Chmod(filepath.Join(dir, "tools/run.sh"), 0o755)
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "env", "link.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	sha := localgittest.Commit(t, dir, nil, "files")
+	sha := localgittest.Commit(t, dir, nil, "a link, a script")
 	r := open(t, filepath.Join(dir, "env"), env(dir)) // a subdirectory: Tree reads from the top
 
 	res, err := r.Tree(context.Background(), sha, archive.Options{Roots: []string{"env", "tools"}, Limits: archive.Limits{MaxFileSize: 1000}})
