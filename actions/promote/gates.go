@@ -131,18 +131,8 @@ func (x *promoter) facts(ctx context.Context, rules gate.Rules, res *promotion.R
 	if f.Landing, err = x.landing(ctx, res.Promoted); err != nil || len(rules.Statuses) == 0 {
 		return f, err
 	}
-	reports, err := x.gh.Reports(ctx, f.Landing.SHA)
-	if err != nil {
-		return f, err
-	}
-	for _, r := range reports {
-		state := gate.StatusState(r.State)
-		if r.CheckRun {
-			state = gate.CheckRunState(r.State, r.Conclusion)
-		}
-		f.Reports = append(f.Reports, gate.Report{Name: r.Name, State: state, URL: r.URL})
-	}
-	return f, nil
+	f.Reports, err = x.repo.reports(ctx, f.Landing.SHA)
+	return f, err
 }
 
 // withSection puts a section into a pull request's body, before its
@@ -164,15 +154,15 @@ func freezeFile(snap *forge.Snapshot) ([]gate.Freeze, error) {
 		}
 	}
 	info, err := fs.Stat(snap.FS, gate.FreezeFile)
-	if errors.Is(err, fs.ErrNotExist) {
+	if err != nil {
 		return nil, nil
 	}
-	if err != nil || !info.Mode().IsRegular() {
+	if !info.Mode().IsRegular() {
 		return nil, cli.Usagef("%s is not a file", gate.FreezeFile)
 	}
 	data, err := fs.ReadFile(snap.FS, gate.FreezeFile)
 	if err != nil {
-		return nil, cli.Usagef("reading %s: %v", gate.FreezeFile, err)
+		return nil, err
 	}
 	freezes, err := gate.ParseFreezeFile(gate.FreezeFile, data)
 	if err != nil {
@@ -191,25 +181,7 @@ func (x *promoter) landing(ctx context.Context, ps []promotion.Promotion) (*gate
 	// No version's origin is known (promotion: files moving no image, or
 	// the blame failed): the last change under from, through its pull
 	// request.
-	cs, err := x.gh.ListCommits(ctx, x.base, x.in.From, 1)
-	if err != nil {
-		return nil, err
-	}
-	if len(cs) == 0 {
-		return nil, &promotion.InputError{Input: "from", Msg: fmt.Sprintf("no commit on %q changes %q", x.base, x.in.From)}
-	}
-	pulls, err := x.gh.PullsOfCommit(ctx, cs[0].SHA)
-	if err != nil {
-		return nil, err
-	}
-	if p := mergedInto(pulls, x.base, ""); p != nil {
-		return &gate.Landing{SHA: p.MergeCommitSHA, At: p.MergedAt, Pull: p.Number}, nil
-	}
-	c, err := x.gh.GetCommit(ctx, cs[0].SHA)
-	if err != nil {
-		return nil, err
-	}
-	return &gate.Landing{SHA: c.SHA, At: c.CommittedAt}, nil
+	return x.repo.lastLanding(ctx, x.base, x.in.From)
 }
 
 // landingOf is the newest landing of the versions' origins on base: the
@@ -240,12 +212,7 @@ func landingOf(ps []promotion.Promotion, base string) *gate.Landing {
 // the run; anything else waits, with a notice.
 func (x *promoter) gatedRun(ctx context.Context, g *gatedError, res *promotion.Result) error {
 	v := g.verdict
-	x.r.SetOutput("gated", "true")
-	x.r.SetOutput("gate-reason", v.Reason())
-	x.setNone()
-	if res != nil {
-		x.r.SetOutput("drift", fmt.Sprint(res.Drift.Count()))
-	}
+	x.setGated(v, res)
 	pr, err := x.gh.OpenPull(ctx, branchFor("promote", x.in.To), x.base)
 	if err != nil {
 		return x.fail(err)
@@ -258,16 +225,33 @@ func (x *promoter) gatedRun(ctx context.Context, g *gatedError, res *promotion.R
 			}
 		}
 	}
+	return x.gatedEnd(v, "no pull request changed")
+}
+
+// setGated records the outputs of a run a gate held back.
+func (x *promoter) setGated(v gate.Verdict, res *promotion.Result) {
+	x.r.SetOutput("gated", "true")
+	x.r.SetOutput("gate-reason", v.Reason())
+	x.setNone()
+	if res != nil {
+		x.r.SetOutput("drift", fmt.Sprint(res.Drift.Count()))
+	}
+}
+
+// gatedEnd reports the gates that held a promotion back, where nothing
+// (what) changed: a failed status fails the run, anything else waits,
+// with a notice.
+func (x *promoter) gatedEnd(v gate.Verdict, what string) error {
 	x.r.Summary("\n" + gate.Markdown(v))
-	what := fmt.Sprintf("the promotion of %s to %s", x.in.From, x.in.To)
+	promotion := fmt.Sprintf("the promotion of %s to %s", x.in.From, x.in.To)
 	if f := v.Failures(); len(f) > 0 {
 		var msgs []string
 		for _, c := range f {
 			msgs = append(msgs, c.Detail)
 		}
-		return cli.Failedf("%s stopped: a required status failed: %s", what, strings.Join(msgs, "; "))
+		return cli.Failedf("%s stopped: a required status failed: %s", promotion, strings.Join(msgs, "; "))
 	}
-	x.r.Notice(fmt.Sprintf("%s is gated, no pull request changed: %s", what, v.Reason()))
+	x.r.Notice(fmt.Sprintf("%s is gated, %s: %s", promotion, what, v.Reason()))
 	return nil
 }
 
@@ -277,17 +261,24 @@ func (x *promoter) settleGates(ctx context.Context, out change.Result) error {
 	if x.verdict == nil {
 		return nil
 	}
-	v := *x.verdict
-	x.r.Summary("\n" + gate.Markdown(v))
-	if v.Forced != "" {
-		x.r.Warning("", 0, fmt.Sprintf("force overrode the gates (%s): %s", v.Forced, v.Reason()))
-	}
+	v := x.reportVerdict()
 	if x.timed && out.Pull != nil && out.Commit != nil {
 		if err := x.setWindowStatus(ctx, out.Commit.SHA, v); err != nil {
 			return x.fail(err)
 		}
 	}
 	return nil
+}
+
+// reportVerdict puts the gates' verdict on a promotion that went through
+// in the job summary, with a warning when force overrode them.
+func (x *promoter) reportVerdict() gate.Verdict {
+	v := *x.verdict
+	x.r.Summary("\n" + gate.Markdown(v))
+	if v.Forced != "" {
+		x.r.Warning("", 0, fmt.Sprintf("force overrode the gates (%s): %s", v.Forced, v.Reason()))
+	}
+	return v
 }
 
 // setWindowStatus sets the windows' commit status on a pull request's

@@ -7,9 +7,26 @@ import (
 
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
+	"github.com/gitops-actions/gitops-actions/internal/gate"
 	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
+
+// repository is what a run reads of the repository and how it tags: the
+// release engine's GitHub (commits, tags, files at a commit, the tag and
+// its release), the promotion engine's blame, and what the gates read.
+// forgeGitHub works through GitHub's API; localGit (local.go) on a checkout,
+// with the git command. The engines compute the same tag, promotion and
+// rollback through either.
+type repository interface {
+	release.GitHub
+	promotion.GitHub
+	// lastLanding is where the newest change under dir landed on base: the
+	// merge of the pull request that brought it, else the commit itself.
+	lastLanding(ctx context.Context, base, dir string) (*gate.Landing, error)
+	// reports are the commit statuses and check runs on a commit.
+	reports(ctx context.Context, sha string) ([]gate.Report, error)
+}
 
 // forgeGitHub is the release and promotion engines' GitHub, over the
 // shared client: each engine declares what it needs and never imports the
@@ -18,7 +35,7 @@ type forgeGitHub struct {
 	c *forge.Client
 }
 
-var _ release.GitHub = forgeGitHub{}
+var _ repository = forgeGitHub{}
 
 // notFound keeps the client's error (for the exit code and its hint) and
 // marks it as the engine's ErrNotFound.
@@ -136,8 +153,6 @@ func (g forgeGitHub) CreateRelease(ctx context.Context, nr release.NewRelease) (
 	return &release.Release{ID: r.ID, Tag: r.Tag, URL: r.URL, Draft: r.Draft}, created, nil
 }
 
-var _ promotion.GitHub = forgeGitHub{}
-
 // Blame adapts the client's blame, reading the provenance trailers of the
 // commits the tool made.
 func (g forgeGitHub) Blame(ctx context.Context, rev string, paths []string) (map[string][]promotion.Lines, error) {
@@ -157,6 +172,44 @@ func (g forgeGitHub) Blame(ctx context.Context, rev string, paths []string) (map
 			}
 			out[p] = append(out[p], l)
 		}
+	}
+	return out, nil
+}
+
+func (g forgeGitHub) lastLanding(ctx context.Context, base, dir string) (*gate.Landing, error) {
+	cs, err := g.c.ListCommits(ctx, base, dir, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, &promotion.InputError{Input: "from", Msg: fmt.Sprintf("no commit on %q changes %q", base, dir)}
+	}
+	pulls, err := g.c.PullsOfCommit(ctx, cs[0].SHA)
+	if err != nil {
+		return nil, err
+	}
+	if p := mergedInto(pulls, base, ""); p != nil {
+		return &gate.Landing{SHA: p.MergeCommitSHA, At: p.MergedAt, Pull: p.Number}, nil
+	}
+	c, err := g.c.GetCommit(ctx, cs[0].SHA)
+	if err != nil {
+		return nil, err
+	}
+	return &gate.Landing{SHA: c.SHA, At: c.CommittedAt}, nil
+}
+
+func (g forgeGitHub) reports(ctx context.Context, sha string) ([]gate.Report, error) {
+	reports, err := g.c.Reports(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	var out []gate.Report
+	for _, r := range reports {
+		state := gate.StatusState(r.State)
+		if r.CheckRun {
+			state = gate.CheckRunState(r.State, r.Conclusion)
+		}
+		out = append(out, gate.Report{Name: r.Name, State: state, URL: r.URL})
 	}
 	return out, nil
 }

@@ -21,7 +21,6 @@ import (
 	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
-	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 	"github.com/gitops-actions/gitops-actions/internal/promotion"
 	"github.com/gitops-actions/gitops-actions/internal/release"
@@ -32,13 +31,13 @@ var Spec = cli.Spec{
 	Name:        "promote",
 	Description: "Tag every merge to the base branch exactly once and publish its release; promote one environment's image versions (or files) to the next by pull request, with the drift between them; roll an environment back by pull request, with hold comments that keep automated bumps from undoing it.",
 	Inputs: []cli.Input{
-		{Name: "token", Secret: true, Description: "A token that may write the repository's contents (tags, releases, the promotion's branch) and pull requests: secrets.GITHUB_TOKEN with permissions contents: write and pull-requests: write, or a PAT. Tags, releases and pull requests made with GITHUB_TOKEN start no other workflow; to start a deploy workflow on the tag or checks on the promotion pull request, use app-id instead. Required unless app-id is set."},
+		{Name: "token", Secret: true, Description: "A token that may write the repository's contents (tags, releases, the promotion's branch) and pull requests: secrets.GITHUB_TOKEN with permissions contents: write and pull-requests: write, or a PAT. Tags, releases and pull requests made with GITHUB_TOKEN start no other workflow; to start a deploy workflow on the tag or checks on the promotion pull request, use app-id instead. Without token and app-id, promote works on the git checkout it runs in: it tags HEAD and edits the working tree (see the reference)."},
 		{Name: "app-id", Description: "A GitHub App's ID, with app-private-key, instead of token: the action mints an installation token, and tags, releases and pull requests made as the App start the workflows that listen for them."},
 		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
 		{Name: "repository", Description: "The repository to tag and promote in, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
 		{Name: "github-api-url", Description: "The REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server (GraphQL is derived from it). Default: GITHUB_API_URL, else https://api.github.com."},
-		{Name: "base", Description: "The branch whose merges are tagged and on which environment directories are promoted and rolled back; events about other branches do nothing. Default: the repository's default branch."},
-		{Name: "sha", Description: "workflow_dispatch (and runs outside Actions): the commit to tag, a full or abbreviated SHA. Default: the head of base."},
+		{Name: "base", Description: "The branch whose merges are tagged and on which environment directories are promoted and rolled back; events about other branches do nothing. Default: the repository's default branch (on a checkout without token: the branch checked out; the run works on HEAD)."},
+		{Name: "sha", Description: "workflow_dispatch (and runs outside Actions): the commit to tag, a full or abbreviated SHA. Default: the head of base (on a checkout without token: HEAD)."},
 		{Name: "tag-format", Default: release.FormatTimestamp, Description: "timestamp: tag-prefix and the merge time in UTC as %Y%m%d%H%M%S (v20260501120000); semver: tag-prefix and the next version after the highest existing one (labels release:major, release:minor, release:patch, release:none, else a Conventional Commits title, else default-bump); anything else: a strftime pattern over the merge time, e.g. release-%Y.%m.%d-%H%M (%Y %y %m %d %j %H %M %S %s %%). Two merges that get the same name are told apart by -1, -2, ..."},
 		{Name: "tag-prefix", Default: "v", Description: "What timestamp and semver tags start with; may be empty."},
 		{Name: "default-bump", Default: "patch", Description: "semver: the bump of a change whose labels and title say none: major, minor, patch, or none (no tag)."},
@@ -68,6 +67,7 @@ var Spec = cli.Spec{
 		{Name: "freezes", Kind: cli.Lines, Description: "Gate: periods when promotion pull requests may not be opened or updated, one a line: START..END [ZONE] [REASON], e.g. 2026-12-20..2027-01-04 end-of-year freeze (dates include the end day; YYYY-MM-DDTHH:MM for times; UTC unless a zone is given). Added to those of .gitops-actions/freezes.yaml in the repository."},
 		{Name: "force-reason", Description: "Why force overrides the gates; required when force is true and a gate would hold the promotion, and recorded in the pull request, the job summary and the status."},
 		{Name: "deployments", Default: "false", Kind: cli.Bool, Description: "On each merge to base, record a GitHub Deployment (on the merge commit, with a success status) for every environment directory the merge changed, with the versions it brought, the pull request and its approvers in the payload; rollbacks too. The token needs deployments: write."},
+		{Name: "dry-run", Default: "false", Kind: cli.Bool, Description: "On a git checkout (no token nor app-id): change nothing; print the tag that would be made with its message and release notes (on standard error) and what the working tree would get as a git-style diff (on standard output). Not available with token or app-id."},
 		{Name: "environments", Kind: cli.List, Description: "The environment directories deployments records and the names of their GitHub environments: DIR or DIR=NAME (environments/production=prod). Default: from, to and every directory under environments/, each named by its last path element."},
 	},
 	Outputs: []cli.Output{
@@ -107,6 +107,9 @@ func NewCommand(d Deps) cli.Command {
 // Inputs are promote's inputs, parsed and checked.
 type Inputs struct {
 	cli.GitHub
+	// Local is a run without token and app-id: on the git checkout it runs
+	// in (local.go). DryRun previews one.
+	Local, DryRun            bool
 	Base                     string
 	SHA                      string
 	Format                   release.Format
@@ -153,8 +156,12 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	if in.GitHub, set, err = cli.ReadGitHub(v, getenv); err != nil {
 		return in, err
 	}
-	if !set {
-		return in, cli.Usagef("input \"token\" is empty: give a token that may write tags and releases (token: ${{ secrets.GITHUB_TOKEN }} with permissions contents: write), or app-id and app-private-key")
+	in.Local = !set
+	if in.DryRun, err = v.Bool("dry-run"); err != nil {
+		return in, err
+	}
+	if in.DryRun && !in.Local {
+		return in, cli.Usagef("input \"dry-run\" previews a run on a git checkout, which runs without token and app-id; through the GitHub API there is nothing to preview with. Drop token (or app-id) and run it in a clone of the repository")
 	}
 	in.Base = strings.TrimPrefix(v.String("base"), "refs/heads/")
 	if in.SHA = v.String("sha"); in.SHA != "" && !hexSHA.MatchString(in.SHA) {
@@ -191,6 +198,9 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err != nil {
 		return err
 	}
+	if in.Local {
+		return runLocal(ctx, r, in, ev, d)
+	}
 	full := in.Owner + "/" + in.Repo
 	if ev.Repository != "" && !strings.EqualFold(ev.Repository, full) && ev.Name != "workflow_dispatch" {
 		return cli.Usagef("input \"repository\": the %s event is about %s, not %s; promote tags the repository whose merges it sees", ev.Name, ev.Repository, full)
@@ -208,37 +218,53 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 			return in.APIError(err)
 		}
 	}
-	x := newPromoter(r, in, c, base, ev)
+	x := newPromoter(r, in, c, forgeGitHub{c}, base, ev)
 	x.now = d.Clock()
 	r.SetOutput("gated", "false")
 	if in.rollingBack() {
 		return x.rollback(ctx)
 	}
-	merged, err := tagMerges(ctx, r, in, ev, c, base)
+	merged, err := tagMerges(ctx, r, in, ev, forgeGitHub{c}, base, webURL(ev, r.Getenv, in.APIURL, full))
 	if err == nil {
 		err = x.recordDeployments(ctx, merged)
 	}
-	if err != nil || !(in.directories() || in.branches()) {
+	if err != nil {
 		return err
+	}
+	return x.promote(ctx, x, merged, ev)
+}
+
+// promotions are the two kinds of promotion of a run: through GitHub
+// (promoter) or on a checkout (localRun).
+type promotions interface {
+	branches(ctx context.Context) error
+	directories(ctx context.Context) error
+}
+
+// promote is the second half of a run, after the merges were tagged: the
+// promotion of branches or directories, when the inputs ask for one and
+// the event merged something.
+func (x *promoter) promote(ctx context.Context, p promotions, merged []*release.Result, ev event) error {
+	if !(x.in.directories() || x.in.branches()) {
+		return nil
 	}
 	// A scheduled run brings no merge; it judges the gates again and
 	// promotes what base holds, so that a window that opens is used.
 	if len(merged) == 0 && ev.Name != "schedule" {
-		r.Notice("no merge to act on, so no promotion either")
+		x.r.Notice("no merge to act on, so no promotion either")
 		x.setNone()
 		return nil
 	}
-	if in.branches() {
-		return x.branches(ctx)
+	if x.in.branches() {
+		return p.branches(ctx)
 	}
-	return x.directories(ctx)
+	return p.directories(ctx)
 }
 
 // tagMerges is the first half of a run: the merges the event brought to
-// base, each tagged and released. It returns what became of each.
-func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Client, base string) ([]*release.Result, error) {
-	full := in.Owner + "/" + in.Repo
-	gh := forgeGitHub{c}
+// base, each tagged and released, through GitHub or on a checkout. It
+// returns what became of each.
+func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, gh release.GitHub, base, repoURL string) ([]*release.Result, error) {
 	merges, none, err := release.Plan(ctx, gh, ev.Event, base)
 	if err != nil {
 		return nil, failure(err, in, base)
@@ -253,7 +279,7 @@ func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Cl
 	opts := release.Options{
 		Format: in.Format, DefaultBump: in.DefaultBump, Base: base,
 		CreateRelease: in.CreateRelease, Draft: in.ReleaseDraft, Prerelease: in.Prerelease,
-		RepoURL: webURL(ev, r.Getenv, in.APIURL, full),
+		RepoURL: repoURL,
 	}
 	var results []*release.Result
 	defer func() { setOutputs(r, results) }()
@@ -261,7 +287,7 @@ func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Cl
 		res, err := release.Tag(ctx, gh, m, opts)
 		if res != nil {
 			results = append(results, res)
-			logResult(r, res)
+			logResult(r, res, in.DryRun)
 		}
 		if err != nil {
 			return results, failure(err, in, base)
@@ -274,20 +300,26 @@ func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, c *forge.Cl
 func failure(err error, in Inputs, base string) error {
 	var unknown *release.UnknownCommitError
 	var rel *release.ReleaseError
+	where := in.Owner + "/" + in.Repo
+	if in.Local {
+		where = "the repository"
+	}
 	switch {
 	case errors.As(err, &unknown) && in.SHA != "" && unknown.Ref == in.SHA:
-		return cli.Usagef("input \"sha\": commit %q does not exist in %s/%s", in.SHA, in.Owner, in.Repo)
+		return cli.Usagef("input \"sha\": commit %q does not exist in %s", in.SHA, where)
 	case errors.As(err, &unknown) && unknown.Ref == "heads/"+base:
-		return cli.Usagef("input \"base\": branch %q does not exist in %s/%s", base, in.Owner, in.Repo)
+		return cli.Usagef("input \"base\": branch %q does not exist in %s", base, where)
 	case errors.As(err, &rel):
 		return cli.Failedf("%v", err)
+	case in.Local:
+		return localFailure(err)
 	}
 	return in.APIError(err)
 }
 
 // logResult says on stderr what happened to one merge; every value goes
 // through Logf, so none from the repository can start a workflow command.
-func logResult(r *cli.Run, res *release.Result) {
+func logResult(r *cli.Run, res *release.Result, dryRun bool) {
 	what := "commit " + res.SHA
 	if res.Pull != nil {
 		what = fmt.Sprintf("#%d %q (%s)", res.Pull.Number, res.Pull.Title, res.SHA)
@@ -301,6 +333,8 @@ func logResult(r *cli.Run, res *release.Result) {
 	switch {
 	case res.Skipped != "":
 		r.Notice(res.Skipped)
+	case res.Created && dryRun:
+		r.Logf("dry run: %s would be tagged %q", what, res.Tag)
 	case res.Created:
 		r.Logf("tagged %s: %q", what, res.Tag)
 	default:

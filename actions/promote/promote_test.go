@@ -501,7 +501,7 @@ func TestBadInput(t *testing.T) {
 		{name: "sha that does not exist", event: "workflow_dispatch", inputs: map[string]string{"sha": strings.Repeat("ab", 20)}, wantMsg: `input "sha": commit "` + strings.Repeat("ab", 20) + `" does not exist in acme/config`},
 		{name: "sha that is no sha", event: "workflow_dispatch", inputs: map[string]string{"sha": "main~1"}, wantMsg: `input "sha": "main~1" is not a commit SHA`},
 		{name: "base that does not exist", event: "workflow_dispatch", inputs: map[string]string{"base": "nope"}, wantMsg: `input "base": branch "nope" does not exist`},
-		{name: "missing token", event: "pull_request", inputs: map[string]string{"token": ""}, wantMsg: `input "token" is empty`},
+		{name: "no token, and no checkout to work on instead", event: "pull_request", inputs: map[string]string{"token": ""}, wantMsg: `without token and app-id, promote works on the git checkout it runs in`},
 		{name: "bad boolean", event: "pull_request", inputs: map[string]string{"create-release": "yes"}, wantMsg: `input "create-release": "yes" is not a boolean`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,9 +27,12 @@ const mark = "Promoted-By"
 // promoter is the second half of a run: a promotion or a rollback,
 // through the pull-request machinery.
 type promoter struct {
-	r    *cli.Run
-	in   Inputs
+	r  *cli.Run
+	in Inputs
+	// gh is the GitHub client of a run with a token (nil on a checkout);
+	// repo reads the repository, through it or through git.
 	gh   *forge.Client
+	repo repository
 	base string
 	prov change.Provenance
 	// now is the clock; verdict what the gates said of the last content
@@ -39,13 +42,13 @@ type promoter struct {
 	timed   bool
 }
 
-func newPromoter(r *cli.Run, in Inputs, gh *forge.Client, base string, ev event) *promoter {
+func newPromoter(r *cli.Run, in Inputs, gh *forge.Client, repo repository, base string, ev event) *promoter {
 	prov := change.Provenance{Repository: r.Getenv("GITHUB_REPOSITORY"), Commit: r.Getenv("GITHUB_SHA")}
 	if ev.Pull != nil && ev.Pull.MergeCommit != "" {
 		prov.Commit = ev.Pull.MergeCommit
 	}
 	prov.RunURL = cli.RunURL(r.Getenv)
-	return &promoter{r: r, in: in, gh: gh, base: base, prov: prov, now: time.Now}
+	return &promoter{r: r, in: in, gh: gh, repo: repo, base: base, prov: prov, now: time.Now}
 }
 
 // request is the machinery's request for a pull request on branch.
@@ -84,6 +87,8 @@ func (x *promoter) fail(err error) error {
 		return cli.UsageError(err)
 	case errors.As(err, &ce), errors.As(err, new(*change.RefusedError)):
 		return cli.FailedError(err)
+	case x.in.Local:
+		return localFailure(err)
 	}
 	return x.in.APIError(err)
 }
@@ -106,10 +111,7 @@ func files(snap *forge.Snapshot, fs []promotion.File) []forge.File {
 // it.
 func (x *promoter) directories(ctx context.Context) error {
 	in := x.in
-	opts := promotion.Options{
-		From: in.From, To: in.To, Mode: in.Mode,
-		Images: in.Images, ExcludeImages: in.ExcludeImages, ExcludePaths: in.ExcludePaths, IgnoreHolds: in.Force,
-	}
+	opts := x.promotionOptions()
 	var res *promotion.Result
 	build := func(ctx context.Context, head change.Head) (change.Content, error) {
 		// The whole repository: the drift renders overlays, which name
@@ -133,7 +135,7 @@ func (x *promoter) directories(ctx context.Context) error {
 		if len(res.Files) == 0 {
 			return change.Content{CloseComment: fmt.Sprintf("Closing: %s at %s holds what %s would promote, so this pull request has nothing left to do.", mdtext.Code(in.To, 250), short(head.SHA), mdtext.Code(in.From, 250))}, nil
 		}
-		if err := promotion.Origins(ctx, forgeGitHub{x.gh}, head.SHA, res.Promoted); err != nil {
+		if err := promotion.Origins(ctx, x.repo, head.SHA, res.Promoted); err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("where the versions under %s came from could not be read: %v", in.From, err))
 		}
 		text := promotion.PromotionText(res, in.Mode, x.prov.RunURL)
@@ -152,20 +154,30 @@ func (x *promoter) directories(ctx context.Context) error {
 	if err != nil {
 		return x.fail(err)
 	}
-	for _, w := range res.Warnings {
-		x.r.Warning("", 0, w)
-	}
+	x.warn(res.Warnings)
 	x.reportHeld(res.Held)
-	x.setPull(out, fmt.Sprintf("Promotes %s to %s:\n\n%s\n%s", mdtext.Code(in.From, 200), mdtext.Code(in.To, 200), promotion.ImagesMarkdown(res.Promoted, in.To), promotion.DriftMarkdown(res.Drift)))
+	x.setPull(out, x.promotionDetail(res))
 	if err := x.settleGates(ctx, out); err != nil {
 		return err
 	}
+	x.reportPromotion(res)
+	return nil
+}
+
+// promotionDetail says in Markdown what a directory promotion moves, and
+// the drift it leaves.
+func (x *promoter) promotionDetail(res *promotion.Result) string {
+	return fmt.Sprintf("Promotes %s to %s:\n\n%s\n%s", mdtext.Code(x.in.From, 200), mdtext.Code(x.in.To, 200), promotion.ImagesMarkdown(res.Promoted, x.in.To), promotion.DriftMarkdown(res.Drift))
+}
+
+// reportPromotion records what a directory promotion moves and holds, and
+// the drift it leaves.
+func (x *promoter) reportPromotion(res *promotion.Result) {
 	x.setPromoted(res.Promoted)
 	x.setHeld(res.Held)
 	x.r.SetOutput("drift", strconv.Itoa(res.Drift.Count()))
-	x.r.Logf("drift between %s and %s: %d difference(s)", in.From, in.To, res.Drift.Count())
+	x.r.Logf("drift between %s and %s: %d difference(s)", x.in.From, x.in.To, res.Drift.Count())
 	x.reportAllHeld(res.AllHeld, res.Held, len(res.Promoted) > 0)
-	return nil
 }
 
 // heldBy names, for each image, what holds it.
@@ -238,7 +250,7 @@ func (x *promoter) branches(ctx context.Context) error {
 			br.Warnings = append(br.Warnings, "GitHub lists part of the files only; image changes in the others are not shown")
 		}
 		blobs := release.BlobsFor(&release.Commit{SHA: from, Parents: []string{to}, Files: bin.Files})
-		facts, err := forgeGitHub{x.gh}.Lookup(ctx, release.Lookup{Blobs: blobs})
+		facts, err := x.repo.Lookup(ctx, release.Lookup{Blobs: blobs})
 		if err != nil {
 			return x.fail(err)
 		}
@@ -248,7 +260,7 @@ func (x *promoter) branches(ctx context.Context) error {
 			return x.fail(err)
 		}
 		br.Warnings = append(warnings, br.Warnings...)
-		if err := promotion.Origins(ctx, forgeGitHub{x.gh}, from, br.Promoted); err != nil {
+		if err := promotion.Origins(ctx, x.repo, from, br.Promoted); err != nil {
 			br.Warnings = append(br.Warnings, fmt.Sprintf("where the versions on %s came from could not be read: %v", in.FromBranch, err))
 		}
 	}

@@ -81,32 +81,11 @@ func (x *promoter) rollback(ctx context.Context) error {
 			return err
 		}
 		build = func(ctx context.Context, h change.Head) (change.Content, error) {
-			head := h.Commit
-			touched, tag, err := x.touched(ctx, t, head)
-			if err != nil {
+			var err error
+			if rb, what, undone, err = x.revert(ctx, t, h.Commit.SHA); err != nil {
 				return change.Content{}, err
 			}
-			if t.Tag == "" && tag != "" {
-				t.Tag = tag
-			}
-			what = "revert " + t.what()
-			switch {
-			case t.Pull != nil && t.Tag != "":
-				what += fmt.Sprintf(" (#%d %s)", t.Pull.Number, strconv.Quote(t.Pull.Title))
-			case t.Pull != nil:
-				what += " " + strconv.Quote(t.Pull.Title)
-			}
-			if rb, err = promotion.Revert(ctx, touched, "rollback of "+t.what()); err != nil {
-				return change.Content{}, err
-			}
-			if t.Pull != nil {
-				name := t.Tag
-				if name == "" {
-					name = short(t.SHA)
-				}
-				undone = &promotion.Undone{Name: name, Pull: &promotion.PullRef{Number: t.Pull.Number, Title: t.Pull.Title, URL: t.Pull.URL}}
-			}
-			return x.rollbackContent(nil, rb, what, undone, head)
+			return x.rollbackContent(nil, rb, what, undone, h.Commit)
 		}
 	}
 	out, err := change.Propose(ctx, x.gh, x.request(branchFor("rollback", where), build))
@@ -128,6 +107,38 @@ func (x *promoter) rollback(ctx context.Context) error {
 	x.setHeld(rb.Held)
 	x.r.SetOutput("drift", "0")
 	return nil
+}
+
+// revert computes the revert of t's change on top of the commit head:
+// the files it touched get their content from before it back, with hold
+// comments on what that restores. what and undone name the change for
+// the texts.
+func (x *promoter) revert(ctx context.Context, t *target, head string) (rb *promotion.Rollback, what string, undone *promotion.Undone, err error) {
+	touched, tag, err := x.touched(ctx, t, head)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if t.Tag == "" && tag != "" {
+		t.Tag = tag
+	}
+	what = "revert " + t.what()
+	switch {
+	case t.Pull != nil && t.Tag != "":
+		what += fmt.Sprintf(" (#%d %s)", t.Pull.Number, strconv.Quote(t.Pull.Title))
+	case t.Pull != nil:
+		what += " " + strconv.Quote(t.Pull.Title)
+	}
+	if rb, err = promotion.Revert(ctx, touched, "rollback of "+t.what()); err != nil {
+		return nil, "", nil, err
+	}
+	if t.Pull != nil {
+		name := t.Tag
+		if name == "" {
+			name = short(t.SHA)
+		}
+		undone = &promotion.Undone{Name: name, Pull: &promotion.PullRef{Number: t.Pull.Number, Title: t.Pull.Title, URL: t.Pull.URL}}
+	}
+	return rb, what, undone, nil
 }
 
 // rollbackContent is the machinery's content of a rollback.
@@ -201,12 +212,7 @@ func (x *promoter) resolve(ctx context.Context) (*target, error) {
 		return nil, cli.Failedf("commit %s changes more files than GitHub lists; roll it back by hand or with rollback-to", short(c.SHA))
 	}
 	t.Parent = c.Parents[0]
-	for _, f := range c.Files {
-		if in.To == "" || under(f.Path, in.To) || (f.Previous != "" && under(f.Previous, in.To)) {
-			t.Files = append(t.Files, f)
-		}
-	}
-	if len(t.Files) == 0 {
+	if t.Files = filesUnder(c.Files, in.To); len(t.Files) == 0 {
 		return nil, bad("%s (%s) changes nothing under %q", name, short(t.SHA), in.To)
 	}
 	if t.Pull == nil {
@@ -266,13 +272,25 @@ func mergedInto(ps []forge.AssociatedPull, base, sha string) *forge.AssociatedPu
 	return found
 }
 
+// filesUnder keeps the files under dir (or renamed from there); all when
+// dir is "".
+func filesUnder(files []forge.ChangedFile, dir string) []forge.ChangedFile {
+	var out []forge.ChangedFile
+	for _, f := range files {
+		if dir == "" || under(f.Path, dir) || (f.Previous != "" && under(f.Previous, dir)) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // under reports whether the slash path p is dir or inside it.
 func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
 
 // touched reads the files the change touched before it, after it and at
-// head, in one request, with the repository's recent tags (to name the
+// the commit head, in one request, with the repository's recent tags (to name the
 // change by its tag).
-func (x *promoter) touched(ctx context.Context, t *target, head forge.Commit) ([]promotion.Touched, string, error) {
+func (x *promoter) touched(ctx context.Context, t *target, head string) ([]promotion.Touched, string, error) {
 	type sides struct{ before, after string } // the path on each side; "" when absent
 	var paths []string
 	by := map[string]*sides{}
@@ -312,9 +330,9 @@ func (x *promoter) touched(ctx context.Context, t *target, head forge.Commit) ([
 		if s.after != "" {
 			blobs = append(blobs, release.BlobAt{Rev: t.SHA, Path: p})
 		}
-		blobs = append(blobs, release.BlobAt{Rev: head.SHA, Path: p})
+		blobs = append(blobs, release.BlobAt{Rev: head, Path: p})
 	}
-	facts, err := forgeGitHub{x.gh}.Lookup(ctx, release.Lookup{Blobs: blobs, RecentTags: 100})
+	facts, err := x.repo.Lookup(ctx, release.Lookup{Blobs: blobs, RecentTags: 100})
 	if err != nil {
 		return nil, "", err
 	}
@@ -336,7 +354,7 @@ func (x *promoter) touched(ctx context.Context, t *target, head forge.Commit) ([
 			rev  string
 			text *[]byte
 			has  *bool
-		}{{t.Parent, &tc.Before, &tc.HasBefore}, {t.SHA, &tc.After, &tc.HasAfter}, {head.SHA, &tc.Now, &tc.HasNow}} {
+		}{{t.Parent, &tc.Before, &tc.HasBefore}, {t.SHA, &tc.After, &tc.HasAfter}, {head, &tc.Now, &tc.HasNow}} {
 			b, ok := read[release.BlobAt{Rev: side.rev, Path: p}]
 			if !ok || !b.Found {
 				continue

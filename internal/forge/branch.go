@@ -370,8 +370,9 @@ func readHead(raw json.RawMessage, prefix string, trees []string) (*Commit, *Sna
 // symbolic links listed as skipped, names checked, sizes bounded. Anything
 // the answer does not hold whole makes it incomplete.
 type snapshotBuilder struct {
-	snap       *Snapshot
-	files      memfs.FS // snap.FS
+	snap *Snapshot
+	// files is snap.FS, which the builder fills.
+	files      memfs.FS
 	bytes      int64
 	incomplete bool
 }

@@ -44,8 +44,10 @@ type Repo struct {
 }
 
 // passed are the variables of the caller's environment git sees: where it
-// finds its configuration and the repository, nothing else.
-var passed = []string{"HOME", "XDG_CONFIG_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"}
+// finds its configuration and the repository, and the identity a tag is
+// made as; nothing else.
+var passed = []string{"HOME", "XDG_CONFIG_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM",
+	"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "EMAIL"}
 
 // Open finds git on the PATH getenv gives and the work tree dir is in. It
 // fails with ErrNoGit or ErrNotWorkTree (with git's own words).
