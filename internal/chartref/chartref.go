@@ -1,154 +1,114 @@
-// Package chartref parses the Helm chart versions a bump moves to, NAME@VERSION,
-// REPOSITORY/NAME@VERSION or oci://REGISTRY/PATH/NAME@VERSION, and matches
-// them against the charts a config repository names: in a Flux HelmRelease
-// or HelmChart (through its HelmRepository), an OCIRepository, an Argo CD
-// application source, a Chart.yaml dependency or a kustomize helmCharts
-// entry. It also names a chart to fetch from outside the repository, and
-// what fetching one gives back (fetch.go).
+// Package chartref names a Helm chart that lives outside the repository,
+// and what fetching one gives back: the contract between the renderers that
+// need such a chart (a Flux HelmRelease, an Argo CD Application, a
+// kustomize helmCharts entry, a chart's remote dependency) and the fetcher
+// that brings it. It holds no network code.
 package chartref
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-
-	"github.com/Masterminds/semver/v3"
 )
 
-// Chart is a chart version to bump to: the input of a bump.
-type Chart struct {
-	// Text is the chart as the user gave it.
-	Text string
-	// Name is the chart's name, the last element before @.
+// Ref names one chart of a chart repository.
+type Ref struct {
+	// Repo is the repository: an https:// (or http://) Helm repository
+	// that serves index.yaml, or an oci:// registry path the chart sits
+	// under ("oci://ghcr.io/stefanprodan/charts"). It never carries
+	// credentials.
+	Repo string
+	// Name is the chart's name in Repo ("podinfo").
 	Name string
-	// Repository is where the chart comes from, normalised (see
-	// NormalizeRepo), or "" when any repository will do.
-	Repository string
-	// Alias is set instead of Repository when the repository is given
-	// by name (bitnami/redis@…): the name of a Flux HelmRepository, or
-	// the alias of a Chart.yaml dependency (@bitnami).
-	Alias string
-	// Version is the version to bump to.
+	// Version is an exact version or a semver constraint ("6.5.0", "6.x",
+	// ">=1.0.0 <2.0.0"); empty means the newest.
 	Version string
+	// Digest, when the reference pins one, is the digest the fetched
+	// content must have ("sha256:…"): an OCI manifest digest.
+	Digest string
 }
 
-// Key names the chart in messages and maps: "chart NAME".
-func (c Chart) Key() string { return Key(c.Name) }
+// IsOCI reports whether the chart is in an OCI registry.
+func (r Ref) IsOCI() bool { return strings.HasPrefix(r.Repo, "oci://") }
 
-// Key names the chart called name in messages and maps: "chart NAME".
-// Image repositories never hold a space, so a key never names an image.
-func Key(name string) string { return "chart " + name }
-
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
-// Parse parses NAME@VERSION, REPOSITORY/NAME@VERSION (a repository URL,
-// an OCI registry path, or a repository's name) or
-// oci://REGISTRY/PATH/NAME@VERSION. The version must be a semantic
-// version, as Helm requires of every chart.
-func Parse(s string) (Chart, error) {
-	text := strings.TrimSpace(s)
-	if text == "" {
-		return Chart{}, fmt.Errorf("empty chart")
+// String names the chart for a message: "oci://ghcr.io/acme/charts/app@1.2.3",
+// "https://charts.example.com podinfo@6.5.0". A chart with no version named
+// says "@newest".
+func (r Ref) String() string {
+	v := r.Version
+	if v == "" {
+		v = "newest"
 	}
-	ref, ver, ok := cutLast(text, "@")
-	if !ok || ver == "" {
-		return Chart{}, fmt.Errorf("chart %q has no version: give it as NAME@VERSION, e.g. %q", text, text+"@1.2.3")
+	if r.IsOCI() {
+		return strings.TrimSuffix(r.Repo, "/") + "/" + r.Name + "@" + v
 	}
-	if _, err := semver.StrictNewVersion(strings.TrimPrefix(ver, "v")); err != nil {
-		return Chart{}, fmt.Errorf("chart %q: version %q is not a semantic version (MAJOR.MINOR.PATCH), which Helm requires of a chart", text, ver)
-	}
-	c := Chart{Text: text, Version: ver}
-	repo, name, hasRepo := cutLast(ref, "/")
-	if !hasRepo {
-		name, repo = ref, ""
-	}
-	if !nameRE.MatchString(name) {
-		return Chart{}, fmt.Errorf("chart %q: %q is not a chart name", text, name)
-	}
-	c.Name = name
-	switch {
-	case !hasRepo:
-	case strings.Contains(repo, "://") || isRegistry(repo):
-		if scheme, _, _ := strings.Cut(repo, "://"); strings.Contains(repo, "://") && scheme != "oci" && scheme != "https" && scheme != "http" {
-			return Chart{}, fmt.Errorf("chart %q: repository %q is neither https://, http:// nor oci://", text, repo)
-		}
-		c.Repository = NormalizeRepo(repo)
-		if c.Repository == "" {
-			return Chart{}, fmt.Errorf("chart %q: repository %q is empty", text, repo)
-		}
-	case strings.Contains(repo, "/"):
-		return Chart{}, fmt.Errorf("chart %q: %q is neither a repository URL (https://…, oci://…, REGISTRY/PATH) nor a repository's name", text, repo)
-	default:
-		c.Alias = repo
-	}
-	return c, nil
+	return r.Repo + " " + r.Name + "@" + v
 }
 
-// cutLast cuts s around the last sep.
-func cutLast(s, sep string) (before, after string, found bool) {
-	if i := strings.LastIndex(s, sep); i >= 0 {
-		return s[:i], s[i+len(sep):], true
-	}
-	return s, "", false
+// Archive is a fetched chart: the packaged chart (.tgz) as the repository
+// served it.
+type Archive struct {
+	// Ref is the reference that was asked for.
+	Ref Ref
+	// Version is the chart version fetched: Ref.Version resolved when it
+	// was a constraint.
+	Version string
+	// Digest is "sha256:" and the hex SHA-256 of Data.
+	Digest string
+	// URL is where the archive came from, after any mirror, without
+	// credentials: for messages.
+	URL string
+	// Data is the archive, bounded by the fetcher.
+	Data []byte
 }
 
-// isRegistry reports whether the first element of a path is a registry's
-// host (it has a dot or a port, or is localhost), as Docker decides.
-func isRegistry(p string) bool {
-	first, _, _ := strings.Cut(p, "/")
-	return strings.ContainsAny(first, ".:") || first == "localhost"
+// Fetcher brings remote charts. Implementations are safe for concurrent
+// use and fetch each chart version at most once per run. A failure is an
+// *Error, so that the caller can tell a chart that is unreachable from
+// one it may not read and from one fetching is turned off for.
+type Fetcher interface {
+	Fetch(ctx context.Context, ref Ref) (*Archive, error)
 }
 
-// NormalizeRepo turns a repository URL as a file or an input writes it
-// into the form repositories are compared in: without scheme (oci://,
-// https://, http://), without trailing slashes, the host in lower case.
-// Argo CD writes an OCI registry without its scheme (ghcr.io/org/charts),
-// Flux with it (oci://ghcr.io/org/charts): both are ghcr.io/org/charts.
-func NormalizeRepo(u string) string {
-	u = strings.TrimSpace(u)
-	for _, scheme := range []string{"oci://", "https://", "http://"} {
-		if len(u) >= len(scheme) && strings.EqualFold(u[:len(scheme)], scheme) {
-			u = u[len(scheme):]
-			break
-		}
-	}
-	u = strings.TrimRight(u, "/")
-	host, rest, _ := strings.Cut(u, "/")
-	if rest == "" {
-		return strings.ToLower(host)
-	}
-	return strings.ToLower(host) + "/" + rest
+// Kind says why a chart was not fetched.
+type Kind int
+
+const (
+	// Disabled: fetching is turned off (fetch-charts: false).
+	Disabled Kind = iota + 1
+	// Unreachable: the network or the repository failed (no route, a
+	// timeout, a 5xx): the pull request may well be fine.
+	Unreachable
+	// Unauthorized: the repository answered 401 or 403; credentials are
+	// missing or wrong.
+	Unauthorized
+	// NotFound: the repository has no such chart or version.
+	NotFound
+	// Refused: the fetch was not attempted or its answer was rejected for
+	// safety (a private address, an oversized or malformed archive, a
+	// digest that does not match).
+	Refused
+)
+
+// Error is why a chart could not be fetched.
+type Error struct {
+	Ref  Ref
+	Kind Kind
+	Err  error
 }
 
-// Source is what a place says of where its chart comes from: a
-// repository URL (normalised) when it is known, and the repository's name
-// (a HelmRepository's, a Chart.yaml alias) when there is one.
-type Source struct {
-	URL   string
-	Alias string
+func (e *Error) Error() string {
+	return fmt.Sprintf("fetching chart %s: %v", e.Ref, e.Err)
 }
 
-// Matches reports whether the chart named name from src is c: the names
-// are equal, and so is the repository when c gives one (by URL or by
-// name). A place whose repository is not known matches only a chart given
-// without one.
-func (c Chart) Matches(name string, src Source) bool {
-	if name != c.Name {
-		return false
-	}
-	switch {
-	case c.Repository != "":
-		return src.URL != "" && src.URL == c.Repository
-	case c.Alias != "":
-		return src.Alias == c.Alias
-	}
-	return true
-}
+func (e *Error) Unwrap() error { return e.Err }
 
-// Exact reports whether v names one version (1.2.3, v1.2.3-rc.1) rather
-// than a range (6.x, >=1.0.0, ~1.2, *), which the tool that reads it
-// resolves to the newest match.
-func Exact(v string) bool {
-	_, err := semver.StrictNewVersion(strings.TrimPrefix(strings.TrimSpace(v), "v"))
-	return err == nil
+// KindOf returns the Kind of a fetch error, or 0 when err is not one.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return 0
 }
