@@ -22,6 +22,7 @@ func pod(name, image string, withResources bool) string {
 	if withResources {
 		s += "      resources:\n        requests: {cpu: 10m, memory: 16Mi}\n        limits: {cpu: 10m, memory: 16Mi}\n"
 	}
+	s += "      securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}\n"
 	return s
 }
 

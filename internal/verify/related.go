@@ -419,7 +419,13 @@ func (r *run) resolvePodSecurity(c pssCandidate, s *scope) (finding.Finding, boo
 	default:
 		return finding.Finding{}, false
 	}
-	return c.at.finding(RulePodSecurity, sev, c.msg+"; "+verdict), true
+	at := c.at
+	if s, ok := at.sup[RulePodSecurity]; ok && sev == finding.Error && !ownAnnotation(s.by) {
+		// kube-linter's or Polaris's annotation silences their check,
+		// not the API server: the pod is still rejected.
+		at.sup = nil
+	}
+	return at.finding(RulePodSecurity, sev, c.msg+"; "+verdict), true
 }
 
 // podSecurityLevel is the level of namespaces the repository does not label.

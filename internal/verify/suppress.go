@@ -41,7 +41,7 @@ func suppressions(obj map[string]any) map[string]suppression {
 	}
 	var out map[string]suppression
 	add := func(rule, by, reason string) {
-		if rule == RulePodSecurity && !strings.HasPrefix(by, "gitops-actions.io/") && !strings.HasPrefix(by, IgnoreRulePrefix) {
+		if rule == RulePodSecurity && !ownAnnotation(by) {
 			// A peer's annotation silences its own check; the Pod
 			// Security finding of the same field is silenced through
 			// the rule it shares (podSecurityPeer), never as a whole.
@@ -142,4 +142,10 @@ func uniqueSuppressed(fs []finding.Finding) []finding.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// ownAnnotation reports whether an annotation key is one of ours, not a
+// peer tool's.
+func ownAnnotation(key string) bool {
+	return key == IgnoreAnnotation || strings.HasPrefix(key, IgnoreRulePrefix)
 }
