@@ -27,6 +27,9 @@ type relations struct {
 	// namespaces holds every Namespace's Pod Security labels, the first
 	// of each name in the run.
 	namespaces map[string]map[string]string
+	// applied are the directories the repository applies as a whole
+	// (scope.go).
+	applied []appliedDir
 }
 
 // scope is one rendered unit: a kustomize build, or the plain manifests of
@@ -180,6 +183,7 @@ func (r *run) collect(rs *resource, obj map[string]any, p podTemplate, hasPod bo
 		rel.order = append(rel.order, key)
 	}
 	s.pss = append(s.pss, cands...)
+	rel.noteApplied(g, obj)
 	if !builtinGroups[g] && !opaqueSafeGroups[g] {
 		s.opaque = true
 	}

@@ -360,6 +360,9 @@ func scopeName(s *summary) string {
 	if s.env != "" {
 		return "environment " + s.env
 	}
+	if s.group == s.file {
+		return "file " + s.group
+	}
 	return "directory " + s.group
 }
 

@@ -203,6 +203,7 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	findings = append(findings, fromProblems(render.SkippedTemplates(tree.Files, templates), "")...)
 	loc := r.newSummaryLocator()
+	r.scopeDuplicates(sums)
 	findings = append(findings, duplicates(sums, loc)...)
 	if r.rules.Enabled(RuleEnvironmentDrift) {
 		// An environment that does not build is reported once, by its
