@@ -149,14 +149,48 @@ func schemaMessage(err error) string {
 }
 
 // suggestRule names the rule of the catalogue an unknown id most likely
-// meant: one that contains it or that it contains, or "".
+// meant: the nearest within two edits, or one that contains it; "" when
+// none is near.
 func suggestRule(id string) string {
+	best, dist := "", 3
 	for _, r := range RuleIDs() {
-		if strings.Contains(r, id) || strings.Contains(id, r) {
-			return fmt.Sprintf(" (did you mean %q?)", r)
+		if d := editDistance(id, r); d < dist {
+			best, dist = r, d
 		}
 	}
-	return ""
+	if best == "" {
+		for _, r := range RuleIDs() {
+			if strings.Contains(r, id) {
+				best = r
+				break
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // Apply returns the rule set with the configuration's rules applied on top.
