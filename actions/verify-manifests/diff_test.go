@@ -42,6 +42,7 @@ spec:
           resources:
             requests: {cpu: 10m, memory: 16Mi}
             limits: {cpu: 10m, memory: 16Mi}
+          securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}
 `
 }
 

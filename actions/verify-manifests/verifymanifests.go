@@ -35,7 +35,9 @@ var Spec = cli.Spec{
 		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
 		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
 		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
-		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required. --list-rules prints the catalogue."},
+		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required, applied over the config file's. --list-rules prints the catalogue."},
+		{Name: "config", Description: "The repository's configuration file, inside the working directory: rules on and off, their severities, the pod-security level (see the reference). Empty: .gitops-actions.yaml when the working directory has one. A file that does not match its schema, or names an unknown rule, is bad input (exit 2)."},
+		{Name: "pod-security", Description: "The Pod Security Standard level (privileged, baseline or restricted) that pods are judged at, as warnings, in namespaces the repository does not label with pod-security.kubernetes.io/enforce, warn or audit. Empty: the config file's, else baseline."},
 		{Name: "format", Description: "The report format: text, github (annotations), sarif, junit or json. Empty means github in GitHub Actions, text elsewhere."},
 		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. In GitHub Actions, format sarif with no output-file writes verify-manifests.sarif (the sarif-file output names it, for upload-sarif); elsewhere the SARIF goes to standard output, and nothing is written into the repository being checked. The file is replaced, never written through a symbolic link."},
 		{Name: "max-file-size", Default: "5242880", Description: "The size in bytes above which a file is not read: a file-skipped warning instead. The default is 5 MiB."},
@@ -93,6 +95,12 @@ type Inputs struct {
 	KubernetesVersion string
 	CRDs              []string
 	Rules             verify.RuleSet
+	// RuleSpecs are the rules input's items, applied over the config
+	// file's rules by Resolve.
+	RuleSpecs []string
+	// Config is the config input ("" for the default file, if any);
+	// PodSecurity the pod-security input.
+	Config, PodSecurity string
 	// Format is text, github, sarif, junit or json (never empty).
 	Format     string
 	OutputFile string
@@ -128,8 +136,15 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	case !contains(versions, in.KubernetesVersion):
 		return in, cli.Usagef("input \"kubernetes-version\": %q has no embedded schemas (use one of %s)", v.String("kubernetes-version"), strings.Join(versions, ", "))
 	}
-	if in.Rules, err = verify.ParseRules(v.List("rules")); err != nil {
+	in.RuleSpecs = v.List("rules")
+	if in.Rules, err = verify.ParseRules(in.RuleSpecs); err != nil {
 		return in, cli.Usagef("input \"rules\": %w", err)
+	}
+	in.Config, in.PodSecurity = v.String("config"), v.String("pod-security")
+	switch in.PodSecurity {
+	case "", "privileged", "baseline", "restricted":
+	default:
+		return in, cli.Usagef("input \"pod-security\": %q is not a Pod Security Standard level (use privileged, baseline or restricted)", in.PodSecurity)
 	}
 	in.Format = v.String("format")
 	switch {
@@ -246,12 +261,15 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 // tree ("" for standard output). Environments and CRD paths are relative
 // to the working directory, or else to path.
 func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
-	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules}
+	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity}
 	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
 		return opts, "", cli.UsageError(err)
 	}
 	opts.Path = p
+	if err := applyConfig(tree, in, &opts); err != nil {
+		return opts, "", err
+	}
 	find := func(input, q string) (string, error) {
 		rel, err := tree.Path(input, q, false)
 		if err != nil && !filepath.IsAbs(q) && p != "." {
@@ -353,6 +371,10 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 		stats.ByEnvironment[e.Name] = e.Resources
 		stats.FindingsByEnvironment[e.Name] = report.Counts{Errors: e.Errors, Warnings: e.Warnings, Notices: e.Notices}
 	}
+	stats.Notes = notes(res)
+	for _, n := range stats.Notes {
+		fmt.Fprintf(r.Stderr, "verify-manifests: %s\n", n)
+	}
 	r.Summary(report.Summary(res.Findings, stats))
 	return nil
 }
@@ -398,10 +420,11 @@ func ListRules(w io.Writer, format string) error {
 			Severity    string `json:"severity"`
 			Default     bool   `json:"default"`
 			Description string `json:"description"`
+			Fix         string `json:"fix,omitempty"`
 		}
 		rules := make([]rule, len(verify.Rules))
 		for i, r := range verify.Rules {
-			rules[i] = rule{r.ID, r.Severity.String(), r.Default, r.Description}
+			rules[i] = rule{r.ID, r.Severity.String(), r.Default, r.Description, r.Fix}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -414,7 +437,11 @@ func ListRules(w io.Writer, format string) error {
 		if !rule.Default {
 			on = "off"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rule.ID, rule.Severity, on, rule.Description)
+		desc := rule.Description
+		if rule.Fix != "" {
+			desc += " Fix: " + rule.Fix
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rule.ID, rule.Severity, on, desc)
 	}
 	return tw.Flush()
 }

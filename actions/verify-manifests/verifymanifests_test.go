@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
+	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
@@ -22,6 +24,7 @@ func pod(name, image string, withResources bool) string {
 	if withResources {
 		s += "      resources:\n        requests: {cpu: 10m, memory: 16Mi}\n        limits: {cpu: 10m, memory: 16Mi}\n"
 	}
+	s += "      securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}\n"
 	return s
 }
 
@@ -271,25 +274,67 @@ const referencePath = "../../verify-manifests/README.md"
 // TestRulesTable keeps the reference's rule table equal to the catalogue; with
 // -update (the flag of clitest) it rewrites it.
 func TestRulesTable(t *testing.T) {
-	readme, err := os.ReadFile(referencePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const start, end = "<!-- rules -->\n", "<!-- /rules -->"
-	i, j := bytes.Index(readme, []byte(start)), bytes.Index(readme, []byte(end))
-	if i < 0 || j < i {
-		t.Fatalf("%s has no %q ... %q markers", referencePath, start, end)
-	}
 	var b strings.Builder
-	b.WriteString("| rule | severity | default | description |\n|---|---|---|---|\n")
+	b.WriteString("| rule | severity | default | description | fix |\n|---|---|---|---|---|\n")
 	for _, r := range verify.Rules {
 		on := "on"
 		if !r.Default {
 			on = "off"
 		}
-		b.WriteString("| `" + r.ID + "` | " + r.Severity.String() + " | " + on + " | " + strings.ReplaceAll(r.Description, "|", `\|`) + " |\n")
+		b.WriteString("| `" + r.ID + "` | " + r.Severity.String() + " | " + on + " | " + cell(r.Description) + " | " + cell(r.Fix) + " |\n")
 	}
-	want := string(readme[:i+len(start)]) + b.String() + string(readme[j:])
+	syncSection(t, "rules", b.String())
+}
+
+// TestPeersTable keeps the reference's side-by-side table of kube-linter's
+// and Polaris's checks equal to verify.PeerChecks, and every rule it names
+// in the catalogue.
+func TestPeersTable(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("| tool | check | on there by default | verify-manifests | notes |\n|---|---|---|---|---|\n")
+	covered := 0
+	for _, p := range verify.PeerChecks {
+		def := "yes"
+		if !p.Default {
+			def = "no"
+		}
+		var rules []string
+		for _, r := range p.Rules {
+			if !slices.ContainsFunc(verify.Rules, func(x finding.Rule) bool { return x.ID == r }) {
+				t.Errorf("%s %s: rule %q is not in the catalogue", p.Tool, p.Name, r)
+			}
+			rules = append(rules, "`"+r+"`")
+		}
+		ours := "not covered"
+		if len(rules) > 0 {
+			ours = strings.Join(rules, ", ")
+			covered++
+		}
+		b.WriteString("| " + p.Tool + " | `" + p.Name + "` | " + def + " | " + ours + " | " + cell(p.Note) + " |\n")
+	}
+	syncSection(t, "peers", b.String())
+	if covered == 0 {
+		t.Error("no peer check is covered")
+	}
+}
+
+// cell escapes a table cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// syncSection keeps the reference's text between <!-- name --> and
+// <!-- /name --> equal to body; with -update it rewrites it.
+func syncSection(t *testing.T, name, body string) {
+	t.Helper()
+	readme, err := os.ReadFile(referencePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := "<!-- "+name+" -->\n", "<!-- /"+name+" -->"
+	i, j := bytes.Index(readme, []byte(start)), bytes.Index(readme, []byte(end))
+	if i < 0 || j < i {
+		t.Fatalf("%s has no %q ... %q markers", referencePath, start, end)
+	}
+	want := string(readme[:i+len(start)]) + body + string(readme[j:])
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
 		if err := os.WriteFile(referencePath, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -297,7 +342,44 @@ func TestRulesTable(t *testing.T) {
 		return
 	}
 	if string(readme) != want {
-		t.Errorf(referencePath + " rule table differs from verify.Rules; run go test ./actions/verify-manifests -update")
+		t.Errorf("%s: the %s table differs from the code; run go test ./actions/verify-manifests -update", referencePath, name)
+	}
+}
+
+// TestConfigFile: the repository's config file changes severities and
+// turns rules off, the rules input still wins, and a file naming an
+// unknown rule or breaking the schema is bad input.
+func TestConfigFile(t *testing.T) {
+	files := func(config string) string {
+		m := map[string]string{"pod.yaml": pod("a", "nginx:1.27", false)}
+		if config != "" {
+			m[".gitops-actions.yaml"] = config
+		}
+		return clitest.WriteTree(t, m)
+	}
+	tests := []struct {
+		name     string
+		config   string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{name: "no file", wantCode: cli.ExitOK, want: "warning: container \"app\" has no"},
+		{name: "severity raised", config: "verify-manifests:\n  rules:\n    resources-missing: error\n", wantCode: cli.ExitFailed, want: "error: container \"app\" has no"},
+		{name: "rule off", config: "verify-manifests:\n  rules:\n    resources-missing: off\n", args: []string{"--fail-on", "warning"}, wantCode: cli.ExitOK},
+		{name: "input wins", config: "verify-manifests:\n  rules:\n    resources-missing: off\n", args: []string{"--rules", "+resources-missing"}, wantCode: cli.ExitOK, want: "[resources-missing]"},
+		{name: "unknown rule", config: "verify-manifests:\n  rules:\n    resources-mising: off\n", wantCode: cli.ExitUsage, want: `unknown rule "resources-mising" (did you mean "resources-missing"?)`},
+		{name: "bad value", config: "verify-manifests:\n  rules:\n    resources-missing: loud\n", wantCode: cli.ExitUsage, want: "at verify-manifests.rules.resources-missing: value must be one of"},
+		{name: "unknown key", config: "verify-manifests:\n  podsecurity: restricted\n", wantCode: cli.ExitUsage, want: "additional properties 'podsecurity' not allowed"},
+		{name: "named file", args: []string{"--config", "missing.yaml"}, wantCode: cli.ExitUsage, want: `"missing.yaml" does not exist`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := clitest.Run(t, Command, files(tc.config), nil, append([]string{"--format", "text"}, tc.args...)...)
+			if got.Code != tc.wantCode || !strings.Contains(got.Stdout+got.Stderr, tc.want) {
+				t.Errorf("exit %d, want %d, and %q in the output\nstdout:\n%s\nstderr:\n%s", got.Code, tc.wantCode, tc.want, got.Stdout, got.Stderr)
+			}
+		})
 	}
 }
 

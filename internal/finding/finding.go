@@ -57,6 +57,16 @@ type Finding struct {
 	// Environment names the rendered environment (a kustomize directory)
 	// the finding was seen in, when any.
 	Environment string `json:"environment,omitempty"`
+	// Suppression, when set, is the annotation of the object that
+	// silenced the finding: such a finding is counted apart, never
+	// reported.
+	Suppression *Suppression `json:"-"`
+}
+
+// Suppression is an annotation that silenced a finding on its object, and
+// the reason written in it ("" when it gives none).
+type Suppression struct {
+	By, Reason string
 }
 
 // String renders file:line:col: severity: message [rule].
@@ -82,6 +92,9 @@ type Rule struct {
 	Description string
 	// Default is false for rules that are off unless enabled.
 	Default bool
+	// Fix says what to change so that the rule no longer reports; empty
+	// when the description says it.
+	Fix string
 }
 
 // Sort orders findings by file, line, column, rule and message, so that

@@ -52,6 +52,9 @@ func (s *sarifWriter) Flush() error {
 			return
 		}
 		full := r.Description
+		if r.Fix != "" {
+			full += " Fix: " + r.Fix
+		}
 		toggle := fmt.Sprintf("Turn it off with the rules input (rules: -%s), or for one object with the annotation gitops-actions.io/ignore: %s.", r.ID, r.ID)
 		toggleMD := fmt.Sprintf("Turn it off with the `rules` input (`rules: -%s`), or for one object with the annotation `gitops-actions.io/ignore: %s`.", r.ID, r.ID)
 		if !r.Default {

@@ -27,12 +27,18 @@ type Stats struct {
 	// are positions in (https://github.com/OWNER/REPO/blob/SHA): each
 	// position links to its file and line there.
 	SourceURL string
+	// Notes are lines of plain text said under the verdict: what was left
+	// out, what annotations silenced. They are escaped as Markdown.
+	Notes []string
 }
 
 // Counts tallies findings by severity.
 type Counts struct {
 	Errors, Warnings, Notices int
 }
+
+// maxNote is the most characters a note of the summary keeps.
+const maxNote = 2000
 
 // summaryFindings is how many findings the summary lists; the rest are in
 // the annotations and the SARIF upload, and a step summary is capped at
@@ -67,6 +73,9 @@ func Summary(findings []finding.Finding, stats Stats) string {
 			mark = "⚠️"
 		}
 		fmt.Fprintf(&b, "%s %s in %s.\n", mark, total.phrase(), scope)
+	}
+	for _, n := range stats.Notes {
+		fmt.Fprintf(&b, "\n%s\n", mdtext.Text(n, maxNote))
 	}
 
 	if len(fs) > 0 {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io/fs"
 	"path"
@@ -24,6 +25,9 @@ type fileResult struct {
 	// crds the CustomResourceDefinitions the file holds.
 	kinds [][2]string
 	crds  []crdDoc
+	// tool names the tool whose configuration the file is, when it is
+	// left out as not Kubernetes manifests (tools.go).
+	tool string
 }
 
 // checkFiles reads, parses and checks every file of the tree on the
@@ -54,11 +58,17 @@ func (r *run) checkFile(name string, consumed, crdPath bool) fileResult {
 		return fileResult{findings: fromProblems([]render.Problem{render.Skipped(name, err)}, ""), unread: true}
 	}
 	check := !consumed && !crdPath
+	tool := toolByPath(name)
+	if tool != "" {
+		check = false // its syntax only
+	}
 	if r.streamable(name, data) {
-		return r.checkStream(name, data, check)
+		fr := r.checkStream(name, data, check)
+		fr.tool = cmp.Or(fr.tool, tool)
+		return fr
 	}
 	docs, problems, template := r.tree.Parse(name, data)
-	fr := fileResult{findings: fromProblems(problems, ""), template: template}
+	fr := fileResult{findings: fromProblems(problems, ""), template: template, tool: tool}
 	if isPanda(name) && !template {
 		fr.findings = append(fr.findings, checkPanda(name, docs)...)
 	}
@@ -132,6 +142,10 @@ func (r *run) checkDoc(fr *fileResult, name string, d *render.Document, check bo
 // resource, or what is meant as one and lacks its apiVersion or kind.
 func (r *run) checkResource(fr *fileResult, d *render.Document, prefix []string, obj map[string]any) {
 	name := d.File
+	if t := toolByDoc(obj); t != "" {
+		fr.tool = t
+		return
+	}
 	a, k, _, _ := render.Meta(obj)
 	if a == "" || k == "" {
 		at := func() (int, int) { return render.NodePos(d.Node(), prefix, false) }
@@ -159,7 +173,12 @@ func (r *run) untyped(name string, obj map[string]any, at func() (line, col int)
 	}
 	a, k, _, _ := render.Meta(obj)
 	_, md := obj["metadata"].(map[string]any)
-	if !md && (a == "") == (k == "") {
+	_, kindKey := obj["kind"]
+	_, apiKey := obj["apiVersion"]
+	if !md && !kindKey && !apiKey {
+		return finding.Finding{}, false
+	}
+	if !md && (a == "") == (k == "") && (a != "" || !kindKey) {
 		return finding.Finding{}, false
 	}
 	var missing []string
@@ -168,6 +187,11 @@ func (r *run) untyped(name string, obj map[string]any, at func() (line, col int)
 	}
 	if k == "" {
 		missing = append(missing, "kind")
+	}
+	if kindKey && k == "" {
+		line, col := at()
+		return finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleSchema), Rule: RuleSchema,
+			Message: fmt.Sprintf("a resource whose kind is empty (kind: with no value): the API server refuses it, and no schema can judge it%s", missingAlso(a)), Resource: resourceID(obj), Environment: r.envOf(name)}, true
 	}
 	line, col := at()
 	return finding.Finding{File: name, Line: line, Column: col, Severity: ruleSeverity(RuleSchema), Rule: RuleSchema,
@@ -200,4 +224,12 @@ func (r *run) groupOf(name string) string {
 		return e
 	}
 	return path.Dir(name)
+}
+
+// missingAlso adds that the apiVersion is missing too, when it is.
+func missingAlso(apiVersion string) string {
+	if apiVersion == "" {
+		return "; it has no apiVersion either"
+	}
+	return ""
 }

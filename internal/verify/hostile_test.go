@@ -24,7 +24,7 @@ const secret = "ghp_SENTINEL0123456789abcdef"
 
 const secretPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: leak\nspec:\n  containers:\n    - name: app\n      image: " + secret + "\n"
 
-const cleanPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      resources:\n        requests: {cpu: 10m, memory: 16Mi}\n        limits: {cpu: 10m, memory: 16Mi}\n"
+const cleanPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      resources:\n        requests: {cpu: 10m, memory: 16Mi}\n        limits: {cpu: 10m, memory: 16Mi}\n      securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}\n"
 
 // hostileRepo lays out, under a new directory, a repository holding every
 // kind of file a pull request can commit, and beside it a file holding

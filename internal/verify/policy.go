@@ -174,26 +174,6 @@ func apiIssues(obj map[string]any, version string) []issue {
 	return nil
 }
 
-// suppressed returns the rules the object's gitops-actions.io/ignore
-// annotation turns off for it.
-func suppressed(obj map[string]any) map[string]bool {
-	s := annotation(obj, IgnoreAnnotation)
-	if s == "" {
-		return nil
-	}
-	out := map[string]bool{}
-	for _, r := range strings.Split(s, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			out[strings.Clone(r)] = true
-		}
-	}
-	return out
-}
-
-// IgnoreAnnotation lists, comma-separated, the rules not to report for the
-// object that carries it.
-const IgnoreAnnotation = "gitops-actions.io/ignore"
-
 // quantityIssues checks the CPU and memory quantities of containers, which
 // the OpenAPI schemas type only as int-or-string: "lots" passes them, and
 // the API server rejects it.

@@ -55,7 +55,9 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	cs := containers(obj)
 	issues = append(issues, quantityIssues(cs)...)
 	issues = append(issues, imageIssues(cs)...)
-	issues = append(issues, resourceIssues(cs)...)
+	pod, hasPod := podTemplateOf(obj)
+	issues = append(issues, resourceIssues(templateContainers(pod, hasPod))...)
+	issues = append(issues, lintIssues(rs.o.Object, pod, hasPod, rs.o.Flux)...)
 	api := apiIssues(obj, r.opts.KubernetesVersion)
 	if len(api) > 0 && api[0].rule == RuleRemovedAPI && r.rules.Enabled(RuleRemovedAPI) {
 		// No schema for an API the version no longer serves: removed-api
@@ -64,11 +66,12 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	}
 	issues = append(issues, api...)
 	issues = applyFlux(rs.o.Flux, issues)
-	sup := suppressed(obj)
+	sup := suppressions(obj)
+	r.collect(rs, obj, pod, hasPod, sup)
 	var out []finding.Finding
 	var id string
 	for _, is := range issues {
-		if !r.rules.Enabled(is.rule) || sup[is.rule] {
+		if !r.rules.Enabled(is.rule) {
 			continue
 		}
 		if id == "" {
@@ -82,13 +85,17 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 			at = render.PinOwner
 		}
 		file, line, col := rs.o.Origin.Position(is.path, at)
-		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
-			Message: is.msg, Resource: id, Environment: rs.env})
+		f := finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
+			Message: is.msg, Resource: id, Environment: rs.env}
+		if s, ok := sup[is.rule]; ok {
+			f = suppressedAs(f, s)
+		}
+		out = append(out, f)
 	}
 	if rs.noSummary {
 		return out, nil
 	}
-	return out, r.summarize(rs, obj, cs, sup)
+	return out, r.summarize(rs, obj, cs, ignored(sup))
 }
 
 // noSchema says why a resource could not be validated, and what to do.
@@ -352,6 +359,9 @@ func duplicates(sums []*summary, loc *summaryLocator) []finding.Finding {
 func scopeName(s *summary) string {
 	if s.env != "" {
 		return "environment " + s.env
+	}
+	if s.group == s.file {
+		return "file " + s.group
 	}
 	return "directory " + s.group
 }

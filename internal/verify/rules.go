@@ -36,7 +36,10 @@ const (
 // Rules is the catalogue: every rule verify-manifests can report, its
 // default severity, and whether it is on unless the rules input says
 // otherwise.
-var Rules = []finding.Rule{
+var Rules = slices.Concat(coreRules, checkRules)
+
+// coreRules are the rules of YAML, schemas, rendering and the environments.
+var coreRules = []finding.Rule{
 	{ID: RuleYAMLSyntax, Severity: finding.Error, Default: true, Description: "A YAML file does not parse; reported at the line of what the parser was reading (a quote or bracket left open), else where it stopped."},
 	{ID: RuleYAMLDuplicateKey, Severity: finding.Error, Default: true, Description: "A mapping holds the same key twice; Kubernetes would silently keep only one."},
 	{ID: RuleHelmTemplate, Severity: finding.Notice, Default: true, Description: "A Helm template (a chart's templates/ or a file with {{ }}) is skipped: it is not YAML until rendered."},
@@ -63,11 +66,14 @@ var Rules = []finding.Rule{
 // DefaultRules or ParseRules.
 type RuleSet struct {
 	on map[string]bool
+	// sev holds the severities a configuration file sets, in place of
+	// the rules' own.
+	sev map[string]finding.Severity
 }
 
 // DefaultRules turns on the rules that are on by default.
 func DefaultRules() RuleSet {
-	rs := RuleSet{on: map[string]bool{}}
+	rs := RuleSet{on: map[string]bool{}, sev: map[string]finding.Severity{}}
 	for _, r := range Rules {
 		rs.on[r.ID] = r.Default
 	}
@@ -77,11 +83,26 @@ func DefaultRules() RuleSet {
 // Enabled reports whether rule id is on.
 func (rs RuleSet) Enabled(id string) bool { return rs.on[id] }
 
+// Severity returns the severity a finding of rule id has: the one the
+// configuration sets, else def.
+func (rs RuleSet) Severity(id string, def finding.Severity) finding.Severity {
+	if s, ok := rs.sev[id]; ok {
+		return s
+	}
+	return def
+}
+
 // ParseRules starts from the defaults and applies each item of specs:
 // "+id" or "id" turns a rule on, "-id" turns it off. An unknown rule id is an
 // error naming it.
 func ParseRules(specs []string) (RuleSet, error) {
-	rs := DefaultRules()
+	return DefaultRules().With(specs)
+}
+
+// With returns the rule set with each item of specs applied, as ParseRules
+// does to the defaults.
+func (rs RuleSet) With(specs []string) (RuleSet, error) {
+	rs = rs.clone()
 	for _, s := range specs {
 		s = strings.TrimSpace(s)
 		on := true

@@ -50,6 +50,11 @@ func (r *run) tally(findings []finding.Finding, sums []*summary, unsummed map[st
 		if !r.rules.Enabled(f.Rule) {
 			continue
 		}
+		f.Severity = r.rules.Severity(f.Rule, f.Severity)
+		if f.Suppression != nil {
+			res.Suppressed = append(res.Suppressed, f)
+			continue
+		}
 		// Every message leaves here: a value quoted whole (a 1 MB string
 		// a schema error echoes) is cut once, for every format.
 		f.Message, f.Resource = finding.Shorten(f.Message), finding.Shorten(f.Resource)
@@ -90,6 +95,7 @@ func (r *run) tally(findings []finding.Finding, sums []*summary, unsummed map[st
 		}
 	}
 	finding.Sort(res.Findings)
+	res.Suppressed = uniqueSuppressed(res.Suppressed)
 	for _, name := range keys(tallies) {
 		res.Environments = append(res.Environments, *tallies[name])
 	}

@@ -39,6 +39,10 @@ type Options struct {
 	Schemas Validator
 	// Workers bounds the parallelism; 0 means twice GOMAXPROCS.
 	Workers int
+	// PodSecurity is the Pod Security Standard level ("privileged",
+	// "baseline", "restricted") of the namespaces the repository does not
+	// label, judged as warnings; "" means baseline.
+	PodSecurity string
 }
 
 // Result is what a run found.
@@ -57,6 +61,13 @@ type Result struct {
 	// Environments holds per-environment counts: one per kustomization
 	// built and per environment directory given.
 	Environments []Environment
+	// Suppressed are the findings an annotation of their object silenced
+	// (finding.Finding.Suppression says which, and why), sorted; they are
+	// not in Findings nor counted there.
+	Suppressed []finding.Finding
+	// NotManifests are the files left out as another tool's
+	// configuration, not Kubernetes manifests.
+	NotManifests []NotManifest
 }
 
 // Environment is the tally of one rendered environment.
@@ -93,6 +104,8 @@ type run struct {
 	types     sync.Map        // apiVersion and kind → *typeName (typeOf)
 	summed    map[string]bool // scopes whose rendered resources keep a summary (sharedGroups)
 	strs      sync.Map        // namespace → the run's copy (intern)
+	// relations collects what the rules across objects need (related.go).
+	relations *relations
 }
 
 // Run verifies the manifests under opts.Path in fsys and returns what it
@@ -178,7 +191,9 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	templates := map[string]bool{}
 	var checked []string
+	tools := make([]string, len(files))
 	for i, fr := range files {
+		tools[i] = fr.tool
 		if !fr.unread && tree.Under(tree.All[i]) {
 			checked = append(checked, tree.All[i])
 		}
@@ -188,6 +203,7 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	findings = append(findings, fromProblems(render.SkippedTemplates(tree.Files, templates), "")...)
 	loc := r.newSummaryLocator()
+	r.scopeDuplicates(sums)
 	findings = append(findings, duplicates(sums, loc)...)
 	if r.rules.Enabled(RuleEnvironmentDrift) {
 		// An environment that does not build is reported once, by its
@@ -206,8 +222,10 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	for _, e := range opts.Environments {
 		envs = append(envs, path.Clean(e))
 	}
+	findings = r.relatedFindings(findings)
 	res := r.tally(findings, sums, unsummed, envs)
 	res.Files, res.Checked = len(checked), checked
+	res.NotManifests = notManifests(tree.All, tools)
 	return res, ctx.Err()
 }
 
@@ -221,7 +239,7 @@ func newRun(ctx context.Context, fsys fs.FS, opts Options) *run {
 		// to another (about 4% less wall time on the 10,000-resource corpus).
 		opts.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
-	r := &run{ctx: ctx, fsys: fsys, opts: opts, rules: opts.Rules}
+	r := &run{ctx: ctx, fsys: fsys, opts: opts, rules: opts.Rules, relations: newRelations()}
 	if r.rules.on == nil {
 		r.rules = DefaultRules()
 	}

@@ -110,10 +110,64 @@ func TestGolden(t *testing.T) {
 		// plain file beside the kustomization, another build of the same
 		// environment.
 		{name: "kustomize-duplicates", opts: Options{Environments: []string{"envs/prod"}}},
+		// A pod's Pod Security level is its namespace's, from the
+		// Namespace's labels wherever it is (here after the pods):
+		// enforce is an error, warn and audit are warnings, a namespace
+		// the repository does not label is judged at the input's level.
+		{name: "pod-security-levels", opts: Options{KubernetesVersion: "1.37", Rules: rules("-no-read-only-root-fs", "-run-as-non-root", "-host-network", "-host-pid", "-host-ipc")}},
+		// No false report: other tools' YAML is left out; resources-missing
+		// reads the pod templates of workloads, not a custom resource's
+		// overlay; duplicates count within what is applied together;
+		// an empty kind is reported.
+		{name: "false-reports", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37"), Rules: rules("-no-read-only-root-fs", "-run-as-non-root")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			runGolden(t, filepath.Join("testdata", tc.name), tc.opts)
 		})
+	}
+}
+
+// TestPodSecurityInput: the pod-security input sets the level of the
+// namespaces the repository does not label; privileged turns them off.
+func TestPodSecurityInput(t *testing.T) {
+	count := func(level string) (n int) {
+		res := runDir(t, filepath.Join("testdata", "pod-security-levels"), Options{KubernetesVersion: "1.37", PodSecurity: level})
+		for _, f := range res.Findings {
+			if f.Rule == RulePodSecurity && strings.Contains(f.Message, "namespace elsewhere") {
+				n++
+			}
+		}
+		return n
+	}
+	base, restricted, privileged := count(""), count("restricted"), count("privileged")
+	if base != 1 || restricted <= base || privileged != 0 {
+		t.Errorf("findings in the unlabelled namespace: %d at the default (baseline), %d at restricted, %d at privileged; want 1, more, 0", base, restricted, privileged)
+	}
+}
+
+// TestNotManifests: the other tools' files of a repository are left out
+// and listed once each, by what they configure; none is a finding.
+func TestNotManifests(t *testing.T) {
+	res := runDir(t, filepath.Join("testdata", "false-reports"), Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")})
+	var got []string
+	for _, m := range res.NotManifests {
+		got = append(got, m.File+": "+m.Tool)
+	}
+	want := []string{
+		"Taskfile.yaml: Taskfile",
+		"ansible/roles/web/tasks/main.yml: Ansible",
+		"cluster/k3d.yaml: k3d cluster",
+		"cluster/kind.yaml: kind cluster",
+		"cluster/talos.yaml: Talos machine configuration",
+		"helmfile.yaml: Helmfile",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("left out:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range res.Findings {
+		if strings.HasPrefix(f.File, "cluster/") || f.Rule == RuleNoSchema || f.Rule == RuleResourcesMissing {
+			t.Errorf("a finding on what is not a manifest, or a custom resource's overlay: %s", f)
+		}
 	}
 }
