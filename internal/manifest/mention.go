@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/imageref"
+	"github.com/gitops-actions/gitops-actions/internal/spelling"
 )
 
 // The byte screen is cheap and loose: it passes a file that holds the
@@ -154,8 +155,8 @@ func similarImages(want string, refs []Change) []Similar {
 		}
 		c, ok := byRepo[r.Image]
 		if !ok {
-			d := levenshtein(want, r.Image)
-			last := levenshtein(lastElement(want), lastElement(r.Image))
+			d := spelling.Distance(want, r.Image)
+			last := spelling.Distance(lastElement(want), lastElement(r.Image))
 			lw := len(lastElement(want))
 			switch {
 			case d <= max(2, len(want)/8):
@@ -196,26 +197,4 @@ func similarImages(want string, refs []Change) []Similar {
 
 func lastElement(repo string) string {
 	return repo[strings.LastIndexByte(repo, '/')+1:]
-}
-
-// levenshtein is the edit distance between a and b, in bytes (image names
-// are ASCII).
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

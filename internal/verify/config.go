@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/gitops-actions/gitops-actions/internal/finding"
+	"github.com/gitops-actions/gitops-actions/internal/spelling"
 )
 
 // ConfigFile is where a repository keeps its configuration, at the root of
@@ -154,7 +155,7 @@ func schemaMessage(err error) string {
 func suggestRule(id string) string {
 	best, dist := "", 3
 	for _, r := range RuleIDs() {
-		if d := editDistance(id, r); d < dist {
+		if d := spelling.Distance(id, r); d < dist {
 			best, dist = r, d
 		}
 	}
@@ -170,27 +171,6 @@ func suggestRule(id string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // Apply returns the rule set with the configuration's rules applied on top.
