@@ -352,7 +352,7 @@ func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.He
 		if err != nil {
 			return Inputs{}, nil, err
 		}
-		files := memfs.FS{}
+		files := map[string]*memfs.File{}
 		roots = nil
 		for p, b := range blobs {
 			if b.Found && !b.Binary && !b.Truncated {
@@ -364,7 +364,7 @@ func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.He
 			return x.in, nil, nil
 		}
 		sort.Strings(roots)
-		tip = files
+		tip = memfs.New(files)
 	}
 	return supersede(ctx, tip, roots, x.in, h.Proposed)
 }
