@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
@@ -235,15 +234,7 @@ func TestLateChartBuild(t *testing.T) {
 	if want := "::notice::chart podinfo: pull request #1 already proposes podinfo@6.7.0, newer than podinfo@6.6.0; it keeps podinfo@6.7.0."; !strings.Contains(strings.ReplaceAll(r.Stdout, "%3A", ":"), want) {
 		t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
 	}
-	if got := srv.Ref(configRepo, chartBranch); got != tip {
-		t.Errorf("the branch moved from %s to %s", tip, got)
-	}
-	for route, n := range srv.Writes() {
-		t.Errorf("the late build wrote: %s ×%d", route, n)
-	}
-	if after := openPulls(srv); len(after) != 1 || after[0].Title != before[0].Title || after[0].Body != before[0].Body {
-		t.Errorf("the pull request changed: %+v", after)
-	}
+	wantUntouched(t, srv, chartBranch, tip, before)
 
 	// A late build given by its repository keeps it too, and a newer
 	// build still moves every place.
@@ -270,33 +261,11 @@ func TestLateChartBuild(t *testing.T) {
 func TestRacingChartBuilds(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{Files: chartFiles("6.0.0")})
 	base := srv.Ref(configRepo, "main")
-	for round := range 3 {
-		versions := []string{fmt.Sprintf("6.%d.0", 2*round+1), fmt.Sprintf("6.%d.0", 2*round+2)}
-		if round%2 == 1 {
-			versions[0], versions[1] = versions[1], versions[0]
-		}
-		if round == 2 {
-			versions = append(versions, "6.4.5")
-		}
-		newest := fmt.Sprintf("6.%d.0", 2*round+2)
-		start := make(chan struct{})
-		results := make([]result, len(versions))
-		var wg sync.WaitGroup
-		for i, v := range versions {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i] = runAction(t, srv, map[string]string{"path": "environments/staging", "charts": "podinfo@" + v})
-			}()
-		}
-		close(start)
-		wg.Wait()
-		for i, r := range results {
-			if r.Code != 0 {
-				t.Errorf("round %d, build of %s: exit %d\n%s%s", round, versions[i], r.Code, r.Stdout, r.Stderr)
-			}
-		}
+	version := func(n int) string { return fmt.Sprintf("6.%d.0", n) }
+	inputs := func(v string) map[string]string {
+		return map[string]string{"path": "environments/staging", "charts": "podinfo@" + v}
+	}
+	raceRounds(t, srv, 3, version, "6.4.5", inputs, func(round int, newest string) {
 		want := chartFiles(newest)
 		for _, p := range chartPaths {
 			if got := fileAt(t, srv, chartBranch, p); got != want[p] {
@@ -310,7 +279,7 @@ func TestRacingChartBuilds(t *testing.T) {
 		if commits := strings.Fields(gitLog(t, srv, chartBranch, "--format=%H", "^"+base)); len(commits) != 1 {
 			t.Errorf("round %d: %d commits on the branch, want 1", round, len(commits))
 		}
-	}
+	})
 }
 
 // TestLateChartBuildByRepository: a chart given with its repository's URL
