@@ -12,7 +12,7 @@ import (
 )
 
 // examplesTests are the tests of this package that read examples/.
-var examplesTests = []string{"TestFlow", "TestRunnerContract", "TestExamplesMatchTheSpecs"}
+var examplesTests = []string{"TestFlow", "TestRunnerContract", "TestExamplesMatchTheSpecs", "TestREADMESnippetsAgreeWithExamples"}
 
 // TestREADMEFirstCommandThenTests does what the README invites: on a copy
 // of the checkout, it runs the README's first command without --dry-run,

@@ -297,7 +297,7 @@ const exampleBaseline = "ghcr.io/acme/app:v2.0.0"
 // staging to v2.1.0 in place (TestREADMEFirstCommandThenTests).
 func exampleRepo(t *testing.T) map[string]string {
 	t.Helper()
-	files := memfs.FS{}
+	files := map[string]*memfs.File{}
 	root := filepath.Join("examples", "config-repo")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -315,7 +315,7 @@ func exampleRepo(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := manifest.Bump(context.Background(), files, []string{"."}, manifest.Options{Images: []imageref.Image{baseline}, AllowDowngrade: true, IgnoreHolds: true})
+	res, err := manifest.Bump(context.Background(), memfs.New(files), []string{"."}, manifest.Options{Images: []imageref.Image{baseline}, AllowDowngrade: true, IgnoreHolds: true})
 	if err != nil {
 		t.Fatalf("setting the example to %s: %v", exampleBaseline, err)
 	}

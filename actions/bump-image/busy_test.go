@@ -45,15 +45,7 @@ func TestLateBuild(t *testing.T) {
 	if want := "::notice::ghcr.io/acme/app: pull request #1 already proposes ghcr.io/acme/app:v2.5.0, newer than ghcr.io/acme/app:v2.4.0; it keeps ghcr.io/acme/app:v2.5.0."; !strings.Contains(strings.ReplaceAll(r.Stdout, "%3A", ":"), want) {
 		t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
 	}
-	if got := srv.Ref(configRepo, stagingBranch); got != tip {
-		t.Errorf("the branch moved from %s to %s", tip, got)
-	}
-	for route, n := range srv.Writes() {
-		t.Errorf("the late build wrote: %s ×%d", route, n)
-	}
-	if after := openPulls(srv); len(after) != 1 || after[0].Title != before[0].Title || after[0].Body != before[0].Body {
-		t.Errorf("the pull request changed: %+v", after)
-	}
+	wantUntouched(t, srv, stagingBranch, tip, before)
 
 	// A newer build still moves it.
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.6.0"})
@@ -64,6 +56,22 @@ func TestLateBuild(t *testing.T) {
 	}
 }
 
+// wantUntouched fails the test when the last run wrote anything (since
+// srv.ResetCalls): branch still at tip, the one open pull request as it
+// was read before.
+func wantUntouched(t *testing.T, srv *githubtest.Server, branch, tip string, before []githubtest.PR) {
+	t.Helper()
+	if got := srv.Ref(configRepo, branch); got != tip {
+		t.Errorf("the branch moved from %s to %s", tip, got)
+	}
+	for route, n := range srv.Writes() {
+		t.Errorf("the late build wrote: %s ×%d", route, n)
+	}
+	if after := openPulls(srv); len(after) != 1 || len(before) != 1 || after[0].Title != before[0].Title || after[0].Body != before[0].Body {
+		t.Errorf("the pull request changed: %+v, was %+v", after, before)
+	}
+}
+
 // TestRacingBuilds runs builds of the same service at once, round after
 // round, in both orders: whatever their order, each round ends with the
 // pull request at its newest version, one commit on the branch, and every
@@ -71,33 +79,11 @@ func TestLateBuild(t *testing.T) {
 func TestRacingBuilds(t *testing.T) {
 	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{})
 	base := srv.Ref(configRepo, "main")
-	for round := range 4 {
-		versions := []string{fmt.Sprintf("v2.%d.0", 2*round+1), fmt.Sprintf("v2.%d.0", 2*round+2)}
-		if round%2 == 1 {
-			versions[0], versions[1] = versions[1], versions[0]
-		}
-		if round == 3 {
-			versions = append(versions, "v2.6.5")
-		}
-		newest := fmt.Sprintf("v2.%d.0", 2*round+2)
-		start := make(chan struct{})
-		results := make([]result, len(versions))
-		var wg sync.WaitGroup
-		for i, v := range versions {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i] = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:" + v})
-			}()
-		}
-		close(start)
-		wg.Wait()
-		for i, r := range results {
-			if r.Code != 0 {
-				t.Errorf("round %d, build of %s: exit %d\n%s%s", round, versions[i], r.Code, r.Stdout, r.Stderr)
-			}
-		}
+	version := func(n int) string { return fmt.Sprintf("v2.%d.0", n) }
+	inputs := func(v string) map[string]string {
+		return map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:" + v}
+	}
+	raceRounds(t, srv, 4, version, "v2.6.5", inputs, func(round int, newest string) {
 		if got := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml"); got != deployment("app", "ghcr.io/acme/app:"+newest) {
 			t.Errorf("round %d: the branch holds\n%s\nwant %s", round, got, newest)
 		}
@@ -108,6 +94,42 @@ func TestRacingBuilds(t *testing.T) {
 		if commits := strings.Fields(gitLog(t, srv, stagingBranch, "--format=%H", "^"+base)); len(commits) != 1 {
 			t.Errorf("round %d: %d commits on the branch, want 1", round, len(commits))
 		}
+	})
+}
+
+// raceRounds runs rounds of builds of one image or chart at once: round r
+// builds version(2r+1) and version(2r+2), the newer first in every other
+// round, and the last round a late build of late beside them. Every run
+// must succeed; check then gets the round and its newest version.
+func raceRounds(t *testing.T, srv *githubtest.Server, rounds int, version func(n int) string, late string, inputs func(v string) map[string]string, check func(round int, newest string)) {
+	t.Helper()
+	for round := range rounds {
+		versions := []string{version(2*round + 1), version(2*round + 2)}
+		if round%2 == 1 {
+			versions[0], versions[1] = versions[1], versions[0]
+		}
+		if round == rounds-1 {
+			versions = append(versions, late)
+		}
+		start := make(chan struct{})
+		results := make([]result, len(versions))
+		var wg sync.WaitGroup
+		for i, v := range versions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				results[i] = runAction(t, srv, inputs(v))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, r := range results {
+			if r.Code != 0 {
+				t.Errorf("round %d, build of %s: exit %d\n%s%s", round, versions[i], r.Code, r.Stdout, r.Stderr)
+			}
+		}
+		check(round, version(2*round+2))
 	}
 }
 

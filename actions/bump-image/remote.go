@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/forge/change"
@@ -52,7 +53,7 @@ var remoteOutputs = []cli.Output{
 	{Name: "branch", Description: "Remote mode: the head branch (pull-request), or the base branch (push)."},
 	{Name: "commit-sha", Description: "Remote mode: the commit holding the change (the pull request's head when unchanged)."},
 	{Name: "commit-verified", Description: "Remote mode: true when GitHub verified the commit's signature."},
-	{Name: "superseded", Description: "Remote mode, pull-request: JSON array of the images the pull request already proposes at a newer version than this run's, and keeps: objects with image, version (what the pull request keeps), wanted (what this run asked for) and pull-request (its number). Such a run succeeds: a late build is not a failure."},
+	{Name: "superseded", Description: "Remote mode, pull-request: JSON array of the images and charts the pull request already proposes at a newer version than this run's, and keeps: objects with image (or chart), version (what the pull request keeps), wanted (what this run asked for) and pull-request (its number). Such a run succeeds: a late build is not a failure."},
 }
 
 // Deps are what the command depends on besides its inputs and environment;
@@ -154,17 +155,20 @@ type remote struct {
 	base   string
 	data   TemplateData
 	branch string
-	// superseded are the images the branch already proposes at a newer
-	// version, as the last build found them.
+	// superseded are the images and charts the branch already proposes
+	// at a newer version, as the last build found them.
 	superseded []Superseded
 }
 
-// Superseded is an image of the run that the pull request already
-// proposes at a newer version, which it keeps.
+// Superseded is an image or a chart of the run that the pull request
+// already proposes at a newer version, which it keeps.
 type Superseded struct {
-	Image string `json:"image"`
+	// Image is the image's repository; Chart, instead, a chart's name.
+	Image string `json:"image,omitempty"`
+	Chart string `json:"chart,omitempty"`
 	// Version is what the pull request keeps, Wanted what the run asked
-	// for; both whole references.
+	// for; both whole references (REPOSITORY:TAG, or a chart as the input
+	// gave it: NAME@VERSION, REPOSITORY/NAME@VERSION).
 	Version string `json:"version"`
 	Wanted  string `json:"wanted"`
 	// Pull is the pull request's number; 0 for a branch whose pull
@@ -228,19 +232,18 @@ func (x *remote) snapshot(ctx context.Context, head forge.Commit) (*forge.Snapsh
 	return snap, nil
 }
 
-// bump runs the engine on the snapshot with images and keeps its result in
-// the template data.
-func (x *remote) bump(ctx context.Context, snap *forge.Snapshot, head forge.Commit, images []imageref.Image) (*manifest.Result, error) {
-	opts := x.in.Options()
-	opts.Images = images
-	res, err := manifest.Bump(ctx, snap.FS, x.roots, opts)
+// bump runs the engine on the snapshot with the versions of in (the run's
+// inputs, or what a pass keeps of them) and keeps its result in the
+// template data.
+func (x *remote) bump(ctx context.Context, snap *forge.Snapshot, head forge.Commit, in Inputs) (*manifest.Result, error) {
+	res, err := manifest.Bump(ctx, snap.FS, x.roots, in.Options())
 	if err != nil {
 		if res != nil {
 			x.warn(res)
 		}
 		return nil, EngineError(err)
 	}
-	x.data = newTemplateData(x.rin.Owner+"/"+x.rin.Repo, x.base, "", x.in.Paths, images, x.in.Charts, x.rin.Source).withResult(head.SHA, res)
+	x.data = newTemplateData(x.rin.Owner+"/"+x.rin.Repo, x.base, "", x.in.Paths, in.Images, in.Charts, x.rin.Source).withResult(head.SHA, res)
 	return res, nil
 }
 
@@ -277,20 +280,20 @@ func (x *remote) previousSource(ctx context.Context, sha string, res *manifest.R
 
 // build is the change machinery's Build: the engine's result on the head
 // as the files, texts and closing comment of a commit and pull request.
-// Each image goes to the version asked for, unless the branch the change
-// goes onto proposes a newer one already: then it keeps that one
-// (superseded). The engine's result is kept for the report.
+// Each image and chart goes to the version asked for, unless the branch
+// the change goes onto proposes a newer one already: then it keeps that
+// one (superseded). The engine's result is kept for the report.
 func (x *remote) build(res **manifest.Result) change.Build {
 	return func(ctx context.Context, h change.Head) (change.Content, error) {
 		snap, err := x.snapshot(ctx, h.Commit)
 		if err != nil {
 			return change.Content{}, err
 		}
-		images, sup, err := x.versions(ctx, snap, h)
+		in, sup, err := x.versions(ctx, snap, h)
 		if err != nil {
 			return change.Content{}, err
 		}
-		r, err := x.bump(ctx, snap, h.Commit, images)
+		r, err := x.bump(ctx, snap, h.Commit, in)
 		var exit *cli.ExitError
 		if err != nil && h.Proposed != nil && h.SHA == h.Proposed.Tip.SHA && errors.As(err, &exit) && exit.Code == cli.ExitFailed {
 			// Built on top of people's commits, the bump does not apply.
@@ -325,29 +328,31 @@ func (x *remote) build(res **manifest.Result) change.Build {
 	}
 }
 
-// versions are the images to bump on h: the ones asked for, except those
-// the branch the change goes onto proposes at a newer version already,
-// which keep that version. Newer is what the engine's downgrade guard
-// says (one call of it on the branch's files), so the ordering is the
-// guard's; with allow-downgrade nothing is superseded. The branch's files
-// are the ones the engine finds the images in on h: read in one request,
+// versions are the inputs to bump h with: the versions asked for, except
+// the images and charts the branch the change goes onto proposes at a
+// newer version already, which keep that version. Newer is what the
+// engine's downgrade guard says (one call of it on the branch's files), so
+// the ordering is the guard's (tag-order for images, semver for charts);
+// with allow-downgrade nothing is superseded. The branch's files are the
+// ones the engine finds the images and charts in on h, with the
+// HelmRepositories that say where a chart comes from: read in one request,
 // or, built on the branch's tip, already at hand.
-func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.Head) ([]imageref.Image, []Superseded, error) {
+func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.Head) (Inputs, []Superseded, error) {
 	if h.Proposed == nil || x.in.AllowDowngrade {
-		return x.in.Images, nil, nil
+		return x.in, nil, nil
 	}
 	tip, roots := fs.FS(snap.FS), x.roots
 	if h.SHA != h.Proposed.Tip.SHA {
 		on, err := manifest.Bump(ctx, snap.FS, x.roots, x.in.Options())
 		if err != nil {
 			// The bump that follows fails the same way, and says so.
-			return x.in.Images, nil, nil
+			return x.in, nil, nil
 		}
 		blobs, err := h.Proposed.Read(ctx, referencing(on))
 		if err != nil {
-			return nil, nil, err
+			return Inputs{}, nil, err
 		}
-		files := memfs.FS{}
+		files := map[string]*memfs.File{}
 		roots = nil
 		for p, b := range blobs {
 			if b.Found && !b.Binary && !b.Truncated {
@@ -356,15 +361,16 @@ func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.He
 			}
 		}
 		if len(roots) == 0 {
-			return x.in.Images, nil, nil
+			return x.in, nil, nil
 		}
 		sort.Strings(roots)
-		tip = files
+		tip = memfs.New(files)
 	}
 	return supersede(ctx, tip, roots, x.in, h.Proposed)
 }
 
-// referencing lists the files the engine found the images in.
+// referencing lists the files the engine found the images and charts in,
+// and those holding the HelmRepositories it matched charts by.
 func referencing(res *manifest.Result) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -386,16 +392,19 @@ func referencing(res *manifest.Result) []string {
 	for _, r := range res.Refused {
 		add(r.File)
 	}
+	for _, f := range res.Sources {
+		add(f)
+	}
 	return out
 }
 
-// supersede runs the engine on the branch's files with the images asked
-// for: each it refuses as a downgrade is proposed newer there, and keeps
-// the version the branch has at that place.
-func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *change.Proposed) ([]imageref.Image, []Superseded, error) {
+// supersede runs the engine on the branch's files with the versions asked
+// for: each image or chart it refuses as a downgrade is proposed newer
+// there, and keeps the version the branch has at that place.
+func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *change.Proposed) (Inputs, []Superseded, error) {
 	opts := in.Options()
 	_, err := manifest.Bump(ctx, tip, roots, opts)
-	down := map[string]*manifest.DowngradeError{}
+	down := map[string]*manifest.DowngradeError{} // by what it names: an image's repository, or "chart NAME"
 	for _, e := range leaves(err) {
 		var dg *manifest.DowngradeError
 		if errors.As(e, &dg) && down[dg.Image] == nil {
@@ -403,35 +412,56 @@ func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *
 		}
 	}
 	if len(down) == 0 {
-		return in.Images, nil, nil
+		return in, nil, nil
 	}
 	opts.AllowDowngrade = true
 	there, _ := manifest.Bump(ctx, tip, roots, opts)
-	images := slices.Clone(in.Images)
-	var sup []Superseded
-	for i, im := range images {
-		dg := down[im.Repository]
-		if dg == nil || there == nil {
-			continue
+	if there == nil {
+		return in, nil, nil
+	}
+	// proposed is what the branch holds at the place dg names.
+	proposed := func(what string) (string, bool) {
+		dg := down[what]
+		if dg == nil {
+			return "", false
 		}
 		for _, c := range there.Changes {
-			if c.Image != im.Repository || c.File != dg.File || c.Line != dg.Line {
-				continue
+			if c.What() == what && c.File == dg.File && c.Line == dg.Line {
+				return c.Old, true
 			}
-			kept, err := keptVersion(im, c.Old)
-			if err != nil {
-				break
-			}
-			images[i] = kept
-			s := Superseded{Image: im.Repository, Version: kept.Text, Wanted: im.Text}
-			if prop.Pull != nil {
-				s.Pull = prop.Pull.Number
-			}
-			sup = append(sup, s)
-			break
+		}
+		return "", false
+	}
+	out := in
+	out.Images, out.Charts = slices.Clone(in.Images), slices.Clone(in.Charts)
+	var sup []Superseded
+	for i, im := range in.Images {
+		old, ok := proposed(im.Repository)
+		if !ok {
+			continue
+		}
+		kept, err := keptVersion(im, old)
+		if err != nil {
+			continue
+		}
+		out.Images[i] = kept
+		sup = append(sup, Superseded{Image: im.Repository, Version: kept.Text, Wanted: im.Text})
+	}
+	for i, c := range in.Charts {
+		old, ok := proposed(c.Key())
+		if !ok {
+			continue
+		}
+		kept := c.WithVersion(old)
+		out.Charts[i] = kept
+		sup = append(sup, Superseded{Chart: c.Name, Version: kept.Text, Wanted: c.Text})
+	}
+	if prop.Pull != nil {
+		for i := range sup {
+			sup[i].Pull = prop.Pull.Number
 		}
 	}
-	return images, sup, nil
+	return out, sup, nil
 }
 
 // leaves flattens joined errors.
@@ -577,7 +607,7 @@ func (x *remote) pullRequest(ctx context.Context) error {
 }
 
 // reportSuperseded says which images the pull request keeps at a newer
-// version than this run's: a late build is no failure of the app's
+// version than this run's, and the charts likewise: a late build is no failure of the app's
 // pipeline, so a notice, and the output superseded.
 func (x *remote) reportSuperseded() {
 	for _, s := range x.superseded {
@@ -585,7 +615,11 @@ func (x *remote) reportSuperseded() {
 		if s.Pull > 0 {
 			where = fmt.Sprintf("pull request #%d", s.Pull)
 		}
-		x.r.Notice(fmt.Sprintf("%s: %s already proposes %s, newer than %s; it keeps %s.", s.Image, where, s.Version, s.Wanted, s.Version))
+		what := s.Image
+		if s.Chart != "" {
+			what = chartref.Key(s.Chart)
+		}
+		x.r.Notice(fmt.Sprintf("%s: %s already proposes %s, newer than %s; it keeps %s.", what, where, s.Version, s.Wanted, s.Version))
 	}
 	sup := x.superseded
 	if sup == nil {

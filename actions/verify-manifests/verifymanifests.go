@@ -12,6 +12,7 @@ import (
 	"io"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -33,7 +34,7 @@ var Spec = cli.Spec{
 	Inputs: []cli.Input{
 		{Name: "path", Default: ".", Description: "The file or directory to verify, relative to the working directory. Paths outside it are refused."},
 		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
-		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
+		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". A whole version as kubectl version prints it (v1.31.2, v1.30.14-eks-931bdca) stands for its minor. Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
 		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
 		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required, applied over the config file's. --list-rules prints the catalogue."},
 		{Name: "config", Description: "The repository's configuration file, inside the working directory: rules on and off, their severities, the pod-security level (see the reference). Empty: .gitops-actions.yaml when the working directory has one. A file that does not match its schema, or names an unknown rule, is bad input (exit 2)."},
@@ -128,13 +129,8 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	if in.Path == "" {
 		in.Path = "."
 	}
-	versions := kubeschema.Versions()
-	in.KubernetesVersion = strings.TrimPrefix(v.String("kubernetes-version"), "v")
-	switch {
-	case in.KubernetesVersion == "" && len(versions) > 0:
-		in.KubernetesVersion = versions[0]
-	case !contains(versions, in.KubernetesVersion):
-		return in, cli.Usagef("input \"kubernetes-version\": %q has no embedded schemas (use one of %s)", v.String("kubernetes-version"), strings.Join(versions, ", "))
+	if in.KubernetesVersion, err = readKubernetesVersion(v.String("kubernetes-version")); err != nil {
+		return in, err
 	}
 	in.RuleSpecs = v.List("rules")
 	if in.Rules, err = verify.ParseRules(in.RuleSpecs); err != nil {
@@ -171,6 +167,43 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	}
 	in.Diff, err = readDiffInputs(v, getenv)
 	return in, err
+}
+
+// kubernetesVersionRE is a Kubernetes version as users write it: the
+// minor (1.37, v1.37), or a whole version as kubectl version prints it
+// (v1.37.2, and a managed cluster's build suffix: v1.30.14-eks-931bdca,
+// v1.30.5-gke.1014001, v1.29.3+k3s1).
+var kubernetesVersionRE = regexp.MustCompile(`^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*)(?:[-+][0-9A-Za-z.+-]*)?)?$`)
+
+// readKubernetesVersion reads input kubernetes-version as the minor whose
+// schemas judge the manifests: a patch version is its minor, since APIs
+// are served and removed by minor; empty is the newest embedded.
+func readKubernetesVersion(s string) (string, error) {
+	versions := kubeschema.Versions()
+	text := strings.TrimSpace(s)
+	if text == "" && len(versions) > 0 {
+		return versions[0], nil
+	}
+	m := kubernetesVersionRE.FindStringSubmatch(text)
+	if m == nil {
+		return "", cli.Usagef("input \"kubernetes-version\": %q is not a Kubernetes version: give the minor (%s) or the version kubectl version prints (v%s.2)", s, firstOf(versions), firstOf(versions))
+	}
+	minor := m[1] + "." + m[2]
+	if contains(versions, minor) {
+		return minor, nil
+	}
+	if strings.TrimPrefix(text, "v") == minor {
+		return "", cli.Usagef("input \"kubernetes-version\": %q has no embedded schemas (use one of %s)", s, strings.Join(versions, ", "))
+	}
+	return "", cli.Usagef("input \"kubernetes-version\": %q is Kubernetes %s, which has no embedded schemas (use one of %s)", s, minor, strings.Join(versions, ", "))
+}
+
+// firstOf returns the first of list, or "".
+func firstOf(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
 }
 
 func contains(list []string, s string) bool {

@@ -40,6 +40,10 @@ func TestBadInput(t *testing.T) {
 		{name: "bad fail-on", args: []string{"--fail-on", "notice"}, wantErr: `input "fail-on": "notice" is not error, warning or never`},
 		{name: "bad format", args: []string{"--format", "xml"}, wantErr: `input "format": "xml" is not a format (use text, github, sarif, junit, json)`},
 		{name: "bad kubernetes version", args: []string{"--kubernetes-version", "1.20"}, wantErr: `input "kubernetes-version": "1.20" has no embedded schemas (use one of 1.37`},
+		{name: "patch of a minor not embedded", args: []string{"--kubernetes-version", "v1.20.15"}, wantErr: `input "kubernetes-version": "v1.20.15" is Kubernetes 1.20, which has no embedded schemas (use one of 1.37`},
+		{name: "not a version", args: []string{"--kubernetes-version", "latest"}, wantErr: `input "kubernetes-version": "latest" is not a Kubernetes version: give the minor (1.37) or the version kubectl version prints (v1.37.2)`},
+		{name: "major only", args: []string{"--kubernetes-version", "1"}, wantErr: `input "kubernetes-version": "1" is not a Kubernetes version`},
+		{name: "four parts", args: []string{"--kubernetes-version", "1.30.1.2"}, wantErr: `input "kubernetes-version": "1.30.1.2" is not a Kubernetes version`},
 		{name: "missing path", args: []string{"--path", "nowhere"}, wantErr: `input "path": "nowhere" does not exist`},
 		{name: "missing environment", args: []string{"--environments", "staging"}, wantErr: `input "environments": "staging" does not exist`},
 		{name: "bad boolean", args: []string{"--list-rules=maybe"}, wantErr: `input "list-rules": "maybe" is not a boolean`},
@@ -407,7 +411,11 @@ func TestKubernetesVersionJudgesAPIs(t *testing.T) {
 		want    map[string]string // file → the rule of its one finding; none when absent
 	}{
 		{version: "1.30", want: map[string]string{"flowschema.yaml": "deprecated-api", "cidr.yaml": "no-schema"}},
+		// A patch version, as kubectl version prints it, is its minor.
+		{version: "1.30.14", want: map[string]string{"flowschema.yaml": "deprecated-api", "cidr.yaml": "no-schema"}},
 		{version: "v1.31", want: map[string]string{"flowschema.yaml": "deprecated-api", "policy.yaml": "deprecated-api"}},
+		{version: "v1.31.2", want: map[string]string{"flowschema.yaml": "deprecated-api", "policy.yaml": "deprecated-api"}},
+		{version: "v1.34.1-eks-931bdca", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "removed-api", "cidr.yaml": "deprecated-api"}},
 		{version: "1.32", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "deprecated-api"}},
 		{version: "1.33", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "deprecated-api"}},
 		{version: "1.34", want: map[string]string{"flowschema.yaml": "removed-api", "policy.yaml": "removed-api", "cidr.yaml": "deprecated-api"}},

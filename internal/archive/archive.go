@@ -113,7 +113,7 @@ type Result struct {
 	// FS holds the regular files (mode 0755 when executable, else 0644)
 	// and the directories under the roots, named by slash paths relative
 	// to the archive's root (its top directory, with StripTop).
-	FS memfs.FS
+	FS *memfs.FS
 	// Top is the top directory StripTop removed, e.g. acme-config-1a2b3c4.
 	Top string
 	// Skipped lists the entries under the roots left out, in archive
@@ -143,11 +143,12 @@ func ReadTar(r io.Reader, opts Options) (*Result, error) {
 	lim := opts.Limits.withDefaults()
 	cr := &countingReader{r: r, max: lim.MaxStream}
 	tr := tar.NewReader(cr)
-	res := &Result{FS: memfs.FS{}}
-	u := unpacker{opts: opts, lim: lim, res: res}
+	res := &Result{}
+	u := unpacker{opts: opts, lim: lim, res: res, files: map[string]*memfs.File{}}
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			res.FS = memfs.New(u.files)
 			return res, nil
 		}
 		if err != nil {
@@ -161,9 +162,11 @@ func ReadTar(r io.Reader, opts Options) (*Result, error) {
 
 // unpacker is one Read's state.
 type unpacker struct {
-	opts   Options
-	lim    Limits
-	res    *Result
+	opts Options
+	lim  Limits
+	res  *Result
+	// files are what Result.FS will hold.
+	files  map[string]*memfs.File
 	topSet bool
 	// parents are the directories the entries kept imply, given or not:
 	// a file of that name later is a clash.
@@ -284,7 +287,7 @@ func sizeOf(h *tar.Header, r Reason) int64 {
 
 // dir records a directory; one given twice is no clash.
 func (u *unpacker) dir(name string, h *tar.Header) error {
-	if f, ok := u.res.FS[name]; ok {
+	if f, ok := u.files[name]; ok {
 		if f.Mode.IsDir() {
 			return nil
 		}
@@ -302,18 +305,18 @@ func (u *unpacker) dir(name string, h *tar.Header) error {
 // directory implied by an earlier entry if it is a file, the limits not
 // passed.
 func (u *unpacker) room(name string, size int64, file bool) error {
-	if _, ok := u.res.FS[name]; ok {
+	if _, ok := u.files[name]; ok {
 		return fmt.Errorf("file %q: %w: given twice", name, ErrConflict)
 	}
 	if file && u.parents[name] {
 		return fmt.Errorf("file %q: %w: a directory of that name came first", name, ErrConflict)
 	}
 	for d := path.Dir(name); d != "."; d = path.Dir(d) {
-		if f, ok := u.res.FS[d]; ok && !f.Mode.IsDir() {
+		if f, ok := u.files[d]; ok && !f.Mode.IsDir() {
 			return fmt.Errorf("%q: %w: its parent %q is a file", name, ErrConflict, d)
 		}
 	}
-	if len(u.res.FS) >= u.lim.MaxEntries {
+	if len(u.files) >= u.lim.MaxEntries {
 		return fmt.Errorf("%w: more than %d files and directories", ErrTooLarge, u.lim.MaxEntries)
 	}
 	if u.res.Bytes+size > u.lim.MaxTotal {
@@ -324,7 +327,7 @@ func (u *unpacker) room(name string, size int64, file bool) error {
 
 // add records an entry and the directories it implies.
 func (u *unpacker) add(name string, f *memfs.File) {
-	u.res.FS[name] = f
+	u.files[name] = f
 	if u.parents == nil {
 		u.parents = map[string]bool{}
 	}

@@ -107,13 +107,19 @@ func ustarHeader(name string, typ byte, size int64) []byte {
 
 const top = "acme-config-1a2b3c4/"
 
-func names(fsys memfs.FS) []string {
+func names(fsys *memfs.FS) []string {
 	var out []string
-	for n := range fsys {
+	for n := range fsys.All() {
 		out = append(out, n)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// hasData reports whether the file name of fsys holds data.
+func hasData(fsys *memfs.FS, name, data string) bool {
+	f, ok := fsys.Lookup(name)
+	return ok && string(f.Data) == data
 }
 
 func TestRead(t *testing.T) {
@@ -317,7 +323,7 @@ func TestRead(t *testing.T) {
 			}
 			got := map[string]string{}
 			var gotDirs []string
-			for n, f := range res.FS {
+			for n, f := range res.FS.All() {
 				if f.Mode.IsDir() {
 					gotDirs = append(gotDirs, n)
 					continue
@@ -337,7 +343,7 @@ func TestRead(t *testing.T) {
 			if tc.opts.StripTop && res.Top != strings.TrimSuffix(top, "/") {
 				t.Errorf("top: got %q, want %q", res.Top, strings.TrimSuffix(top, "/"))
 			}
-			if err := fstest.TestFS(res.FS, names(res.FS)...); len(res.FS) > 0 && err != nil {
+			if err := fstest.TestFS(res.FS, names(res.FS)...); res.FS.Len() > 0 && err != nil {
 				t.Errorf("the result is not a sound fs.FS: %v", err)
 			}
 		})
@@ -352,7 +358,12 @@ func TestModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]fs.FileMode{"x.sh": 0o755, "y": 0o644} {
-		if got := res.FS[name].Mode; got != want {
+		f, ok := res.FS.Lookup(name)
+		if !ok {
+			t.Errorf("%s: missing", name)
+			continue
+		}
+		if got := f.Mode; got != want {
 			t.Errorf("%s: mode got %v, want %v (no setuid, no group or world bits of their own)", name, got, want)
 		}
 	}
@@ -438,7 +449,7 @@ func TestReadTar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(names(got.FS), names(want.FS)) || !reflect.DeepEqual(got.Skipped, want.Skipped) || string(got.FS["env/a.yaml"].Data) != "a: 1\n" {
+	if !reflect.DeepEqual(names(got.FS), names(want.FS)) || !reflect.DeepEqual(got.Skipped, want.Skipped) || !hasData(got.FS, "env/a.yaml", "a: 1\n") {
 		t.Errorf("ReadTar: %q %v, want %q %v", names(got.FS), got.Skipped, names(want.FS), want.Skipped)
 	}
 	if _, err := ReadTar(bytes.NewReader(tarGz(t, entries...)), Options{}); err == nil {

@@ -41,10 +41,10 @@ func FuzzRead(f *testing.F) {
 func check(t *testing.T, res *Result, opts Options) {
 	t.Helper()
 	var total int64
-	if len(res.FS) > opts.MaxEntries {
-		t.Errorf("%d entries kept, over the limit of %d", len(res.FS), opts.MaxEntries)
+	if res.FS.Len() > opts.MaxEntries {
+		t.Errorf("%d entries kept, over the limit of %d", res.FS.Len(), opts.MaxEntries)
 	}
-	for name, f := range res.FS {
+	for name, f := range res.FS.All() {
 		if !fs.ValidPath(name) || name == "." || strings.ContainsRune(name, 0) {
 			t.Errorf("kept an unclean name %q", name)
 		}
@@ -52,7 +52,7 @@ func check(t *testing.T, res *Result, opts Options) {
 			t.Errorf("kept %q, outside the roots %v", name, opts.Roots)
 		}
 		for d := path.Dir(name); d != "."; d = path.Dir(d) {
-			if p, ok := res.FS[d]; ok && !p.Mode.IsDir() {
+			if p, ok := res.FS.Lookup(d); ok && !p.Mode.IsDir() {
 				t.Errorf("kept %q under the file %q", name, d)
 			}
 		}

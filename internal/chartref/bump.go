@@ -31,6 +31,14 @@ type Chart struct {
 // Key names the chart in messages and maps: "chart NAME".
 func (c Chart) Key() string { return Key(c.Name) }
 
+// WithVersion returns c at version v, its Text written as c's was: the
+// same repository and name, the new version after the @.
+func (c Chart) WithVersion(v string) Chart {
+	ref, _, _ := cutLast(c.Text, "@")
+	c.Text, c.Version = ref+"@"+v, v
+	return c
+}
+
 // Key names the chart called name in messages and maps: "chart NAME".
 // Image repositories never hold a space, so a key never names an image.
 func Key(name string) string { return "chart " + name }

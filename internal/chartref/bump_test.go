@@ -87,3 +87,23 @@ func TestExact(t *testing.T) {
 		}
 	}
 }
+
+func TestWithVersion(t *testing.T) {
+	for _, tc := range []struct{ in, v, want string }{
+		{in: "podinfo@6.5.0", v: "6.7.0", want: "podinfo@6.7.0"},
+		{in: "oci://ghcr.io/stefanprodan/charts/podinfo@6.5.0", v: "v6.7.0", want: "oci://ghcr.io/stefanprodan/charts/podinfo@v6.7.0"},
+		{in: "bitnami/redis@20.1.0", v: "20.2.0-rc.1", want: "bitnami/redis@20.2.0-rc.1"},
+	} {
+		c, err := Parse(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.WithVersion(tc.v)
+		if got.Text != tc.want || got.Version != tc.v || got.Name != c.Name || got.Repository != c.Repository || got.Alias != c.Alias {
+			t.Errorf("%q.WithVersion(%q) = %+v, want Text %q", tc.in, tc.v, got, tc.want)
+		}
+		if again, err := Parse(got.Text); err != nil || again != got {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", got.Text, again, err, got)
+		}
+	}
+}

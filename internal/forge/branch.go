@@ -341,8 +341,7 @@ func readHead(raw json.RawMessage, prefix string, trees []string) (*Commit, *Sna
 	if err := json.Unmarshal(raw, &parts); err != nil {
 		return nil, nil, err
 	}
-	files := memfs.FS{}
-	sb := &snapshotBuilder{snap: &Snapshot{SHA: cm.SHA, FS: files}, files: files}
+	sb := &snapshotBuilder{snap: &Snapshot{SHA: cm.SHA}, files: map[string]*memfs.File{}}
 	for i, t := range trees {
 		var tj *treeJSON
 		if err := json.Unmarshal(parts[prefix+strconv.Itoa(i)], &tj); err != nil {
@@ -362,6 +361,7 @@ func readHead(raw json.RawMessage, prefix string, trees []string) (*Commit, *Sna
 	if sb.incomplete {
 		return &cm, nil, nil
 	}
+	sb.snap.FS = memfs.New(sb.files)
 	return &cm, sb.snap, nil
 }
 
@@ -371,8 +371,8 @@ func readHead(raw json.RawMessage, prefix string, trees []string) (*Commit, *Sna
 // the answer does not hold whole makes it incomplete.
 type snapshotBuilder struct {
 	snap *Snapshot
-	// files is snap.FS, which the builder fills.
-	files      memfs.FS
+	// files become snap.FS once the builder has filled them.
+	files      map[string]*memfs.File
 	bytes      int64
 	incomplete bool
 }

@@ -123,7 +123,7 @@ func (r *Repo) Archive(ctx context.Context, sha string, opts archive.Options) (*
 		// Nothing there, or a file there then: the directory's base is
 		// empty. ("sha:path^{tree}" would read as a path named so.)
 		if kind, err := r.output(ctx, "cat-file", "-t", treeish); err != nil || strings.TrimSpace(kind) != "tree" {
-			return &archive.Result{FS: memfs.FS{}}, nil
+			return &archive.Result{FS: memfs.New(nil)}, nil
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -292,7 +292,7 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts archive.Options) (*arc
 	if lim.MaxEntries <= 0 {
 		lim.MaxEntries = archive.DefaultMaxEntries
 	}
-	res := &archive.Result{FS: memfs.FS{}}
+	res := &archive.Result{}
 	var want []entry
 	var ids []string
 	for _, e := range es {
@@ -323,6 +323,7 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts archive.Options) (*arc
 	if err != nil {
 		return nil, err
 	}
+	files := make(map[string]*memfs.File, len(want))
 	for _, e := range want {
 		o, ok := objs[e.id]
 		if !ok || o.data == nil {
@@ -332,8 +333,9 @@ func (r *Repo) Tree(ctx context.Context, sha string, opts archive.Options) (*arc
 		if e.mode == modeExecutable {
 			mode = 0o755
 		}
-		res.FS[e.path] = &memfs.File{Data: o.data, Mode: mode}
+		files[e.path] = &memfs.File{Data: o.data, Mode: mode}
 	}
+	res.FS = memfs.New(files)
 	return res, nil
 }
 

@@ -40,7 +40,11 @@ func Bump(ctx context.Context, fsys fs.FS, roots []string, opts Options) (*Resul
 		}
 		m.sources = src
 	}
-	return run(ctx, fsys, roots, m)
+	res, err := run(ctx, fsys, roots, m)
+	if res != nil && m.sources != nil {
+		res.Sources = m.sources.files
+	}
+	return res, err
 }
 
 // Find lists every image reference under roots without changing anything:

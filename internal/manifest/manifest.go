@@ -171,6 +171,10 @@ type Result struct {
 	// Refused lists the places left as they are because the change would
 	// drop a digest pin or set a digest the values have no field for.
 	Refused []Refusal
+	// Sources lists the files holding the Flux HelmRepositories read to
+	// match charts given with their repository's URL (none otherwise):
+	// what the places found depend on besides their own files.
+	Sources []string
 	// Scanned counts the files read; Parsed those that passed the screen.
 	Scanned, Parsed int
 }

@@ -21,6 +21,8 @@ import (
 // sources are the HelmRepositories of a tree, by name.
 type sources struct {
 	byName map[string][]helmRepository
+	// files are the files that hold them, in the walk's order.
+	files []string
 }
 
 type helmRepository struct {
@@ -55,33 +57,38 @@ func readSources(ctx context.Context, fsys fs.FS, roots []string, max int64) (*s
 		if err != nil {
 			return
 		}
+		held := false
 		for _, d := range docs {
-			s.add(d)
+			held = s.add(d) || held
+		}
+		if held {
+			s.files = append(s.files, p)
 		}
 	})
 	return s, err
 }
 
-// add records doc when it is a HelmRepository.
-func (s *sources) add(doc *yaml.Node) {
+// add records doc when it is a HelmRepository, and says whether it was.
+func (s *sources) add(doc *yaml.Node) bool {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return
+		return false
 	}
 	root := doc.Content[0]
 	av, kind := field(root, "apiVersion"), field(root, "kind")
 	if av == nil || kind == nil || kind.Value != "HelmRepository" || !strings.HasPrefix(av.Value, "source.toolkit.fluxcd.io/") {
-		return
+		return false
 	}
 	meta, spec := field(root, "metadata"), field(root, "spec")
 	name, url := field(meta, "name"), field(spec, "url")
 	if name == nil || url == nil || name.Kind != yaml.ScalarNode || url.Kind != yaml.ScalarNode {
-		return
+		return false
 	}
 	r := helmRepository{url: chartref.NormalizeRepo(url.Value)}
 	if ns := field(meta, "namespace"); ns != nil && ns.Kind == yaml.ScalarNode {
 		r.namespace = ns.Value
 	}
 	s.byName[name.Value] = append(s.byName[name.Value], r)
+	return true
 }
 
 // url returns the URL of the HelmRepository name in namespace (either may

@@ -2,16 +2,20 @@
 // commit unpacked, or files read elsewhere put together as a tree, for the
 // engines that read an fs.FS.
 //
-// It is the shape of testing/fstest.MapFS, which the binary must not link
-// (its package drags the testing packages in).
+// It answers as testing/fstest.MapFS does, which the binary must not link
+// (its package drags the testing packages in), from a map of the same
+// shape, and indexes its directories so that a walk is linear where
+// MapFS's is quadratic.
 package memfs
 
 import (
 	"io"
 	"io/fs"
+	"iter"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,38 +26,75 @@ type File struct {
 	ModTime time.Time
 }
 
-// FS maps slash paths (as fs.ValidPath has them: no leading slash, no
-// "." or ".." elements) to files. A directory a path implies exists
-// without an entry of its own; an entry with fs.ModeDir sets its mode and
-// time. FS implements fs.FS, fs.ReadFileFS, fs.ReadDirFS and fs.StatFS.
-// It must not change while it is read.
-type FS map[string]*File
+// FS is a read-only tree of files, by slash path (as fs.ValidPath has
+// them: no leading slash, no "." or ".." elements). A directory a path
+// implies exists without an entry of its own; an entry with fs.ModeDir
+// sets its mode and time. FS implements fs.FS, fs.ReadFileFS,
+// fs.ReadDirFS and fs.StatFS, and is safe for concurrent readers.
+//
+// The directories are indexed once, on the first question that needs
+// them, so that a walk of the whole tree costs what its files do: the
+// diff preview walks the archive of a whole config repository, which in a
+// monorepo holds tens of thousands of files.
+type FS struct {
+	files map[string]*File
+
+	once sync.Once
+	dirs map[string]*dir // by path; "." is the root
+}
+
+// New returns the tree of files, which it takes over: the map must not
+// change afterwards.
+func New(files map[string]*File) *FS {
+	return &FS{files: files}
+}
+
+// Lookup returns the entry of the tree at name, as New was given it: a
+// file, or a directory that has an entry of its own.
+func (m *FS) Lookup(name string) (*File, bool) {
+	f, ok := m.files[name]
+	return f, ok
+}
+
+// Len counts the entries New was given.
+func (m *FS) Len() int { return len(m.files) }
+
+// All yields every entry New was given, in no order.
+func (m *FS) All() iter.Seq2[string, *File] {
+	return func(yield func(string, *File) bool) {
+		for p, f := range m.files {
+			if !yield(p, f) {
+				return
+			}
+		}
+	}
+}
 
 // Open opens name: a file for reading, or a directory for ReadDir. It
-// fails with fs.ErrNotExist for a name the map neither holds nor implies,
+// fails with fs.ErrNotExist for a name the tree neither holds nor implies,
 // as for a name that is not a valid path (as fstest.MapFS does).
-func (m FS) Open(name string) (fs.File, error) {
+func (m *FS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	if f, ok := m[name]; ok && !f.Mode.IsDir() {
+	if f, ok := m.files[name]; ok && !f.Mode.IsDir() {
 		return &openFile{info: fileInfo{path.Base(name), f}, data: f.Data}, nil
 	}
-	info, entries, ok := m.dir(name)
+	d, ok := m.directory(name)
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	return &openDir{info: info, path: name, entries: entries}, nil
+	return &openDir{info: d.info, path: name, entries: d.entries}, nil
 }
 
 // ReadFile returns a copy of the content of the regular file name.
-func (m FS) ReadFile(name string) ([]byte, error) {
+func (m *FS) ReadFile(name string) ([]byte, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
 	}
-	f, ok := m[name]
+	f, ok := m.files[name]
 	if !ok {
-		if _, _, isDir := m.dir(name); !isDir {
+		if _, isDir := m.directory(name); !isDir {
 			return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
 		}
 	}
@@ -64,33 +105,33 @@ func (m FS) ReadFile(name string) ([]byte, error) {
 }
 
 // Stat describes name without opening it.
-func (m FS) Stat(name string) (fs.FileInfo, error) {
+func (m *FS) Stat(name string) (fs.FileInfo, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
 	}
-	if f, ok := m[name]; ok && !f.Mode.IsDir() {
+	if f, ok := m.files[name]; ok && !f.Mode.IsDir() {
 		return fileInfo{path.Base(name), f}, nil
 	}
-	info, _, ok := m.dir(name)
+	d, ok := m.directory(name)
 	if !ok {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
 	}
-	return info, nil
+	return d.info, nil
 }
 
 // ReadDir lists the directory name, sorted by name.
-func (m FS) ReadDir(name string) ([]fs.DirEntry, error) {
+func (m *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
-	if f, ok := m[name]; ok && !f.Mode.IsDir() {
+	if f, ok := m.files[name]; ok && !f.Mode.IsDir() {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errNotDir}
 	}
-	_, entries, ok := m.dir(name)
+	d, ok := m.directory(name)
 	if !ok {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
-	return entries, nil
+	return slices.Clone(d.entries), nil
 }
 
 type dirError string
@@ -102,41 +143,65 @@ const (
 	errNotDir = dirError("not a directory")
 )
 
-// dir describes the directory name and lists its entries; ok is false
-// when the map neither holds nor implies it. It reads the whole map: a
-// walk is quadratic, which the trees read here (a config repository) keep
-// small.
-func (m FS) dir(name string) (info fileInfo, entries []fs.DirEntry, ok bool) {
-	self := &File{Mode: fs.ModeDir | 0o555}
-	if f, held := m[name]; held {
-		self, ok = f, true
-	}
-	prefix := name + "/"
-	if name == "." {
-		prefix, ok = "", true
-	}
-	children := map[string]fs.DirEntry{}
-	for p, f := range m {
-		rest, under := strings.CutPrefix(p, prefix)
-		if !under || rest == "" {
-			continue
+// dir is a directory of the index: what it is, and its entries sorted by
+// name.
+type dir struct {
+	info    fileInfo
+	entries []fs.DirEntry
+}
+
+// directory returns the directory name; ok is false when the tree neither holds
+// nor implies it.
+func (m *FS) directory(name string) (*dir, bool) {
+	m.once.Do(m.index)
+	d, ok := m.dirs[name]
+	return d, ok
+}
+
+// index builds the directories from the entries, in one pass over them:
+// each entry is listed in its parent, and each directory it implies in
+// its own parent, once. An entry of the tree's own is listed as it is,
+// over a directory its descendants imply.
+func (m *FS) index() {
+	implied := &File{Mode: fs.ModeDir | 0o555}
+	m.dirs = map[string]*dir{".": {}}
+	at := make(map[string]int, len(m.files)) // a listed path → its place in its parent's entries
+	for p, f := range m.files {
+		if !fs.ValidPath(p) || p == "." {
+			continue // no name opens it, or it is the root's own
 		}
-		ok = true
-		elem, deeper, _ := strings.Cut(rest, "/")
-		if deeper == "" {
-			children[elem] = fs.FileInfoToDirEntry(fileInfo{elem, f})
-		} else if _, seen := children[elem]; !seen {
-			children[elem] = fs.FileInfoToDirEntry(fileInfo{elem, &File{Mode: fs.ModeDir | 0o555}})
+		if _, ok := m.dirs[p]; !ok && f.Mode.IsDir() {
+			m.dirs[p] = &dir{}
+		}
+		for child := p; child != "."; child, f = path.Dir(child), nil {
+			parent := path.Dir(child)
+			d, ok := m.dirs[parent]
+			if !ok {
+				d = &dir{}
+				m.dirs[parent] = d
+			}
+			if i, listed := at[child]; listed {
+				if f != nil {
+					d.entries[i] = dirEntry{path.Base(child), f}
+				}
+				break // and so are its parents
+			}
+			self := f
+			if self == nil {
+				self = implied
+			}
+			at[child] = len(d.entries)
+			d.entries = append(d.entries, dirEntry{path.Base(child), self})
 		}
 	}
-	if !ok {
-		return fileInfo{}, nil, false
+	for name, d := range m.dirs {
+		self := implied
+		if f, ok := m.files[name]; ok {
+			self = f
+		}
+		d.info = fileInfo{path.Base(name), self}
+		slices.SortFunc(d.entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	}
-	for _, e := range children {
-		entries = append(entries, e)
-	}
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return fileInfo{path.Base(name), self}, entries, true
 }
 
 // fileInfo is a File under its base name.
@@ -151,6 +216,15 @@ func (i fileInfo) Mode() fs.FileMode  { return i.f.Mode }
 func (i fileInfo) ModTime() time.Time { return i.f.ModTime }
 func (i fileInfo) IsDir() bool        { return i.f.Mode.IsDir() }
 func (i fileInfo) Sys() any           { return nil }
+
+// dirEntry is a File listed in its directory under its base name.
+type dirEntry fileInfo
+
+func (e dirEntry) Name() string               { return e.name }
+func (e dirEntry) IsDir() bool                { return e.f.Mode.IsDir() }
+func (e dirEntry) Type() fs.FileMode          { return e.f.Mode.Type() }
+func (e dirEntry) Info() (fs.FileInfo, error) { return fileInfo(e), nil }
+func (e dirEntry) String() string             { return fs.FormatDirEntry(e) }
 
 // openFile is a regular file being read.
 type openFile struct {

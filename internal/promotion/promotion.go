@@ -222,9 +222,9 @@ func CheckPatterns(patterns []string) error {
 // overlay is the snapshot with files applied: what the repository holds
 // once the promotion is merged.
 func overlay(fsys fs.FS, files []File) (fs.FS, error) {
-	m := memfs.FS{}
-	if src, ok := fsys.(memfs.FS); ok {
-		for k, v := range src {
+	m := map[string]*memfs.File{}
+	if src, ok := fsys.(*memfs.FS); ok {
+		for k, v := range src.All() {
 			m[k] = v
 		}
 	} else {
@@ -258,7 +258,7 @@ func overlay(fsys fs.FS, files []File) (fs.FS, error) {
 		}
 		m[f.Path] = &memfs.File{Data: f.Content, Mode: mode}
 	}
-	return m, nil
+	return memfs.New(m), nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -146,7 +146,7 @@ func (rb *Rollback) hold(ctx context.Context, p string, restored, replaced []byt
 		return restored
 	}
 	find := func(data []byte) []ref {
-		refs, _, err := findRefs(ctx, memfs.FS{p: {Data: data}}, p)
+		refs, _, err := findRefs(ctx, memfs.New(map[string]*memfs.File{p: {Data: data}}), p)
 		if err != nil {
 			return nil
 		}

@@ -118,8 +118,8 @@ func (d *diff) newPath(p string, isBefore bool) string {
 
 // trees puts the files read at the parent and at the commit into two
 // in-memory trees, leaving out what is binary, truncated or too large.
-func (d *diff) trees(sha string, blobs []Blob, limit int64) (before, after memfs.FS) {
-	before, after = memfs.FS{}, memfs.FS{}
+func (d *diff) trees(sha string, blobs []Blob, limit int64) (before, after map[string]*memfs.File) {
+	before, after = map[string]*memfs.File{}, map[string]*memfs.File{}
 	for _, b := range blobs {
 		isBefore := b.Rev != sha
 		switch {
@@ -140,16 +140,16 @@ func (d *diff) trees(sha string, blobs []Blob, limit int64) (before, after memfs
 }
 
 // find runs the finder on every file of a tree.
-func (d *diff) find(ctx context.Context, fsys memfs.FS, isBefore bool) ([]manifest.Change, error) {
-	if len(fsys) == 0 {
+func (d *diff) find(ctx context.Context, files map[string]*memfs.File, isBefore bool) ([]manifest.Change, error) {
+	if len(files) == 0 {
 		return nil, nil
 	}
-	roots := make([]string, 0, len(fsys))
-	for p := range fsys {
+	roots := make([]string, 0, len(files))
+	for p := range files {
 		roots = append(roots, p)
 	}
 	sort.Strings(roots)
-	refs, ws, err := manifest.Find(ctx, fsys, roots)
+	refs, ws, err := manifest.Find(ctx, memfs.New(files), roots)
 	for _, w := range ws {
 		d.warnings = append(d.warnings, w.String())
 		d.unread[d.newPath(w.File, isBefore)] = true

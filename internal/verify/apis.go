@@ -71,14 +71,15 @@ func compareVersions(a, b string) int {
 // server refuses a CRD in a group it serves, and *.k8s.io groups need an
 // approved API review). Groups of popular CRDs under k8s.io
 // (gateway.networking.k8s.io, snapshot.storage.k8s.io, metrics.k8s.io)
-// are not listed.
+// are not listed. TestBuiltinGroupsAgreeWithSchemas holds the list to the
+// groups the embedded schemas serve.
 var builtinGroups = map[string]bool{
 	"": true, "admission.k8s.io": true, "admissionregistration.k8s.io": true, "apiextensions.k8s.io": true,
 	"apiregistration.k8s.io": true, "apps": true, "auditregistration.k8s.io": true, "authentication.k8s.io": true,
 	"authorization.k8s.io": true, "autoscaling": true, "batch": true, "certificates.k8s.io": true,
 	"coordination.k8s.io": true, "discovery.k8s.io": true, "events.k8s.io": true, "extensions": true,
 	"flowcontrol.apiserver.k8s.io": true, "imagepolicy.k8s.io": true, "internal.apiserver.k8s.io": true,
-	"networking.k8s.io": true, "node.k8s.io": true, "policy": true, "rbac.authorization.k8s.io": true,
+	"lifecycle.k8s.io": true, "networking.k8s.io": true, "node.k8s.io": true, "policy": true, "rbac.authorization.k8s.io": true,
 	"resource.k8s.io": true, "scheduling.k8s.io": true, "settings.k8s.io": true, "storage.k8s.io": true,
 	"storagemigration.k8s.io": true,
 }

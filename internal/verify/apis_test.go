@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
+	"github.com/gitops-actions/gitops-actions/internal/kubeschema/bundle"
 )
 
 // TestAPITableAgreesWithSchemas holds apis.yaml to the embedded schemas of
@@ -88,4 +89,57 @@ func TestAPIIssues(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBuiltinGroupsAgreeWithSchemas holds builtinGroups to the embedded
+// schemas: every group a Kubernetes version serves is listed (else a
+// misspelt kind of it is sent to look for a CRD that cannot exist), and no
+// group of an embedded CRD is (a CRD's kind missing from a version is not
+// a removed API). Groups the list has beyond these are the ones Kubernetes
+// removed or serves no resource in.
+func TestBuiltinGroupsAgreeWithSchemas(t *testing.T) {
+	b, err := bundle.Decode(bundle.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	crds := map[string]bool{}
+	for gvk := range b.CRDs.Kinds {
+		crds[groupOf(gvk)] = true
+	}
+	served := map[string]string{} // group → the newest version serving it
+	for _, v := range kubeschema.Versions() {
+		_, kinds, err := kubeschema.APIVersions(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, gvk := range kinds {
+			if g := groupOf(gvk); !crds[g] && served[g] == "" {
+				served[g] = v
+			}
+		}
+	}
+	if len(served) < 20 {
+		t.Fatalf("the schemas serve %d built-in groups: want the twenty-odd of Kubernetes", len(served))
+	}
+	for g, v := range served {
+		if !builtinGroups[g] {
+			t.Errorf("Kubernetes %s serves group %q, which builtinGroups lacks", v, g)
+		}
+	}
+	for g := range crds {
+		if builtinGroups[g] {
+			t.Errorf("builtinGroups lists %q, the group of an embedded CRD", g)
+		}
+	}
+}
+
+// groupOf returns the group of "group/version/Kind" ("" for the core
+// group's "v1/Kind").
+func groupOf(gvk string) string {
+	gv := gvk[:strings.LastIndex(gvk, "/")]
+	g, _, ok := strings.Cut(gv, "/")
+	if !ok {
+		return ""
+	}
+	return g
 }
