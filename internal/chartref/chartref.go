@@ -2,7 +2,8 @@
 // and what fetching one gives back: the contract between the renderers that
 // need such a chart (a Flux HelmRelease, an Argo CD Application, a
 // kustomize helmCharts entry, a chart's remote dependency) and the fetcher
-// that brings it. It holds no network code.
+// that brings it. It also parses the chart versions bump-image moves to
+// (bump.go). It holds no network code.
 package chartref
 
 import (
