@@ -5,8 +5,8 @@ import (
 	"strings"
 	"text/template/parse"
 
-	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/common"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 )
 
 // Go's text/template cannot be interrupted: a template that loops

@@ -22,9 +22,9 @@ import (
 	"strings"
 	"time"
 
-	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -387,7 +387,9 @@ func valuesFiles(c *Chart, names []string) (map[string]any, []Layer, error) {
 	return out, layers, nil
 }
 
-func mergeMapsHelm(a, b map[string]any) map[string]any { return mergeLayers([]Layer{{Values: a}, {Values: b}}) }
+func mergeMapsHelm(a, b map[string]any) map[string]any {
+	return mergeLayers([]Layer{{Values: a}, {Values: b}})
+}
 
 // Helm's engine says where a template failed as
 // "(chart/templates/x.yaml:12:5)", and quotes a required's or fail's own
