@@ -98,7 +98,7 @@ type Inputs struct {
 	// APIVersions are the api-versions input: group/versions and
 	// group/version/kinds.
 	APIVersions []string
-	Rules             verify.RuleSet
+	Rules       verify.RuleSet
 	// Format is text, github, sarif, junit or json (never empty).
 	Format     string
 	OutputFile string

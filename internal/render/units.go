@@ -103,7 +103,7 @@ type Origin struct {
 	Source *Source
 	// Helm, for an object a chart rendered, names the release, the
 	// chart and its version, and the template; nil otherwise.
-	Helm *HelmOrigin
+	Helm   *HelmOrigin
 	locate func(path []string, at Pin) (file string, line, col int)
 }
 
