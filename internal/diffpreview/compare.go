@@ -44,7 +44,7 @@ type side struct {
 	// rendered with its own values, as verify renders them).
 	charts map[string]bool
 	mu     sync.Mutex
-	read map[string]bool
+	read   map[string]bool
 }
 
 // isTop reports whether the kustomization in dir is one no other one
