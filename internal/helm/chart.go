@@ -183,14 +183,19 @@ func (l *Loader) loadDir(ctx context.Context, c *Chart, dir string, prefix []str
 	if err != nil {
 		return nil, fmt.Errorf("loading chart %q: %w", dir, err)
 	}
+	// A dependency's defaults first: the chart's own values override
+	// them.
+	c.vendoredDefaults(dir, files, prefix)
+	if err := l.resolve(ctx, c, ch, dir, prefix, b, seen); err != nil {
+		return nil, err
+	}
 	if data := fileData(files, "values.yaml"); data != nil {
 		if layer, err := fileLayer(path.Join(dir, "values.yaml"), data); err == nil {
 			layer.Prefix = prefix
 			c.defaults = append(c.defaults, layer)
 		}
 	}
-	c.vendoredDefaults(dir, files, prefix)
-	return ch, l.resolve(ctx, c, ch, dir, prefix, b, seen)
+	return ch, nil
 }
 
 // vendoredDefaults records the values.yaml of each dependency unpacked
