@@ -95,7 +95,7 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func load(t *testing.T, f chartref.Fetcher, dir string) *Chart {
+func load(t testing.TB, f chartref.Fetcher, dir string) *Chart {
 	t.Helper()
 	l := &Loader{FS: repo, Fetcher: f, Limits: DefaultLimits()}
 	c, err := l.Dir(context.Background(), dir)
