@@ -117,20 +117,8 @@ func (t *Tree) chartRefs() map[string]bool {
 					break
 				}
 			}
-			data, err := fs.ReadFile(t.fsys, path.Join(d, "Chart.yaml"))
-			if err != nil {
-				continue
-			}
-			var meta struct {
-				Dependencies []struct{ Repository string }
-			}
-			if yaml.Unmarshal(data, &meta) != nil {
-				continue
-			}
-			for _, dep := range meta.Dependencies {
-				if rel, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
-					refs[path.Clean(path.Join(d, rel))] = true
-				}
+			for _, dep := range FileDependencies(t.fsys, d) {
+				refs[dep] = true
 			}
 		}
 		for _, k := range t.Kustomizations {
@@ -141,6 +129,30 @@ func (t *Tree) chartRefs() map[string]bool {
 		h.refs = refs
 	})
 	return h.refs
+}
+
+// FileDependencies lists the directories of the file:// dependencies the
+// Chart.yaml in chart directory dir names, within the tree.
+func FileDependencies(fsys fs.FS, dir string) []string {
+	data, err := fs.ReadFile(fsys, path.Join(dir, "Chart.yaml"))
+	if err != nil {
+		return nil
+	}
+	var meta struct {
+		Dependencies []struct{ Repository string }
+	}
+	if yaml.Unmarshal(data, &meta) != nil {
+		return nil
+	}
+	var out []string
+	for _, dep := range meta.Dependencies {
+		if rel, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
+			if p := path.Clean(path.Join(dir, rel)); p != ".." && !strings.HasPrefix(p, "../") && !path.IsAbs(p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // ChartUnits lists the chart directories at or under dir that render on
