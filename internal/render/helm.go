@@ -199,6 +199,10 @@ func (t *Tree) chartLoader() *helm.Loader {
 func (t *Tree) renderChart(u *Unit, visit func(*Object)) *Output {
 	out := &Output{Unit: u, Read: []string{u.File}}
 	ref := helm.Position{File: u.File, Line: 1, Column: 1}
+	// Helm warns through the log package (values it skips while
+	// coalescing, quoting keys a pull request wrote): said on the job's
+	// log, a key holding a newline could start a workflow command.
+	defer hushKustomize()()
 	c, err := t.chartLoader().Dir(t.ctx, u.Dir)
 	if err != nil {
 		out.Problems = append(out.Problems, Problem{File: u.File, Line: 1, Column: 1, Kind: HelmRenderFailed, Message: fmt.Sprintf("chart %s does not load: %v", u.Dir, err)})

@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"fmt"
+	"log"
 	"reflect"
 	"slices"
 	"strings"
@@ -212,5 +213,41 @@ func TestHelmChartsInKustomization(t *testing.T) {
 	}
 	if len(rd.Objects) != 2 {
 		t.Errorf("Build gave %d objects, want 2", len(rd.Objects))
+	}
+}
+
+// TestHelmLogsHushed: Helm's warnings (here, a value that is not a table
+// where a dependency's values are, its key written by the pull request
+// with a newline and a workflow command in it) never reach the log.
+func TestHelmLogsHushed(t *testing.T) {
+	var buf strings.Builder
+	prev := log.Writer()
+	log.SetOutput(&buf)
+	defer log.SetOutput(prev)
+	fsys := fstest.MapFS{
+		"charts/umbrella/Chart.yaml":          mapFile("apiVersion: v2\nname: umbrella\nversion: 1.0.0\ndependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n"),
+		"charts/umbrella/values.yaml":         mapFile("lib:\n  \"m\\n::warning::forged\": {a: 1}\n"),
+		"charts/lib/Chart.yaml":               mapFile("apiVersion: v2\nname: lib\nversion: 0.1.0\n"),
+		"charts/lib/values.yaml":              mapFile("\"m\\n::warning::forged\": hi\n"),
+		"charts/lib/templates/configmap.yaml": mapFile("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"),
+	}
+	tree, err := Walk(context.Background(), fsys, Options{KubernetesVersion: "1.37"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	out := tree.Render(&Unit{Kind: HelmChart, Name: "charts/umbrella", Dir: "charts/umbrella", File: "charts/umbrella/Chart.yaml"}, func(*Object) { n++ })
+	if out.Err != nil {
+		t.Fatalf("%v: %+v", out.Err, out.Problems)
+	}
+	if buf.Len() > 0 {
+		t.Errorf("Helm wrote to the log: %q", buf.String())
+	}
+	log.SetOutput(&buf)
+	if _, err := tree.Chart("charts/umbrella"); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 0 {
+		t.Errorf("Helm wrote to the log: %q", buf.String())
 	}
 }

@@ -131,6 +131,9 @@ func TestGolden(t *testing.T) {
 		// its schema refuses at the inline line), a required value
 		// missing, an Ansible role's templates/ that is no chart.
 		{name: "helm-render", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37"), Fetcher: remoteCharts(t)}},
+		// A chart of a repository with no kustomization: its custom
+		// resource is checked against the repository's CRD.
+		{name: "helm-chart-crd", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		// Fetching off: each remote chart is one notice naming it.
 		{name: "helm-render-offline", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 	}
