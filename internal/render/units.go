@@ -402,6 +402,15 @@ func (t *Tree) Build(dir string) (*Rendered, error) {
 	if err != nil {
 		return out, fmt.Errorf("rendering %q: kustomize build failed: %s", dir, cleanKustomizeError(err.Error()))
 	}
+	for _, p := range b.problems {
+		switch p.Kind {
+		case HelmRenderFailed, HelmValuesInvalid, ChartSkipped, ChartUnavailable:
+			// What a chart would add is unknown: the objects collected
+			// are not all the kustomization renders, and a comparison
+			// with them would show a change that is not one, or none.
+			return out, fmt.Errorf("rendering %q: %s:%d: %s", dir, p.File, p.Line, p.Message)
+		}
+	}
 	out.Objects = make([]map[string]any, 0, m.Size())
 	for _, res := range m.Resources() {
 		if obj, _, _ := b.object(res.YNode()); obj != nil {
