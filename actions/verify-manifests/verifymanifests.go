@@ -36,6 +36,7 @@ var Spec = cli.Spec{
 		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
 		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". A whole version as kubectl version prints it (v1.31.2, v1.30.14-eks-931bdca) stands for its minor. Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
 		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
+		{Name: "api-versions", Kind: cli.List, Description: "API versions the cluster serves beyond the built-in ones of kubernetes-version and the CRDs found under path and crds, for Helm charts that render an object only when its API exists (.Capabilities.APIVersions.Has), separated by commas or newlines: a group/version or a group/version/kind, e.g. monitoring.coreos.com/v1,cert-manager.io/v1/Certificate."},
 		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required, applied over the config file's. --list-rules prints the catalogue."},
 		{Name: "config", Description: "The repository's configuration file, inside the working directory: rules on and off, their severities, the pod-security level (see the reference). Empty: .gitops-actions.yaml when the working directory has one. A file that does not match its schema, or names an unknown rule, is bad input (exit 2)."},
 		{Name: "pod-security", Description: "The Pod Security Standard level (privileged, baseline or restricted) that pods are judged at, as warnings, in namespaces the repository does not label with pod-security.kubernetes.io/enforce, warn or audit. Empty: the config file's, else baseline."},
@@ -83,6 +84,10 @@ func NewCommand(d Deps) cli.Command {
 // of the binary 30 ms and 6 MB. TestKubernetesVersions keeps it true.
 const kubernetesVersions = "1.37, 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30"
 
+// apiVersionRE is a group/version ("v1", "apps/v1",
+// "monitoring.coreos.com/v1") with an optional kind after it.
+var apiVersionRE = regexp.MustCompile(`^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?(?:/[A-Za-z][A-Za-z0-9]*)?$`)
+
 // defaultSARIF is where a SARIF report goes in GitHub Actions when no
 // output-file is given: a file the next step (upload-sarif) can read. On a
 // laptop the same default would leave an untracked file in the repository
@@ -95,7 +100,10 @@ type Inputs struct {
 	Environments      []string
 	KubernetesVersion string
 	CRDs              []string
-	Rules             verify.RuleSet
+	// APIVersions are the api-versions input: group/versions and
+	// group/version/kinds.
+	APIVersions []string
+	Rules       verify.RuleSet
 	// RuleSpecs are the rules input's items, applied over the config
 	// file's rules by Resolve.
 	RuleSpecs []string
@@ -121,7 +129,7 @@ type Inputs struct {
 // Actions.
 func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	inActions := getenv("GITHUB_ACTIONS") == "true"
-	in := Inputs{Path: v.String("path"), Environments: v.List("environments"), CRDs: v.Lines("crds"), OutputFile: v.String("output-file")}
+	in := Inputs{Path: v.String("path"), Environments: v.List("environments"), CRDs: v.Lines("crds"), APIVersions: v.List("api-versions"), OutputFile: v.String("output-file")}
 	var err error
 	if in.ListRules, err = v.Bool("list-rules"); err != nil {
 		return in, err
@@ -131,6 +139,11 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	}
 	if in.KubernetesVersion, err = readKubernetesVersion(v.String("kubernetes-version")); err != nil {
 		return in, err
+	}
+	for _, a := range in.APIVersions {
+		if !apiVersionRE.MatchString(a) {
+			return in, cli.Usagef("input \"api-versions\": %q is not a group/version or group/version/kind (e.g. monitoring.coreos.com/v1, or v1 for the core group)", a)
+		}
 	}
 	in.RuleSpecs = v.List("rules")
 	if in.Rules, err = verify.ParseRules(in.RuleSpecs); err != nil {
@@ -294,7 +307,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 // tree ("" for standard output). Environments and CRD paths are relative
 // to the working directory, or else to path.
 func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
-	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity}
+	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity, APIVersions: in.APIVersions}
 	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
 		return opts, "", cli.UsageError(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
 // A kustomize build is a function of the files it reads, and kustomize
@@ -134,6 +136,34 @@ func (cs *changeSet) unchanged(base, head fs.FS, dir string) bool {
 	db, okB := kustomizationDirs(base, dir)
 	dh, okH := kustomizationDirs(head, dir)
 	return okB && okH && !cs.touches(db) && !cs.touches(dh)
+}
+
+// chartUnchanged reports whether the chart in dir renders the same on
+// both sides: nothing changed in its directory or in that of a file://
+// dependency. A remote dependency is the same chart version on both
+// sides unless its Chart.yaml changed.
+func (cs *changeSet) chartUnchanged(base, head fs.FS, dir string) bool {
+	if cs.links || cs.failed {
+		return false
+	}
+	return !cs.touches(chartDirs(base, dir)) && !cs.touches(chartDirs(head, dir))
+}
+
+// chartDirs lists the directory of a chart and those of its file://
+// dependencies, recursively.
+func chartDirs(fsys fs.FS, dir string) []string {
+	var out []string
+	todo := []string{dir}
+	for len(todo) > 0 && len(out) < 100 {
+		d := todo[0]
+		todo = todo[1:]
+		if slices.Contains(out, d) {
+			continue
+		}
+		out = append(out, d)
+		todo = append(todo, render.FileDependencies(fsys, d)...)
+	}
+	return out
 }
 
 // kustomizationDirs lists the directories a build of the kustomization

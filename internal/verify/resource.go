@@ -85,8 +85,12 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 			at = render.PinOwner
 		}
 		file, line, col := rs.o.Origin.Position(is.path, at)
+		msg := is.msg
+		if h := rs.o.Origin.Helm; h != nil {
+			msg += " (" + h.String() + ")"
+		}
 		f := finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
-			Message: is.msg, Resource: id, Environment: rs.env}
+			Message: msg, Resource: id, Environment: rs.env}
 		if s, ok := sup[is.rule]; ok {
 			f = suppressedAs(f, s)
 		}

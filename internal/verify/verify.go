@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/render"
 )
@@ -43,6 +44,14 @@ type Options struct {
 	// "baseline", "restricted") of the namespaces the repository does not
 	// label, judged as warnings; "" means baseline.
 	PodSecurity string
+	// APIVersions are group/versions (or group/version/kinds) the cluster
+	// serves beyond the built-in ones and the repository's CRDs, for
+	// .Capabilities.APIVersions of the charts rendered: the api-versions
+	// input.
+	APIVersions []string
+	// Fetcher brings remote charts; nil fetches nothing (each remote
+	// chart is a notice naming it).
+	Fetcher chartref.Fetcher
 }
 
 // Result is what a run found.
@@ -145,7 +154,8 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 // resources, and the tallies.
 func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	r := newRun(ctx, fsys, opts)
-	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true})
+	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true,
+		Fetcher: r.opts.Fetcher, KubernetesVersion: r.opts.KubernetesVersion, APIVersions: r.opts.APIVersions})
 	if err != nil {
 		if ee := (*render.ExtraError)(nil); errors.As(err, &ee) {
 			return nil, fmt.Errorf("crds: %w", err)
@@ -154,10 +164,10 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	r.tree = tree
 	findings := fromProblems(tree.Skipped, "")
-	if len(tree.Kustomizations) > 0 && r.opts.Schemas != nil {
-		// A build's resources are checked as they are rendered, before the
-		// files are read: the CRDs that define their kinds must be known
-		// first.
+	if (len(tree.Kustomizations) > 0 || len(tree.ChartUnits(".")) > 0) && r.opts.Schemas != nil {
+		// A build's or a chart's resources are checked as they are
+		// rendered, before the files are read: the CRDs that define their
+		// kinds must be known first.
 		fs, err := r.preloadCRDs()
 		if err != nil {
 			return nil, err
@@ -199,9 +209,10 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 		findings = append(findings, fr.findings...)
 		sums = append(sums, fr.sums...)
-		templates[tree.All[i]] = fr.template
+		// A chart's templates a unit rendered were not skipped.
+		templates[tree.All[i]] = fr.template && !consumed[tree.All[i]]
 	}
-	findings = append(findings, fromProblems(render.SkippedTemplates(tree.Files, templates), "")...)
+	findings = append(findings, fromProblems(tree.SkippedTemplates(tree.Files, templates), "")...)
 	loc := r.newSummaryLocator()
 	r.scopeDuplicates(sums)
 	findings = append(findings, duplicates(sums, loc)...)
