@@ -68,13 +68,13 @@ type Helm struct {
 	// Values is helm.values, the YAML text.
 	Values string
 	// ValuesObject is helm.valuesObject; when set, Argo CD ignores Values.
-	ValuesObject map[string]any
-	Parameters     []Parameter
-	FileParameters []FileParameter
-	ReleaseName    string
-	Namespace      string
-	KubeVersion    string
-	APIVersions    []string
+	ValuesObject                              map[string]any
+	Parameters                                []Parameter
+	FileParameters                            []FileParameter
+	ReleaseName                               string
+	Namespace                                 string
+	KubeVersion                               string
+	APIVersions                               []string
 	SkipCrds, SkipTests, SkipSchemaValidation bool
 	IgnoreMissingValueFiles                   bool
 }
