@@ -1,0 +1,204 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gitops-actions/gitops-actions/internal/argoapp"
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
+	"github.com/gitops-actions/gitops-actions/internal/helm"
+)
+
+// renderApplication renders each Helm source of an Argo CD Application
+// as Argo CD's repo-server would: its chart (a chart directory of this
+// repository, or a chart of a Helm repository or OCI registry), the
+// release named for the application, its values in Argo CD's precedence.
+func (t *Tree) renderApplication(u *Unit, visit func(*Object)) *Output {
+	src := u.release
+	out := &Output{Unit: u, Read: []string{u.File}}
+	what := "Application " + releaseID(src.obj.Object)
+	at := src.pos
+	problem := func(kind ProblemKind, p []string, format string, args ...any) {
+		file, line, col := at(p, PinValue)
+		out.Problems = append(out.Problems, Problem{File: file, Line: line, Column: col, Kind: kind, Message: fmt.Sprintf(format, args...)})
+	}
+	a, issues := argoapp.Read(src.obj.Object)
+	for _, is := range issues {
+		problem(HelmRenderFailed, is.Path, "%s: %s", what, is.Message)
+	}
+	if len(issues) > 0 {
+		out.Err, out.FailedIn = fmt.Errorf("rendering %s: %s", what, issues[0].Message), u.File
+		return out
+	}
+	for _, s := range a.Sources {
+		c, why := argoapp.ChartOf(s, t.isThisRepository, func(dir string) bool { return t.charts[dir] })
+		if c == nil {
+			if why != "" {
+				problem(ReleaseSkipped, s.Path, "%s is not rendered: %s", what, why)
+			}
+			continue
+		}
+		t.renderApplicationSource(u, src, a, s, *c, what, out, visit)
+	}
+	return out
+}
+
+// renderApplicationSource renders one Helm source of an application.
+func (t *Tree) renderApplicationSource(u *Unit, src *releaseSrc, a *argoapp.App, s argoapp.Source, c argoapp.Chart, what string, out *Output, visit func(*Object)) {
+	refPath := append(slices.Clip(s.Path), "chart")
+	if c.Dir != "" {
+		refPath = append(slices.Clip(s.Path), "path")
+	}
+	rfile, rline, rcol := src.pos(refPath, PinValue)
+	ref := helm.Position{File: rfile, Line: rline, Column: rcol}
+	problem := func(kind ProblemKind, p []string, format string, args ...any) {
+		file, line, col := src.pos(p, PinValue)
+		out.Problems = append(out.Problems, Problem{File: file, Line: line, Column: col, Kind: kind, Message: fmt.Sprintf(format, args...)})
+	}
+	var ch *helm.Chart
+	var chartFiles fs.FS
+	if c.Dir != "" {
+		loaded, err := t.chartLoader().Dir(t.ctx, c.Dir)
+		if err != nil {
+			problem(HelmRenderFailed, refPath, "%s: the chart %s does not load: %v", what, c.Dir, err)
+			out.Err, out.FailedIn = fmt.Errorf("rendering %s: %w", what, err), ref.File
+			return
+		}
+		out.Read = append(out.Read, loaded.Read...)
+		ch, chartFiles = loaded, loaded.Files()
+	} else {
+		loaded, err := t.chartLoader().Remote(t.ctx, *c.Remote)
+		if err != nil {
+			problem(fetchProblem(err), refPath, "%s", fetchMessage(what, *c.Remote, err))
+			if chartref.KindOf(err) != chartref.Disabled {
+				out.Err, out.FailedIn = fmt.Errorf("rendering %s: %w", what, err), ref.File
+			}
+			return
+		}
+		ch, chartFiles = loaded, loaded.Files()
+	}
+	plan := argoapp.NewPlan(a, s, c, t.isThisRepository)
+	values, layers, unresolved, err := argoapp.Values(plan, t.fsys, chartFiles)
+	for _, un := range unresolved {
+		problem(ReleaseIncomplete, un.Path, "%s is rendered without %s", what, un.Message)
+	}
+	if err != nil {
+		var ve *argoapp.ValuesError
+		p := append(slices.Clip(s.Path), "helm")
+		if errors.As(err, &ve) {
+			p = ve.Path
+		}
+		problem(HelmRenderFailed, p, "%s: %v", what, err)
+		out.Err, out.FailedIn = fmt.Errorf("rendering %s: %w", what, err), ref.File
+		return
+	}
+	for _, l := range layers {
+		if (l.Kind == argoapp.ValueFile || l.Kind == argoapp.FileParam) && !l.InChart {
+			out.Read = append(out.Read, l.File)
+		}
+	}
+	caps, err := t.capabilities()
+	if err != nil {
+		out.Err, out.FailedIn = fmt.Errorf("rendering %s: %w", what, err), ref.File
+		return
+	}
+	if plan.KubeVersion != "" {
+		caps.KubeVersion = plan.KubeVersion
+	}
+	if len(plan.APIVersions) > 0 {
+		caps.APIVersions = plan.APIVersions // Argo CD's apiVersions replace the cluster's
+	}
+	req := helm.Request{ReleaseName: plan.ReleaseName, Namespace: plan.Namespace, IncludeCRDs: plan.IncludeCRDs, Capabilities: caps,
+		Values: append([]helm.Layer{{Values: values}}, t.argoValuePositions(src, s, layers)...)}
+	res, err := helm.Render(t.ctx, ch, req)
+	if err != nil {
+		out.Err, out.FailedIn = err, ref.File
+		return
+	}
+	prefixProblems(res, what)
+	out.Problems = append(out.Problems, t.visitRelease(u, res, what, ref, nil, visit)...)
+	if res.Failed && out.Err == nil {
+		out.Err, out.FailedIn = fmt.Errorf("rendering %s: the chart does not render", what), ref.File
+	}
+}
+
+// argoValuePositions places the values of an application's layers where
+// they are written: the value files of the repository, helm.values' block,
+// helm.valuesObject, each parameter's value and file parameter's path.
+func (t *Tree) argoValuePositions(src *releaseSrc, s argoapp.Source, layers []argoapp.Layer) []helm.Layer {
+	hp := append(slices.Clip(s.Path), "helm")
+	var out []helm.Layer
+	for _, l := range layers {
+		switch l.Kind {
+		case argoapp.ValueFile:
+			if !l.InChart {
+				out = append(out, fileLayers(l.File, l.Text)...)
+			}
+		case argoapp.InlineValues:
+			if l.Object {
+				out = append(out, pinnedLayers(l.Values, nil, func(p []string, at Pin) (string, int, int) {
+					return src.pos(slices.Concat(hp, []string{"valuesObject"}, p), at)
+				})...)
+				continue
+			}
+			file, line, col := src.pos(append(slices.Clip(hp), "values"), PinValue)
+			out = append(out, blockLayer(t.fsys, file, line, col, string(l.Text), nil)...)
+		case argoapp.Param, argoapp.FileParam:
+			field, key := "parameters", "value"
+			if l.Kind == argoapp.FileParam {
+				field, key = "fileParameters", "path"
+			}
+			var name string
+			if h := s.Helm; h != nil {
+				if l.Kind == argoapp.Param {
+					name = h.Parameters[l.Index].Name
+				} else {
+					name = h.FileParameters[l.Index].Name
+				}
+			}
+			p, ok := setPath(name)
+			if !ok {
+				continue
+			}
+			file, line, col := src.pos(slices.Concat(hp, []string{field, fmt.Sprint(l.Index), key}), PinValue)
+			out = append(out, helm.Layer{File: file, Node: &yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col}, Values: map[string]any{}, Prefix: p})
+		}
+	}
+	return out
+}
+
+// renderApplicationSet generates the Applications of an ApplicationSet
+// whose generators resolve from the repository; each is then a release
+// of the next round. The ApplicationSet renders no object itself.
+func (t *Tree) renderApplicationSet(u *Unit, visit func(*Object)) *Output {
+	src := u.release
+	out := &Output{Unit: u, Read: []string{u.File}}
+	what := "ApplicationSet " + releaseID(src.obj.Object)
+	apps, notices, err := argoapp.Generate(src.obj.Object, t.isThisRepository, treeDirs{t})
+	for _, n := range notices {
+		file, line, col := src.pos(n.Path, PinValue)
+		out.Problems = append(out.Problems, Problem{File: file, Line: line, Column: col, Kind: ReleaseSkipped, Message: n.Message})
+	}
+	if err != nil {
+		file, line, col := src.pos([]string{"spec", "template"}, PinValue)
+		out.Problems = append(out.Problems, Problem{File: file, Line: line, Column: col, Kind: HelmRenderFailed, Message: fmt.Sprintf("%s: %v: the ApplicationSet controller generates none of its applications", what, strings.TrimPrefix(err.Error(), what+", "))})
+		out.Err, out.FailedIn = fmt.Errorf("rendering %s: %w", what, err), file
+		return out
+	}
+	set := src.obj
+	rs := &t.rels
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, g := range apps {
+		o := Object{Object: g.Object, Origin: Origin{Unit: u, File: set.Origin.File, Source: set.Origin.Source, locate: func(p []string, at Pin) (string, int, int) {
+			return set.Origin.Position(append([]string{"spec", "template"}, p...), at)
+		}}}
+		rs.add(&releaseSrc{obj: o, scope: src.scope, set: &set})
+	}
+	return out
+}

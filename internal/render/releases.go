@@ -1,0 +1,464 @@
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gitops-actions/gitops-actions/internal/argoapp"
+	"github.com/gitops-actions/gitops-actions/internal/helmrelease"
+	"github.com/gitops-actions/gitops-actions/internal/parallel"
+)
+
+// A Flux HelmRelease and an Argo CD Application are objects like any
+// other (verified as such) that also stand for what their controller
+// renders from them: a chart, with values. They are found among what the
+// other units render (a kustomization's output, as its overlays patched
+// the release; a chart's, for an app of apps) and in the plain files no
+// build reads, and each becomes a unit of its own, rendered after the
+// units it was found in, in as many rounds as releases render releases.
+// What a release refers to (its source, its HelmChart, the ConfigMaps of
+// its valuesFrom) is looked up among the objects of the unit that
+// rendered it first, as a Flux Kustomization applies them together, and
+// then among every object of the repository.
+
+// maxReleaseRounds bounds the rounds of releases rendering releases.
+const maxReleaseRounds = 8
+
+// releaseSrc is a release object found, with what rendering it needs.
+type releaseSrc struct {
+	// obj is the HelmRelease or Application as rendered, Flux's
+	// substitution applied.
+	obj Object
+	// scope are the objects rendered beside it that a release may refer
+	// to (sources, HelmCharts, ConfigMaps and Secrets).
+	scope []*Object
+	// set, for an Application an ApplicationSet generated, is the
+	// ApplicationSet as rendered, for positions: a path of the
+	// Application is written at spec.template of it.
+	set *Object
+}
+
+// releaseState is what a tree's releases need across units.
+type releaseState struct {
+	mu sync.Mutex
+	// found are the releases not yet rendered, in the order found.
+	found []*releaseSrc
+	seen  map[string]bool
+	// global are the objects of the repository a release may refer to.
+	global []*Object
+
+	wantOnce sync.Once
+	wanted   map[string]bool // names valuesFrom entries give
+
+	selfOnce sync.Once
+	self     []string // this repository, as normalized Git URLs
+}
+
+// collector gathers what one unit renders that matters to releases.
+type collector struct {
+	t        *Tree
+	unit     *Unit
+	releases []*releaseSrc
+	scope    []*Object
+}
+
+// releaseKinds are the kinds that are releases or that a release refers
+// to: kept when seen.
+func isReferable(obj map[string]any, wanted map[string]bool) bool {
+	a, k, _, name := Meta(obj)
+	switch {
+	case strings.HasPrefix(a, "source.toolkit.fluxcd.io/"):
+		return k == "HelmRepository" || k == "OCIRepository" || k == "GitRepository" || k == "Bucket" || k == "HelmChart"
+	case a == "v1" && (k == "ConfigMap" || k == "Secret"):
+		if wanted[name] {
+			return true
+		}
+		// A generated ConfigMap's name carries a hash suffix.
+		if i := strings.LastIndexByte(name, '-'); i > 0 && wanted[name[:i]] {
+			return true
+		}
+	}
+	return false
+}
+
+func isRelease(obj map[string]any) bool {
+	return helmrelease.IsHelmRelease(obj) || argoapp.IsApplication(obj) || argoapp.IsApplicationSet(obj)
+}
+
+// see looks at one object a unit rendered.
+func (c *collector) see(o *Object) {
+	obj := o.Object
+	switch {
+	case isRelease(obj):
+		c.releases = append(c.releases, &releaseSrc{obj: *o})
+	case isReferable(obj, c.t.valuesFromNames()):
+		kept := *o
+		c.scope = append(c.scope, &kept)
+	}
+}
+
+// done hands what the unit rendered to the tree's releases.
+func (c *collector) done() {
+	if len(c.releases) == 0 && len(c.scope) == 0 {
+		return
+	}
+	rs := &c.t.rels
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.global = append(rs.global, c.scope...)
+	for _, r := range c.releases {
+		r.scope = c.scope
+		rs.add(r)
+	}
+}
+
+// add queues a release not seen before: the same object rendered by two
+// units alike (a base and an overlay that does not change it) renders
+// once.
+func (rs *releaseState) add(r *releaseSrc) {
+	if rs.seen == nil {
+		rs.seen = map[string]bool{}
+	}
+	a, k, ns, name := Meta(r.obj.Object)
+	b, _ := json.Marshal(r.obj.Object["spec"])
+	key := fmt.Sprintf("%s/%s/%s/%s/%x", a, k, ns, name, sha256.Sum256(b))
+	if rs.seen[key] {
+		return
+	}
+	rs.seen[key] = true
+	rs.found = append(rs.found, r)
+}
+
+// take returns the releases found and not yet rendered.
+func (rs *releaseState) take() []*releaseSrc {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	out := rs.found
+	rs.found = nil
+	return out
+}
+
+// collecting wraps open so that what each unit renders is also looked at
+// for releases; finish hands what a unit rendered over once it is done.
+func (t *Tree) collecting(open func(*Unit) func(*Object)) (wrapped func(*Unit) func(*Object), finish func()) {
+	var mu sync.Mutex
+	var cs []*collector
+	wrapped = func(u *Unit) func(*Object) {
+		visit := open(u)
+		c := &collector{t: t, unit: u}
+		mu.Lock()
+		cs = append(cs, c)
+		mu.Unlock()
+		return func(o *Object) {
+			c.see(o)
+			visit(o)
+		}
+	}
+	finish = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range cs {
+			c.done()
+		}
+		cs = nil
+	}
+	return wrapped, finish
+}
+
+// valuesFromNames are the names of ConfigMaps and Secrets the
+// HelmReleases of the repository name in valuesFrom (read from the files
+// as written), so that only those are kept when rendered.
+func (t *Tree) valuesFromNames() map[string]bool {
+	rs := &t.rels
+	rs.wantOnce.Do(func() {
+		rs.wanted = map[string]bool{}
+		for _, n := range t.All {
+			if t.ctx.Err() != nil {
+				return
+			}
+			data, err := fs.ReadFile(t.fsys, n)
+			if err != nil || !bytes.Contains(data, []byte("valuesFrom")) || !bytes.Contains(data, []byte("HelmRelease")) {
+				continue
+			}
+			docs, _ := ParseYAML(n, data)
+			for _, d := range docs {
+				if d.Obj == nil || !helmrelease.IsHelmRelease(d.Obj) {
+					continue
+				}
+				if r, _ := helmrelease.Read(d.Obj); r != nil {
+					for _, v := range r.ValuesFrom {
+						rs.wanted[v.Name] = true
+					}
+				}
+			}
+		}
+	})
+	return rs.wanted
+}
+
+// plainReleases finds the releases, and what they refer to, in the files
+// of the tree no unit rendered (read): plain manifests that GitOps tools
+// apply as they are.
+func (t *Tree) plainReleases(read map[string]bool) {
+	wanted := t.valuesFromNames()
+	c := &collector{t: t}
+	for _, n := range t.All {
+		if read[n] || !t.under[n] || t.ctx.Err() != nil {
+			continue
+		}
+		data, err := fs.ReadFile(t.fsys, n)
+		if err != nil || !mayHoldReleases(data, wanted) {
+			continue
+		}
+		pf := t.parse(n, data)
+		if pf.template {
+			continue
+		}
+		for _, d := range pf.docs {
+			if d.Obj == nil || !isResource(d.Obj) {
+				continue
+			}
+			if isRelease(d.Obj) || isReferable(d.Obj, wanted) {
+				o := t.resource(nil, d, nil, d.Obj)
+				c.see(&o)
+			}
+		}
+	}
+	c.done()
+}
+
+// mayHoldReleases is a cheap screen of a file's bytes: could it hold a
+// release, or something one refers to?
+func mayHoldReleases(data []byte, wanted map[string]bool) bool {
+	if bytes.Contains(data, []byte("helm.toolkit.fluxcd.io")) || bytes.Contains(data, []byte("argoproj.io")) || bytes.Contains(data, []byte("source.toolkit.fluxcd.io")) {
+		return true
+	}
+	if len(wanted) > 0 && (bytes.Contains(data, []byte("ConfigMap")) || bytes.Contains(data, []byte("Secret"))) {
+		for w := range wanted {
+			if bytes.Contains(data, []byte(w)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// renderReleases renders, round after round, the releases found so far
+// and those their charts render in turn, on at most workers goroutines.
+func (t *Tree) renderReleases(workers int, open func(*Unit) func(*Object), finish func()) []*Output {
+	var out []*Output
+	for round := 0; round < maxReleaseRounds && t.ctx.Err() == nil; round++ {
+		found := t.rels.take()
+		if len(found) == 0 {
+			break
+		}
+		units := make([]*Unit, len(found))
+		for i, r := range found {
+			units[i] = t.releaseUnit(r)
+		}
+		outs := make([]*Output, len(units))
+		_ = parallel.Do(t.ctx, workers, len(units), func(i int) error {
+			outs[i] = t.Render(units[i], open(units[i]))
+			return nil
+		})
+		finish()
+		for _, o := range outs {
+			if o != nil {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// releaseUnit is the unit of a release found.
+func (t *Tree) releaseUnit(r *releaseSrc) *Unit {
+	_, kind, ns, name := Meta(r.obj.Object)
+	id := name
+	if ns != "" {
+		id = ns + "/" + name
+	}
+	u := &Unit{Name: kind + " " + id, File: r.obj.Origin.File, Cost: 1, release: r}
+	switch kind {
+	case "HelmRelease":
+		u.Kind = HelmRelease
+	case "ApplicationSet":
+		u.Kind = ApplicationSet
+	default:
+		u.Kind = Application
+	}
+	if from := r.obj.Origin.Unit; from != nil {
+		u.Dir = from.Dir
+		u.Name += " (" + from.Name + ")"
+	} else {
+		u.Dir = path.Dir(u.File)
+	}
+	return u
+}
+
+// refs finds the objects a release refers to: those rendered beside it
+// first, then any of the repository.
+type refs struct {
+	scope, global []*Object
+}
+
+// Find returns the object of kind named name in namespace: namespace ""
+// matches any, and so does an object written without one (the
+// kustomization or Flux Kustomization that applies it sets it).
+func (r refs) Find(kind, namespace, name string) map[string]any {
+	if o := r.object(kind, namespace, name); o != nil {
+		return o.Object
+	}
+	return nil
+}
+
+// object is Find with the object's origin.
+func (r refs) object(kind, namespace, name string) *Object {
+	for _, objs := range [][]*Object{r.scope, r.global} {
+		for _, o := range objs {
+			_, k, ns, n := Meta(o.Object)
+			if k == kind && n == name && (namespace == "" || ns == "" || ns == namespace) {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// refsOf are the objects r may refer to.
+func (t *Tree) refsOf(r *releaseSrc) refs {
+	t.rels.mu.Lock()
+	defer t.rels.mu.Unlock()
+	return refs{scope: r.scope, global: slices.Clip(t.rels.global)}
+}
+
+// isThisRepository reports whether a Git URL is the repository the tree
+// is: Options.Repository (OWNER/NAME or a URL), or the GitRepository that
+// the repository's own Flux Kustomization syncs from (flux bootstrap's
+// flux-system, whose Kustomization renders the file that defines it).
+func (t *Tree) isThisRepository(url string) bool {
+	rs := &t.rels
+	rs.selfOnce.Do(func() {
+		if r := strings.TrimSpace(t.opts.Repository); r != "" {
+			if strings.Contains(r, "://") || strings.Contains(r, "@") {
+				rs.self = append(rs.self, normalizeGitURL(r))
+			} else {
+				rs.self = append(rs.self, "/"+strings.ToLower(strings.Trim(r, "/")))
+			}
+		}
+		rs.self = append(rs.self, t.bootstrapRepositories()...)
+	})
+	u := normalizeGitURL(url)
+	for _, s := range rs.self {
+		if u == s || (strings.HasPrefix(s, "/") && strings.HasSuffix(u, s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// bootstrapRepositories are the URLs of the GitRepositories a Flux
+// Kustomization of the tree syncs from while it also renders the file it
+// is written in: the repository syncs itself from them.
+func (t *Tree) bootstrapRepositories() []string {
+	var out []string
+	ks := t.fluxKustomizations()
+	for _, k := range ks {
+		if k.sourceKind != "GitRepository" || k.sourceName == "" || nearestFlux(ks, path.Dir(k.file), k.file, nil) != k {
+			continue
+		}
+		ns := k.sourceNamespace
+		if ns == "" {
+			ns = k.namespace
+		}
+		if url := t.gitRepositoryURL(ns, k.sourceName); url != "" {
+			out = append(out, normalizeGitURL(url))
+		}
+	}
+	return out
+}
+
+// gitRepositoryURL finds the spec.url of a GitRepository written in the
+// repository.
+func (t *Tree) gitRepositoryURL(namespace, name string) string {
+	for _, n := range t.All {
+		data, err := fs.ReadFile(t.fsys, n)
+		if err != nil || !bytes.Contains(data, []byte("GitRepository")) || !bytes.Contains(data, []byte(name)) {
+			continue
+		}
+		docs, _ := ParseYAML(n, data)
+		for _, d := range docs {
+			if d.Obj == nil {
+				continue
+			}
+			a, k, ns, nm := Meta(d.Obj)
+			if k == "GitRepository" && strings.HasPrefix(a, "source.toolkit.fluxcd.io/") && nm == name && (ns == "" || ns == namespace) {
+				spec, _ := d.Obj["spec"].(map[string]any)
+				url, _ := spec["url"].(string)
+				return url
+			}
+		}
+	}
+	return ""
+}
+
+// normalizeGitURL reduces a Git URL to host/path, lower case, with no
+// scheme, user, port or .git suffix, so that the forms one repository is
+// cloned by compare equal (argo-cd's NormalizeGitURL does likewise):
+// https://github.com/o/r.git, ssh://git@github.com:22/o/r, git@github.com:o/r.
+func normalizeGitURL(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if at := strings.IndexByte(u, '@'); at >= 0 && at < strings.IndexByte(u+"/", '/') {
+			u = u[at+1:]
+		}
+		host, rest, _ := strings.Cut(u, "/")
+		if h, _, ok := strings.Cut(host, ":"); ok {
+			host = h
+		}
+		u = host + "/" + rest
+	} else if at := strings.IndexByte(u, '@'); at >= 0 {
+		host, rest, _ := strings.Cut(u[at+1:], ":")
+		u = host + "/" + strings.TrimLeft(rest, "/")
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(u, "/"), ".git")
+}
+
+// dirs lists the directories of the tree, for the git directory generator
+// of an ApplicationSet: every one, hidden ones left out, in lexical
+// order.
+type treeDirs struct{ t *Tree }
+
+func (d treeDirs) Dirs() []string {
+	var out []string
+	_ = fs.WalkDir(d.t.fsys, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || !e.IsDir() || d.t.ctx.Err() != nil {
+			return nil
+		}
+		if p != "." && strings.HasPrefix(e.Name(), ".") {
+			return fs.SkipDir
+		}
+		if p != "." {
+			out = append(out, p)
+		}
+		if len(out) > 100_000 {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out
+}
+
+// releasePos is the position of a path of a release object.
+func (r *releaseSrc) pos(p []string, at Pin) (string, int, int) {
+	return r.obj.Origin.Position(p, at)
+}
