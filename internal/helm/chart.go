@@ -462,14 +462,24 @@ func (l *Loader) resolve(ctx context.Context, c *Chart, ch *chart.Chart, dir str
 
 // dependencyProblem says why a dependency is missing.
 func dependencyProblem(parent string, dep *chart.Dependency, err error) Problem {
-	what := fmt.Sprintf("dependency %s %s of chart %s", dep.Name, dep.Version, parent)
-	switch chartref.KindOf(err) {
-	case chartref.Disabled:
-		return Problem{Kind: ChartSkipped, Message: fmt.Sprintf("%s (%s) is not fetched (fetching charts is off): the chart renders without it", what, dep.Repository)}
-	case 0:
+	what := fmt.Sprintf("dependency %s %s of chart %s (%s)", dep.Name, dep.Version, parent, dep.Repository)
+	if chartref.KindOf(err) == 0 {
 		return Problem{Kind: RenderFailed, Message: fmt.Sprintf("%s: %v", what, err)}
 	}
-	return Problem{Kind: ChartUnavailable, Message: fmt.Sprintf("%s could not be fetched, so the chart renders without it: %v", what, err)}
+	return FetchProblem(err, what)
+}
+
+// FetchProblem is the problem of a remote chart that was not fetched, for
+// what needs it (a release, a dependency): ChartSkipped when fetching is
+// off, else ChartUnavailable, naming why.
+func FetchProblem(err error, what string) Problem {
+	switch chartref.KindOf(err) {
+	case chartref.Disabled:
+		return Problem{Kind: ChartSkipped, Message: fmt.Sprintf("%s is not fetched (fetching charts is off), so what it renders is not verified", what)}
+	case chartref.Unauthorized:
+		return Problem{Kind: ChartUnavailable, Message: fmt.Sprintf("%s could not be fetched, so what it renders is not verified: the repository refused the credentials (set chart-credentials for its host): %v", what, err)}
+	}
+	return Problem{Kind: ChartUnavailable, Message: fmt.Sprintf("%s could not be fetched, so what it renders is not verified: %v", what, err)}
 }
 
 // fileLayer reads a values file of the repository as a layer.
