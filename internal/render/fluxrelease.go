@@ -327,7 +327,14 @@ func (t *Tree) fluxValuePositions(hr Object, objs refs, layers []helmrelease.Lay
 			})...)
 			continue
 		}
-		out = append(out, t.valuesFromPositions(hr, objs, *l.Ref)...)
+		pinned := t.valuesFromPositions(hr, objs, *l.Ref)
+		if len(pinned) == 0 {
+			// Nowhere better to point at than the entry itself; never
+			// leave an earlier source the last word on these values.
+			entry := []string{"spec", "valuesFrom", fmt.Sprint(l.Ref.Index)}
+			pinned = pinnedLayers(l.Values, nil, func([]string, Pin) (string, int, int) { return hr.Origin.Position(entry, PinValue) })
+		}
+		out = append(out, pinned...)
 	}
 	return out
 }
@@ -366,6 +373,10 @@ func (t *Tree) valuesFromPositions(hr Object, objs refs, ref helmrelease.ValuesR
 				}
 				return fileLayers(f, data)
 			}
+		}
+		if ref.TargetPath != "" {
+			// A literal of the generator: its entry.
+			return []helm.Layer{{File: file, Node: &yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col}, Values: map[string]any{}, Prefix: prefix}}
 		}
 		return nil
 	}

@@ -69,6 +69,8 @@ type fluxKustomization struct {
 	name      string
 	rawPath   string   // spec.path as written
 	rawComps  []string // spec.components as written
+	// sourceKind, sourceName and sourceNamespace are spec.sourceRef.
+	sourceKind, sourceName, sourceNamespace string
 	postBuild bool
 	always    bool // substituteStrategy: Always
 	inline    map[string]string
@@ -257,6 +259,11 @@ func newFluxKustomization(d *Document) *fluxKustomization {
 	}
 	spec, _ := d.Obj["spec"].(map[string]any)
 	k.rawPath, _ = spec["path"].(string)
+	if sr, ok := spec["sourceRef"].(map[string]any); ok {
+		k.sourceKind, _ = sr["kind"].(string)
+		k.sourceName, _ = sr["name"].(string)
+		k.sourceNamespace, _ = sr["namespace"].(string)
+	}
 	comps, _ := spec["components"].([]any)
 	for _, c := range comps {
 		if c, ok := c.(string); ok && c != "" {

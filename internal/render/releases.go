@@ -462,3 +462,93 @@ func (d treeDirs) Dirs() []string {
 func (r *releaseSrc) pos(p []string, at Pin) (string, int, int) {
 	return r.obj.Origin.Position(p, at)
 }
+
+// releasingCharts splits chart units into those whose templates may
+// render a release (an app of apps: a template names argoproj.io or
+// helm.toolkit.fluxcd.io) and the others.
+func (t *Tree) releasingCharts(units []*Unit) (first, later []*Unit) {
+	for _, u := range units {
+		if t.chartMayRelease(u.Dir) {
+			first = append(first, u)
+		} else {
+			later = append(later, u)
+		}
+	}
+	return first, later
+}
+
+// chartMayRelease screens the templates of the chart in dir.
+func (t *Tree) chartMayRelease(dir string) bool {
+	found := false
+	_ = fs.WalkDir(t.fsys, path.Join(dir, "templates"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > 1<<20 {
+			return nil
+		}
+		if data, err := fs.ReadFile(t.fsys, p); err == nil && (bytes.Contains(data, []byte("argoproj.io")) || bytes.Contains(data, []byte("helm.toolkit.fluxcd.io"))) {
+			found = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
+// renderRest renders, after the kustomizations and the charts that may
+// render releases (done), the plain files' releases, the other charts
+// (later) that no release renders, and then the releases.
+func (t *Tree) renderRest(workers int, open func(*Unit) func(*Object), finish func(), done []*Output, later []*Unit) []*Output {
+	finish()
+	read := map[string]bool{}
+	for _, o := range done {
+		for _, f := range o.Read {
+			read[f] = true
+		}
+	}
+	t.plainReleases(read)
+	used := t.releaseCharts()
+	later = slices.DeleteFunc(later, func(u *Unit) bool { return used[u.Dir] })
+	outs := make([]*Output, len(later))
+	_ = parallel.Do(t.ctx, workers, len(later), func(i int) error {
+		outs[i] = t.Render(later[i], open(later[i]))
+		return nil
+	})
+	finish()
+	var out []*Output
+	for _, o := range outs {
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	return append(out, t.renderReleases(workers, open, finish)...)
+}
+
+// releaseCharts are the chart directories of this repository that the
+// releases found so far render: they are not rendered on their own too.
+func (t *Tree) releaseCharts() map[string]bool {
+	t.rels.mu.Lock()
+	found := slices.Clone(t.rels.found)
+	t.rels.mu.Unlock()
+	out := map[string]bool{}
+	for _, r := range found {
+		obj := r.obj.Object
+		switch {
+		case helmrelease.IsHelmRelease(obj):
+			if hr, _ := helmrelease.Read(obj); hr != nil {
+				if c, err := helmrelease.ResolveChart(hr, t.refsOf(r), t.isThisRepository); err == nil && c.Dir != "" {
+					out[c.Dir] = true
+				}
+			}
+		case argoapp.IsApplication(obj):
+			a, _ := argoapp.Read(obj)
+			for _, s := range a.Sources {
+				if c, _ := argoapp.ChartOf(s, t.isThisRepository, func(dir string) bool { return t.charts[dir] }); c != nil && c.Dir != "" {
+					out[c.Dir] = true
+				}
+			}
+		}
+	}
+	return out
+}
