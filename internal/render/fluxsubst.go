@@ -71,10 +71,10 @@ type fluxKustomization struct {
 	rawComps  []string // spec.components as written
 	// sourceKind, sourceName and sourceNamespace are spec.sourceRef.
 	sourceKind, sourceName, sourceNamespace string
-	postBuild bool
-	always    bool // substituteStrategy: Always
-	inline    map[string]string
-	from      []substituteRef
+	postBuild                               bool
+	always                                  bool // substituteStrategy: Always
+	inline                                  map[string]string
+	from                                    []substituteRef
 
 	// Resolved, with the variables of the Kustomization that renders this
 	// one's file (a cluster's "apps" Kustomization set by its "flux-system").

@@ -210,7 +210,7 @@ func describe(o *Object) string {
 
 func TestFluxHelmReleases(t *testing.T) {
 	fetch := &chartServer{charts: map[string]string{
-		"https://charts.example.com app":   "app",
+		"https://charts.example.com app":    "app",
 		"oci://registry.example/charts app": "app",
 	}, fail: map[string]chartref.Kind{"https://private.example.com app": chartref.Unauthorized}}
 	renderGolden(t, "flux", Options{Substitute: true}, fetch)
