@@ -69,12 +69,13 @@ type fluxKustomization struct {
 	name      string
 	rawPath   string   // spec.path as written
 	rawComps  []string // spec.components as written
+	postBuild bool
+	always    bool // substituteStrategy: Always
+	inline    map[string]string
+	from      []substituteRef
+
 	// sourceKind, sourceName and sourceNamespace are spec.sourceRef.
 	sourceKind, sourceName, sourceNamespace string
-	postBuild                               bool
-	always                                  bool // substituteStrategy: Always
-	inline                                  map[string]string
-	from                                    []substituteRef
 
 	// Resolved, with the variables of the Kustomization that renders this
 	// one's file (a cluster's "apps" Kustomization set by its "flux-system").
