@@ -20,7 +20,9 @@ import (
 // release named for the application, its values in Argo CD's precedence.
 func (t *Tree) renderApplication(u *Unit, visit func(*Object)) *Output {
 	src := u.release
-	out := &Output{Unit: u, Read: []string{u.File}}
+	// Read is what the release read besides its own file, which stays a
+	// plain manifest (or part of the build that rendered it).
+	out := &Output{Unit: u}
 	what := "Application " + releaseID(src.obj.Object)
 	at := src.pos
 	problem := func(kind ProblemKind, p []string, format string, args ...any) {
@@ -177,7 +179,7 @@ func (t *Tree) argoValuePositions(src *releaseSrc, s argoapp.Source, layers []ar
 // of the next round. The ApplicationSet renders no object itself.
 func (t *Tree) renderApplicationSet(u *Unit, visit func(*Object)) *Output {
 	src := u.release
-	out := &Output{Unit: u, Read: []string{u.File}}
+	out := &Output{Unit: u}
 	what := "ApplicationSet " + releaseID(src.obj.Object)
 	apps, notices, err := argoapp.Generate(src.obj.Object, t.isThisRepository, treeDirs{t})
 	for _, n := range notices {

@@ -22,7 +22,9 @@ import (
 // helm-controller's order, its post-renderers over the output.
 func (t *Tree) renderHelmRelease(u *Unit, visit func(*Object)) *Output {
 	src := u.release
-	out := &Output{Unit: u, Read: []string{u.File}}
+	// Read is what the release read besides its own file, which stays a
+	// plain manifest (or part of the build that rendered it).
+	out := &Output{Unit: u}
 	hr := t.substituted(src)
 	id := releaseID(hr.Object)
 	what := "HelmRelease " + id

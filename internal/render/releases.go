@@ -136,12 +136,23 @@ func (rs *releaseState) add(r *releaseSrc) {
 	rs.found = append(rs.found, r)
 }
 
-// take returns the releases found and not yet rendered.
+// take returns the releases found and not yet rendered, by the file
+// they are written in and their kind and name: units finish in any
+// order.
 func (rs *releaseState) take() []*releaseSrc {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	out := rs.found
 	rs.found = nil
+	key := func(r *releaseSrc) string {
+		a, k, ns, name := Meta(r.obj.Object)
+		from := ""
+		if u := r.obj.Origin.Unit; u != nil {
+			from = u.Name
+		}
+		return strings.Join([]string{r.obj.Origin.File, from, a, k, ns, name}, "\x00")
+	}
+	slices.SortStableFunc(out, func(a, b *releaseSrc) int { return strings.Compare(key(a), key(b)) })
 	return out
 }
 
