@@ -154,4 +154,3 @@ func Split(image string) (name, tag, digest string) {
 	}
 	return name, tag, digest
 }
-
