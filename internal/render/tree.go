@@ -19,6 +19,8 @@ import (
 	"path"
 	"slices"
 	"sync"
+
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 )
 
 // Options says what to walk and how objects are rendered.
@@ -34,6 +36,9 @@ type Options struct {
 	// it would (Object.Flux says what it did). Without it objects are as
 	// the repository writes them.
 	Substitute bool
+	// Fetcher brings the remote charts that Helm releases name; nil
+	// fetches nothing (each remote chart is then one notice naming it).
+	Fetcher chartref.Fetcher
 }
 
 // Tree is one walk of a file tree: the names of its YAML files and

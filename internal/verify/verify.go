@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/render"
 )
@@ -39,6 +40,9 @@ type Options struct {
 	Schemas Validator
 	// Workers bounds the parallelism; 0 means twice GOMAXPROCS.
 	Workers int
+	// Fetcher brings remote Helm charts (render.Options.Fetcher); nil
+	// fetches nothing.
+	Fetcher chartref.Fetcher
 }
 
 // Result is what a run found.
@@ -132,7 +136,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 // resources, and the tallies.
 func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	r := newRun(ctx, fsys, opts)
-	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true})
+	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true, Fetcher: r.opts.Fetcher})
 	if err != nil {
 		if ee := (*render.ExtraError)(nil); errors.As(err, &ee) {
 			return nil, fmt.Errorf("crds: %w", err)
