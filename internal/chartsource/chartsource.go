@@ -90,7 +90,13 @@ type Fetcher struct {
 	userAgent string
 	base      *http.Transport
 	guard     *guard
+	// docker holds the Docker config's credentials; dockerErr says why
+	// it could not be read, which fails only a fetch that needs it.
 	docker    credentials.Store
+	dockerErr error
+	// cache is opened on first use: a run with no remote chart creates
+	// no directory.
+	cacheOnce sync.Once
 	cache     *cache
 
 	charts  memo[*chartref.Archive]
@@ -104,8 +110,10 @@ type Fetcher struct {
 	cacheErr atomic.Pointer[error]
 }
 
-// New returns a Fetcher. An error says the cache directory or the Docker
-// config cannot be used.
+// New returns a Fetcher. It does no I/O but reading the Docker config;
+// a cache directory or a Docker config that cannot be used fails no run
+// (CacheError says so; a registry that asks for credentials gets the
+// config's error).
 func New(opts Options) (*Fetcher, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -153,18 +161,37 @@ func New(opts Options) (*Fetcher, error) {
 	if opts.DockerConfig != "" {
 		store, err := credentials.NewStore(opts.DockerConfig, credentials.StoreOptions{})
 		if err != nil {
-			return nil, fmt.Errorf("reading the Docker config %q: %w", opts.DockerConfig, err)
+			f.dockerErr = fmt.Errorf("reading the Docker config %q: %w", opts.DockerConfig, err)
+		} else {
+			f.docker = store
 		}
-		f.docker = store
 	}
-	if opts.CacheDir != "" {
-		c, err := openCache(opts.CacheDir, opts.MaxArchiveSize)
-		if err != nil {
-			return nil, err
+	for _, m := range opts.Mirrors {
+		if _, err := mirrorURL(m.From); err != nil {
+			return nil, fmt.Errorf("mirror %q: FROM %w", m.From, err)
 		}
-		f.cache = c
+		if _, err := mirrorURL(m.To); err != nil {
+			return nil, fmt.Errorf("mirror %q: TO %w", m.From, err)
+		}
 	}
 	return f, nil
+}
+
+// openedCache returns the cache, opening (and creating) its directory on
+// first use; nil when there is none or it cannot be used.
+func (f *Fetcher) openedCache() *cache {
+	if f.opts.CacheDir == "" {
+		return nil
+	}
+	f.cacheOnce.Do(func() {
+		c, err := openCache(f.opts.CacheDir, f.opts.MaxArchiveSize)
+		if err != nil {
+			f.cacheErr.CompareAndSwap(nil, &err)
+			return
+		}
+		f.cache = c
+	})
+	return f.cache
 }
 
 // DockerConfigPath is where Docker keeps its config: $DOCKER_CONFIG/config.json,
@@ -184,6 +211,7 @@ func (f *Fetcher) Close() error {
 	if f.base != nil {
 		f.base.CloseIdleConnections()
 	}
+	f.cacheOnce.Do(func() {}) // no cache opens after Close
 	if f.cache != nil {
 		return f.cache.close()
 	}
@@ -201,8 +229,8 @@ func (f *Fetcher) Stats() Stats {
 	return Stats{Fetched: int(f.stats.fetched.Load()), Cached: int(f.stats.cached.Load()), Failed: int(f.stats.failed.Load())}
 }
 
-// CacheError returns the first error writing the cache, or nil. Such an
-// error fails no fetch: the chart is used, only not kept.
+// CacheError returns the first error opening or writing the cache, or
+// nil. Such an error fails no fetch: the chart is used, only not kept.
 func (f *Fetcher) CacheError() error {
 	if p := f.cacheErr.Load(); p != nil {
 		return *p
@@ -327,10 +355,11 @@ func (m *memo[V]) do(ctx context.Context, key string, fn func() (V, error)) (V, 
 
 // fromCache returns the archive cached under key, or nil.
 func (f *Fetcher) fromCache(key string, ok func(record) bool) *chartref.Archive {
-	if f.cache == nil {
+	c := f.openedCache()
+	if c == nil {
 		return nil
 	}
-	rec, data, hit := f.cache.get(key)
+	rec, data, hit := c.get(key)
 	if !hit || (ok != nil && !ok(rec)) {
 		return nil
 	}
@@ -342,10 +371,11 @@ func (f *Fetcher) fromCache(key string, ok func(record) bool) *chartref.Archive 
 // CacheError, not returned.
 func (f *Fetcher) toCache(a *chartref.Archive, manifest string, keys ...string) {
 	f.stats.fetched.Add(1)
-	if f.cache == nil {
+	c := f.openedCache()
+	if c == nil {
 		return
 	}
-	if err := f.cache.put(a.Data, record{URL: a.URL, Version: a.Version, Digest: a.Digest, Manifest: manifest}, keys...); err != nil {
+	if err := c.put(a.Data, record{URL: a.URL, Version: a.Version, Digest: a.Digest, Manifest: manifest}, keys...); err != nil {
 		err = fmt.Errorf("writing the chart cache %q: %w", f.opts.CacheDir, err)
 		f.cacheErr.CompareAndSwap(nil, &err)
 	}

@@ -418,6 +418,33 @@ func TestUnauthorized(t *testing.T) {
 	}
 }
 
+// TestBrokenDockerConfig fails only the fetch that needs credentials,
+// with the config's error; a cache directory that cannot be made fails
+// none.
+func TestBrokenDockerConfigAndCache(t *testing.T) {
+	charts := versions(t, "app", "1.0.0")
+	open, _ := registryOf(t, charts, "app", chartsourcetest.RegistryOptions{})
+	locked, _ := registryOf(t, charts, "app", chartsourcetest.RegistryOptions{User: "robot", Password: "s3cret"})
+	docker := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(docker, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := newFetcher(t, Options{DockerConfig: docker, CacheDir: filepath.Join(notDir, "cache"), Mirrors: mirrors(t, "oci://open.example.com=oci://"+open.Host+"/charts", "oci://locked.example.com=oci://"+locked.Host+"/charts")})
+	a, err := f.Fetch(context.Background(), chartref.Ref{Repo: "oci://open.example.com", Name: "app", Version: "1.0.0"})
+	if err != nil || !bytes.Equal(a.Data, charts["1.0.0"]) {
+		t.Fatalf("a registry that asks for nothing: %v", err)
+	}
+	_, err = f.Fetch(context.Background(), chartref.Ref{Repo: "oci://locked.example.com", Name: "app", Version: "1.0.0"})
+	wantKind(t, err, chartref.Unauthorized, "reading the Docker config", docker)
+	if err := f.CacheError(); err == nil || !strings.Contains(err.Error(), "creating the chart cache") {
+		t.Errorf("CacheError() = %v, want the cache directory's error", err)
+	}
+}
+
 // TestCredentialsStayOnTheirHost gives credentials for one repository
 // whose index names, and whose server redirects to, a second server on
 // the same host name but another port, which asks for the same

@@ -156,16 +156,22 @@ func credentialHost(s string) (string, error) {
 }
 
 // CredentialSecrets returns the parts of a chart-credentials value that
-// are secret on their own: each line's USER:PASSWORD and PASSWORD, so
-// that a message that quotes one never shows it.
+// are secret on their own: each line, its USER:PASSWORD and its
+// PASSWORD, so that a message that quotes one never shows it. A line
+// that is not HOST=USER:PASSWORD is masked as far as it can be read.
 func CredentialSecrets(value string) []string {
 	var out []string
 	for _, line := range strings.Split(value, "\n") {
-		_, userpass, ok := strings.Cut(strings.TrimSpace(line), "=")
-		if !ok || userpass == "" {
+		line = strings.TrimSpace(line)
+		if line == "" {
 			continue
 		}
-		out = append(out, userpass)
+		out = append(out, line)
+		userpass := line
+		if _, after, ok := strings.Cut(line, "="); ok && after != "" {
+			userpass = after
+			out = append(out, userpass)
+		}
 		if _, pass, ok := strings.Cut(userpass, ":"); ok && pass != "" {
 			out = append(out, pass)
 		}
@@ -193,8 +199,19 @@ func canonicalHost(scheme, hostport string, plainHTTP bool) string {
 
 // credentialFor returns the credential configured for exactly this host
 // and port: a credential for ghcr.io serves ghcr.io:443 and no other
-// port or host, sub-domains included.
+// port or host, sub-domains included. None goes over plain HTTP but to
+// the runner itself (a loopback mirror): a pull request may write
+// http:// before a host that has credentials.
 func credentialFor(creds []Credential, scheme, hostport string, plainHTTP bool) (Credential, bool) {
+	if scheme == "http" || plainHTTP {
+		h := hostport
+		if host, _, err := net.SplitHostPort(hostport); err == nil {
+			h = host
+		}
+		if !isLoopbackHost(h) {
+			return Credential{}, false
+		}
+	}
 	want := canonicalHost(scheme, hostport, plainHTTP)
 	for _, c := range creds {
 		if canonicalHost(scheme, c.Host, plainHTTP) == want {

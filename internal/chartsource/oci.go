@@ -139,7 +139,7 @@ func (f *Fetcher) registryClient(x *exchange, plain bool) (*registry.Client, err
 	// NewClient reads a credentials file of its own, unused beside our
 	// authorizer: the Docker config (read once already) or nothing.
 	file := f.opts.DockerConfig
-	if file == "" {
+	if file == "" || f.dockerErr != nil {
 		file = os.DevNull
 	}
 	opts := []registry.ClientOption{
@@ -164,6 +164,9 @@ func (f *Fetcher) ociCredential(plain bool) auth.CredentialFunc {
 	return func(ctx context.Context, hostport string) (auth.Credential, error) {
 		if c, ok := credentialFor(f.opts.Credentials, "oci", hostport, plain); ok {
 			return auth.Credential{Username: c.Username, Password: c.Password}, nil
+		}
+		if f.dockerErr != nil {
+			return auth.EmptyCredential, f.dockerErr
 		}
 		if docker != nil {
 			return docker(ctx, hostport)
