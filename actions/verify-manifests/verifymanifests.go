@@ -31,7 +31,7 @@ import (
 var Spec = cli.Spec{
 	Name:        "verify-manifests",
 	Description: "Validate every manifest of a GitOps config repo offline: YAML, Kubernetes, Flux and Argo CD schemas, kustomize builds and policies, each finding pinned to its source file and line.",
-	Inputs: []cli.Input{
+	Inputs: append([]cli.Input{
 		{Name: "path", Default: ".", Description: "The file or directory to verify, relative to the working directory. Paths outside it are refused."},
 		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
 		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
@@ -52,7 +52,7 @@ var Spec = cli.Spec{
 		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
 		{Name: "repository", Description: "With diff-base: the repository to read the base of and comment in, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
 		{Name: "github-api-url", Description: "With diff-base: the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server. Default: GITHUB_API_URL, else https://api.github.com."},
-	},
+	}, chartSpecInputs...),
 	Outputs: []cli.Output{
 		{Name: "errors", Description: "The number of error findings."},
 		{Name: "warnings", Description: "The number of warning findings."},
@@ -110,6 +110,8 @@ type Inputs struct {
 	MaxFileSize int64
 	// Diff are the inputs of the diff preview.
 	Diff diffInputs
+	// Charts say where remote Helm charts come from.
+	Charts chartInputs
 }
 
 // ReadInputs parses and checks the inputs; every error is a usage error
@@ -164,6 +166,9 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 		in.FailOn, _ = finding.ParseSeverity(f)
 	default:
 		return in, cli.Usagef("input \"fail-on\": %q is not error, warning or never", v.String("fail-on"))
+	}
+	if in.Charts, err = readChartInputs(v); err != nil {
+		return in, err
 	}
 	in.Diff, err = readDiffInputs(v, getenv)
 	return in, err
@@ -227,6 +232,13 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		return fmt.Errorf("loading the schemas of Kubernetes %s: %w", in.KubernetesVersion, err)
 	}
 	opts.Schemas = verify.KubeSchemas(schemas)
+	fetcher, err := newFetcher(r, in.Charts)
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
+	defer reportCharts(r, fetcher, in.Charts)
+	opts.Fetcher = fetcher
 	res, err := verify.Run(ctx, tree, opts)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
@@ -238,7 +250,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		return err
 	}
 	if b != nil {
-		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res)); err != nil {
+		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res), fetcher); err != nil {
 			return err
 		}
 	}

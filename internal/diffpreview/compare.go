@@ -16,6 +16,7 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/gcpolicy"
 	"github.com/gitops-actions/gitops-actions/internal/render"
 	"github.com/gitops-actions/gitops-actions/internal/resourcediff"
@@ -89,10 +90,10 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	}
 	gcpolicy.Raise() // builds allocate much and hold little, as verify's
 	c := &comparer{ctx: ctx, masker: m, ignore: ignore, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
-	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize)); err != nil {
+	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize), opts.Fetcher); err != nil {
 		return nil, err
 	}
-	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize)); err != nil {
+	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize), opts.Fetcher); err != nil {
 		return nil, err
 	}
 	c.changes = changes(c.base.fsys, c.head.fsys)
@@ -117,8 +118,8 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	return &Preview{Environments: envs}, nil
 }
 
-func newSide(ctx context.Context, name string, fsys fs.FS) (*side, error) {
-	s, err := render.Walk(ctx, fsys, render.Options{})
+func newSide(ctx context.Context, name string, fsys fs.FS, fetcher chartref.Fetcher) (*side, error) {
+	s, err := render.Walk(ctx, fsys, render.Options{Fetcher: fetcher})
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", name, err)
 	}

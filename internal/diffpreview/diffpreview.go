@@ -7,6 +7,8 @@
 // prints nothing; Markdown and WriteText turn a Preview into bytes.
 package diffpreview
 
+import "github.com/gitops-actions/gitops-actions/internal/chartref"
+
 // Options says what to compare.
 type Options struct {
 	// Environments are directories of both trees, each an environment, as
@@ -21,6 +23,10 @@ type Options struct {
 	// MaxFileSize is the size in bytes above which a file is not read (0:
 	// the tree's own limit).
 	MaxFileSize int64
+	// Fetcher brings remote Helm charts for both sides, so that a chart
+	// both name is fetched once (render.Options.Fetcher); nil fetches
+	// nothing.
+	Fetcher chartref.Fetcher
 
 	// renderAll renders every build and file on both sides, reached by
 	// the change or not: tests compare it with the shortcut.
