@@ -50,7 +50,7 @@ var Spec = cli.Spec{
 		{Name: "token", Secret: true, Description: "With diff-base: a token that may read the repository's contents and write pull requests (the comment): secrets.GITHUB_TOKEN with permissions contents: read and pull-requests: write. Without pull-requests: write (a fork's pull request), the diff is in the job summary only, with a warning."},
 		{Name: "app-id", Description: "With diff-base, instead of token: a GitHub App's ID, with app-private-key; the action mints an installation token for the repository."},
 		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
-		{Name: "repository", Description: "With diff-base: the repository to read the base of and comment in, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
+		{Name: "repository", Description: "The repository verified, OWNER/NAME: a Flux GitRepository or an Argo CD application source whose URL names it renders its charts from the working tree (the GitRepository your Flux bootstrap syncs from counts without it). With diff-base, also the repository to read the base of and comment in. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
 		{Name: "github-api-url", Description: "With diff-base: the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server. Default: GITHUB_API_URL, else https://api.github.com."},
 	}, chartSpecInputs...),
 	Outputs: []cli.Output{
@@ -112,6 +112,9 @@ type Inputs struct {
 	Diff diffInputs
 	// Charts say where remote Helm charts come from.
 	Charts chartInputs
+	// Repository is the repository verified (OWNER/NAME), whose charts a
+	// release naming it renders from the tree.
+	Repository string
 }
 
 // ReadInputs parses and checks the inputs; every error is a usage error
@@ -169,6 +172,9 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	}
 	if in.Charts, err = readChartInputs(v); err != nil {
 		return in, err
+	}
+	if in.Repository = v.String("repository"); in.Repository == "" {
+		in.Repository = getenv("GITHUB_REPOSITORY")
 	}
 	in.Diff, err = readDiffInputs(v, getenv)
 	return in, err
@@ -269,7 +275,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 // tree ("" for standard output). Environments and CRD paths are relative
 // to the working directory, or else to path.
 func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
-	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, APIVersions: in.APIVersions}
+	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, APIVersions: in.APIVersions, Repository: in.Repository}
 	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
 		return opts, "", cli.UsageError(err)
