@@ -23,6 +23,10 @@ type Options struct {
 	// MaxFileSize is the size in bytes above which a file is not read (0:
 	// the tree's own limit).
 	MaxFileSize int64
+	// Repository is the repository compared, OWNER/NAME or a Git URL
+	// (render.Options.Repository): a release naming it renders its chart
+	// from each side's tree.
+	Repository string
 	// Fetcher brings remote Helm charts for both sides, so that a chart
 	// both name is fetched once (render.Options.Fetcher); nil fetches
 	// nothing.
@@ -49,6 +53,10 @@ type Environment struct {
 	// Added, Removed and Changed are the resources of the head only, of
 	// the base only, and of both that differ, each sorted by ID.
 	Added, Removed, Changed []Resource
+	// Notes say what of a side that rendered was not compared: a release
+	// whose chart could not be fetched or does not render on one side
+	// (its objects are then left out of both).
+	Notes []string
 }
 
 // Resource is one resource added, removed or changed.

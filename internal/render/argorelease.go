@@ -193,14 +193,18 @@ func (t *Tree) renderApplicationSet(u *Unit, visit func(*Object)) *Output {
 		return out
 	}
 	set := src.obj
-	rs := &t.rels
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
 	for _, g := range apps {
 		o := Object{Object: g.Object, Origin: Origin{Unit: u, File: set.Origin.File, Source: set.Origin.Source, locate: func(p []string, at Pin) (string, int, int) {
 			return set.Origin.Position(append([]string{"spec", "template"}, p...), at)
 		}}}
-		rs.add(&releaseSrc{obj: o, scope: src.scope, set: &set})
+		r := &releaseSrc{obj: o, scope: src.scope}
+		if src.generated != nil {
+			src.generated(r)
+			continue
+		}
+		t.rels.mu.Lock()
+		t.rels.add(r)
+		t.rels.mu.Unlock()
 	}
 	return out
 }

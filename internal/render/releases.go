@@ -39,10 +39,9 @@ type releaseSrc struct {
 	// scope are the objects rendered beside it that a release may refer
 	// to (sources, HelmCharts, ConfigMaps and Secrets).
 	scope []*Object
-	// set, for an Application an ApplicationSet generated, is the
-	// ApplicationSet as rendered, for positions: a path of the
-	// Application is written at spec.template of it.
-	set *Object
+	// generated, when set, takes the Applications an ApplicationSet
+	// generates, instead of the tree's releases to render.
+	generated func(*releaseSrc)
 }
 
 // releaseState is what a tree's releases need across units.
@@ -59,6 +58,8 @@ type releaseState struct {
 
 	selfOnce sync.Once
 	self     []string // this repository, as normalized Git URLs
+
+	scanOnce sync.Once // the files read for what releases refer to (Releases)
 }
 
 // collector gathers what one unit renders that matters to releases.
@@ -562,4 +563,109 @@ func (t *Tree) releaseCharts() map[string]bool {
 		}
 	}
 	return out
+}
+
+// ReleaseRendering is what one release among a unit's objects renders:
+// a HelmRelease or an Application (an ApplicationSet's each).
+type ReleaseRendering struct {
+	// Name names the release: "HelmRelease apps/podinfo".
+	Name string
+	// Objects are what it renders, as a cluster receives them.
+	Objects []map[string]any
+	// Missing, when set, says why what it renders is not known here: its
+	// chart was not fetched or its source is not in the repository, or it
+	// does not render. Objects are then empty.
+	Missing string
+}
+
+// Releases renders the releases among objs, the objects a unit rendered
+// from dir (a kustomization's, a plain file's directory), and those their
+// charts render in turn: for a caller that renders units one at a time
+// (the diff preview), as RenderAll renders them beside the units. What a
+// release refers to is looked up among objs, then in the files of the
+// repository.
+func (t *Tree) Releases(objs []map[string]any, dir string) []ReleaseRendering {
+	var scope []*Object
+	var found []*releaseSrc
+	from := &Unit{Kind: Kustomization, Name: dir, Dir: dir}
+	add := func(list []map[string]any) {
+		for _, obj := range list {
+			o := Object{Object: obj, Origin: Origin{Unit: from, File: path.Join(dir, "kustomization.yaml")}}
+			switch {
+			case isRelease(obj):
+				found = append(found, &releaseSrc{obj: o})
+			case isReferable(obj, t.valuesFromNames()):
+				scope = append(scope, &o)
+			}
+		}
+	}
+	add(objs)
+	t.scanRefs()
+	var out []ReleaseRendering
+	for round := 0; round < maxReleaseRounds && len(found) > 0 && t.ctx.Err() == nil; round++ {
+		batch := found
+		found = nil
+		for _, r := range batch {
+			r.scope = scope
+			r.generated = func(g *releaseSrc) { found = append(found, g) }
+			u := t.releaseUnit(r)
+			rr := ReleaseRendering{Name: strings.TrimSuffix(u.Name, " ("+from.Name+")")}
+			var rendered []map[string]any
+			o := t.Render(u, func(o *Object) {
+				if !o.SchemaOnly {
+					rendered = append(rendered, o.Object)
+				}
+			})
+			for _, p := range o.Problems {
+				switch p.Kind {
+				case HelmRenderFailed, HelmValuesInvalid, ChartSkipped, ChartUnavailable, ReleaseSkipped:
+					if rr.Missing == "" {
+						rr.Missing = p.Message
+					}
+				}
+			}
+			if o.Err != nil && rr.Missing == "" {
+				rr.Missing = o.Err.Error()
+			}
+			if u.Kind == ApplicationSet && o.Err == nil {
+				continue // its applications are releases of their own
+			}
+			if rr.Missing == "" {
+				rr.Objects = rendered
+				add(rendered)
+			}
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// scanRefs reads, once, the objects of the repository's files that a
+// release may refer to, for Releases: RenderAll gathers them from what
+// every unit renders instead.
+func (t *Tree) scanRefs() {
+	rs := &t.rels
+	rs.scanOnce.Do(func() {
+		wanted := t.valuesFromNames()
+		var objs []*Object
+		for _, n := range t.All {
+			if t.ctx.Err() != nil {
+				return
+			}
+			data, err := fs.ReadFile(t.fsys, n)
+			if err != nil || !mayHoldReleases(data, wanted) {
+				continue
+			}
+			pf := t.parse(n, data)
+			for _, d := range pf.docs {
+				if d.Obj != nil && isReferable(d.Obj, wanted) {
+					o := t.resource(nil, d, nil, d.Obj)
+					objs = append(objs, &o)
+				}
+			}
+		}
+		rs.mu.Lock()
+		rs.global = append(rs.global, objs...)
+		rs.mu.Unlock()
+	})
 }
