@@ -7,11 +7,14 @@
 package argoapp
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path"
 	"strings"
+
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/gitops-actions/gitops-actions/internal/chartref"
 )
@@ -284,4 +287,77 @@ func scalar(v any) string {
 		}
 	}
 	return fmt.Sprint(v)
+}
+
+// OverrideFiles are the files of a source's directory the repo-server
+// merges into a source of this repository before it renders it
+// (mergeSourceParameters): .argocd-source.yaml, then
+// .argocd-source-<application>.yaml (what Argo CD Image Updater writes).
+func (a *App) OverrideFiles(s Source) []string {
+	if s.Dir == "" {
+		return nil
+	}
+	d := cleanDir(s.Dir)
+	return []string{path.Join(d, ".argocd-source.yaml"), path.Join(d, ".argocd-source-"+a.Name+".yaml")}
+}
+
+// Override merges each patch (the YAML of an override file) into the
+// source written as raw, as a JSON merge patch, as the repo-server does;
+// the source's repoURL, path, chart and targetRevision stay as written.
+func Override(raw map[string]any, at []string, patches [][]byte) (Source, error) {
+	merged := any(copyMap(raw))
+	for _, p := range patches {
+		var patch any
+		if err := sigsyaml.Unmarshal(p, &patch); err != nil {
+			return Source{}, err
+		}
+		merged = mergePatch(merged, patch)
+	}
+	m, _ := merged.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	for _, k := range []string{"repoURL", "path", "chart", "targetRevision"} {
+		if v, ok := raw[k]; ok {
+			m[k] = v
+		} else {
+			delete(m, k)
+		}
+	}
+	s, issues := readSource(m, at)
+	if len(issues) > 0 {
+		return s, fmt.Errorf("%s", issues[0].Message)
+	}
+	return s, nil
+}
+
+// mergePatch is RFC 7386: a map merges key by key, null removes a key,
+// anything else replaces.
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+func copyMap(m map[string]any) map[string]any {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return map[string]any{}
+	}
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
 }

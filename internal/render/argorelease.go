@@ -38,6 +38,11 @@ func (t *Tree) renderApplication(u *Unit, visit func(*Object)) *Output {
 		return out
 	}
 	for _, s := range a.Sources {
+		s, pos, err := t.overridden(src, a, s)
+		if err != nil {
+			problem(HelmRenderFailed, s.Path, "%s: %v: Argo CD fails to render the source", what, err)
+			continue
+		}
 		c, why := argoapp.ChartOf(s, t.isThisRepository, func(dir string) bool { return t.charts[dir] })
 		if c == nil {
 			if why != "" {
@@ -45,21 +50,75 @@ func (t *Tree) renderApplication(u *Unit, visit func(*Object)) *Output {
 			}
 			continue
 		}
-		t.renderApplicationSource(u, src, a, s, *c, what, out, visit)
+		t.renderApplicationSource(u, pos, a, s, *c, what, out, visit)
 	}
 	return out
 }
 
+// overridden applies the override files of a source of this repository
+// (.argocd-source.yaml, .argocd-source-<application>.yaml in its
+// directory), and returns where each of its fields is written: in the
+// last override file that sets it, else in the Application.
+func (t *Tree) overridden(src *releaseSrc, a *argoapp.App, s argoapp.Source) (argoapp.Source, func([]string, Pin) (string, int, int), error) {
+	pos := src.pos
+	if s.Dir == "" || !t.isThisRepository(s.RepoURL) {
+		return s, pos, nil
+	}
+	type override struct {
+		file string
+		root *yaml.Node
+	}
+	var patches [][]byte
+	var ovs []override
+	for _, f := range a.OverrideFiles(s) {
+		info, err := fs.Stat(t.fsys, f)
+		if err != nil || !info.Mode().IsRegular() || info.Size() > 1<<20 {
+			continue
+		}
+		data, err := fs.ReadFile(t.fsys, f)
+		if err != nil {
+			continue
+		}
+		patches = append(patches, data)
+		if docs, _ := ParseYAML(f, data); len(docs) > 0 && docs[0].root != nil {
+			ovs = append(ovs, override{f, docs[0].root})
+		}
+	}
+	if len(patches) == 0 {
+		return s, pos, nil
+	}
+	raw, _ := valueAt(src.obj.Object, s.Path).(map[string]any)
+	o, err := argoapp.Override(raw, s.Path, patches)
+	if err != nil {
+		return s, pos, err
+	}
+	return o, func(p []string, at Pin) (string, int, int) {
+		if len(p) > len(s.Path) && slices.Equal(p[:len(s.Path)], s.Path) {
+			rel := p[len(s.Path):]
+			for i := len(ovs) - 1; i >= 0; i-- {
+				if key, val, depth := locate(ovs[i].root, rel); depth == len(rel) && val != nil {
+					n := val
+					if at == PinKey && key != nil {
+						n = key
+					}
+					return ovs[i].file, n.Line, n.Column
+				}
+			}
+		}
+		return src.pos(p, at)
+	}, nil
+}
+
 // renderApplicationSource renders one Helm source of an application.
-func (t *Tree) renderApplicationSource(u *Unit, src *releaseSrc, a *argoapp.App, s argoapp.Source, c argoapp.Chart, what string, out *Output, visit func(*Object)) {
+func (t *Tree) renderApplicationSource(u *Unit, pos func([]string, Pin) (string, int, int), a *argoapp.App, s argoapp.Source, c argoapp.Chart, what string, out *Output, visit func(*Object)) {
 	refPath := append(slices.Clip(s.Path), "chart")
 	if c.Dir != "" {
 		refPath = append(slices.Clip(s.Path), "path")
 	}
-	rfile, rline, rcol := src.pos(refPath, PinValue)
+	rfile, rline, rcol := pos(refPath, PinValue)
 	ref := helm.Position{File: rfile, Line: rline, Column: rcol}
 	problem := func(kind ProblemKind, p []string, format string, args ...any) {
-		file, line, col := src.pos(p, PinValue)
+		file, line, col := pos(p, PinValue)
 		out.Problems = append(out.Problems, Problem{File: file, Line: line, Column: col, Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
 	var ch *helm.Chart
@@ -116,7 +175,7 @@ func (t *Tree) renderApplicationSource(u *Unit, src *releaseSrc, a *argoapp.App,
 		caps.APIVersions = plan.APIVersions // Argo CD's apiVersions replace the cluster's
 	}
 	req := helm.Request{ReleaseName: plan.ReleaseName, Namespace: plan.Namespace, IncludeCRDs: plan.IncludeCRDs, Capabilities: caps,
-		Values: append([]helm.Layer{{Values: values}}, t.argoValuePositions(src, s, layers)...)}
+		Values: append([]helm.Layer{{Values: values}}, t.argoValuePositions(pos, s, layers)...)}
 	res, err := helm.Render(t.ctx, ch, req)
 	if err != nil {
 		out.Err, out.FailedIn = err, ref.File
@@ -132,7 +191,7 @@ func (t *Tree) renderApplicationSource(u *Unit, src *releaseSrc, a *argoapp.App,
 // argoValuePositions places the values of an application's layers where
 // they are written: the value files of the repository, helm.values' block,
 // helm.valuesObject, each parameter's value and file parameter's path.
-func (t *Tree) argoValuePositions(src *releaseSrc, s argoapp.Source, layers []argoapp.Layer) []helm.Layer {
+func (t *Tree) argoValuePositions(pos func([]string, Pin) (string, int, int), s argoapp.Source, layers []argoapp.Layer) []helm.Layer {
 	hp := append(slices.Clip(s.Path), "helm")
 	var out []helm.Layer
 	for _, l := range layers {
@@ -144,11 +203,11 @@ func (t *Tree) argoValuePositions(src *releaseSrc, s argoapp.Source, layers []ar
 		case argoapp.InlineValues:
 			if l.Object {
 				out = append(out, pinnedLayers(l.Values, nil, func(p []string, at Pin) (string, int, int) {
-					return src.pos(slices.Concat(hp, []string{"valuesObject"}, p), at)
+					return pos(slices.Concat(hp, []string{"valuesObject"}, p), at)
 				})...)
 				continue
 			}
-			file, line, col := src.pos(append(slices.Clip(hp), "values"), PinValue)
+			file, line, col := pos(append(slices.Clip(hp), "values"), PinValue)
 			out = append(out, blockLayer(t.fsys, file, line, col, string(l.Text), nil)...)
 		case argoapp.Param, argoapp.FileParam:
 			field, key := "parameters", "value"
@@ -167,7 +226,7 @@ func (t *Tree) argoValuePositions(src *releaseSrc, s argoapp.Source, layers []ar
 			if !ok {
 				continue
 			}
-			file, line, col := src.pos(slices.Concat(hp, []string{field, fmt.Sprint(l.Index), key}), PinValue)
+			file, line, col := pos(slices.Concat(hp, []string{field, fmt.Sprint(l.Index), key}), PinValue)
 			out = append(out, helm.Layer{File: file, Node: &yaml.Node{Kind: yaml.ScalarNode, Line: line, Column: col}, Values: map[string]any{}, Prefix: p})
 		}
 	}
