@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
 // A kustomize build is a function of the files it reads, and kustomize
@@ -159,23 +161,7 @@ func chartDirs(fsys fs.FS, dir string) []string {
 			continue
 		}
 		out = append(out, d)
-		data, err := fs.ReadFile(fsys, path.Join(d, "Chart.yaml"))
-		if err != nil {
-			continue
-		}
-		var meta struct {
-			Dependencies []struct{ Repository string }
-		}
-		if yaml.Unmarshal(data, &meta) != nil {
-			continue
-		}
-		for _, dep := range meta.Dependencies {
-			if rel, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
-				if p := path.Clean(path.Join(d, rel)); p != ".." && !strings.HasPrefix(p, "../") {
-					todo = append(todo, p)
-				}
-			}
-		}
+		todo = append(todo, render.FileDependencies(fsys, d)...)
 	}
 	return out
 }

@@ -21,6 +21,7 @@ import (
 	"helm.sh/helm/v4/pkg/ignore"
 
 	"github.com/gitops-actions/gitops-actions/internal/chartref"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // Limits bound what one chart may cost: every chart file and template is
@@ -183,14 +184,19 @@ func (l *Loader) loadDir(ctx context.Context, c *Chart, dir string, prefix []str
 	if err != nil {
 		return nil, fmt.Errorf("loading chart %q: %w", dir, err)
 	}
+	// A dependency's defaults first: the chart's own values override
+	// them.
+	c.vendoredDefaults(dir, files, prefix)
+	if err := l.resolve(ctx, c, ch, dir, prefix, b, seen); err != nil {
+		return nil, err
+	}
 	if data := fileData(files, "values.yaml"); data != nil {
 		if layer, err := fileLayer(path.Join(dir, "values.yaml"), data); err == nil {
 			layer.Prefix = prefix
 			c.defaults = append(c.defaults, layer)
 		}
 	}
-	c.vendoredDefaults(dir, files, prefix)
-	return ch, l.resolve(ctx, c, ch, dir, prefix, b, seen)
+	return ch, nil
 }
 
 // vendoredDefaults records the values.yaml of each dependency unpacked
@@ -246,7 +252,7 @@ func (l *Loader) dirFiles(c *Chart, dir string, b *budget) ([]*archive.BufferedF
 		if d.IsDir() || !d.Type().IsRegular() {
 			if !d.IsDir() {
 				c.Problems = append(c.Problems, Problem{Kind: FileNotRead, Pos: Position{File: p, Line: 1, Column: 1},
-					Message: fmt.Sprintf("%s is not read into the chart: a %s; links are never followed", p, typeName(d.Type()))})
+					Message: fmt.Sprintf("%s is not read into the chart: a %s; links are never followed", p, workspace.TypeName(d.Type()))})
 			}
 			return nil
 		}
@@ -265,20 +271,6 @@ func (l *Loader) dirFiles(c *Chart, dir string, b *budget) ([]*archive.BufferedF
 		return nil, fmt.Errorf("reading chart %q: %w", dir, err)
 	}
 	return files, nil
-}
-
-func typeName(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	case m&fs.ModeNamedPipe != 0:
-		return "FIFO"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}

@@ -399,11 +399,15 @@ var (
 	valuesRefRE = regexp.MustCompile(`\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)`)
 )
 
-// cleanError is an engine error on one line.
+// cleanError is an engine error on one line, its middle cut when it is
+// long: text/template repeats the whole chain of includes, which for a
+// recursion 1,000 deep is 100 KB.
 func cleanError(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
 	s = strings.Join(strings.Fields(s), " ")
-	return s
+	if len(s) > 600 {
+		s = s[:300] + " … " + s[len(s)-250:]
+	}
+	return strings.ToValidUTF8(s, "?")
 }
 
 // errorPosition finds the values line a render error is about: the
@@ -416,18 +420,30 @@ func (r *Result) errorPosition(ch *chart.Chart, msg string) Position {
 	if m == nil {
 		return Position{}
 	}
-	tmpl, line := m[1], 0
-	line, _ = strconv.Atoi(m[2])
-	src := templateSource(ch, tmpl)
-	lines := strings.Split(src, "\n")
+	tmpl := m[1]
+	line, _ := strconv.Atoi(m[2])
+	col, _ := strconv.Atoi(m[3])
+	lines := strings.Split(templateSource(ch, tmpl), "\n")
 	if line < 1 || line > len(lines) {
 		return Position{}
 	}
+	// The value the failing call reads is the first .Values at or after
+	// the column the engine names (the call of required or fail); else
+	// the line's, the deepest a repository layer writes.
+	text := lines[line-1]
+	refs := valuesRefRE.FindAllStringSubmatchIndex(text, -1)
+	if col > 0 {
+		for _, r := range refs {
+			if r[0] >= col-1 {
+				refs = [][]int{r}
+				break
+			}
+		}
+	}
 	var best Position
 	bestDepth := -1
-	for _, ref := range valuesRefRE.FindAllStringSubmatch(lines[line-1], -1) {
-		at := strings.Split(strings.TrimPrefix(ref[1], "."), ".")
-		at = append(scope(tmpl), at...)
+	for _, ref := range refs {
+		at := append(scope(tmpl), strings.Split(strings.TrimPrefix(text[ref[2]:ref[3]], "."), ".")...)
 		if pos, depth, ok := r.prov.nearest(at); ok && depth > bestDepth {
 			best, bestDepth = pos, depth
 		}

@@ -70,11 +70,7 @@ func validateOne(c *chart.Chart, vals map[string]any, at []string, prov provenan
 	if err != nil {
 		return append(out, Problem{Kind: Offline, Message: fmt.Sprintf("the values.schema.json of chart %s is not used: %s", c.Name(), cleanError(err.Error()))})
 	}
-	inst, err := jsonValue(vals)
-	if err != nil {
-		return out
-	}
-	vs, err := kubeschema.Check(sch, inst)
+	vs, err := kubeschema.Check(sch, vals)
 	if err != nil {
 		return append(out, Problem{Kind: Offline, Message: fmt.Sprintf("the values of chart %s could not be checked against its values.schema.json: %v", c.Name(), err)})
 	}
@@ -100,40 +96,6 @@ func validateOne(c *chart.Chart, vals map[string]any, at []string, prov provenan
 		out = append(out, Problem{Kind: ValuesInvalid, Pos: pos, Message: fmt.Sprintf("values of chart %s at %s: %s (values.schema.json)", c.Name(), where, v.Message)})
 	}
 	return out
-}
-
-// jsonValue turns values into what a JSON decoder gives, as the schema
-// library expects.
-func jsonValue(v any) (any, error) {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			c, err := jsonValue(e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = c
-		}
-		return out, nil
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			c, err := jsonValue(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
-		}
-		return out, nil
-	case int:
-		return float64(v), nil
-	case int64:
-		return float64(v), nil
-	case float32:
-		return float64(v), nil
-	}
-	return v, nil
 }
 
 // chartLoader serves a schema's references from the files of the chart

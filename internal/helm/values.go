@@ -113,7 +113,10 @@ func (p provenance) add(l Layer) {
 		key := strings.Join(at, "\x00")
 		switch n.Kind {
 		case yaml.MappingNode:
-			p[key] = Position{l.File, n.Line, n.Column}
+			if depth == 0 {
+				// The block itself; a nested one's place is its key's.
+				p[key] = Position{l.File, n.Line, n.Column}
+			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i]
 				sub := append(slices.Clip(at), k.Value)

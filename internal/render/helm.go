@@ -117,20 +117,8 @@ func (t *Tree) chartRefs() map[string]bool {
 					break
 				}
 			}
-			data, err := fs.ReadFile(t.fsys, path.Join(d, "Chart.yaml"))
-			if err != nil {
-				continue
-			}
-			var meta struct {
-				Dependencies []struct{ Repository string }
-			}
-			if yaml.Unmarshal(data, &meta) != nil {
-				continue
-			}
-			for _, dep := range meta.Dependencies {
-				if rel, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
-					refs[path.Clean(path.Join(d, rel))] = true
-				}
+			for _, dep := range FileDependencies(t.fsys, d) {
+				refs[dep] = true
 			}
 		}
 		for _, k := range t.Kustomizations {
@@ -141,6 +129,30 @@ func (t *Tree) chartRefs() map[string]bool {
 		h.refs = refs
 	})
 	return h.refs
+}
+
+// FileDependencies lists the directories of the file:// dependencies the
+// Chart.yaml in chart directory dir names, within the tree.
+func FileDependencies(fsys fs.FS, dir string) []string {
+	data, err := fs.ReadFile(fsys, path.Join(dir, "Chart.yaml"))
+	if err != nil {
+		return nil
+	}
+	var meta struct {
+		Dependencies []struct{ Repository string }
+	}
+	if yaml.Unmarshal(data, &meta) != nil {
+		return nil
+	}
+	var out []string
+	for _, dep := range meta.Dependencies {
+		if rel, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
+			if p := path.Clean(path.Join(dir, rel)); p != ".." && !strings.HasPrefix(p, "../") && !path.IsAbs(p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // ChartUnits lists the chart directories at or under dir that render on
@@ -187,6 +199,10 @@ func (t *Tree) chartLoader() *helm.Loader {
 func (t *Tree) renderChart(u *Unit, visit func(*Object)) *Output {
 	out := &Output{Unit: u, Read: []string{u.File}}
 	ref := helm.Position{File: u.File, Line: 1, Column: 1}
+	// Helm warns through the log package (values it skips while
+	// coalescing, quoting keys a pull request wrote): said on the job's
+	// log, a key holding a newline could start a workflow command.
+	defer hushKustomize()()
 	c, err := t.chartLoader().Dir(t.ctx, u.Dir)
 	if err != nil {
 		out.Problems = append(out.Problems, Problem{File: u.File, Line: 1, Column: 1, Kind: HelmRenderFailed, Message: fmt.Sprintf("chart %s does not load: %v", u.Dir, err)})

@@ -130,20 +130,25 @@ func (b *build) inflate(e *helmChartEntry) (*inflation, bool) {
 	inf, done := b.inflated[key]
 	b.mu.Unlock()
 	if done {
-		return inf, inf != nil
+		return inf, true
 	}
-	inf, read, probs := b.t.inflateHelmChart(e, len(b.inflations()))
+	n := len(b.inflations())
+	inf, read, probs := b.t.inflateHelmChart(e, n)
+	if inf == nil {
+		// A chart that did not render (said in probs) adds nothing, but
+		// the rest of the kustomization still builds: kustomize would
+		// call it empty without the file.
+		inf = &inflation{entry: e, res: &helm.Result{}, file: path.Join(e.dir, fmt.Sprintf(".gitops-actions-helmcharts-%d.yaml", n))}
+	}
 	b.mu.Lock()
 	b.inflated[key] = inf
-	if inf != nil {
-		b.helmRuns = append(b.helmRuns, inf)
-	}
+	b.helmRuns = append(b.helmRuns, inf)
 	b.helmRead = append(b.helmRead, read...)
 	b.mu.Unlock()
 	for i, p := range probs {
 		b.report(e.kfile, fmt.Sprintf("helm\x00%d\x00%d", e.index, i), p)
 	}
-	return inf, inf != nil
+	return inf, true
 }
 
 func (b *build) inflations() []*inflation {
@@ -335,12 +340,10 @@ func (b *build) takeHelmMark(obj map[string]any) *helmMark {
 	if err1 != nil || err2 != nil || n < 0 || m < 0 {
 		return nil
 	}
-	for _, r := range runs {
-		if r.file == path.Join(r.entry.dir, fmt.Sprintf(".gitops-actions-helmcharts-%d.yaml", n)) && m < len(r.res.Manifests) {
-			return &helmMark{inf: r, m: m}
-		}
+	if n >= len(runs) || m >= len(runs[n].res.Manifests) {
+		return nil
 	}
-	return nil
+	return &helmMark{inf: runs[n], m: m}
 }
 
 // helmOrigin is the origin of an object a helmCharts entry rendered: a

@@ -12,7 +12,11 @@ import (
 // every kustomization that uses an old field) and a few more through the
 // log package. verify-manifests reports the same as kustomize-deprecated
 // findings, pinned to the field; on the job's log they are noise, once per
-// build of every overlay. While any build runs, both go nowhere.
+// build of every overlay. While any build runs, both go nowhere. Helm
+// warns through the log package too (log.Printf and slog's default
+// logger, which writes through it), quoting values and keys a pull
+// request wrote: a chart renders hushed as well (a helmCharts entry
+// inside its kustomization's build).
 //
 // Nothing of gitops-actions writes to os.Stderr while it is swapped: the
 // commands write to the writers they were given at start, and a panic's

@@ -155,10 +155,10 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	r.tree = tree
 	findings := fromProblems(tree.Skipped, "")
-	if len(tree.Kustomizations) > 0 && r.opts.Schemas != nil {
-		// A build's resources are checked as they are rendered, before the
-		// files are read: the CRDs that define their kinds must be known
-		// first.
+	if (len(tree.Kustomizations) > 0 || len(tree.ChartUnits(".")) > 0) && r.opts.Schemas != nil {
+		// A build's or a chart's resources are checked as they are
+		// rendered, before the files are read: the CRDs that define their
+		// kinds must be known first.
 		fs, err := r.preloadCRDs()
 		if err != nil {
 			return nil, err

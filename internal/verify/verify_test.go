@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
+	"github.com/gitops-actions/gitops-actions/internal/helm/helmtest"
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
@@ -53,6 +55,17 @@ func compareGolden(t *testing.T, golden string, res *Result) {
 	if got != string(want) {
 		t.Errorf("findings differ from %s (go test ./internal/verify -update rewrites it)\n--- got\n%s--- want\n%s", golden, got, want)
 	}
+}
+
+// remoteCharts serves testdata/helm-remote's charts from their
+// repositories.
+func remoteCharts(t testing.TB) chartref.Fetcher {
+	t.Helper()
+	data, err := helmtest.Pack(os.DirFS("testdata/helm-remote"), "podinfo", "podinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &helmtest.Fetcher{Charts: []helmtest.Chart{{Repo: "https://stefanprodan.github.io/podinfo", Name: "podinfo", Version: "6.7.0", Data: data}}}
 }
 
 // schemas returns the real embedded schemas of a Kubernetes version.
@@ -114,6 +127,19 @@ func TestGolden(t *testing.T) {
 		// plain file beside the kustomization, another build of the same
 		// environment.
 		{name: "kustomize-duplicates", opts: Options{Environments: []string{"envs/prod"}}},
+		// Charts rendered with Helm's engine: a chart of the repository
+		// (its tag: latest at its values.yaml line; its ServiceMonitor
+		// rendered since the repository holds the CRD, and checked
+		// against it), kustomize helmCharts local (valuesInline lines,
+		// namePrefix applied) and remote (through the fetcher; a value
+		// its schema refuses at the inline line), a required value
+		// missing, an Ansible role's templates/ that is no chart.
+		{name: "helm-render", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37"), Fetcher: remoteCharts(t)}},
+		// A chart of a repository with no kustomization: its custom
+		// resource is checked against the repository's CRD.
+		{name: "helm-chart-crd", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
+		// Fetching off: each remote chart is one notice naming it.
+		{name: "helm-render-offline", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
