@@ -63,6 +63,10 @@ type Source struct {
 	RepoURL, Dir, Chart, TargetRevision, Ref string
 	// Helm is the source's helm field, nil when it has none.
 	Helm *Helm
+	// Tool is the other tool the source names, if any: "kustomize",
+	// "directory", "jsonnet" (a directory with jsonnet settings),
+	// "plugin".
+	Tool string
 }
 
 // Helm is a source's helm field.
@@ -129,6 +133,17 @@ func Read(obj map[string]any) (*App, []Issue) {
 
 func readSource(m map[string]any, at []string) (Source, []Issue) {
 	s := Source{Path: at, RepoURL: str(m["repoURL"]), Dir: str(m["path"]), Chart: str(m["chart"]), TargetRevision: str(m["targetRevision"]), Ref: str(m["ref"])}
+	switch {
+	case m["plugin"] != nil:
+		s.Tool = "plugin"
+	case m["kustomize"] != nil:
+		s.Tool = "kustomize"
+	case m["directory"] != nil:
+		s.Tool = "directory"
+		if d, _ := m["directory"].(map[string]any); d["jsonnet"] != nil {
+			s.Tool = "jsonnet"
+		}
+	}
 	h, ok := m["helm"].(map[string]any)
 	if !ok {
 		return s, nil
@@ -178,11 +193,15 @@ type Chart struct {
 }
 
 // ChartOf returns the chart a source renders with Helm, or nil when the
-// source is not a Helm source rendered from what this repository holds
-// (not a chart; a ref-only source; a path in another repository: why
-// says which). hasChart reports whether a directory of this repository
-// holds a Chart.yaml, as Argo CD detects a Helm source by it.
-func ChartOf(s Source, self func(url string) bool, hasChart func(dir string) bool) (c *Chart, why string) {
+// source is not a Helm source rendered from what this repository holds:
+// why then says why it is not rendered here (a path in another
+// repository, a plugin, jsonnet, a path the repository lacks), or is ""
+// for a source rendered as the repository's own files are (kustomize,
+// plain manifests) or that renders nothing (a ref-only source). hasChart
+// reports whether a directory of this repository holds a Chart.yaml, as
+// Argo CD detects a Helm source by it; hasDir whether it is a directory
+// of the repository.
+func ChartOf(s Source, self func(url string) bool, hasChart, hasDir func(dir string) bool) (c *Chart, why string) {
 	if s.Chart != "" {
 		repo := strings.TrimSuffix(s.RepoURL, "/")
 		if isHelmOCI(repo) {
@@ -202,9 +221,19 @@ func ChartOf(s Source, self func(url string) bool, hasChart func(dir string) boo
 		if s.Helm != nil {
 			return nil, fmt.Sprintf("the chart at %q is in the repository %s, not this one: not rendered", s.Dir, s.RepoURL)
 		}
-		return nil, ""
+		return nil, fmt.Sprintf("the source %q is in the repository %s, not this one: not rendered", s.Dir, s.RepoURL)
 	}
 	dir := cleanDir(s.Dir)
+	switch {
+	case s.Tool == "plugin":
+		return nil, fmt.Sprintf("the source %q is rendered by a config management plugin, which is not run here", dir)
+	case s.Tool == "jsonnet":
+		return nil, fmt.Sprintf("the source %q is rendered with jsonnet, which is not run here", dir)
+	case !hasDir(dir):
+		return nil, fmt.Sprintf("the source's path %q is not a directory of the repository: Argo CD fails to render it", dir)
+	case s.Tool != "" && s.Helm == nil:
+		return nil, "" // kustomize or plain manifests: rendered as the repository's own files
+	}
 	if !hasChart(dir) {
 		if s.Helm != nil {
 			return nil, fmt.Sprintf("the source has helm settings but %q holds no Chart.yaml: Argo CD fails to render it", dir)

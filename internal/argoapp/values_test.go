@@ -56,7 +56,7 @@ func plan(t *testing.T, spec string, i int, repo fstest.MapFS) *Plan {
 		t.Fatal(issues)
 	}
 	s := a.Sources[i]
-	c, why := ChartOf(s, self, func(dir string) bool { _, ok := repo[dir+"/Chart.yaml"]; return ok })
+	c, why := ChartOf(s, self, func(dir string) bool { _, ok := repo[dir+"/Chart.yaml"]; return ok }, isDir)
 	if c == nil {
 		t.Fatalf("ChartOf: no chart: %s", why)
 	}
@@ -323,15 +323,20 @@ func TestChartOf(t *testing.T) {
 		{name: "oci chart without a scheme", source: "{repoURL: ghcr.io/acme/charts, chart: app, targetRevision: 1.0.0}", want: &Chart{Remote: chartRef("oci://ghcr.io/acme/charts", "app", "1.0.0")}},
 		{name: "oci chart", source: "{repoURL: oci://ghcr.io/acme/charts, chart: app}", want: &Chart{Remote: chartRef("oci://ghcr.io/acme/charts", "app", "")}},
 		{name: "chart of this repository", source: "{repoURL: 'git@github.com:acme/fleet.git', path: ./charts/app/}", want: &Chart{Dir: "charts/app"}},
-		{name: "kustomize path of this repository", source: "{repoURL: https://github.com/acme/fleet, path: envs/prod}"},
+		{name: "plain manifests of this repository", source: "{repoURL: https://github.com/acme/fleet, path: envs/prod}"},
+		{name: "kustomize of this repository, though a chart is there", source: "{repoURL: https://github.com/acme/fleet, path: charts/app, kustomize: {}}"},
+		{name: "a plugin", source: "{repoURL: https://github.com/acme/fleet, path: charts/app, plugin: {name: kustomized-helm}}", why: `the source "charts/app" is rendered by a config management plugin, which is not run here`},
+		{name: "jsonnet", source: "{repoURL: https://github.com/acme/fleet, path: envs/prod, directory: {jsonnet: {tlas: []}}}", why: `the source "envs/prod" is rendered with jsonnet, which is not run here`},
+		{name: "a path the repository lacks", source: "{repoURL: https://github.com/acme/fleet, path: nowhere}", why: `the source's path "nowhere" is not a directory of the repository: Argo CD fails to render it`},
 		{name: "chart of another repository", source: "{repoURL: https://github.com/acme/other, path: charts/app, helm: {releaseName: x}}", why: `the chart at "charts/app" is in the repository https://github.com/acme/other, not this one: not rendered`},
+		{name: "manifests of another repository", source: "{repoURL: https://github.com/acme/other, path: envs/prod}", why: `the source "envs/prod" is in the repository https://github.com/acme/other, not this one: not rendered`},
 		{name: "helm settings without a chart", source: "{repoURL: https://github.com/acme/fleet, path: envs/prod, helm: {releaseName: x}}", why: `the source has helm settings but "envs/prod" holds no Chart.yaml: Argo CD fails to render it`},
 		{name: "ref-only source", source: "{repoURL: https://github.com/acme/fleet, ref: values}"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := readSource(parseObj(t, tc.source), []string{"spec", "source"})
-			got, why := ChartOf(s, self, func(dir string) bool { _, ok := repo[dir+"/Chart.yaml"]; return ok })
+			got, why := ChartOf(s, self, func(dir string) bool { _, ok := repo[dir+"/Chart.yaml"]; return ok }, isDir)
 			if why != tc.why {
 				t.Errorf("why = %q, want %q", why, tc.why)
 			}
@@ -344,4 +349,14 @@ func TestChartOf(t *testing.T) {
 
 func chartRef(repo, name, version string) *chartref.Ref {
 	return &chartref.Ref{Repo: repo, Name: name, Version: version}
+}
+
+// isDir reports whether the test repository has the directory dir.
+func isDir(dir string) bool {
+	for p := range repo {
+		if strings.HasPrefix(p, dir+"/") {
+			return true
+		}
+	}
+	return false
 }

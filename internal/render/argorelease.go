@@ -43,7 +43,7 @@ func (t *Tree) renderApplication(u *Unit, visit func(*Object)) *Output {
 			problem(HelmRenderFailed, s.Path, "%s: %v: Argo CD fails to render the source", what, err)
 			continue
 		}
-		c, why := argoapp.ChartOf(s, t.isThisRepository, func(dir string) bool { return t.charts[dir] })
+		c, why := argoapp.ChartOf(s, t.isThisRepository, func(dir string) bool { return t.charts[dir] }, t.isDir)
 		if c == nil {
 			if why != "" {
 				problem(ReleaseSkipped, s.Path, "%s is not rendered: %s", what, why)

@@ -556,7 +556,7 @@ func (t *Tree) releaseCharts() map[string]bool {
 		case argoapp.IsApplication(obj):
 			a, _ := argoapp.Read(obj)
 			for _, s := range a.Sources {
-				if c, _ := argoapp.ChartOf(s, t.isThisRepository, func(dir string) bool { return t.charts[dir] }); c != nil && c.Dir != "" {
+				if c, _ := argoapp.ChartOf(s, t.isThisRepository, func(dir string) bool { return t.charts[dir] }, t.isDir); c != nil && c.Dir != "" {
 					out[c.Dir] = true
 				}
 			}
@@ -668,4 +668,10 @@ func (t *Tree) scanRefs() {
 		rs.global = append(rs.global, objs...)
 		rs.mu.Unlock()
 	})
+}
+
+// isDir reports whether dir is a directory of the tree.
+func (t *Tree) isDir(dir string) bool {
+	info, err := t.stat(dir)
+	return err == nil && info.IsDir()
 }
