@@ -138,3 +138,11 @@ func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	d.off += n
 	return rest[:n], nil
 }
+
+// skippable runs validate unless skip is set.
+func skippable(skip bool, validate func() []Problem) []Problem {
+	if skip {
+		return nil
+	}
+	return validate()
+}

@@ -174,7 +174,7 @@ func (t *Tree) renderApplicationSource(u *Unit, pos func([]string, Pin) (string,
 	if len(plan.APIVersions) > 0 {
 		caps.APIVersions = plan.APIVersions // Argo CD's apiVersions replace the cluster's
 	}
-	req := helm.Request{ReleaseName: plan.ReleaseName, Namespace: plan.Namespace, IncludeCRDs: plan.IncludeCRDs, Capabilities: caps,
+	req := helm.Request{ReleaseName: plan.ReleaseName, Namespace: plan.Namespace, IncludeCRDs: plan.IncludeCRDs, SkipSchemaValidation: plan.SkipSchemaValidation, Capabilities: caps,
 		Values: append([]helm.Layer{{Values: values}}, t.argoValuePositions(pos, s, layers)...)}
 	res, err := helm.Render(t.ctx, ch, req)
 	if err != nil {

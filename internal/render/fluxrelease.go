@@ -98,7 +98,7 @@ func (t *Tree) renderHelmRelease(u *Unit, visit func(*Object)) *Output {
 		problem(HelmRenderFailed, p, "%s: %v", what, err)
 		return fail(p, err)
 	}
-	req := helm.Request{ReleaseName: r.ReleaseName, Namespace: r.ReleaseNamespace, ValuesFiles: valuesFiles, IncludeCRDs: r.IncludeCRDs,
+	req := helm.Request{ReleaseName: r.ReleaseName, Namespace: r.ReleaseNamespace, ValuesFiles: valuesFiles, IncludeCRDs: r.IncludeCRDs, SkipSchemaValidation: r.SkipSchemaValidation,
 		Values: append([]helm.Layer{{Values: values}}, t.fluxValuePositions(hr, objs, layers)...)}
 	if req.Capabilities, err = t.capabilities(); err != nil {
 		return fail(nil, err)
