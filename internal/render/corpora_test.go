@@ -69,7 +69,11 @@ func TestCorporaReleases(t *testing.T) {
 			}
 			var mu sync.Mutex
 			objects := map[*Unit]int{}
+			releases := map[*Unit]*releaseSrc{}
 			outs := tr.RenderAll(2, func(u *Unit) func(*Object) {
+				mu.Lock()
+				releases[u] = u.release
+				mu.Unlock()
 				return func(o *Object) {
 					if !o.SchemaOnly {
 						mu.Lock()
@@ -81,7 +85,7 @@ func TestCorporaReleases(t *testing.T) {
 			var found, rendered, announced, failed, files int
 			var lines []string
 			for _, o := range outs {
-				if o.Unit.release == nil || o.Unit.Kind == ApplicationSet {
+				if !releaseKind(o.Unit.Kind) || o.Unit.Kind == ApplicationSet {
 					continue
 				}
 				found++
@@ -96,7 +100,7 @@ func TestCorporaReleases(t *testing.T) {
 					rendered++
 				case len(kinds) > 0:
 					announced++
-				case ownFiles(tr, o.Unit.release):
+				case ownFiles(tr, releases[o.Unit]):
 					files++
 				default:
 					t.Errorf("%s rendered nothing and says nothing about it", o.Unit.Name)

@@ -74,9 +74,6 @@ type fluxKustomization struct {
 	inline    map[string]string
 	from      []substituteRef
 
-	// sourceKind, sourceName and sourceNamespace are spec.sourceRef.
-	sourceKind, sourceName, sourceNamespace string
-
 	// Resolved, with the variables of the Kustomization that renders this
 	// one's file (a cluster's "apps" Kustomization set by its "flux-system").
 	path       string          // cleaned, relative to the repository root; "" if unknown
@@ -260,11 +257,6 @@ func newFluxKustomization(d *Document) *fluxKustomization {
 	}
 	spec, _ := d.Obj["spec"].(map[string]any)
 	k.rawPath, _ = spec["path"].(string)
-	if sr, ok := spec["sourceRef"].(map[string]any); ok {
-		k.sourceKind, _ = sr["kind"].(string)
-		k.sourceName, _ = sr["name"].(string)
-		k.sourceNamespace, _ = sr["namespace"].(string)
-	}
 	comps, _ := spec["components"].([]any)
 	for _, c := range comps {
 		if c, ok := c.(string); ok && c != "" {

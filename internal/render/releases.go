@@ -199,20 +199,62 @@ func (t *Tree) valuesFromNames() map[string]bool {
 			if err != nil || !bytes.Contains(data, []byte("valuesFrom")) || !bytes.Contains(data, []byte("HelmRelease")) {
 				continue
 			}
-			docs, _ := ParseYAML(n, data)
-			for _, d := range docs {
-				if d.Obj == nil || !helmrelease.IsHelmRelease(d.Obj) {
-					continue
+			t.eachDocOf(n, data, func(b []byte) bool { return bytes.Contains(b, []byte("valuesFrom")) }, func(d *Document) {
+				if !helmrelease.IsHelmRelease(d.Obj) {
+					return
 				}
 				if r, _ := helmrelease.Read(d.Obj); r != nil {
 					for _, v := range r.ValuesFrom {
 						rs.wanted[v.Name] = true
 					}
 				}
-			}
+			})
 		}
 	})
 	return rs.wanted
+}
+
+// eachDocOf calls f with each document of a file of the tree that holds
+// an object and whose text passes screen, read as cheaply as the file
+// allows: a document the screen refuses is not parsed at all, the others
+// by quickParse (node trees parsed only when a position is asked for); a
+// template is not read.
+func (t *Tree) eachDocOf(name string, data []byte, screen func([]byte) bool, f func(*Document)) {
+	if !t.Streamable(name, data) || bytes.HasPrefix(data, []byte("%")) || bytes.Contains(data, []byte("\n%")) {
+		pf := t.parse(name, data)
+		if pf.template {
+			return
+		}
+		for _, d := range pf.docs {
+			if d.Obj != nil {
+				f(d)
+			}
+		}
+		return
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	for i, c := range splitDocuments(data) {
+		if !screen(c.data) {
+			continue
+		}
+		var d *Document
+		if v, ok := quickParse(string(c.data)); ok {
+			obj, _ := v.(map[string]any)
+			d = &Document{File: name, Index: i, Obj: obj, src: c.data, line: c.line}
+		} else {
+			var problems []Problem
+			d = parseChunk(name, i, c, &problems)
+		}
+		if d != nil && d.Obj != nil {
+			f(d)
+		}
+	}
+}
+
+// releaseScreen passes the text of a document that may be a release or
+// an object one refers to.
+func releaseScreen(wanted map[string]bool) func([]byte) bool {
+	return func(b []byte) bool { return mayHoldReleases(b, wanted) }
 }
 
 // plainReleases finds the releases, and what they refer to, in the files
@@ -229,19 +271,12 @@ func (t *Tree) plainReleases(read map[string]bool) {
 		if err != nil || !mayHoldReleases(data, wanted) {
 			continue
 		}
-		pf := t.parse(n, data)
-		if pf.template {
-			continue
-		}
-		for _, d := range pf.docs {
-			if d.Obj == nil || !isResource(d.Obj) {
-				continue
-			}
-			if isRelease(d.Obj) || isReferable(d.Obj, wanted) {
+		t.eachDocOf(n, data, releaseScreen(wanted), func(d *Document) {
+			if isResource(d.Obj) && (isRelease(d.Obj) || isReferable(d.Obj, wanted)) {
 				o := t.resource(nil, d, nil, d.Obj)
 				c.see(&o)
 			}
-		}
+		})
 	}
 	c.done()
 }
@@ -278,6 +313,9 @@ func (t *Tree) renderReleases(workers int, open func(*Unit) func(*Object), finis
 		outs := make([]*Output, len(units))
 		_ = parallel.Do(t.ctx, workers, len(units), func(i int) error {
 			outs[i] = t.Render(units[i], open(units[i]))
+			// The unit outlives its rendering in the outputs; the release
+			// object, its refs and the documents they hold need not.
+			units[i].release = nil
 			return nil
 		})
 		finish()
@@ -376,49 +414,60 @@ func (t *Tree) isThisRepository(url string) bool {
 	return false
 }
 
-// bootstrapRepositories are the URLs of the GitRepositories a Flux
-// Kustomization of the tree syncs from while it also renders the file it
-// is written in: the repository syncs itself from them.
+// bootstrapRepositories are the URLs of the GitRepositories flux
+// bootstrap writes: one defined in the same file as a Flux Kustomization
+// that syncs from it and whose spec.path holds that file (gotk-sync.yaml),
+// so the repository syncs itself from it. Only the files that name both
+// kinds are read.
 func (t *Tree) bootstrapRepositories() []string {
 	var out []string
-	ks := t.fluxKustomizations()
-	for _, k := range ks {
-		if k.sourceKind != "GitRepository" || k.sourceName == "" || nearestFlux(ks, path.Dir(k.file), k.file, nil) != k {
+	for _, n := range t.All {
+		if t.ctx.Err() != nil {
+			break
+		}
+		data, err := fs.ReadFile(t.fsys, n)
+		if err != nil || !bytes.Contains(data, []byte("GitRepository")) || !bytes.Contains(data, []byte("kustomize.toolkit.fluxcd.io")) {
 			continue
 		}
-		ns := k.sourceNamespace
-		if ns == "" {
-			ns = k.namespace
-		}
-		if url := t.gitRepositoryURL(ns, k.sourceName); url != "" {
-			out = append(out, normalizeGitURL(url))
+		type repo struct{ ns, name, url string }
+		var repos []repo
+		var ks []map[string]any
+		t.eachDocOf(n, data, func(b []byte) bool {
+			return bytes.Contains(b, []byte("GitRepository")) || bytes.Contains(b, []byte("kustomize.toolkit.fluxcd.io"))
+		}, func(d *Document) {
+			a, k, ns, name := Meta(d.Obj)
+			spec, _ := d.Obj["spec"].(map[string]any)
+			switch {
+			case k == "GitRepository" && strings.HasPrefix(a, "source.toolkit.fluxcd.io/"):
+				url, _ := spec["url"].(string)
+				repos = append(repos, repo{ns, name, url})
+			case isFluxKustomization(d.Obj):
+				ks = append(ks, d.Obj)
+			}
+		})
+		for _, k := range ks {
+			_, _, kns, _ := Meta(k)
+			spec, _ := k["spec"].(map[string]any)
+			p, _ := spec["path"].(string)
+			sr, _ := spec["sourceRef"].(map[string]any)
+			kind, _ := sr["kind"].(string)
+			name, _ := sr["name"].(string)
+			ns, _ := sr["namespace"].(string)
+			if ns == "" {
+				ns = kns
+			}
+			dir := cleanFluxPath(p)
+			if kind != "GitRepository" || dir == "" || !(dir == "." || path.Dir(n) == dir || strings.HasPrefix(path.Dir(n), dir+"/")) {
+				continue
+			}
+			for _, r := range repos {
+				if r.name == name && (r.ns == "" || ns == "" || r.ns == ns) && r.url != "" {
+					out = append(out, normalizeGitURL(r.url))
+				}
+			}
 		}
 	}
 	return out
-}
-
-// gitRepositoryURL finds the spec.url of a GitRepository written in the
-// repository.
-func (t *Tree) gitRepositoryURL(namespace, name string) string {
-	for _, n := range t.All {
-		data, err := fs.ReadFile(t.fsys, n)
-		if err != nil || !bytes.Contains(data, []byte("GitRepository")) || !bytes.Contains(data, []byte(name)) {
-			continue
-		}
-		docs, _ := ParseYAML(n, data)
-		for _, d := range docs {
-			if d.Obj == nil {
-				continue
-			}
-			a, k, ns, nm := Meta(d.Obj)
-			if k == "GitRepository" && strings.HasPrefix(a, "source.toolkit.fluxcd.io/") && nm == name && (ns == "" || ns == namespace) {
-				spec, _ := d.Obj["spec"].(map[string]any)
-				url, _ := spec["url"].(string)
-				return url
-			}
-		}
-	}
-	return ""
 }
 
 // normalizeGitURL reduces a Git URL to host/path, lower case, with no
@@ -656,13 +705,12 @@ func (t *Tree) scanRefs() {
 			if err != nil || !mayHoldReleases(data, wanted) {
 				continue
 			}
-			pf := t.parse(n, data)
-			for _, d := range pf.docs {
-				if d.Obj != nil && isReferable(d.Obj, wanted) {
+			t.eachDocOf(n, data, releaseScreen(wanted), func(d *Document) {
+				if isReferable(d.Obj, wanted) {
 					o := t.resource(nil, d, nil, d.Obj)
 					objs = append(objs, &o)
 				}
-			}
+			})
 		}
 		rs.mu.Lock()
 		rs.global = append(rs.global, objs...)

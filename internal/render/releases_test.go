@@ -124,7 +124,7 @@ func renderGolden(t *testing.T, name string, opts Options, fetch *chartServer) s
 	objs := map[*Unit][]string{}
 	outs := tr.RenderAll(2, func(u *Unit) func(*Object) {
 		return func(o *Object) {
-			if u.release == nil {
+			if !releaseKind(u.Kind) {
 				return
 			}
 			s := describe(o)
@@ -135,7 +135,7 @@ func renderGolden(t *testing.T, name string, opts Options, fetch *chartServer) s
 	})
 	var b strings.Builder
 	for _, o := range outs {
-		if o.Unit.release == nil {
+		if !releaseKind(o.Unit.Kind) {
 			continue
 		}
 		fmt.Fprintf(&b, "== %s\n", o.Unit.Name)
@@ -240,3 +240,5 @@ func TestNormalizeGitURL(t *testing.T) {
 		}
 	}
 }
+
+func releaseKind(k Kind) bool { return k == HelmRelease || k == Application || k == ApplicationSet }
