@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gitops-actions/gitops-actions/internal/argoapp"
 	"github.com/gitops-actions/gitops-actions/internal/chartref"
@@ -142,4 +143,87 @@ func cleanPath(p string) string {
 		return "."
 	}
 	return p
+}
+
+// TestOCIRepositoryThroughMirror renders a HelmRelease whose chartRef is
+// an OCIRepository, its chart pulled by the real fetcher from a loopback
+// OCI registry that a mirror stands for, and its HelmRepository twin of
+// type oci alike.
+func TestOCIRepositoryThroughMirror(t *testing.T) {
+	reg := chartsourcetest.NewRegistry(t, chartsourcetest.RegistryOptions{})
+	reg.Push(t, "charts", "app", "1.2.3", chartsourcetest.Chart(t, "app", "1.2.3", map[string]string{
+		"templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n",
+		"values.yaml":           "replicas: 1\n",
+	}))
+	mirrors, err := chartsource.ParseMirrors([]string{"oci://ghcr.io/acme=oci://" + reg.Host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := chartsource.New(chartsource.Options{Mirrors: mirrors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	repo := fstest.MapFS{"apps/app.yaml": {Data: []byte(`apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: app, namespace: apps}
+spec:
+  url: oci://ghcr.io/acme/charts/app
+  ref: {semver: 1.x}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts, namespace: apps}
+spec:
+  type: oci
+  url: oci://ghcr.io/acme/charts
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: by-ref, namespace: apps}
+spec:
+  chartRef: {kind: OCIRepository, name: app}
+  values: {replicas: 2}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: by-repo, namespace: apps}
+spec:
+  chart:
+    spec: {chart: app, version: 1.2.3, sourceRef: {kind: HelmRepository, name: charts}}
+  values: {replicas: 3}
+`)}}
+	tr, err := Walk(context.Background(), repo, Options{KubernetesVersion: "1.33", Fetcher: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	outs := tr.RenderAll(2, func(u *Unit) func(*Object) {
+		return func(o *Object) {
+			if o.Origin.Helm != nil {
+				mu.Lock()
+				got = append(got, fmt.Sprintf("%s replicas=%v", o.Origin.Helm, valueAt(o.Object, []string{"spec", "replicas"})))
+				mu.Unlock()
+			}
+		}
+	})
+	for _, o := range outs {
+		for _, p := range o.Problems {
+			t.Errorf("%s: %s: %s", o.Unit.Name, p.Kind, p.Message)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"HelmRelease apps/by-ref → app 1.2.3, templates/cm.yaml replicas=<nil>",
+		"HelmRelease apps/by-ref → app 1.2.3, templates/deploy.yaml replicas=2",
+		"HelmRelease apps/by-repo → app 1.2.3, templates/cm.yaml replicas=<nil>",
+		"HelmRelease apps/by-repo → app 1.2.3, templates/deploy.yaml replicas=3",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rendered:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(reg.Requests()) == 0 {
+		t.Error("the loopback registry got no request")
+	}
 }
