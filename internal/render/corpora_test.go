@@ -12,10 +12,13 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/gitops-actions/gitops-actions/internal/argoapp"
 	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/chartsource"
 	"github.com/gitops-actions/gitops-actions/internal/chartsource/chartsourcetest"
+	"github.com/gitops-actions/gitops-actions/internal/helm/helmtest"
 	"github.com/gitops-actions/gitops-actions/internal/sharedtest"
 )
 
@@ -42,11 +45,19 @@ func (m mirrorOnly) Fetch(ctx context.Context, ref chartref.Ref) (*chartref.Arch
 // name: none passes silently. The figures are logged (go test -v).
 func TestCorporaReleases(t *testing.T) {
 	root := sharedtest.Path(t, "corpora")
-	data, version, err := packChart(filepath.Join(root, "podinfo", "charts", "podinfo"))
+	data, err := helmtest.Pack(os.DirFS(filepath.Join(root, "podinfo", "charts")), "podinfo", "podinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := chartsourcetest.NewRepo(t, chartsourcetest.RepoOptions{Charts: []chartsourcetest.Entry{{Name: "podinfo", Version: version, Data: data}}})
+	meta, err := os.ReadFile(filepath.Join(root, "podinfo", "charts", "podinfo", "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Version string }
+	if err := yaml.Unmarshal(meta, &m); err != nil {
+		t.Fatal(err)
+	}
+	repo := chartsourcetest.NewRepo(t, chartsourcetest.RepoOptions{Charts: []chartsourcetest.Entry{{Name: "podinfo", Version: m.Version, Data: data}}})
 	mirrors, err := chartsource.ParseMirrors([]string{"https://stefanprodan.github.io/podinfo=" + repo.URL})
 	if err != nil {
 		t.Fatal(err)

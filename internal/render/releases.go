@@ -191,27 +191,38 @@ func (t *Tree) valuesFromNames() map[string]bool {
 	rs := &t.rels
 	rs.wantOnce.Do(func() {
 		rs.wanted = map[string]bool{}
-		for _, n := range t.All {
-			if t.ctx.Err() != nil {
+		screen := func(b []byte) bool {
+			return bytes.Contains(b, []byte("valuesFrom")) && bytes.Contains(b, []byte("HelmRelease"))
+		}
+		t.eachDocIn(t.All, screen, func(d *Document) {
+			if !helmrelease.IsHelmRelease(d.Obj) {
 				return
 			}
-			data, err := fs.ReadFile(t.fsys, n)
-			if err != nil || !bytes.Contains(data, []byte("valuesFrom")) || !bytes.Contains(data, []byte("HelmRelease")) {
-				continue
+			if r, _ := helmrelease.Read(d.Obj); r != nil {
+				for _, v := range r.ValuesFrom {
+					rs.wanted[v.Name] = true
+				}
 			}
-			t.eachDocOf(n, data, func(b []byte) bool { return bytes.Contains(b, []byte("valuesFrom")) }, func(d *Document) {
-				if !helmrelease.IsHelmRelease(d.Obj) {
-					return
-				}
-				if r, _ := helmrelease.Read(d.Obj); r != nil {
-					for _, v := range r.ValuesFrom {
-						rs.wanted[v.Name] = true
-					}
-				}
-			})
-		}
+		})
 	})
 	return rs.wanted
+}
+
+// eachDocIn calls f with each document of the files names (of the tree)
+// whose text passes screen, file by file: a file the screen refuses is
+// not parsed, and in one it passes only the documents it passes are
+// (eachDocOf).
+func (t *Tree) eachDocIn(names []string, screen func([]byte) bool, f func(*Document)) {
+	for _, n := range names {
+		if t.ctx.Err() != nil {
+			return
+		}
+		data, err := fs.ReadFile(t.fsys, n)
+		if err != nil || !screen(data) {
+			continue
+		}
+		t.eachDocOf(n, data, screen, f)
+	}
 }
 
 // eachDocOf calls f with each document of a file of the tree that holds
@@ -263,21 +274,18 @@ func releaseScreen(wanted map[string]bool) func([]byte) bool {
 func (t *Tree) plainReleases(read map[string]bool) {
 	wanted := t.valuesFromNames()
 	c := &collector{t: t}
+	var names []string
 	for _, n := range t.All {
-		if read[n] || !t.under[n] || t.ctx.Err() != nil {
-			continue
+		if !read[n] && t.under[n] {
+			names = append(names, n)
 		}
-		data, err := fs.ReadFile(t.fsys, n)
-		if err != nil || !mayHoldReleases(data, wanted) {
-			continue
-		}
-		t.eachDocOf(n, data, releaseScreen(wanted), func(d *Document) {
-			if isResource(d.Obj) && (isRelease(d.Obj) || isReferable(d.Obj, wanted)) {
-				o := t.resource(nil, d, nil, d.Obj)
-				c.see(&o)
-			}
-		})
 	}
+	t.eachDocIn(names, releaseScreen(wanted), func(d *Document) {
+		if isResource(d.Obj) && (isRelease(d.Obj) || isReferable(d.Obj, wanted)) {
+			o := t.resource(nil, d, nil, d.Obj)
+			c.see(&o)
+		}
+	})
 	c.done()
 }
 
@@ -420,50 +428,46 @@ func (t *Tree) isThisRepository(url string) bool {
 // so the repository syncs itself from it. Only the files that name both
 // kinds are read.
 func (t *Tree) bootstrapRepositories() []string {
-	var out []string
-	for _, n := range t.All {
-		if t.ctx.Err() != nil {
-			break
+	type repo struct{ file, ns, name, url string }
+	var repos []repo
+	type kust struct {
+		file string
+		obj  map[string]any
+	}
+	var ks []kust
+	screen := func(b []byte) bool {
+		return bytes.Contains(b, []byte("GitRepository")) || bytes.Contains(b, []byte("kustomize.toolkit.fluxcd.io"))
+	}
+	t.eachDocIn(t.All, screen, func(d *Document) {
+		a, k, ns, name := Meta(d.Obj)
+		spec, _ := d.Obj["spec"].(map[string]any)
+		switch {
+		case k == "GitRepository" && strings.HasPrefix(a, "source.toolkit.fluxcd.io/"):
+			url, _ := spec["url"].(string)
+			repos = append(repos, repo{d.File, ns, name, url})
+		case isFluxKustomization(d.Obj):
+			ks = append(ks, kust{d.File, d.Obj})
 		}
-		data, err := fs.ReadFile(t.fsys, n)
-		if err != nil || !bytes.Contains(data, []byte("GitRepository")) || !bytes.Contains(data, []byte("kustomize.toolkit.fluxcd.io")) {
+	})
+	var out []string
+	for _, k := range ks {
+		_, _, kns, _ := Meta(k.obj)
+		spec, _ := k.obj["spec"].(map[string]any)
+		p, _ := spec["path"].(string)
+		sr, _ := spec["sourceRef"].(map[string]any)
+		kind, _ := sr["kind"].(string)
+		name, _ := sr["name"].(string)
+		ns, _ := sr["namespace"].(string)
+		if ns == "" {
+			ns = kns
+		}
+		dir, fdir := cleanFluxPath(p), path.Dir(k.file)
+		if kind != "GitRepository" || dir == "" || !(dir == "." || fdir == dir || strings.HasPrefix(fdir, dir+"/")) {
 			continue
 		}
-		type repo struct{ ns, name, url string }
-		var repos []repo
-		var ks []map[string]any
-		t.eachDocOf(n, data, func(b []byte) bool {
-			return bytes.Contains(b, []byte("GitRepository")) || bytes.Contains(b, []byte("kustomize.toolkit.fluxcd.io"))
-		}, func(d *Document) {
-			a, k, ns, name := Meta(d.Obj)
-			spec, _ := d.Obj["spec"].(map[string]any)
-			switch {
-			case k == "GitRepository" && strings.HasPrefix(a, "source.toolkit.fluxcd.io/"):
-				url, _ := spec["url"].(string)
-				repos = append(repos, repo{ns, name, url})
-			case isFluxKustomization(d.Obj):
-				ks = append(ks, d.Obj)
-			}
-		})
-		for _, k := range ks {
-			_, _, kns, _ := Meta(k)
-			spec, _ := k["spec"].(map[string]any)
-			p, _ := spec["path"].(string)
-			sr, _ := spec["sourceRef"].(map[string]any)
-			kind, _ := sr["kind"].(string)
-			name, _ := sr["name"].(string)
-			ns, _ := sr["namespace"].(string)
-			if ns == "" {
-				ns = kns
-			}
-			dir := cleanFluxPath(p)
-			if kind != "GitRepository" || dir == "" || !(dir == "." || path.Dir(n) == dir || strings.HasPrefix(path.Dir(n), dir+"/")) {
-				continue
-			}
-			for _, r := range repos {
-				if r.name == name && (r.ns == "" || ns == "" || r.ns == ns) && r.url != "" {
-					out = append(out, normalizeGitURL(r.url))
-				}
+		for _, r := range repos {
+			if r.file == k.file && r.name == name && (r.ns == "" || ns == "" || r.ns == ns) && r.url != "" {
+				out = append(out, normalizeGitURL(r.url))
 			}
 		}
 	}
@@ -697,21 +701,12 @@ func (t *Tree) scanRefs() {
 	rs.scanOnce.Do(func() {
 		wanted := t.valuesFromNames()
 		var objs []*Object
-		for _, n := range t.All {
-			if t.ctx.Err() != nil {
-				return
+		t.eachDocIn(t.All, releaseScreen(wanted), func(d *Document) {
+			if isReferable(d.Obj, wanted) {
+				o := t.resource(nil, d, nil, d.Obj)
+				objs = append(objs, &o)
 			}
-			data, err := fs.ReadFile(t.fsys, n)
-			if err != nil || !mayHoldReleases(data, wanted) {
-				continue
-			}
-			t.eachDocOf(n, data, releaseScreen(wanted), func(d *Document) {
-				if isReferable(d.Obj, wanted) {
-					o := t.resource(nil, d, nil, d.Obj)
-					objs = append(objs, &o)
-				}
-			})
-		}
+		})
 		rs.mu.Lock()
 		rs.global = append(rs.global, objs...)
 		rs.mu.Unlock()

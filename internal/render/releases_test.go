@@ -1,15 +1,10 @@
 package render
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -21,87 +16,51 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gitops-actions/gitops-actions/internal/chartref"
+	"github.com/gitops-actions/gitops-actions/internal/helm/helmtest"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 var updateReleases = flag.Bool("update", false, "rewrite the golden files of the release tests (testdata/releases/*/want.txt)")
 
-// chartServer is a chart repository of a test: each chart directory under
-// dir packed into an archive when asked for, by repository and name;
-// what it was asked for is recorded.
-type chartServer struct {
-	dir    string
-	charts map[string]string // repo + " " + name → directory under dir
-	mu     sync.Mutex
-	asked  []string
-	fail   map[string]chartref.Kind // repo + " " + name → the failure to answer
-}
-
-func (s *chartServer) Fetch(_ context.Context, ref chartref.Ref) (*chartref.Archive, error) {
-	key := strings.TrimSuffix(ref.Repo, "/") + " " + ref.Name
-	s.mu.Lock()
-	s.asked = append(s.asked, ref.String())
-	s.mu.Unlock()
-	if k, ok := s.fail[key]; ok {
-		return nil, &chartref.Error{Ref: ref, Kind: k, Err: errors.New("401 Unauthorized")}
-	}
-	dir, ok := s.charts[key]
-	if !ok {
-		return nil, &chartref.Error{Ref: ref, Kind: chartref.NotFound, Err: errors.New("no such chart")}
-	}
-	data, version, err := packChart(filepath.Join(s.dir, dir))
+// packed packs the chart in testdata/releases/CASE/remote/DIR, as a
+// chart repository serves it.
+func packed(t *testing.T, name, dir, repo string) helmtest.Chart {
+	t.Helper()
+	remote := filepath.Join("testdata", "releases", name, "remote")
+	meta, err := os.ReadFile(filepath.Join(remote, dir, "Chart.yaml"))
 	if err != nil {
-		return nil, err
-	}
-	return &chartref.Archive{Ref: ref, Version: version, Digest: fmt.Sprintf("sha256:%x", sha256.Sum256(data)), URL: key, Data: data}, nil
-}
-
-// packChart packs a chart directory as helm package does: every file
-// under a top directory named for the chart.
-func packChart(dir string) ([]byte, string, error) {
-	meta, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
-	if err != nil {
-		return nil, "", err
+		t.Fatal(err)
 	}
 	var m struct{ Name, Version string }
 	if err := yaml.Unmarshal(meta, &m); err != nil {
-		return nil, "", err
+		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if err := tw.WriteHeader(&tar.Header{Name: m.Name + "/" + filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
-			return err
-		}
-		_, err = tw.Write(data)
-		return err
-	})
+	data, err := helmtest.Pack(os.DirFS(remote), dir, m.Name)
 	if err != nil {
-		return nil, "", err
+		t.Fatal(err)
 	}
-	if err := tw.Close(); err != nil {
-		return nil, "", err
+	return helmtest.Chart{Repo: repo, Name: m.Name, Version: m.Version, Data: data}
+}
+
+// refusing answers 401 for the charts of one repository, and passes the
+// others to the Fetcher.
+type refusing struct {
+	*helmtest.Fetcher
+	repo string
+}
+
+func (r refusing) Fetch(ctx context.Context, ref chartref.Ref) (*chartref.Archive, error) {
+	if ref.Repo == r.repo {
+		return nil, &chartref.Error{Ref: ref, Kind: chartref.Unauthorized, Err: errors.New("401 Unauthorized")}
 	}
-	if err := gz.Close(); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), m.Version, nil
+	return r.Fetcher.Fetch(ctx, ref)
 }
 
 // renderGolden renders every unit of the repository testdata/releases/
 // name/repo (charts fetched from testdata/releases/name/remote) and
 // compares what the release units rendered with want.txt: each unit's
 // problems, then each object it rendered with the origin of its values.
-func renderGolden(t *testing.T, name string, opts Options, fetch *chartServer) string {
+func renderGolden(t *testing.T, name string, opts Options, fetch chartref.Fetcher) string {
 	t.Helper()
 	base := filepath.Join("testdata", "releases", name)
 	tree, err := workspace.Open(filepath.Join(base, "repo"), 0)
@@ -110,7 +69,6 @@ func renderGolden(t *testing.T, name string, opts Options, fetch *chartServer) s
 	}
 	defer tree.Close()
 	if fetch != nil {
-		fetch.dir = filepath.Join(base, "remote")
 		opts.Fetcher = fetch
 	}
 	if opts.KubernetesVersion == "" {
@@ -209,22 +167,25 @@ func describe(o *Object) string {
 }
 
 func TestFluxHelmReleases(t *testing.T) {
-	fetch := &chartServer{charts: map[string]string{
-		"https://charts.example.com app":    "app",
-		"oci://registry.example/charts app": "app",
-	}, fail: map[string]chartref.Kind{"https://private.example.com app": chartref.Unauthorized}}
-	renderGolden(t, "flux", Options{Substitute: true}, fetch)
-	if got := strings.Join(fetch.asked, "\n"); !strings.Contains(got, "oci://registry.example/charts/app@1.x") || !strings.Contains(got, "https://charts.example.com app@1.0.0") {
+	charts := &helmtest.Fetcher{Charts: []helmtest.Chart{
+		packed(t, "flux", "app", "https://charts.example.com"),
+		packed(t, "flux", "app", "oci://registry.example/charts"),
+	}}
+	renderGolden(t, "flux", Options{Substitute: true}, refusing{charts, "https://private.example.com"})
+	var asked []string
+	for _, r := range charts.Asked() {
+		asked = append(asked, r.String())
+	}
+	if got := strings.Join(asked, "\n"); !strings.Contains(got, "oci://registry.example/charts/app@1.x") || !strings.Contains(got, "https://charts.example.com app@1.0.0") {
 		t.Errorf("charts asked for:\n%s", got)
 	}
 }
 
 func TestArgoApplications(t *testing.T) {
-	fetch := &chartServer{charts: map[string]string{
-		"https://charts.example.com guestbook": "guestbook",
-		"oci://ghcr.io/acme/charts guestbook":  "guestbook",
-	}}
-	renderGolden(t, "argo", Options{Repository: "acme/fleet"}, fetch)
+	renderGolden(t, "argo", Options{Repository: "acme/fleet"}, &helmtest.Fetcher{Charts: []helmtest.Chart{
+		packed(t, "argo", "guestbook", "https://charts.example.com"),
+		packed(t, "argo", "guestbook", "oci://ghcr.io/acme/charts"),
+	}})
 }
 
 func TestReleasesWithoutFetching(t *testing.T) {

@@ -4,14 +4,12 @@
 // (go-containerregistry's, in this process) that serves the chart, pushed
 // with Helm's own registry client.
 //
-//	bench-helm generate -out DIR -releases N    # DIR/repo, DIR/values/NAMESPACE_NAME.yaml, DIR/chart.tgz
+//	bench-helm generate -out DIR -releases N    # DIR/repo, DIR/values/NAMESPACE_NAME.yaml, DIR/chart/app, DIR/chart.tgz
 //	bench-helm serve -chart DIR/chart.tgz       # prints the registry's host:port, serves until killed
 package main
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"flag"
 	"fmt"
 	"io"
@@ -21,12 +19,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	helmregistry "helm.sh/helm/v4/pkg/registry"
+
+	"github.com/gitops-actions/gitops-actions/internal/helm/helmtest"
 )
 
 const (
@@ -275,10 +274,6 @@ func generate(out string, n int) error {
 	for k, v := range templates {
 		files[k] = v
 	}
-	tgz, err := pack(chartName, files)
-	if err != nil {
-		return err
-	}
 	write := func(name, text string) error {
 		p := filepath.Join(out, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -286,7 +281,13 @@ func generate(out string, n int) error {
 		}
 		return os.WriteFile(p, []byte(text), 0o644)
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	for name, text := range files {
+		if err := write(filepath.Join("chart", chartName, name), text); err != nil {
+			return err
+		}
+	}
+	tgz, err := helmtest.Pack(os.DirFS(filepath.Join(out, "chart")), chartName, chartName)
+	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(out, "chart.tgz"), tgz, 0o644); err != nil {
@@ -355,36 +356,6 @@ func indent(s, by string) string {
 		b.Write(l)
 	}
 	return b.String()
-}
-
-// pack writes a chart's files as helm package does: under a top
-// directory named for the chart, in name order, at a fixed time.
-func pack(name string, files map[string]string) ([]byte, error) {
-	names := make([]string, 0, len(files))
-	for k := range files {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	mod := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tw := tar.NewWriter(zw)
-	for _, n := range names {
-		body := []byte(files[n])
-		if err := tw.WriteHeader(&tar.Header{Name: name + "/" + n, Mode: 0o644, Size: int64(len(body)), ModTime: mod, Typeflag: tar.TypeReg}); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(body); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // serve starts an OCI registry on a loopback port, pushes the chart to
