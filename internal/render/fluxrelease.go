@@ -39,7 +39,7 @@ func (t *Tree) renderHelmRelease(u *Unit, visit func(*Object)) *Output {
 		return out
 	}
 
-	if skipped := unknownValues(hr); len(skipped) > 0 {
+	if skipped := unknownValues(&hr); len(skipped) > 0 {
 		problem(ReleaseIncomplete, skipped[0], "%s: %s would be substituted by Flux with a value the repository does not define: the chart is rendered with its own default there", what, strings.Join(joinPaths(skipped), ", "))
 	}
 	r, issues := helmrelease.Read(hr.Object)
@@ -139,14 +139,15 @@ func (t *Tree) substituted(src *releaseSrc) Object {
 	return o
 }
 
-// unknownValues drops from the release's spec.values the values holding
-// a variable the repository does not define (their value in the cluster
-// is unknown here, so the chart's default is used), and returns their
-// paths.
-func unknownValues(o Object) [][]string {
-	if o.Flux == nil {
+// unknownValues drops from a copy of the release's spec.values the values
+// holding a variable the repository does not define (their value in the
+// cluster is unknown here, so the chart's default is used), and returns
+// their paths.
+func unknownValues(o *Object) [][]string {
+	if o.Flux == nil || len(o.Flux.Skipped) == 0 {
 		return nil
 	}
+	o.Object = copyMap(o.Object) // the object itself is checked as written
 	var out [][]string
 	values, _ := specOf(o.Object)["values"].(map[string]any)
 	for _, s := range o.Flux.Skipped {
