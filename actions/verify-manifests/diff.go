@@ -215,7 +215,8 @@ func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *wo
 	if len(b.Skipped) > 0 {
 		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
 	}
-	pv, err := diffpreview.Compare(ctx, b.FS, tree, diffpreview.Options{Environments: plan.Environments, Ignore: in.Diff.Ignore, MaxFileSize: in.MaxFileSize, Fetcher: fetcher, Repository: in.Repository})
+	pv, err := diffpreview.Compare(ctx, b.FS, tree, diffpreview.Options{Environments: plan.Environments, Ignore: in.Diff.Ignore, MaxFileSize: in.MaxFileSize,
+		KubernetesVersion: in.KubernetesVersion, APIVersions: in.APIVersions, Fetcher: fetcher, Repository: in.Repository})
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
 	}

@@ -40,6 +40,7 @@ func TestBadInput(t *testing.T) {
 		{name: "missing path", args: []string{"--path", "nowhere"}, wantErr: `input "path": "nowhere" does not exist`},
 		{name: "missing environment", args: []string{"--environments", "staging"}, wantErr: `input "environments": "staging" does not exist`},
 		{name: "bad boolean", args: []string{"--list-rules=maybe"}, wantErr: `input "list-rules": "maybe" is not a boolean`},
+		{name: "bad api version", args: []string{"--api-versions", "monitoring.coreos.com/v1,monitoring coreos"}, wantErr: `input "api-versions": "monitoring coreos" is not a group/version or group/version/kind`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,6 +309,34 @@ func TestKubernetesVersionJudgesAPIs(t *testing.T) {
 			}
 			if !reflect.DeepEqual(findings, tc.want) {
 				t.Errorf("findings by file = %v, want %v; stdout:\n%s", findings, tc.want, got.Stdout)
+			}
+		})
+	}
+}
+
+// TestAPIVersions: a chart that renders an object only when its API
+// exists renders it once api-versions names the API, and it is checked.
+func TestAPIVersions(t *testing.T) {
+	dir := clitest.WriteTree(t, map[string]string{
+		"chart/Chart.yaml": "apiVersion: v2\nname: probe\nversion: 1.0.0\n",
+		"chart/templates/probe.yaml": "{{- if .Capabilities.APIVersions.Has \"acme.example.com/v1/Probe\" }}\n" +
+			"apiVersion: acme.example.com/v1\nkind: Probe\nmetadata:\n  name: p\n{{- end }}\n",
+	})
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // a line of the report, "" for no finding
+	}{
+		{name: "not served", want: ""},
+		{name: "served", args: []string{"--api-versions", "acme.example.com/v1/Probe"}, want: "chart/Chart.yaml:1:1: warning: no schema for acme.example.com/v1 Probe; it was not validated (add its CRD under crds) (chart directory chart → probe 1.0.0, templates/probe.yaml) [no-schema]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := clitest.Run(t, Command, dir, nil, append(tc.args, "--fail-on", "never")...)
+			if got.Code != cli.ExitOK {
+				t.Fatalf("exit code %d; stderr:\n%s", got.Code, got.Stderr)
+			}
+			if tc.want == "" && strings.Contains(got.Stdout, "Probe") || tc.want != "" && !strings.Contains(got.Stdout, tc.want) {
+				t.Errorf("stdout:\n%s\nwant %q", got.Stdout, tc.want)
 			}
 		})
 	}

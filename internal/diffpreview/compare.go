@@ -106,10 +106,11 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	}
 	gcpolicy.Raise() // builds allocate much and hold little, as verify's
 	c := &comparer{ctx: ctx, masker: m, ignore: ignore, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
-	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize), opts); err != nil {
+	ro := render.Options{KubernetesVersion: opts.KubernetesVersion, APIVersions: opts.APIVersions, Fetcher: opts.Fetcher, Repository: opts.Repository}
+	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize), ro); err != nil {
 		return nil, err
 	}
-	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize), opts); err != nil {
+	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize), ro); err != nil {
 		return nil, err
 	}
 	c.changes = changes(c.base.fsys, c.head.fsys)
@@ -134,8 +135,8 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	return &Preview{Environments: envs}, nil
 }
 
-func newSide(ctx context.Context, name string, fsys fs.FS, opts Options) (*side, error) {
-	s, err := render.Walk(ctx, fsys, render.Options{Fetcher: opts.Fetcher, Repository: opts.Repository})
+func newSide(ctx context.Context, name string, fsys fs.FS, opts render.Options) (*side, error) {
+	s, err := render.Walk(ctx, fsys, opts)
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", name, err)
 	}

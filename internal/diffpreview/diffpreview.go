@@ -23,13 +23,16 @@ type Options struct {
 	// MaxFileSize is the size in bytes above which a file is not read (0:
 	// the tree's own limit).
 	MaxFileSize int64
+	// KubernetesVersion and APIVersions are the cluster Helm charts
+	// render for, as verify's (kubernetes-version, api-versions).
+	KubernetesVersion string
+	APIVersions       []string
 	// Repository is the repository compared, OWNER/NAME or a Git URL
 	// (render.Options.Repository): a release naming it renders its chart
 	// from each side's tree.
 	Repository string
-	// Fetcher brings remote Helm charts for both sides, so that a chart
-	// both name is fetched once (render.Options.Fetcher); nil fetches
-	// nothing.
+	// Fetcher brings remote charts; nil fetches none (a side whose chart
+	// is not fetched says so, never "no change").
 	Fetcher chartref.Fetcher
 
 	// renderAll renders every build and file on both sides, reached by

@@ -222,6 +222,32 @@ func TestLocate(t *testing.T) {
 	}
 }
 
+// TestLocateByChance: a value met by chance (true, 2) is not pinned to
+// a values line whose key does not name the field.
+func TestLocateByChance(t *testing.T) {
+	res, err := Render(context.Background(), load(t, nil, "charts/app"), Request{ReleaseName: "r", Namespace: "n", Capabilities: caps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := map[string]any{"spec": map[string]any{"automountServiceAccountToken": true, "minReadySeconds": int64(2), "replicas": int64(2)}}
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{path: "spec/automountServiceAccountToken", want: ""}, // monitoring.enabled: true is another field
+		{path: "spec/minReadySeconds", want: ""},              // replicaCount: 2 is another field
+		{path: "spec/replicas", want: "charts/app/values.yaml:1"},
+	} {
+		pos, ok := res.Locate("app/templates/deployment.yaml", obj, strings.Split(tc.path, "/"))
+		got := ""
+		if ok {
+			got = fmt.Sprintf("%s:%d", pos.File, pos.Line)
+		}
+		if got != tc.want {
+			t.Errorf("Locate(%s) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
 // TestDeterministic: two renders of a chart that draws random strings,
 // UUIDs, the clock and generated keys and certificates are byte for
 // byte the same, and a different release draws differently.

@@ -42,8 +42,13 @@ func (r *Result) Locate(template string, obj map[string]any, at []string) (Posit
 	} else {
 		cands = equal(leaves, v)
 	}
+	if !distinctive(v) {
+		// true, 1, "on": many values are, and a template writes as many
+		// itself. Only one whose key names the field is taken for it.
+		cands = slices.DeleteFunc(cands, func(l leaf) bool { return !keyNames(l.path[len(l.path)-1], field) })
+	}
 	if len(cands) > 1 {
-		if named := slices.DeleteFunc(slices.Clone(cands), func(l leaf) bool { return !strings.EqualFold(l.path[len(l.path)-1], field) }); len(named) > 0 {
+		if named := slices.DeleteFunc(slices.Clone(cands), func(l leaf) bool { return !keyNames(l.path[len(l.path)-1], field) }); len(named) > 0 {
 			cands = named
 		}
 	}
@@ -171,4 +176,26 @@ func imageLeaves(leaves []leaf, image string) []leaf {
 		}
 	}
 	return out
+}
+
+// distinctive reports whether a value is unlikely to be met by chance: a
+// string of four characters or more that is not a number or a boolean.
+func distinctive(v string) bool {
+	if len(v) < 4 {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "null", "none":
+		return false
+	}
+	_, err := strconv.ParseFloat(v, 64)
+	return err != nil
+}
+
+// keyNames reports whether a values key names a field of an object:
+// replicaCount names replicas, port names containerPort.
+func keyNames(key, field string) bool {
+	k := strings.TrimSuffix(strings.ToLower(key), "s")
+	f := strings.TrimSuffix(strings.ToLower(field), "s")
+	return k != "" && f != "" && (strings.Contains(k, f) || strings.Contains(f, k))
 }

@@ -74,6 +74,14 @@ func validateOne(c *chart.Chart, vals map[string]any, at []string, prov provenan
 	if err != nil {
 		return append(out, Problem{Kind: Offline, Message: fmt.Sprintf("the values of chart %s could not be checked against its values.schema.json: %v", c.Name(), err)})
 	}
+	// The library's order follows its maps: sorted, findings read the
+	// same every run.
+	slices.SortStableFunc(vs, func(a, b kubeschema.Violation) int {
+		if c := strings.Compare(strings.Join(a.Path, "/"), strings.Join(b.Path, "/")); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
 	for _, v := range vs {
 		full := append(slices.Clip(at), v.Path...)
 		var pos Position

@@ -159,6 +159,9 @@ func FileDependencies(fsys fs.FS, dir string) []string {
 // their own: those nothing else renders, library charts left out, in
 // name order.
 func (t *Tree) ChartUnits(dir string) []*Unit {
+	if len(t.charts) == 0 {
+		return nil // no Chart.yaml: nothing to read (most repositories)
+	}
 	dir = path.Clean(dir)
 	refs := t.chartRefs()
 	var out []*Unit

@@ -11,7 +11,8 @@ import (
 
 // Environment returns the Kubernetes objects an environment directory of
 // fsys stands for, as a cluster would receive them: the kustomization in
-// dir built in memory (remote bases and helmCharts left out, nothing
+// dir built in memory (remote bases left out, helmCharts rendered when
+// their chart is in the repository and left out otherwise, nothing
 // fetched), or, without one, every resource of the YAML files under dir
 // as they are. Nothing is validated. It fails when the kustomization does
 // not build or a file is not YAML, since the objects would then be a
@@ -20,7 +21,7 @@ func Environment(ctx context.Context, fsys fs.FS, dir string) ([]map[string]any,
 	dir = path.Clean(dir)
 	t := &Tree{ctx: ctx, fsys: fsys, opts: Options{Path: dir}}
 	if kfile := kustomizationIn(t, dir); kfile != "" {
-		rd, err := t.Build(dir)
+		rd, err := t.build(dir, false)
 		if err != nil {
 			return nil, err
 		}

@@ -404,7 +404,15 @@ type Rendered struct {
 // Build renders the kustomization in dir and collects its objects (remote
 // bases and helmCharts left out, nothing fetched). Read is set even when
 // it fails.
-func (t *Tree) Build(dir string) (*Rendered, error) {
+//
+// A helmCharts entry renders in process (a remote chart through the
+// tree's Fetcher); one that does not render, or whose chart is not
+// fetched, fails the build: what it would add is unknown.
+func (t *Tree) Build(dir string) (*Rendered, error) { return t.build(dir, true) }
+
+// build is Build; with helmStrict unset, a helmCharts entry that does not
+// render is left out, as before charts rendered.
+func (t *Tree) build(dir string, helmStrict bool) (*Rendered, error) {
 	dir = path.Clean(dir)
 	kfile := kustomizationIn(t, dir)
 	if kfile == "" {
@@ -423,6 +431,18 @@ func (t *Tree) Build(dir string) (*Rendered, error) {
 	out := &Rendered{Read: b.read}
 	if err != nil {
 		return out, fmt.Errorf("rendering %q: kustomize build failed: %s", dir, cleanKustomizeError(err.Error()))
+	}
+	for _, p := range b.problems {
+		switch p.Kind {
+		case HelmRenderFailed, HelmValuesInvalid, ChartSkipped, ChartUnavailable:
+			if !helmStrict {
+				break
+			}
+			// What a chart would add is unknown: the objects collected
+			// are not all the kustomization renders, and a comparison
+			// with them would show a change that is not one, or none.
+			return out, fmt.Errorf("rendering %q: %s:%d: %s", dir, p.File, p.Line, p.Message)
+		}
 	}
 	out.Objects = make([]map[string]any, 0, m.Size())
 	for _, res := range m.Resources() {
