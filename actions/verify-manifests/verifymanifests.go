@@ -12,6 +12,7 @@ import (
 	"io"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -35,6 +36,7 @@ var Spec = cli.Spec{
 		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
 		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
 		{Name: "crds", Kind: cli.Lines, Description: "Files or directories holding CustomResourceDefinitions to validate custom resources against, one per line, inside the working directory. CRDs found under path are used too."},
+		{Name: "api-versions", Kind: cli.List, Description: "API versions the cluster serves beyond the built-in ones of kubernetes-version and the CRDs found under path and crds, for Helm charts that render an object only when its API exists (.Capabilities.APIVersions.Has), separated by commas or newlines: a group/version or a group/version/kind, e.g. monitoring.coreos.com/v1,cert-manager.io/v1/Certificate."},
 		{Name: "rules", Kind: cli.List, Description: "Rules to turn on or off, e.g. -resources-missing,+image-digest-required. --list-rules prints the catalogue."},
 		{Name: "format", Description: "The report format: text, github (annotations), sarif, junit or json. Empty means github in GitHub Actions, text elsewhere."},
 		{Name: "output-file", Description: "Write the report to this file, inside the working directory, instead of standard output. With format sarif and no output-file, the SARIF goes to verify-manifests.sarif. The file is replaced, never written through a symbolic link."},
@@ -80,6 +82,10 @@ func NewCommand(d Deps) cli.Command {
 // of the binary 30 ms and 6 MB. TestKubernetesVersions keeps it true.
 const kubernetesVersions = "1.37, 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30"
 
+// apiVersionRE is a group/version ("v1", "apps/v1",
+// "monitoring.coreos.com/v1") with an optional kind after it.
+var apiVersionRE = regexp.MustCompile(`^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?(?:/[A-Za-z][A-Za-z0-9]*)?$`)
+
 // defaultSARIF is where a SARIF report goes when no output-file is given.
 const defaultSARIF = "verify-manifests.sarif"
 
@@ -89,7 +95,10 @@ type Inputs struct {
 	Environments      []string
 	KubernetesVersion string
 	CRDs              []string
-	Rules             verify.RuleSet
+	// APIVersions are the api-versions input: group/versions and
+	// group/version/kinds.
+	APIVersions []string
+	Rules       verify.RuleSet
 	// Format is text, github, sarif, junit or json (never empty).
 	Format     string
 	OutputFile string
@@ -111,7 +120,7 @@ type Inputs struct {
 // Actions.
 func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	inActions := getenv("GITHUB_ACTIONS") == "true"
-	in := Inputs{Path: v.String("path"), Environments: v.List("environments"), CRDs: v.Lines("crds"), OutputFile: v.String("output-file")}
+	in := Inputs{Path: v.String("path"), Environments: v.List("environments"), CRDs: v.Lines("crds"), APIVersions: v.List("api-versions"), OutputFile: v.String("output-file")}
 	var err error
 	if in.ListRules, err = v.Bool("list-rules"); err != nil {
 		return in, err
@@ -126,6 +135,11 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 		in.KubernetesVersion = versions[0]
 	case !contains(versions, in.KubernetesVersion):
 		return in, cli.Usagef("input \"kubernetes-version\": %q has no embedded schemas (use one of %s)", v.String("kubernetes-version"), strings.Join(versions, ", "))
+	}
+	for _, a := range in.APIVersions {
+		if !apiVersionRE.MatchString(a) {
+			return in, cli.Usagef("input \"api-versions\": %q is not a group/version or group/version/kind (e.g. monitoring.coreos.com/v1, or v1 for the core group)", a)
+		}
 	}
 	if in.Rules, err = verify.ParseRules(v.List("rules")); err != nil {
 		return in, cli.Usagef("input \"rules\": %w", err)
@@ -255,7 +269,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 // tree ("" for standard output). Environments and CRD paths are relative
 // to the working directory, or else to path.
 func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
-	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules}
+	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, APIVersions: in.APIVersions}
 	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
 		return opts, "", cli.UsageError(err)

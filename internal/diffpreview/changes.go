@@ -136,6 +136,50 @@ func (cs *changeSet) unchanged(base, head fs.FS, dir string) bool {
 	return okB && okH && !cs.touches(db) && !cs.touches(dh)
 }
 
+// chartUnchanged reports whether the chart in dir renders the same on
+// both sides: nothing changed in its directory or in that of a file://
+// dependency. A remote dependency is the same chart version on both
+// sides unless its Chart.yaml changed.
+func (cs *changeSet) chartUnchanged(base, head fs.FS, dir string) bool {
+	if cs.links || cs.failed {
+		return false
+	}
+	return !cs.touches(chartDirs(base, dir)) && !cs.touches(chartDirs(head, dir))
+}
+
+// chartDirs lists the directory of a chart and those of its file://
+// dependencies, recursively.
+func chartDirs(fsys fs.FS, dir string) []string {
+	var out []string
+	todo := []string{dir}
+	for len(todo) > 0 && len(out) < 100 {
+		d := todo[0]
+		todo = todo[1:]
+		if slices.Contains(out, d) {
+			continue
+		}
+		out = append(out, d)
+		data, err := fs.ReadFile(fsys, path.Join(d, "Chart.yaml"))
+		if err != nil {
+			continue
+		}
+		var meta struct {
+			Dependencies []struct{ Repository string }
+		}
+		if yaml.Unmarshal(data, &meta) != nil {
+			continue
+		}
+		for _, dep := range meta.Dependencies {
+			if rel, ok := strings.CutPrefix(dep.Repository, "file://"); ok {
+				if p := path.Clean(path.Join(d, rel)); p != ".." && !strings.HasPrefix(p, "../") {
+					todo = append(todo, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // kustomizationDirs lists the directories a build of the kustomization
 // in dir may read: its own and, for each directory it names as a
 // resource, base, component, generator, transformer or validator, that

@@ -40,9 +40,12 @@ type side struct {
 	name string
 	fsys fs.FS
 	tree *render.Tree
-	tops map[string]bool // the kustomizations no other one includes
-	mu   sync.Mutex
-	read map[string]bool
+	tops map[string]bool // the kustomizations no other one includes, and the chart units
+	// charts are the chart directories nothing else renders (each
+	// rendered with its own values, as verify renders them).
+	charts map[string]bool
+	mu     sync.Mutex
+	read   map[string]bool
 }
 
 // isTop reports whether the kustomization in dir is one no other one
@@ -120,9 +123,12 @@ func newSide(ctx context.Context, name string, fsys fs.FS, fetcher chartref.Fetc
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", name, err)
 	}
-	sd := &side{name: name, fsys: fsys, tree: s, read: map[string]bool{}, tops: map[string]bool{}}
+	sd := &side{name: name, fsys: fsys, tree: s, read: map[string]bool{}, tops: map[string]bool{}, charts: map[string]bool{}}
 	for _, d := range s.Tops(".") {
 		sd.tops[d] = true
+	}
+	for _, u := range s.ChartUnits(".") {
+		sd.tops[u.Dir], sd.charts[u.Dir] = true, true
 	}
 	return sd, nil
 }
@@ -180,6 +186,11 @@ func (s *side) plainFiles(dir string, deep bool, read map[string]bool) []string 
 			if within(f, k) {
 				inKust = true
 				break
+			}
+		}
+		for k := range s.charts {
+			if within(f, k) {
+				inKust = true // a chart renders it, or it is the chart's
 			}
 		}
 		if !inKust {
@@ -278,6 +289,9 @@ func (c *comparer) builds(s *side, p plan) (builds []string, missing bool, err s
 			return nil, false, fmt.Sprintf("no directory %q", p.dir)
 		}
 		builds = s.tree.Tops(p.dir)
+		for _, u := range s.tree.ChartUnits(p.dir) {
+			builds = append(builds, u.Dir)
+		}
 	case p.plain:
 	default:
 		if s.isTop(p.dir) {
@@ -285,6 +299,9 @@ func (c *comparer) builds(s *side, p plan) (builds []string, missing bool, err s
 		}
 	}
 	return slices.DeleteFunc(slices.Clone(builds), func(d string) bool {
+		if c.base.charts[d] || c.head.charts[d] {
+			return c.changes.chartUnchanged(c.base.fsys, c.head.fsys, d)
+		}
 		return c.changes.unchanged(c.base.fsys, c.head.fsys, d)
 	}), false, ""
 }
@@ -306,7 +323,11 @@ func (c *comparer) renderBuilds(s *side, builds []string, r *rendering) (read ma
 				errs[i] = c.ctx.Err()
 				return
 			}
-			rd, err := s.tree.Build(d)
+			renderUnit := s.tree.Build
+			if s.charts[d] {
+				renderUnit = s.tree.Chart
+			}
+			rd, err := renderUnit(d)
 			if rd != nil {
 				reads[i] = rd.Read
 			}

@@ -869,3 +869,10 @@ func KubeconformFile(apiVersion, kindName string) string {
 	}
 	return strings.ToLower(kindName) + suffix + ".json"
 }
+
+// Check validates inst against a schema compiled by the caller (a chart's
+// values.schema.json) and returns its violations in the words Validate
+// uses.
+func Check(sch *jsonschema.Schema, inst any) ([]Violation, error) {
+	return validateWith(sch, inst)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,14 @@ type build struct {
 	// exclusive is set while the build holds kustomizeMu for writing;
 	// needsExclusive when a kustomization it read has an openapi field.
 	exclusive, needsExclusive bool
+	// inflated holds the helmCharts entries rendered, by kustomization
+	// file and index (nil for one that rendered nothing); helmRuns them
+	// in the order of their numbers; helmRead the chart and values files
+	// they read; kfs the file system of the build under way.
+	inflated map[string]*inflation
+	helmRuns []*inflation
+	helmRead []string
+	kfs      *kustFS
 }
 
 // newBuild prepares the build of the kustomization unit u; nil when there
@@ -47,7 +56,7 @@ func (t *Tree) newBuild(u *Unit) *build {
 	if kfile == "" {
 		return nil
 	}
-	b := &build{t: t, unit: u, dir: u.Dir, kfile: kfile, files: map[string]*parsedFile{}, reported: map[string]bool{}}
+	b := &build{t: t, unit: u, dir: u.Dir, kfile: kfile, files: map[string]*parsedFile{}, reported: map[string]bool{}, inflated: map[string]*inflation{}}
 	pf := b.file(kfile)
 	if len(pf.docs) == 0 || pf.docs[0].Obj == nil || hasSyntaxError(pf.problems) {
 		return nil
@@ -104,12 +113,33 @@ func (b *build) render(visit func(*Object)) *Output {
 		return out
 	}
 	out.Problems = b.problems
+	for _, inf := range b.inflations() {
+		// A chart's CRDs first, so that its custom resources have a
+		// schema whether or not the entry installs them.
+		for _, m := range inf.res.CRDs {
+			docs, _ := ParseYAML(inf.ref.File, []byte(m.Content))
+			for _, d := range docs {
+				if d.Obj != nil && isResource(d.Obj) {
+					visit(&Object{Object: d.Obj, SchemaOnly: true, Origin: Origin{Unit: b.unit, File: inf.ref.File,
+						Helm: &HelmOrigin{Release: inf.release, Chart: inf.res.Chart, Version: inf.res.Version, Template: chartRel(m.Template)}}})
+				}
+			}
+		}
+	}
 	for _, res := range m.Resources() {
 		if t.ctx.Err() != nil {
 			break
 		}
-		obj, src := b.object(res.YNode())
+		obj, src, hm := b.object(res.YNode())
 		if obj == nil {
+			continue
+		}
+		if hm != nil {
+			// Flux substitutes what a kustomization renders, helm's
+			// output included.
+			o := &Object{Object: obj, Origin: b.helmOrigin(obj, hm)}
+			t.substitute(o, b.dir)
+			visit(o)
 			continue
 		}
 		file := kfile
@@ -171,9 +201,17 @@ func (b *build) kustomizeShared(mark bool) (resmap.ResMap, error) {
 	if _, ok := b.t.fsys.(resolver); ok {
 		kfs.real = b.t.resolve
 	}
+	b.kfs = kfs
 	defer hushKustomize()()
 	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(kfs, "/"+b.dir)
 	b.read = kfs.files()
+	b.mu.Lock()
+	for _, f := range b.helmRead {
+		if !slices.Contains(b.read, f) {
+			b.read = append(b.read, f)
+		}
+	}
+	b.mu.Unlock()
 	return m, err
 }
 
@@ -248,18 +286,28 @@ func (b *build) rewrite(name string, data []byte) ([]byte, error) {
 		seq.Content = kept
 	}
 	if _, charts := mapGet(root, "helmCharts"); charts != nil && len(charts.Content) > 0 {
-		// Inflating a chart needs helm and usually the network: the
-		// rest of the kustomization is built without it.
+		// Each chart is rendered in process and its output becomes a
+		// resource file of this kustomization, which exists only for the
+		// build: the rest of the kustomization applies to it.
 		changed = true
-		root.Content = deleteKeys(root.Content, "helmCharts", "helmGlobals")
-		line, col := 1, 1
-		if pf := b.file(name); len(pf.docs) > 0 && pf.docs[0].root != nil {
-			if key, _ := mapGet(pf.docs[0].root, "helmCharts"); key != nil {
-				line, col = key.Line, key.Column
+		var files []string
+		for _, e := range parseHelmCharts(name, root) {
+			if inf, ok := b.inflate(e); ok {
+				b.kfs.addVirtual(inf.file, inf.text)
+				files = append(files, path.Base(inf.file))
 			}
 		}
-		b.report(name, "helmCharts", Problem{File: name, Line: line, Column: col, Kind: TemplateSkipped,
-			Message: fmt.Sprintf("%d helmCharts not inflated (that needs helm and the network); their resources are not validated", len(charts.Content))})
+		root.Content = deleteKeys(root.Content, "helmCharts", "helmGlobals")
+		if len(files) > 0 {
+			_, res := mapGet(root, "resources")
+			if res == nil {
+				res = &yaml.Node{Kind: yaml.SequenceNode}
+				root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "resources"}, res)
+			}
+			for _, f := range files {
+				res.Content = append(res.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: f})
+			}
+		}
 	}
 	if !changed {
 		return data, nil
@@ -341,31 +389,35 @@ func (b *build) mark(name string, data []byte) []byte {
 }
 
 // object turns a rendered resource into a plain value and takes its
-// origin out of it.
-func (b *build) object(n *yaml.Node) (map[string]any, *Source) {
+// origin out of it: the document it was written in, or the helmCharts
+// entry that rendered it.
+func (b *build) object(n *yaml.Node) (map[string]any, *Source, *helmMark) {
 	budget := maxNodes
 	v, err := toValue(n, &budget)
 	obj, _ := v.(map[string]any)
 	if err != nil || obj == nil {
-		return nil, nil
+		return nil, nil, nil
+	}
+	if hm := b.takeHelmMark(obj); hm != nil {
+		return obj, nil, hm
 	}
 	mark, ok := obj[originKey].(string)
 	if !ok {
-		return obj, nil
+		return obj, nil, nil
 	}
 	delete(obj, originKey)
 	num, line, _ := strings.Cut(mark, ":")
 	i, err1 := strconv.Atoi(num)
 	l, err2 := strconv.Atoi(line)
 	if err1 != nil || err2 != nil || i < 0 || i >= len(b.marked) {
-		return obj, nil
+		return obj, nil, nil
 	}
 	real, ok := b.markedReal[i]
 	if !ok {
 		real = b.t.real(b.marked[i])
 		b.markedReal[i] = real
 	}
-	return obj, &Source{File: real, Line: l}
+	return obj, &Source{File: real, Line: l}, nil
 }
 
 // kustomizationIn returns the kustomization file of dir, or "".

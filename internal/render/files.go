@@ -107,15 +107,18 @@ func hasSyntaxError(ps []Problem) bool {
 
 // SkippedTemplates reports, once per Helm chart, how many of its
 // templates were skipped: templates says which of names were found to be
-// templates (Parse).
-func SkippedTemplates(names []string, templates map[string]bool) []Problem {
+// templates (Parse) and not rendered. Only a directory holding a
+// Chart.yaml is a chart: a templates/ folder of anything else (an Ansible
+// role) is not one, and each of its files that holds {{ }} is reported
+// on its own (Parse).
+func (t *Tree) SkippedTemplates(names []string, templates map[string]bool) []Problem {
 	charts := map[string]int{}
 	for _, n := range names {
 		if !templates[n] {
 			continue
 		}
 		for d := path.Dir(n); d != "." && d != "/"; d = path.Dir(d) {
-			if path.Base(d) == "templates" {
+			if path.Base(d) == "templates" && t.charts[path.Dir(d)] {
 				charts[path.Dir(d)]++
 				break
 			}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
@@ -37,6 +38,26 @@ type kustFS struct {
 	mu   sync.Mutex
 	read []string // fsys paths, in the order they were first read
 	seen map[string]bool
+	// virtual are files that exist only for the build (what a
+	// kustomization's helmCharts rendered), by fsys path.
+	virtual map[string][]byte
+}
+
+// addVirtual adds a file that exists only for the build.
+func (k *kustFS) addVirtual(name string, data []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.virtual == nil {
+		k.virtual = map[string][]byte{}
+	}
+	k.virtual[name] = data
+}
+
+func (k *kustFS) virtualFile(name string) ([]byte, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	data, ok := k.virtual[name]
+	return data, ok
 }
 
 func newKustFS(fsys fs.FS, rewrite func(string, []byte) ([]byte, error), mark func(string, []byte) []byte) *kustFS {
@@ -75,6 +96,9 @@ func (k *kustFS) RemoveAll(string) error              { return errReadOnly }
 func (k *kustFS) WriteFile(string, []byte) error      { return errReadOnly }
 
 func (k *kustFS) Open(p string) (filesys.File, error) {
+	if data, ok := k.virtualFile(rel(p)); ok {
+		return &memFile{r: strings.NewReader(string(data)), info: virtualInfo{name: path.Base(p), size: int64(len(data))}}, nil
+	}
 	data, err := k.ReadFile(p)
 	if err != nil {
 		return nil, err
@@ -112,6 +136,9 @@ func (k *kustFS) ReadDir(p string) ([]string, error) {
 // cleaned.
 func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	name := rel(p)
+	if _, ok := k.virtualFile(name); ok {
+		return filesys.ConfirmedDir("/" + path.Dir(name)), path.Base(name), nil
+	}
 	if k.real != nil {
 		real, err := k.real(name)
 		var fe *workspace.FileError
@@ -140,6 +167,9 @@ func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 }
 
 func (k *kustFS) Exists(p string) bool {
+	if _, ok := k.virtualFile(rel(p)); ok {
+		return true
+	}
 	_, err := fs.Stat(k.fsys, rel(p))
 	return err == nil
 }
@@ -154,6 +184,9 @@ func (k *kustFS) Glob(pattern string) ([]string, error) {
 
 func (k *kustFS) ReadFile(p string) ([]byte, error) {
 	name := rel(p)
+	if data, ok := k.virtualFile(name); ok {
+		return data, nil
+	}
 	data, err := fs.ReadFile(k.fsys, name)
 	if err != nil {
 		return nil, err
@@ -180,6 +213,19 @@ func (k *kustFS) Walk(p string, fn filepath.WalkFunc) error {
 		return fn("/"+name, info, err)
 	})
 }
+
+// virtualInfo describes a file that exists only for the build.
+type virtualInfo struct {
+	name string
+	size int64
+}
+
+func (v virtualInfo) Name() string       { return v.name }
+func (v virtualInfo) Size() int64        { return v.size }
+func (v virtualInfo) Mode() fs.FileMode  { return 0o444 }
+func (v virtualInfo) ModTime() time.Time { return time.Time{} }
+func (v virtualInfo) IsDir() bool        { return false }
+func (v virtualInfo) Sys() any           { return nil }
 
 // memFile is a file kustomize opened for reading.
 type memFile struct {

@@ -36,9 +36,18 @@ type Options struct {
 	// it would (Object.Flux says what it did). Without it objects are as
 	// the repository writes them.
 	Substitute bool
-	// Fetcher brings the remote charts that Helm releases name; nil
-	// fetches nothing (each remote chart is then one notice naming it).
+	// Fetcher brings the remote charts a chart unit needs (a helmCharts
+	// entry with a repo, a remote dependency); nil fetches nothing, and
+	// each remote chart is a ChartSkipped problem naming it.
 	Fetcher chartref.Fetcher
+	// KubernetesVersion is the cluster version charts render for
+	// (.Capabilities.KubeVersion, and the built-in APIs of
+	// .Capabilities.APIVersions); "" means the newest kubeschema embeds.
+	KubernetesVersion string
+	// APIVersions are more group/versions (or group/version/kinds) the
+	// cluster serves, on top of the built-in ones and the repository's
+	// CRDs: the api-versions input.
+	APIVersions []string
 }
 
 // Tree is one walk of a file tree: the names of its YAML files and
@@ -68,6 +77,7 @@ type Tree struct {
 	charts map[string]bool // directories holding a Chart.yaml
 
 	flux     fluxState    // the repository's Flux Kustomizations, read on first need
+	helm     helmState    // the Capabilities and chart references, read on first need
 	includes includeState // what each kustomization includes, read on first need
 	reals    sync.Map     // path → its Real answer (resolve)
 }
@@ -168,6 +178,20 @@ const (
 	// VariableUnset is a ${VAR} the Flux Kustomization that applies the
 	// object does not define in the repository: the value is unknown.
 	VariableUnset ProblemKind = "variable-unset"
+	// HelmRenderFailed is a chart that does not render: required, fail,
+	// a template error, a loop stopped, a chart that cannot be loaded.
+	HelmRenderFailed ProblemKind = "helm-render-failed"
+	// HelmValuesInvalid is a value a chart's values.schema.json refuses.
+	HelmValuesInvalid ProblemKind = "helm-values-invalid"
+	// HelmOffline is what an offline render cannot know: a chart's
+	// lookup answered nothing, a remote $ref of its values.schema.json
+	// was skipped.
+	HelmOffline ProblemKind = "helm-offline"
+	// ChartSkipped is a remote chart not fetched because fetching is off.
+	ChartSkipped ProblemKind = "chart-skipped"
+	// ChartUnavailable is a remote chart that could not be fetched
+	// (unreachable, not found, unauthorized, refused).
+	ChartUnavailable ProblemKind = "chart-unavailable"
 )
 
 // Issue is a problem with a value of an object, before it has a position:

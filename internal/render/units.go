@@ -27,6 +27,10 @@ const (
 	// Manifests is a file of plain manifests, each resource as written
 	// (each item of a List on its own).
 	Manifests Kind = "manifests"
+	// HelmChart is a chart directory of the repository that nothing
+	// else renders, rendered with its own values (release name = chart
+	// name, as kube-linter renders one).
+	HelmChart Kind = "helm-chart"
 )
 
 // Unit is one thing that renders on its own into objects: a
@@ -56,6 +60,30 @@ type Object struct {
 	Origin Origin
 	// Flux is what the substitution did, nil when it had nothing to do.
 	Flux *Substitution
+	// SchemaOnly marks a CustomResourceDefinition of a chart that is not
+	// deployed with it (crds/ left out): it is handed over before the
+	// chart's objects only so that their kinds have a schema.
+	SchemaOnly bool
+}
+
+// HelmOrigin names the release, chart and template a rendered object of a
+// chart came from.
+type HelmOrigin struct {
+	// Release names what deploys the chart: "HelmRelease media/plex",
+	// "chart directory charts/app", "helmCharts podinfo of
+	// apps/kustomization.yaml".
+	Release string
+	// Chart and Version are the chart's.
+	Chart, Version string
+	// Template is the template within the chart ("templates/deployment.yaml",
+	// "charts/redis/templates/master.yaml", "crds/crd.yaml").
+	Template string
+}
+
+// String reads "HelmRelease media/plex → app-template 4.1.1,
+// templates/common.yaml".
+func (h *HelmOrigin) String() string {
+	return h.Release + " → " + h.Chart + " " + h.Version + ", " + h.Template
 }
 
 // Origin is where a rendered object comes from, and the way back from a
@@ -73,6 +101,9 @@ type Origin struct {
 	// caller that locates it only later, the document let go
 	// (FindDocument); nil when Position is all there is.
 	Source *Source
+	// Helm, for an object a chart rendered, names the release, the
+	// chart and its version, and the template; nil otherwise.
+	Helm   *HelmOrigin
 	locate func(path []string, at Pin) (file string, line, col int)
 }
 
@@ -127,13 +158,14 @@ type Output struct {
 // Units returns the units at or under dir ("." for the whole tree) that
 // render on their own: each kustomization that no other kustomization at
 // or under dir includes, Components and files of another kind left out,
-// in name order. Each is an environment or a part of one.
+// in name order, then each chart directory nothing else renders
+// (ChartUnits). Each is an environment or a part of one.
 func (t *Tree) Units(dir string) []*Unit {
 	var out []*Unit
 	for _, d := range t.Tops(dir) {
 		out = append(out, t.kustomizationUnit(d))
 	}
-	return out
+	return append(out, t.ChartUnits(dir)...)
 }
 
 // Tops is the directories of Units.
@@ -177,6 +209,9 @@ func (t *Tree) ManifestsUnit(name string) *Unit {
 // A kustomization that only failing builds include renders on its own
 // after all, so that its objects are handed over all the same, unless
 // the error is its own.
+//
+// The chart directories nothing else renders (ChartUnits) render in the
+// first round, beside the kustomizations.
 func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output {
 	dirs := t.Kustomizations
 	inner := t.included(dirs)
@@ -189,9 +224,16 @@ func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output 
 			todo = append(todo, d)
 		}
 	}
-	for len(todo) > 0 {
-		outs := make([]*Output, len(todo))
-		_ = parallel.Do(t.ctx, workers, len(todo), func(i int) error {
+	charts := t.ChartUnits(".")
+	for len(todo) > 0 || len(charts) > 0 {
+		n := len(todo)
+		outs := make([]*Output, n+len(charts))
+		_ = parallel.Do(t.ctx, workers, len(outs), func(i int) error {
+			if i >= n {
+				u := charts[i-n]
+				outs[i] = t.renderChart(u, open(u))
+				return nil
+			}
 			u := t.kustomizationUnit(todo[i])
 			b := t.newBuild(u)
 			if b == nil {
@@ -200,7 +242,11 @@ func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output 
 			outs[i] = b.render(open(u))
 			return nil
 		})
-		for i, o := range outs {
+		for _, o := range outs[n:] {
+			out = append(out, o)
+		}
+		charts = nil
+		for i, o := range outs[:n] {
 			tried[todo[i]] = true
 			if o == nil {
 				continue
@@ -246,6 +292,8 @@ func (t *Tree) Render(u *Unit, visit func(*Object)) *Output {
 		return b.render(visit)
 	case Manifests:
 		return t.renderManifests(u, visit)
+	case HelmChart:
+		return t.renderChart(u, visit)
 	}
 	return &Output{Unit: u, Err: fmt.Errorf("rendering %q: no renderer for a unit of kind %q", u.Name, u.Kind)}
 }
@@ -356,7 +404,7 @@ func (t *Tree) Build(dir string) (*Rendered, error) {
 	}
 	out.Objects = make([]map[string]any, 0, m.Size())
 	for _, res := range m.Resources() {
-		if obj, _ := b.object(res.YNode()); obj != nil {
+		if obj, _, _ := b.object(res.YNode()); obj != nil {
 			out.Objects = append(out.Objects, obj)
 		}
 	}

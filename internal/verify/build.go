@@ -47,6 +47,14 @@ func (r *run) renderAll() []*rendered {
 		mu.Unlock()
 		keep := r.summed == nil || r.summed[env] || r.drifts(env)
 		return func(o *render.Object) {
+			if o.Origin.Helm != nil && isCRD(o.Object) {
+				// A chart's CRDs give its custom resources their schema,
+				// before they are checked.
+				rd.findings = append(rd.findings, r.addRenderedCRD(o)...)
+				if o.SchemaOnly {
+					return
+				}
+			}
 			fs, sum := r.check(&resource{o: *o, env: env, group: env, noSummary: !keep})
 			rd.findings = append(rd.findings, fs...)
 			if sum != nil {

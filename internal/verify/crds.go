@@ -126,3 +126,18 @@ func crdGroupKind(crd map[string]any) string {
 	k, _ := names["kind"].(string)
 	return g + "/" + k
 }
+
+// addRenderedCRD adds a CustomResourceDefinition a chart rendered to the
+// schemas.
+func (r *run) addRenderedCRD(o *render.Object) []finding.Finding {
+	if r.opts.Schemas == nil {
+		return nil
+	}
+	if err := r.opts.Schemas.AddCRD(o.Object); err != nil {
+		_, _, _, name := render.Meta(o.Object)
+		file, line, col := o.Origin.Position(nil, render.PinOwner)
+		return []finding.Finding{{File: file, Line: line, Column: col, Severity: ruleSeverity(RuleCRDInvalid), Rule: RuleCRDInvalid,
+			Message: fmt.Sprintf("no schema can be made of this CustomResourceDefinition: %v (%s)", err, o.Origin.Helm), Resource: "CustomResourceDefinition/" + name}}
+	}
+	return nil
+}

@@ -17,6 +17,11 @@ var problemRules = map[render.ProblemKind]string{
 	render.DeprecatedField:    RuleKustomizeDeprecated,
 	render.SubstitutionFailed: RuleFluxSubstitution,
 	render.VariableUnset:      RuleFluxVariable,
+	render.HelmRenderFailed:   RuleHelmRender,
+	render.HelmValuesInvalid:  RuleHelmValues,
+	render.HelmOffline:        RuleHelmOffline,
+	render.ChartSkipped:       RuleHelmOffline,
+	render.ChartUnavailable:   RuleChartFetch,
 }
 
 // problemRule is the rule of a kind of problem.

@@ -82,8 +82,12 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 			at = render.PinOwner
 		}
 		file, line, col := rs.o.Origin.Position(is.path, at)
+		msg := is.msg
+		if h := rs.o.Origin.Helm; h != nil {
+			msg += " (" + h.String() + ")"
+		}
 		out = append(out, finding.Finding{File: file, Line: line, Column: col, Severity: ruleSeverity(is.rule), Rule: is.rule,
-			Message: is.msg, Resource: id, Environment: rs.env})
+			Message: msg, Resource: id, Environment: rs.env})
 	}
 	if rs.noSummary {
 		return out, nil

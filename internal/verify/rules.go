@@ -31,6 +31,10 @@ const (
 	RuleFileSkipped         = "file-skipped"
 	RuleFluxSubstitution    = "flux-substitution"
 	RuleFluxVariable        = "flux-variable"
+	RuleHelmRender          = "helm-render"
+	RuleHelmValues          = "helm-values"
+	RuleHelmOffline         = "helm-offline"
+	RuleChartFetch          = "chart-fetch"
 )
 
 // Rules is the catalogue: every rule verify-manifests can report, its
@@ -57,6 +61,10 @@ var Rules = []finding.Rule{
 	{ID: RuleFileSkipped, Severity: finding.Warning, Default: true, Description: "A file was not read, so not verified: a symbolic link (never followed), a FIFO, device or socket, a file over max-file-size, or one that cannot be read."},
 	{ID: RuleFluxSubstitution, Severity: finding.Error, Default: true, Description: "Flux's post-build substitution would fail on a resource: a malformed ${...}, a variable name Flux refuses, or a value that is not YAML once substituted."},
 	{ID: RuleFluxVariable, Severity: finding.Notice, Default: true, Description: "A ${VAR} that the Flux Kustomization rendering it does not define in the repository (it may come from the cluster): the value is not validated. Once per variable."},
+	{ID: RuleHelmRender, Severity: finding.Error, Default: true, Description: "A Helm chart does not render: a required value missing, a fail, a template error, a template that loops (stopped), a chart that cannot be loaded; reported at the values line when one is known, else at the chart reference."},
+	{ID: RuleHelmValues, Severity: finding.Error, Default: true, Description: "A value breaks the chart's values.schema.json; reported at the line of the values that set it."},
+	{ID: RuleHelmOffline, Severity: finding.Notice, Default: true, Description: "What an offline render cannot know: a chart calls lookup (answered empty), a values.schema.json refers to a remote schema that is not fetched, a remote chart is not fetched because fetch-charts is false."},
+	{ID: RuleChartFetch, Severity: finding.Warning, Default: true, Description: "A remote Helm chart could not be fetched (unreachable, not found, refused, credentials missing), so what it renders is not verified."},
 }
 
 // RuleSet says which rules are on. The zero value has every rule off; use

@@ -40,8 +40,13 @@ type Options struct {
 	Schemas Validator
 	// Workers bounds the parallelism; 0 means twice GOMAXPROCS.
 	Workers int
-	// Fetcher brings remote Helm charts (render.Options.Fetcher); nil
-	// fetches nothing.
+	// APIVersions are group/versions (or group/version/kinds) the cluster
+	// serves beyond the built-in ones and the repository's CRDs, for
+	// .Capabilities.APIVersions of the charts rendered: the api-versions
+	// input.
+	APIVersions []string
+	// Fetcher brings remote charts; nil fetches nothing (each remote
+	// chart is a notice naming it).
 	Fetcher chartref.Fetcher
 }
 
@@ -136,7 +141,8 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 // resources, and the tallies.
 func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	r := newRun(ctx, fsys, opts)
-	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true, Fetcher: r.opts.Fetcher})
+	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true,
+		Fetcher: r.opts.Fetcher, KubernetesVersion: r.opts.KubernetesVersion, APIVersions: r.opts.APIVersions})
 	if err != nil {
 		if ee := (*render.ExtraError)(nil); errors.As(err, &ee) {
 			return nil, fmt.Errorf("crds: %w", err)
@@ -188,9 +194,10 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 		findings = append(findings, fr.findings...)
 		sums = append(sums, fr.sums...)
-		templates[tree.All[i]] = fr.template
+		// A chart's templates a unit rendered were not skipped.
+		templates[tree.All[i]] = fr.template && !consumed[tree.All[i]]
 	}
-	findings = append(findings, fromProblems(render.SkippedTemplates(tree.Files, templates), "")...)
+	findings = append(findings, fromProblems(tree.SkippedTemplates(tree.Files, templates), "")...)
 	loc := r.newSummaryLocator()
 	findings = append(findings, duplicates(sums, loc)...)
 	if r.rules.Enabled(RuleEnvironmentDrift) {
