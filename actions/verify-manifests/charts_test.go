@@ -142,3 +142,91 @@ func TestFetcherFromInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteChartsEndToEnd verifies a kustomization whose helmCharts
+// name charts of a Helm repository and of an OCI registry, both served
+// on loopback through chart-mirrors: the charts are fetched, rendered
+// and checked (each has a latest image: an error in its output); a
+// second run with the same chart-cache sends no request; fetch-charts:
+// false makes each chart a notice; a registry that wants credentials
+// is a warning naming the chart, and the input to set.
+func TestRemoteChartsEndToEnd(t *testing.T) {
+	webChart := chartsourcetest.Chart(t, "web", "1.2.0", map[string]string{"templates/deploy.yaml": deployment("{{ .Release.Name }}", "nginx:latest")})
+	apiChart := chartsourcetest.Chart(t, "api", "2.0.0", map[string]string{"templates/deploy.yaml": deployment("{{ .Release.Name }}", "busybox:latest")})
+	repo := chartsourcetest.NewRepo(t, chartsourcetest.RepoOptions{Charts: []chartsourcetest.Entry{{Name: "web", Version: "1.2.0", Data: webChart}}})
+	reg := chartsourcetest.NewRegistry(t, chartsourcetest.RegistryOptions{})
+	reg.Push(t, "charts", "api", "2.0.0", apiChart)
+	locked := chartsourcetest.NewRegistry(t, chartsourcetest.RegistryOptions{User: "robot", Password: "pw-l0cked-s3cret"})
+	locked.Push(t, "charts", "api", "2.0.0", apiChart)
+	kustomization := func(ociRepo string) string {
+		return "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\nhelmCharts:\n  - name: web\n    repo: https://charts.example.com/stable\n    version: 1.x\n    releaseName: web\n  - name: api\n    repo: " + ociRepo + "\n    version: 2.0.0\n    releaseName: api\n"
+	}
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {a: b}\n"
+	dir := clitest.WriteTree(t, map[string]string{"apps/kustomization.yaml": kustomization("oci://ghcr.io/acme/charts"), "apps/cm.yaml": cm, "locked/kustomization.yaml": kustomization("oci://registry.example.com/charts"), "locked/cm.yaml": cm})
+	mirrorsInput := "https://charts.example.com/stable=" + repo.URL + "\noci://ghcr.io/acme/charts=oci://" + reg.Host + "/charts\noci://registry.example.com=oci://" + locked.Host
+	run := func(t *testing.T, path string, extra ...string) clitest.Result {
+		args := append([]string{"--format", "text", "--path", path, "--chart-mirrors", mirrorsInput}, extra...)
+		return clitest.Run(t, Command, dir, nil, args...)
+	}
+	requests := func() int { return len(repo.Requests()) + len(reg.Requests()) }
+	reg.Reset()
+
+	got := run(t, "apps", "--chart-cache", ".chart-cache")
+	if got.Code != cli.ExitFailed {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got.Code, cli.ExitFailed, got.Stdout, got.Stderr)
+	}
+	for _, want := range []string{"nginx:latest", "busybox:latest", "[image-tag-latest]"} {
+		if !strings.Contains(got.Stdout, want) {
+			t.Errorf("the report does not say %q:\n%s", want, got.Stdout)
+		}
+	}
+	if !strings.Contains(got.Stderr, "charts: 2 fetched, 0 from the cache, 0 not fetched") {
+		t.Errorf("the log does not count the charts:\n%s", got.Stderr)
+	}
+	if requests() == 0 {
+		t.Fatal("no request reached the servers")
+	}
+
+	t.Run("cache reused", func(t *testing.T) {
+		repo.Reset()
+		reg.Reset()
+		again := run(t, "apps", "--chart-cache", ".chart-cache")
+		if again.Code != got.Code || again.Stdout != got.Stdout {
+			t.Errorf("a second run differs:\n%s\nwant:\n%s", again.Stdout, got.Stdout)
+		}
+		// The range 1.x asks the index which version is newest; the
+		// archives come from the cache.
+		if reqs := append(repo.Requests(), reg.Requests()...); len(reqs) != 1 || reqs[0].Path != "/index.yaml" {
+			t.Errorf("the second run sent %+v, want the index alone", reqs)
+		}
+		if !strings.Contains(again.Stderr, "charts: 0 fetched, 2 from the cache") {
+			t.Errorf("the log does not count the cached charts:\n%s", again.Stderr)
+		}
+	})
+
+	t.Run("fetch-charts false", func(t *testing.T) {
+		repo.Reset()
+		reg.Reset()
+		off := run(t, "apps", "--fetch-charts=false")
+		if off.Code != cli.ExitOK {
+			t.Fatalf("exit %d, want 0\n%s", off.Code, off.Stdout)
+		}
+		if n := strings.Count(off.Stdout, "is not fetched (fetching charts is off)"); n != 2 {
+			t.Errorf("%d notices of a chart not fetched, want one per chart:\n%s", n, off.Stdout)
+		}
+		if strings.Contains(off.Stdout, "latest") || requests() != 0 {
+			t.Errorf("charts were fetched with fetch-charts false (%d requests):\n%s", requests(), off.Stdout)
+		}
+	})
+
+	t.Run("unauthorized", func(t *testing.T) {
+		res := run(t, "locked")
+		if !strings.Contains(res.Stdout, "[chart-fetch]") || !strings.Contains(res.Stdout, "oci://registry.example.com/charts/api@2.0.0") || !strings.Contains(res.Stdout, "chart-credentials") {
+			t.Errorf("no chart-fetch warning naming the chart and the input:\n%s", res.Stdout)
+		}
+		ok := run(t, "locked", "--chart-credentials", locked.Host+"=robot:pw-l0cked-s3cret")
+		if !strings.Contains(ok.Stdout, "busybox:latest") || strings.Contains(ok.Stdout, "[chart-fetch]") {
+			t.Errorf("with chart-credentials the chart is not rendered:\n%s", ok.Stdout)
+		}
+	})
+}

@@ -400,7 +400,7 @@ func (f *Fetcher) fail(ref chartref.Ref, x *exchange, parent context.Context, er
 	if errors.As(err, &ce) {
 		return ce
 	}
-	refused, unauthorized := x.why()
+	refused, denied := x.why()
 	kind := chartref.Unreachable
 	switch {
 	case refused != nil:
@@ -410,9 +410,19 @@ func (f *Fetcher) fail(ref chartref.Ref, x *exchange, parent context.Context, er
 	case errors.Is(x.ctx.Err(), context.DeadlineExceeded):
 		err = fmt.Errorf("no answer within %s: the repository is slow or unreachable", f.opts.Timeout)
 	default:
-		kind = classify(err, unauthorized)
+		kind = classify(err, denied != "")
 	}
 	if kind == chartref.Unauthorized {
+		var se *statusError
+		switch {
+		case denied != "" && f.dockerErr != nil && errors.Is(err, f.dockerErr):
+			err = fmt.Errorf("%s, and %w", denied, f.dockerErr)
+		case denied != "" && !errors.As(err, &se):
+			// The registry client's own words ("failed to perform
+			// FetchReference on source: ... basic credential not
+			// found") say less than the answer it got.
+			err = errors.New(denied)
+		}
 		err = fmt.Errorf("%w (%s)", err, authHint(ref, f.opts.Mirrors))
 	}
 	return &chartref.Error{Ref: ref, Kind: kind, Err: err}

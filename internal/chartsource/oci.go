@@ -59,7 +59,7 @@ func (f *Fetcher) fetchOCI(ctx context.Context, ref chartref.Ref) (*chartref.Arc
 	default:
 		tags, err := rc.Tags(repo)
 		if err != nil {
-			return nil, f.fail(ref, x, ctx, err)
+			return nil, notFound(f.fail(ref, x, ctx, err), "oci://%s is not in the registry (no tags to list)", repo)
 		}
 		v, ok, err := pickVersion(ref.Version, tags)
 		if err != nil {
@@ -90,7 +90,11 @@ func (f *Fetcher) fetchOCI(ctx context.Context, ref chartref.Ref) (*chartref.Arc
 	}
 	res, err := rc.Pull(pull)
 	if err != nil {
-		return nil, f.fail(ref, x, ctx, err)
+		what := fmt.Sprintf("tag %q", tag)
+		if tag == "" {
+			what = "manifest " + ref.Digest
+		}
+		return nil, notFound(f.fail(ref, x, ctx, err), "oci://%s has no %s", repo, what)
 	}
 	if ref.Digest != "" && res.Manifest.Digest != ref.Digest {
 		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("oci://%s answered manifest %s for %s", repo, res.Manifest.Digest, ref.Digest)}
@@ -109,6 +113,17 @@ func (f *Fetcher) fetchOCI(ctx context.Context, ref chartref.Ref) (*chartref.Arc
 	}
 	f.toCache(a, res.Manifest.Digest, keys...)
 	return a, nil
+}
+
+// notFound says in plain words what was not found, when err is a
+// NotFound fetch error; the registry client's text stays after it.
+func notFound(err error, format string, args ...any) error {
+	ce, ok := err.(*chartref.Error)
+	if !ok || ce.Kind != chartref.NotFound {
+		return err
+	}
+	ce.Err = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ce.Err)
+	return ce
 }
 
 // versionSatisfies reports whether a chart's version fits what the
