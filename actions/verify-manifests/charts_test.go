@@ -230,3 +230,42 @@ func TestRemoteChartsEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoteChartDiff bumps a remote chart's version in a kustomization:
+// the diff preview renders the chart on both sides, with the run's one
+// fetcher (the repository's index is asked once for verify and both
+// sides), and shows the rendered Deployment's image change.
+func TestRemoteChartDiff(t *testing.T) {
+	old := chartsourcetest.Chart(t, "web", "1.0.0", map[string]string{"templates/deploy.yaml": deployment("{{ .Release.Name }}", "nginx:1.27.0")})
+	bumped := chartsourcetest.Chart(t, "web", "1.1.0", map[string]string{"templates/deploy.yaml": deployment("{{ .Release.Name }}", "nginx:1.28.0")})
+	repo := chartsourcetest.NewRepo(t, chartsourcetest.RepoOptions{Charts: []chartsourcetest.Entry{{Name: "web", Version: "1.0.0", Data: old}, {Name: "web", Version: "1.1.0", Data: bumped}}})
+	kustomization := func(version string) string {
+		return "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nhelmCharts:\n  - name: web\n    repo: https://charts.example.com\n    version: " + version + "\n    releaseName: web\n"
+	}
+	dir := clitest.WriteTree(t, map[string]string{"apps/kustomization.yaml": kustomization("1.1.0"), ".base/apps/kustomization.yaml": kustomization("1.0.0")})
+	got := clitest.Run(t, Command, dir, nil, "--format", "text", "--chart-mirrors", "https://charts.example.com="+repo.URL, "--diff-base-path", ".base", "--diff-file", "diff.txt")
+	if got.Code != cli.ExitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", got.Code, got.Stdout, got.Stderr)
+	}
+	diff, err := os.ReadFile(filepath.Join(dir, "diff.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-        - image: nginx:1.27.0", "+        - image: nginx:1.28.0"} {
+		if !strings.Contains(string(diff), want) {
+			t.Errorf("the diff does not show %q:\n%s", want, diff)
+		}
+	}
+	reqs := repo.Requests()
+	if count := func(p string) int {
+		n := 0
+		for _, r := range reqs {
+			if r.Path == p {
+				n++
+			}
+		}
+		return n
+	}; count("/index.yaml") != 1 || count("/charts/web-1.0.0.tgz") != 1 || count("/charts/web-1.1.0.tgz") != 1 {
+		t.Errorf("requests %+v, want the index and each archive once for verify and both sides", reqs)
+	}
+}
