@@ -11,6 +11,7 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/chartsource/chartsourcetest"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 func TestChartInputsBadInput(t *testing.T) {
@@ -117,7 +118,12 @@ func TestFetcherFromInputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := newFetcher(run, in)
+			tree, err := workspace.Open(dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			f, err := newFetcher(run, tree, in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -267,5 +273,48 @@ func TestRemoteChartDiff(t *testing.T) {
 		return n
 	}; count("/index.yaml") != 1 || count("/charts/web-1.0.0.tgz") != 1 || count("/charts/web-1.1.0.tgz") != 1 {
 		t.Errorf("requests %+v, want the index and each archive once for verify and both sides", reqs)
+	}
+}
+
+// TestChartCacheDir resolves chart-cache: inside the working directory
+// no link may lead out of it (a pull request may commit .chart-cache as
+// a link); a directory the workflow names outside it is its choice.
+func TestChartCacheDir(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	for name, target := range map[string]string{"escape": outside, "inside": "real"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := workspace.Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	tests := []struct {
+		in, want, wantErr string
+	}{
+		{in: ".chart-cache", want: filepath.Join(dir, ".chart-cache")},
+		{in: ".cache/helm/charts", want: filepath.Join(dir, ".cache/helm/charts")},
+		{in: "inside/charts", want: filepath.Join(dir, "real/charts")},
+		{in: filepath.Join(dir, "real"), want: filepath.Join(dir, "real")},
+		{in: filepath.Join(outside, "charts"), want: filepath.Join(outside, "charts")},
+		{in: "escape", wantErr: `input "chart-cache": "escape" is, or passes through, a symbolic link to a place outside the working directory`},
+		{in: "escape/charts", wantErr: `passes through, a symbolic link`},
+		{in: ".", wantErr: `is the working directory itself`},
+		{in: "a\nb", wantErr: `holds a control character`},
+	}
+	for _, tc := range tests {
+		got, err := cacheDir(tree, tc.in)
+		switch {
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("cacheDir(%q) = %q, %v; want error %q", tc.in, got, err, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || got != tc.want):
+			t.Errorf("cacheDir(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
 	}
 }
