@@ -1,11 +1,16 @@
 package verifymanifests
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/chartsource"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
 // chartSpecInputs are the inputs that say where remote Helm charts come
@@ -48,12 +53,11 @@ func readChartInputs(v cli.Values) (chartInputs, error) {
 	return c, nil
 }
 
-// newFetcher builds the one fetcher of a run from the chart inputs. The
-// cache path is the working directory's when relative.
-func newFetcher(r *cli.Run, c chartInputs) (*chartsource.Fetcher, error) {
-	cache := c.Cache
-	if cache != "" && !filepath.IsAbs(cache) {
-		cache = filepath.Join(r.Dir, cache)
+// newFetcher builds the one fetcher of a run from the chart inputs.
+func newFetcher(r *cli.Run, tree *workspace.Tree, c chartInputs) (*chartsource.Fetcher, error) {
+	cache, err := cacheDir(tree, c.Cache)
+	if err != nil {
+		return nil, err
 	}
 	f, err := chartsource.New(chartsource.Options{
 		Disabled:     !c.Fetch,
@@ -69,6 +73,45 @@ func newFetcher(r *cli.Run, c chartInputs) (*chartsource.Fetcher, error) {
 		return nil, cli.UsageError(fmt.Errorf("the chart inputs: %w", err))
 	}
 	return f, nil
+}
+
+// cacheDir resolves chart-cache, relative to the working directory. A
+// path in the working directory is held to the rule of every path input:
+// a symbolic link on the way that leads out of it is bad input, for a
+// pull request may commit .chart-cache as a link to anywhere. A path
+// outside it (one the workflow chose, such as /github/home/charts) is
+// used as it is. What does not exist yet is created on first use.
+func cacheDir(tree *workspace.Tree, p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	if workspace.HasControl(p) {
+		return "", cli.Usagef("input \"chart-cache\": %q holds a control character; rename it", p)
+	}
+	abs := p
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(tree.Dir(), p)
+	}
+	rel, err := filepath.Rel(tree.Dir(), abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return abs, nil
+	}
+	rel = filepath.ToSlash(rel)
+	if rel == "." {
+		return "", cli.Usagef("input \"chart-cache\": %q is the working directory itself: give a directory of its own, such as .chart-cache", p)
+	}
+	parts := strings.Split(rel, "/")
+	for i := len(parts); i > 0; i-- {
+		real, err := tree.Real(path.Join(parts[:i]...))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return "", cli.Usagef("input \"chart-cache\": %q is, or passes through, a symbolic link to a place outside the working directory %q, or a loop; give a directory inside it", p, tree.Dir())
+		}
+		return filepath.Join(append([]string{tree.Dir(), filepath.FromSlash(real)}, parts[i:]...)...), nil
+	}
+	return abs, nil
 }
 
 // reportCharts says in the log what the fetcher did, and warns when the

@@ -212,6 +212,12 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err != nil {
 		return err
 	}
+	fetcher, err := newFetcher(r, tree, in.Charts)
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
+	defer reportCharts(r, fetcher, in.Charts)
 	// The base is read before the work: a ref that does not exist is bad
 	// input, said at once.
 	var plan diffPlan
@@ -238,12 +244,6 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		return fmt.Errorf("loading the schemas of Kubernetes %s: %w", in.KubernetesVersion, err)
 	}
 	opts.Schemas = verify.KubeSchemas(schemas)
-	fetcher, err := newFetcher(r, in.Charts)
-	if err != nil {
-		return err
-	}
-	defer fetcher.Close()
-	defer reportCharts(r, fetcher, in.Charts)
 	opts.Fetcher = fetcher
 	res, err := verify.Run(ctx, tree, opts)
 	if err != nil && ctx.Err() != nil {

@@ -99,8 +99,9 @@ type Fetcher struct {
 	cacheOnce sync.Once
 	cache     *cache
 
-	charts  memo[*chartref.Archive]
-	indexes memo[[]byte]
+	charts    memo[*chartref.Archive]
+	downloads memo[*downloaded]
+	indexes   memo[[]byte]
 	// authNeeded holds the canonical hosts (Helm repositories) that
 	// answered 401 or 403 to an anonymous request.
 	authNeeded sync.Map
@@ -367,15 +368,47 @@ func (f *Fetcher) fromCache(key string, ok func(record) bool) *chartref.Archive 
 	return &chartref.Archive{Version: rec.Version, Digest: rec.Digest, URL: rec.URL, Data: data}
 }
 
-// toCache keeps an archive under keys; a failure is remembered for
-// CacheError, not returned.
-func (f *Fetcher) toCache(a *chartref.Archive, manifest string, keys ...string) {
+// downloaded is an archive as downloaded, with the OCI manifest's digest
+// for an OCI chart.
+type downloaded struct {
+	archive  *chartref.Archive
+	manifest string
+}
+
+// download runs fetch once per key: two references that resolve to one
+// archive (6.x and 6.5.0) download it once.
+func (f *Fetcher) download(ctx context.Context, ref chartref.Ref, key string, fetch func() (*downloaded, error)) (*downloaded, error) {
+	d, err := f.downloads.do(ctx, key, fetch)
+	return d, withRef(err, ref)
+}
+
+// withRef returns a fetch error about another reference (the first
+// caller of a shared download or index) as one about ref.
+func withRef(err error, ref chartref.Ref) error {
+	var ce *chartref.Error
+	if errors.As(err, &ce) && ce.Ref != ref {
+		e := *ce
+		e.Ref = ref
+		return &e
+	}
+	return err
+}
+
+// keep counts a download and keeps it in the cache under keys.
+func (f *Fetcher) keep(d *downloaded, keys ...string) {
 	f.stats.fetched.Add(1)
+	f.remember(d, keys...)
+}
+
+// remember keeps an archive in the cache under keys; a failure is
+// remembered for CacheError, not returned.
+func (f *Fetcher) remember(d *downloaded, keys ...string) {
 	c := f.openedCache()
 	if c == nil {
 		return
 	}
-	if err := c.put(a.Data, record{URL: a.URL, Version: a.Version, Digest: a.Digest, Manifest: manifest}, keys...); err != nil {
+	a := d.archive
+	if err := c.put(a.Data, record{URL: a.URL, Version: a.Version, Digest: a.Digest, Manifest: d.manifest}, keys...); err != nil {
 		err = fmt.Errorf("writing the chart cache %q: %w", f.opts.CacheDir, err)
 		f.cacheErr.CompareAndSwap(nil, &err)
 	}
@@ -400,7 +433,7 @@ func (f *Fetcher) fail(ref chartref.Ref, x *exchange, parent context.Context, er
 	if errors.As(err, &ce) {
 		return ce
 	}
-	refused, unauthorized := x.why()
+	refused, denied := x.why()
 	kind := chartref.Unreachable
 	switch {
 	case refused != nil:
@@ -410,9 +443,19 @@ func (f *Fetcher) fail(ref chartref.Ref, x *exchange, parent context.Context, er
 	case errors.Is(x.ctx.Err(), context.DeadlineExceeded):
 		err = fmt.Errorf("no answer within %s: the repository is slow or unreachable", f.opts.Timeout)
 	default:
-		kind = classify(err, unauthorized)
+		kind = classify(err, denied != "")
 	}
 	if kind == chartref.Unauthorized {
+		var se *statusError
+		switch {
+		case denied != "" && f.dockerErr != nil && errors.Is(err, f.dockerErr):
+			err = fmt.Errorf("%s, and %w", denied, f.dockerErr)
+		case denied != "" && !errors.As(err, &se):
+			// The registry client's own words ("failed to perform
+			// FetchReference on source: ... basic credential not
+			// found") say less than the answer it got.
+			err = errors.New(denied)
+		}
 		err = fmt.Errorf("%w (%s)", err, authHint(ref, f.opts.Mirrors))
 	}
 	return &chartref.Error{Ref: ref, Kind: kind, Err: err}

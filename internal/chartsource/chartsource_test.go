@@ -582,6 +582,47 @@ func TestPrivateAddressRefused(t *testing.T) {
 	wantKind(t, err, chartref.Refused, "loopback")
 }
 
+// TestProxy sends requests through the runner's proxy (the test's
+// repository serves proxied requests by their path): the proxy's own
+// loopback address is no refusal, and the destination's addresses are
+// checked before the request leaves.
+func TestProxy(t *testing.T) {
+	charts := versions(t, "app", "1.0.0")
+	proxy := repoOf(t, charts, "app", chartsourcetest.RepoOptions{})
+	env := map[string]string{"HTTP_PROXY": proxy.URL, "NO_PROXY": "direct.example.test"}
+	resolver := fakeResolver{"charts.example.test": {netip.MustParseAddr("203.0.113.10")}, "inside.example.test": {netip.MustParseAddr("10.0.0.5")}}
+	tests := []struct {
+		name     string
+		repo     string
+		allow    bool
+		kind     chartref.Kind
+		says     string
+		requests int
+	}{
+		{name: "public destination", repo: "http://charts.example.test", requests: 2},
+		{name: "private destination", repo: "http://inside.example.test", kind: chartref.Refused, says: "10.0.0.5 (a private address)"},
+		{name: "unresolvable destination", repo: "http://unknown.example.test", kind: chartref.Unreachable, says: "cannot be resolved here"},
+		{name: "unresolvable, allowed", repo: "http://unknown.example.test", allow: true, requests: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy.Reset()
+			f := newFetcher(t, Options{Resolver: resolver, Getenv: func(k string) string { return env[k] }, AllowPrivate: tc.allow})
+			a, err := f.Fetch(context.Background(), chartref.Ref{Repo: tc.repo, Name: "app", Version: "1.0.0"})
+			if tc.kind != 0 {
+				wantKind(t, err, tc.kind, tc.says)
+			} else if err != nil {
+				t.Fatal(err)
+			} else if !bytes.Equal(a.Data, charts["1.0.0"]) {
+				t.Error("the archive is not the chart")
+			}
+			if got := len(proxy.Requests()); got != tc.requests {
+				t.Errorf("the proxy got %d requests, want %d: %+v", got, tc.requests, proxy.Requests())
+			}
+		})
+	}
+}
+
 func TestDigestMismatchRefused(t *testing.T) {
 	charts := versions(t, "app", "1.0.0", "1.1.0")
 	repo := chartsourcetest.NewRepo(t, chartsourcetest.RepoOptions{Charts: []chartsourcetest.Entry{
@@ -725,8 +766,8 @@ func TestNotFoundAndUnreachable(t *testing.T) {
 		{name: "chart not in index", ref: chartref.Ref{Repo: "https://charts.example.com", Name: "nope", Version: "1.0.0"}, kind: chartref.NotFound, says: []string{`has no chart "nope"`}},
 		{name: "version not in index", ref: chartref.Ref{Repo: "https://charts.example.com", Name: "app", Version: "2.0.0"}, kind: chartref.NotFound, says: []string{`matches "2.0.0" (it has "1.0.0")`}},
 		{name: "not a repository", ref: chartref.Ref{Repo: "https://charts.example.com/sub", Name: "app", Version: "1.0.0"}, kind: chartref.NotFound, says: []string{"404", "Helm repository"}},
-		{name: "oci repository missing", ref: chartref.Ref{Repo: "oci://ghcr.io/acme", Name: "nope", Version: "1.0.0"}, kind: chartref.NotFound},
-		{name: "oci tag missing", ref: chartref.Ref{Repo: "oci://ghcr.io/acme", Name: "app", Version: "2.0.0"}, kind: chartref.NotFound},
+		{name: "oci repository missing", ref: chartref.Ref{Repo: "oci://ghcr.io/acme", Name: "nope", Version: "1.x"}, kind: chartref.NotFound, says: []string{"/charts/nope is not in the registry"}},
+		{name: "oci tag missing", ref: chartref.Ref{Repo: "oci://ghcr.io/acme", Name: "app", Version: "2.0.0"}, kind: chartref.NotFound, says: []string{`/charts/app has no tag "2.0.0"`}},
 		{name: "connection refused", ref: chartref.Ref{Repo: "https://gone.example.com", Name: "app", Version: "1.0.0"}, kind: chartref.Unreachable},
 		{name: "oci connection refused", ref: chartref.Ref{Repo: "oci://gone.example.com/charts", Name: "app", Version: "1.0.0"}, kind: chartref.Unreachable},
 		{name: "server error", ref: chartref.Ref{Repo: "https://broken.example.com", Name: "app", Version: "1.0.0"}, kind: chartref.Unreachable, says: []string{"502"}},
@@ -746,8 +787,9 @@ func TestNotFoundAndUnreachable(t *testing.T) {
 	}
 }
 
-// TestOncePerRun fetches one chart from many goroutines and two charts of
-// one repository: one index request, one archive request per chart.
+// TestOncePerRun fetches one chart from many goroutines, by its version
+// and by ranges that resolve to it, and two charts of one repository: one
+// index request, one archive request per chart version.
 func TestOncePerRun(t *testing.T) {
 	a := chartsourcetest.Chart(t, "a", "1.0.0", nil)
 	b := chartsourcetest.Chart(t, "b", "1.0.0", nil)
@@ -757,12 +799,15 @@ func TestOncePerRun(t *testing.T) {
 	reg.Reset()
 	f := newFetcher(t, Options{Mirrors: mirrors(t, "https://charts.example.com="+repo.URL, "oci://ghcr.io/acme=oci://"+reg.Host+"/charts")})
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
+	errs := make(chan error, 200)
 	for i := 0; i < 20; i++ {
 		for _, ref := range []chartref.Ref{
 			{Repo: "https://charts.example.com", Name: "a", Version: "1.0.0"},
+			{Repo: "https://charts.example.com", Name: "a", Version: "1.x"},
 			{Repo: "https://charts.example.com", Name: "b", Version: "1.0.0"},
+			{Repo: "https://charts.example.com", Name: "b"},
 			{Repo: "oci://ghcr.io/acme", Name: "a", Version: "1.0.0"},
+			{Repo: "oci://ghcr.io/acme", Name: "a", Version: "^1"},
 		} {
 			wg.Add(1)
 			go func() {

@@ -115,7 +115,7 @@ func (g *guard) allowed(ctx context.Context, network, host, port string) ([]neti
 	if err != nil {
 		return nil, err
 	}
-	if g.allowPrivate || g.trusted[canonicalHost("", net.JoinHostPort(strings.Trim(host, "[]"), port), false)] {
+	if g.trustedHost(host, port) {
 		return addrs, nil
 	}
 	var ok []netip.Addr
@@ -202,14 +202,26 @@ func (g *guard) Proxy(req *http.Request) (*url.URL, error) {
 	if p == nil || err != nil {
 		return p, err
 	}
-	port := req.URL.Port()
+	host, port := req.URL.Hostname(), req.URL.Port()
 	if port == "" {
 		port = defaultPort(req.URL.Scheme, false)
 	}
-	if _, err := g.allowed(req.Context(), "tcp", req.URL.Hostname(), port); err != nil {
+	if g.trustedHost(host, port) {
+		return p, nil // nothing to check: no need to resolve what the proxy will
+	}
+	if _, err := g.allowed(req.Context(), "tcp", host, port); err != nil {
+		var r *refusal
+		if !errors.As(err, &r) {
+			err = fmt.Errorf("%s cannot be resolved here, to check that it is a public address before the proxy fetches from it (chart-allow-private: true leaves that to the proxy): %w", quoteHost(host), err)
+		}
 		return nil, err
 	}
 	return p, nil
+}
+
+// trustedHost reports whether any address of host:port may be reached.
+func (g *guard) trustedHost(host, port string) bool {
+	return g.allowPrivate || g.trusted[canonicalHost("", net.JoinHostPort(strings.Trim(host, "[]"), port), false)]
 }
 
 // proxyFromEnv reads the runner's proxy variables through getenv, as

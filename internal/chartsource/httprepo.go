@@ -85,25 +85,33 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, ref chartref.Ref) (*chartref.Ar
 		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("the index of %s names %q for %s %s: %w", redactRaw(loc), entry.URLs[0], ref.Name, v, err)}
 	}
 	abs, _ = mirrored(f.opts.Mirrors, abs)
-	x, cancel := newExchange(ctx, f.opts.Timeout, f.opts.MaxArchiveSize, 2*f.opts.MaxArchiveSize)
-	defer cancel()
-	x.basicAuth = true
-	data, err = f.get(x, abs, f.opts.MaxArchiveSize)
+	d, err := f.download(ctx, ref, "http\n"+abs+"\n"+v+"\n"+want, func() (*downloaded, error) {
+		x, cancel := newExchange(ctx, f.opts.Timeout, f.opts.MaxArchiveSize, 2*f.opts.MaxArchiveSize)
+		defer cancel()
+		x.basicAuth = true
+		data, err := f.get(x, abs, f.opts.MaxArchiveSize)
+		if err != nil {
+			return nil, f.fail(ref, x, ctx, err)
+		}
+		a := &chartref.Archive{Version: v, Digest: digestOf(data), URL: redactRaw(abs), Data: data}
+		if want != "" && a.Digest != want {
+			return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("the archive at %s has digest %s, but the index gives %s: it was changed or corrupted on the way", a.URL, a.Digest, want)}
+		}
+		d := &downloaded{archive: a}
+		f.keep(d, key+v)
+		return d, nil
+	})
 	if err != nil {
-		return nil, f.fail(ref, x, ctx, err)
+		return nil, err
 	}
-	a := &chartref.Archive{Version: v, Digest: digestOf(data), URL: redactRaw(abs), Data: data}
-	if want != "" && a.Digest != want {
-		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("the archive at %s has digest %s, but the index gives %s: it was changed or corrupted on the way", a.URL, a.Digest, want)}
-	}
+	a := d.archive
 	if ref.Digest != "" && a.Digest != ref.Digest {
 		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("the archive at %s has digest %s, but the reference pins %s", a.URL, a.Digest, ref.Digest)}
 	}
-	keys := []string{key + v}
 	if exactVersion(ref.Version) && ref.Version != v {
-		keys = append(keys, key+ref.Version)
+		// "1.2" found 1.2.0: the next run finds it under its own words.
+		f.remember(d, key+ref.Version)
 	}
-	f.toCache(a, "", keys...)
 	return a, nil
 }
 
@@ -135,15 +143,7 @@ func (f *Fetcher) index(ctx context.Context, ref chartref.Ref, repo string) ([]b
 		}
 		return data, nil
 	})
-	var ce *chartref.Error
-	if errors.As(err, &ce) && ce.Ref != ref {
-		// Another chart of the repository asked first: the failure is
-		// the same, the chart is this one.
-		e := *ce
-		e.Ref = ref
-		return nil, &e
-	}
-	return data, err
+	return data, withRef(err, ref)
 }
 
 // get downloads one URL within the exchange, up to max bytes.

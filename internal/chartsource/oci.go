@@ -59,7 +59,7 @@ func (f *Fetcher) fetchOCI(ctx context.Context, ref chartref.Ref) (*chartref.Arc
 	default:
 		tags, err := rc.Tags(repo)
 		if err != nil {
-			return nil, f.fail(ref, x, ctx, err)
+			return nil, notFound(f.fail(ref, x, ctx, err), "oci://%s is not in the registry (no tags to list)", repo)
 		}
 		v, ok, err := pickVersion(ref.Version, tags)
 		if err != nil {
@@ -88,27 +88,51 @@ func (f *Fetcher) fetchOCI(ctx context.Context, ref chartref.Ref) (*chartref.Arc
 		}
 		pull = repo + "@" + ref.Digest
 	}
-	res, err := rc.Pull(pull)
+	d, err := f.download(ctx, ref, "oci\n"+pull+"\n"+tag, func() (*downloaded, error) {
+		res, err := rc.Pull(pull)
+		if err != nil {
+			what := fmt.Sprintf("tag %q", tag)
+			if tag == "" {
+				what = "manifest " + ref.Digest
+			}
+			return nil, notFound(f.fail(ref, x, ctx, err), "oci://%s has no %s", repo, what)
+		}
+		version := tag
+		if version == "" && res.Chart.Meta != nil {
+			version = res.Chart.Meta.Version
+		}
+		d := &downloaded{
+			archive:  &chartref.Archive{Version: version, Digest: digestOf(res.Chart.Data), URL: "oci://" + pull, Data: res.Chart.Data},
+			manifest: res.Manifest.Digest,
+		}
+		keys := []string{key + "@" + d.manifest}
+		if tag != "" {
+			keys = append(keys, key+tag)
+		}
+		f.keep(d, keys...)
+		return d, nil
+	})
 	if err != nil {
-		return nil, f.fail(ref, x, ctx, err)
+		return nil, err
 	}
-	if ref.Digest != "" && res.Manifest.Digest != ref.Digest {
-		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("oci://%s answered manifest %s for %s", repo, res.Manifest.Digest, ref.Digest)}
+	if ref.Digest != "" && d.manifest != ref.Digest {
+		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("oci://%s answered manifest %s for %s", repo, d.manifest, ref.Digest)}
 	}
-	version := tag
-	if version == "" && res.Chart.Meta != nil {
-		version = res.Chart.Meta.Version
+	if !versionSatisfies(ref.Version, d.archive.Version) {
+		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("oci://%s@%s holds version %q, which %q does not allow", repo, ref.Digest, d.archive.Version, ref.Version)}
 	}
-	if !versionSatisfies(ref.Version, version) {
-		return nil, &chartref.Error{Ref: ref, Kind: chartref.Refused, Err: fmt.Errorf("oci://%s@%s holds version %q, which %q does not allow", repo, ref.Digest, version, ref.Version)}
+	return d.archive, nil
+}
+
+// notFound says in plain words what was not found, when err is a
+// NotFound fetch error; the registry client's text stays after it.
+func notFound(err error, format string, args ...any) error {
+	ce, ok := err.(*chartref.Error)
+	if !ok || ce.Kind != chartref.NotFound {
+		return err
 	}
-	a := &chartref.Archive{Version: version, Digest: digestOf(res.Chart.Data), URL: "oci://" + pull, Data: res.Chart.Data}
-	keys := []string{key + "@" + res.Manifest.Digest}
-	if tag != "" {
-		keys = append(keys, key+tag)
-	}
-	f.toCache(a, res.Manifest.Digest, keys...)
-	return a, nil
+	ce.Err = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ce.Err)
+	return ce
 }
 
 // versionSatisfies reports whether a chart's version fits what the

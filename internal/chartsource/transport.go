@@ -26,10 +26,11 @@ type exchange struct {
 	// registries authenticate through Helm's registry client instead.
 	basicAuth bool
 
-	mu           sync.Mutex
-	refused      error
-	unauthorized bool
-	read         int64
+	mu      sync.Mutex
+	refused error
+	// denied is the last 401 or 403 answer, "URL answered STATUS".
+	denied string
+	read   int64
 }
 
 type exchangeKey struct{}
@@ -68,11 +69,11 @@ func (x *exchange) refuse(err error) error {
 	return r
 }
 
-// why returns the recorded refusal and whether a 401 or 403 was seen.
-func (x *exchange) why() (refused error, unauthorized bool) {
+// why returns the recorded refusal and the last 401 or 403 answer.
+func (x *exchange) why() (refused error, denied string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.refused, x.unauthorized
+	return x.refused, x.denied
 }
 
 // client is an http.Client for the exchange: its requests go through the
@@ -130,7 +131,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if unauthorizedStatus(resp.StatusCode) {
 		t.x.mu.Lock()
-		t.x.unauthorized = true
+		t.x.denied = fmt.Sprintf("%s answered %s", redactURL(req.URL), resp.Status)
 		t.x.mu.Unlock()
 	}
 	resp.Body = &limitedBody{body: resp.Body, x: t.x, url: req.URL.Redacted()}
