@@ -54,7 +54,7 @@ const commentLimit = 65536
 
 func compareCase(t *testing.T, dir string) *Preview {
 	t.Helper()
-	opts := Options{Fetcher: &chartShelf{}}
+	var opts Options
 	if f, err := os.Open(filepath.Join(dir, "options.txt")); err == nil {
 		s := bufio.NewScanner(f)
 		for s.Scan() {
@@ -68,8 +68,10 @@ func compareCase(t *testing.T, dir string) *Preview {
 				opts.Repository = v
 			case "chart":
 				name, version, _ := strings.Cut(v, " ")
-				charts := opts.Fetcher.(*chartShelf)
-				charts.add(t, name, version)
+				if opts.Fetcher == nil {
+					opts.Fetcher = &chartShelf{}
+				}
+				opts.Fetcher.(*chartShelf).add(t, name, version)
 			}
 		}
 		f.Close()
