@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gitops-actions/gitops-actions/internal/archive"
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/diffpreview"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
@@ -253,12 +254,12 @@ func skippedText(sk []archive.Skipped) string {
 // puts the result in the step summary, the pull request's comment,
 // diff-file and the outputs. Its findings never decide the exit code; bad
 // input and a base that cannot be read do.
-func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check) error {
+func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check, fetcher chartref.Fetcher) error {
 	if len(b.Skipped) > 0 {
 		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
 	}
 	pv, err := diffpreview.Compare(ctx, b.FS, tree, diffpreview.Options{Environments: plan.Environments, Ignore: in.Diff.Ignore, MaxFileSize: in.MaxFileSize,
-		KubernetesVersion: in.KubernetesVersion, APIVersions: in.APIVersions})
+		KubernetesVersion: in.KubernetesVersion, APIVersions: in.APIVersions, Fetcher: fetcher, Repository: in.Repository})
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
 	}
@@ -400,7 +401,7 @@ func hasNews(pv *diffpreview.Preview) bool {
 		return true
 	}
 	for _, e := range pv.Environments {
-		if e.BaseError != "" || e.HeadError != "" {
+		if e.BaseError != "" || e.HeadError != "" || len(e.Notes) > 0 {
 			return true
 		}
 	}

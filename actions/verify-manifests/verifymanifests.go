@@ -31,7 +31,7 @@ import (
 var Spec = cli.Spec{
 	Name:        "verify-manifests",
 	Description: "Validate every manifest of a GitOps config repo offline: YAML, Kubernetes, Flux and Argo CD schemas, kustomize builds and policies, each finding pinned to its source file and line.",
-	Inputs: []cli.Input{
+	Inputs: append([]cli.Input{
 		{Name: "path", Default: ".", Description: "The file or directory to verify, relative to the working directory. Paths outside it are refused."},
 		{Name: "environments", Kind: cli.List, Description: "Environment directories (kustomizations or plain manifests), separated by commas or newlines, e.g. environments/staging,environments/production. Each pair is compared for environment-drift, and the summary counts findings per environment. Paths outside the working directory are refused."},
 		{Name: "kubernetes-version", Description: "The Kubernetes minor version of your cluster, which schemas and the removed-api and deprecated-api rules judge by: one of " + kubernetesVersions + ". A whole version as kubectl version prints it (v1.31.2, v1.30.14-eks-931bdca) stands for its minor. Managed clusters (EKS, AKS, GKE) often run several minors behind the newest. Empty means the newest."},
@@ -52,9 +52,9 @@ var Spec = cli.Spec{
 		{Name: "token", Secret: true, Description: "With diff-base: a token that may read the repository's contents and write pull requests (the comment): secrets.GITHUB_TOKEN with permissions contents: read and pull-requests: write. Without pull-requests: write (a fork's pull request), the diff is in the job summary only, with a warning."},
 		{Name: "app-id", Description: "With diff-base, instead of token: a GitHub App's ID, with app-private-key; the action mints an installation token for the repository."},
 		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
-		{Name: "repository", Description: "With diff-base: the repository to read the base of and comment in, OWNER/NAME. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
+		{Name: "repository", Description: "The repository verified, OWNER/NAME: a Flux GitRepository or an Argo CD application source whose URL names it renders its charts from the working tree (the GitRepository your Flux bootstrap syncs from counts without it). With diff-base, also the repository to read the base of and comment in. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
 		{Name: "github-api-url", Description: "With diff-base: the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server. Default: GITHUB_API_URL, else https://api.github.com."},
-	},
+	}, chartSpecInputs...),
 	Outputs: []cli.Output{
 		{Name: "errors", Description: "The number of error findings."},
 		{Name: "warnings", Description: "The number of warning findings."},
@@ -121,6 +121,11 @@ type Inputs struct {
 	MaxFileSize int64
 	// Diff are the inputs of the diff preview.
 	Diff diffInputs
+	// Charts say where remote Helm charts come from.
+	Charts chartInputs
+	// Repository is the repository verified (OWNER/NAME), whose charts a
+	// release naming it renders from the tree.
+	Repository string
 }
 
 // ReadInputs parses and checks the inputs; every error is a usage error
@@ -177,6 +182,12 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 		in.FailOn, _ = finding.ParseSeverity(f)
 	default:
 		return in, cli.Usagef("input \"fail-on\": %q is not error, warning or never", v.String("fail-on"))
+	}
+	if in.Charts, err = readChartInputs(v); err != nil {
+		return in, err
+	}
+	if in.Repository = v.String("repository"); in.Repository == "" {
+		in.Repository = getenv("GITHUB_REPOSITORY")
 	}
 	in.Diff, err = readDiffInputs(v, getenv)
 	return in, err
@@ -251,6 +262,12 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err != nil {
 		return err
 	}
+	fetcher, err := newFetcher(r, tree, in.Charts)
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
+	defer reportCharts(r, fetcher, in.Charts)
 	// The base is read before the work: a ref that does not exist is bad
 	// input, said at once.
 	var plan diffPlan
@@ -277,6 +294,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		return fmt.Errorf("loading the schemas of Kubernetes %s: %w", in.KubernetesVersion, err)
 	}
 	opts.Schemas = verify.KubeSchemas(schemas)
+	opts.Fetcher = fetcher
 	res, err := verify.Run(ctx, tree, opts)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
@@ -288,7 +306,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 		return err
 	}
 	if b != nil {
-		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res)); err != nil {
+		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res), fetcher); err != nil {
 			return err
 		}
 	}
@@ -307,7 +325,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 // tree ("" for standard output). Environments and CRD paths are relative
 // to the working directory, or else to path.
 func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
-	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity, APIVersions: in.APIVersions}
+	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity, APIVersions: in.APIVersions, Repository: in.Repository}
 	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
 		return opts, "", cli.UsageError(err)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -35,16 +36,22 @@ func (r Ref) IsOCI() bool { return strings.HasPrefix(r.Repo, "oci://") }
 
 // String names the chart for a message: "oci://ghcr.io/acme/charts/app@1.2.3",
 // "https://charts.example.com podinfo@6.5.0". A chart with no version named
-// says "@newest".
+// says "@newest". Credentials a manifest wrote into Repo
+// (https://user:password@host) are left out.
 func (r Ref) String() string {
 	v := r.Version
 	if v == "" {
 		v = "newest"
 	}
-	if r.IsOCI() {
-		return strings.TrimSuffix(r.Repo, "/") + "/" + r.Name + "@" + v
+	repo := r.Repo
+	if u, err := url.Parse(repo); err == nil && u.User != nil {
+		u.User = nil
+		repo = u.String()
 	}
-	return r.Repo + " " + r.Name + "@" + v
+	if r.IsOCI() {
+		return strings.TrimSuffix(repo, "/") + "/" + r.Name + "@" + v
+	}
+	return repo + " " + r.Name + "@" + v
 }
 
 // Archive is a fetched chart: the packaged chart (.tgz) as the repository

@@ -15,6 +15,7 @@ func TestString(t *testing.T) {
 		{name: "oci", ref: Ref{Repo: "oci://ghcr.io/acme/charts/", Name: "app", Version: "1.2.3"}, want: "oci://ghcr.io/acme/charts/app@1.2.3"},
 		{name: "https", ref: Ref{Repo: "https://charts.example.com", Name: "podinfo", Version: "6.x"}, want: "https://charts.example.com podinfo@6.x"},
 		{name: "newest", ref: Ref{Repo: "https://charts.example.com", Name: "podinfo"}, want: "https://charts.example.com podinfo@newest"},
+		{name: "credentials left out", ref: Ref{Repo: "https://user:s3cret@charts.example.com/stable", Name: "podinfo", Version: "1.0.0"}, want: "https://charts.example.com/stable podinfo@1.0.0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -106,6 +106,57 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 }
 
+// TestSecretPartsNeverPrinted runs a command whose secret input holds
+// HOST=PASSWORD lines and that prints one password alone: each part is
+// masked before anything else and redacted everywhere, not only the
+// input's whole value.
+func TestSecretPartsNeverPrinted(t *testing.T) {
+	const pass1, pass2 = "pw-0ne-s3cret", "pw-tw0-s3cret"
+	parts := Command{
+		Spec: Spec{Name: "parts", Inputs: []Input{{Name: "creds", Kind: Lines, Secret: true, Description: "HOST=PASSWORD lines", SecretParts: func(v string) []string {
+			var out []string
+			for _, line := range strings.Split(v, "\n") {
+				if _, p, ok := strings.Cut(line, "="); ok {
+					out = append(out, p)
+				}
+			}
+			return out
+		}}}, Outputs: []Output{{Name: "seen", Description: "what was seen"}}},
+		Run: func(_ context.Context, r *Run) error {
+			lines := r.Inputs.Lines("creds")
+			_, p, _ := strings.Cut(lines[1], "=")
+			fmt.Fprintf(r.Stdout, "second password %s\n", p)
+			fmt.Fprintf(r.Stderr, "second password %s\n", p)
+			r.SetOutput("seen", p)
+			r.Summary(p)
+			return Failedf("refused with %s", p)
+		},
+	}
+	var stdout, stderr bytes.Buffer
+	dir := t.TempDir()
+	out, sum := filepath.Join(dir, "out"), filepath.Join(dir, "sum")
+	environ := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": sum, "INPUT_CREDS": "a.example=" + pass1 + "\nb.example=" + pass2}
+	env := &Env{Getenv: func(k string) string { return environ[k] }, Stdout: &stdout, Stderr: &stderr, Dir: dir}
+	if code := Main(context.Background(), []Command{parts}, []string{"gitops-actions", "parts"}, env); code != ExitFailed {
+		t.Errorf("exit %d, want %d", code, ExitFailed)
+	}
+	lines := strings.Split(stdout.String(), "\n")
+	if len(lines) < 3 || lines[1] != "::add-mask::"+pass1 || lines[2] != "::add-mask::"+pass2 {
+		t.Errorf("stdout does not mask each password first:\n%s", stdout.String())
+	}
+	o, _ := os.ReadFile(out)
+	sm, _ := os.ReadFile(sum)
+	rest := strings.Join(lines[3:], "\n")
+	for where, text := range map[string]string{"stdout": rest, "stderr": stderr.String(), "$GITHUB_OUTPUT": string(o), "summary": string(sm)} {
+		if strings.Contains(text, pass2) {
+			t.Errorf("%s holds the password: %q", where, text)
+		}
+	}
+	if !strings.Contains(rest, "second password ***") {
+		t.Errorf("stdout does not show the redaction: %q", rest)
+	}
+}
+
 func TestInputs(t *testing.T) {
 	got := invoke(t, map[string]string{"GITHUB_ACTIONS": "true", "INPUT_NAMES": "a, b\nc,,", "INPUT_PATHS": "x,y\n z \n", "INPUT_TOKEN": "tok-123"}, "--paths", "flag")
 	if got.code != 0 {

@@ -190,6 +190,9 @@ func Union(name, description string, specs []Spec) Spec {
 				have.Default = ""
 			}
 			have.Secret = have.Secret || in.Secret
+			if have.SecretParts == nil {
+				have.SecretParts = in.SecretParts
+			}
 		}
 		for _, o := range s.Outputs {
 			if !outIndex[o.Name] {

@@ -31,6 +31,11 @@ type Input struct {
 	// Secret inputs are masked in the runner's log before anything else is
 	// printed, and redacted from everything the command writes.
 	Secret bool
+	// SecretParts, for a Secret input, returns the parts of its value
+	// that are secrets on their own (the PASSWORD of a
+	// HOST=USER:PASSWORD line): each is masked and redacted too, so that
+	// a message quoting one part alone never shows it.
+	SecretParts func(value string) []string
 	// Arg marks the root action's command input, which reaches the binary
 	// as its first argument rather than as a flag.
 	Arg bool
@@ -150,6 +155,13 @@ func (v Values) Secrets() []string {
 	for _, in := range v.spec.Inputs {
 		if in.Secret && v.m[in.Name] != "" {
 			out = append(out, v.m[in.Name])
+			if in.SecretParts != nil {
+				for _, p := range in.SecretParts(v.m[in.Name]) {
+					if p != "" {
+						out = append(out, p)
+					}
+				}
+			}
 		}
 	}
 	return out

@@ -92,9 +92,12 @@ func (m *masker) mask(obj map[string]any) {
 // Secret's values masked.
 type entry struct {
 	id     resourcediff.ID
-	label  string // apiVersion kind namespace/name
+	label  string // apiVersion kind namespace/name, and the release that rendered it
 	text   string
 	secret bool
+	// release names the release whose chart rendered it ("HelmRelease
+	// apps/web"); "" for an object of the repository's own.
+	release string
 }
 
 // canonical turns an object into an entry: masked first, then the ignored

@@ -244,3 +244,54 @@ func readKustomization(fsys fs.FS, dir string) (data []byte, found bool, err err
 	}
 	return nil, false, nil
 }
+
+// A release (a Flux HelmRelease, an Argo CD Application) renders from
+// more than its build reads: its chart's directory, values files, the
+// ConfigMaps of its valuesFrom, a chart fetched. A build or plain file
+// that may hold one is rendered whenever anything changed, on both
+// sides; what it renders is the same unless the change reached it.
+
+// releaseMarkers are in every file that may hold a release.
+var releaseMarkers = [][]byte{[]byte("helm.toolkit.fluxcd.io"), []byte("argoproj.io")}
+
+// mayHoldRelease reports whether a file of fsys may hold a release.
+func mayHoldRelease(fsys fs.FS, name string) bool {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return false
+	}
+	for _, m := range releaseMarkers {
+		if bytes.Contains(data, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildHoldsRelease reports whether a file in the directories a build of
+// the kustomization in dir reads, on either side, may hold a release.
+func buildHoldsRelease(base, head fs.FS, dir string) bool {
+	for _, fsys := range []fs.FS{base, head} {
+		dirs, ok := kustomizationDirs(fsys, dir)
+		if !ok {
+			return true
+		}
+		for _, d := range dirs {
+			entries, err := fs.ReadDir(fsys, d)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if e.Type().IsRegular() && mayHoldRelease(fsys, path.Join(d, e.Name())) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// anyChange reports whether the trees differ at all.
+func (cs *changeSet) anyChange() bool {
+	return len(cs.paths) > 0 || cs.links || cs.failed
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"runtime"
@@ -56,6 +57,22 @@ func (s *side) isTop(dir string) bool { return s.tops[dir] }
 type rendering struct {
 	entries map[resourcediff.ID]entry
 	err     string
+	// missing are the releases that did not render on this side, by
+	// name, and why.
+	missing map[string]string
+}
+
+// merge adds what another rendering of the side holds.
+func (r *rendering) merge(o *rendering) {
+	for _, e := range slices.SortedFunc(maps.Values(o.entries), func(a, b entry) int { return strings.Compare(a.label, b.label) }) {
+		r.add([]entry{e})
+	}
+	for k, v := range o.missing {
+		if r.missing == nil {
+			r.missing = map[string]string{}
+		}
+		r.missing[k] = v
+	}
 }
 
 // plan is one environment to render: the kustomizations to build and the
@@ -89,7 +106,7 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	}
 	gcpolicy.Raise() // builds allocate much and hold little, as verify's
 	c := &comparer{ctx: ctx, masker: m, ignore: ignore, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
-	ro := render.Options{KubernetesVersion: opts.KubernetesVersion, APIVersions: opts.APIVersions, Fetcher: opts.Fetcher}
+	ro := render.Options{KubernetesVersion: opts.KubernetesVersion, APIVersions: opts.APIVersions, Fetcher: opts.Fetcher, Repository: opts.Repository}
 	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize), ro); err != nil {
 		return nil, err
 	}
@@ -232,6 +249,7 @@ func (c *comparer) environment(p plan) Environment {
 	if b.err != "" || h.err != "" {
 		return env
 	}
+	env.Notes = notCompared(&b, &h)
 	env.Added, env.Removed, env.Changed = compare(hideGeneratedSecretNames(b.entries, h.entries))
 	return env
 }
@@ -300,9 +318,9 @@ func (c *comparer) builds(s *side, p plan) (builds []string, missing bool, err s
 	}
 	return slices.DeleteFunc(slices.Clone(builds), func(d string) bool {
 		if c.base.charts[d] || c.head.charts[d] {
-			return c.changes.chartUnchanged(c.base.fsys, c.head.fsys, d)
+			return c.changes.chartUnchanged(c.base.fsys, c.head.fsys, d) && !(c.changes.anyChange() && c.chartMayRelease(d))
 		}
-		return c.changes.unchanged(c.base.fsys, c.head.fsys, d)
+		return c.changes.unchanged(c.base.fsys, c.head.fsys, d) && !(c.changes.anyChange() && buildHoldsRelease(c.base.fsys, c.head.fsys, d))
 	}), false, ""
 }
 
@@ -310,6 +328,7 @@ func (c *comparer) builds(s *side, p plan) (builds []string, missing bool, err s
 // and returns the files they read.
 func (c *comparer) renderBuilds(s *side, builds []string, r *rendering) (read map[string]bool, err string) {
 	results := make([][]entry, len(builds))
+	rels := make([]*rendering, len(builds))
 	errs := make([]error, len(builds))
 	reads := make([][]string, len(builds))
 	var wg sync.WaitGroup
@@ -338,7 +357,11 @@ func (c *comparer) renderBuilds(s *side, builds []string, r *rendering) (read ma
 				errs[i] = err
 				return
 			}
-			results[i], errs[i] = c.entries(rd.Objects)
+			if results[i], errs[i] = c.entries(rd.Objects); errs[i] != nil {
+				return
+			}
+			rels[i] = &rendering{entries: map[resourcediff.ID]entry{}}
+			errs[i] = c.releases(s, rd.Objects, d, rels[i])
 		}()
 	}
 	wg.Wait()
@@ -353,6 +376,9 @@ func (c *comparer) renderBuilds(s *side, builds []string, r *rendering) (read ma
 			return read, safeError(errs[i])
 		}
 		r.add(results[i])
+		if rels[i] != nil {
+			r.merge(rels[i])
+		}
 	}
 	return read, ""
 }
@@ -361,7 +387,7 @@ func (c *comparer) renderBuilds(s *side, builds []string, r *rendering) (read ma
 // left out.
 func (c *comparer) renderFiles(s *side, files []string, r *rendering) string {
 	for _, f := range files {
-		if c.changes.same(f) {
+		if c.changes.same(f) && !(c.changes.anyChange() && (mayHoldRelease(c.base.fsys, f) || mayHoldRelease(c.head.fsys, f))) {
 			continue
 		}
 		rd, err := s.tree.File(f)
@@ -373,8 +399,55 @@ func (c *comparer) renderFiles(s *side, files []string, r *rendering) string {
 			return safeError(err)
 		}
 		r.add(es)
+		if err := c.releases(s, rd.Objects, path.Dir(f), r); err != nil {
+			return safeError(err)
+		}
 	}
 	return ""
+}
+
+// chartMayRelease reports whether a chart unit's templates may render a
+// release, on either side.
+func (c *comparer) chartMayRelease(dir string) bool {
+	for _, fsys := range []fs.FS{c.base.fsys, c.head.fsys} {
+		found := false
+		_ = fs.WalkDir(fsys, path.Join(dir, "templates"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() && mayHoldRelease(fsys, p) {
+				found = true
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// releases renders the releases among a unit's objects into r, each of
+// their objects under its release; a release that did not render on this
+// side is noted, so that it is compared on neither.
+func (c *comparer) releases(s *side, objs []map[string]any, dir string, r *rendering) error {
+	for _, rr := range s.tree.Releases(objs, dir) {
+		if rr.Missing != "" {
+			if r.missing == nil {
+				r.missing = map[string]string{}
+			}
+			r.missing[rr.Name] = rr.Missing
+			continue
+		}
+		es, err := c.entries(rr.Objects)
+		if err != nil {
+			return err
+		}
+		for i := range es {
+			es[i].release = rr.Name
+			es[i].label += " (" + rr.Name + ")"
+		}
+		r.add(es)
+	}
+	return nil
 }
 
 // otherHas reports whether the side other than s has dir.
@@ -568,4 +641,34 @@ func safeError(err error) string {
 		s = s[:cut] + " …"
 	}
 	return s
+}
+
+// notCompared takes out of both sides the objects of every release that
+// did not render on one of them (a chart not fetched, a chart that does
+// not render), and says so: what it deploys is unknown there, never "no
+// change".
+func notCompared(b, h *rendering) []string {
+	names := map[string]bool{}
+	for n := range b.missing {
+		names[n] = true
+	}
+	for n := range h.missing {
+		names[n] = true
+	}
+	var out []string
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		for _, r := range []*rendering{b, h} {
+			maps.DeleteFunc(r.entries, func(_ resourcediff.ID, e entry) bool { return e.release == n })
+		}
+		bm, hm := b.missing[n], h.missing[n]
+		switch {
+		case bm != "" && hm != "":
+			out = append(out, fmt.Sprintf("%s is not compared: it renders on neither side (%s)", n, hm))
+		case bm != "":
+			out = append(out, fmt.Sprintf("%s is not compared: it does not render on the base (%s)", n, bm))
+		default:
+			out = append(out, fmt.Sprintf("%s is not compared: it does not render on the head (%s)", n, hm))
+		}
+	}
+	return out
 }

@@ -27,6 +27,10 @@ type Options struct {
 	// render for, as verify's (kubernetes-version, api-versions).
 	KubernetesVersion string
 	APIVersions       []string
+	// Repository is the repository compared, OWNER/NAME or a Git URL
+	// (render.Options.Repository): a release naming it renders its chart
+	// from each side's tree.
+	Repository string
 	// Fetcher brings remote charts; nil fetches none (a side whose chart
 	// is not fetched says so, never "no change").
 	Fetcher chartref.Fetcher
@@ -52,6 +56,10 @@ type Environment struct {
 	// Added, Removed and Changed are the resources of the head only, of
 	// the base only, and of both that differ, each sorted by ID.
 	Added, Removed, Changed []Resource
+	// Notes say what of a side that rendered was not compared: a release
+	// whose chart could not be fetched or does not render on one side
+	// (its objects are then left out of both).
+	Notes []string
 }
 
 // Resource is one resource added, removed or changed.

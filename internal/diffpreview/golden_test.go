@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
+	"github.com/gitops-actions/gitops-actions/internal/chartsource/chartsourcetest"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
@@ -61,6 +64,14 @@ func compareCase(t *testing.T, dir string) *Preview {
 				opts.Environments = append(opts.Environments, v)
 			case "ignore":
 				opts.Ignore = append(opts.Ignore, v)
+			case "repository":
+				opts.Repository = v
+			case "chart":
+				name, version, _ := strings.Cut(v, " ")
+				if opts.Fetcher == nil {
+					opts.Fetcher = &chartShelf{}
+				}
+				opts.Fetcher.(*chartShelf).add(t, name, version)
 			}
 		}
 		f.Close()
@@ -153,4 +164,33 @@ func TestGeneratedSecretName(t *testing.T) {
 	if a, r, c := p.Counts(); a != 0 || r != 0 || c != 3 {
 		t.Errorf("%d added, %d removed, %d changed; want 3 changed (the Deployment, the ConfigMap, the Secret)", a, r, c)
 	}
+}
+
+// chartShelf is the chart repository of a golden case: the charts its
+// options.txt names ("chart: NAME VERSION"), each a Deployment and a
+// ConfigMap of its values, a Service from 1.1.0 on. Any other chart or
+// version is unreachable, as a repository that is down.
+type chartShelf struct{ charts map[string][]byte }
+
+func (s *chartShelf) add(t *testing.T, name, version string) {
+	files := map[string]string{
+		"values.yaml": "replicas: 1\nimage: {repository: ghcr.io/acme/app, tag: \"1.0\"}\n",
+		"templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {chart: {{ .Chart.Name }}-{{ .Chart.Version }}}\n" +
+			"spec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+	}
+	if version >= "1.1.0" {
+		files["templates/service.yaml"] = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  ports: [{port: 80}]\n"
+	}
+	if s.charts == nil {
+		s.charts = map[string][]byte{}
+	}
+	s.charts[name+"@"+version] = chartsourcetest.Chart(t, name, version, files)
+}
+
+func (s *chartShelf) Fetch(_ context.Context, ref chartref.Ref) (*chartref.Archive, error) {
+	data, ok := s.charts[ref.Name+"@"+ref.Version]
+	if !ok {
+		return nil, &chartref.Error{Ref: ref, Kind: chartref.Unreachable, Err: errors.New("dial tcp: connection refused")}
+	}
+	return &chartref.Archive{Ref: ref, Version: ref.Version, Digest: chartsourcetest.Digest(data), URL: ref.Repo, Data: data}, nil
 }

@@ -153,7 +153,7 @@ func (p *Preview) layout(opts MarkdownOptions) *layout {
 		if opts.Check != nil {
 			t = opts.Check.ByEnvironment[e.Name]
 		}
-		if !failed(e) && nChanges(e) == 0 && t.Errors+t.Warnings == 0 {
+		if !failed(e) && nChanges(e) == 0 && len(e.Notes) == 0 && t.Errors+t.Warnings == 0 {
 			l.quiet++
 			continue
 		}
@@ -235,6 +235,13 @@ func (p *Preview) verdict(opts MarkdownOptions) string {
 		}
 		what += fmt.Sprintf(" · %d %s not render", broken, verb)
 	}
+	notes := 0
+	for _, e := range p.Environments {
+		notes += len(e.Notes)
+	}
+	if notes > 0 {
+		what += fmt.Sprintf(" · %s not compared", plural(notes, "release"))
+	}
 	var b strings.Builder
 	if c := opts.Check; c != nil {
 		b.WriteString(mdtext.Link(checkText(c, p), opts.RunURL))
@@ -283,6 +290,8 @@ func sectionHeading(s *section) string {
 	switch {
 	case failed(e):
 		parts = append(parts, "does not render")
+	case nChanges(e) == 0 && len(e.Notes) > 0:
+		parts = append(parts, "no change in what rendered on both sides")
 	case nChanges(e) == 0:
 		parts = append(parts, "no change")
 	default:
@@ -680,7 +689,7 @@ func errorLines(e Environment) []string {
 	if e.HeadError != "" {
 		out = append(out, "the head did not render: "+e.HeadError)
 	}
-	return out
+	return append(out, e.Notes...)
 }
 
 // WriteText writes the whole preview as plain text, for the diff-file

@@ -48,6 +48,11 @@ type Request struct {
 	IncludeCRDs bool
 	// IncludeTests keeps test hooks, which are left out otherwise.
 	IncludeTests bool
+	// SkipSchemaValidation leaves the chart's values.schema.json out, as
+	// helm --skip-schema-validation does (a Flux HelmRelease's
+	// install.disableSchemaValidation, an Argo CD source's
+	// skipSchemaValidation).
+	SkipSchemaValidation bool
 	// Clock is the time now and the date functions read; zero means
 	// DefaultClock.
 	Clock time.Time
@@ -175,7 +180,7 @@ func Render(ctx context.Context, c *Chart, req Request) (*Result, error) {
 	}
 	final, _ := top["Values"].(common.Values)
 	res.values = final
-	if ps := validateValues(ch, final, res.prov); len(ps) > 0 {
+	if ps := skippable(req.SkipSchemaValidation, func() []Problem { return validateValues(ch, final, res.prov) }); len(ps) > 0 {
 		res.Problems = append(res.Problems, ps...)
 		if slices.ContainsFunc(ps, func(p Problem) bool { return p.Kind == ValuesInvalid }) {
 			res.Failed = true

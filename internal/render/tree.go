@@ -48,6 +48,11 @@ type Options struct {
 	// cluster serves, on top of the built-in ones and the repository's
 	// CRDs: the api-versions input.
 	APIVersions []string
+	// Repository is the repository the tree is a checkout of, OWNER/NAME
+	// or a Git URL: a Flux GitRepository or an Argo CD source whose URL
+	// names it renders from the tree. The GitRepository the repository's
+	// own Flux Kustomization syncs from counts too.
+	Repository string
 }
 
 // Tree is one walk of a file tree: the names of its YAML files and
@@ -78,6 +83,7 @@ type Tree struct {
 
 	flux     fluxState    // the repository's Flux Kustomizations, read on first need
 	helm     helmState    // the Capabilities and chart references, read on first need
+	rels     releaseState // the releases found, and what they refer to
 	includes includeState // what each kustomization includes, read on first need
 	reals    sync.Map     // path → its Real answer (resolve)
 }
@@ -175,6 +181,15 @@ const (
 	// SubstitutionFailed is a value on which Flux's post-build
 	// substitution fails, or a variable name Flux refuses.
 	SubstitutionFailed ProblemKind = "substitution-failed"
+	// ReleaseSkipped is a Flux HelmRelease, an Argo CD Application or
+	// ApplicationSet, or one of its sources, that is not rendered: its
+	// chart's source is not in the repository or is another repository,
+	// a generator needs the cluster.
+	ReleaseSkipped ProblemKind = "release-skipped"
+	// ReleaseIncomplete is a release rendered without some of its values,
+	// unknown here: a valuesFrom object the repository does not hold, a
+	// value file of another repository, a variable not defined.
+	ReleaseIncomplete ProblemKind = "release-incomplete"
 	// VariableUnset is a ${VAR} the Flux Kustomization that applies the
 	// object does not define in the repository: the value is unknown.
 	VariableUnset ProblemKind = "variable-unset"

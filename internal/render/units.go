@@ -31,6 +31,16 @@ const (
 	// else renders, rendered with its own values (release name = chart
 	// name, as kube-linter renders one).
 	HelmChart Kind = "helm-chart"
+	// HelmRelease is a Flux HelmRelease, rendered as helm-controller
+	// would: its chart from its source, its values in helm-controller's
+	// order, its post-renderers.
+	HelmRelease Kind = "helmrelease"
+	// Application is an Argo CD Application, each Helm source of it
+	// rendered as Argo CD's repo-server would.
+	Application Kind = "application"
+	// ApplicationSet is an Argo CD ApplicationSet: it renders nothing
+	// itself; the Applications it generates are units of their own.
+	ApplicationSet Kind = "applicationset"
 )
 
 // Unit is one thing that renders on its own into objects: a
@@ -48,6 +58,8 @@ type Unit struct {
 	// YAML files it reads, as far as the walk can tell (those at and
 	// under its directory and under what its kustomization includes).
 	Cost int
+
+	release *releaseSrc // the release object, for a release's unit
 }
 
 // Object is one object a unit rendered, as the cluster receives it, with
@@ -224,7 +236,10 @@ func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output 
 			todo = append(todo, d)
 		}
 	}
-	charts := t.ChartUnits(".")
+	open, finish := t.collecting(open)
+	// A chart that may render releases (an app of apps) renders first;
+	// the others once the releases found say which charts they render.
+	charts, later := t.releasingCharts(t.ChartUnits("."))
 	for len(todo) > 0 || len(charts) > 0 {
 		n := len(todo)
 		outs := make([]*Output, n+len(charts))
@@ -274,6 +289,7 @@ func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output 
 			break
 		}
 	}
+	out = append(out, t.renderRest(workers, open, finish, out, later)...)
 	return out
 }
 
@@ -294,6 +310,12 @@ func (t *Tree) Render(u *Unit, visit func(*Object)) *Output {
 		return t.renderManifests(u, visit)
 	case HelmChart:
 		return t.renderChart(u, visit)
+	case HelmRelease:
+		return t.renderHelmRelease(u, visit)
+	case Application:
+		return t.renderApplication(u, visit)
+	case ApplicationSet:
+		return t.renderApplicationSet(u, visit)
 	}
 	return &Output{Unit: u, Err: fmt.Errorf("rendering %q: no renderer for a unit of kind %q", u.Name, u.Kind)}
 }

@@ -124,7 +124,9 @@ func TestFluxExample(t *testing.T) {
 
 func TestArgoCDExamples(t *testing.T) {
 	dir := corpus(t, "argocd-example-apps")
-	runCorpus(t, os.DirFS(dir), "argocd-example-apps", Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")})
+	// The app of apps (apps/) names this repository: its Applications
+	// render the charts beside it with their own values.
+	runCorpus(t, os.DirFS(dir), "argocd-example-apps", Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37"), Repository: "argoproj/argocd-example-apps"})
 }
 
 // runCorpus runs the engine on a corpus and compares its findings with

@@ -22,6 +22,8 @@ var problemRules = map[render.ProblemKind]string{
 	render.HelmOffline:        RuleHelmOffline,
 	render.ChartSkipped:       RuleHelmOffline,
 	render.ChartUnavailable:   RuleChartFetch,
+	render.ReleaseSkipped:     RuleReleaseSkipped,
+	render.ReleaseIncomplete:  RuleReleaseIncomplete,
 }
 
 // problemRule is the rule of a kind of problem.

@@ -35,6 +35,8 @@ const (
 	RuleHelmValues          = "helm-values"
 	RuleHelmOffline         = "helm-offline"
 	RuleChartFetch          = "chart-fetch"
+	RuleReleaseSkipped      = "release-skipped"
+	RuleReleaseIncomplete   = "release-incomplete"
 )
 
 // Rules is the catalogue: every rule verify-manifests can report, its
@@ -68,6 +70,8 @@ var coreRules = []finding.Rule{
 	{ID: RuleHelmValues, Severity: finding.Error, Default: true, Description: "A value breaks the chart's values.schema.json; reported at the line of the values that set it."},
 	{ID: RuleHelmOffline, Severity: finding.Notice, Default: true, Description: "What an offline render cannot know: a chart calls lookup (answered empty), a values.schema.json refers to a remote schema that is not fetched, a remote chart is not fetched because fetch-charts is false."},
 	{ID: RuleChartFetch, Severity: finding.Warning, Default: true, Description: "A remote Helm chart could not be fetched (unreachable, not found, refused, credentials missing), so what it renders is not verified."},
+	{ID: RuleReleaseSkipped, Severity: finding.Notice, Default: true, Description: "A Flux HelmRelease, an Argo CD Application or ApplicationSet (or one of its sources) is not rendered, and says why: its chart's source is not in the repository, is another repository or a Bucket, a generator needs the cluster."},
+	{ID: RuleReleaseIncomplete, Severity: finding.Notice, Default: true, Description: "A release is rendered without some of its values, which the repository does not hold: a valuesFrom ConfigMap or Secret that is not in it (or is encrypted), a value file of another repository or at a URL, a Flux variable it does not define."},
 }
 
 // RuleSet says which rules are on. The zero value has every rule off; use

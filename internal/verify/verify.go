@@ -52,6 +52,10 @@ type Options struct {
 	// Fetcher brings remote charts; nil fetches nothing (each remote
 	// chart is a notice naming it).
 	Fetcher chartref.Fetcher
+	// Repository is the repository verified, OWNER/NAME or a Git URL: a
+	// Flux GitRepository or an Argo CD source naming it renders its
+	// charts from the tree.
+	Repository string
 }
 
 // Result is what a run found.
@@ -155,7 +159,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	r := newRun(ctx, fsys, opts)
 	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true,
-		Fetcher: r.opts.Fetcher, KubernetesVersion: r.opts.KubernetesVersion, APIVersions: r.opts.APIVersions})
+		Fetcher: r.opts.Fetcher, KubernetesVersion: r.opts.KubernetesVersion, APIVersions: r.opts.APIVersions, Repository: r.opts.Repository})
 	if err != nil {
 		if ee := (*render.ExtraError)(nil); errors.As(err, &ee) {
 			return nil, fmt.Errorf("crds: %w", err)

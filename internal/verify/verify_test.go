@@ -97,6 +97,10 @@ func TestGolden(t *testing.T) {
 		{name: "kustomize-broken"},
 		{name: "kustomize-deprecated"},
 		{name: "helm"},
+		// A HelmRelease's chart rendered with its values: a typo the
+		// chart's values.schema.json refuses, and an image tag set to
+		// latest, each reported at the line of spec.values that wrote it.
+		{name: "helm-releases", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		{name: "drift", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
 		{name: "drift-nested", opts: Options{Environments: []string{"envs/staging", "envs/production"}}},
 		// An environment that does not build is said once, by its build:
