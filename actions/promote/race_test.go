@@ -58,7 +58,7 @@ func TestTenMergesInOneSecond(t *testing.T) {
 				r.WantOutputs(t, map[string]string{"sha": ms[i].sha, "pull-request-number": fmt.Sprint(ms[i].number)})
 				names = append(names, r.Outputs["tag"])
 				// A run may tag the merge of a run racing it, which then
-				// finds its tag made: each tag is made by one run.
+				// finds its tag made.
 				for _, e := range tagsOutput(t, r) {
 					if e.Created {
 						made[e.SHA]++
@@ -66,7 +66,12 @@ func TestTenMergesInOneSecond(t *testing.T) {
 				}
 			}
 			for _, m := range ms {
-				if made[m.sha] != 1 {
+				// Each tag is made by one run. Under faults two runs that
+				// made the same tag object (same name, message and
+				// second) cannot tell whose ref GitHub kept when its
+				// answer is lost, and both may say they made it; there is
+				// still one tag, and one release (checked below).
+				if made[m.sha] != 1 && (tc.faults.Transient == 0 || made[m.sha] == 0) {
 					t.Errorf("%s: made by %d runs, want 1", m.sha[:7], made[m.sha])
 				}
 			}
