@@ -266,30 +266,54 @@ type historyJSON struct {
 				} `json:"nodes"`
 			} `json:"parents"`
 			Pulls struct {
-				Nodes []struct {
-					Number int    `json:"number"`
-					Title  string `json:"title"`
-					Body   string `json:"body"`
-					URL    string `json:"url"`
-					Author *struct {
-						Type  string `json:"__typename"`
-						Login string `json:"login"`
-					} `json:"author"`
-					Labels struct {
-						Nodes []struct {
-							Name string `json:"name"`
-						} `json:"nodes"`
-					} `json:"labels"`
-					Base        string     `json:"baseRefName"`
-					Head        string     `json:"headRefName"`
-					MergedAt    *time.Time `json:"mergedAt"`
-					MergeCommit *struct {
-						OID string `json:"oid"`
-					} `json:"mergeCommit"`
-				} `json:"nodes"`
+				Nodes []associatedJSON `json:"nodes"`
 			} `json:"associatedPullRequests"`
 		} `json:"nodes"`
 	} `json:"history"`
+}
+
+// associatedJSON is a pull request of a commit's associatedPullRequests,
+// as the client's queries select it (each some of these fields).
+type associatedJSON struct {
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	Body   string `json:"body"`
+	URL    string `json:"url"`
+	Author *struct {
+		Type  string `json:"__typename"`
+		Login string `json:"login"`
+	} `json:"author"`
+	Labels struct {
+		Nodes []struct {
+			Name string `json:"name"`
+		} `json:"nodes"`
+	} `json:"labels"`
+	Base        string     `json:"baseRefName"`
+	Head        string     `json:"headRefName"`
+	MergedAt    *time.Time `json:"mergedAt"`
+	MergeCommit *struct {
+		OID string `json:"oid"`
+	} `json:"mergeCommit"`
+}
+
+// pull is the pull request as PullsOfCommit lists it (without State).
+func (p associatedJSON) pull() AssociatedPull {
+	ap := AssociatedPull{PullRequest: PullRequest{Number: p.Number, Title: p.Title, Body: p.Body, URL: p.URL, Base: p.Base, Head: p.Head}}
+	if p.Author != nil {
+		// REST names a bot app[bot]; GraphQL's Bot.login is app.
+		ap.Author = p.Author.Login
+		if p.Author.Type == "Bot" {
+			ap.Author += "[bot]"
+		}
+	}
+	for _, l := range p.Labels.Nodes {
+		ap.Labels = append(ap.Labels, l.Name)
+	}
+	// A pull request not merged has neither.
+	if p.MergedAt != nil && p.MergeCommit != nil {
+		ap.MergedAt, ap.MergeCommitSHA = p.MergedAt.UTC(), p.MergeCommit.OID
+	}
+	return ap
 }
 
 // readHistory reads the history field of a lookup's answer; ok is false
@@ -309,24 +333,7 @@ func readHistory(raw json.RawMessage) (_ []HistoryCommit, ok bool, _ error) {
 			hc.Parent = n.Parents.Nodes[0].OID
 		}
 		for _, p := range n.Pulls.Nodes {
-			ap := AssociatedPull{PullRequest: PullRequest{Number: p.Number, Title: p.Title, Body: p.Body, URL: p.URL, Base: p.Base, Head: p.Head}}
-			if p.Author != nil {
-				// REST names a bot app[bot]; GraphQL's Bot.login is app.
-				ap.Author = p.Author.Login
-				if p.Author.Type == "Bot" {
-					ap.Author += "[bot]"
-				}
-			}
-			for _, l := range p.Labels.Nodes {
-				ap.Labels = append(ap.Labels, l.Name)
-			}
-			if p.MergedAt != nil {
-				ap.MergedAt = p.MergedAt.UTC()
-			}
-			if p.MergeCommit != nil {
-				ap.MergeCommitSHA = p.MergeCommit.OID
-			}
-			hc.Pulls = append(hc.Pulls, ap)
+			hc.Pulls = append(hc.Pulls, p.pull())
 		}
 		out = append(out, hc)
 	}
