@@ -79,7 +79,7 @@ var Spec = cli.Spec{
 		{Name: "release-url", Description: "The release's web address."},
 		{Name: "release-id", Description: "The release's ID."},
 		{Name: "created", Description: "true only when this run created the tag; false when it existed (a re-run) or nothing was tagged."},
-		{Name: "tags", Description: "JSON array of every merge the run tagged (or found tagged), oldest first: the merges before the event's that an earlier run left untagged (caught-up true), then every merge the event brought; objects with tag, sha, pull-request-number, created, release-url and caught-up."},
+		{Name: "tags", Description: "JSON array of every merge the run tagged (or found tagged), oldest first: the merges before the event's that an earlier run left untagged, then every merge the event brought; objects with tag, sha, pull-request-number, created and release-url, and caught-up: true for the first kind."},
 		{Name: "promotion-pull-request-number", Description: "The promotion's (or rollback's) pull request; empty when there is none."},
 		{Name: "promotion-pull-request-url", Description: "Its web address."},
 		{Name: "promotion-pull-request-operation", Description: "created, updated, unchanged, closed (nothing left to promote) or none."},
