@@ -80,6 +80,12 @@ func (g forgeGitHub) PullsOf(ctx context.Context, sha string) ([]release.Pull, e
 	if err != nil {
 		return nil, notFound(err)
 	}
+	return releasePulls(ps), nil
+}
+
+// releasePulls are the client's pull requests of a commit as the release
+// engine reads them.
+func releasePulls(ps []forge.AssociatedPull) []release.Pull {
 	var out []release.Pull
 	for _, p := range ps {
 		out = append(out, release.Pull{
@@ -87,7 +93,7 @@ func (g forgeGitHub) PullsOf(ctx context.Context, sha string) ([]release.Pull, e
 			Base: p.Base, Head: p.Head, Merged: !p.MergedAt.IsZero(), MergedAt: p.MergedAt, MergeCommit: p.MergeCommitSHA,
 		})
 	}
-	return out, nil
+	return out
 }
 
 func (g forgeGitHub) Tags(ctx context.Context, prefix string) ([]release.TagRef, error) {
@@ -103,7 +109,7 @@ func (g forgeGitHub) Tags(ctx context.Context, prefix string) ([]release.TagRef,
 }
 
 func (g forgeGitHub) Lookup(ctx context.Context, l release.Lookup) (*release.Facts, error) {
-	fl := forge.Lookup{Pull: l.Pull, RecentTags: l.RecentTags}
+	fl := forge.Lookup{Pull: l.Pull, RecentTags: l.RecentTags, History: l.History, HistoryLen: l.HistoryLen}
 	for _, b := range l.Blobs {
 		fl.Blobs = append(fl.Blobs, forge.BlobAt{Rev: b.Rev, Path: b.Path})
 	}
@@ -111,7 +117,7 @@ func (g forgeGitHub) Lookup(ctx context.Context, l release.Lookup) (*release.Fac
 	if err != nil {
 		return nil, err
 	}
-	out := &release.Facts{Approvers: res.Approvers, PullError: res.PullError}
+	out := &release.Facts{Approvers: res.Approvers, PullError: res.PullError, AllTags: res.AllTags}
 	for _, b := range res.Blobs {
 		out.Blobs = append(out.Blobs, release.Blob{
 			BlobAt: release.BlobAt{Rev: b.Rev, Path: b.Path},
@@ -119,7 +125,14 @@ func (g forgeGitHub) Lookup(ctx context.Context, l release.Lookup) (*release.Fac
 		})
 	}
 	for _, t := range res.RecentTags {
-		out.RecentTags = append(out.RecentTags, release.PeeledTag{Name: t.Name, Commit: t.Commit})
+		out.RecentTags = append(out.RecentTags, release.PeeledTag{Name: t.Name, Commit: t.Commit, CommittedAt: t.CommittedAt})
+	}
+	for _, c := range res.History {
+		rc := release.Commit{SHA: c.SHA, Message: c.Message, CommittedAt: c.CommittedAt, Pulls: releasePulls(c.Pulls)}
+		if c.Parent != "" {
+			rc.Parents = []string{c.Parent}
+		}
+		out.History = append(out.History, rc)
 	}
 	return out, nil
 }

@@ -153,8 +153,9 @@ func (g *localGit) Tags(ctx context.Context, prefix string) ([]release.TagRef, e
 	return out, nil
 }
 
-// Lookup reads the files asked for at their commits, and every tag with
-// its commit, newest first; nobody approved anything.
+// Lookup reads the files asked for at their commits, every tag with its
+// commit, newest first, and a commit's first-parent line; nobody approved
+// anything.
 func (g *localGit) Lookup(ctx context.Context, l release.Lookup) (*release.Facts, error) {
 	facts := &release.Facts{}
 	byRev := map[string][]string{}
@@ -188,6 +189,22 @@ func (g *localGit) Lookup(ctx context.Context, l release.Lookup) (*release.Facts
 			if t.Commit != "" {
 				facts.RecentTags = append(facts.RecentTags, release.PeeledTag{Name: t.Name, Commit: t.Commit})
 			}
+		}
+		facts.AllTags = true
+	}
+	if l.History != "" {
+		// git walks the first-parent line itself, which is all the engine
+		// follows of a history.
+		shas, err := g.repo.FirstParents(ctx, l.History, l.HistoryLen)
+		if err != nil {
+			return nil, g.notFound(err)
+		}
+		cs, err := g.repo.Commits(ctx, shas)
+		if err != nil {
+			return nil, g.notFound(err)
+		}
+		for _, c := range cs {
+			facts.History = append(facts.History, release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message, Author: c.Author.Name, CommittedAt: c.Committer.When.UTC()})
 		}
 	}
 	return facts, nil

@@ -79,7 +79,7 @@ var Spec = cli.Spec{
 		{Name: "release-url", Description: "The release's web address."},
 		{Name: "release-id", Description: "The release's ID."},
 		{Name: "created", Description: "true only when this run created the tag; false when it existed (a re-run) or nothing was tagged."},
-		{Name: "tags", Description: "JSON array of every merge the event brought, oldest first: objects with tag, sha, pull-request-number, created and release-url."},
+		{Name: "tags", Description: "JSON array of every merge the run tagged (or found tagged), oldest first: the merges before the event's that an earlier run left untagged, then every merge the event brought; objects with tag, sha, pull-request-number, created and release-url, and caught-up: true for the first kind."},
 		{Name: "promotion-pull-request-number", Description: "The promotion's (or rollback's) pull request; empty when there is none."},
 		{Name: "promotion-pull-request-url", Description: "Its web address."},
 		{Name: "promotion-pull-request-operation", Description: "created, updated, unchanged, closed (nothing left to promote) or none."},
@@ -281,19 +281,31 @@ func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, gh release.
 		CreateRelease: in.CreateRelease, Draft: in.ReleaseDraft, Prerelease: in.Prerelease,
 		RepoURL: repoURL,
 	}
-	var results []*release.Result
-	defer func() { setOutputs(r, results) }()
-	for _, m := range merges {
-		res, err := release.Tag(ctx, gh, m, opts)
-		if res != nil {
-			results = append(results, res)
-			logResult(r, res, in.DryRun)
-		}
-		if err != nil {
-			return results, failure(err, in, base)
-		}
+	tagged, err := release.Tag(ctx, gh, merges, opts)
+	logCatchUp(r, tagged.CatchUp)
+	for _, res := range tagged.Results {
+		logResult(r, res, in.DryRun)
 	}
-	return results, nil
+	setOutputs(r, tagged.Results)
+	if err != nil {
+		return tagged.Results, failure(err, in, base)
+	}
+	return tagged.Results, nil
+}
+
+// logCatchUp says what the run found on base before the event's merges:
+// a notice when it tagged merges an earlier run missed, a warning when it
+// left some untagged, else a line of the log.
+func logCatchUp(r *cli.Run, cu release.CatchUp) {
+	switch {
+	case cu.Note == "":
+	case cu.Warn:
+		r.Warning("", 0, cu.Note)
+	case cu.Missed > 0:
+		r.Notice(cu.Note)
+	default:
+		r.Logf("%s", cu.Note)
+	}
 }
 
 // failure maps the engine's errors to exit codes.
@@ -324,6 +336,10 @@ func logResult(r *cli.Run, res *release.Result, dryRun bool) {
 	if res.Pull != nil {
 		what = fmt.Sprintf("#%d %q (%s)", res.Pull.Number, res.Pull.Title, res.SHA)
 	}
+	late := ""
+	if res.CaughtUp {
+		late = " (an earlier run left it untagged)"
+	}
 	for _, name := range res.Taken {
 		r.Logf("tag %q is held by another commit; %s takes the next name", name, what)
 	}
@@ -334,9 +350,9 @@ func logResult(r *cli.Run, res *release.Result, dryRun bool) {
 	case res.Skipped != "":
 		r.Notice(res.Skipped)
 	case res.Created && dryRun:
-		r.Logf("dry run: %s would be tagged %q", what, res.Tag)
+		r.Logf("dry run: %s would be tagged %q%s", what, res.Tag, late)
 	case res.Created:
-		r.Logf("tagged %s: %q", what, res.Tag)
+		r.Logf("tagged %s: %q%s", what, res.Tag, late)
 	default:
 		r.Logf("%s is tagged %q already; no tag made", what, res.Tag)
 	}
@@ -362,6 +378,9 @@ func tagsSummary(results []*release.Result) string {
 		merge := mdtext.Code(short(res.SHA), 40)
 		if res.Pull != nil {
 			merge = mdtext.Link(fmt.Sprintf("#%d", res.Pull.Number), res.Pull.URL) + " " + mdtext.Text(res.Pull.Title, 120) + " · " + merge
+		}
+		if res.CaughtUp {
+			merge += " (left untagged by an earlier run)"
 		}
 		var tag string
 		switch {
@@ -394,10 +413,11 @@ func setOutputs(r *cli.Run, results []*release.Result) {
 		Pull       string `json:"pull-request-number"`
 		Created    bool   `json:"created"`
 		ReleaseURL string `json:"release-url"`
+		CaughtUp   bool   `json:"caught-up,omitempty"`
 	}
 	list := []entry{}
 	for _, res := range results {
-		e := entry{Tag: res.Tag, SHA: res.SHA, Created: res.Created}
+		e := entry{Tag: res.Tag, SHA: res.SHA, Created: res.Created, CaughtUp: res.CaughtUp}
 		if res.Pull != nil {
 			e.Pull = strconv.Itoa(res.Pull.Number)
 		}

@@ -138,16 +138,7 @@ func (c *Client) blame(ctx context.Context, rev string, paths []string, out map[
 					Message       string    `json:"message"`
 					CommittedDate time.Time `json:"committedDate"`
 					Pulls         struct {
-						Nodes []struct {
-							Number      int        `json:"number"`
-							Title       string     `json:"title"`
-							URL         string     `json:"url"`
-							BaseRefName string     `json:"baseRefName"`
-							MergedAt    *time.Time `json:"mergedAt"`
-							MergeCommit *struct {
-								OID string `json:"oid"`
-							} `json:"mergeCommit"`
-						} `json:"nodes"`
+						Nodes []associatedJSON `json:"nodes"`
 					} `json:"associatedPullRequests"`
 				} `json:"commit"`
 			} `json:"ranges"`
@@ -166,11 +157,8 @@ func (c *Client) blame(ctx context.Context, rev string, paths []string, out map[
 		for _, r := range b.Ranges {
 			br := BlameRange{Start: r.Start, End: r.End, Commit: r.Commit.OID, Message: r.Commit.Message, CommittedAt: r.Commit.CommittedDate.UTC()}
 			if n := r.Commit.Pulls.Nodes; len(n) > 0 {
-				p := n[0]
-				br.Pull = &AssociatedPull{PullRequest: PullRequest{Number: p.Number, Title: p.Title, URL: p.URL, Base: p.BaseRefName}}
-				if p.MergedAt != nil && p.MergeCommit != nil {
-					br.Pull.MergedAt, br.Pull.MergeCommitSHA = p.MergedAt.UTC(), p.MergeCommit.OID
-				}
+				p := n[0].pull()
+				br.Pull = &p
 			}
 			ranges = append(ranges, br)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // BlobAt names a file at a revision: a commit SHA (or a ref) and a
@@ -30,6 +31,20 @@ type Blob struct {
 // PeeledTag is a tag with the commit it points to.
 type PeeledTag struct {
 	Name, Commit string
+	// CommittedAt is the commit's committer time.
+	CommittedAt time.Time
+}
+
+// HistoryCommit is a commit of a history Lookup lists.
+type HistoryCommit struct {
+	SHA string
+	// Parent is the first parent; "" for a commit without one.
+	Parent      string
+	Message     string
+	CommittedAt time.Time
+	// Pulls are the pull requests GitHub associates with the commit, as
+	// PullsOfCommit lists them (without State).
+	Pulls []AssociatedPull
 }
 
 // Lookup asks for several things at once, each optional.
@@ -42,6 +57,11 @@ type Lookup struct {
 	// RecentTags is how many tags to list, newest commit first, each
 	// peeled to its commit (at most 100; 0 for none).
 	RecentTags int
+	// History is a commit SHA whose history to list, HistoryLen commits
+	// of it (at most 100) from the commit itself, in git log's order; ""
+	// for none.
+	History    string
+	HistoryLen int
 }
 
 // LookupResult is what Lookup found.
@@ -56,8 +76,16 @@ type LookupResult struct {
 	PullError string
 	// Blobs are the files, in the order asked.
 	Blobs []Blob
-	// RecentTags are the tags asked for, newest commit first.
+	// RecentTags are the tags asked for, newest commit first; AllTags
+	// says they are every tag of the repository (GitHub listed fewer than
+	// asked).
 	RecentTags []PeeledTag
+	AllTags    bool
+	// History is the history asked for: the commit and its ancestors,
+	// newest first as git log lists them (GitHub's Commit.history has no
+	// first-parent mode: a merge's branch comes along, interleaved by
+	// time).
+	History []HistoryCommit
 }
 
 // lookupBlobsPerQuery bounds the files of one GraphQL request: 400 aliases
@@ -66,9 +94,9 @@ type LookupResult struct {
 const lookupBlobsPerQuery = 400
 
 // Lookup reads the approvers of a pull request, the text of files at given
-// revisions and the most recent tags with their commits through GitHub's
-// GraphQL API: one request for up to 400 files, one more for each further
-// 400. Reading files by name costs the same whatever their number, where
+// revisions, the most recent tags with their commits and the history of a
+// commit through GitHub's GraphQL API: one request for up to 400 files, one
+// more for each further 400. Reading files by name costs the same whatever their number, where
 // the REST API costs a request per file.
 func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
 	res := &LookupResult{}
@@ -78,6 +106,7 @@ func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
 		part := Lookup{Blobs: l.Blobs[start:end]}
 		if first {
 			part.Pull, part.RecentTags = l.Pull, min(l.RecentTags, 100)
+			part.History, part.HistoryLen = l.History, min(max(l.HistoryLen, 1), 100)
 		}
 		if err := c.lookup(ctx, part, res); err != nil {
 			return nil, err
@@ -106,7 +135,12 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 	if l.RecentTags > 0 {
 		decls = append(decls, "$tags: Int!")
 		vars["tags"] = l.RecentTags
-		fields = append(fields, `tags: refs(refPrefix: "refs/tags/", first: $tags, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) { nodes { name target { oid ... on Tag { target { oid ... on Tag { target { oid } } } } } } }`)
+		fields = append(fields, `tags: refs(refPrefix: "refs/tags/", first: $tags, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) { nodes { name target { oid ... on Commit { committedDate } ... on Tag { target { oid ... on Commit { committedDate } ... on Tag { target { oid ... on Commit { committedDate } } } } } } } }`)
+	}
+	if l.History != "" {
+		decls = append(decls, "$history: GitObjectID!", "$historyLen: Int!")
+		vars["history"], vars["historyLen"] = l.History, l.HistoryLen
+		fields = append(fields, `history: object(oid: $history) { ... on Commit { history(first: $historyLen) { nodes { oid message committedDate parents(first: 1) { nodes { oid } } associatedPullRequests(first: 5) { nodes { number title body url author { __typename login } labels(first: 100) { nodes { name } } baseRefName headRefName mergedAt mergeCommit { oid } } } } } } }`)
 	}
 	query := "query(" + strings.Join(decls, ", ") + ") {\n  repository(owner: $owner, name: $name) {\n    " + strings.Join(fields, "\n    ") + "\n  }\n}"
 	var data struct {
@@ -178,8 +212,9 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 	}
 	if l.RecentTags > 0 {
 		type target struct {
-			OID    string  `json:"oid"`
-			Target *target `json:"target"`
+			OID           string     `json:"oid"`
+			CommittedDate *time.Time `json:"committedDate"`
+			Target        *target    `json:"target"`
 		}
 		var tags struct {
 			Nodes []struct {
@@ -190,15 +225,117 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 		if err := json.Unmarshal(data.Repository["tags"], &tags); err != nil {
 			return fmt.Errorf("reading the tags of %s/%s: %w", c.Owner, c.Repo, err)
 		}
+		res.AllTags = len(tags.Nodes) < l.RecentTags
 		for _, n := range tags.Nodes {
 			t := n.Target
 			for t != nil && t.Target != nil {
 				t = t.Target
 			}
 			if t != nil {
-				res.RecentTags = append(res.RecentTags, PeeledTag{Name: n.Name, Commit: t.OID})
+				pt := PeeledTag{Name: n.Name, Commit: t.OID}
+				if t.CommittedDate != nil {
+					pt.CommittedAt = t.CommittedDate.UTC()
+				}
+				res.RecentTags = append(res.RecentTags, pt)
 			}
 		}
 	}
+	if l.History != "" {
+		h, ok, err := readHistory(data.Repository["history"])
+		if err != nil {
+			return fmt.Errorf("reading the history of %s: %w", l.History, err)
+		}
+		if !ok {
+			return &NotFoundError{What: fmt.Sprintf("commit %s of %s/%s", l.History, c.Owner, c.Repo)}
+		}
+		res.History = h
+	}
 	return nil
+}
+
+// historyJSON is the answer to the history field of a lookup.
+type historyJSON struct {
+	History *struct {
+		Nodes []struct {
+			OID           string    `json:"oid"`
+			Message       string    `json:"message"`
+			CommittedDate time.Time `json:"committedDate"`
+			Parents       struct {
+				Nodes []struct {
+					OID string `json:"oid"`
+				} `json:"nodes"`
+			} `json:"parents"`
+			Pulls struct {
+				Nodes []associatedJSON `json:"nodes"`
+			} `json:"associatedPullRequests"`
+		} `json:"nodes"`
+	} `json:"history"`
+}
+
+// associatedJSON is a pull request of a commit's associatedPullRequests,
+// as the client's queries select it (each some of these fields).
+type associatedJSON struct {
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	Body   string `json:"body"`
+	URL    string `json:"url"`
+	Author *struct {
+		Type  string `json:"__typename"`
+		Login string `json:"login"`
+	} `json:"author"`
+	Labels struct {
+		Nodes []struct {
+			Name string `json:"name"`
+		} `json:"nodes"`
+	} `json:"labels"`
+	Base        string     `json:"baseRefName"`
+	Head        string     `json:"headRefName"`
+	MergedAt    *time.Time `json:"mergedAt"`
+	MergeCommit *struct {
+		OID string `json:"oid"`
+	} `json:"mergeCommit"`
+}
+
+// pull is the pull request as PullsOfCommit lists it (without State).
+func (p associatedJSON) pull() AssociatedPull {
+	ap := AssociatedPull{PullRequest: PullRequest{Number: p.Number, Title: p.Title, Body: p.Body, URL: p.URL, Base: p.Base, Head: p.Head}}
+	if p.Author != nil {
+		// REST names a bot app[bot]; GraphQL's Bot.login is app.
+		ap.Author = p.Author.Login
+		if p.Author.Type == "Bot" {
+			ap.Author += "[bot]"
+		}
+	}
+	for _, l := range p.Labels.Nodes {
+		ap.Labels = append(ap.Labels, l.Name)
+	}
+	// A pull request not merged has neither.
+	if p.MergedAt != nil && p.MergeCommit != nil {
+		ap.MergedAt, ap.MergeCommitSHA = p.MergedAt.UTC(), p.MergeCommit.OID
+	}
+	return ap
+}
+
+// readHistory reads the history field of a lookup's answer; ok is false
+// when it is null (a commit GitHub does not have).
+func readHistory(raw json.RawMessage) (_ []HistoryCommit, ok bool, _ error) {
+	var obj *historyJSON
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, false, err
+	}
+	if obj == nil || obj.History == nil {
+		return nil, false, nil
+	}
+	var out []HistoryCommit
+	for _, n := range obj.History.Nodes {
+		hc := HistoryCommit{SHA: n.OID, Message: n.Message, CommittedAt: n.CommittedDate.UTC()}
+		if len(n.Parents.Nodes) > 0 {
+			hc.Parent = n.Parents.Nodes[0].OID
+		}
+		for _, p := range n.Pulls.Nodes {
+			hc.Pulls = append(hc.Pulls, p.pull())
+		}
+		out = append(out, hc)
+	}
+	return out, true, nil
 }

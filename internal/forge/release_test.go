@@ -110,9 +110,15 @@ func TestLookup(t *testing.T) {
 	if found := []bool{got.Blobs[0].Found, got.Blobs[2].Found, got.Blobs[3].Found}; !reflect.DeepEqual(found, []bool{true, false, false}) {
 		t.Errorf("found: got %v, want a file, no file, a directory (no file)", found)
 	}
-	wantTags := []forge.PeeledTag{{Name: "v2", Commit: sha}, {Name: "v1", Commit: parent}}
-	if !reflect.DeepEqual(got.RecentTags, wantTags) {
-		t.Errorf("recent tags: got %v, want %v (newest first, peeled)", got.RecentTags, wantTags)
+	var tags []string
+	for _, tg := range got.RecentTags {
+		tags = append(tags, tg.Name+" "+tg.Commit)
+		if tg.CommittedAt.IsZero() {
+			t.Errorf("recent tag %s: no commit time", tg.Name)
+		}
+	}
+	if want := []string{"v2 " + sha, "v1 " + parent}; !reflect.DeepEqual(tags, want) || !got.AllTags {
+		t.Errorf("recent tags: got %v (all %v), want %v, all (newest first, peeled)", tags, got.AllTags, want)
 	}
 
 	// Many files cost one request per 400; a pull request that does not
@@ -128,6 +134,74 @@ func TestLookup(t *testing.T) {
 	}
 	if n := srv.TotalCalls(); n != 3 || len(got.Blobs) != 850 || !got.Blobs[849].Found || got.PullFound {
 		t.Errorf("850 files: %d requests, %d blobs, pull found %v; want 3, 850, false", n, len(got.Blobs), got.PullFound)
+	}
+}
+
+// TestLookupHistory reads a commit's history in the same request as the
+// rest of a lookup: every ancestor, as git log lists them, each with its
+// first parent and the pull requests that brought it, so that the
+// first-parent line can be walked; and it says when the recent tags are
+// not every tag.
+func TestLookupHistory(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, nil)
+	ctx := context.Background()
+	root := srv.Ref("acme/config", "main")
+	srv.CreateTagAt("acme/config", "v1", root)
+	srv.CreateTagAt("acme/config", "v0", root)
+	// A pull request of two commits merged by a merge commit, one squashed
+	// (by merged), and a commit pushed straight to main.
+	srv.PushCommit("acme/config", "feature", map[string]string{"a.txt": "a\n"}, "Add a", githubtest.Identity{})
+	srv.PushCommit("acme/config", "feature", map[string]string{"b.txt": "b\n"}, "Add b", githubtest.Identity{})
+	first := srv.OpenPR("acme/config", githubtest.NewPR{Head: "feature", Title: "Add a and b", Author: "dependabot[bot]", Labels: []string{"release:patch"}})
+	mergeCommit := srv.MergePRWith("acme/config", first, githubtest.MergeCommit)
+	second, squash := merged(t, srv)
+	direct := srv.PushCommit("acme/config", "main", map[string]string{"c.txt": "c\n"}, "Add c\n\nStraight to main.", githubtest.Identity{})
+
+	srv.ResetCalls()
+	got, err := c.Lookup(ctx, forge.Lookup{RecentTags: 1, History: direct, HistoryLen: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.TotalCalls(); n != 1 {
+		t.Errorf("the lookup cost %d requests, want 1", n)
+	}
+	if got.AllTags || len(got.RecentTags) != 1 {
+		t.Errorf("one recent tag of two: %v, all %v; want one, not all", got.RecentTags, got.AllTags)
+	}
+	if len(got.History) != 6 {
+		t.Fatalf("history of %d commits, want 6 (3 on main's line, 2 of the branch, the first): %+v", len(got.History), got.History)
+	}
+	byID := map[string]forge.HistoryCommit{}
+	for _, hc := range got.History {
+		byID[hc.SHA] = hc
+	}
+	var line []string
+	for sha := direct; sha != ""; sha = byID[sha].Parent {
+		line = append(line, sha)
+	}
+	if want := []string{direct, squash, mergeCommit, root}; !reflect.DeepEqual(line, want) {
+		t.Errorf("first-parent line %v, want %v", line, want)
+	}
+	if d := byID[direct]; d.Message != "Add c\n\nStraight to main." || d.CommittedAt.IsZero() || len(d.Pulls) != 0 {
+		t.Errorf("the direct commit: %+v", d)
+	}
+	pulls := byID[mergeCommit].Pulls
+	if len(pulls) != 1 {
+		t.Fatalf("the merge commit's pull requests: %+v", pulls)
+	}
+	if p := pulls[0]; p.Number != first || p.Title != "Add a and b" || p.Author != "dependabot[bot]" || p.Base != "main" || p.Head != "feature" ||
+		p.MergeCommitSHA != mergeCommit || p.MergedAt.IsZero() || !reflect.DeepEqual(p.Labels, []string{"release:patch"}) || !strings.Contains(p.URL, "/pull/") {
+		t.Errorf("the merge commit's pull request: %+v", p)
+	}
+	if p := byID[squash].Pulls; len(p) != 1 || p[0].Number != second || p[0].MergeCommitSHA != squash {
+		t.Errorf("the squashed commit's pull requests: %+v", p)
+	}
+
+	// A commit GitHub does not have.
+	var nf *forge.NotFoundError
+	if _, err := c.Lookup(ctx, forge.Lookup{History: strings.Repeat("0", 40), HistoryLen: 10}); !errors.As(err, &nf) {
+		t.Errorf("the history of a missing commit: %v, want a NotFoundError", err)
 	}
 }
 

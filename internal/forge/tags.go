@@ -97,8 +97,11 @@ func (e *TagExistsError) Error() string {
 // points to is harmless, so the first request is simply repeated; creating
 // the ref is the lock, done at most once: after an unknown outcome the ref
 // is looked up, and found pointing to this call's tag object it counts as
-// created. A tag that exists already is a *TagExistsError naming the commit
-// it points to, for the caller to tell a re-run from a collision.
+// created. (Two calls that make the same tag in the same second make the
+// same tag object, git's objects being named by their content: after an
+// unknown outcome, each may count as its maker. There is still one tag.)
+// A tag that exists already is a *TagExistsError naming the commit it
+// points to, for the caller to tell a re-run from a collision.
 func (c *Client) CreateTag(ctx context.Context, name, message, sha string) error {
 	// A second tag object, if a lost answer makes the transport send this
 	// again, is harmless: nothing points to it.

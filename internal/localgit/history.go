@@ -122,6 +122,19 @@ func (r *Repo) RevList(ctx context.Context, base, head string) ([]string, error)
 	return strings.Fields(out), nil
 }
 
+// FirstParents returns rev's first-parent line, rev first, at most n
+// commits (full SHAs).
+func (r *Repo) FirstParents(ctx context.Context, rev string, n int) ([]string, error) {
+	if !objectID.MatchString(rev) {
+		return nil, fmt.Errorf("%q is not an object name", rev)
+	}
+	out, err := r.output(ctx, "rev-list", "--first-parent", "--max-count="+strconv.Itoa(max(n, 1)), rev)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}
+
 // MergeBase returns the best common ancestor of two commits, or "" when
 // they have none.
 func (r *Repo) MergeBase(ctx context.Context, a, b string) (string, error) {

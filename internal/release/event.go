@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -83,7 +84,7 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 	case ev.Deleted || ev.After == "" || ev.After == zeroSHA:
 		return nil, fmt.Sprintf("the push deleted %q: nothing to tag", branch), nil
 	}
-	line := []string{ev.After}
+	line := []Commit{{SHA: ev.After}}
 	if ev.Before != "" && ev.Before != zeroSHA {
 		commits, err := gh.Compare(ctx, ev.Before, ev.After)
 		if err != nil {
@@ -92,16 +93,31 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 		line = firstParents(commits, ev.Before, ev.After)
 		if len(line) == 0 {
 			// More commits than the compare lists (250): tag the head.
-			line = []string{ev.After}
+			line = []Commit{{SHA: ev.After}}
 		}
 	}
+	merges, err := mergesOf(line, base, func(c Commit) ([]Pull, error) { return gh.PullsOf(ctx, c.SHA) })
+	if err != nil {
+		return nil, "", err
+	}
+	if len(merges) == 0 {
+		return nil, fmt.Sprintf("the push brought no commit to %q: nothing to tag", base), nil
+	}
+	return merges, "", nil
+}
+
+// mergesOf turns commits of base's first-parent line, oldest first, into
+// merges: each commit with the merged pull request into base that brought
+// it, of those pullsOf lists; a pull request rebased as several commits is
+// one merge, at its last.
+func mergesOf(line []Commit, base string, pullsOf func(Commit) ([]Pull, error)) ([]Merge, error) {
 	var merges []Merge
-	for _, sha := range line {
-		pulls, err := gh.PullsOf(ctx, sha)
+	for _, c := range line {
+		pulls, err := pullsOf(c)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		m := Merge{SHA: sha, Pull: pick(pulls, sha, base)}
+		m := Merge{SHA: c.SHA, Pull: pick(pulls, c.SHA, base), message: c.Message}
 		if m.Pull != nil {
 			m.Time = m.Pull.MergedAt
 			// A rebase merge puts several commits of one pull request on
@@ -113,36 +129,36 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 		}
 		merges = append(merges, m)
 	}
-	if len(merges) == 0 {
-		return nil, fmt.Sprintf("the push brought no commit to %q: nothing to tag", base), nil
-	}
-	return merges, "", nil
+	return merges, nil
 }
 
 // firstParents walks from head along first parents until before, and
 // returns that line oldest first: the commits the branch itself went
 // through, not those a merge commit brought along.
-func firstParents(commits []Commit, before, head string) []string {
+func firstParents(commits []Commit, before, head string) []Commit {
 	byID := map[string]Commit{}
 	for _, c := range commits {
 		byID[c.SHA] = c
 	}
-	var line []string
+	var line []Commit
 	for sha := head; sha != "" && sha != before; {
 		c, ok := byID[sha]
 		if !ok {
 			break
 		}
-		line = append(line, sha)
-		sha = ""
-		if len(c.Parents) > 0 {
-			sha = c.Parents[0]
-		}
+		line = append(line, c)
+		sha = firstParent(c)
 	}
-	for i, j := 0, len(line)-1; i < j; i, j = i+1, j-1 {
-		line[i], line[j] = line[j], line[i]
-	}
+	slices.Reverse(line)
 	return line
+}
+
+// firstParent is a commit's first parent, "" for a commit without one.
+func firstParent(c Commit) string {
+	if len(c.Parents) == 0 {
+		return ""
+	}
+	return c.Parents[0]
 }
 
 // pick chooses the merged pull request into base that brought sha,

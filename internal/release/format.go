@@ -287,6 +287,18 @@ func (f Format) candidates(when time.Time, existing []string, b Bump) []string {
 	return out
 }
 
+// matches reports whether name is a tag of the format: a release version
+// for semver, else a name the pattern gives some time (with or without a
+// -N suffix).
+func (f Format) matches(name string) bool {
+	if f.semver {
+		_, ok := f.version(name)
+		return ok
+	}
+	_, ok := f.parseTime(name)
+	return ok
+}
+
 // owns reports whether name is a tag this format could have given the
 // merge at when: for a commit that carries one, the merge is tagged
 // already.

@@ -24,7 +24,8 @@ type GitHub interface {
 	PullsOf(ctx context.Context, sha string) ([]Pull, error)
 	// Tags lists every tag whose name starts with prefix.
 	Tags(ctx context.Context, prefix string) ([]TagRef, error)
-	// Lookup reads approvers, files and recent tags at once.
+	// Lookup reads approvers, files, recent tags and a commit's history at
+	// once.
 	Lookup(ctx context.Context, l Lookup) (*Facts, error)
 	// Peel returns the commit a tag points to, and whether it exists.
 	Peel(ctx context.Context, tag string) (string, bool, error)
@@ -65,6 +66,9 @@ type Commit struct {
 	Files []File
 	// Complete is false when GitHub listed only part of the files.
 	Complete bool
+	// Pulls are the pull requests that brought the commit (a Lookup's
+	// History only).
+	Pulls []Pull
 }
 
 // File is a file a commit changes.
@@ -103,6 +107,10 @@ type Lookup struct {
 	Pull       int
 	Blobs      []BlobAt
 	RecentTags int
+	// History is a commit whose history to read, HistoryLen commits of it
+	// (at most 100) from the commit itself; "" for none.
+	History    string
+	HistoryLen int
 }
 
 // BlobAt is a file at a commit.
@@ -118,18 +126,28 @@ type Blob struct {
 	Size                     int64
 }
 
-// PeeledTag is a tag and the commit it points to.
+// PeeledTag is a tag and the commit it points to, with that commit's
+// committer time when known.
 type PeeledTag struct {
 	Name, Commit string
+	CommittedAt  time.Time
 }
 
 // Facts is what a Lookup found.
 type Facts struct {
 	Approvers []string
 	// PullError says why the pull request's reviews could not be read.
-	PullError  string
-	Blobs      []Blob
+	PullError string
+	Blobs     []Blob
+	// RecentTags are the tags whose commits are newest, newest first;
+	// AllTags says they are every tag of the repository.
 	RecentTags []PeeledTag
+	AllTags    bool
+	// History is the history asked for, newest first: at least the
+	// commit's first-parent line, each commit with its parents (at least
+	// the first), message, committer time and pull requests. GitHub lists
+	// every ancestor, as git log does; a checkout the first-parent line.
+	History []Commit
 }
 
 // Release is a GitHub release.
@@ -154,8 +172,11 @@ type Merge struct {
 	// Time names the tag: the pull request's merge time, else (zero) the
 	// commit's committer time.
 	Time time.Time
-	// commit is the commit when it has been read already.
-	commit *Commit
+	// commit is the commit when it has been read already; message its
+	// message when a list of commits gave it (to tell, before reading the
+	// commit, whether a merge caught up gets a tag).
+	commit  *Commit
+	message string
 }
 
 // Options say how to tag and release.
@@ -183,6 +204,10 @@ type Options struct {
 type Result struct {
 	SHA  string
 	Pull *Pull
+	// CaughtUp says the merge is not the event's: it landed on base before
+	// the event's merges, and no run had tagged it (its run was cancelled,
+	// or failed).
+	CaughtUp bool
 	// Tag is the merge's tag: made by this run (Created) or found on the
 	// commit. Empty when the merge was not tagged (Skipped says why).
 	Tag     string
@@ -212,14 +237,23 @@ type Result struct {
 }
 
 // ReleaseError says the tag stands but its release could not be
-// published; running again completes it.
+// published; running again completes it. A merge the run caught up is not
+// come back to by a re-run, which finds it tagged: a run on its commit
+// (SHA) is.
 type ReleaseError struct {
 	Tag string
 	Err error
+	// CaughtUp and SHA: the merge was not the event's.
+	CaughtUp bool
+	SHA      string
 }
 
 func (e *ReleaseError) Error() string {
-	return fmt.Sprintf("tag %q is made, but its release could not be published (run again to publish it): %v", e.Tag, e.Err)
+	again := "run again to publish it"
+	if e.CaughtUp {
+		again = fmt.Sprintf("a re-run finds it tagged and does not come back to it: run the workflow by hand (workflow_dispatch) with sha %s to publish it", e.SHA)
+	}
+	return fmt.Sprintf("tag %q is made, but its release could not be published (%s): %v", e.Tag, again, e.Err)
 }
 
 func (e *ReleaseError) Unwrap() error { return e.Err }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -11,11 +13,27 @@ import (
 // commits to learn whether a merge is tagged already.
 const recentTags = 100
 
-// Tag tags one merge and publishes its release, in six requests when
-// nothing races it: the commit with its files; every tag of the format;
-// one GraphQL lookup of the approvers, the changed YAML files before and
-// after, and the latest tags with their commits; the tag object; its ref;
-// the release.
+// Tagged is what Tag did: each merge's result, oldest first (the merges
+// it caught up, then the event's), and what it found before the event's
+// merges.
+type Tagged struct {
+	Results []*Result
+	CatchUp CatchUp
+}
+
+// Tag tags the merges an event brought to base, oldest first, and
+// publishes their releases. Before the first, it tags the merges on
+// base's first-parent line that landed since the newest tag of the format
+// and that no run tagged (their runs were cancelled, or failed), oldest
+// first, so that a cancelled run's merges are tagged by the next run and
+// semantic versions follow the order of the merges (see catchUp).
+//
+// Tagging one merge and publishing its release takes six requests when
+// nothing races it: the commit with its files; every tag of the format
+// (listed once a run); one GraphQL lookup of the approvers, the changed
+// YAML files before and after, the latest tags with their commits (and,
+// for the event's first merge, base's history before it); the tag object;
+// its ref; the release.
 //
 // Creating the ref is the lock. A name another commit holds is skipped for
 // the next one (-1, -2, ... after a time; the next version); a tag of the
@@ -23,7 +41,148 @@ const recentTags = 100
 // false), so a re-run, or two runs for one merge, tag it once. Tags are
 // never moved or deleted. A release that exists for the tag is left as it
 // is; one that cannot be published is a *ReleaseError, and the tag stays.
-func Tag(ctx context.Context, gh GitHub, m Merge, opts Options) (*Result, error) {
+// On an error, Tagged holds what was done before it.
+func Tag(ctx context.Context, gh GitHub, merges []Merge, opts Options) (*Tagged, error) {
+	out := &Tagged{}
+	if len(merges) == 0 {
+		return out, nil
+	}
+	s := &tagging{opts: opts, known: map[string]string{}}
+	first, err := s.read(ctx, gh, merges[0], true)
+	if err != nil {
+		return out, err
+	}
+	missed, err := s.catchUp(ctx, gh, first, &out.CatchUp)
+	if err != nil {
+		return out, err
+	}
+	for _, m := range missed {
+		r, err := s.tag(ctx, gh, m)
+		if r != nil {
+			r.CaughtUp = true
+			out.Results = append(out.Results, r)
+		}
+		var rel *ReleaseError
+		if errors.As(err, &rel) {
+			rel.CaughtUp, rel.SHA = true, m.SHA
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	err = s.finish(ctx, gh, first)
+	out.Results = append(out.Results, first.r)
+	if err != nil {
+		return out, err
+	}
+	for _, m := range merges[1:] {
+		r, err := s.tag(ctx, gh, m)
+		if r != nil {
+			out.Results = append(out.Results, r)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// tagging is what a run knows of the tags while it tags its merges.
+type tagging struct {
+	opts Options
+	// listed says names holds the tags of the format's prefix, listed once
+	// a run; names grows with the names the run made, found, or saw in a
+	// lookup since, sorted.
+	listed bool
+	names  []string
+	// known maps the tags whose commits the run knows (the lookups' recent
+	// tags, what it made or found) to them.
+	known map[string]string
+}
+
+// add records tag names the run learned of, with their commits when
+// known.
+func (s *tagging) add(tags ...PeeledTag) {
+	for _, t := range tags {
+		if t.Commit != "" {
+			s.known[t.Name] = t.Commit
+		}
+		if !strings.HasPrefix(t.Name, s.opts.Format.ListPrefix()) {
+			continue
+		}
+		if i, found := slices.BinarySearch(s.names, t.Name); !found {
+			s.names = slices.Insert(s.names, i, t.Name)
+		}
+	}
+}
+
+// list reads every tag of the format's prefix, once a run.
+func (s *tagging) list(ctx context.Context, gh GitHub) error {
+	if s.listed {
+		return nil
+	}
+	tags, err := gh.Tags(ctx, s.opts.Format.ListPrefix())
+	if err != nil {
+		return err
+	}
+	s.names = append(sortedNames(tags), s.names...)
+	slices.Sort(s.names)
+	s.names = slices.Compact(s.names)
+	s.listed = true
+	return nil
+}
+
+// anyOfFormat reports whether a listed tag is of the format.
+func (s *tagging) anyOfFormat() bool {
+	for _, n := range s.names {
+		if s.opts.Format.matches(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// reading is one merge being tagged: what was read of it.
+type reading struct {
+	m     Merge
+	c     *Commit
+	r     *Result
+	facts *Facts
+	// history says the lookup read base's history before the merge.
+	history bool
+}
+
+// bump decides a semver merge's bump from its pull request, else from
+// its commit's message (msg), and marks it skipped for release:none.
+func (rd *reading) bump(opts Options, msg string) {
+	var labels []string
+	title, body := subject(msg), msg
+	if p := rd.m.Pull; p != nil {
+		labels, title, body = p.Labels, p.Title, p.Body
+	}
+	rd.r.Bump, rd.r.BumpReason = BumpFor(labels, title, body, opts.DefaultBump)
+	if rd.r.Bump == BumpNone {
+		rd.r.Skipped = fmt.Sprintf("%s: no release, so %s is not tagged", rd.r.BumpReason, short(rd.m.SHA))
+	}
+}
+
+// tag tags one merge and publishes its release.
+func (s *tagging) tag(ctx context.Context, gh GitHub, m Merge) (*Result, error) {
+	rd, err := s.read(ctx, gh, m, false)
+	if err != nil {
+		return nil, err
+	}
+	return rd.r, s.finish(ctx, gh, rd)
+}
+
+// read reads a merge: its commit and bump, the tags, and one lookup of its
+// approvers, changed files and the recent tags, from which it computes
+// the image changes. A merge that gets no tag costs the commit only
+// (whose files deployments record), except with history (the event's
+// first merge): then the lookup also reads base's history before the
+// merge, for catchUp, and happens even for a merge that gets no tag.
+func (s *tagging) read(ctx context.Context, gh GitHub, m Merge, history bool) (*reading, error) {
+	rd := &reading{m: m, r: &Result{SHA: m.SHA, Pull: m.Pull}}
 	c := m.commit
 	if c == nil {
 		var err error
@@ -34,32 +193,34 @@ func Tag(ctx context.Context, gh GitHub, m Merge, opts Options) (*Result, error)
 			return nil, err
 		}
 	}
-	if m.Time.IsZero() {
-		m.Time = c.CommittedAt
+	rd.c = c
+	if rd.m.Time.IsZero() {
+		rd.m.Time = c.CommittedAt
 	}
-	r := &Result{SHA: c.SHA, Pull: m.Pull, Files: c.Files}
-	if opts.Format.Semver() {
-		var labels []string
-		title, body := subject(c.Message), c.Message
-		if m.Pull != nil {
-			labels, title, body = m.Pull.Labels, m.Pull.Title, m.Pull.Body
-		}
-		r.Bump, r.BumpReason = BumpFor(labels, title, body, opts.DefaultBump)
-		if r.Bump == BumpNone {
-			r.Skipped = fmt.Sprintf("%s: no release, so %s is not tagged", r.BumpReason, short(c.SHA))
-			return r, nil
-		}
+	rd.r.SHA, rd.r.Files = c.SHA, c.Files
+	if s.opts.Format.Semver() {
+		rd.bump(s.opts, c.Message)
 	}
-	tags, err := gh.Tags(ctx, opts.Format.ListPrefix())
-	if err != nil {
+	skipped := rd.r.Skipped != ""
+	if skipped && !history {
+		return rd, nil
+	}
+	if err := s.list(ctx, gh); err != nil {
 		return nil, err
 	}
-	names := sortedNames(tags)
 	// The lookup comes after the list: every tag listed is then among the
 	// recent tags it peels, unless more than recentTags are newer.
-	l := Lookup{Blobs: blobsFor(c), RecentTags: recentTags}
-	if m.Pull != nil {
-		l.Pull = m.Pull.Number
+	l := Lookup{RecentTags: recentTags}
+	if !skipped {
+		l.Blobs = blobsFor(c)
+		if m.Pull != nil {
+			l.Pull = m.Pull.Number
+		}
+	}
+	if rd.history = history && len(c.Parents) > 0 && s.anyOfFormat(); rd.history {
+		l.History, l.HistoryLen = c.Parents[0], historyFirst
+	} else if skipped {
+		return rd, nil
 	}
 	facts, err := gh.Lookup(ctx, l)
 	if err != nil && len(l.Blobs) > 0 {
@@ -67,48 +228,80 @@ func Tag(ctx context.Context, gh GitHub, m Merge, opts Options) (*Result, error)
 		// too large): tag without the image changes rather than not at all.
 		l.Blobs = nil
 		if facts, err = gh.Lookup(ctx, l); err == nil {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("the changed files of %s could not be read, so the image changes are not shown", short(c.SHA)))
+			rd.r.Warnings = append(rd.r.Warnings, fmt.Sprintf("the changed files of %s could not be read, so the image changes are not shown", short(c.SHA)))
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	r.Approvers = facts.Approvers
+	rd.facts = facts
+	s.add(facts.RecentTags...)
+	if skipped {
+		return rd, nil
+	}
+	rd.r.Approvers = facts.Approvers
 	if facts.PullError != "" && m.Pull != nil {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("the reviews of pull request #%d could not be read, so no approver is named (give the token pull-requests: read): %s", m.Pull.Number, facts.PullError))
+		rd.r.Warnings = append(rd.r.Warnings, fmt.Sprintf("the reviews of pull request #%d could not be read, so no approver is named (give the token pull-requests: read): %s", m.Pull.Number, facts.PullError))
 	}
-	changes, warnings, err := imageChanges(ctx, c, facts.Blobs, opts)
+	changes, warnings, err := imageChanges(ctx, c, facts.Blobs, s.opts)
 	if err != nil {
 		return nil, err
 	}
-	r.Changes, r.Warnings = changes, append(r.Warnings, warnings...)
+	rd.r.Changes, rd.r.Warnings = changes, append(rd.r.Warnings, warnings...)
 	if !c.Complete {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("commit %s changes more files than GitHub lists; image changes in the others are not shown", short(c.SHA)))
+		rd.r.Warnings = append(rd.r.Warnings, fmt.Sprintf("commit %s changes more files than GitHub lists; image changes in the others are not shown", short(c.SHA)))
 	}
-	if err := claim(ctx, gh, r, m, c, opts.Format, names, facts.RecentTags); err != nil {
-		return r, err
-	}
-	r.Previous = opts.Format.previous(names, r.Tag)
-	if opts.Format.Semver() {
-		r.Version = strings.TrimPrefix(r.Tag, opts.Format.prefix)
-	}
-	if opts.CreateRelease {
-		if err := publish(ctx, gh, r, c, opts); err != nil {
-			return r, err
-		}
-	}
-	return r, nil
+	return rd, nil
 }
 
-// claim finds the merge's tag or makes it, and records it in r.
-func claim(ctx context.Context, gh GitHub, r *Result, m Merge, c *Commit, f Format, names []string, recent []PeeledTag) error {
-	known := map[string]string{}
-	for _, t := range recent {
-		if t.Commit == c.SHA && f.owns(t.Name, m.Time) {
-			r.Tag = t.Name
-			return nil
+// finish claims the merge's tag and publishes its release.
+func (s *tagging) finish(ctx context.Context, gh GitHub, rd *reading) error {
+	r := rd.r
+	if r.Skipped != "" {
+		return nil
+	}
+	err := claim(ctx, gh, r, rd.m, rd.c, s.opts.Format, s.names, s.known)
+	if r.Tag != "" {
+		s.add(PeeledTag{Name: r.Tag, Commit: r.SHA})
+	}
+	if err != nil {
+		return err
+	}
+	r.Previous = s.opts.Format.previous(s.names, r.Tag)
+	if s.opts.Format.Semver() {
+		r.Version = strings.TrimPrefix(r.Tag, s.opts.Format.prefix)
+	}
+	if s.opts.CreateRelease {
+		if err := publish(ctx, gh, r, rd.c, s.opts); err != nil {
+			return err
 		}
-		known[t.Name] = t.Commit
+	}
+	return nil
+}
+
+// ownTag returns the tag of the format on the merge's own commit among
+// known (tag name to commit), or "".
+func ownTag(m Merge, sha string, f Format, known map[string]string) string {
+	var names []string
+	for name, commit := range known {
+		if commit == sha && f.owns(name, m.Time) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	return names[0]
+}
+
+// claim finds the merge's tag or makes it, and records it in r. known maps
+// the tags whose commits the run knows to them; names are the tags of the
+// format's prefix.
+func claim(ctx context.Context, gh GitHub, r *Result, m Merge, c *Commit, f Format, names []string, known map[string]string) error {
+	if tag := ownTag(m, c.SHA, f, known); tag != "" {
+		r.Tag = tag
+		return nil
 	}
 	listed := map[string]bool{}
 	for _, n := range names {

@@ -21,7 +21,7 @@ import (
 // is parsed with gqlparser, without GitHub's schema, and executed against a
 // small model of GitHub's types: the root field repository, and below it
 // pullRequest (with its reviews), object(expression:) (blobs, trees,
-// commits with their blame and pull requests, tags), ref and refs. Aliases, variables (with defaults), inline
+// commits with their blame, history and pull requests, tags), ref and refs. Aliases, variables (with defaults), inline
 // fragments, named fragments and __typename work as on GitHub; a field the
 // model lacks is the error GitHub gives for a field its schema lacks, so a
 // client asking for something the fake does not know fails loudly.
