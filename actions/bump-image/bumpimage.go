@@ -26,8 +26,8 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
-// Spec is the contract of bump-image: its flags, action.yml and README table.
-var Spec = cli.Spec{
+// spec is the contract of bump-image: its flags, action.yml and README table.
+var spec = cli.Spec{
 	Name:        "bump-image",
 	Description: "Bump image tags or digests, and Helm chart versions, in a GitOps config repo with byte-minimal edits: pod templates, kustomization images, Helm values (image maps under any key, HelmRelease and kustomize helmCharts inline values), Argo CD Helm parameters and values, image fields of any Kubernetes object, Flux setters and Renovate comments, panda.yaml; and the chart versions of Flux HelmReleases, HelmCharts and OCIRepositories, Argo CD sources, Chart.yaml dependencies and kustomize helmCharts.",
 	Inputs: append([]cli.Input{
@@ -44,7 +44,7 @@ var Spec = cli.Spec{
 		{Name: "dry-run", Default: "false", Kind: cli.Bool, Description: "Write nothing; print a unified diff (git style) of what would change."},
 		{Name: "policies", Kind: cli.List, Description: "Flux image policies to honour in setter comments, as NAMESPACE:NAME=IMAGE, e.g. flux-system:app=ghcr.io/acme/app. A scalar marked # {\"$imagepolicy\": \"flux-system:app\"} (or :tag, :name, :digest) is then bumped with that image."},
 		{Name: "force", Default: "false", Kind: cli.Bool, Description: "Bump references held by a hold comment (# gitops-actions: hold (reason), which a rollback writes) too. Without it a held reference is left as it is, with a notice; the run fails only when every reference of an image is held."},
-	}, remoteInputs...),
+	}, remoteSpec...),
 	Outputs: append([]cli.Output{
 		{Name: "changed", Description: "true when any file changed (or would change, with dry-run), else false."},
 		{Name: "files", Description: "The changed files, one path per line."},
@@ -57,8 +57,8 @@ var Spec = cli.Spec{
 // Command is the bump-image subcommand.
 var Command = NewCommand(Deps{})
 
-// Inputs are bump-image's inputs, parsed and checked.
-type Inputs struct {
+// inputs are bump-image's inputs, parsed and checked.
+type inputs struct {
 	Images         []imageref.Image
 	Charts         []chartref.Chart
 	Paths          []string
@@ -78,10 +78,10 @@ type Inputs struct {
 	Policies map[string]string
 }
 
-// ReadInputs parses and checks the inputs; every error is a usage error
+// readInputs parses and checks the inputs; every error is a usage error
 // that quotes the offending text.
-func ReadInputs(v cli.Values) (Inputs, error) {
-	var in Inputs
+func readInputs(v cli.Values) (inputs, error) {
+	var in inputs
 	seen := map[string]string{}
 	for _, s := range v.List("images") {
 		im, err := imageref.Parse(s)
@@ -176,17 +176,17 @@ func ReadInputs(v cli.Values) (Inputs, error) {
 }
 
 // Options turns the inputs into the engine's options.
-func (in Inputs) Options() manifest.Options {
+func (in inputs) Options() manifest.Options {
 	return manifest.Options{Images: in.Images, Charts: in.Charts, Policies: in.Policies, Constraint: in.Constraint, Versions: in.Versions,
 		AllowDowngrade: in.AllowDowngrade, AllowVariantChange: in.AllowVariantChange, AllowTagDrop: in.AllowTagDrop, AllowUnpin: in.AllowUnpin, IgnoreHolds: in.Force}
 }
 
 func run(ctx context.Context, r *cli.Run, d Deps) error {
-	in, err := ReadInputs(r.Inputs)
+	in, err := readInputs(r.Inputs)
 	if err != nil {
 		return err
 	}
-	rin, remote, err := ReadRemoteInputs(r.Inputs, r.Getenv)
+	rin, remote, err := readRemoteInputs(r.Inputs, r.Getenv)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ const lockWait = 10 * time.Minute
 // followed out of it, no special file opened), and writes every changed
 // file or none, holding the tree's lock from the first read to the last
 // write so that two runs never undo each other's change unseen.
-func runLocal(ctx context.Context, r *cli.Run, in Inputs) (err error) {
+func runLocal(ctx context.Context, r *cli.Run, in inputs) (err error) {
 	tree, err := workspace.Open(r.Dir, manifest.DefaultMaxFileSize)
 	if err != nil {
 		return err
@@ -235,7 +235,7 @@ func runLocal(ctx context.Context, r *cli.Run, in Inputs) (err error) {
 		}
 	}
 	if err != nil {
-		return EngineError(err)
+		return engineError(err)
 	}
 	if !in.DryRun {
 		if err := lock.Replace(replacements(res.Files)); err != nil {
@@ -245,7 +245,7 @@ func runLocal(ctx context.Context, r *cli.Run, in Inputs) (err error) {
 	if err := printResult(r, res, in.DryRun); err != nil {
 		return err
 	}
-	return UnmovedError(res)
+	return unmovedError(res)
 }
 
 // printResult prints the diff (dry run), one log line per change, and records
@@ -254,7 +254,7 @@ func runLocal(ctx context.Context, r *cli.Run, in Inputs) (err error) {
 func printResult(r *cli.Run, res *manifest.Result, dryRun bool) error {
 	if dryRun {
 		if err := r.Verbatim(func(w io.Writer) error {
-			_, err := io.WriteString(w, Diff(res.Files))
+			_, err := io.WriteString(w, diff(res.Files))
 			return err
 		}); err != nil {
 			return err
@@ -267,23 +267,23 @@ func printResult(r *cli.Run, res *manifest.Result, dryRun bool) error {
 		}
 		r.Logf("%s:%d: %s → %s (%s)", c.File, c.Line, old, c.New, c.Kind)
 		if c.PinsDefault {
-			r.NoticeAt(c.File, c.Line, PinNotice(c))
+			r.NoticeAt(c.File, c.Line, pinNotice(c))
 		}
 	}
 	for _, f := range res.Refused {
 		r.Warning(f.File, f.Line, "left as it is: "+f.Message)
 	}
 	for _, h := range res.Held {
-		r.NoticeAt(h.File, h.Line, HoldNotice(h))
+		r.NoticeAt(h.File, h.Line, holdNotice(h))
 	}
-	SetOutputs(r, res)
-	r.Summary(SummaryTable(res, dryRun))
+	setOutputs(r, res)
+	r.Summary(summaryTable(res, dryRun))
 	return nil
 }
 
-// HoldNotice says why a reference was left as it is, and how to release
+// holdNotice says why a reference was left as it is, and how to release
 // it.
-func HoldNotice(h manifest.Hold) string {
+func holdNotice(h manifest.Hold) string {
 	why := "a hold comment"
 	if h.Reason != "" {
 		why += " (" + h.Reason + ")"
@@ -291,11 +291,11 @@ func HoldNotice(h manifest.Hold) string {
 	return fmt.Sprintf("%s stays at %s, held by %s; not set to %s. Remove the comment to release it, or set force.", h.What(), h.Version, why, h.Wanted)
 }
 
-// HeldError fails the job when holds kept every reference of an image
+// heldError fails the job when holds kept every reference of an image
 // from moving, so that a pipeline that asked for it notices, saying which
 // holds (a rollback's reason names it) and how to lift them; holds that
 // left some reference to move are notices only.
-func HeldError(res *manifest.Result) error {
+func heldError(res *manifest.Result) error {
 	all := res.AllHeld()
 	if len(all) == 0 {
 		return nil
@@ -307,17 +307,17 @@ func HeldError(res *manifest.Result) error {
 	return cli.Failedf("every reference of %s is held by a hold comment, so nothing of it changed: held %s. A rollback holds what it restores until a pull request removes the comments (# %s); set force to bump held references anyway", strings.Join(all, ", "), strings.Join(by, "; "), manifest.HoldMarker)
 }
 
-// PinNotice says that a tag was set where the chart's default applied:
+// pinNotice says that a tag was set where the chart's default applied:
 // the downgrade guard had no old tag to compare with.
-func PinNotice(c manifest.Change) string {
+func pinNotice(c manifest.Change) string {
 	return fmt.Sprintf("%s had no tag here, so the chart's default applied; it is now pinned to %s, which the downgrade guard cannot compare with that default: check that it is not older", c.Image, c.New)
 }
 
-// RefusedError fails the job when every place of an image that would
+// refusedError fails the job when every place of an image that would
 // move was refused (a digest pin, a digest with no field), so that a
 // pipeline that asked for it notices; refusals beside a change are
 // warnings only.
-func RefusedError(res *manifest.Result) error {
+func refusedError(res *manifest.Result) error {
 	all := res.AllRefused()
 	if len(all) == 0 {
 		return nil
@@ -331,11 +331,11 @@ func RefusedError(res *manifest.Result) error {
 	return cli.Failedf("nothing of %s changed: every place that references it was left as it is: %s", strings.Join(all, ", "), strings.Join(msgs, "; "))
 }
 
-// UnmovedError fails the job when holds or refusals kept every reference
-// of an image from moving (HeldError, RefusedError), saying both when both
+// unmovedError fails the job when holds or refusals kept every reference
+// of an image from moving (heldError, refusedError), saying both when both
 // did.
-func UnmovedError(res *manifest.Result) error {
-	held, refused := HeldError(res), RefusedError(res)
+func unmovedError(res *manifest.Result) error {
+	held, refused := heldError(res), refusedError(res)
 	switch {
 	case held == nil:
 		return refused
@@ -383,12 +383,12 @@ func inputError(err error) error {
 	return err
 }
 
-// EngineError maps the engine's errors to exit codes: a file name no
+// engineError maps the engine's errors to exit codes: a file name no
 // output can carry is bad input (2); an image found nowhere, a refused
 // downgrade or variant change, an unsafe edit or a file that mentions the
 // image but cannot be read fail the job (1); anything else is internal
 // (3).
-func EngineError(err error) error {
+func engineError(err error) error {
 	var ne *manifest.NameError
 	var nf *manifest.NotFoundError
 	var dg *manifest.DowngradeError
@@ -404,8 +404,8 @@ func EngineError(err error) error {
 	return err
 }
 
-// SetOutputs records changed, files, changes, held and refused.
-func SetOutputs(r *cli.Run, res *manifest.Result) {
+// setOutputs records changed, files, changes, held and refused.
+func setOutputs(r *cli.Run, res *manifest.Result) {
 	r.SetOutput("changed", fmt.Sprint(res.Changed()))
 	var files []string
 	for _, f := range res.Files {
@@ -432,8 +432,8 @@ func SetOutputs(r *cli.Run, res *manifest.Result) {
 	r.SetOutput("refused", string(js))
 }
 
-// Diff renders the edits as a git-style unified diff.
-func Diff(files []manifest.FileEdit) string {
+// diff renders the edits as a git-style unified diff.
+func diff(files []manifest.FileEdit) string {
 	var b strings.Builder
 	for _, f := range files {
 		fmt.Fprintf(&b, "diff --git a/%s b/%s\n", f.Path, f.Path)

@@ -228,7 +228,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	if got.Code != 0 {
 		t.Fatalf("exit %d", got.Code)
 	}
-	for _, in := range Spec.Inputs {
+	for _, in := range spec.Inputs {
 		if !strings.Contains(got.Stdout, "--"+in.Name) {
 			t.Errorf("--help lacks --%s", in.Name)
 		}

@@ -7,17 +7,26 @@ import (
 	"sync"
 	"testing"
 
-	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
 )
 
 var bob = githubtest.Identity{Login: "bob", Name: "Bob", Email: "bob@example.com"}
 
+// supersededOut is one item of the output superseded, as a workflow
+// reads it.
+type supersededOut struct {
+	Image   string `json:"image,omitempty"`
+	Chart   string `json:"chart,omitempty"`
+	Version string `json:"version"`
+	Wanted  string `json:"wanted"`
+	Pull    int    `json:"pull-request,omitempty"`
+}
+
 // superseded decodes the output superseded.
-func superseded(t *testing.T, r result) []bumpimage.Superseded {
+func superseded(t *testing.T, r result) []supersededOut {
 	t.Helper()
-	var out []bumpimage.Superseded
+	var out []supersededOut
 	if err := json.Unmarshal([]byte(r.Outputs["superseded"]), &out); err != nil {
 		t.Fatalf("output superseded = %q: %v", r.Outputs["superseded"], err)
 	}
@@ -39,7 +48,7 @@ func TestLateBuild(t *testing.T) {
 	r = runAction(t, srv, map[string]string{"path": "environments/staging", "images": "ghcr.io/acme/app:v2.4.0"})
 	r.WantCode(t, 0)
 	r.WantOutputs(t, map[string]string{"pull-request-operation": "unchanged", "pull-request-number": "1", "commit-sha": tip})
-	if got := superseded(t, r); len(got) != 1 || got[0] != (bumpimage.Superseded{Image: "ghcr.io/acme/app", Version: "ghcr.io/acme/app:v2.5.0", Wanted: "ghcr.io/acme/app:v2.4.0", Pull: 1}) {
+	if got := superseded(t, r); len(got) != 1 || got[0] != (supersededOut{Image: "ghcr.io/acme/app", Version: "ghcr.io/acme/app:v2.5.0", Wanted: "ghcr.io/acme/app:v2.4.0", Pull: 1}) {
 		t.Errorf("superseded = %+v", got)
 	}
 	if want := "::notice::ghcr.io/acme/app: pull request #1 already proposes ghcr.io/acme/app:v2.5.0, newer than ghcr.io/acme/app:v2.4.0; it keeps ghcr.io/acme/app:v2.5.0."; !strings.Contains(strings.ReplaceAll(r.Stdout, "%3A", ":"), want) {

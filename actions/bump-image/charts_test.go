@@ -228,7 +228,7 @@ func TestLateChartBuild(t *testing.T) {
 	r = runAction(t, srv, in("podinfo@6.6.0"))
 	r.WantCode(t, 0)
 	r.WantOutputs(t, map[string]string{"pull-request-operation": "unchanged", "pull-request-number": "1", "commit-sha": tip})
-	if got, want := superseded(t, r), (bumpimage.Superseded{Chart: "podinfo", Version: "podinfo@6.7.0", Wanted: "podinfo@6.6.0", Pull: 1}); len(got) != 1 || got[0] != want {
+	if got, want := superseded(t, r), (supersededOut{Chart: "podinfo", Version: "podinfo@6.7.0", Wanted: "podinfo@6.6.0", Pull: 1}); len(got) != 1 || got[0] != want {
 		t.Errorf("superseded = %+v, want [%+v]", got, want)
 	}
 	if want := "::notice::chart podinfo: pull request #1 already proposes podinfo@6.7.0, newer than podinfo@6.6.0; it keeps podinfo@6.7.0."; !strings.Contains(strings.ReplaceAll(r.Stdout, "%3A", ":"), want) {
@@ -300,7 +300,7 @@ func TestLateChartBuildByRepository(t *testing.T) {
 	r := runAction(t, srv, in)
 	r.WantCode(t, 0)
 	r.WantOutputs(t, map[string]string{"pull-request-operation": "unchanged"})
-	if got, want := superseded(t, r), (bumpimage.Superseded{Chart: "podinfo", Version: repo + "6.7.0", Wanted: repo + "6.6.0", Pull: 1}); len(got) != 1 || got[0] != want {
+	if got, want := superseded(t, r), (supersededOut{Chart: "podinfo", Version: repo + "6.7.0", Wanted: repo + "6.6.0", Pull: 1}); len(got) != 1 || got[0] != want {
 		t.Errorf("superseded = %+v, want [%+v]", got, want)
 	}
 	if got := srv.Ref(configRepo, branch); got != tip {

@@ -123,7 +123,7 @@ func TestPinsDefault(t *testing.T) {
 		}
 	}
 	res := &manifest.Result{Changes: []manifest.Change{{File: "values.yaml", Line: 2, Image: "mirror.gcr.io/coredns/coredns", New: "1.13.2", PinsDefault: true}}}
-	if want := "| `.` | `mirror.gcr.io/coredns/coredns` | `(the chart's default)` (no tag set: now pinned) | `1.13.2` | `values.yaml:2` |"; !strings.Contains(SummaryTable(res, false), want) {
-		t.Errorf("summary = %q, want it to hold %q", SummaryTable(res, false), want)
+	if want := "| `.` | `mirror.gcr.io/coredns/coredns` | `(the chart's default)` (no tag set: now pinned) | `1.13.2` | `values.yaml:2` |"; !strings.Contains(summaryTable(res, false), want) {
+		t.Errorf("summary = %q, want it to hold %q", summaryTable(res, false), want)
 	}
 }

@@ -23,9 +23,9 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/memfs"
 )
 
-// remoteInputs are the inputs of the remote mode, declared here and listed
-// in Spec after the local ones.
-var remoteInputs = []cli.Input{
+// remoteSpec are the inputs of the remote mode, declared here and listed
+// in spec after the local ones.
+var remoteSpec = []cli.Input{
 	{Name: "token", Secret: true, Description: "A token that may write to the config repository (contents and pull requests). Setting it, or app-id, switches to the remote mode: the repository is read and changed through the GitHub API, without a checkout."},
 	{Name: "app-id", Description: "A GitHub App's ID, with app-private-key: the action mints an installation token for the repository's owner. Commits made so show as Verified."},
 	{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
@@ -33,8 +33,8 @@ var remoteInputs = []cli.Input{
 	{Name: "github-api-url", Description: "Remote mode: the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server (GraphQL is derived from it). Default: GITHUB_API_URL, else https://api.github.com."},
 	{Name: "base", Description: "Remote mode: the branch to read and to open the pull request against (or to push to). Default: the repository's default branch."},
 	{Name: "mode", Default: "pull-request", Description: "Remote mode: pull-request opens or updates a pull request from a branch of the tool's; push commits on the base branch itself, retrying when it moves."},
-	{Name: "branch", Default: DefaultBranchTemplate, Description: "Remote mode, pull-request: the head branch, a Go template (see the README for the fields). Deterministic, so a later bump of the same images updates the same pull request."},
-	{Name: "title", Default: DefaultTitleTemplate, Description: "Remote mode: the pull request's title, a Go template."},
+	{Name: "branch", Default: defaultBranchTemplate, Description: "Remote mode, pull-request: the head branch, a Go template (see the README for the fields). Deterministic, so a later bump of the same images updates the same pull request."},
+	{Name: "title", Default: defaultTitleTemplate, Description: "Remote mode: the pull request's title, a Go template."},
 	{Name: "body", Description: "Remote mode: the pull request's body, a Go template. Default: a table of the changes, one row per image and environment with the places it is set in, and links to the application commit, to what changed in it since the previous bump and to the workflow run."},
 	{Name: "commit-message", Description: "Remote mode: the commit message, a Go template. Default: the title and one line per change. Provenance trailers (Source-Repository, Source-Commit, Workflow-Run, Bumped-By) are always appended."},
 	{Name: "labels", Kind: cli.List, Description: "Remote mode: labels to add to the pull request."},
@@ -66,43 +66,43 @@ type Deps struct {
 
 // NewCommand returns the bump-image command with its dependencies.
 func NewCommand(d Deps) cli.Command {
-	return cli.Command{Spec: Spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
+	return cli.Command{Spec: spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
 }
 
 // Modes of the remote mode.
 const (
-	ModePullRequest = "pull-request"
-	ModePush        = "push"
+	modePullRequest = "pull-request"
+	modePush        = "push"
 )
 
 // Operations reported in pull-request-operation.
 const (
-	OpCreated   = string(change.Created)
-	OpUpdated   = string(change.Updated)
-	OpUnchanged = string(change.Unchanged)
-	OpClosed    = string(change.Closed)
-	OpNone      = string(change.None)
+	opCreated   = string(change.Created)
+	opUpdated   = string(change.Updated)
+	opUnchanged = string(change.Unchanged)
+	opClosed    = string(change.Closed)
+	opNone      = string(change.None)
 )
 
-// RemoteInputs are the inputs of the remote mode, parsed and checked.
-type RemoteInputs struct {
+// remoteInputs are the inputs of the remote mode, parsed and checked.
+type remoteInputs struct {
 	cli.GitHub
 	Base          string
 	Mode          string
-	Templates     Templates
+	templates     templates
 	Labels        []string
 	Reviewers     []string
 	TeamReviewers []string
 	Assignees     []string
 	Draft         bool
 	AutoMerge     string
-	Source        Source
+	source        source
 }
 
-// ReadRemoteInputs reads the remote mode's inputs. It reports false when
+// readRemoteInputs reads the remote mode's inputs. It reports false when
 // neither token nor app-id is set: the local mode then runs as before.
-func ReadRemoteInputs(v cli.Values, getenv func(string) string) (RemoteInputs, bool, error) {
-	var in RemoteInputs
+func readRemoteInputs(v cli.Values, getenv func(string) string) (remoteInputs, bool, error) {
+	var in remoteInputs
 	var remote bool
 	var err error
 	if in.GitHub, remote, err = cli.ReadGitHub(v, getenv); err != nil || !remote {
@@ -110,10 +110,10 @@ func ReadRemoteInputs(v cli.Values, getenv func(string) string) (RemoteInputs, b
 	}
 	in.Base = strings.TrimPrefix(v.String("base"), "refs/heads/")
 	in.Mode = v.String("mode")
-	if in.Mode != ModePullRequest && in.Mode != ModePush {
+	if in.Mode != modePullRequest && in.Mode != modePush {
 		return in, true, cli.Usagef("input \"mode\": %q is neither pull-request nor push", in.Mode)
 	}
-	if in.Templates, err = ParseTemplates(v); err != nil {
+	if in.templates, err = parseTemplates(v); err != nil {
 		return in, true, err
 	}
 	in.Labels, in.Reviewers, in.TeamReviewers, in.Assignees = v.List("labels"), v.List("reviewers"), v.List("team-reviewers"), v.List("assignees")
@@ -126,13 +126,13 @@ func ReadRemoteInputs(v cli.Values, getenv func(string) string) (RemoteInputs, b
 	default:
 		return in, true, cli.Usagef("input \"auto-merge\": %q is not merge, squash or rebase", in.AutoMerge)
 	}
-	in.Source = SourceFrom(getenv)
+	in.source = sourceFrom(getenv)
 	return in, true, nil
 }
 
-// RemoteRoots checks the paths of the remote mode: relative to the
+// remoteRoots checks the paths of the remote mode: relative to the
 // repository root, inside it.
-func RemoteRoots(paths []string) ([]string, error) {
+func remoteRoots(paths []string) ([]string, error) {
 	var roots []string
 	for _, p := range paths {
 		q := path.Clean(strings.ReplaceAll(p, "\\", "/"))
@@ -147,22 +147,22 @@ func RemoteRoots(paths []string) ([]string, error) {
 // remote is one run of the remote mode.
 type remote struct {
 	r      *cli.Run
-	in     Inputs
-	rin    RemoteInputs
+	in     inputs
+	rin    remoteInputs
 	deps   Deps
 	gh     *forge.Client
 	roots  []string
 	base   string
-	data   TemplateData
+	data   templateData
 	branch string
 	// superseded are the images and charts the branch already proposes
 	// at a newer version, as the last build found them.
-	superseded []Superseded
+	superseded []superseded
 }
 
-// Superseded is an image or a chart of the run that the pull request
+// superseded is an image or a chart of the run that the pull request
 // already proposes at a newer version, which it keeps.
-type Superseded struct {
+type superseded struct {
 	// Image is the image's repository; Chart, instead, a chart's name.
 	Image string `json:"image,omitempty"`
 	Chart string `json:"chart,omitempty"`
@@ -176,8 +176,8 @@ type Superseded struct {
 	Pull int `json:"pull-request,omitempty"`
 }
 
-func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, deps Deps) error {
-	roots, err := RemoteRoots(in.Paths)
+func runRemote(ctx context.Context, r *cli.Run, in inputs, rin remoteInputs, deps Deps) error {
+	roots, err := remoteRoots(in.Paths)
 	if err != nil {
 		return err
 	}
@@ -191,11 +191,11 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 			return apiError(err, rin)
 		}
 	}
-	x.data = newTemplateData(rin.Owner+"/"+rin.Repo, x.base, "", in.Paths, in.Images, in.Charts, rin.Source)
-	if rin.Mode == ModePush {
+	x.data = newTemplateData(rin.Owner+"/"+rin.Repo, x.base, "", in.Paths, in.Images, in.Charts, rin.source)
+	if rin.Mode == modePush {
 		return x.push(ctx)
 	}
-	if x.branch, err = render(rin.Templates.Branch, x.data); err != nil {
+	if x.branch, err = render(rin.templates.Branch, x.data); err != nil {
 		return err
 	}
 	x.branch = strings.TrimSpace(x.branch)
@@ -211,7 +211,7 @@ func runRemote(ctx context.Context, r *cli.Run, in Inputs, rin RemoteInputs, dep
 // apiError maps the GitHub client's errors to exit codes and adds the hint
 // a user needs; the pull-request machinery declining to touch a branch
 // fails the job as it is.
-func apiError(err error, rin RemoteInputs) error {
+func apiError(err error, rin remoteInputs) error {
 	if errors.As(err, new(*change.RefusedError)) {
 		return cli.FailedError(err)
 	}
@@ -235,15 +235,15 @@ func (x *remote) snapshot(ctx context.Context, head forge.Commit) (*forge.Snapsh
 // bump runs the engine on the snapshot with the versions of in (the run's
 // inputs, or what a pass keeps of them) and keeps its result in the
 // template data.
-func (x *remote) bump(ctx context.Context, snap *forge.Snapshot, head forge.Commit, in Inputs) (*manifest.Result, error) {
+func (x *remote) bump(ctx context.Context, snap *forge.Snapshot, head forge.Commit, in inputs) (*manifest.Result, error) {
 	res, err := manifest.Bump(ctx, snap.FS, x.roots, in.Options())
 	if err != nil {
 		if res != nil {
 			x.warn(res)
 		}
-		return nil, EngineError(err)
+		return nil, engineError(err)
 	}
-	x.data = newTemplateData(x.rin.Owner+"/"+x.rin.Repo, x.base, "", x.in.Paths, in.Images, in.Charts, x.rin.Source).withResult(head.SHA, res)
+	x.data = newTemplateData(x.rin.Owner+"/"+x.rin.Repo, x.base, "", x.in.Paths, in.Images, in.Charts, x.rin.source).withResult(head.SHA, res)
 	return res, nil
 }
 
@@ -258,7 +258,7 @@ func templateUses(t *template.Template, field string) bool {
 // the body's link to what changed in the app since: "" when there is
 // none or GitHub does not say (the link is left out).
 func (x *remote) previousSource(ctx context.Context, sha string, res *manifest.Result) string {
-	src := x.rin.Source
+	src := x.rin.source
 	if src.Repository == "" || src.SHA == "" || len(res.Files) == 0 {
 		return ""
 	}
@@ -303,12 +303,12 @@ func (x *remote) build(res **manifest.Result) change.Build {
 			return change.Content{}, err
 		}
 		*res, x.superseded = r, sup
-		if x.rin.Mode == ModePush && (!r.Changed() || x.in.DryRun) {
+		if x.rin.Mode == modePush && (!r.Changed() || x.in.DryRun) {
 			// Mode push renders its message only for a commit it makes.
 			return change.Content{}, nil
 		}
-		if x.rin.Mode == ModePullRequest && templateUses(x.rin.Templates.Body, "CompareURL") {
-			x.data.Source = x.rin.Source.withPrevious(x.previousSource(ctx, h.SHA, r))
+		if x.rin.Mode == modePullRequest && templateUses(x.rin.templates.Body, "CompareURL") {
+			x.data.Source = x.rin.source.withPrevious(x.previousSource(ctx, h.SHA, r))
 		}
 		title, body, message, err := x.texts()
 		if err != nil {
@@ -321,8 +321,8 @@ func (x *remote) build(res **manifest.Result) change.Build {
 		} else if refused := r.AllRefused(); len(refused) > 0 {
 			comment = fmt.Sprintf("Closing: every place of %s in %s at %s is pinned by digest (or has no digest field for one), and the new version would drop or miss the pin, so this pull request has nothing left to do. Give the version as tag@digest, or set allow-unpin.", mdtext.Text(strings.Join(refused, ", "), 1000), base, short(h.SHA))
 		}
-		if x.rin.Source.RunURL != "" {
-			comment += " ([workflow run](" + x.rin.Source.RunURL + "))"
+		if x.rin.source.RunURL != "" {
+			comment += " ([workflow run](" + x.rin.source.RunURL + "))"
 		}
 		return change.Content{Files: files(snap, r), Title: title, Body: body, Message: message, CloseComment: comment}, nil
 	}
@@ -337,7 +337,7 @@ func (x *remote) build(res **manifest.Result) change.Build {
 // ones the engine finds the images and charts in on h, with the
 // HelmRepositories that say where a chart comes from: read in one request,
 // or, built on the branch's tip, already at hand.
-func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.Head) (Inputs, []Superseded, error) {
+func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.Head) (inputs, []superseded, error) {
 	if h.Proposed == nil || x.in.AllowDowngrade {
 		return x.in, nil, nil
 	}
@@ -350,7 +350,7 @@ func (x *remote) versions(ctx context.Context, snap *forge.Snapshot, h change.He
 		}
 		blobs, err := h.Proposed.Read(ctx, referencing(on))
 		if err != nil {
-			return Inputs{}, nil, err
+			return inputs{}, nil, err
 		}
 		files := map[string]*memfs.File{}
 		roots = nil
@@ -401,7 +401,7 @@ func referencing(res *manifest.Result) []string {
 // supersede runs the engine on the branch's files with the versions asked
 // for: each image or chart it refuses as a downgrade is proposed newer
 // there, and keeps the version the branch has at that place.
-func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *change.Proposed) (Inputs, []Superseded, error) {
+func supersede(ctx context.Context, tip fs.FS, roots []string, in inputs, prop *change.Proposed) (inputs, []superseded, error) {
 	opts := in.Options()
 	_, err := manifest.Bump(ctx, tip, roots, opts)
 	down := map[string]*manifest.DowngradeError{} // by what it names: an image's repository, or "chart NAME"
@@ -434,7 +434,7 @@ func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *
 	}
 	out := in
 	out.Images, out.Charts = slices.Clone(in.Images), slices.Clone(in.Charts)
-	var sup []Superseded
+	var sup []superseded
 	for i, im := range in.Images {
 		old, ok := proposed(im.Repository)
 		if !ok {
@@ -445,7 +445,7 @@ func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *
 			continue
 		}
 		out.Images[i] = kept
-		sup = append(sup, Superseded{Image: im.Repository, Version: kept.Text, Wanted: im.Text})
+		sup = append(sup, superseded{Image: im.Repository, Version: kept.Text, Wanted: im.Text})
 	}
 	for i, c := range in.Charts {
 		old, ok := proposed(c.Key())
@@ -454,7 +454,7 @@ func supersede(ctx context.Context, tip fs.FS, roots []string, in Inputs, prop *
 		}
 		kept := c.WithVersion(old)
 		out.Charts[i] = kept
-		sup = append(sup, Superseded{Chart: c.Name, Version: kept.Text, Wanted: c.Text})
+		sup = append(sup, superseded{Chart: c.Name, Version: kept.Text, Wanted: c.Text})
 	}
 	if prop.Pull != nil {
 		for i := range sup {
@@ -525,7 +525,7 @@ func files(snap *forge.Snapshot, res *manifest.Result) []forge.File {
 
 // texts renders the title, the body and the commit message.
 func (x *remote) texts() (title, body, message string, err error) {
-	if title, err = render(x.rin.Templates.Title, x.data); err != nil {
+	if title, err = render(x.rin.templates.Title, x.data); err != nil {
 		return
 	}
 	title = strings.Join(strings.Fields(title), " ")
@@ -534,10 +534,10 @@ func (x *remote) texts() (title, body, message string, err error) {
 	}
 	d := x.data
 	d.Title = title
-	if body, err = render(x.rin.Templates.Body, d); err != nil {
+	if body, err = render(x.rin.templates.Body, d); err != nil {
 		return
 	}
-	message, err = CommitMessage(x.rin.Templates.CommitMessage, d)
+	message, err = commitMessage(x.rin.templates.CommitMessage, d)
 	return
 }
 
@@ -562,10 +562,10 @@ func (x *remote) setPull(op string, pr *forge.PullRequest) {
 		pull = mdtext.Link(fmt.Sprintf("#%d", pr.Number), pr.URL)
 	}
 	what := map[string]string{
-		OpCreated:   "Opened pull request " + pull + ".",
-		OpUpdated:   "Updated pull request " + pull + ".",
-		OpUnchanged: "Pull request " + pull + " holds this already: left as it is.",
-		OpClosed:    "Closed pull request " + pull + ": the base holds the change already.",
+		opCreated:   "Opened pull request " + pull + ".",
+		opUpdated:   "Updated pull request " + pull + ".",
+		opUnchanged: "Pull request " + pull + " holds this already: left as it is.",
+		opClosed:    "Closed pull request " + pull + ": the base holds the change already.",
 	}[op]
 	if what == "" {
 		what = "No pull request: nothing to change."
@@ -603,7 +603,7 @@ func (x *remote) pullRequest(ctx context.Context) error {
 		x.r.Logf("branch %s held pull request #%d before (%s); the pull request starts afresh from %s", x.branch, out.Previous.Number, out.Previous.URL, x.base)
 	}
 	x.setPull(string(out.Op), out.Pull)
-	return UnmovedError(res)
+	return unmovedError(res)
 }
 
 // reportSuperseded says which images the pull request keeps at a newer
@@ -623,7 +623,7 @@ func (x *remote) reportSuperseded() {
 	}
 	sup := x.superseded
 	if sup == nil {
-		sup = []Superseded{}
+		sup = []superseded{}
 	}
 	js, _ := json.Marshal(sup)
 	x.r.SetOutput("superseded", string(js))
@@ -642,7 +642,7 @@ func (x *remote) dryRun(ctx context.Context) error {
 	if err := x.report(res); err != nil {
 		return err
 	}
-	return UnmovedError(res)
+	return unmovedError(res)
 }
 
 // push is mode push: the change machinery commits on the base branch
@@ -664,5 +664,5 @@ func (x *remote) push(ctx context.Context) error {
 	if err := x.report(res); err != nil {
 		return err
 	}
-	return UnmovedError(res)
+	return unmovedError(res)
 }

@@ -12,10 +12,10 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/mdtext"
 )
 
-// ChangeRow is one image in one environment: what it changes from and
+// changeRow is one image in one environment: what it changes from and
 // to, and every place it is set (a Deployment and the kustomization's
 // images: entry of the same image are one change in two places).
-type ChangeRow struct {
+type changeRow struct {
 	Environment string
 	Image       string
 	// Old and New list the distinct versions, comma-separated (the
@@ -31,10 +31,10 @@ type ChangeRow struct {
 // environments under.
 var envDirs = []string{"environments", "envs", "env", "clusters", "overlays", "stages"}
 
-// EnvironmentOf names the environment a file belongs to: the directory
+// environmentOf names the environment a file belongs to: the directory
 // under environments/ (envs/, clusters/, overlays/, stages/) that holds
 // it, else the file's own directory.
-func EnvironmentOf(file string) string {
+func environmentOf(file string) string {
 	parts := strings.Split(file, "/")
 	for i := 0; i+2 < len(parts); i++ {
 		if slices.Contains(envDirs, parts[i]) {
@@ -44,9 +44,9 @@ func EnvironmentOf(file string) string {
 	return path.Dir(file)
 }
 
-// Rows groups changes by environment and image, in the order they come.
-func Rows(changes []manifest.Change) []ChangeRow {
-	var rows []ChangeRow
+// rows groups changes by environment and image, in the order they come.
+func rows(changes []manifest.Change) []changeRow {
+	var rows []changeRow
 	at := map[[2]string]int{}
 	add := func(list, v string) string {
 		if v == "" || slices.Contains(strings.Split(list, ", "), v) {
@@ -58,12 +58,12 @@ func Rows(changes []manifest.Change) []ChangeRow {
 		return list + ", " + v
 	}
 	for _, c := range changes {
-		k := [2]string{EnvironmentOf(c.File), c.What()}
+		k := [2]string{environmentOf(c.File), c.What()}
 		i, ok := at[k]
 		if !ok {
 			i = len(rows)
 			at[k] = i
-			rows = append(rows, ChangeRow{Environment: k[0], Image: c.What()})
+			rows = append(rows, changeRow{Environment: k[0], Image: c.What()})
 		}
 		r := &rows[i]
 		old := imageref.VersionOf(c.Image, c.Old)
@@ -90,16 +90,16 @@ var markdownFuncs = template.FuncMap{
 	"link":  mdtext.Link,
 }
 
-// SummaryTable renders the job summary: what changed (or, in a dry run,
+// summaryTable renders the job summary: what changed (or, in a dry run,
 // would change), one row per image and environment with its places, and
 // the references holds and digest pins kept as they are.
-func SummaryTable(res *manifest.Result, dryRun bool) string {
+func summaryTable(res *manifest.Result, dryRun bool) string {
 	var b strings.Builder
 	b.WriteString("### bump-image\n\n")
 	if dryRun {
 		b.WriteString("**Dry run: nothing written.** ")
 	}
-	rows := Rows(res.Changes)
+	rows := rows(res.Changes)
 	if len(rows) == 0 {
 		fmt.Fprintf(&b, "Nothing to change: %d reference(s) already hold the new version.\n", len(res.Current))
 	} else {

@@ -15,15 +15,15 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/manifest"
 )
 
-// Default templates of the remote mode. They see TemplateData.
+// Default templates of the remote mode. They see templateData.
 const (
-	DefaultBranchTemplate = "gitops-actions/bump/{{.Scope}}/{{.ImageSlug}}"
-	DefaultTitleTemplate  = "chore({{.Scope}}): bump {{.ImageSummary}}"
-	DefaultCommitTemplate = `{{.Title}}
+	defaultBranchTemplate = "gitops-actions/bump/{{.Scope}}/{{.ImageSlug}}"
+	defaultTitleTemplate  = "chore({{.Scope}}): bump {{.ImageSummary}}"
+	defaultCommitTemplate = `{{.Title}}
 
 {{range .Changes}}- {{.File}}:{{.Line}}: {{.Old}} -> {{.New}}
 {{end}}`
-	DefaultBodyTemplate = `Bumps {{text .ImageSummary}} in {{code .Repository}} ({{range $i, $p := .Paths}}{{if $i}}, {{end}}{{code $p}}{{end}}, base {{code .Base}}).
+	defaultBodyTemplate = `Bumps {{text .ImageSummary}} in {{code .Repository}} ({{range $i, $p := .Paths}}{{if $i}}, {{end}}{{code $p}}{{end}}, base {{code .Base}}).
 
 | environment | image | old | new | where |
 |---|---|---|---|---|
@@ -40,23 +40,23 @@ Requested by [workflow run]({{.Source.RunURL}}){{with .Source.Repository}} of {{
 `
 )
 
-// Templates are the parsed template inputs.
-type Templates struct {
+// templates are the parsed template inputs.
+type templates struct {
 	Branch, Title, Body, CommitMessage *template.Template
 }
 
-// ParseTemplates parses the template inputs (empty means the default); a
+// parseTemplates parses the template inputs (empty means the default); a
 // template that does not parse is a usage error naming its input.
-func ParseTemplates(v cli.Values) (Templates, error) {
-	var t Templates
+func parseTemplates(v cli.Values) (templates, error) {
+	var t templates
 	for _, x := range []struct {
 		input, def string
 		dst        **template.Template
 	}{
-		{"branch", DefaultBranchTemplate, &t.Branch},
-		{"title", DefaultTitleTemplate, &t.Title},
-		{"body", DefaultBodyTemplate, &t.Body},
-		{"commit-message", DefaultCommitTemplate, &t.CommitMessage},
+		{"branch", defaultBranchTemplate, &t.Branch},
+		{"title", defaultTitleTemplate, &t.Title},
+		{"body", defaultBodyTemplate, &t.Body},
+		{"commit-message", defaultCommitTemplate, &t.CommitMessage},
 	} {
 		text := v.String(x.input)
 		if text == "" {
@@ -71,9 +71,9 @@ func ParseTemplates(v cli.Values) (Templates, error) {
 	return t, nil
 }
 
-// Source is the run that asked for the bump, from the runner's GITHUB_*
+// source is the run that asked for the bump, from the runner's GITHUB_*
 // variables; every field may be empty outside Actions.
-type Source struct {
+type source struct {
 	Repository string // GITHUB_REPOSITORY
 	SHA        string // GITHUB_SHA
 	Ref        string // GITHUB_REF
@@ -87,9 +87,9 @@ type Source struct {
 	CommitURL, Previous, CompareURL string
 }
 
-// SourceFrom reads the source run from the environment.
-func SourceFrom(getenv func(string) string) Source {
-	s := Source{
+// sourceFrom reads the source run from the environment.
+func sourceFrom(getenv func(string) string) source {
+	s := source{
 		Repository: getenv("GITHUB_REPOSITORY"), SHA: getenv("GITHUB_SHA"), Ref: getenv("GITHUB_REF"),
 		Actor: getenv("GITHUB_ACTOR"), Workflow: getenv("GITHUB_WORKFLOW"), RunID: getenv("GITHUB_RUN_ID"),
 	}
@@ -110,7 +110,7 @@ func serverURL(getenv func(string) string) string {
 
 // withPrevious records the source commit of the previous bump from the
 // same repository, and the comparison of the two.
-func (s Source) withPrevious(prev string) Source {
+func (s source) withPrevious(prev string) source {
 	if prev == "" || prev == s.SHA || s.CommitURL == "" {
 		return s
 	}
@@ -119,16 +119,16 @@ func (s Source) withPrevious(prev string) Source {
 	return s
 }
 
-// ImageData is one image of the bump, as templates see it.
-type ImageData struct {
+// imageData is one image of the bump, as templates see it.
+type imageData struct {
 	Name    string // normalised repository, e.g. ghcr.io/acme/app
 	Version string // the tag, else the digest
 	Ref     string // as given, e.g. ghcr.io/acme/app:v2.1.0
 }
 
-// TemplateData is what the branch, title, body and commit-message templates
+// templateData is what the branch, title, body and commit-message templates
 // see.
-type TemplateData struct {
+type templateData struct {
 	Repository string   // the config repository, OWNER/NAME
 	Base       string   // the base branch
 	BaseSHA    string   // the commit the files were read at
@@ -136,23 +136,23 @@ type TemplateData struct {
 	// Scope is the last element of the path (of each path, joined by "+"):
 	// "staging" for environments/staging.
 	Scope  string
-	Images []ImageData // every image of the input, sorted by name
+	Images []imageData // every image of the input, sorted by name
 	// Charts are the charts of the input, sorted by name (Name is the
 	// chart's).
-	Charts  []ImageData
+	Charts  []imageData
 	Changes []manifest.Change
 	// Rows are the changes by environment and image, each with its
 	// places: what the default body's table shows.
-	Rows   []ChangeRow
+	Rows   []changeRow
 	Files  []string // the changed files
 	Title  string   // the rendered title (empty while the title renders)
-	Source Source
+	Source source
 }
 
 // ImageSlug joins the image names, then the chart names, sorted, made
 // safe for a branch name: ghcr.io/acme/app becomes ghcr.io-acme-app, chart
 // podinfo chart-podinfo.
-func (d TemplateData) ImageSlug() string {
+func (d templateData) ImageSlug() string {
 	var parts []string
 	for _, im := range d.Images {
 		parts = append(parts, strings.NewReplacer("/", "-", ":", "-").Replace(im.Name))
@@ -166,7 +166,7 @@ func (d TemplateData) ImageSlug() string {
 // ImageSummary says what is bumped, for titles: "ghcr.io/acme/app to
 // v2.1.0", "a to v1, chart b to v2", or "4 images" (or "2 images and 2
 // charts") past three.
-func (d TemplateData) ImageSummary() string {
+func (d templateData) ImageSummary() string {
 	if n := len(d.Images) + len(d.Charts); n > 3 {
 		switch {
 		case len(d.Charts) == 0:
@@ -187,8 +187,8 @@ func (d TemplateData) ImageSummary() string {
 }
 
 // newTemplateData builds the data of one run.
-func newTemplateData(repo, base, baseSHA string, paths []string, images []imageref.Image, charts []chartref.Chart, src Source) TemplateData {
-	d := TemplateData{Repository: repo, Base: base, BaseSHA: baseSHA, Paths: paths, Source: src}
+func newTemplateData(repo, base, baseSHA string, paths []string, images []imageref.Image, charts []chartref.Chart, src source) templateData {
+	d := templateData{Repository: repo, Base: base, BaseSHA: baseSHA, Paths: paths, Source: src}
 	var scopes []string
 	for _, p := range paths {
 		s := path.Base(path.Clean(p))
@@ -199,21 +199,21 @@ func newTemplateData(repo, base, baseSHA string, paths []string, images []imager
 	}
 	d.Scope = strings.Join(scopes, "+")
 	for _, im := range images {
-		d.Images = append(d.Images, ImageData{Name: im.Repository, Version: im.Short(), Ref: im.Text})
+		d.Images = append(d.Images, imageData{Name: im.Repository, Version: im.Short(), Ref: im.Text})
 	}
 	sort.Slice(d.Images, func(i, j int) bool { return d.Images[i].Name < d.Images[j].Name })
 	for _, c := range charts {
-		d.Charts = append(d.Charts, ImageData{Name: c.Name, Version: c.Version, Ref: c.Text})
+		d.Charts = append(d.Charts, imageData{Name: c.Name, Version: c.Version, Ref: c.Text})
 	}
 	sort.Slice(d.Charts, func(i, j int) bool { return d.Charts[i].Name < d.Charts[j].Name })
 	return d
 }
 
 // withResult adds the engine's result to the data.
-func (d TemplateData) withResult(baseSHA string, res *manifest.Result) TemplateData {
+func (d templateData) withResult(baseSHA string, res *manifest.Result) templateData {
 	d.BaseSHA = baseSHA
 	d.Changes = res.Changes
-	d.Rows = Rows(res.Changes)
+	d.Rows = rows(res.Changes)
 	d.Files = nil
 	for _, f := range res.Files {
 		d.Files = append(d.Files, f.Path)
@@ -222,7 +222,7 @@ func (d TemplateData) withResult(baseSHA string, res *manifest.Result) TemplateD
 }
 
 // render executes a template; a failure is a usage error naming the input.
-func render(t *template.Template, d TemplateData) (string, error) {
+func render(t *template.Template, d templateData) (string, error) {
 	var b strings.Builder
 	if err := t.Execute(&b, d); err != nil {
 		return "", cli.Usagef("input %q: %v", t.Name(), err)
@@ -230,15 +230,15 @@ func render(t *template.Template, d TemplateData) (string, error) {
 	return b.String(), nil
 }
 
-// BotTrailer marks the commits bump-image makes as the tool's: only a
+// botTrailer marks the commits bump-image makes as the tool's: only a
 // branch whose commits all carry the tool's mark is ever moved (see
 // change.IsToolCommit).
-const BotTrailer = "Bumped-By: " + change.Tool
+const botTrailer = "Bumped-By: " + change.Tool
 
-// CommitMessage renders the commit-message template and appends the
-// provenance trailers and BotTrailer (change.WithTrailers), which a custom
+// commitMessage renders the commit-message template and appends the
+// provenance trailers and botTrailer (change.WithTrailers), which a custom
 // template cannot drop.
-func CommitMessage(t *template.Template, d TemplateData) (string, error) {
+func commitMessage(t *template.Template, d templateData) (string, error) {
 	msg, err := render(t, d)
 	if err != nil {
 		return "", err
@@ -250,9 +250,9 @@ func CommitMessage(t *template.Template, d TemplateData) (string, error) {
 	return change.WithTrailers(msg, p, "Bumped-By"), nil
 }
 
-// IsBotCommit reports whether a commit message carries the tool's mark in
+// isBotCommit reports whether a commit message carries the tool's mark in
 // its last paragraph, where git keeps trailers.
-func IsBotCommit(message string) bool { return change.IsToolCommit(message) }
+func isBotCommit(message string) bool { return change.IsToolCommit(message) }
 
 // checkBranchName rejects what git does not take as a branch name
 // (git check-ref-format).

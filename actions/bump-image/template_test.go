@@ -1,11 +1,9 @@
-package bumpimage_test
+package bumpimage
 
 import (
 	"strings"
 	"testing"
 	"text/template"
-
-	bumpimage "github.com/gitops-actions/gitops-actions/actions/bump-image"
 )
 
 func TestIsBotCommit(t *testing.T) {
@@ -24,7 +22,7 @@ func TestIsBotCommit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := bumpimage.IsBotCommit(tc.message); got != tc.want {
+			if got := isBotCommit(tc.message); got != tc.want {
 				t.Errorf("IsBotCommit(%q) = %t, want %t", tc.message, got, tc.want)
 			}
 		})
@@ -34,12 +32,12 @@ func TestIsBotCommit(t *testing.T) {
 func TestCommitMessageAlwaysEndsWithTrailers(t *testing.T) {
 	tests := []struct {
 		name, template string
-		source         bumpimage.Source
+		source         source
 		want           string
 	}{
 		{
 			name: "full provenance", template: "chore: bump\n\n- a\n\n\n",
-			source: bumpimage.Source{Repository: "acme/app", SHA: "abc", RunURL: "https://github.com/acme/app/actions/runs/1"},
+			source: source{Repository: "acme/app", SHA: "abc", RunURL: "https://github.com/acme/app/actions/runs/1"},
 			want:   "chore: bump\n\n- a\n\nSource-Repository: acme/app\nSource-Commit: abc\nWorkflow-Run: https://github.com/acme/app/actions/runs/1\nBumped-By: gitops-actions\n",
 		},
 		{name: "outside Actions", template: "bump", want: "bump\n\nBumped-By: gitops-actions\n"},
@@ -48,14 +46,14 @@ func TestCommitMessageAlwaysEndsWithTrailers(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tp := template.Must(template.New("commit-message").Parse(tc.template))
-			got, err := bumpimage.CommitMessage(tp, bumpimage.TemplateData{Source: tc.source})
+			got, err := commitMessage(tp, templateData{Source: tc.source})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != tc.want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
 			}
-			if !bumpimage.IsBotCommit(got) {
+			if !isBotCommit(got) {
 				t.Errorf("the tool does not recognise its own message:\n%s", got)
 			}
 		})
@@ -63,7 +61,7 @@ func TestCommitMessageAlwaysEndsWithTrailers(t *testing.T) {
 }
 
 func TestImageSlugAndSummary(t *testing.T) {
-	d := bumpimage.TemplateData{Images: []bumpimage.ImageData{{Name: "ghcr.io/acme/app", Version: "v2.1.0"}, {Name: "registry:5000/acme/worker", Version: "1.1.0"}}}
+	d := templateData{Images: []imageData{{Name: "ghcr.io/acme/app", Version: "v2.1.0"}, {Name: "registry:5000/acme/worker", Version: "1.1.0"}}}
 	if got, want := d.ImageSlug(), "ghcr.io-acme-app+registry-5000-acme-worker"; got != want {
 		t.Errorf("ImageSlug = %q, want %q", got, want)
 	}
@@ -78,11 +76,11 @@ func TestImageSlugAndSummary(t *testing.T) {
 
 func TestSourceFrom(t *testing.T) {
 	env := map[string]string{"GITHUB_REPOSITORY": "acme/app", "GITHUB_RUN_ID": "7", "GITHUB_SERVER_URL": "https://ghe.example.com/", "GITHUB_SHA": "abc"}
-	s := bumpimage.SourceFrom(func(k string) string { return env[k] })
+	s := sourceFrom(func(k string) string { return env[k] })
 	if s.RunURL != "https://ghe.example.com/acme/app/actions/runs/7" || s.SHA != "abc" {
 		t.Errorf("SourceFrom = %+v", s)
 	}
-	if s := bumpimage.SourceFrom(func(string) string { return "" }); s.RunURL != "" {
+	if s := sourceFrom(func(string) string { return "" }); s.RunURL != "" {
 		t.Errorf("a run URL outside Actions: %q", s.RunURL)
 	}
 }
