@@ -117,6 +117,13 @@ func (f *fixture) afterMerge(m merged, inputs map[string]string) result {
 	return f.run("pull_request", f.prEvent("pull_request.closed.json", m), inputs)
 }
 
+// afterPush runs promote on the push of m to the base branch, as the
+// workflow that runs on push sees it.
+func (f *fixture) afterPush(m merged, inputs map[string]string) result {
+	f.t.Helper()
+	return f.run("push", f.pushEvent("push.json", m.parentOf, m.sha), inputs)
+}
+
 // dispatch runs promote on a workflow_dispatch event.
 func (f *fixture) dispatch(inputs map[string]string) result {
 	f.t.Helper()
@@ -151,9 +158,10 @@ func (f *fixture) pull(n string) githubtest.PR {
 func (f *fixture) mergePull(n string, at time.Time) merged {
 	f.t.Helper()
 	p := f.pull(n)
+	parent := f.srv.Ref(f.repo, f.branch)
 	f.clock.Set(at)
 	sha := f.srv.MergePRWith(f.repo, p.Number, githubtest.MergeCommit)
-	return merged{number: p.Number, sha: sha, at: at, change: change{branch: p.Head, title: p.Title, body: p.Body, author: "github-actions[bot]"}, htmlURL: f.srv.URL + "/" + f.repo + "/pull/" + n}
+	return merged{number: p.Number, sha: sha, at: at, change: change{branch: p.Head, title: p.Title, body: p.Body, author: "github-actions[bot]"}, htmlURL: f.srv.URL + "/" + f.repo + "/pull/" + n, parentOf: parent}
 }
 
 // promotedOf decodes the promoted output.
