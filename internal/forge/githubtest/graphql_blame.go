@@ -12,9 +12,10 @@ import (
 // the commit that last changed each line of a file (GitHub's Blame, with
 // ranges of lines and their commits), associatedPullRequests, the pull
 // requests that brought the commit (pullsOfCommit, as GET
-// /commits/{sha}/pulls lists them), and history, the commit and its ancestors as git log lists them.
-// Blame is go-git's, which assigns a line a merge brought to the commit of
-// the merged branch that wrote it, as git blame does.
+// /commits/{sha}/pulls lists them), and history, the commit and its
+// ancestors as git log lists them. Blame is go-git's, which assigns a line
+// a merge brought to the commit of the merged branch that wrote it, as git
+// blame does.
 
 // history resolves the Commit fields of this file; ok is false for any
 // other field.
