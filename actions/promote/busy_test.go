@@ -93,14 +93,10 @@ func TestPromoteBudget(t *testing.T) {
 					in["token"], in["app-id"], in["app-private-key"] = "", "7", keyPEM
 				}
 				f := newBusyFixture(t, opts, false)
-				after := f.afterMerge
-				if event == "push" {
-					after = f.afterPush
-				}
 				run := func(step string, m merged, op string) result {
 					t.Helper()
 					f.srv.ResetCalls()
-					r := after(m, in)
+					r := f.afterEvent(event, m, in)
 					r.WantCode(t, 0)
 					r.WantOutputs(t, map[string]string{"created": "true", "sha": m.sha, "pull-request-number": strconv.Itoa(m.number), "promotion-pull-request-operation": op})
 					t.Logf("%s, %s on %s: %d requests\n%s", step, auth, event, f.srv.TotalCalls(), f.srv.CallTable())
@@ -115,7 +111,7 @@ func TestPromoteBudget(t *testing.T) {
 				r := run("tag, release and a new promotion", f.bumpService(1, "1.1.0", now), "created")
 				run("tag, release and an update of the promotion", f.bumpService(3, "1.1.0", now.Add(time.Minute)), "updated")
 				promotion := f.mergePull(r.Outputs["promotion-pull-request-number"], now.Add(2*time.Minute))
-				after(promotion, in).WantCode(t, 0)
+				f.afterEvent(event, promotion, in).WantCode(t, 0)
 				run("tag, release and a new promotion from the branch the last one left", f.bumpService(4, "1.1.0", now.Add(3*time.Minute)), "created")
 			})
 		}

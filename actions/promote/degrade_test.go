@@ -72,11 +72,7 @@ func TestReviewsOutOfReach(t *testing.T) {
 				}
 				return resp, body
 			}}
-			ev := f.prEvent("pull_request.closed.json", m)
-			if event == "push" {
-				ev = f.pushEvent("push.json", m.parentOf, m.sha)
-			}
-			r := f.runDeps(event, ev, nil, promote.Deps{Retry: fastRetry, Transport: forbidden})
+			r := f.runDeps(event, f.eventOf(event, m), nil, promote.Deps{Retry: fastRetry, Transport: forbidden})
 			r.WantCode(t, 0)
 			r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "true", "pull-request-number": "1"})
 			if !strings.Contains(r.Stdout, "::warning::the reviews of pull request #1 could not be read") || !strings.Contains(r.Stdout, "pull-requests: read") {
@@ -105,11 +101,7 @@ func TestFilesOutOfReach(t *testing.T) {
 				}
 				return resp, body
 			}}
-			ev := f.prEvent("pull_request.closed.json", m)
-			if event == "push" {
-				ev = f.pushEvent("push.json", m.parentOf, m.sha)
-			}
-			r := f.runDeps(event, ev, nil, promote.Deps{Retry: fastRetry, Transport: broken})
+			r := f.runDeps(event, f.eventOf(event, m), nil, promote.Deps{Retry: fastRetry, Transport: broken})
 			r.WantCode(t, 0)
 			r.WantOutputs(t, map[string]string{"tag": "v20260501120000", "created": "true", "pull-request-number": "1"})
 			if !strings.Contains(r.Stdout, "could not be read, so the image changes are not shown") {

@@ -114,14 +114,23 @@ func promoteInputs(extra map[string]string) map[string]string {
 // afterMerge runs promote on the closed event of m.
 func (f *fixture) afterMerge(m merged, inputs map[string]string) result {
 	f.t.Helper()
-	return f.run("pull_request", f.prEvent("pull_request.closed.json", m), inputs)
+	return f.afterEvent("pull_request", m, inputs)
 }
 
-// afterPush runs promote on the push of m to the base branch, as the
-// workflow that runs on push sees it.
-func (f *fixture) afterPush(m merged, inputs map[string]string) result {
+// eventOf writes the payload of the event that tells of m: its pull
+// request closed (pull_request), or its push to the base branch (push).
+func (f *fixture) eventOf(event string, m merged) string {
 	f.t.Helper()
-	return f.run("push", f.pushEvent("push.json", m.parentOf, m.sha), inputs)
+	if event == "push" {
+		return f.pushEvent("push.json", m.parentOf, m.sha)
+	}
+	return f.prEvent("pull_request.closed.json", m)
+}
+
+// afterEvent runs promote on the event that tells of m.
+func (f *fixture) afterEvent(event string, m merged, inputs map[string]string) result {
+	f.t.Helper()
+	return f.run(event, f.eventOf(event, m), inputs)
 }
 
 // dispatch runs promote on a workflow_dispatch event.

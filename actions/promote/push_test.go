@@ -34,10 +34,7 @@ func TestPushOfOneMerge(t *testing.T) {
 					if m.parentOf != first {
 						t.Fatalf("main moved: %s, want %s", m.parentOf, first)
 					}
-					ev := f.prEvent("pull_request.closed.json", m)
-					if event == "push" {
-						ev = f.pushEvent("push.json", m.parentOf, m.sha)
-					}
+					ev := f.eventOf(event, m)
 					f.srv.ResetCalls()
 					r := f.run(event, ev, in)
 					r.WantCode(t, 0)
