@@ -102,10 +102,12 @@ type LookupResult struct {
 const lookupBlobsPerQuery = 400
 
 // Lookup reads the approvers of a pull request, the text of files at given
-// revisions, the most recent tags with their commits and the history of a
-// commit through GitHub's GraphQL API: one request for up to 400 files, one
-// more for each further 400. Reading files by name costs the same whatever their number, where
-// the REST API costs a request per file.
+// revisions, the most recent tags with their commits, the history of a
+// commit and the pull requests of commits through GitHub's GraphQL API:
+// one request for up to 400 files, one more for each further 400. Reading
+// files by name costs the same whatever their number, where the REST API
+// costs a request per file; and a commit's pull requests cost nothing
+// more, where GET /commits/{sha}/pulls costs a request per commit.
 func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
 	res := &LookupResult{}
 	first := true
