@@ -96,6 +96,11 @@ type LookupResult struct {
 	Pulls map[string][]AssociatedPull
 }
 
+// maxLookupCommits bounds the commits whose pull requests one lookup
+// reads: each may bring 5 pull requests of 100 labels and 100 reviews, and
+// GitHub refuses a query of more than 500,000 nodes.
+const maxLookupCommits = 100
+
 // lookupBlobsPerQuery bounds the files of one GraphQL request: 400 aliases
 // of four fields each (200 changed files, before and after), far below
 // GitHub's limit of 500,000 nodes a query.
@@ -109,6 +114,9 @@ const lookupBlobsPerQuery = 400
 // costs a request per file; and a commit's pull requests cost nothing
 // more, where GET /commits/{sha}/pulls costs a request per commit.
 func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
+	if len(l.Commits) > maxLookupCommits {
+		return nil, fmt.Errorf("reading the pull requests of %d commits: a lookup reads those of at most %d", len(l.Commits), maxLookupCommits)
+	}
 	res := &LookupResult{}
 	first := true
 	for start := 0; first || start < len(l.Blobs); start += lookupBlobsPerQuery {
@@ -117,7 +125,7 @@ func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
 		if first {
 			part.Pull, part.RecentTags = l.Pull, min(l.RecentTags, 100)
 			part.History, part.HistoryLen = l.History, min(max(l.HistoryLen, 1), 100)
-			part.Commits = l.Commits[:min(len(l.Commits), 100)]
+			part.Commits = l.Commits
 		}
 		if err := c.lookup(ctx, part, res); err != nil {
 			return nil, err

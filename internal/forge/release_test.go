@@ -314,6 +314,15 @@ func TestLookupCommits(t *testing.T) {
 	if _, err := c.Lookup(ctx, forge.Lookup{Commits: []string{strings.Repeat("0", 40)}}); !errors.As(err, &nf) {
 		t.Errorf("the pull requests of a missing commit: %v, want a NotFoundError", err)
 	}
+	// More commits than one query may hold are refused before asking.
+	srv.ResetCalls()
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = squash
+	}
+	if _, err := c.Lookup(ctx, forge.Lookup{Commits: many}); err == nil || !strings.Contains(err.Error(), "at most 100") || srv.TotalCalls() != 0 {
+		t.Errorf("the pull requests of 101 commits: %v after %d requests, want an error before any", err, srv.TotalCalls())
+	}
 }
 
 // TestCompare lists the commits a push brought, oldest first, with their

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -103,15 +104,11 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 	if len(line) == 1 {
 		return []Merge{pushedCommit(line[0], cmp, ev.Before)}, "", nil
 	}
-	shas := make([]string, len(line))
-	for i, c := range line {
-		shas[i] = c.SHA
-	}
-	facts, err := gh.Lookup(ctx, Lookup{Commits: shas})
+	pulls, err := pullsOf(ctx, gh, line)
 	if err != nil {
 		return nil, "", err
 	}
-	merges, err := mergesOf(line, base, func(c Commit) ([]Pull, error) { return facts.Pulls[c.SHA], nil })
+	merges, err := mergesOf(line, base, func(c Commit) ([]Pull, error) { return pulls[c.SHA], nil })
 	if err != nil {
 		return nil, "", err
 	}
@@ -119,6 +116,24 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 		return nil, fmt.Sprintf("the push brought no commit to %q: nothing to tag", base), nil
 	}
 	return merges, "", nil
+}
+
+// pullsOf reads the pull requests of commits, by SHA: one lookup for up
+// to 100 commits.
+func pullsOf(ctx context.Context, gh GitHub, commits []Commit) (map[string][]Pull, error) {
+	out := map[string][]Pull{}
+	for start := 0; start < len(commits); start += maxLookupCommits {
+		var shas []string
+		for _, c := range commits[start:min(start+maxLookupCommits, len(commits))] {
+			shas = append(shas, c.SHA)
+		}
+		facts, err := gh.Lookup(ctx, Lookup{Commits: shas})
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, facts.Pulls)
+	}
+	return out, nil
 }
 
 // pushedCommit is the merge of a push of one commit (the common case: one

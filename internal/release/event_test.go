@@ -108,4 +108,21 @@ func TestPlanPush(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a push of 150 commits", func(t *testing.T) {
+		gh := &pushed{}
+		for i := range 150 {
+			c := Commit{SHA: fmt.Sprintf("d%03d", i), Parents: []string{fmt.Sprintf("d%03d", i-1)}}
+			if i == 0 {
+				c.Parents = []string{"b0"}
+			}
+			gh.cmp.Commits = append(gh.cmp.Commits, c)
+		}
+		merges, _, err := Plan(context.Background(), gh, Event{Name: "push", Ref: "refs/heads/main", Before: "b0", After: "d149"}, "main")
+		if err != nil || len(merges) != 150 {
+			t.Fatalf("Plan: %d merges, %v; want 150", len(merges), err)
+		}
+		if len(gh.lookups) != 2 || len(gh.lookups[0]) != 100 || len(gh.lookups[1]) != 50 {
+			t.Errorf("lookups of %d commits, want 100 then 50", len(gh.lookups))
+		}
+	})
 }

@@ -125,9 +125,13 @@ type Lookup struct {
 	History    string
 	HistoryLen int
 	// Commits are commits whose pull requests to read (Facts.Pulls), each
-	// with its approvers: at most 100.
+	// with its approvers: at most maxLookupCommits.
 	Commits []string
 }
+
+// maxLookupCommits bounds Lookup.Commits (GitHub bounds the size of a
+// query).
+const maxLookupCommits = 100
 
 // BlobAt is a file at a commit.
 type BlobAt struct {
