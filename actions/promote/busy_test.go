@@ -2,6 +2,7 @@ package promote_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,34 +76,46 @@ func TestHeldImageOnMerge(t *testing.T) {
 
 // TestPromoteBudget counts the requests of promote runs on merges in a busy
 // repository, each tagging the merge, publishing its release and promoting
-// staging to production, with a GitHub App and a label: at most 14, the
-// installation token and the archive's redirect included. The runs open
-// the promotion's pull request, update it, and open the next from the
-// branch its merge left.
+// staging to production, on either event a workflow may run on
+// (pull_request closed, push to main), with a GitHub App and a label and
+// with a token (and the label): at most 14, the installation token and the
+// archive's redirect included. The runs open the promotion's pull request,
+// update it, and open the next from the branch its merge left.
 func TestPromoteBudget(t *testing.T) {
-	app, keyPEM := githubtest.NewApp(t, 7, 70)
-	f := newBusyFixture(t, githubtest.Options{App: app}, false)
-	in := promoteInputs(map[string]string{"token": "", "app-id": "7", "app-private-key": keyPEM, "labels": "promotion"})
-	run := func(step string, m merged, op string) result {
-		t.Helper()
-		f.srv.ResetCalls()
-		r := f.afterMerge(m, in)
-		r.WantCode(t, 0)
-		r.WantOutputs(t, map[string]string{"created": "true", "promotion-pull-request-operation": op})
-		t.Logf("%s: %d requests\n%s", step, f.srv.TotalCalls(), f.srv.CallTable())
-		if n := f.srv.TotalCalls(); n > 14 {
-			t.Errorf("%s: %d requests, want at most 14", step, n)
+	for _, auth := range []string{"app", "token"} {
+		for _, event := range []string{"pull_request", "push"} {
+			t.Run(auth+" "+event, func(t *testing.T) {
+				opts := githubtest.Options{}
+				in := promoteInputs(map[string]string{"labels": "promotion"})
+				if auth == "app" {
+					app, keyPEM := githubtest.NewApp(t, 7, 70)
+					opts.App = app
+					in["token"], in["app-id"], in["app-private-key"] = "", "7", keyPEM
+				}
+				f := newBusyFixture(t, opts, false)
+				run := func(step string, m merged, op string) result {
+					t.Helper()
+					f.srv.ResetCalls()
+					r := f.afterEvent(event, m, in)
+					r.WantCode(t, 0)
+					r.WantOutputs(t, map[string]string{"created": "true", "sha": m.sha, "pull-request-number": strconv.Itoa(m.number), "promotion-pull-request-operation": op})
+					t.Logf("%s, %s on %s: %d requests\n%s", step, auth, event, f.srv.TotalCalls(), f.srv.CallTable())
+					if n := f.srv.TotalCalls(); n > 14 {
+						t.Errorf("%s: %d requests, want at most 14", step, n)
+					}
+					return r
+				}
+				// The App's JWT is signed at the real time, which the fake
+				// checks against its clock: merge now.
+				now := time.Now().UTC().Truncate(time.Second)
+				r := run("tag, release and a new promotion", f.bumpService(1, "1.1.0", now), "created")
+				run("tag, release and an update of the promotion", f.bumpService(3, "1.1.0", now.Add(time.Minute)), "updated")
+				promotion := f.mergePull(r.Outputs["promotion-pull-request-number"], now.Add(2*time.Minute))
+				f.afterEvent(event, promotion, in).WantCode(t, 0)
+				run("tag, release and a new promotion from the branch the last one left", f.bumpService(4, "1.1.0", now.Add(3*time.Minute)), "created")
+			})
 		}
-		return r
 	}
-	// The App's JWT is signed at the real time, which the fake checks
-	// against its clock: merge now.
-	now := time.Now().UTC().Truncate(time.Second)
-	r := run("tag, release and a new promotion", f.bumpService(1, "1.1.0", now), "created")
-	run("tag, release and an update of the promotion", f.bumpService(3, "1.1.0", now.Add(time.Minute)), "updated")
-	promotion := f.mergePull(r.Outputs["promotion-pull-request-number"], now.Add(2*time.Minute))
-	f.afterMerge(promotion, in).WantCode(t, 0)
-	run("tag, release and a new promotion from the branch the last one left", f.bumpService(4, "1.1.0", now.Add(3*time.Minute)), "created")
 }
 
 // TestHeldClosesThePromotion: a promotion pull request that moves only an

@@ -114,7 +114,23 @@ func promoteInputs(extra map[string]string) map[string]string {
 // afterMerge runs promote on the closed event of m.
 func (f *fixture) afterMerge(m merged, inputs map[string]string) result {
 	f.t.Helper()
-	return f.run("pull_request", f.prEvent("pull_request.closed.json", m), inputs)
+	return f.afterEvent("pull_request", m, inputs)
+}
+
+// eventOf writes the payload of the event that tells of m: its pull
+// request closed (pull_request), or its push to the base branch (push).
+func (f *fixture) eventOf(event string, m merged) string {
+	f.t.Helper()
+	if event == "push" {
+		return f.pushEvent("push.json", m.parentOf, m.sha)
+	}
+	return f.prEvent("pull_request.closed.json", m)
+}
+
+// afterEvent runs promote on the event that tells of m.
+func (f *fixture) afterEvent(event string, m merged, inputs map[string]string) result {
+	f.t.Helper()
+	return f.run(event, f.eventOf(event, m), inputs)
 }
 
 // dispatch runs promote on a workflow_dispatch event.
@@ -151,9 +167,10 @@ func (f *fixture) pull(n string) githubtest.PR {
 func (f *fixture) mergePull(n string, at time.Time) merged {
 	f.t.Helper()
 	p := f.pull(n)
+	parent := f.srv.Ref(f.repo, f.branch)
 	f.clock.Set(at)
 	sha := f.srv.MergePRWith(f.repo, p.Number, githubtest.MergeCommit)
-	return merged{number: p.Number, sha: sha, at: at, change: change{branch: p.Head, title: p.Title, body: p.Body, author: "github-actions[bot]"}, htmlURL: f.srv.URL + "/" + f.repo + "/pull/" + n}
+	return merged{number: p.Number, sha: sha, at: at, change: change{branch: p.Head, title: p.Title, body: p.Body, author: "github-actions[bot]"}, htmlURL: f.srv.URL + "/" + f.repo + "/pull/" + n, parentOf: parent}
 }
 
 // promotedOf decodes the promoted output.

@@ -52,35 +52,39 @@ func (g forgeGitHub) Commit(ctx context.Context, ref string) (*release.Commit, e
 	if err != nil {
 		return nil, notFound(err)
 	}
-	author := c.AuthorLogin
-	if author == "" {
-		author = c.AuthorName
-	}
-	out := &release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message, Author: author, CommittedAt: c.CommittedAt, Complete: c.Complete}
-	for _, f := range c.Files {
-		out.Files = append(out.Files, release.File{Path: f.Path, Status: f.Status, Previous: f.Previous})
-	}
-	return out, nil
+	return &release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message, Author: author(*c), CommittedAt: c.CommittedAt, Files: releaseFiles(c.Files), Complete: c.Complete}, nil
 }
 
-func (g forgeGitHub) Compare(ctx context.Context, base, head string) ([]release.Commit, error) {
+func (g forgeGitHub) Compare(ctx context.Context, base, head string) (*release.Comparison, error) {
 	cmp, err := g.c.Compare(ctx, base, head)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	var out []release.Commit
+	out := &release.Comparison{Complete: cmp.Complete}
 	for _, c := range cmp.Commits {
-		out = append(out, release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message})
+		out.Commits = append(out.Commits, release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message, Author: author(c), CommittedAt: c.CommittedAt})
 	}
+	out.Files = releaseFiles(cmp.Files)
 	return out, nil
 }
 
-func (g forgeGitHub) PullsOf(ctx context.Context, sha string) ([]release.Pull, error) {
-	ps, err := g.c.PullsOfCommit(ctx, sha)
-	if err != nil {
-		return nil, notFound(err)
+// author is how a tag names a commit's author: their GitHub login when
+// GitHub knows it, else their name.
+func author(c forge.CommitDetail) string {
+	if c.AuthorLogin != "" {
+		return c.AuthorLogin
 	}
-	return releasePulls(ps), nil
+	return c.AuthorName
+}
+
+// releaseFiles are the client's changed files as the release engine reads
+// them.
+func releaseFiles(files []forge.ChangedFile) []release.File {
+	var out []release.File
+	for _, f := range files {
+		out = append(out, release.File{Path: f.Path, Status: f.Status, Previous: f.Previous})
+	}
+	return out
 }
 
 // releasePulls are the client's pull requests of a commit as the release
@@ -91,6 +95,7 @@ func releasePulls(ps []forge.AssociatedPull) []release.Pull {
 		out = append(out, release.Pull{
 			Number: p.Number, Title: p.Title, Body: p.Body, URL: p.URL, Author: p.Author, Labels: p.Labels,
 			Base: p.Base, Head: p.Head, Merged: !p.MergedAt.IsZero(), MergedAt: p.MergedAt, MergeCommit: p.MergeCommitSHA,
+			Approvers: p.Approvers,
 		})
 	}
 	return out
@@ -109,7 +114,7 @@ func (g forgeGitHub) Tags(ctx context.Context, prefix string) ([]release.TagRef,
 }
 
 func (g forgeGitHub) Lookup(ctx context.Context, l release.Lookup) (*release.Facts, error) {
-	fl := forge.Lookup{Pull: l.Pull, RecentTags: l.RecentTags, History: l.History, HistoryLen: l.HistoryLen}
+	fl := forge.Lookup{Pull: l.Pull, RecentTags: l.RecentTags, History: l.History, HistoryLen: l.HistoryLen, Commits: l.Commits}
 	for _, b := range l.Blobs {
 		fl.Blobs = append(fl.Blobs, forge.BlobAt{Rev: b.Rev, Path: b.Path})
 	}
@@ -126,6 +131,12 @@ func (g forgeGitHub) Lookup(ctx context.Context, l release.Lookup) (*release.Fac
 	}
 	for _, t := range res.RecentTags {
 		out.RecentTags = append(out.RecentTags, release.PeeledTag{Name: t.Name, Commit: t.Commit, CommittedAt: t.CommittedAt})
+	}
+	if res.Pulls != nil {
+		out.Pulls = map[string][]release.Pull{}
+		for sha, ps := range res.Pulls {
+			out.Pulls[sha] = releasePulls(ps)
+		}
 	}
 	for _, c := range res.History {
 		rc := release.Commit{SHA: c.SHA, Message: c.Message, CommittedAt: c.CommittedAt, Pulls: releasePulls(c.Pulls)}

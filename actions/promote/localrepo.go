@@ -90,8 +90,9 @@ func (g *localGit) Commit(ctx context.Context, ref string) (*release.Commit, err
 	return out, nil
 }
 
-// Compare lists the commits of head that base lacks, oldest first.
-func (g *localGit) Compare(ctx context.Context, base, head string) ([]release.Commit, error) {
+// Compare lists the commits of head that base lacks, oldest first; not
+// the files (a commit's own are read when it is).
+func (g *localGit) Compare(ctx context.Context, base, head string) (*release.Comparison, error) {
 	var shas [2]string
 	for i, rev := range []string{base, head} {
 		sha, err := g.repo.Resolve(ctx, rev)
@@ -108,15 +109,12 @@ func (g *localGit) Compare(ctx context.Context, base, head string) ([]release.Co
 	if err != nil {
 		return nil, err
 	}
-	out := make([]release.Commit, len(cs))
+	out := &release.Comparison{Commits: make([]release.Commit, len(cs))}
 	for i, c := range cs {
-		out[i] = release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message, Author: c.Author.Name, CommittedAt: c.Committer.When.UTC()}
+		out.Commits[i] = release.Commit{SHA: c.SHA, Parents: c.Parents, Message: c.Message, Author: c.Author.Name, CommittedAt: c.Committer.When.UTC()}
 	}
 	return out, nil
 }
-
-// PullsOf finds no pull request: git knows none.
-func (g *localGit) PullsOf(context.Context, string) ([]release.Pull, error) { return nil, nil }
 
 // tags lists the repository's tags with the commits they lead to, and
 // those this run made.
@@ -154,8 +152,8 @@ func (g *localGit) Tags(ctx context.Context, prefix string) ([]release.TagRef, e
 }
 
 // Lookup reads the files asked for at their commits, every tag with its
-// commit, newest first, and a commit's first-parent line; nobody approved
-// anything.
+// commit, newest first, and a commit's first-parent line; git knows no
+// pull request (Commits have none) and nobody approved anything.
 func (g *localGit) Lookup(ctx context.Context, l release.Lookup) (*release.Facts, error) {
 	facts := &release.Facts{}
 	byRev := map[string][]string{}

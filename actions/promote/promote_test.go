@@ -313,8 +313,16 @@ func TestPushWithThreePullRequests(t *testing.T) {
 	}
 	f.clock.Set(start.Add(time.Minute))
 	direct := f.srv.PushCommit(f.repo, "main", map[string]string{"README.md": "# config, edited in place\n"}, "Edit the README", githubtest.Identity{Login: "dave", Name: "dave", Email: "dave@example.com"})
+	f.srv.ResetCalls()
 	r := f.run("push", f.pushEvent("push.json", before, direct), nil)
 	r.WantCode(t, 0)
+	// The compare, one GraphQL request for the pull requests of the five
+	// commits of main's line, then 6 for the first merge and 5 for each
+	// other (the tags are listed once).
+	t.Logf("four merges of one push: %d requests\n%s", f.srv.TotalCalls(), f.srv.CallTable())
+	if got, want := f.srv.TotalCalls(), 2+6+3*5; got != want || f.srv.Calls(githubtest.RouteCommitPulls) != 0 {
+		t.Errorf("%d requests, want %d, none of them GET commits/{sha}/pulls", got, want)
+	}
 	var list []struct {
 		Tag     string `json:"tag"`
 		SHA     string `json:"sha"`

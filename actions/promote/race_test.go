@@ -15,16 +15,19 @@ import (
 // runs their ten workflow runs at once: exactly ten tags, one per merge
 // commit, each made by one run (a run may tag an earlier merge whose run
 // it races), and no run fails; then re-running any of them creates
-// nothing.
-// The second time, 30% of the requests fail (5xx) or lose their answer
-// after GitHub applied them.
+// nothing. The runs answer pull_request closed, or push: a push run finds
+// the pull request and its merge time itself, and gets the same names.
+// With faults, 30% of the requests fail (5xx) or lose their answer after
+// GitHub applied them.
 func TestTenMergesInOneSecond(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		faults githubtest.Faults
+		name, event string
+		faults      githubtest.Faults
 	}{
-		{name: "clean"},
-		{name: "30% faults", faults: githubtest.Faults{Transient: 0.3, ResetAfterWrite: 0.3, Seed: 7}},
+		{name: "clean", event: "pull_request"},
+		{name: "30% faults", event: "pull_request", faults: githubtest.Faults{Transient: 0.3, ResetAfterWrite: 0.3, Seed: 7}},
+		{name: "clean, on push", event: "push"},
+		{name: "30% faults, on push", event: "push", faults: githubtest.Faults{Transient: 0.3, ResetAfterWrite: 0.3, Seed: 7}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, githubtest.Options{})
@@ -37,7 +40,7 @@ func TestTenMergesInOneSecond(t *testing.T) {
 					files: map[string]string{fmt.Sprintf("environments/staging/svc-%d.yaml", i): deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%d:1.0.0", i))},
 				})
 				ms = append(ms, m)
-				events = append(events, f.prEvent("pull_request.closed.json", m))
+				events = append(events, f.eventOf(tc.event, m))
 			}
 			f.srv.SetFaults(tc.faults)
 			results := make([]result, n)
@@ -46,7 +49,7 @@ func TestTenMergesInOneSecond(t *testing.T) {
 				wg.Add(1)
 				go func(i int) {
 					defer wg.Done()
-					results[i] = f.run("pull_request", events[i], nil)
+					results[i] = f.run(tc.event, events[i], nil)
 				}(i)
 			}
 			wg.Wait()
@@ -109,7 +112,7 @@ func TestTenMergesInOneSecond(t *testing.T) {
 				wg.Add(1)
 				go func(i int) {
 					defer wg.Done()
-					again[i] = f.run("pull_request", events[i], nil)
+					again[i] = f.run(tc.event, events[i], nil)
 				}(i)
 			}
 			wg.Wait()
@@ -125,6 +128,59 @@ func TestTenMergesInOneSecond(t *testing.T) {
 				t.Errorf("%d releases after the re-runs, want %d", got, n)
 			}
 		})
+	}
+}
+
+// TestPushAndPullRequestOfOneMerge: a workflow that runs on both push and
+// pull_request closed runs twice for each merge; three merges in one
+// second, their six runs at once, make three tags, one per merge, each
+// made by one run and named the same by both.
+func TestPushAndPullRequestOfOneMerge(t *testing.T) {
+	f := newFixture(t, githubtest.Options{})
+	var ms []merged
+	for i := range 3 {
+		ms = append(ms, f.merge(change{
+			title: fmt.Sprintf("Bump service %d", i),
+			files: map[string]string{fmt.Sprintf("environments/staging/svc-%d.yaml", i): deployment("svc", fmt.Sprintf("ghcr.io/acme/svc-%d:1.0.0", i))},
+		}))
+	}
+	events := []string{"push", "pull_request"}
+	results := make([][2]result, len(ms))
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		for j, event := range events {
+			ev := f.eventOf(event, m)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i][j] = f.run(event, ev, nil)
+			}()
+		}
+	}
+	wg.Wait()
+	made := map[string]int{}
+	for i, rs := range results {
+		for j, r := range rs {
+			r.WantCode(t, 0)
+			r.WantOutputs(t, map[string]string{"sha": ms[i].sha, "pull-request-number": fmt.Sprint(ms[i].number)})
+			if r.Outputs["tag"] != rs[0].Outputs["tag"] {
+				t.Errorf("merge %d: the %s run's tag %q, the push run's %q", i, events[j], r.Outputs["tag"], rs[0].Outputs["tag"])
+			}
+			for _, e := range tagsOutput(t, r) {
+				if e.Created {
+					made[e.SHA]++
+				}
+			}
+		}
+	}
+	on := f.tagsOn()
+	for _, m := range ms {
+		if made[m.sha] != 1 || len(on[m.sha]) != 1 {
+			t.Errorf("%s: made by %d runs, tags %v; want one, by one run", m.sha[:7], made[m.sha], on[m.sha])
+		}
+	}
+	if got := len(f.srv.Tags(f.repo)); got != len(ms) {
+		t.Errorf("%d tags, want %d", got, len(ms))
 	}
 }
 

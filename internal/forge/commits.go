@@ -80,6 +80,9 @@ type AssociatedPull struct {
 	State          string // open or closed
 	MergedAt       time.Time
 	MergeCommitSHA string
+	// Approvers are the logins whose latest review approves it (reviewers
+	// with write access only), in review order; Lookup's Commits only.
+	Approvers []string
 }
 
 // PullsOfCommit lists the pull requests that brought a commit, in one

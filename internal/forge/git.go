@@ -404,7 +404,9 @@ func (c *Client) Contains(ctx context.Context, branch, sha string) (bool, error)
 // that the base lacks, and the files they change (relative to the merge
 // base).
 type Comparison struct {
-	Commits []Commit
+	// Commits are oldest first, with their people and dates; without
+	// their files (Files and Complete are left zero).
+	Commits []CommitDetail
 	Files   []ChangedFile
 	// Complete is false when GitHub left commits or files out (more than
 	// 250 commits or 300 files).
@@ -428,14 +430,19 @@ func (c *Client) Compare(ctx context.Context, base, head string) (*Comparison, e
 	}
 	out := &Comparison{Complete: cc.GetTotalCommits() <= len(cc.Commits) && len(cc.Files) < 300}
 	for _, rc := range cc.Commits {
-		cm := Commit{SHA: rc.GetSHA(), Message: rc.GetCommit().GetMessage(), Tree: rc.GetCommit().GetTree().GetSHA(), Verified: rc.GetCommit().GetVerification().GetVerified()}
+		gc := rc.GetCommit()
+		cm := CommitDetail{
+			Commit:     Commit{SHA: rc.GetSHA(), Message: gc.GetMessage(), Tree: gc.GetTree().GetSHA(), Verified: gc.GetVerification().GetVerified()},
+			AuthorName: gc.GetAuthor().GetName(), AuthorEmail: gc.GetAuthor().GetEmail(), AuthorLogin: rc.GetAuthor().GetLogin(),
+			CommittedAt: gc.GetCommitter().GetDate().Time,
+		}
 		for _, p := range rc.Parents {
 			cm.Parents = append(cm.Parents, p.GetSHA())
 		}
 		out.Commits = append(out.Commits, cm)
 	}
 	for _, f := range cc.Files {
-		out.Files = append(out.Files, ChangedFile{Path: f.GetFilename(), Status: f.GetStatus(), SHA: f.GetSHA()})
+		out.Files = append(out.Files, ChangedFile{Path: f.GetFilename(), Status: f.GetStatus(), SHA: f.GetSHA(), Previous: f.GetPreviousFilename()})
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -62,6 +63,10 @@ type Lookup struct {
 	// for none.
 	History    string
 	HistoryLen int
+	// Commits are commits (SHAs, at most 100) whose pull requests to
+	// list, as PullsOfCommit lists them, each with its approvers: what
+	// brought a pushed commit, read with the rest.
+	Commits []string
 }
 
 // LookupResult is what Lookup found.
@@ -86,7 +91,15 @@ type LookupResult struct {
 	// first-parent mode: a merge's branch comes along, interleaved by
 	// time).
 	History []HistoryCommit
+	// Pulls are the pull requests of each of Lookup.Commits, by SHA, with
+	// their Approvers.
+	Pulls map[string][]AssociatedPull
 }
+
+// maxLookupCommits bounds the commits whose pull requests one lookup
+// reads: each may bring 5 pull requests of 100 labels and 100 reviews, and
+// GitHub refuses a query of more than 500,000 nodes.
+const maxLookupCommits = 100
 
 // lookupBlobsPerQuery bounds the files of one GraphQL request: 400 aliases
 // of four fields each (200 changed files, before and after), far below
@@ -94,11 +107,16 @@ type LookupResult struct {
 const lookupBlobsPerQuery = 400
 
 // Lookup reads the approvers of a pull request, the text of files at given
-// revisions, the most recent tags with their commits and the history of a
-// commit through GitHub's GraphQL API: one request for up to 400 files, one
-// more for each further 400. Reading files by name costs the same whatever their number, where
-// the REST API costs a request per file.
+// revisions, the most recent tags with their commits, the history of a
+// commit and the pull requests of commits through GitHub's GraphQL API:
+// one request for up to 400 files, one more for each further 400. Reading
+// files by name costs the same whatever their number, where the REST API
+// costs a request per file; and a commit's pull requests cost nothing
+// more, where GET /commits/{sha}/pulls costs a request per commit.
 func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
+	if len(l.Commits) > maxLookupCommits {
+		return nil, fmt.Errorf("reading the pull requests of %d commits: a lookup reads those of at most %d", len(l.Commits), maxLookupCommits)
+	}
 	res := &LookupResult{}
 	first := true
 	for start := 0; first || start < len(l.Blobs); start += lookupBlobsPerQuery {
@@ -107,6 +125,7 @@ func (c *Client) Lookup(ctx context.Context, l Lookup) (*LookupResult, error) {
 		if first {
 			part.Pull, part.RecentTags = l.Pull, min(l.RecentTags, 100)
 			part.History, part.HistoryLen = l.History, min(max(l.HistoryLen, 1), 100)
+			part.Commits = l.Commits
 		}
 		if err := c.lookup(ctx, part, res); err != nil {
 			return nil, err
@@ -123,7 +142,7 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 	if l.Pull > 0 {
 		decls = append(decls, "$pull: Int!")
 		vars["pull"] = l.Pull
-		fields = append(fields, `pullRequest(number: $pull) { latestOpinionatedReviews(first: 100, writersOnly: true) { nodes { state author { login } } } }`)
+		fields = append(fields, `pullRequest(number: $pull) { `+approvalsField+` }`)
 	}
 	for i, b := range l.Blobs {
 		// Paths travel as variables: a file name may hold any character.
@@ -140,7 +159,13 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 	if l.History != "" {
 		decls = append(decls, "$history: GitObjectID!", "$historyLen: Int!")
 		vars["history"], vars["historyLen"] = l.History, l.HistoryLen
-		fields = append(fields, `history: object(oid: $history) { ... on Commit { history(first: $historyLen) { nodes { oid message committedDate parents(first: 1) { nodes { oid } } associatedPullRequests(first: 5) { nodes { number title body url author { __typename login } labels(first: 100) { nodes { name } } baseRefName headRefName mergedAt mergeCommit { oid } } } } } } }`)
+		fields = append(fields, `history: object(oid: $history) { ... on Commit { history(first: $historyLen) { nodes { oid message committedDate parents(first: 1) { nodes { oid } } associatedPullRequests(first: 5) { nodes { `+associatedFields+` } } } } } }`)
+	}
+	for i, sha := range l.Commits {
+		v := fmt.Sprintf("c%d", i)
+		decls = append(decls, "$"+v+": GitObjectID!")
+		vars[v] = sha
+		fields = append(fields, fmt.Sprintf(`%s: object(oid: $%s) { ... on Commit { associatedPullRequests(first: 5) { nodes { %s %s } } } }`, v, v, associatedFields, approvalsField))
 	}
 	query := "query(" + strings.Join(decls, ", ") + ") {\n  repository(owner: $owner, name: $name) {\n    " + strings.Join(fields, "\n    ") + "\n  }\n}"
 	var data struct {
@@ -149,11 +174,11 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 	err := c.graphql(ctx, query, vars, &data)
 	var ge *GraphQLError
 	if errors.As(err, &ge) {
-		// The pull request may be missing, or out of the token's reach
-		// (GITHUB_TOKEN without pull-requests: read): the files and tags
-		// still count.
+		// The pull request may be missing, or its reviews out of the
+		// token's reach (GITHUB_TOKEN without pull-requests: read): the
+		// files and tags still count.
 		for _, e := range ge.Errors {
-			if len(e.Path) < 2 || e.Path[1] != "pullRequest" {
+			if !reviewsPath(e.Path) {
 				return fmt.Errorf("reading %s/%s: %w", c.Owner, c.Repo, err)
 			}
 			if e.Type != "NOT_FOUND" {
@@ -168,27 +193,38 @@ func (c *Client) lookup(ctx context.Context, l Lookup, res *LookupResult) error 
 	}
 	if l.Pull > 0 {
 		var pr *struct {
-			Reviews struct {
-				Nodes []struct {
-					State  string `json:"state"`
-					Author *struct {
-						Login string `json:"login"`
-					} `json:"author"`
-				} `json:"nodes"`
-			} `json:"latestOpinionatedReviews"`
+			Reviews reviewsJSON `json:"latestOpinionatedReviews"`
 		}
 		if err := json.Unmarshal(data.Repository["pullRequest"], &pr); err != nil {
 			return fmt.Errorf("reading the reviews of #%d: %w", l.Pull, err)
 		}
 		res.PullFound = pr != nil
 		if pr != nil {
-			for _, n := range pr.Reviews.Nodes {
-				// A deleted account (ghost) has no author.
-				if n.State == "APPROVED" && n.Author != nil {
-					res.Approvers = append(res.Approvers, n.Author.Login)
-				}
-			}
+			res.Approvers = pr.Reviews.approvers()
 		}
+	}
+	for i, sha := range l.Commits {
+		var cm *struct {
+			Pulls *struct {
+				Nodes []associatedJSON `json:"nodes"`
+			} `json:"associatedPullRequests"`
+		}
+		if err := json.Unmarshal(data.Repository[fmt.Sprintf("c%d", i)], &cm); err != nil {
+			return fmt.Errorf("reading the pull requests of %s: %w", sha, err)
+		}
+		if cm == nil || cm.Pulls == nil {
+			return &NotFoundError{What: fmt.Sprintf("commit %s of %s/%s", sha, c.Owner, c.Repo)}
+		}
+		if res.Pulls == nil {
+			res.Pulls = map[string][]AssociatedPull{}
+		}
+		pulls := []AssociatedPull{}
+		for _, p := range cm.Pulls.Nodes {
+			ap := p.pull()
+			ap.Approvers = p.Reviews.approvers()
+			pulls = append(pulls, ap)
+		}
+		res.Pulls[sha] = pulls
 	}
 	for i, b := range l.Blobs {
 		var blob *struct {
@@ -272,6 +308,46 @@ type historyJSON struct {
 	} `json:"history"`
 }
 
+// associatedFields are the fields of a pull request a commit's
+// associatedPullRequests select in a lookup, for associatedJSON.
+const associatedFields = `number title body url author { __typename login } labels(first: 100) { nodes { name } } baseRefName headRefName mergedAt mergeCommit { oid }`
+
+// approvalsField selects a pull request's reviews for reviewsJSON: the
+// latest that says yes or no of each reviewer with write access.
+const approvalsField = `latestOpinionatedReviews(first: 100, writersOnly: true) { nodes { state author { login } } }`
+
+// reviewsJSON is the answer to approvalsField.
+type reviewsJSON struct {
+	Nodes []struct {
+		State  string `json:"state"`
+		Author *struct {
+			Login string `json:"login"`
+		} `json:"author"`
+	} `json:"nodes"`
+}
+
+// approvers are the logins whose latest review approves, in review order.
+func (r reviewsJSON) approvers() []string {
+	var out []string
+	for _, n := range r.Nodes {
+		// A deleted account (ghost) has no author.
+		if n.State == "APPROVED" && n.Author != nil {
+			out = append(out, n.Author.Login)
+		}
+	}
+	return out
+}
+
+// reviewsPath reports whether a GraphQL error's path is that of a pull
+// request's reviews: the pull request of a lookup (missing, or out of
+// reach), or the reviews of a commit's pull request.
+func reviewsPath(path []any) bool {
+	if len(path) >= 2 && path[1] == "pullRequest" {
+		return true
+	}
+	return slices.Contains(path, any("latestOpinionatedReviews"))
+}
+
 // associatedJSON is a pull request of a commit's associatedPullRequests,
 // as the client's queries select it (each some of these fields).
 type associatedJSON struct {
@@ -294,6 +370,7 @@ type associatedJSON struct {
 	MergeCommit *struct {
 		OID string `json:"oid"`
 	} `json:"mergeCommit"`
+	Reviews reviewsJSON `json:"latestOpinionatedReviews"`
 }
 
 // pull is the pull request as PullsOfCommit lists it (without State).

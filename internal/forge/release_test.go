@@ -275,3 +275,88 @@ func TestTagsAndReleases(t *testing.T) {
 		t.Errorf("FindRelease with drafts = %+v, %v; want the draft", got, err)
 	}
 }
+
+// TestLookupCommits reads the pull requests of pushed commits in the same
+// request as the rest of a lookup, each with its approvers: a squashed
+// pull request's commit names it, a commit pushed straight to main none;
+// a commit GitHub does not have is a NotFoundError.
+func TestLookupCommits(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, nil)
+	ctx := context.Background()
+	n, squash := merged(t, srv)
+	direct := srv.PushCommit("acme/config", "main", map[string]string{"c.txt": "c\n"}, "Add c", githubtest.Identity{})
+
+	srv.ResetCalls()
+	got, err := c.Lookup(ctx, forge.Lookup{RecentTags: 10, Blobs: []forge.BlobAt{{Rev: squash, Path: "environments/staging/app.yaml"}}, Commits: []string{squash, direct}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.TotalCalls(); n != 1 {
+		t.Errorf("the lookup cost %d requests, want 1", n)
+	}
+	if len(got.Blobs) != 1 || !got.Blobs[0].Found {
+		t.Errorf("blobs: %+v", got.Blobs)
+	}
+	pulls := got.Pulls[squash]
+	if len(pulls) != 1 {
+		t.Fatalf("the squashed commit's pull requests: %+v", pulls)
+	}
+	if p := pulls[0]; p.Number != n || p.Title != "feat: app v2" || p.Author != "ann" || p.Base != "main" || p.Head != "bump" || p.MergeCommitSHA != squash ||
+		p.MergedAt.IsZero() || !reflect.DeepEqual(p.Labels, []string{"release:minor"}) || !reflect.DeepEqual(p.Approvers, []string{"bob"}) {
+		t.Errorf("the squashed commit's pull request: %+v", p)
+	}
+	if p, ok := got.Pulls[direct]; !ok || len(p) != 0 {
+		t.Errorf("the direct commit's pull requests: %+v (listed %v), want none", p, ok)
+	}
+
+	var nf *forge.NotFoundError
+	if _, err := c.Lookup(ctx, forge.Lookup{Commits: []string{strings.Repeat("0", 40)}}); !errors.As(err, &nf) {
+		t.Errorf("the pull requests of a missing commit: %v, want a NotFoundError", err)
+	}
+	// More commits than one query may hold are refused before asking.
+	srv.ResetCalls()
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = squash
+	}
+	if _, err := c.Lookup(ctx, forge.Lookup{Commits: many}); err == nil || !strings.Contains(err.Error(), "at most 100") || srv.TotalCalls() != 0 {
+		t.Errorf("the pull requests of 101 commits: %v after %d requests, want an error before any", err, srv.TotalCalls())
+	}
+}
+
+// TestCompare lists the commits a push brought, oldest first, with their
+// authors and committer times, and the files they change together.
+func TestCompare(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	c := newClient(t, srv, nil)
+	ctx := context.Background()
+	before := srv.Ref("acme/config", "main")
+	_, squash := merged(t, srv)
+	direct := srv.PushCommit("acme/config", "main", map[string]string{"c.txt": "c\n"}, "Add c", githubtest.Identity{Login: "dave", Name: "Dave", Email: "dave@example.com"})
+	srv.ResetCalls()
+	cmp, err := c.Compare(ctx, before, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.TotalCalls(); n != 1 {
+		t.Errorf("the compare cost %d requests, want 1", n)
+	}
+	var commits []string
+	for _, cm := range cmp.Commits {
+		commits = append(commits, cm.SHA+" "+cm.AuthorName)
+		if cm.CommittedAt.IsZero() || len(cm.Parents) != 1 {
+			t.Errorf("commit %s: committed %v, parents %v", cm.SHA, cm.CommittedAt, cm.Parents)
+		}
+	}
+	if want := []string{squash + " ann", direct + " Dave"}; !reflect.DeepEqual(commits, want) || !cmp.Complete {
+		t.Errorf("commits %v (complete %v), want %v", commits, cmp.Complete, want)
+	}
+	var files []string
+	for _, f := range cmp.Files {
+		files = append(files, f.Status+" "+f.Path)
+	}
+	if want := "removed README.md\nadded c.txt\nadded environments/qa/app.yaml\nmodified environments/staging/app.yaml"; strings.Join(files, "\n") != want {
+		t.Errorf("files:\n%s\nwant\n%s", strings.Join(files, "\n"), want)
+	}
+}

@@ -81,10 +81,9 @@ func (h *history) Lookup(_ context.Context, l Lookup) (*Facts, error) {
 }
 
 func (h *history) Commit(context.Context, string) (*Commit, error) { panic("not used") }
-func (h *history) Compare(context.Context, string, string) ([]Commit, error) {
+func (h *history) Compare(context.Context, string, string) (*Comparison, error) {
 	panic("not used")
 }
-func (h *history) PullsOf(context.Context, string) ([]Pull, error)         { panic("not used") }
 func (h *history) Tags(context.Context, string) ([]TagRef, error)          { panic("not used") }
 func (h *history) Peel(context.Context, string) (string, bool, error)      { panic("not used") }
 func (h *history) CreateTag(context.Context, string, string, string) error { panic("not used") }

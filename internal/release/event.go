@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -36,7 +37,10 @@ const zeroSHA = "0000000000000000000000000000000000000000"
 //   - push to base: each commit of before..after on base's first-parent
 //     line, mapped to the merged pull request that brought it (a pull
 //     request rebased as several commits is tagged once, at its last);
-//   - workflow_dispatch, or no event: Event.SHA, else base's head;
+//     the pull request of a push of one commit is read with its tag's
+//     lookup (Tag);
+//   - workflow_dispatch, or no event: Event.SHA, else base's head, whose
+//     pull request is read with its tag's lookup;
 //   - merge_group, a pull request closed without merging, any other event:
 //     nothing.
 func Plan(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, string, error) {
@@ -85,18 +89,26 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 		return nil, fmt.Sprintf("the push deleted %q: nothing to tag", branch), nil
 	}
 	line := []Commit{{SHA: ev.After}}
+	var cmp *Comparison
 	if ev.Before != "" && ev.Before != zeroSHA {
-		commits, err := gh.Compare(ctx, ev.Before, ev.After)
-		if err != nil {
+		var err error
+		if cmp, err = gh.Compare(ctx, ev.Before, ev.After); err != nil {
 			return nil, "", err
 		}
-		line = firstParents(commits, ev.Before, ev.After)
+		line = firstParents(cmp.Commits, ev.Before, ev.After)
 		if len(line) == 0 {
 			// More commits than the compare lists (250): tag the head.
 			line = []Commit{{SHA: ev.After}}
 		}
 	}
-	merges, err := mergesOf(line, base, func(c Commit) ([]Pull, error) { return gh.PullsOf(ctx, c.SHA) })
+	if len(line) == 1 {
+		return []Merge{pushedCommit(line[0], cmp, ev.Before)}, "", nil
+	}
+	pulls, err := pullsOf(ctx, gh, line)
+	if err != nil {
+		return nil, "", err
+	}
+	merges, err := mergesOf(line, base, func(c Commit) ([]Pull, error) { return pulls[c.SHA], nil })
 	if err != nil {
 		return nil, "", err
 	}
@@ -104,6 +116,37 @@ func planPush(ctx context.Context, gh GitHub, ev Event, base string) ([]Merge, s
 		return nil, fmt.Sprintf("the push brought no commit to %q: nothing to tag", base), nil
 	}
 	return merges, "", nil
+}
+
+// pullsOf reads the pull requests of commits, by SHA: one lookup for up
+// to 100 commits.
+func pullsOf(ctx context.Context, gh GitHub, commits []Commit) (map[string][]Pull, error) {
+	out := map[string][]Pull{}
+	for start := 0; start < len(commits); start += maxLookupCommits {
+		var shas []string
+		for _, c := range commits[start:min(start+maxLookupCommits, len(commits))] {
+			shas = append(shas, c.SHA)
+		}
+		facts, err := gh.Lookup(ctx, Lookup{Commits: shas})
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, facts.Pulls)
+	}
+	return out, nil
+}
+
+// pushedCommit is the merge of a push of one commit (the common case: one
+// pull request merged): its pull request is read later, with the lookup
+// its tag needs anyway, and when the commit comes right after before, the
+// compare's files are its own, so it needs no reading either.
+func pushedCommit(c Commit, cmp *Comparison, before string) Merge {
+	m := Merge{SHA: c.SHA, message: c.Message, pullUnread: true}
+	if cmp != nil && cmp.Complete && len(c.Parents) > 0 && c.Parents[0] == before {
+		c.Files, c.Complete = cmp.Files, true
+		m.commit = &c
+	}
+	return m
 }
 
 // mergesOf turns commits of base's first-parent line, oldest first, into
@@ -192,13 +235,5 @@ func planCommit(ctx context.Context, gh GitHub, sha, base string) (Merge, error)
 	if err != nil {
 		return Merge{}, err
 	}
-	pulls, err := gh.PullsOf(ctx, c.SHA)
-	if err != nil {
-		return Merge{}, err
-	}
-	m := Merge{SHA: c.SHA, Pull: pick(pulls, c.SHA, base), commit: c}
-	if m.Pull != nil {
-		m.Time = m.Pull.MergedAt
-	}
-	return m, nil
+	return Merge{SHA: c.SHA, commit: c, pullUnread: true}, nil
 }

@@ -18,10 +18,9 @@ type GitHub interface {
 	// Commit reads a commit (a SHA or "heads/<branch>") with its changed
 	// files; a missing one is an error wrapping ErrNotFound.
 	Commit(ctx context.Context, ref string) (*Commit, error)
-	// Compare lists the commits of head that base lacks, oldest first.
-	Compare(ctx context.Context, base, head string) ([]Commit, error)
-	// PullsOf lists the pull requests that brought a commit.
-	PullsOf(ctx context.Context, sha string) ([]Pull, error)
+	// Compare lists the commits of head that base lacks, oldest first,
+	// and the files they change.
+	Compare(ctx context.Context, base, head string) (*Comparison, error)
 	// Tags lists every tag whose name starts with prefix.
 	Tags(ctx context.Context, prefix string) ([]TagRef, error)
 	// Lookup reads approvers, files, recent tags and a commit's history at
@@ -71,6 +70,17 @@ type Commit struct {
 	Pulls []Pull
 }
 
+// Comparison is what lies between two commits: the commits of the head
+// that the base lacks, oldest first (without their files), and the files
+// they change, against the base.
+type Comparison struct {
+	Commits []Commit
+	Files   []File
+	// Complete says Files are every file changed (GitHub lists at most
+	// 300) and Commits every commit; a checkout lists no files.
+	Complete bool
+}
+
 // File is a file a commit changes.
 type File struct {
 	Path string
@@ -94,6 +104,9 @@ type Pull struct {
 	Merged      bool
 	MergedAt    time.Time
 	MergeCommit string
+	// Approvers are the logins whose latest review approves it, when it
+	// was read with them (a Lookup's Commits); else Facts.Approvers are.
+	Approvers []string
 }
 
 // TagRef is a listed tag: its name and the object it points to.
@@ -111,7 +124,14 @@ type Lookup struct {
 	// (at most 100) from the commit itself; "" for none.
 	History    string
 	HistoryLen int
+	// Commits are commits whose pull requests to read (Facts.Pulls), each
+	// with its approvers: at most maxLookupCommits.
+	Commits []string
 }
+
+// maxLookupCommits bounds Lookup.Commits (GitHub bounds the size of a
+// query).
+const maxLookupCommits = 100
 
 // BlobAt is a file at a commit.
 type BlobAt struct {
@@ -148,6 +168,9 @@ type Facts struct {
 	// the first), message, committer time and pull requests. GitHub lists
 	// every ancestor, as git log does; a checkout the first-parent line.
 	History []Commit
+	// Pulls are the pull requests of each of Lookup.Commits, by SHA, each
+	// with its Approvers.
+	Pulls map[string][]Pull
 }
 
 // Release is a GitHub release.
@@ -177,6 +200,10 @@ type Merge struct {
 	// commit, whether a merge caught up gets a tag).
 	commit  *Commit
 	message string
+	// pullUnread says the pull request that brought the commit is not
+	// known yet: the merge's lookup reads it (Lookup.Commits) with its
+	// approvers, and Pull and Time follow from it.
+	pullUnread bool
 }
 
 // Options say how to tag and release.

@@ -32,8 +32,10 @@ type Tagged struct {
 // nothing races it: the commit with its files; every tag of the format
 // (listed once a run); one GraphQL lookup of the approvers, the changed
 // YAML files before and after, the latest tags with their commits (and,
-// for the event's first merge, base's history before it); the tag object;
-// its ref; the release.
+// for the event's first merge, base's history before it; for a merge
+// planned without its pull request, that pull request); the tag object;
+// its ref; the release. A push of one commit costs the same: the compare
+// that found the commit gave its files.
 //
 // Creating the ref is the lock. A name another commit holds is skipped for
 // the next one (-1, -2, ... after a time; the next version); a tag of the
@@ -180,7 +182,9 @@ func (s *tagging) tag(ctx context.Context, gh GitHub, m Merge) (*Result, error) 
 // the image changes. A merge that gets no tag costs the commit only
 // (whose files deployments record), except with history (the event's
 // first merge): then the lookup also reads base's history before the
-// merge, for catchUp, and happens even for a merge that gets no tag.
+// merge, for catchUp, and happens even for a merge that gets no tag. The
+// lookup also reads the pull request of a merge planned without it
+// (pullUnread), which decides its time and bump.
 func (s *tagging) read(ctx context.Context, gh GitHub, m Merge, history bool) (*reading, error) {
 	rd := &reading{m: m, r: &Result{SHA: m.SHA, Pull: m.Pull}}
 	c := m.commit
@@ -194,12 +198,9 @@ func (s *tagging) read(ctx context.Context, gh GitHub, m Merge, history bool) (*
 		}
 	}
 	rd.c = c
-	if rd.m.Time.IsZero() {
-		rd.m.Time = c.CommittedAt
-	}
 	rd.r.SHA, rd.r.Files = c.SHA, c.Files
-	if s.opts.Format.Semver() {
-		rd.bump(s.opts, c.Message)
+	if !m.pullUnread {
+		rd.settle(s.opts)
 	}
 	skipped := rd.r.Skipped != ""
 	if skipped && !history {
@@ -216,6 +217,9 @@ func (s *tagging) read(ctx context.Context, gh GitHub, m Merge, history bool) (*
 		if m.Pull != nil {
 			l.Pull = m.Pull.Number
 		}
+	}
+	if m.pullUnread {
+		l.Commits = []string{c.SHA}
 	}
 	if rd.history = history && len(c.Parents) > 0 && s.anyOfFormat(); rd.history {
 		l.History, l.HistoryLen = c.Parents[0], historyFirst
@@ -236,12 +240,25 @@ func (s *tagging) read(ctx context.Context, gh GitHub, m Merge, history bool) (*
 	}
 	rd.facts = facts
 	s.add(facts.RecentTags...)
+	approvers := facts.Approvers
+	if m.pullUnread {
+		rd.m.Pull, rd.m.pullUnread = pick(facts.Pulls[c.SHA], c.SHA, s.opts.Base), false
+		rd.r.Pull = rd.m.Pull
+		rd.settle(s.opts)
+		if skipped = rd.r.Skipped != ""; skipped {
+			return rd, nil
+		}
+		approvers = nil
+		if rd.m.Pull != nil {
+			approvers = rd.m.Pull.Approvers
+		}
+	}
 	if skipped {
 		return rd, nil
 	}
-	rd.r.Approvers = facts.Approvers
-	if facts.PullError != "" && m.Pull != nil {
-		rd.r.Warnings = append(rd.r.Warnings, fmt.Sprintf("the reviews of pull request #%d could not be read, so no approver is named (give the token pull-requests: read): %s", m.Pull.Number, facts.PullError))
+	rd.r.Approvers = approvers
+	if facts.PullError != "" && rd.m.Pull != nil {
+		rd.r.Warnings = append(rd.r.Warnings, fmt.Sprintf("the reviews of pull request #%d could not be read, so no approver is named (give the token pull-requests: read): %s", rd.m.Pull.Number, facts.PullError))
 	}
 	changes, warnings, err := imageChanges(ctx, c, facts.Blobs, s.opts)
 	if err != nil {
@@ -252,6 +269,21 @@ func (s *tagging) read(ctx context.Context, gh GitHub, m Merge, history bool) (*
 		rd.r.Warnings = append(rd.r.Warnings, fmt.Sprintf("commit %s changes more files than GitHub lists; image changes in the others are not shown", short(c.SHA)))
 	}
 	return rd, nil
+}
+
+// settle decides what follows from the merge's pull request, once it is
+// known: the time that names the tag (the pull request's merge, else the
+// commit's committer time) and, for semver, the bump.
+func (rd *reading) settle(opts Options) {
+	if rd.m.Time.IsZero() && rd.m.Pull != nil {
+		rd.m.Time = rd.m.Pull.MergedAt
+	}
+	if rd.m.Time.IsZero() {
+		rd.m.Time = rd.c.CommittedAt
+	}
+	if opts.Format.Semver() {
+		rd.bump(opts, rd.c.Message)
+	}
 }
 
 // finish claims the merge's tag and publishes its release.

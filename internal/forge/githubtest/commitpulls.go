@@ -55,22 +55,12 @@ func (rp *repo) broughtBy(p *pull, h plumbing.Hash) bool {
 	return false
 }
 
-// commitPulls lists the pull requests associated with a commit, as GitHub
-// does: for a commit on the default branch, the merged pull request that
-// brought it; for any other, merged and open ones.
-func (s *Server) commitPulls(c *call) response {
-	rp, ok := s.repoFor(c)
-	if !ok {
-		return notFound()
-	}
-	if rp.empty() {
-		return emptyRepository()
-	}
-	sha := c.params["commit_sha"]
-	h, ok := rp.resolve(sha)
-	if !ok {
-		return unprocessable("No commit found for SHA: " + sha)
-	}
+// pullsOfCommit lists the pull requests GitHub associates with commit h,
+// oldest first, as both GET /commits/{sha}/pulls and GraphQL's
+// Commit.associatedPullRequests do: for a commit on the default branch,
+// the merged pull request that brought it; for any other, merged and open
+// ones.
+func (rp *repo) pullsOfCommit(h plumbing.Hash) []*pull {
 	onDefault := false
 	if tip, ok := rp.git.ref("refs/heads/" + rp.opts.DefaultBranch); ok {
 		onDefault, _ = rp.git.isAncestor(h, tip)
@@ -85,6 +75,24 @@ func (s *Server) commitPulls(c *call) response {
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].number < list[j].number })
+	return list
+}
+
+// commitPulls serves GET /commits/{sha}/pulls (see pullsOfCommit).
+func (s *Server) commitPulls(c *call) response {
+	rp, ok := s.repoFor(c)
+	if !ok {
+		return notFound()
+	}
+	if rp.empty() {
+		return emptyRepository()
+	}
+	sha := c.params["commit_sha"]
+	h, ok := rp.resolve(sha)
+	if !ok {
+		return unprocessable("No commit found for SHA: " + sha)
+	}
+	list := rp.pullsOfCommit(h)
 	perPage, _ := strconv.Atoi(c.query.Get("per_page"))
 	if perPage <= 0 || perPage > 100 {
 		perPage = 30

@@ -81,8 +81,9 @@
 // gqlparser and run against a small model of GitHub's schema: below
 // repository, pullRequest (with reviews and latestOpinionatedReviews),
 // object(expression: "rev:path"), ref and refs (ordered by name or
-// TAG_COMMIT_DATE); a Commit answers blame(path:) and
-// associatedPullRequests (graphql_blame.go), tree, parents, file(path:)
+// TAG_COMMIT_DATE); a Commit answers blame(path:), history and
+// associatedPullRequests (the pull requests GET /commits/{sha}/pulls
+// lists, in orderBy's order; graphql_blame.go), tree, parents, file(path:)
 // and signature; a PullRequest its mergeCommit and baseRefName; a Tree its entries; a Ref compare(headRef:) and
 // associatedPullRequests, with the pull requests' headRefOid, labels,
 // assignees and autoMergeRequest (graphql_branch.go). Aliases, variables,

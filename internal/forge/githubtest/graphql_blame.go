@@ -2,7 +2,6 @@ package githubtest
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -12,10 +11,11 @@ import (
 // This file serves the fields of Commit that look at history: blame(path:),
 // the commit that last changed each line of a file (GitHub's Blame, with
 // ranges of lines and their commits), associatedPullRequests, the pull
-// requests that brought the commit (as GET /commits/{sha}/pulls lists
-// them), and history, the commit and its ancestors as git log lists them.
-// Blame is go-git's, which assigns a line a merge brought to the commit of
-// the merged branch that wrote it, as git blame does.
+// requests that brought the commit (pullsOfCommit, as GET
+// /commits/{sha}/pulls lists them), and history, the commit and its
+// ancestors as git log lists them. Blame is go-git's, which assigns a line
+// a merge brought to the commit of the merged branch that wrote it, as git
+// blame does.
 
 // history resolves the Commit fields of this file; ok is false for any
 // other field.
@@ -29,20 +29,7 @@ func (c gqlCommit) history(x *gqlExec, name string, args map[string]any) (any, b
 		}
 		return gqlBlame{rp: c.rp, lines: res.Lines}, true, nil
 	case "associatedPullRequests":
-		var nodes []gqlObject
-		var numbers []int
-		for n, p := range c.rp.pulls {
-			if p.merged || p.state == "open" {
-				if c.rp.broughtBy(p, c.c.Hash) {
-					numbers = append(numbers, n)
-				}
-			}
-		}
-		sort.Ints(numbers)
-		for _, n := range numbers {
-			nodes = append(nodes, gqlPull{rp: c.rp, p: c.rp.pulls[n]})
-		}
-		conn, err := page("associatedPullRequests", nodes, args, "PullRequestConnection")
+		conn, err := pullConnection(c.rp, c.rp.pullsOfCommit(c.c.Hash), args)
 		return conn, true, err
 	case "history":
 		nodes, err := c.log()

@@ -74,6 +74,13 @@ func (r gqlRef) pulls(args map[string]any) (*connection, error) {
 			}
 		}
 	}
+	return pullConnection(r.rp, list, args)
+}
+
+// pullConnection orders pull requests as orderBy says (GitHub's default
+// {field: CREATED_AT, direction: ASC}: by creation, oldest first) and pages
+// them as an associatedPullRequests connection, of a branch or a commit.
+func pullConnection(rp *repo, list []*pull, args map[string]any) (*connection, error) {
 	order, _ := args["orderBy"].(map[string]any)
 	field, _ := order["field"].(string)
 	desc := order["direction"] == "DESC"
@@ -89,7 +96,7 @@ func (r gqlRef) pulls(args map[string]any) (*connection, error) {
 	})
 	nodes := make([]gqlObject, len(list))
 	for i, p := range list {
-		nodes[i] = gqlPull{rp: r.rp, p: p}
+		nodes[i] = gqlPull{rp: rp, p: p}
 	}
 	return page("associatedPullRequests", nodes, args, "PullRequestConnection")
 }

@@ -3,6 +3,7 @@ package githubtest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -148,5 +149,73 @@ fragment blob on Blob { text isTruncated byteSize }`
 				t.Errorf("data present: got %v, want %v", hasData, tc.wantData)
 			}
 		})
+	}
+}
+
+// TestCommitAssociatedPullRequests: GraphQL's Commit.associatedPullRequests
+// lists what GET /commits/{sha}/pulls lists, as GitHub documents both: a
+// commit not on the default branch has its open (and merged) pull
+// requests; once it is on the default branch, only the merged one that
+// brought it. Each is a PullRequest with its labels and reviews.
+func TestCommitAssociatedPullRequests(t *testing.T) {
+	srv := newTestServer(t, Options{})
+	gh := newClient(t, srv, testToken)
+	srv.PushCommit("acme/config", "release", map[string]string{"RELEASE": "1\n"}, "release branch", Identity{})
+	c := srv.PushCommit("acme/config", "feature", map[string]string{"a.yaml": "a: 1\n"}, "a", Identity{})
+	toMain := srv.OpenPR("acme/config", NewPR{Head: "feature", Title: "A", Author: "ann", Labels: []string{"release:minor"}})
+	toRelease := srv.OpenPR("acme/config", NewPR{Head: "feature", Base: "release", Title: "A for the release", Author: "ann"})
+	srv.Review("acme/config", toMain, "bob", "APPROVED")
+	srv.Review("acme/config", toMain, "carol", "COMMENTED")
+
+	const query = `query($owner: String!, $name: String!, $c: GitObjectID!) {
+  repository(owner: $owner, name: $name) {
+    c: object(oid: $c) { ... on Commit { associatedPullRequests(first: 5) { nodes { number state baseRefName labels(first: 10) { nodes { name } } latestOpinionatedReviews(first: 10, writersOnly: true) { nodes { state author { login } } } } } } }
+    newest: object(oid: $c) { ... on Commit { associatedPullRequests(first: 1, orderBy: {field: CREATED_AT, direction: DESC}) { nodes { number } } } }
+  }
+}`
+	pulls := func() (graphQL, newest, rest []string) {
+		t.Helper()
+		out := gql(t, srv, query, map[string]any{"owner": "acme", "name": "config", "c": c})
+		if out["errors"] != nil {
+			t.Fatalf("errors: %v", out["errors"])
+		}
+		nodes, _ := dig(out, "data", "repository", "c", "associatedPullRequests", "nodes").([]any)
+		for _, n := range nodes {
+			graphQL = append(graphQL, fmt.Sprintf("#%v %v %v", dig(n, "number"), dig(n, "state"), dig(n, "baseRefName")))
+		}
+		for _, n := range dig(out, "data", "repository", "newest", "associatedPullRequests", "nodes").([]any) {
+			newest = append(newest, fmt.Sprintf("#%v", dig(n, "number")))
+		}
+		prs, _, err := gh.PullRequests.ListPullRequestsWithCommit(ctx, "acme", "config", c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range prs {
+			state := strings.ToUpper(p.GetState())
+			if !p.GetMergedAt().IsZero() {
+				state = "MERGED"
+			}
+			rest = append(rest, fmt.Sprintf("#%d %s %s", p.GetNumber(), state, p.GetBase().GetRef()))
+		}
+		return graphQL, newest, rest
+	}
+
+	open := []string{fmt.Sprintf("#%d OPEN main", toMain), fmt.Sprintf("#%d OPEN release", toRelease)}
+	g, newest, rest := pulls()
+	if !reflect.DeepEqual(g, open) || !reflect.DeepEqual(rest, open) || !reflect.DeepEqual(newest, []string{fmt.Sprintf("#%d", toRelease)}) {
+		t.Errorf("a commit on two open pull requests: GraphQL %v (newest %v), REST %v; want %v", g, newest, rest, open)
+	}
+	srv.MergePRWith("acme/config", toMain, MergeCommit)
+	merged := []string{fmt.Sprintf("#%d MERGED main", toMain)}
+	if g, _, rest := pulls(); !reflect.DeepEqual(g, merged) || !reflect.DeepEqual(rest, merged) {
+		t.Errorf("the commit on main: GraphQL %v, REST %v; want only %v", g, rest, merged)
+	}
+	out := gql(t, srv, query, map[string]any{"owner": "acme", "name": "config", "c": c})
+	p := dig(out, "data", "repository", "c", "associatedPullRequests", "nodes", 0)
+	if got := dig(p, "labels", "nodes"); !reflect.DeepEqual(got, []any{map[string]any{"name": "release:minor"}}) {
+		t.Errorf("labels: %v", got)
+	}
+	if got := dig(p, "latestOpinionatedReviews", "nodes"); !reflect.DeepEqual(got, []any{map[string]any{"state": "APPROVED", "author": map[string]any{"login": "bob"}}}) {
+		t.Errorf("reviews: %v", got)
 	}
 }
