@@ -17,8 +17,8 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
 
-// Deploy is the deployments input and the environments it records.
-type Deploy struct {
+// deploy is the deployments input and the environments it records.
+type deploy struct {
 	On bool
 	// Environments are the environments input's directories and names;
 	// none means the defaults (see environmentsOf).
@@ -34,8 +34,8 @@ const maxEnvironmentName = 255
 
 // readDeploy reads and checks deployments and environments; every error
 // is a usage error that names the input.
-func readDeploy(v cli.Values) (Deploy, error) {
-	var d Deploy
+func readDeploy(v cli.Values) (deploy, error) {
+	var d deploy
 	var err error
 	if d.On, err = v.Bool("deployments"); err != nil {
 		return d, err

@@ -22,18 +22,18 @@ import (
 // require it.
 const windowContext = "gitops-actions/promotion-window"
 
-// Gates are the gate inputs: the rules the inputs set (the repository's
+// gates are the gate inputs: the rules the inputs set (the repository's
 // freeze file adds to them when the promotion is built) and the reason
 // force overrides them with.
-type Gates struct {
+type gates struct {
 	Rules       gate.Rules
 	ForceReason string
 }
 
 // readGates reads and checks the gate inputs; every error is a usage
 // error that names the input.
-func readGates(v cli.Values, p Promotion) (Gates, error) {
-	var g Gates
+func readGates(v cli.Values, p promotionInputs) (gates, error) {
+	var g gates
 	var err error
 	g.Rules.Statuses = v.Lines("require-statuses")
 	if err := gate.CheckPatterns(g.Rules.Statuses); err != nil {
@@ -319,7 +319,7 @@ func (x *promoter) rollbackStatus(ctx context.Context, out change.Result) error 
 
 // nameOf is the environment name of a directory: the environments
 // input's, else its last path element.
-func (d Deploy) nameOf(dir string) string {
+func (d deploy) nameOf(dir string) string {
 	for _, e := range d.Environments {
 		if e.Dir == dir {
 			return e.Name

@@ -13,8 +13,8 @@ import (
 
 // readPromotion reads and checks the inputs of promotion and rollback;
 // every error is a usage error that names the input.
-func readPromotion(v cli.Values) (Promotion, error) {
-	var p Promotion
+func readPromotion(v cli.Values) (promotionInputs, error) {
+	var p promotionInputs
 	var err error
 	if p.From, err = dirInput(v, "from"); err != nil {
 		return p, err
@@ -74,7 +74,7 @@ func readPromotion(v cli.Values) (Promotion, error) {
 }
 
 // checkCombination refuses inputs that do not make one thing to do.
-func (p Promotion) checkCombination() error {
+func (p promotionInputs) checkCombination() error {
 	rollback := p.Rollback != "" || p.RollbackTo != ""
 	dirs := p.From != "" || p.To != ""
 	branches := p.FromBranch != "" || p.ToBranch != ""

@@ -38,7 +38,7 @@ type localRun struct {
 }
 
 // runLocal runs promote on the checkout r.Dir is in.
-func runLocal(ctx context.Context, r *cli.Run, in Inputs, ev event, d Deps) error {
+func runLocal(ctx context.Context, r *cli.Run, in inputs, ev event, d Deps) error {
 	repo, err := openCheckout(ctx, r)
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ var prInputs = []string{"labels", "reviewers", "team-reviewers", "assignees", "d
 
 // checkLocal refuses what a checkout cannot do, and says which inputs it
 // ignores.
-func checkLocal(r *cli.Run, in Inputs) error {
+func checkLocal(r *cli.Run, in inputs) error {
 	switch {
 	case in.directories() && len(in.Gates.Rules.Statuses) > 0:
 		return cli.UsageError(errNoStatuses)

@@ -26,8 +26,8 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/release"
 )
 
-// Spec is the contract of promote: its flags, action.yml and README table.
-var Spec = cli.Spec{
+// spec is the contract of promote: its flags, action.yml and README table.
+var spec = cli.Spec{
 	Name:        "promote",
 	Description: "Tag every merge to the base branch exactly once and publish its release; promote one environment's image versions (or files) to the next by pull request, with the drift between them; roll an environment back by pull request, with hold comments that keep automated bumps from undoing it.",
 	Inputs: []cli.Input{
@@ -101,11 +101,11 @@ type Deps = cli.Deps
 
 // NewCommand returns the promote command with its dependencies.
 func NewCommand(d Deps) cli.Command {
-	return cli.Command{Spec: Spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
+	return cli.Command{Spec: spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
 }
 
-// Inputs are promote's inputs, parsed and checked.
-type Inputs struct {
+// inputs are promote's inputs, parsed and checked.
+type inputs struct {
 	cli.GitHub
 	// Local is a run without token and app-id: on the git checkout it runs
 	// in (local.go). DryRun previews one.
@@ -116,11 +116,11 @@ type Inputs struct {
 	DefaultBump              release.Bump
 	CreateRelease            bool
 	ReleaseDraft, Prerelease bool
-	Promotion
+	promotionInputs
 }
 
-// Promotion are the inputs of promotion and rollback.
-type Promotion struct {
+// promotionInputs are the inputs of promotion and rollback.
+type promotionInputs struct {
 	// From and To are environment directories, cleaned; FromBranch and
 	// ToBranch environment branches.
 	From, To, FromBranch, ToBranch string
@@ -135,22 +135,22 @@ type Promotion struct {
 	AutoMerge                      string
 	// Gates hold promotions back; Deploy records merges (gates.go,
 	// deploy.go).
-	Gates  Gates
-	Deploy Deploy
+	Gates  gates
+	Deploy deploy
 }
 
 // directories reports whether the run promotes a directory; branches
 // whether it promotes a branch; rollingBack whether it rolls back.
-func (p Promotion) directories() bool { return p.From != "" && p.Rollback == "" && p.RollbackTo == "" }
-func (p Promotion) branches() bool    { return p.FromBranch != "" }
-func (p Promotion) rollingBack() bool { return p.Rollback != "" || p.RollbackTo != "" }
+func (p promotionInputs) directories() bool { return p.From != "" && p.Rollback == "" && p.RollbackTo == "" }
+func (p promotionInputs) branches() bool    { return p.FromBranch != "" }
+func (p promotionInputs) rollingBack() bool { return p.Rollback != "" || p.RollbackTo != "" }
 
 var hexSHA = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
 
-// ReadInputs parses and checks the inputs; every error is a usage error
+// readInputs parses and checks the inputs; every error is a usage error
 // that names the input.
-func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
-	var in Inputs
+func readInputs(v cli.Values, getenv func(string) string) (inputs, error) {
+	var in inputs
 	var set bool
 	var err error
 	if in.GitHub, set, err = cli.ReadGitHub(v, getenv); err != nil {
@@ -185,12 +185,12 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	if in.Prerelease, err = v.Bool("prerelease"); err != nil {
 		return in, err
 	}
-	in.Promotion, err = readPromotion(v)
+	in.promotionInputs, err = readPromotion(v)
 	return in, err
 }
 
 func run(ctx context.Context, r *cli.Run, d Deps) error {
-	in, err := ReadInputs(r.Inputs, r.Getenv)
+	in, err := readInputs(r.Inputs, r.Getenv)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (x *promoter) promote(ctx context.Context, p promotions, merged []*release.
 // tagMerges is the first half of a run: the merges the event brought to
 // base, each tagged and released, through GitHub or on a checkout. It
 // returns what became of each.
-func tagMerges(ctx context.Context, r *cli.Run, in Inputs, ev event, gh release.GitHub, base, repoURL string) ([]*release.Result, error) {
+func tagMerges(ctx context.Context, r *cli.Run, in inputs, ev event, gh release.GitHub, base, repoURL string) ([]*release.Result, error) {
 	merges, none, err := release.Plan(ctx, gh, ev.Event, base)
 	if err != nil {
 		return nil, failure(err, in, base)
@@ -309,7 +309,7 @@ func logCatchUp(r *cli.Run, cu release.CatchUp) {
 }
 
 // failure maps the engine's errors to exit codes.
-func failure(err error, in Inputs, base string) error {
+func failure(err error, in inputs, base string) error {
 	var unknown *release.UnknownCommitError
 	var rel *release.ReleaseError
 	where := in.Owner + "/" + in.Repo

@@ -28,7 +28,7 @@ const mark = "Promoted-By"
 // through the pull-request machinery.
 type promoter struct {
 	r  *cli.Run
-	in Inputs
+	in inputs
 	// gh is the GitHub client of a run with a token (nil on a checkout);
 	// repo reads the repository, through it or through git.
 	gh   *forge.Client
@@ -42,7 +42,7 @@ type promoter struct {
 	timed   bool
 }
 
-func newPromoter(r *cli.Run, in Inputs, gh *forge.Client, repo repository, base string, ev event) *promoter {
+func newPromoter(r *cli.Run, in inputs, gh *forge.Client, repo repository, base string, ev event) *promoter {
 	prov := change.Provenance{Repository: r.Getenv("GITHUB_REPOSITORY"), Commit: r.Getenv("GITHUB_SHA")}
 	if ev.Pull != nil && ev.Pull.MergeCommit != "" {
 		prov.Commit = ev.Pull.MergeCommit
