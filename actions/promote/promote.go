@@ -141,7 +141,9 @@ type promotionInputs struct {
 
 // directories reports whether the run promotes a directory; branches
 // whether it promotes a branch; rollingBack whether it rolls back.
-func (p promotionInputs) directories() bool { return p.From != "" && p.Rollback == "" && p.RollbackTo == "" }
+func (p promotionInputs) directories() bool {
+	return p.From != "" && p.Rollback == "" && p.RollbackTo == ""
+}
 func (p promotionInputs) branches() bool    { return p.FromBranch != "" }
 func (p promotionInputs) rollingBack() bool { return p.Rollback != "" || p.RollbackTo != "" }
 
