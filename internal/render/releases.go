@@ -276,7 +276,9 @@ func (t *Tree) plainReleases(read map[string]bool) {
 	c := &collector{t: t}
 	var names []string
 	for _, n := range t.All {
-		if !read[n] && t.under[n] {
+		// In a share of the tree, a file another share's units read is
+		// rendered there, and one another share owns is checked there.
+		if !read[n] && t.under[n] && t.OwnsFile(n) && !t.ReadElsewhere(n) {
 			names = append(names, n)
 		}
 	}
@@ -586,6 +588,12 @@ func (t *Tree) renderRest(workers int, open func(*Unit) func(*Object), finish fu
 		if o != nil {
 			out = append(out, o)
 		}
+	}
+	if t.sharing() != nil {
+		// What another share renders is not at hand here: a release's
+		// source or ConfigMap found nowhere among this share's objects
+		// is looked up among the repository's, as written.
+		t.scanRefs()
 	}
 	return append(out, t.renderReleases(workers, open, finish)...)
 }
