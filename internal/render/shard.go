@@ -336,9 +336,7 @@ func (t *Tree) partition(n int) *Partition {
 		for _, f := range part.reads {
 			for _, r := range written.releases[f] {
 				part.Releases++
-				if len(r.charts) == 0 {
-					part.Cost += remoteChartCost
-				}
+				part.Cost += r.remote
 				for _, c := range r.charts {
 					part.Cost += len(t.filesAt(c))
 					charts = append(charts, reads.chart(c)...)
@@ -849,6 +847,9 @@ type writtenRelease struct {
 	// charts are the chart directories of the tree it may render: an
 	// ApplicationSet's those its generators' and template's paths match.
 	charts []string
+	// remote estimates the work of what it renders from elsewhere: a
+	// remote chart (remoteChartCost), a source not rendered (1).
+	remote int
 }
 
 type writtenKustomization struct {
@@ -935,10 +936,10 @@ func (t *Tree) scanWritten() *written {
 					refs = append(refs, pending{d.File, name, n})
 					break
 				}
-				r := writtenRelease{kind: kind, name: name}
+				r := writtenRelease{kind: kind, name: name, remote: remoteChartCost}
 				cs, _ := dig(spec, "chart", "spec").(map[string]any)
 				if c := t.gitChart(cs); c != "" {
-					r.charts = []string{c}
+					r.charts, r.remote = []string{c}, 0
 				}
 				w.releases[d.File] = append(w.releases[d.File], r)
 			case kind == "HelmChart" && strings.HasPrefix(a, "source.toolkit.fluxcd.io/"):
@@ -946,15 +947,18 @@ func (t *Tree) scanWritten() *written {
 					helmCharts[name] = c
 				}
 			case argoapp.IsApplication(obj):
-				r := writtenRelease{kind: kind, name: name}
+				r := writtenRelease{kind: kind, name: name, remote: 1}
 				for _, a := range AppliedDirs(obj) {
 					if t.charts[a.Dir] {
 						r.charts = append(r.charts, a.Dir)
 					}
 				}
+				if remoteHelmSource(spec) {
+					r.remote = remoteChartCost
+				}
 				w.releases[d.File] = append(w.releases[d.File], r)
 			case argoapp.IsApplicationSet(obj):
-				w.releases[d.File] = append(w.releases[d.File], writtenRelease{kind: kind, name: name, charts: t.chartsMatching(obj)})
+				w.releases[d.File] = append(w.releases[d.File], writtenRelease{kind: kind, name: name, charts: t.chartsMatching(obj), remote: 1})
 			case isFluxKustomization(obj):
 				for _, a := range AppliedDirs(obj) {
 					w.kustomizations = append(w.kustomizations, writtenKustomization{name: name, path: a.Dir})
@@ -965,15 +969,30 @@ func (t *Tree) scanWritten() *written {
 			}
 		})
 		for _, r := range refs {
-			rel := writtenRelease{kind: "HelmRelease", name: r.name}
+			rel := writtenRelease{kind: "HelmRelease", name: r.name, remote: remoteChartCost}
 			if c, ok := helmCharts[r.helmChart]; ok {
-				rel.charts = []string{c}
+				rel.charts, rel.remote = []string{c}, 0
 			}
 			w.releases[r.file] = append(w.releases[r.file], rel)
 		}
 		t.written = w
 	})
 	return t.written
+}
+
+// remoteHelmSource reports whether an Argo CD Application's spec names
+// a chart of a Helm repository (a source with chart:).
+func remoteHelmSource(spec map[string]any) bool {
+	if c, _ := dig(spec, "source", "chart").(string); c != "" {
+		return true
+	}
+	list, _ := spec["sources"].([]any)
+	for _, s := range list {
+		if c, _ := dig(s, "chart").(string); c != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // gitChart is the chart directory of the tree a chart template names by
