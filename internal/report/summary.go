@@ -30,6 +30,10 @@ type Stats struct {
 	// Notes are lines of plain text said under the verdict: what was left
 	// out, what annotations silenced. They are escaped as Markdown.
 	Notes []string
+	// Share, when set, is a line of plain text said before the verdict:
+	// which share of a sharded run this is, or how many shares a merge
+	// put together. It is escaped as Markdown.
+	Share string
 }
 
 // Counts tallies findings by severity.
@@ -57,6 +61,9 @@ func Summary(findings []finding.Finding, stats Stats) string {
 
 	var b strings.Builder
 	b.WriteString("### verify-manifests\n\n")
+	if stats.Share != "" {
+		fmt.Fprintf(&b, "%s\n\n", mdtext.Text(stats.Share, maxNote))
+	}
 	scope := fmt.Sprintf("%d %s, %d %s", stats.Files, plural(stats.Files, "file", "files"),
 		stats.Resources, plural(stats.Resources, "resource", "resources"))
 	if stats.NoSchema > 0 {
