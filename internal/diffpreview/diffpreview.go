@@ -7,7 +7,10 @@
 // prints nothing; Markdown and WriteText turn a Preview into bytes.
 package diffpreview
 
-import "github.com/gitops-actions/gitops-actions/internal/chartref"
+import (
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
+	"github.com/gitops-actions/gitops-actions/internal/render"
+)
 
 // Options says what to compare.
 type Options struct {
@@ -34,6 +37,10 @@ type Options struct {
 	// Fetcher brings remote charts; nil fetches none (a side whose chart
 	// is not fetched says so, never "no change").
 	Fetcher chartref.Fetcher
+	// Shard, when it is one of several, compares only the environments
+	// of that share of the head's render.Tree.Partition, as verify checks
+	// them: the shares' previews together are the whole preview.
+	Shard render.Shard
 
 	// renderAll renders every build and file on both sides, reached by
 	// the change or not: tests compare it with the shortcut.

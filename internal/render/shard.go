@@ -235,6 +235,10 @@ func (p *Partition) Owner(name string) int {
 	return 1
 }
 
+// Read reports whether a unit of any share reads the file, as far as the
+// tree tells.
+func (p *Partition) Read(name string) bool { return len(p.readBy[name]) > 0 }
+
 // ShardOfDir returns the share of the part in dir, if dir is one.
 func (p *Partition) ShardOfDir(dir string) (int, bool) {
 	if i, ok := p.partByDir[dir]; ok {
