@@ -575,6 +575,13 @@ func (t *Tree) renderRest(workers int, open func(*Unit) func(*Object), finish fu
 		}
 	}
 	t.plainReleases(read)
+	if t.sharing() != nil {
+		// What another share renders is not at hand here: a release's
+		// source or ConfigMap found nowhere among this share's objects
+		// is looked up among the repository's, as written, both to know
+		// which charts the releases render and to render them.
+		t.scanRefs()
+	}
 	used := t.releaseCharts()
 	later = slices.DeleteFunc(later, func(u *Unit) bool { return used[u.Dir] })
 	outs := make([]*Output, len(later))
@@ -588,12 +595,6 @@ func (t *Tree) renderRest(workers int, open func(*Unit) func(*Object), finish fu
 		if o != nil {
 			out = append(out, o)
 		}
-	}
-	if t.sharing() != nil {
-		// What another share renders is not at hand here: a release's
-		// source or ConfigMap found nowhere among this share's objects
-		// is looked up among the repository's, as written.
-		t.scanRefs()
 	}
 	return append(out, t.renderReleases(workers, open, finish)...)
 }

@@ -100,12 +100,16 @@ func TestShardsMergeToTheWholeRun(t *testing.T) {
 }
 
 // TestShardsOfTheLayout: on the generated layout (applications of a
-// base each, an overlay per environment), 4 shares split the work
-// evenly, each environment of an application in one share, and merge to
-// the whole run.
+// base each, an overlay per environment; every fourth one a HelmRelease
+// of a chart of its own; a directory every overlay renders, with a
+// finding), 4 shares split the work evenly, each environment of an
+// application in one share, and merge to the whole run: the shared
+// finding once, naming all 72 environments.
 func TestShardsOfTheLayout(t *testing.T) {
 	dir := t.TempDir()
-	verifytest.WriteLayout(t, dir, 24, 2, 3, "staging", "production", "dev")
+	if err := (verifytest.Layout{Apps: 24, Files: 2, PerFile: 3, Envs: []string{"staging", "production", "dev"}, HelmEvery: 4, Shared: true}).Write(dir); err != nil {
+		t.Fatal(err)
+	}
 	tree, err := workspace.Open(dir, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -120,10 +124,31 @@ func TestShardsOfTheLayout(t *testing.T) {
 	if got, want := reported(merged), reported(whole); got != want {
 		t.Errorf("4 shares merged:\n%s\nthe whole run:\n%s", got, want)
 	}
+	helm := 0
 	for _, s := range shares {
-		if got := s.Share.Parts[render.Kustomization]; got != 24*3/4 {
-			t.Errorf("shard %s holds %d overlays, want %d", s.Shard, got, 24*3/4)
+		if s.Share.Cost*4 > s.Share.TotalCost*12/10 {
+			t.Errorf("shard %s holds %d of %d of the work, over 120%% of a fourth", s.Shard, s.Share.Cost, s.Share.TotalCost)
 		}
+		for _, f := range s.Findings {
+			if strings.Contains(f.Message, "(HelmRelease ") {
+				helm++
+			}
+		}
+	}
+	if helm == 0 {
+		t.Error("no finding of a HelmRelease's rendered objects: the layout's releases did not render")
+	}
+	shared := 0
+	for _, f := range whole.Findings {
+		if f.File == "shared/limits/limits.yaml" {
+			shared++
+			if !strings.Contains(f.Message, "(in 72 environments: ") {
+				t.Errorf("the shared finding does not name every environment: %s", f)
+			}
+		}
+	}
+	if shared != 1 {
+		t.Errorf("%d findings in the shared directory, want 1", shared)
 	}
 }
 
