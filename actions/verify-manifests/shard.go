@@ -1,7 +1,6 @@
 package verifymanifests
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -292,19 +291,19 @@ func readResults(tree *workspace.Tree, dir, input string) ([]*shardResult, error
 
 // parseResult reads one result file.
 func parseResult(data []byte) (*shardResult, error) {
-	var head struct {
-		Format  string `json:"format"`
-		Version int    `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil || head.Format != resultKind {
-		return nil, fmt.Errorf("not a verify-manifests shard result (a result-file of a job with shard)")
-	}
-	if head.Version != resultVersion {
-		return nil, fmt.Errorf("a shard result of format %d, and this version of gitops-actions reads format %d: run the shard jobs and the merge job with one version", head.Version, resultVersion)
-	}
+	// One pass over the file: a result of another format or version reads
+	// its format and version before what it cannot.
 	var sr shardResult
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&sr); err != nil {
+	err := json.Unmarshal(data, &sr)
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &syntax):
+		return nil, fmt.Errorf("not a verify-manifests shard result: not JSON (%v; a file cut short?)", err)
+	case sr.Format != resultKind:
+		return nil, fmt.Errorf("not a verify-manifests shard result (a result-file of a job with shard)")
+	case sr.Version != resultVersion:
+		return nil, fmt.Errorf("a shard result of format %d, and this version of gitops-actions reads format %d: run the shard jobs and the merge job with one version", sr.Version, resultVersion)
+	case err != nil:
 		return nil, fmt.Errorf("a shard result that does not read: %v", err)
 	}
 	switch {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -160,24 +161,20 @@ func ruleCounts(fs []finding.Finding) []ruleCount {
 // summaryEnvironments lists, by name, every environment that has
 // resources or findings.
 func summaryEnvironments(fs []finding.Finding, resources map[string]int, tallied map[string]Counts) []string {
-	var envs []string
+	// A set: a repository of thousands of environments has tens of
+	// thousands of findings.
+	set := map[string]bool{}
 	for env := range resources {
-		if env != "" {
-			envs = append(envs, env)
-		}
+		set[env] = true
 	}
 	for env := range tallied {
-		if env != "" && !slices.Contains(envs, env) {
-			envs = append(envs, env)
-		}
+		set[env] = true
 	}
 	for _, f := range fs {
-		if f.Environment != "" && !slices.Contains(envs, f.Environment) {
-			envs = append(envs, f.Environment)
-		}
+		set[f.Environment] = true
 	}
-	slices.Sort(envs)
-	return envs
+	delete(set, "")
+	return slices.Sorted(maps.Keys(set))
 }
 
 // Bounds of what a row shows, in runes: a summary holds 1 MiB.
