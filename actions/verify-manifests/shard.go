@@ -118,8 +118,17 @@ func shareLine(res *verify.Result) string {
 	if st.TotalCost > 0 {
 		pct = (100*st.Cost + st.TotalCost/2) / st.TotalCost
 	}
-	return fmt.Sprintf("Shard %d of %d: this job checked %s, about %d%% of the repository's work, and the files it owns; the merge job reports on the whole repository.",
+	line := fmt.Sprintf("Shard %d of %d: this job checked %s, about %d%% of the repository's work, and the files it owns; the merge job reports on the whole repository.",
 		res.Shard.Index, res.Shard.Total, unitsPhrase(kindCounts(st.Parts)), pct)
+	if st.LargestCost*res.Shard.Total > st.TotalCost && st.TotalCost > 0 {
+		// One group over an even share: what a rule compares (the
+		// environments input, a directory applied as a whole) or what
+		// renders another's files is checked together, and no number of
+		// shards splits it.
+		line += fmt.Sprintf(" Its largest group of units checked together, with %s, is about %d%% of the work, more than an even share: more shards cannot make this job shorter.",
+			st.Largest, (100*st.LargestCost+st.TotalCost/2)/st.TotalCost)
+	}
+	return line
 }
 
 // kindCounts turns a share's parts by kind into counts by name.

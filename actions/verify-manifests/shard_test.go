@@ -11,6 +11,8 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/cli"
 	"github.com/gitops-actions/gitops-actions/internal/cli/clitest"
 	"github.com/gitops-actions/gitops-actions/internal/forge/githubtest"
+	"github.com/gitops-actions/gitops-actions/internal/render"
+	"github.com/gitops-actions/gitops-actions/internal/verify"
 )
 
 // matrixFiles is a config repository of apps applications, each a base
@@ -190,8 +192,11 @@ func TestMatrixMergesToOneJob(t *testing.T) {
 		t.Errorf("a re-run of the merge posted %d more comments", n)
 	}
 	diffRun{ActionResult: merged, tokenGiven: true}.checkSecrets(t)
-	for _, s := range shards {
+	for i, s := range shards {
 		diffRun{ActionResult: s, tokenGiven: true}.checkSecrets(t)
+		if strings.Contains(m.read(fmt.Sprintf(".moved/results/verify-manifests-shard-%d-of-4.json", i+1)), testToken) {
+			t.Errorf("the token is in the result of shard %d", i+1)
+		}
 	}
 }
 
@@ -283,5 +288,40 @@ func TestShardInputs(t *testing.T) {
 				t.Errorf("the error does not say %q:\n%s%s", tc.want, got.Stdout, got.Stderr)
 			}
 		})
+	}
+}
+
+// TestShareLine: the summary of a shard says what it checked, and warns
+// when one group of units checked together is more than an even share.
+func TestShareLine(t *testing.T) {
+	tests := []struct {
+		name    string
+		share   render.ShareStats
+		want    []string
+		wantNot string
+	}{
+		{name: "balanced", share: render.ShareStats{Parts: map[render.Kind]int{render.Kustomization: 1500, render.Directory: 1}, Cost: 250, TotalCost: 1000, Largest: "environments/dev/app1", LargestCost: 3},
+			want: []string{"Shard 2 of 4: this job checked 1500 kustomizations and 1 directory of plain manifests, about 25% of the repository's work"}, wantNot: "more shards"},
+		{name: "one group over an even share", share: render.ShareStats{Parts: map[render.Kind]int{render.Kustomization: 2}, Cost: 700, TotalCost: 1000, Largest: "environments/production", LargestCost: 700},
+			want: []string{"about 70% of the repository's work", "with environments/production, is about 70% of the work", "more shards cannot make this job shorter"}},
+		{name: "nothing", share: render.ShareStats{Parts: map[render.Kind]int{}, TotalCost: 10},
+			want: []string{"this job checked no unit, about 0%"}, wantNot: "more shards"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := tc.share
+			got := shareLine(&verify.Result{Shard: render.Shard{Index: 2, Total: 4}, Share: &st})
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q does not say %q", got, w)
+				}
+			}
+			if tc.wantNot != "" && strings.Contains(got, tc.wantNot) {
+				t.Errorf("%q says %q", got, tc.wantNot)
+			}
+		})
+	}
+	if got := shareLine(&verify.Result{}); got != "" {
+		t.Errorf("a run over the whole repository says %q", got)
 	}
 }
