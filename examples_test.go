@@ -146,3 +146,100 @@ func TestGitLabExample(t *testing.T) {
 		}
 	}
 }
+
+// TestMatrixExample keeps config-pr-check-matrix.yml wired as its
+// comments say: the shard jobs of a matrix each check their share
+// (shard: the matrix's entry of the job total, 1 to N) and upload their
+// result files, even when their check failed; the merge job waits for
+// them, runs unless the workflow was cancelled, downloads every result
+// into the directory it merges, and alone may comment; no job asks for a
+// permission it does not use.
+func TestMatrixExample(t *testing.T) {
+	b, err := os.ReadFile("examples/workflows/config-pr-check-matrix.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		ID   string            `yaml:"id"`
+		If   string            `yaml:"if"`
+		Uses string            `yaml:"uses"`
+		With map[string]string `yaml:"with"`
+	}
+	var wf struct {
+		Permissions map[string]string `yaml:"permissions"`
+		Jobs        map[string]struct {
+			Needs       string            `yaml:"needs"`
+			If          string            `yaml:"if"`
+			Permissions map[string]string `yaml:"permissions"`
+			Strategy    struct {
+				FailFast *bool            `yaml:"fail-fast"`
+				Matrix   map[string][]int `yaml:"matrix"`
+			} `yaml:"strategy"`
+			Steps []step `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatal(err)
+	}
+	if len(wf.Permissions) != 0 {
+		t.Errorf("the workflow grants %v by default; each job asks for what it needs", wf.Permissions)
+	}
+	find := func(job, uses string) (step, bool) {
+		for _, s := range wf.Jobs[job].Steps {
+			if strings.HasPrefix(s.Uses, uses) {
+				return s, true
+			}
+		}
+		return step{}, false
+	}
+	verify, merge := wf.Jobs["verify"], wf.Jobs["merge"]
+	shards := verify.Strategy.Matrix["shard"]
+	for i, n := range shards {
+		if n != i+1 {
+			t.Errorf("the matrix's shards are %v, want 1 to N", shards)
+			break
+		}
+	}
+	if len(shards) < 2 || verify.Strategy.FailFast == nil || *verify.Strategy.FailFast {
+		t.Errorf("the verify job is no matrix of shards that run to the end: %v, fail-fast %v", shards, verify.Strategy.FailFast)
+	}
+	vm, ok := find("verify", "gitops-actions/gitops-actions/verify-manifests@")
+	if !ok || vm.With["shard"] != "${{ matrix.shard }}/${{ strategy.job-total }}" || vm.With["merge-results"] != "" || vm.ID == "" {
+		t.Errorf("the shard job's verify-manifests step: %+v", vm)
+	}
+	up, ok := find("verify", "actions/upload-artifact@")
+	if !ok || !strings.Contains(up.If, "always()") || up.With["path"] != "${{ steps."+vm.ID+".outputs.result-file }}" || !strings.Contains(up.With["name"], "${{ matrix.shard }}") {
+		t.Errorf("the shard job does not upload its result file under a name of its own, whatever its check: %+v", up)
+	}
+	sarif, ok := find("verify", "github/codeql-action/upload-sarif@")
+	if !ok || sarif.With["category"] != "" {
+		t.Errorf("the shard job's SARIF upload sets a category, which would replace the share's own: %+v", sarif)
+	}
+	if merge.Needs != "verify" || merge.If != "${{ !cancelled() }}" {
+		t.Errorf("the merge job needs %q if %q; want the shard jobs, unless cancelled", merge.Needs, merge.If)
+	}
+	down, ok := find("merge", "actions/download-artifact@")
+	mm, ok2 := find("merge", "gitops-actions/gitops-actions/verify-manifests@")
+	if !ok || !ok2 || down.With["merge-multiple"] != "true" || !strings.HasSuffix(strings.TrimSuffix(up.With["name"], "${{ matrix.shard }}"), strings.TrimSuffix(down.With["pattern"], "*")) ||
+		mm.With["merge-results"] != down.With["path"] || mm.With["shard"] != "" || mm.With["diff-base"] != "" {
+		t.Errorf("the merge job does not merge what the shards uploaded: download %+v, merge %+v", down, mm)
+	}
+	wantPerms := map[string]map[string]string{
+		"verify": {"contents": "read", "security-events": "write"},
+		"merge":  {"pull-requests": "write"},
+	}
+	for job, want := range wantPerms {
+		got := wf.Jobs[job].Permissions
+		if len(got) != len(want) {
+			t.Errorf("job %s asks for %v, want %v", job, got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("job %s: permission %s is %q, want %q", job, k, got[k], v)
+			}
+		}
+	}
+	if _, ok := find("merge", "actions/checkout@"); ok {
+		t.Error("the merge job checks the repository out; it verifies nothing")
+	}
+}

@@ -252,44 +252,68 @@ func skippedText(sk []archive.Skipped) string {
 
 // runDiff compares the base with the working tree at the plan's root and
 // puts the result in the step summary, the pull request's comment,
-// diff-file and the outputs. Its findings never decide the exit code; bad
-// input and a base that cannot be read do.
-func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check, fetcher chartref.Fetcher) error {
+// diff-file and the outputs; a share of a sharded run compares its share
+// of the environments, writes diff-file and the outputs, and returns its
+// part for its result file: the merge publishes the whole. Its findings
+// never decide the exit code; bad input and a base that cannot be read
+// do.
+func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check, fetcher chartref.Fetcher) (*diffpreview.Preview, error) {
 	if len(b.Skipped) > 0 {
 		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
 	}
 	pv, err := diffpreview.Compare(ctx, b.FS, tree, diffpreview.Options{Environments: plan.Environments, Ignore: in.Diff.Ignore, MaxFileSize: in.MaxFileSize,
-		KubernetesVersion: in.KubernetesVersion, APIVersions: in.APIVersions, Fetcher: fetcher, Repository: in.Repository})
+		KubernetesVersion: in.KubernetesVersion, APIVersions: in.APIVersions, Fetcher: fetcher, Repository: in.Repository, Shard: in.Shard})
 	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
+		return nil, fmt.Errorf("stopped before the end (a signal, or the step's time limit): %w", err)
 	}
 	if err != nil {
-		return fmt.Errorf("comparing with the base %q: %w", b.Label, err)
+		return nil, fmt.Errorf("comparing with the base %q: %w", b.Label, err)
 	}
 	if len(plan.Environments) == 0 {
 		pv = onlyUnder(pv, plan)
 	}
+	if in.sharded() {
+		added, removed, changed := pv.Counts()
+		r.Logf("verify-manifests: shard %s against %s: %d added, %d removed, %d changed in %d environment(s); the merge job shows the whole diff", in.Shard, b.Label, added, removed, changed, len(pv.Environments))
+		return pv, diffOutputs(r, pv, tree, plan.File)
+	}
+	return pv, publishDiff(ctx, r, in, tree, plan.File, b.Label, pv, gh, check)
+}
+
+// publishDiff puts a preview in the step summary, diff-file (file, ""
+// for none), the outputs and the pull request's comment.
+func publishDiff(ctx context.Context, r *cli.Run, in Inputs, tree *workspace.Tree, file, label string, pv *diffpreview.Preview, gh *forge.Client, check *diffpreview.Check) error {
 	added, removed, changed := pv.Counts()
-	r.Logf("verify-manifests: against %s: %d added, %d removed, %d changed in %d environment(s)", b.Label, added, removed, changed, len(pv.Environments))
+	r.Logf("verify-manifests: against %s: %d added, %d removed, %d changed in %d environment(s)", label, added, removed, changed, len(pv.Environments))
 	runURL := cli.RunURL(r.Getenv)
 	if budget := maxSummary - summaryMargin - r.SummaryLen(); budget >= summaryMargin {
 		r.Summary("\n" + pv.Markdown(budget, runURL))
 	} else {
 		r.Notice("the job summary is full with the findings: the diff is left out of it (see diff-file and the pull request's comment)")
 	}
-	if plan.File != "" {
+	if err := diffOutputs(r, pv, tree, file); err != nil {
+		return err
+	}
+	return comment(ctx, r, in, label, pv, gh, runURL, check)
+}
+
+// diffOutputs writes the whole diff to file ("" for none) and sets the
+// diff outputs.
+func diffOutputs(r *cli.Run, pv *diffpreview.Preview, tree *workspace.Tree, file string) error {
+	if file != "" {
 		var buf bytes.Buffer
 		if err := pv.WriteText(&buf); err != nil {
 			return err
 		}
-		if err := tree.WriteFile(plan.File, buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("writing the diff to %q: %w", plan.File, err)
+		if err := tree.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the diff to %q: %w", file, err)
 		}
 	}
+	added, removed, changed := pv.Counts()
 	r.SetOutput("diff-added", strconv.Itoa(added))
 	r.SetOutput("diff-removed", strconv.Itoa(removed))
 	r.SetOutput("diff-changed", strconv.Itoa(changed))
-	return comment(ctx, r, in, b, pv, gh, runURL, check)
+	return nil
 }
 
 // checkOf is verify's verdict as the comment shows it.
@@ -339,7 +363,7 @@ func marker(p string) string {
 // pull_request or pull_request_target event has a pull request; any other
 // gets a notice. Every failure is a warning: the comment repeats the
 // summary, and the check's verdict is the findings'.
-func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffpreview.Preview, gh *forge.Client, runURL string, check *diffpreview.Check) error {
+func comment(ctx context.Context, r *cli.Run, in Inputs, label string, pv *diffpreview.Preview, gh *forge.Client, runURL string, check *diffpreview.Check) error {
 	if !r.InActions() {
 		return nil
 	}
@@ -373,7 +397,7 @@ func comment(ctx context.Context, r *cli.Run, in Inputs, b *base, pv *diffprevie
 	mark := marker(in.Path)
 	// The verdict comes first; the hidden marker before it shows nothing.
 	head := mark + "\n"
-	about := fmt.Sprintf("<sub>verify-manifests · %s against %s</sub>", mdtext.Code(in.Path, 200), mdtext.Code(b.Label, 100))
+	about := fmt.Sprintf("<sub>verify-manifests · %s against %s</sub>", mdtext.Code(in.Path, 200), mdtext.Code(label, 100))
 	body := head + pv.MarkdownWith(diffpreview.MarkdownOptions{Limit: maxComment - len(head), RunURL: runURL, Check: check, About: about})
 	// A pull request that changes no rendered resource gets no new
 	// comment; one it had is updated to say so.

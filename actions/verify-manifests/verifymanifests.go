@@ -18,9 +18,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/gitops-actions/gitops-actions/internal/cli"
+	"github.com/gitops-actions/gitops-actions/internal/diffpreview"
 	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/forge"
 	"github.com/gitops-actions/gitops-actions/internal/kubeschema"
+	"github.com/gitops-actions/gitops-actions/internal/render"
 	"github.com/gitops-actions/gitops-actions/internal/report"
 	"github.com/gitops-actions/gitops-actions/internal/verify"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
@@ -54,6 +56,9 @@ var Spec = cli.Spec{
 		{Name: "app-private-key", Secret: true, Description: "The GitHub App's private key (PEM), with app-id."},
 		{Name: "repository", Description: "The repository verified, OWNER/NAME: a Flux GitRepository or an Argo CD application source whose URL names it renders its charts from the working tree (the GitRepository your Flux bootstrap syncs from counts without it). With diff-base, also the repository to read the base of and comment in. Default: the repository running the workflow (GITHUB_REPOSITORY)."},
 		{Name: "github-api-url", Description: "With diff-base: the REST API root, e.g. https://HOST/api/v3 for GitHub Enterprise Server. Default: GITHUB_API_URL, else https://api.github.com."},
+		{Name: "shard", Description: "This job's share of the repository, I/N (e.g. 2/4), in a job matrix of N jobs: it checks only its share of the render units (every environment of one application, and what is compared or rendered together, in one share; files outside every unit in share 1), and writes its result to result-file for a job with merge-results to report on the whole. Its SARIF has a code scanning category of its own (verify-manifests/shard-2-of-4), and with diff-base it compares its share of the environments, leaving the pull-request comment to the merge. Empty: the whole repository."},
+		{Name: "result-file", Description: "With shard: the file this share's result is written to (its findings, counts and part of the diff), inside the working directory, for merge-results. The file is replaced, never written through a symbolic link. Default: verify-manifests-shard-I-of-N.json."},
+		{Name: "merge-results", Description: "A directory inside the working directory holding the result files of every shard of one run (the artifacts the shard jobs uploaded): nothing is verified; the shards' results are put together into one report, step summary, exit code, diff-file and pull-request comment, as one job over the whole repository would make them. Every shard 1 to N of one commit, partition and settings must be there exactly once; a missing, duplicated or foreign shard fails the run, naming it."},
 	}, chartSpecInputs...),
 	Outputs: []cli.Output{
 		{Name: "errors", Description: "The number of error findings."},
@@ -64,6 +69,7 @@ var Spec = cli.Spec{
 		{Name: "diff-added", Description: "With a base: the number of resources the change adds, over every environment."},
 		{Name: "diff-removed", Description: "With a base: the number of resources it removes."},
 		{Name: "diff-changed", Description: "With a base: the number of resources it changes."},
+		{Name: "result-file", Description: "With shard: the path of the result file written, for merge-results."},
 	},
 }
 
@@ -126,7 +132,17 @@ type Inputs struct {
 	// Repository is the repository verified (OWNER/NAME), whose charts a
 	// release naming it renders from the tree.
 	Repository string
+	// Shard is this job's share (zero for the whole repository), and
+	// ResultFile where its result goes; MergeResults the directory of the
+	// shards' results to put together instead of verifying.
+	Shard        render.Shard
+	ResultFile   string
+	MergeResults string
 }
+
+// sharded reports whether the run is a shard of a job matrix, whose
+// result a merge reports (1/1 included).
+func (in Inputs) sharded() bool { return in.Shard.Total > 0 }
 
 // ReadInputs parses and checks the inputs; every error is a usage error
 // that quotes the offending text. getenv gives the repository and API
@@ -189,8 +205,10 @@ func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
 	if in.Repository = v.String("repository"); in.Repository == "" {
 		in.Repository = getenv("GITHUB_REPOSITORY")
 	}
-	in.Diff, err = readDiffInputs(v, getenv)
-	return in, err
+	if in.Diff, err = readDiffInputs(v, getenv); err != nil {
+		return in, err
+	}
+	return in, readShardInputs(v, &in)
 }
 
 // kubernetesVersionRE is a Kubernetes version as users write it: the
@@ -258,7 +276,14 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 			tree.Close()
 		}
 	}()
+	if in.MergeResults != "" {
+		return runMerge(ctx, r, in, tree, d)
+	}
 	opts, output, err := Resolve(tree, in)
+	if err != nil {
+		return err
+	}
+	resultFile, err := resultPath(tree, in)
 	if err != nil {
 		return err
 	}
@@ -305,8 +330,18 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err := Report(r, in, res, tree, output); err != nil {
 		return err
 	}
+	var part *diffpreview.Preview
 	if b != nil {
-		if err := runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res), fetcher); err != nil {
+		if part, err = runDiff(ctx, r, in, plan, tree, b, gh, checkOf(res), fetcher); err != nil {
+			return err
+		}
+	}
+	if in.sharded() {
+		label := ""
+		if b != nil {
+			label = b.Label
+		}
+		if err := writeResult(r, in, res, part, label, tree, resultFile); err != nil {
 			return err
 		}
 	}
@@ -325,7 +360,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 // tree ("" for standard output). Environments and CRD paths are relative
 // to the working directory, or else to path.
 func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
-	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity, APIVersions: in.APIVersions, Repository: in.Repository}
+	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity, APIVersions: in.APIVersions, Repository: in.Repository, Shard: in.Shard}
 	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
 		return opts, "", cli.UsageError(err)
@@ -375,12 +410,19 @@ func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
 // (workspace.Tree.WriteFile): a committed verify-manifests.sarif that is a
 // link to a file elsewhere is replaced, its target never written.
 func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, output string) error {
+	return writeReport(r, in, res, tree, output, shareLine(res))
+}
+
+// writeReport is Report, with the line the step summary says of the share
+// checked ("" for none).
+func writeReport(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, output, share string) error {
 	var envs []string
 	for _, e := range res.Environments {
 		envs = append(envs, e.Name)
 	}
 	write := func(w io.Writer) error {
-		rw, err := report.New(in.Format, w, verify.Rules, report.Options{ToolVersion: r.Version, Environments: envs, Files: res.Checked, Getenv: r.Getenv})
+		rw, err := report.New(in.Format, w, verify.Rules, report.Options{ToolVersion: r.Version, Environments: envs, Files: res.Checked, Getenv: r.Getenv,
+			Shard: res.Shard.Index, Shards: res.Shard.Total})
 		if err != nil {
 			return cli.UsageError(err)
 		}
@@ -435,7 +477,7 @@ func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, out
 		stats.ByEnvironment[e.Name] = e.Resources
 		stats.FindingsByEnvironment[e.Name] = report.Counts{Errors: e.Errors, Warnings: e.Warnings, Notices: e.Notices}
 	}
-	stats.Notes = notes(res)
+	stats.Notes, stats.Share = notes(res), share
 	for _, n := range stats.Notes {
 		fmt.Fprintf(r.Stderr, "verify-manifests: %s\n", n)
 	}

@@ -32,6 +32,7 @@ type comparer struct {
 	slots      chan struct{}
 	base, head *side
 	changes    *changeSet
+	shard      render.Shard
 }
 
 // side is one tree: its walk and the files its builds read, which are
@@ -110,9 +111,12 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 	if c.base, err = newSide(ctx, "base", limitFS(base, opts.MaxFileSize), ro); err != nil {
 		return nil, err
 	}
-	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize), ro); err != nil {
+	hro := ro
+	hro.Shard, hro.Environments = opts.Shard, opts.Environments
+	if c.head, err = newSide(ctx, "head", limitFS(head, opts.MaxFileSize), hro); err != nil {
 		return nil, err
 	}
+	c.shard = opts.Shard
 	c.changes = changes(c.base.fsys, c.head.fsys)
 	c.changes.failed = c.changes.failed || opts.renderAll
 	var envs []Environment
@@ -122,11 +126,11 @@ func Compare(ctx context.Context, base, head fs.FS, opts Options) (*Preview, err
 			plans = append(plans, plan{name: path.Clean(e), dir: path.Clean(e), given: true})
 		}
 		plans = slices.CompactFunc(sortPlans(plans), func(a, b plan) bool { return a.name == b.name })
-		envs = c.run(plans)
+		envs = c.run(c.mine(plans))
 	} else {
 		// Builds first: the files they read are not plain manifests.
-		envs = c.run(c.kustomizationPlans())
-		envs = append(envs, c.run(c.plainPlans())...)
+		envs = c.run(c.mine(c.kustomizationPlans()))
+		envs = append(envs, c.run(c.mine(c.plainPlans()))...)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -215,6 +219,34 @@ func (s *side) plainFiles(dir string, deep bool, read map[string]bool) []string 
 		}
 	}
 	return out
+}
+
+// mine keeps the plans of the comparer's share: those of its share of
+// the head's partition, as verify shares them out. An environment the
+// head lacks goes to the share of its application, by its path; the
+// directory of a kustomization's files is no environment of its own in
+// any share, as the build that reads them renders them.
+func (c *comparer) mine(plans []plan) []plan {
+	if !c.shard.Sharded() {
+		return plans
+	}
+	p := c.head.tree.Partition()
+	return slices.DeleteFunc(plans, func(pl plan) bool {
+		switch {
+		case pl.given:
+			return p.EnvironmentsShard() != c.shard.Index
+		case pl.plain:
+			if s, ok := p.ShardOfDir(pl.dir); ok {
+				return s != c.shard.Index
+			}
+			for _, f := range c.head.tree.Files {
+				if path.Dir(f) == pl.dir && p.Read(f) {
+					return true
+				}
+			}
+		}
+		return p.ShardOfEnvironment(pl.dir) != c.shard.Index
+	})
 }
 
 // within reports whether name is dir or lies under it.

@@ -7,7 +7,10 @@
 // prints nothing; Markdown and WriteText turn a Preview into bytes.
 package diffpreview
 
-import "github.com/gitops-actions/gitops-actions/internal/chartref"
+import (
+	"github.com/gitops-actions/gitops-actions/internal/chartref"
+	"github.com/gitops-actions/gitops-actions/internal/render"
+)
 
 // Options says what to compare.
 type Options struct {
@@ -34,6 +37,10 @@ type Options struct {
 	// Fetcher brings remote charts; nil fetches none (a side whose chart
 	// is not fetched says so, never "no change").
 	Fetcher chartref.Fetcher
+	// Shard, when it is one of several, compares only the environments
+	// of that share of the head's render.Tree.Partition, as verify checks
+	// them: the shares' previews together are the whole preview.
+	Shard render.Shard
 
 	// renderAll renders every build and file on both sides, reached by
 	// the change or not: tests compare it with the shortcut.
@@ -44,33 +51,36 @@ type Options struct {
 type Preview struct {
 	// Environments are sorted by name; one that renders on neither side is
 	// still listed, with its errors.
-	Environments []Environment
+	Environments []Environment `json:"environments"`
 }
 
 // Environment is what a change does to one environment.
 type Environment struct {
-	Name string
+	Name string `json:"name"`
 	// BaseError and HeadError say why a side did not render ("" when it
 	// did). A side that did not render is not compared.
-	BaseError, HeadError string
+	BaseError string `json:"baseError,omitempty"`
+	HeadError string `json:"headError,omitempty"`
 	// Added, Removed and Changed are the resources of the head only, of
 	// the base only, and of both that differ, each sorted by ID.
-	Added, Removed, Changed []Resource
+	Added   []Resource `json:"added,omitempty"`
+	Removed []Resource `json:"removed,omitempty"`
+	Changed []Resource `json:"changed,omitempty"`
 	// Notes say what of a side that rendered was not compared: a release
 	// whose chart could not be fetched or does not render on one side
 	// (its objects are then left out of both).
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Resource is one resource added, removed or changed.
 type Resource struct {
 	// ID names the resource: apiVersion, kind, namespace/name
 	// ("apps/v1 Deployment prod/web").
-	ID string
+	ID string `json:"id"`
 	// Diff is a unified diff of its rendered YAML, keys sorted (for an
 	// added or removed resource, every line added or removed). A Secret's
 	// values are never in it.
-	Diff string
+	Diff string `json:"diff"`
 }
 
 // Counts returns how many resources were added, removed and changed, over

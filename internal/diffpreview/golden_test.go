@@ -54,6 +54,26 @@ const commentLimit = 65536
 
 func compareCase(t *testing.T, dir string) *Preview {
 	t.Helper()
+	p, err := Compare(context.Background(), openSide(t, dir, "base"), openSide(t, dir, "head"), caseOptions(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// openSide opens a case's base or head tree.
+func openSide(t *testing.T, dir, side string) *workspace.Tree {
+	tree, err := workspace.Open(filepath.Join(dir, side), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	return tree
+}
+
+// caseOptions reads a case's options.txt.
+func caseOptions(t *testing.T, dir string) Options {
+	t.Helper()
 	var opts Options
 	if f, err := os.Open(filepath.Join(dir, "options.txt")); err == nil {
 		s := bufio.NewScanner(f)
@@ -76,19 +96,7 @@ func compareCase(t *testing.T, dir string) *Preview {
 		}
 		f.Close()
 	}
-	open := func(side string) *workspace.Tree {
-		tree, err := workspace.Open(filepath.Join(dir, side), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tree.Close() })
-		return tree
-	}
-	p, err := Compare(context.Background(), open("base"), open("head"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return opts
 }
 
 func golden(t *testing.T, path, got string) {

@@ -91,6 +91,11 @@ func (t *Tree) notBuilt(dir string) string {
 // visit, with its origin.
 func (b *build) render(visit func(*Object)) *Output {
 	t, kfile := b.t, b.kfile
+	// A release found among the objects keeps its origin, and with it the
+	// build, until it renders after every unit: what only the build
+	// needed, and the files it parsed for positions (parsed again should a
+	// release's position need them), are let go with the build.
+	defer b.letGo()
 	pf := b.file(kfile)
 	out := &Output{Unit: b.unit}
 	m, err := b.kustomize(true)
@@ -213,6 +218,15 @@ func (b *build) kustomizeShared(mark bool) (resmap.ResMap, error) {
 	}
 	b.mu.Unlock()
 	return m, err
+}
+
+// letGo drops what the build held for rendering: its file system and
+// the files parsed so far.
+func (b *build) letGo() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.kfs = nil
+	b.files = map[string]*parsedFile{}
 }
 
 // file returns a file the build read, parsed once per build.

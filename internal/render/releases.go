@@ -276,7 +276,9 @@ func (t *Tree) plainReleases(read map[string]bool) {
 	c := &collector{t: t}
 	var names []string
 	for _, n := range t.All {
-		if !read[n] && t.under[n] {
+		// In a share of the tree, a file another share's units read is
+		// rendered there, and one another share owns is checked there.
+		if !read[n] && t.under[n] && t.OwnsFile(n) && !t.ReadElsewhere(n) {
 			names = append(names, n)
 		}
 	}
@@ -573,6 +575,13 @@ func (t *Tree) renderRest(workers int, open func(*Unit) func(*Object), finish fu
 		}
 	}
 	t.plainReleases(read)
+	if t.sharing() != nil {
+		// What another share renders is not at hand here: a release's
+		// source or ConfigMap found nowhere among this share's objects
+		// is looked up among the repository's, as written, both to know
+		// which charts the releases render and to render them.
+		t.scanRefs()
+	}
 	used := t.releaseCharts()
 	later = slices.DeleteFunc(later, func(u *Unit) bool { return used[u.Dir] })
 	outs := make([]*Output, len(later))

@@ -53,6 +53,15 @@ type Options struct {
 	// names it renders from the tree. The GitRepository the repository's
 	// own Flux Kustomization syncs from counts too.
 	Repository string
+	// Shard, when it is one of several, restricts RenderAll to the
+	// units of that share of the tree's Partition (and the releases they
+	// hold); OwnsFile and ReadElsewhere say what of the files is the
+	// share's to check.
+	Shard Shard
+	// Environments are directories compared with each other (verify's
+	// environments input): a partition keeps every unit under them in
+	// one share.
+	Environments []string
 }
 
 // Tree is one walk of a file tree: the names of its YAML files and
@@ -86,6 +95,12 @@ type Tree struct {
 	rels     releaseState // the releases found, and what they refer to
 	includes includeState // what each kustomization includes, read on first need
 	reals    sync.Map     // path → its Real answer (resolve)
+
+	part        partState // the partition into shares, made on first need
+	kdirsOnce   sync.Once
+	kdirs       map[string]bool // Kustomizations, as a set
+	writtenOnce sync.Once
+	written     *written // what the files say of releases and applied directories
 }
 
 // ExtraError is the error of Walk when an Extra path cannot be walked.

@@ -224,6 +224,11 @@ func (t *Tree) ManifestsUnit(name string) *Unit {
 //
 // The chart directories nothing else renders (ChartUnits) render in the
 // first round, beside the kustomizations.
+//
+// With Options.Shard one of several, only the units of that share of
+// the Partition render, with the releases they hold; a kustomization
+// that is no unit (a base) renders on its own only in the share that
+// owns its file.
 func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output {
 	dirs := t.Kustomizations
 	inner := t.included(dirs)
@@ -232,14 +237,14 @@ func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output 
 	var out []*Output
 	var todo []string
 	for _, d := range dirs {
-		if !inner[d] {
+		if !inner[d] && t.rendersHere(d) {
 			todo = append(todo, d)
 		}
 	}
 	open, finish := t.collecting(open)
 	// A chart that may render releases (an app of apps) renders first;
 	// the others once the releases found say which charts they render.
-	charts, later := t.releasingCharts(t.ChartUnits("."))
+	charts, later := t.releasingCharts(slices.DeleteFunc(t.ChartUnits("."), func(u *Unit) bool { return !t.mineDir(u.Dir) }))
 	for len(todo) > 0 || len(charts) > 0 {
 		n := len(todo)
 		outs := make([]*Output, n+len(charts))
@@ -281,7 +286,7 @@ func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output 
 		}
 		todo = nil
 		for _, d := range dirs {
-			if !tried[d] && !covered[d] {
+			if !tried[d] && !covered[d] && t.rendersHere(d) {
 				todo = append(todo, d)
 			}
 		}
@@ -291,6 +296,21 @@ func (t *Tree) RenderAll(workers int, open func(*Unit) func(*Object)) []*Output 
 	}
 	out = append(out, t.renderRest(workers, open, finish, out, later)...)
 	return out
+}
+
+// rendersHere reports whether the kustomization in dir is the tree's
+// share's to render: a unit of the share, or a kustomization that is no
+// unit (a base, a Component) whose file the share owns.
+func (t *Tree) rendersHere(dir string) bool {
+	p := t.sharing()
+	if p == nil {
+		return true
+	}
+	if s, ok := p.ShardOfDir(dir); ok {
+		return s == t.opts.Shard.Index
+	}
+	kfile := kustomizationIn(t, dir)
+	return kfile != "" && t.OwnsFile(kfile)
 }
 
 // Render renders one unit, calling visit with each of its objects, as it

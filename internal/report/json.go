@@ -3,13 +3,16 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 )
 
-// jsonWriter writes {"findings":[...],"summary":{...}}.
+// jsonWriter writes {"findings":[...],"summary":{...}}, and for a share
+// of a sharded run "shard":{"index":2,"total":4}.
 type jsonWriter struct {
 	collector
-	w io.Writer
+	w    io.Writer
+	opts Options
 }
 
 // jsonFinding spells the severity out: finding.Finding leaves it out of
@@ -63,6 +66,9 @@ func (j *jsonWriter) Flush() error {
 		return err
 	}
 	buf.Truncate(buf.Len() - 1)
+	if j.opts.sharded() {
+		fmt.Fprintf(&buf, ",\n  \"shard\": {\"index\":%d,\"total\":%d}", j.opts.Shard, j.opts.Shards)
+	}
 	buf.WriteString("\n}\n")
 	_, err := j.w.Write(buf.Bytes())
 	return err

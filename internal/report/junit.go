@@ -90,6 +90,9 @@ func (j *junitWriter) Flush() error {
 	}
 
 	doc := junitSuites{Name: "gitops-actions verify-manifests", Time: "0"}
+	if j.opts.sharded() {
+		doc.Name += fmt.Sprintf(" (shard %d of %d)", j.opts.Shard, j.opts.Shards)
+	}
 	for _, env := range junitSuiteOrder(byEnv, j.opts.Environments) {
 		name := env
 		if name == "" {
@@ -98,6 +101,9 @@ func (j *junitWriter) Flush() error {
 		suite := junitSuite{Name: name, Time: "0"}
 		if j.opts.ToolVersion != "" {
 			suite.Properties = []junitProperty{{Name: "gitops-actions.version", Value: j.opts.ToolVersion}}
+		}
+		if j.opts.sharded() {
+			suite.Properties = append(suite.Properties, junitProperty{Name: "gitops-actions.shard", Value: fmt.Sprintf("%d/%d", j.opts.Shard, j.opts.Shards)})
 		}
 		for _, file := range groupByFile(byEnv[env]) {
 			suite.Cases = append(suite.Cases, junitFileCase(name, file))

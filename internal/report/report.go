@@ -35,6 +35,25 @@ type Options struct {
 	// Getenv reads the runner's environment (GITHUB_WORKSPACE makes
 	// absolute SARIF URIs relative to the repository); nil reads nothing.
 	Getenv func(string) string
+	// Shard of Shards, when Shards is above 1, is the share of the tree
+	// the run checked: the SARIF run's automationDetails.id is
+	// verify-manifests/shard-2-of-4/ (code scanning's category, so that
+	// each share's alerts are kept and closed apart), the JUnit report's
+	// name and the JSON report say it.
+	Shard, Shards int
+}
+
+// sharded reports whether the run checked a share of the tree.
+func (o Options) sharded() bool { return o.Shards > 1 }
+
+// Category is the code scanning category of a run's SARIF: the
+// automationDetails.id up to its last slash. A share of a sharded run has
+// one of its own, verify-manifests/shard-2-of-4.
+func Category(shard, shards int) string {
+	if shards > 1 {
+		return fmt.Sprintf("verify-manifests/shard-%d-of-%d", shard, shards)
+	}
+	return "verify-manifests"
 }
 
 // Formats lists the accepted names: text, github, sarif, junit, json.
@@ -56,7 +75,7 @@ func New(format string, w io.Writer, rules []finding.Rule, opts Options) (Writer
 	case "junit":
 		return &junitWriter{w: w, opts: opts}, nil
 	case "json":
-		return &jsonWriter{w: w}, nil
+		return &jsonWriter{w: w, opts: opts}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (use %s)", format, strings.Join(Formats, ", "))
 }

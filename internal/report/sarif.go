@@ -45,6 +45,13 @@ func (s *sarifWriter) Flush() error {
 	// Columns come from the YAML parser, which counts characters, not the
 	// UTF-16 code units SARIF assumes by default.
 	run.WithColumnKind("unicodeCodePoints")
+	if s.opts.sharded() {
+		// Code scanning keeps the results of each category apart and
+		// closes an alert when a later upload of its category lacks it:
+		// each share is a category, so that one share's upload never
+		// closes another's alerts. upload-sarif keeps an id the file has.
+		run.WithAutomationDetails(sarif.NewRunAutomationDetails().WithID(Category(s.opts.Shard, s.opts.Shards) + "/"))
+	}
 
 	index := map[string]int{}
 	addRule := func(r finding.Rule) {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -30,6 +31,10 @@ type Stats struct {
 	// Notes are lines of plain text said under the verdict: what was left
 	// out, what annotations silenced. They are escaped as Markdown.
 	Notes []string
+	// Share, when set, is a line of plain text said before the verdict:
+	// which share of a sharded run this is, or how many shares a merge
+	// put together. It is escaped as Markdown.
+	Share string
 }
 
 // Counts tallies findings by severity.
@@ -57,6 +62,9 @@ func Summary(findings []finding.Finding, stats Stats) string {
 
 	var b strings.Builder
 	b.WriteString("### verify-manifests\n\n")
+	if stats.Share != "" {
+		fmt.Fprintf(&b, "%s\n\n", mdtext.Text(stats.Share, maxNote))
+	}
 	scope := fmt.Sprintf("%d %s, %d %s", stats.Files, plural(stats.Files, "file", "files"),
 		stats.Resources, plural(stats.Resources, "resource", "resources"))
 	if stats.NoSchema > 0 {
@@ -153,24 +161,20 @@ func ruleCounts(fs []finding.Finding) []ruleCount {
 // summaryEnvironments lists, by name, every environment that has
 // resources or findings.
 func summaryEnvironments(fs []finding.Finding, resources map[string]int, tallied map[string]Counts) []string {
-	var envs []string
+	// A set: a repository of thousands of environments has tens of
+	// thousands of findings.
+	set := map[string]bool{}
 	for env := range resources {
-		if env != "" {
-			envs = append(envs, env)
-		}
+		set[env] = true
 	}
 	for env := range tallied {
-		if env != "" && !slices.Contains(envs, env) {
-			envs = append(envs, env)
-		}
+		set[env] = true
 	}
 	for _, f := range fs {
-		if f.Environment != "" && !slices.Contains(envs, f.Environment) {
-			envs = append(envs, f.Environment)
-		}
+		set[f.Environment] = true
 	}
-	slices.Sort(envs)
-	return envs
+	delete(set, "")
+	return slices.Sorted(maps.Keys(set))
 }
 
 // Bounds of what a row shows, in runes: a summary holds 1 MiB.

@@ -28,6 +28,8 @@ type fileResult struct {
 	// tool names the tool whose configuration the file is, when it is
 	// left out as not Kubernetes manifests (tools.go).
 	tool string
+	// elsewhere is set for a file another share of the tree checks.
+	elsewhere bool
 }
 
 // checkFiles reads, parses and checks every file of the tree on the
@@ -38,7 +40,12 @@ func (r *run) checkFiles(consumed map[string]bool) ([]fileResult, error) {
 	all := r.tree.All
 	results := make([]fileResult, len(all))
 	err := parallel.Do(r.ctx, r.opts.Workers, len(all), func(i int) error {
-		results[i] = r.checkFile(all[i], consumed[all[i]], r.tree.Extra(all[i]))
+		if !r.tree.OwnsFile(all[i]) {
+			results[i] = fileResult{elsewhere: true}
+			return nil
+		}
+		// A file another share's units render is theirs to check.
+		results[i] = r.checkFile(all[i], consumed[all[i]] || r.tree.ReadElsewhere(all[i]), r.tree.Extra(all[i]))
 		if r.crdsFirst {
 			results[i].crds = nil // added already, before the builds
 		}

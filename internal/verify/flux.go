@@ -85,6 +85,9 @@ func collapseFluxVariables(fs []finding.Finding) []finding.Finding {
 	return out
 }
 
+// before orders findings by place, then environment and resource: the
+// first of a variable's places is the same however the work was
+// scheduled, or shared out.
 func before(a, b finding.Finding) bool {
 	if a.File != b.File {
 		return a.File < b.File
@@ -92,5 +95,11 @@ func before(a, b finding.Finding) bool {
 	if a.Line != b.Line {
 		return a.Line < b.Line
 	}
-	return a.Column < b.Column
+	if a.Column != b.Column {
+		return a.Column < b.Column
+	}
+	if a.Environment != b.Environment {
+		return a.Environment < b.Environment
+	}
+	return a.Resource < b.Resource
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"sort"
@@ -29,7 +30,11 @@ type relations struct {
 	namespaces map[string]map[string]string
 	// applied are the directories the repository applies as a whole
 	// (scope.go).
-	applied []appliedDir
+	applied []render.AppliedDir
+	// written holds, in a share of the tree, the Pod Security labels of
+	// every Namespace as the repository writes it: one another share
+	// renders still decides the level of this share's pods.
+	written map[string]map[string]string
 }
 
 // scope is one rendered unit: a kustomize build, or the plain manifests of
@@ -395,6 +400,9 @@ func (r *run) resolvePodSecurity(c pssCandidate, s *scope) (finding.Finding, boo
 	if !declared {
 		labels, declared = r.relations.namespaces[c.namespace]
 	}
+	if !declared {
+		labels, declared = r.relations.written[c.namespace]
+	}
 	applies := func(level string) bool {
 		return (level == levelBaseline && c.baseline) || (level == levelRestricted && c.restrict)
 	}
@@ -644,4 +652,21 @@ func decodedBase64(s string) string {
 		return ""
 	}
 	return string(b)
+}
+
+// fromTree adds, for a run over a share of the tree, what the rules across
+// objects need of the objects other shares render, as the repository
+// writes them: the directories applied as a whole, and every Namespace's
+// Pod Security labels.
+func (rel *relations) fromTree(t *render.Tree) {
+	rel.applied = append(rel.applied, t.Applied()...)
+	rel.written = map[string]map[string]string{}
+	t.ScanDocuments(func(b []byte) bool { return bytes.Contains(b, []byte("Namespace")) }, func(d *render.Document) {
+		a, k, _, name := render.Meta(d.Obj)
+		if a == "v1" && k == "Namespace" {
+			if _, ok := rel.written[name]; !ok {
+				rel.written[name] = podSecurityLabels(d.Obj)
+			}
+		}
+	})
 }

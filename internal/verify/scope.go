@@ -3,6 +3,8 @@ package verify
 import (
 	"path"
 	"strings"
+
+	"github.com/gitops-actions/gitops-actions/internal/render"
 )
 
 // duplicate-resource compares what is applied together: one rendered unit
@@ -12,32 +14,11 @@ import (
 // far as the repository tells, one by one (a directory of alternative
 // examples holds the same names many times), so each is its own scope.
 
-// appliedDir is a directory the repository applies as a whole.
-type appliedDir struct {
-	dir string
-	// recursive is set for Flux, which applies the files under it too.
-	recursive bool
-}
-
 // noteApplied records the directories a Flux Kustomization or an Argo CD
 // Application applies.
 func (rel *relations) noteApplied(group string, obj map[string]any) {
-	add := func(p string, recursive bool) {
-		p = strings.TrimSpace(p)
-		if p == "" || strings.Contains(p, "${") {
-			return
-		}
-		rel.applied = append(rel.applied, appliedDir{dir: path.Clean(strings.TrimPrefix(p, "./")), recursive: recursive})
-	}
-	switch group {
-	case "kustomize.toolkit.fluxcd.io":
-		add(digString(obj, "spec", "path"), true)
-	case "argoproj.io":
-		add(digString(obj, "spec", "source", "path"), isTrue(dig(obj, "spec", "source", "directory", "recurse")))
-		list, _ := dig(obj, "spec", "sources").([]any)
-		for _, s := range list {
-			add(digString(s, "path"), isTrue(dig(s, "directory", "recurse")))
-		}
+	if group == "kustomize.toolkit.fluxcd.io" || group == "argoproj.io" {
+		rel.applied = append(rel.applied, render.AppliedDirs(obj)...)
 	}
 }
 
@@ -53,8 +34,8 @@ func (r *run) scopeDuplicates(sums []*summary) {
 		dir := path.Dir(s.file)
 		group := s.file
 		for _, a := range applied {
-			if dir == a.dir || (a.recursive && (a.dir == "." || strings.HasPrefix(dir, a.dir+"/"))) {
-				group = a.dir
+			if dir == a.Dir || (a.Recursive && (a.Dir == "." || strings.HasPrefix(dir, a.Dir+"/"))) {
+				group = a.Dir
 				break
 			}
 		}

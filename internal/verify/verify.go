@@ -56,6 +56,10 @@ type Options struct {
 	// Flux GitRepository or an Argo CD source naming it renders its
 	// charts from the tree.
 	Repository string
+	// Shard, when it is one of several, checks only that share of the
+	// tree's render units (render.Tree.Partition) and the files it owns;
+	// Merge puts the shares' results together.
+	Shard render.Shard
 }
 
 // Result is what a run found.
@@ -81,6 +85,15 @@ type Result struct {
 	// NotManifests are the files left out as another tool's
 	// configuration, not Kubernetes manifests.
 	NotManifests []NotManifest
+	// Shard is the share of the tree checked (zero for all of it), and
+	// Share what that share holds.
+	Shard render.Shard
+	Share *render.ShareStats
+	// Plan, for a share, is a digest of the tree's partition and of the
+	// options: the shares of one tree checked alike have the same plan.
+	Plan string
+	// Tally is what the findings and counts came from, for Merge.
+	Tally *Tally
 }
 
 // Environment is the tally of one rendered environment.
@@ -159,7 +172,8 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	r := newRun(ctx, fsys, opts)
 	tree, err := render.Walk(ctx, fsys, render.Options{Path: r.opts.Path, Extra: r.opts.CRDs, Substitute: true,
-		Fetcher: r.opts.Fetcher, KubernetesVersion: r.opts.KubernetesVersion, APIVersions: r.opts.APIVersions, Repository: r.opts.Repository})
+		Fetcher: r.opts.Fetcher, KubernetesVersion: r.opts.KubernetesVersion, APIVersions: r.opts.APIVersions, Repository: r.opts.Repository,
+		Shard: r.opts.Shard, Environments: r.opts.Environments})
 	if err != nil {
 		if ee := (*render.ExtraError)(nil); errors.As(err, &ee) {
 			return nil, fmt.Errorf("crds: %w", err)
@@ -167,16 +181,21 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		return nil, err
 	}
 	r.tree = tree
-	findings := fromProblems(tree.Skipped, "")
-	if (len(tree.Kustomizations) > 0 || len(tree.ChartUnits(".")) > 0) && r.opts.Schemas != nil {
+	sharded := r.opts.Shard.Sharded()
+	findings := fromProblems(r.owned(tree.Skipped), "")
+	if (len(tree.Kustomizations) > 0 || len(tree.ChartUnits(".")) > 0 || sharded) && r.opts.Schemas != nil {
 		// A build's or a chart's resources are checked as they are
 		// rendered, before the files are read: the CRDs that define their
-		// kinds must be known first.
+		// kinds must be known first. A share reads every file's CRDs, as
+		// it checks only its own files.
 		fs, err := r.preloadCRDs()
 		if err != nil {
 			return nil, err
 		}
-		findings = append(findings, fs...)
+		findings = append(findings, r.ownedFindings(fs)...)
+	}
+	if sharded {
+		r.relations.fromTree(tree)
 	}
 	builds := r.renderAll()
 	consumed := map[string]bool{}
@@ -208,7 +227,7 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	tools := make([]string, len(files))
 	for i, fr := range files {
 		tools[i] = fr.tool
-		if !fr.unread && tree.Under(tree.All[i]) {
+		if !fr.unread && !fr.elsewhere && tree.Under(tree.All[i]) {
 			checked = append(checked, tree.All[i])
 		}
 		findings = append(findings, fr.findings...)
@@ -220,7 +239,8 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	loc := r.newSummaryLocator()
 	r.scopeDuplicates(sums)
 	findings = append(findings, duplicates(sums, loc)...)
-	if r.rules.Enabled(RuleEnvironmentDrift) {
+	envInput := !sharded || tree.Partition().EnvironmentsShard() == r.opts.Shard.Index
+	if r.rules.Enabled(RuleEnvironmentDrift) && envInput {
 		// An environment that does not build is reported once, by its
 		// build: drift would add that each of the other's resources is
 		// missing from it.
@@ -234,14 +254,44 @@ func runAll(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	for _, b := range builds {
 		envs = append(envs, b.env)
 	}
-	for _, e := range opts.Environments {
-		envs = append(envs, path.Clean(e))
+	if envInput {
+		for _, e := range opts.Environments {
+			envs = append(envs, path.Clean(e))
+		}
 	}
 	findings = r.relatedFindings(findings)
-	res := r.tally(findings, sums, unsummed, envs)
-	res.Files, res.Checked = len(checked), checked
-	res.NotManifests = notManifests(tree.All, tools)
+	t := r.tally(findings, sums, unsummed, envs)
+	t.Checked, t.NotManifests = checked, notManifests(tree.All, tools)
+	t.Suppressed = uniqueSuppressed(t.Suppressed)
+	res := t.result()
+	if sharded {
+		st := tree.Partition().Stats(r.opts.Shard.Index)
+		res.Shard, res.Share, res.Plan = r.opts.Shard, &st, r.plan(tree.Partition().Digest)
+	}
 	return res, ctx.Err()
+}
+
+// owned keeps the problems at files the run's share checks: all of them
+// when the tree is not shared out.
+func (r *run) owned(ps []render.Problem) []render.Problem {
+	out := ps[:0:0]
+	for _, p := range ps {
+		if r.tree.OwnsFile(p.File) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ownedFindings keeps the findings at files the run's share checks.
+func (r *run) ownedFindings(fs []finding.Finding) []finding.Finding {
+	out := fs[:0:0]
+	for _, f := range fs {
+		if r.tree.OwnsFile(f.File) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func newRun(ctx context.Context, fsys fs.FS, opts Options) *run {

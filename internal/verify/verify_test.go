@@ -78,7 +78,23 @@ func schemas(t testing.TB, version string) Validator {
 	return KubeSchemas(v)
 }
 
+// goldenCase is a directory of testdata, verified with opts.
+type goldenCase struct {
+	name string
+	opts Options
+}
+
 func TestGolden(t *testing.T) {
+	for _, tc := range goldenCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			runGolden(t, filepath.Join("testdata", tc.name), tc.opts)
+		})
+	}
+}
+
+// goldenCases are the directories of testdata with their findings in
+// want.out.
+func goldenCases(t testing.TB) []goldenCase {
 	rules := func(s ...string) RuleSet {
 		rs, err := ParseRules(s)
 		if err != nil {
@@ -86,10 +102,7 @@ func TestGolden(t *testing.T) {
 		}
 		return rs
 	}
-	tests := []struct {
-		name string
-		opts Options
-	}{
+	return []goldenCase{
 		{name: "yaml-errors"},
 		{name: "policies", opts: Options{KubernetesVersion: "1.37", Rules: rules("+image-digest-required")}},
 		{name: "panda"},
@@ -150,11 +163,6 @@ func TestGolden(t *testing.T) {
 		{name: "helm-chart-crd", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		// Fetching off: each remote chart is one notice naming it.
 		{name: "helm-render-offline", opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			runGolden(t, filepath.Join("testdata", tc.name), tc.opts)
-		})
 	}
 }
 

@@ -4,11 +4,12 @@
 // Subcommands:
 //
 //	corpus   -out DIR [-files 2000] [-per-file 5] [-seed 1]   write the corpus
-//	layout   -out DIR [-apps 100] [-envs staging,production] [-files 20] [-per-file 5]
+//	layout   -out DIR [-apps 100] [-envs staging,production] [-files 20] [-per-file 5] [-helm-every N] [-shared]
 //	                                                          write a kustomize config repository
 //	export   -out DIR [-kubernetes-version 1.37]              write our schemas for kubeconform
 //	validate -path DIR [-kubernetes-version 1.37] [-verbose]  validate in parallel, print JSON
 //	compare  OURS.jsonl KUBECONFORM.json                      compare per-resource verdicts
+//	compare-shards SINGLE.json MERGED.json SHARD.json...       the shards' reports against one job's (shard.sh)
 package main
 
 import (
@@ -50,6 +51,8 @@ func main() {
 		err = validateCmd(os.Args[2:], os.Stdout)
 	case "compare":
 		err = compareCmd(os.Args[2:], os.Stdout)
+	case "compare-shards":
+		err = compareShardsCmd(os.Args[2:], os.Stdout)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
