@@ -114,7 +114,7 @@ func TestFetcherFromInputs(t *testing.T) {
 		{name: "disabled", inputs: map[string]string{"fetch-charts": "false", "chart-mirrors": "https://charts.example.com=" + repo.URL}, kind: chartref.Disabled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in, err := readChartInputs(cli.NewValues(&Spec, tc.inputs))
+			in, err := readChartInputs(cli.NewValues(&spec, tc.inputs))
 			if err != nil {
 				t.Fatal(err)
 			}

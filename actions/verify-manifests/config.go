@@ -16,7 +16,7 @@ import (
 // else .gitops-actions.yaml when there is one) and sets the rules and the
 // pod-security level of opts from it, with the rules and pod-security
 // inputs on top. A file that is not what its schema allows is bad input.
-func applyConfig(tree *workspace.Tree, in Inputs, opts *verify.Options) error {
+func applyConfig(tree *workspace.Tree, in inputs, opts *verify.Options) error {
 	name, input := in.Config, "config"
 	if name == "" {
 		name = verify.ConfigFile

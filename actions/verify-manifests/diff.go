@@ -257,7 +257,7 @@ func skippedText(sk []archive.Skipped) string {
 // part for its result file: the merge publishes the whole. Its findings
 // never decide the exit code; bad input and a base that cannot be read
 // do.
-func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check, fetcher chartref.Fetcher) (*diffpreview.Preview, error) {
+func runDiff(ctx context.Context, r *cli.Run, in inputs, plan diffPlan, tree *workspace.Tree, b *base, gh *forge.Client, check *diffpreview.Check, fetcher chartref.Fetcher) (*diffpreview.Preview, error) {
 	if len(b.Skipped) > 0 {
 		r.Warning("", 0, fmt.Sprintf("diff-base: left out of the base: %s", skippedText(b.Skipped)))
 	}
@@ -282,7 +282,7 @@ func runDiff(ctx context.Context, r *cli.Run, in Inputs, plan diffPlan, tree *wo
 
 // publishDiff puts a preview in the step summary, diff-file (file, ""
 // for none), the outputs and the pull request's comment.
-func publishDiff(ctx context.Context, r *cli.Run, in Inputs, tree *workspace.Tree, file, label string, pv *diffpreview.Preview, gh *forge.Client, check *diffpreview.Check) error {
+func publishDiff(ctx context.Context, r *cli.Run, in inputs, tree *workspace.Tree, file, label string, pv *diffpreview.Preview, gh *forge.Client, check *diffpreview.Check) error {
 	added, removed, changed := pv.Counts()
 	r.Logf("verify-manifests: against %s: %d added, %d removed, %d changed in %d environment(s)", label, added, removed, changed, len(pv.Environments))
 	runURL := cli.RunURL(r.Getenv)
@@ -363,7 +363,7 @@ func marker(p string) string {
 // pull_request or pull_request_target event has a pull request; any other
 // gets a notice. Every failure is a warning: the comment repeats the
 // summary, and the check's verdict is the findings'.
-func comment(ctx context.Context, r *cli.Run, in Inputs, label string, pv *diffpreview.Preview, gh *forge.Client, runURL string, check *diffpreview.Check) error {
+func comment(ctx context.Context, r *cli.Run, in inputs, label string, pv *diffpreview.Preview, gh *forge.Client, runURL string, check *diffpreview.Check) error {
 	if !r.InActions() {
 		return nil
 	}

@@ -74,7 +74,7 @@ type shardDiff struct {
 
 // readShardInputs reads shard, result-file and merge-results; every error
 // is a usage error that says what to do.
-func readShardInputs(v cli.Values, in *Inputs) error {
+func readShardInputs(v cli.Values, in *inputs) error {
 	in.ResultFile, in.MergeResults = v.String("result-file"), v.String("merge-results")
 	if s := v.String("shard"); s != "" {
 		sh, err := render.ParseShard(s)
@@ -97,7 +97,7 @@ func readShardInputs(v cli.Values, in *Inputs) error {
 }
 
 // resultPath checks result-file against the tree; "" without shard.
-func resultPath(tree *workspace.Tree, in Inputs) (string, error) {
+func resultPath(tree *workspace.Tree, in inputs) (string, error) {
 	if !in.sharded() {
 		return "", nil
 	}
@@ -169,7 +169,7 @@ func unitsPhrase(units map[string]int) string {
 
 // writeResult writes the share's result file and names it in the
 // result-file output.
-func writeResult(r *cli.Run, in Inputs, res *verify.Result, part *diffpreview.Preview, base string, tree *workspace.Tree, file string) error {
+func writeResult(r *cli.Run, in inputs, res *verify.Result, part *diffpreview.Preview, base string, tree *workspace.Tree, file string) error {
 	out := shardResult{Format: resultKind, Version: resultVersion, Tool: r.Version, Shard: shardIndex{in.Shard.Index, in.Shard.Total},
 		Commit: r.Getenv("GITHUB_SHA"), Plan: res.Plan, Path: in.Path, Tally: res.Tally}
 	if res.Share != nil {
@@ -193,7 +193,7 @@ func writeResult(r *cli.Run, in Inputs, res *verify.Result, part *diffpreview.Pr
 // runMerge reads the shards' results in merge-results and reports on
 // them as one run over the whole repository: report, step summary,
 // outputs, diff-file and pull-request comment, and the exit code.
-func runMerge(ctx context.Context, r *cli.Run, in Inputs, tree *workspace.Tree, d Deps) error {
+func runMerge(ctx context.Context, r *cli.Run, in inputs, tree *workspace.Tree, d Deps) error {
 	dir, err := tree.Path("merge-results", in.MergeResults, false)
 	if err != nil {
 		return cli.UsageError(err)

@@ -28,9 +28,9 @@ import (
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
 )
 
-// Spec is the contract of verify-manifests: its flags, action.yml and README
+// spec is the contract of verify-manifests: its flags, action.yml and README
 // table.
-var Spec = cli.Spec{
+var spec = cli.Spec{
 	Name:        "verify-manifests",
 	Description: "Validate every manifest of a GitOps config repo offline: YAML, Kubernetes, Flux and Argo CD schemas, kustomize builds and policies, each finding pinned to its source file and line.",
 	Inputs: append([]cli.Input{
@@ -81,7 +81,7 @@ type Deps = cli.Deps
 
 // NewCommand returns the verify-manifests command with its dependencies.
 func NewCommand(d Deps) cli.Command {
-	return cli.Command{Spec: Spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
+	return cli.Command{Spec: spec, Run: func(ctx context.Context, r *cli.Run) error { return run(ctx, r, d) }}
 }
 
 // kubernetesVersions lists the versions kubeschema embeds, newest first. It
@@ -100,8 +100,8 @@ var apiVersionRE = regexp.MustCompile(`^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-
 // being checked, so there the report goes to standard output.
 const defaultSARIF = "verify-manifests.sarif"
 
-// Inputs are verify-manifests' inputs, parsed and checked.
-type Inputs struct {
+// inputs are verify-manifests' inputs, parsed and checked.
+type inputs struct {
 	Path              string
 	Environments      []string
 	KubernetesVersion string
@@ -142,15 +142,15 @@ type Inputs struct {
 
 // sharded reports whether the run is a shard of a job matrix, whose
 // result a merge reports (1/1 included).
-func (in Inputs) sharded() bool { return in.Shard.Total > 0 }
+func (in inputs) sharded() bool { return in.Shard.Total > 0 }
 
-// ReadInputs parses and checks the inputs; every error is a usage error
+// readInputs parses and checks the inputs; every error is a usage error
 // that quotes the offending text. getenv gives the repository and API
 // defaults (GITHUB_REPOSITORY, GITHUB_API_URL) and whether the run is in
 // Actions.
-func ReadInputs(v cli.Values, getenv func(string) string) (Inputs, error) {
+func readInputs(v cli.Values, getenv func(string) string) (inputs, error) {
 	inActions := getenv("GITHUB_ACTIONS") == "true"
-	in := Inputs{Path: v.String("path"), Environments: v.List("environments"), CRDs: v.Lines("crds"), APIVersions: v.List("api-versions"), OutputFile: v.String("output-file")}
+	in := inputs{Path: v.String("path"), Environments: v.List("environments"), CRDs: v.Lines("crds"), APIVersions: v.List("api-versions"), OutputFile: v.String("output-file")}
 	var err error
 	if in.ListRules, err = v.Bool("list-rules"); err != nil {
 		return in, err
@@ -258,12 +258,12 @@ func contains(list []string, s string) bool {
 }
 
 func run(ctx context.Context, r *cli.Run, d Deps) error {
-	in, err := ReadInputs(r.Inputs, r.Getenv)
+	in, err := readInputs(r.Inputs, r.Getenv)
 	if err != nil {
 		return err
 	}
 	if in.ListRules {
-		return ListRules(r.Stdout, in.Format)
+		return listRules(r.Stdout, in.Format)
 	}
 	tree, err := workspace.Open(r.Dir, in.MaxFileSize)
 	if err != nil {
@@ -279,7 +279,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if in.MergeResults != "" {
 		return runMerge(ctx, r, in, tree, d)
 	}
-	opts, output, err := Resolve(tree, in)
+	opts, output, err := resolve(tree, in)
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,7 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	if err != nil {
 		return err
 	}
-	if err := Report(r, in, res, tree, output); err != nil {
+	if err := reportFindings(r, in, res, tree, output); err != nil {
 		return err
 	}
 	var part *diffpreview.Preview
@@ -352,14 +352,14 @@ func run(ctx context.Context, r *cli.Run, d Deps) error {
 	return nil
 }
 
-// Resolve checks the path inputs against the working tree, by the rule
+// resolve checks the path inputs against the working tree, by the rule
 // every action shares (workspace.Tree.Path): a path outside the working
 // directory (by "..", as an absolute path or through a symbolic link), a
 // missing one, a FIFO or device, a name with a control character is bad
 // input. It returns the engine's options and where the report goes in the
 // tree ("" for standard output). Environments and CRD paths are relative
 // to the working directory, or else to path.
-func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
+func resolve(tree *workspace.Tree, in inputs) (verify.Options, string, error) {
 	opts := verify.Options{KubernetesVersion: in.KubernetesVersion, Rules: in.Rules, PodSecurity: in.PodSecurity, APIVersions: in.APIVersions, Repository: in.Repository, Shard: in.Shard}
 	p, err := tree.Path("path", in.Path, false)
 	if err != nil {
@@ -404,18 +404,18 @@ func Resolve(tree *workspace.Tree, in Inputs) (verify.Options, string, error) {
 	return opts, output, nil
 }
 
-// Report writes the findings in the chosen format, to standard output or
+// reportFindings writes the findings in the chosen format, to standard output or
 // to output, a path of tree, sets the outputs and adds the step summary.
 // The report file is written beside its path and renamed over it
 // (workspace.Tree.WriteFile): a committed verify-manifests.sarif that is a
 // link to a file elsewhere is replaced, its target never written.
-func Report(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, output string) error {
+func reportFindings(r *cli.Run, in inputs, res *verify.Result, tree *workspace.Tree, output string) error {
 	return writeReport(r, in, res, tree, output, shareLine(res))
 }
 
-// writeReport is Report, with the line the step summary says of the share
+// writeReport is reportFindings, with the line the step summary says of the share
 // checked ("" for none).
-func writeReport(r *cli.Run, in Inputs, res *verify.Result, tree *workspace.Tree, output, share string) error {
+func writeReport(r *cli.Run, in inputs, res *verify.Result, tree *workspace.Tree, output, share string) error {
 	var envs []string
 	for _, e := range res.Environments {
 		envs = append(envs, e.Name)
@@ -516,10 +516,10 @@ func sourceURL(r *cli.Run) string {
 	return u
 }
 
-// ListRules prints the rule catalogue: id, default severity, whether it is
+// listRules prints the rule catalogue: id, default severity, whether it is
 // on by default, and a description; as a table, or with format json as a
 // JSON array of {"id", "severity", "default", "description"}.
-func ListRules(w io.Writer, format string) error {
+func listRules(w io.Writer, format string) error {
 	if format == "json" {
 		type rule struct {
 			ID          string `json:"id"`
