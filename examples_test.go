@@ -85,8 +85,8 @@ func TestExamplesMatchTheSpecs(t *testing.T) {
 }
 
 // TestGitLabExample keeps the GitLab CI example in step with the commands:
-// every gitops-actions command a job runs exists and every flag it passes
-// is one of the command's inputs; it installs a release of the major
+// every gitops-actions command a job runs exists, a job runs each of the
+// three, and every flag it passes is one of the command's inputs; it installs a release of the major
 // version VERSION names, into an image pinned by digest.
 func TestGitLabExample(t *testing.T) {
 	b, err := os.ReadFile("examples/gitlab-ci.yml")
@@ -140,7 +140,7 @@ func TestGitLabExample(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"bump-image", "verify-manifests"} {
+	for _, want := range []string{"bump-image", "verify-manifests", "promote"} {
 		if !ran[want] {
 			t.Errorf("no job runs gitops-actions %s", want)
 		}

@@ -127,6 +127,38 @@ func TestReleaseWorkflow(t *testing.T) {
 	}
 }
 
+// TestREADMEAttestationCommand: the README shows the command a user runs
+// to check a release's provenance, and it names what release.yml attests:
+// the image it pushes, at a release of VERSION's major, and the repository
+// the image says it is built from (the one GitHub stores the attestation
+// with).
+func TestREADMEAttestationCommand(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dockerfile, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := regexp.MustCompile(`org\.opencontainers\.image\.source="https://github\.com/([^/"]+/[^/"]+)"`).FindSubmatch(dockerfile)
+	if source == nil {
+		t.Fatal("the Dockerfile has no org.opencontainers.image.source label naming the GitHub repository")
+	}
+	major := "v" + strings.SplitN(releaseVersion(t), ".", 2)[0]
+	command := regexp.MustCompile(`(?m)^gh attestation verify oci://` + regexp.QuoteMeta(imageRepository) + `:(v[0-9]+)\.[0-9]+\.[0-9]+ --repo (\S+)$`)
+	m := command.FindSubmatch(readme)
+	if m == nil {
+		t.Fatalf("the README shows no command gh attestation verify oci://%s:vX.Y.Z --repo OWNER/NAME", imageRepository)
+	}
+	if string(m[1]) != major {
+		t.Errorf("the README's gh attestation verify names a %s release, want %s (VERSION)", m[1], major)
+	}
+	if string(m[2]) != string(source[1]) {
+		t.Errorf("the README's gh attestation verify checks --repo %s, but the image is built from %s", m[2], source[1])
+	}
+}
+
 // pinned is a third-party action pinned to a full commit SHA, its version
 // in a comment beside it: uses: owner/repo[/path]@<40 hex> # v1.2.3.
 var pinned = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40} # v[0-9]+(\.[0-9]+){0,2}$`)

@@ -369,3 +369,36 @@ func TestFreezeFileHostile(t *testing.T) {
 		t.Errorf("gate-reason spans lines: %q", r.Outputs["gate-reason"])
 	}
 }
+
+// TestGateStatusesOfAPushedBump: a version bump-image pushed to main
+// without a pull request (its push mode) landed with its own commit: the
+// statuses are read there, not on the older merge that brought the other
+// image, and min-soak counts from that commit's time.
+func TestGateStatusesOfAPushedBump(t *testing.T) {
+	f := newGateFixture(t)
+	in := promoteInputs(map[string]string{"require-statuses": "kustomization/apps-staging/*", "min-soak": "30m"})
+	m := f.bumpStaging("v2.1.0", "1.1.0", start)
+	f.srv.CreateStatus(f.repo, m.sha, githubtest.Status{Context: "kustomization/apps-staging/9f8e", State: "success"})
+
+	f.clock.Set(start.Add(time.Hour))
+	before := f.srv.Ref(f.repo, f.branch)
+	pushed := f.srv.PushCommit(f.repo, f.branch, map[string]string{staging + "/app.yaml": appDeployment(2, "v2.2.0", "1.1.0", "1.0.0")},
+		bumpMessage("Bump app to v2.2.0"), githubtest.Identity{Login: "gitops-bot", Name: "gitops-bot", Email: "bot@example.com"})
+	event := f.pushEvent("push.json", before, pushed)
+	pulls := len(f.srv.PullRequests(f.repo))
+
+	f.clock.Advance(10 * time.Minute)
+	r := f.run("push", event, in)
+	f.wantGated(r, pulls, "require-statuses: waiting on "+pushed[:7]+" for kustomization/apps-staging/* (no status or check run yet)",
+		"min-soak: in environments/staging for 10m of 30m, since "+pushed[:7]+" landed at 2026-05-01 13:00 UTC: 20m left")
+
+	f.srv.CreateStatus(f.repo, pushed, githubtest.Status{Context: "kustomization/apps-staging/9f8e", State: "success"})
+	f.clock.Advance(20 * time.Minute)
+	r = f.run("push", event, in)
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"gated": "false", "promotion-pull-request-operation": "created"})
+	wantContains(t, "the job summary", r.Summary, "| `require-statuses` | passed | succeeded on "+pushed[:7])
+	if got := f.file(promoteBr, production+"/app.yaml"); !strings.Contains(got, "ghcr.io/acme/app:v2.2.0") {
+		t.Errorf("the pull request does not promote v2.2.0:\n%s", got)
+	}
+}
