@@ -242,3 +242,60 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestCIRebuildsTheImage reads ci.yml: its image job builds the image
+// twice as the release does (SOURCE_DATE_EPOCH, every time clamped to it),
+// the second time with no cache, and fails unless both builds have one
+// digest: the Dockerfile's claim of a reproducible build is checked on
+// every change, not only stated.
+func TestCIRebuildsTheImage(t *testing.T) {
+	b, err := os.ReadFile(".github/workflows/ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []workflowStep `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var builds []workflowStep
+	var compare workflowStep
+	for _, s := range wf.Jobs["image"].Steps {
+		if strings.HasPrefix(s.Uses, "docker/build-push-action@") {
+			builds = append(builds, s)
+		}
+		if len(builds) == 2 && s.Run != "" {
+			compare = s
+		}
+	}
+	if len(builds) != 2 {
+		t.Fatalf("ci.yml's image job builds the image %d times, want 2", len(builds))
+	}
+	for i, s := range builds {
+		if s.ID == "" || s.Env["SOURCE_DATE_EPOCH"] == "" || !strings.Contains(s.With["outputs"], "rewrite-timestamp=true") || s.With["push"] == "true" {
+			t.Errorf("build %d is not the release's reproducible build, unpushed, with an id: %+v", i+1, s)
+		}
+		if s.With["platforms"] != "linux/amd64,linux/arm64" {
+			t.Errorf("build %d is for %q, not the release's platforms", i+1, s.With["platforms"])
+		}
+	}
+	if builds[0].Env["SOURCE_DATE_EPOCH"] != builds[1].Env["SOURCE_DATE_EPOCH"] || builds[1].With["no-cache"] != "true" {
+		t.Errorf("the second build is not a build from scratch at the same time: %+v", builds[1])
+	}
+	digest := func(s workflowStep) string { return "${{ steps." + s.ID + ".outputs.digest }}" }
+	var first, second string
+	for k, v := range compare.Env {
+		switch v {
+		case digest(builds[0]):
+			first = k
+		case digest(builds[1]):
+			second = k
+		}
+	}
+	if first == "" || second == "" || !strings.Contains(compare.Run, `test "$`+first+`" = "$`+second+`"`) || !strings.Contains(compare.Run, `test -n "$`+first+`"`) {
+		t.Errorf("no step after the builds fails unless their digests are one: %+v", compare)
+	}
+}
