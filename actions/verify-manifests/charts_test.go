@@ -230,6 +230,14 @@ func TestRemoteChartsEndToEnd(t *testing.T) {
 		if !strings.Contains(res.Stdout, "[chart-fetch]") || !strings.Contains(res.Stdout, "oci://registry.example.com/charts/api@2.0.0") || !strings.Contains(res.Stdout, "chart-credentials") {
 			t.Errorf("no chart-fetch warning naming the chart and the input:\n%s", res.Stdout)
 		}
+		// The fetcher's error says which host to give credentials for;
+		// the finding says it once, and does not claim credentials were
+		// refused when none were given.
+		for _, line := range strings.Split(res.Stdout, "\n") {
+			if strings.Contains(line, "[chart-fetch]") && (strings.Count(line, "chart-credentials") != 1 || !strings.Contains(line, "chart-credentials to "+locked.Host+"=USER:PASSWORD") || strings.Contains(line, "refused the credentials")) {
+				t.Errorf("the chart-fetch warning should name chart-credentials once, with the registry's host %s:\n%s", locked.Host, line)
+			}
+		}
 		ok := run(t, "locked", "--chart-credentials", locked.Host+"=robot:pw-l0cked-s3cret")
 		if !strings.Contains(ok.Stdout, "busybox:latest") || strings.Contains(ok.Stdout, "[chart-fetch]") {
 			t.Errorf("with chart-credentials the chart is not rendered:\n%s", ok.Stdout)

@@ -452,6 +452,39 @@ func TestKubernetesVersionJudgesAPIs(t *testing.T) {
 
 // TestAPIVersions: a chart that renders an object only when its API
 // exists renders it once api-versions names the API, and it is checked.
+// TestKubernetesVersionReachesHelm holds Helm's Capabilities.KubeVersion
+// to the kubernetes-version input: a chart that declares kubeVersion
+// "<1.34.0-0" renders for 1.33 and is refused for 1.37 and for the
+// default (the newest embedded, never Helm's library default, v1.20).
+func TestKubernetesVersionReachesHelm(t *testing.T) {
+	dir := clitest.WriteTree(t, map[string]string{
+		"chart/Chart.yaml":        "apiVersion: v2\nname: old\nversion: 1.0.0\nkubeVersion: \"<1.34.0-0\"\n",
+		"chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster\ndata:\n  minor: \"{{ .Capabilities.KubeVersion.Minor }}\"\n",
+	})
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // a line of the report, "" for no helm-render finding
+	}{
+		{name: "1.33", args: []string{"--kubernetes-version", "1.33"}},
+		{name: "1.37", args: []string{"--kubernetes-version", "v1.37.2"}, want: "chart/Chart.yaml:1:1: error: chart old 1.0.0 requires kubeVersion <1.34.0-0, which Kubernetes v1.37.0 is not (kubernetes-version) [helm-render]"},
+		{name: "default", want: "which Kubernetes v1.37.0 is not (kubernetes-version) [helm-render]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := clitest.Run(t, Command, dir, nil, append(tc.args, "--format", "text", "--fail-on", "never")...)
+			if got.Code != cli.ExitOK {
+				t.Fatalf("exit code %d; stderr:\n%s", got.Code, got.Stderr)
+			}
+			if tc.want == "" && strings.Contains(got.Stdout, "[helm-render]") || tc.want != "" && !strings.Contains(got.Stdout, tc.want) {
+				t.Errorf("stdout:\n%s\nwant %q", got.Stdout, tc.want)
+			}
+			if tc.want == "" && !strings.Contains(got.Stdout+got.Stderr, "1 resource(s)") {
+				t.Errorf("the chart's ConfigMap was not rendered and checked:\n%s%s", got.Stdout, got.Stderr)
+			}
+		})
+	}
+}
+
 func TestAPIVersions(t *testing.T) {
 	dir := clitest.WriteTree(t, map[string]string{
 		"chart/Chart.yaml": "apiVersion: v2\nname: probe\nversion: 1.0.0\n",

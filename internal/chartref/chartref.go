@@ -112,6 +112,16 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// CredentialsHint says what to set for a chart whose repository answered
+// 401 or 403, or "" when err already says it (the fetcher names the exact
+// host to give credentials for): a message then says it once.
+func CredentialsHint(err error) string {
+	if err != nil && strings.Contains(err.Error(), "chart-credentials") {
+		return ""
+	}
+	return "set chart-credentials (or a Docker config for an OCI registry) for its host"
+}
+
 // KindOf returns the Kind of a fetch error, or 0 when err is not one.
 func KindOf(err error) Kind {
 	var e *Error

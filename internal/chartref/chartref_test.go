@@ -38,3 +38,14 @@ func TestKindOf(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+func TestCredentialsHint(t *testing.T) {
+	bare := &Error{Ref: Ref{Repo: "oci://r", Name: "c"}, Kind: Unauthorized, Err: errors.New("401 Unauthorized")}
+	if got := CredentialsHint(bare); got == "" {
+		t.Error("an error that says nothing of the input gets no hint")
+	}
+	told := &Error{Ref: Ref{Repo: "oci://r", Name: "c"}, Kind: Unauthorized, Err: errors.New("401 Unauthorized (set chart-credentials to r=USER:PASSWORD)")}
+	if got := CredentialsHint(told); got != "" {
+		t.Errorf("an error that names the input gets a second hint: %q", got)
+	}
+}

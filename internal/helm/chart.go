@@ -469,7 +469,11 @@ func FetchProblem(err error, what string) Problem {
 	case chartref.Disabled:
 		return Problem{Kind: ChartSkipped, Message: fmt.Sprintf("%s is not fetched (fetching charts is off), so what it renders is not verified", what)}
 	case chartref.Unauthorized:
-		return Problem{Kind: ChartUnavailable, Message: fmt.Sprintf("%s could not be fetched, so what it renders is not verified: the repository refused the credentials (set chart-credentials for its host): %v", what, err)}
+		msg := fmt.Sprintf("%s could not be fetched, so what it renders is not verified: %v", what, err)
+		if hint := chartref.CredentialsHint(err); hint != "" {
+			msg += "; " + hint
+		}
+		return Problem{Kind: ChartUnavailable, Message: msg}
 	}
 	return Problem{Kind: ChartUnavailable, Message: fmt.Sprintf("%s could not be fetched, so what it renders is not verified: %v", what, err)}
 }

@@ -255,7 +255,11 @@ func fetchMessage(what string, ref chartref.Ref, err error) string {
 	case chartref.Disabled:
 		return fmt.Sprintf("%s: the chart %s is not fetched (fetch-charts is false), so what it deploys is not verified", what, ref)
 	case chartref.Unauthorized:
-		return fmt.Sprintf("%s: the chart %s could not be fetched: %s; set chart-credentials (or a Docker config for an OCI registry) for its host", what, ref, cause)
+		msg := fmt.Sprintf("%s: the chart %s could not be fetched: %s", what, ref, cause)
+		if hint := chartref.CredentialsHint(err); hint != "" {
+			msg += "; " + hint
+		}
+		return msg
 	}
 	return fmt.Sprintf("%s: the chart %s could not be fetched, so what it deploys is not verified: %s", what, ref, cause)
 }

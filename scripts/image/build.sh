@@ -9,7 +9,9 @@
 #   bash scripts/image/build.sh [VERSION]   (no VERSION: the file VERSION)
 #
 # Needs Go; podman is optional (apt-get install podman): without it only
-# the root filesystem is laid out and measured.
+# the root filesystem is laid out and measured. Exits 1 when the root
+# filesystem is over the budget the README states (50 MB, 16 MB as a
+# gzip'd tar).
 set -euo pipefail
 version=${1:-}
 cd "$(dirname "$0")/../.."
@@ -18,7 +20,16 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== root filesystem"
 go run ./scripts/image -o "$work/rootfs" -version "$version"
-du -sb "$work/rootfs" | awk '{printf "du -sb: %d bytes\n", $1}'
+size=$(du -sb "$work/rootfs" | awk '{print $1}')
+echo "du -sb: $size bytes"
+# What a registry stores and a runner pulls: the layer, a gzip'd tar.
+gz=$(tar -C "$work/rootfs" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - . | gzip -9 | wc -c)
+echo "tar | gzip -9: $gz bytes"
+# The budget the README states: under 50 MB, and 16 MB compressed.
+if [ "$size" -ge 50000000 ] || [ "$gz" -ge 16000000 ]; then
+  echo "over the image budget (50,000,000 bytes, 16,000,000 compressed)" >&2
+  exit 1
+fi
 
 if ! command -v podman >/dev/null; then
   echo "podman is not installed: skipping the image build" >&2
