@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -216,6 +217,7 @@ func TestGolden(t *testing.T) {
 						t.Errorf("error = %v\nwant it to hold %q", err, want)
 					}
 				}
+				wantMentionsHeld(t, filepath.Join(dir, "original"), err.Error())
 				res = &Result{} // nothing is written
 			} else if err != nil {
 				t.Fatalf("Bump: %v", err)
@@ -224,6 +226,7 @@ func TestGolden(t *testing.T) {
 			for _, w := range res.Warnings {
 				warnings = append(warnings, w.String())
 			}
+			wantMentionsHeld(t, filepath.Join(dir, "original"), strings.Join(warnings, "\n"))
 			if len(warnings) != len(tc.warnings) {
 				t.Errorf("warnings:\n%s\nwant %d", strings.Join(warnings, "\n"), len(tc.warnings))
 			}
@@ -280,6 +283,29 @@ func TestGolden(t *testing.T) {
 				t.Errorf("second Bump changed %d files: %+v", len(again.Files), again.Changes)
 			}
 		})
+	}
+}
+
+// mentionIn is a message's claim that a file mentions a name: "FILE:LINE:
+// mentions NAME", "mentions chart NAME" or "mentions "WORD"" (the line is
+// where the file failed to parse, for a file that does not).
+var mentionIn = regexp.MustCompile(`([^\s;:]+):\d+: mentions (chart [^\s,;]+|"[^"]*"|[^\s,;]+)`)
+
+// wantMentionsHeld fails the test when text says a file under root
+// mentions a name the file does not hold: a message never claims a file
+// names what it does not (a typo is not a mention).
+func wantMentionsHeld(t *testing.T, root, text string) {
+	t.Helper()
+	for _, m := range mentionIn.FindAllStringSubmatch(text, -1) {
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(m[1])))
+		if err != nil {
+			t.Errorf("%q names file %s: %v", m[0], m[1], err)
+			continue
+		}
+		name := strings.TrimPrefix(strings.Trim(m[2], `"`), "chart ")
+		if !strings.Contains(string(data), name) {
+			t.Errorf("%q: %s does not hold %q", m[0], m[1], name)
+		}
 	}
 }
 
