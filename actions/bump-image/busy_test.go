@@ -136,9 +136,43 @@ func raceRounds(t *testing.T, srv *githubtest.Server, rounds int, version func(n
 		for i, r := range results {
 			if r.Code != 0 {
 				t.Errorf("round %d, build of %s: exit %d\n%s%s", round, versions[i], r.Code, r.Stdout, r.Stderr)
+				continue
 			}
+			wantSuperseded(t, round, r, versions[i], version(2*round+2), version(2*round+1))
 		}
 		check(round, version(2*round+2))
+	}
+}
+
+// wantSuperseded holds a racing build to what it says: the newest build
+// is never superseded; a build that left the pull request as it was says
+// so in the output superseded, naming a newer build of its round (newest,
+// then next; a late build is older than both); a build that says it is
+// superseded asked for its own version.
+func wantSuperseded(t *testing.T, round int, r result, v, newest, next string) {
+	t.Helper()
+	sup, op := superseded(t, r), r.Outputs["pull-request-operation"]
+	rank := func(x string) int {
+		switch x {
+		case newest:
+			return 2
+		case next:
+			return 1
+		}
+		return 0
+	}
+	switch {
+	case v == newest && len(sup) > 0:
+		t.Errorf("round %d: the newest build, of %s, is superseded: %+v", round, v, sup)
+	case len(sup) == 0 && op == "unchanged":
+		t.Errorf("round %d: the build of %s left the pull request as it was and the output superseded is empty", round, v)
+	case len(sup) > 1:
+		t.Errorf("round %d: the build of %s: superseded %+v, want one item", round, v, sup)
+	case len(sup) == 1:
+		kept := sup[0].Version[strings.LastIndexAny(sup[0].Version, ":@")+1:]
+		if !strings.HasSuffix(sup[0].Wanted, v) || rank(kept) <= rank(v) {
+			t.Errorf("round %d: the build of %s: superseded %+v, want it to name a newer build of the round", round, v, sup[0])
+		}
 	}
 }
 
