@@ -483,3 +483,30 @@ func TestFindWarnsAboutUnparsableFiles(t *testing.T) {
 		t.Errorf("warnings = %+v, want one for broken.yaml", warnings)
 	}
 }
+
+// TestPlaceholderNotesNameTheirOwnImage: a value holding a template
+// placeholder is noted for the image it names, not for a shorter name
+// whose bytes it holds nor for a typo of it; those get the cause they
+// really have.
+func TestPlaceholderNotesNameTheirOwnImage(t *testing.T) {
+	fsys := fstest.MapFS{"env/cr.yaml": {Data: []byte("apiVersion: apps.acme.io/v1\nkind: AppServer\nspec:\n  migrations:\n    image: ghcr.io/acme/app:${TAG}\n")}}
+	const placeholder = `env/cr.yaml:5: "ghcr.io/acme/app:${TAG}" holds a template placeholder`
+	for _, tc := range []struct {
+		image, want, notWant string
+	}{
+		{image: "ghcr.io/acme/app:v2.0.0", want: placeholder},
+		{image: "ghcr.io/acme/ap:v2.0.0", want: `no reference to image "ghcr.io/acme/ap" under .`, notWant: placeholder},
+		{image: "ghrc.io/acme/app:v2.0.0", want: `env/cr.yaml:5: holds "ghcr.io/acme/app", a reference to ghcr.io/acme/app, not to ghrc.io/acme/app`, notWant: placeholder},
+	} {
+		t.Run(tc.image, func(t *testing.T) {
+			_, err := Bump(context.Background(), fsys, []string{"."}, Options{Images: images(t, tc.image)})
+			var nf *NotFoundError
+			if !errors.As(err, &nf) {
+				t.Fatalf("Bump: %v, want a not-found error", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
+				t.Errorf("error = %v\nwant it to hold %q and not %q", err, tc.want, tc.notWant)
+			}
+		})
+	}
+}
