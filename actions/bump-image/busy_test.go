@@ -322,3 +322,39 @@ func TestHeldMessageNamesTheRollback(t *testing.T) {
 		}
 	}
 }
+
+// TestLateBuildOrderedByTagPattern: tags that carry a commit SHA, as the
+// example application workflow makes them, are ordered by the timestamp
+// tag-pattern extracts, so a late build leaves the newer one in the pull
+// request; without the pattern they cannot be ordered, and the late build
+// moves it with a warning that says to give tag-pattern.
+func TestLateBuildOrderedByTagPattern(t *testing.T) {
+	const pattern = `^main-(?P<version>\d{14})-[0-9a-f]{7}$`
+	const newer, older = "ghcr.io/acme/app:main-20260503080000-0a1b2c3", "ghcr.io/acme/app:main-20260502090000-8e1b0d4"
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{Files: map[string]string{
+		"README.md":                     "# config\n",
+		"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:main-20260501120000-3f2a9c1"),
+	}})
+	in := func(image, pattern string) map[string]string {
+		return map[string]string{"path": "environments/staging", "images": image, "tag-pattern": pattern}
+	}
+	runAction(t, srv, in(newer, pattern)).WantCode(t, 0)
+	tip := srv.Ref(configRepo, stagingBranch)
+
+	r := runAction(t, srv, in(older, pattern))
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "unchanged", "commit-sha": tip})
+	if got := superseded(t, r); len(got) != 1 || got[0] != (supersededOut{Image: "ghcr.io/acme/app", Version: newer, Wanted: older, Pull: 1}) {
+		t.Errorf("superseded = %+v", got)
+	}
+	if got := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml"); got != deployment("app", newer) {
+		t.Errorf("the branch holds:\n%s", got)
+	}
+
+	r = runAction(t, srv, in(older, ""))
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "updated", "superseded": "[]"})
+	if !strings.Contains(strings.ReplaceAll(r.Stdout, "%3A", ":"), "so it is set without the downgrade guard: give tag-pattern") {
+		t.Errorf("no warning that names tag-pattern:\n%s", r.Stdout)
+	}
+}
