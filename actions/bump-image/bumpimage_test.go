@@ -59,6 +59,8 @@ func TestBadInput(t *testing.T) {
 			wantErr: `input "images": the tag of "ghcr.io/acme/app:v2.1.0": "v2.1.0" is not a number, which tag-order numerical needs`},
 		{name: "variant change", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "v2.0.0-alpine", 1)}, args: []string{"--images", "ghcr.io/acme/app:v2.1.0"}, wantCode: cli.ExitFailed,
 			wantErr: `env/app.yaml:8: refusing to change the variant of ghcr.io/acme/app from "alpine" ("v2.0.0-alpine") to no variant ("v2.1.0")`},
+		{name: "digest alone on tag@digest", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "v2.0.0@sha256:"+strings.Repeat("fe", 32), 1)}, args: []string{"--images", "ghcr.io/acme/app@sha256:" + strings.Repeat("01", 32)}, wantCode: cli.ExitFailed,
+			wantErr: `so the tag would be dropped: give the new version as tag@digest (ghcr.io/acme/app:<tag>@sha256:010101010101…), or set allow-tag-drop to drop the tag`},
 		{name: "four-part downgrade", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "1.43.3.10896", 1)}, args: []string{"--images", "ghcr.io/acme/app:1.40.0.9000"}, wantCode: cli.ExitFailed,
 			wantErr: `env/app.yaml:8: refusing to downgrade ghcr.io/acme/app from "1.43.3.10896" to "1.40.0.9000" (set allow-downgrade to permit it)`},
 		{name: "chart found nowhere", args: []string{"--charts", "podinfo@6.6.0"}, wantCode: cli.ExitFailed,

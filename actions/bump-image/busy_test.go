@@ -136,9 +136,43 @@ func raceRounds(t *testing.T, srv *githubtest.Server, rounds int, version func(n
 		for i, r := range results {
 			if r.Code != 0 {
 				t.Errorf("round %d, build of %s: exit %d\n%s%s", round, versions[i], r.Code, r.Stdout, r.Stderr)
+				continue
 			}
+			wantSuperseded(t, round, r, versions[i], version(2*round+2), version(2*round+1))
 		}
 		check(round, version(2*round+2))
+	}
+}
+
+// wantSuperseded holds a racing build to what it says: the newest build
+// is never superseded; a build that left the pull request as it was says
+// so in the output superseded, naming a newer build of its round (newest,
+// then next; a late build is older than both); a build that says it is
+// superseded asked for its own version.
+func wantSuperseded(t *testing.T, round int, r result, v, newest, next string) {
+	t.Helper()
+	sup, op := superseded(t, r), r.Outputs["pull-request-operation"]
+	rank := func(x string) int {
+		switch x {
+		case newest:
+			return 2
+		case next:
+			return 1
+		}
+		return 0
+	}
+	switch {
+	case v == newest && len(sup) > 0:
+		t.Errorf("round %d: the newest build, of %s, is superseded: %+v", round, v, sup)
+	case len(sup) == 0 && op == "unchanged":
+		t.Errorf("round %d: the build of %s left the pull request as it was and the output superseded is empty", round, v)
+	case len(sup) > 1:
+		t.Errorf("round %d: the build of %s: superseded %+v, want one item", round, v, sup)
+	case len(sup) == 1:
+		kept := sup[0].Version[strings.LastIndexAny(sup[0].Version, ":@")+1:]
+		if !strings.HasSuffix(sup[0].Wanted, v) || rank(kept) <= rank(v) {
+			t.Errorf("round %d: the build of %s: superseded %+v, want it to name a newer build of the round", round, v, sup[0])
+		}
 	}
 }
 
@@ -286,5 +320,41 @@ func TestHeldMessageNamesTheRollback(t *testing.T) {
 		if !strings.Contains(strings.ReplaceAll(r.Stdout, "%3A", ":"), want) {
 			t.Errorf("the error lacks %q:\n%s", want, r.Stdout)
 		}
+	}
+}
+
+// TestLateBuildOrderedByTagPattern: tags that carry a commit SHA, as the
+// example application workflow makes them, are ordered by the timestamp
+// tag-pattern extracts, so a late build leaves the newer one in the pull
+// request; without the pattern they cannot be ordered, and the late build
+// moves it with a warning that says to give tag-pattern.
+func TestLateBuildOrderedByTagPattern(t *testing.T) {
+	const pattern = `^main-(?P<version>\d{14})-[0-9a-f]{7}$`
+	const newer, older = "ghcr.io/acme/app:main-20260503080000-0a1b2c3", "ghcr.io/acme/app:main-20260502090000-8e1b0d4"
+	srv := newForge(t, githubtest.Options{}, githubtest.RepoOptions{Files: map[string]string{
+		"README.md":                     "# config\n",
+		"environments/staging/app.yaml": deployment("app", "ghcr.io/acme/app:main-20260501120000-3f2a9c1"),
+	}})
+	in := func(image, pattern string) map[string]string {
+		return map[string]string{"path": "environments/staging", "images": image, "tag-pattern": pattern}
+	}
+	runAction(t, srv, in(newer, pattern)).WantCode(t, 0)
+	tip := srv.Ref(configRepo, stagingBranch)
+
+	r := runAction(t, srv, in(older, pattern))
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "unchanged", "commit-sha": tip})
+	if got := superseded(t, r); len(got) != 1 || got[0] != (supersededOut{Image: "ghcr.io/acme/app", Version: newer, Wanted: older, Pull: 1}) {
+		t.Errorf("superseded = %+v", got)
+	}
+	if got := fileAt(t, srv, stagingBranch, "environments/staging/app.yaml"); got != deployment("app", newer) {
+		t.Errorf("the branch holds:\n%s", got)
+	}
+
+	r = runAction(t, srv, in(older, ""))
+	r.WantCode(t, 0)
+	r.WantOutputs(t, map[string]string{"pull-request-operation": "updated", "superseded": "[]"})
+	if !strings.Contains(strings.ReplaceAll(r.Stdout, "%3A", ":"), "so it is set without the downgrade guard: give tag-pattern") {
+		t.Errorf("no warning that names tag-pattern:\n%s", r.Stdout)
 	}
 }

@@ -2,8 +2,8 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
 )
 
 // When an image is found nowhere, "no reference" alone leaves the user to
@@ -28,13 +28,16 @@ func (w *walker) note(repo string, line int, msg string) {
 	w.notes = append(w.notes, note{repo: repo, line: line, msg: msg})
 }
 
-// noteMentions records msg for each image whose name text holds.
+// noteMentions records msg for each image text mentions by its own name:
+// "ghcr.io/acme/app:${TAG}" is no mention of ghcr.io/acme/ap, whose bytes
+// it holds, nor of ghrc.io/acme/app, a typo of it.
 func (w *walker) noteMentions(text string, line int, msg string) {
 	if w.m.any {
 		return
 	}
-	for i, s := range w.m.screens[:len(w.m.opts.Images)] {
-		if strings.Contains(text, string(s)) {
+	for i := range w.m.opts.Images {
+		ms, _ := w.m.mentionsImage([]byte(text), i)
+		if slices.ContainsFunc(ms, func(mt mention) bool { return w.m.own(i, mt) }) {
 			w.note(w.m.keys[i], line, msg)
 		}
 	}

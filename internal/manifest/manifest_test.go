@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -216,6 +217,7 @@ func TestGolden(t *testing.T) {
 						t.Errorf("error = %v\nwant it to hold %q", err, want)
 					}
 				}
+				wantMentionsHeld(t, filepath.Join(dir, "original"), err.Error())
 				res = &Result{} // nothing is written
 			} else if err != nil {
 				t.Fatalf("Bump: %v", err)
@@ -224,6 +226,7 @@ func TestGolden(t *testing.T) {
 			for _, w := range res.Warnings {
 				warnings = append(warnings, w.String())
 			}
+			wantMentionsHeld(t, filepath.Join(dir, "original"), strings.Join(warnings, "\n"))
 			if len(warnings) != len(tc.warnings) {
 				t.Errorf("warnings:\n%s\nwant %d", strings.Join(warnings, "\n"), len(tc.warnings))
 			}
@@ -280,6 +283,29 @@ func TestGolden(t *testing.T) {
 				t.Errorf("second Bump changed %d files: %+v", len(again.Files), again.Changes)
 			}
 		})
+	}
+}
+
+// mentionIn is a message's claim that a file mentions a name: "FILE:LINE:
+// mentions NAME", "mentions chart NAME" or "mentions "WORD"" (the line is
+// where the file failed to parse, for a file that does not).
+var mentionIn = regexp.MustCompile(`([^\s;:]+):\d+: mentions (chart [^\s,;]+|"[^"]*"|[^\s,;]+)`)
+
+// wantMentionsHeld fails the test when text says a file under root
+// mentions a name the file does not hold: a message never claims a file
+// names what it does not (a typo is not a mention).
+func wantMentionsHeld(t *testing.T, root, text string) {
+	t.Helper()
+	for _, m := range mentionIn.FindAllStringSubmatch(text, -1) {
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(m[1])))
+		if err != nil {
+			t.Errorf("%q names file %s: %v", m[0], m[1], err)
+			continue
+		}
+		name := strings.TrimPrefix(strings.Trim(m[2], `"`), "chart ")
+		if !strings.Contains(string(data), name) {
+			t.Errorf("%q: %s does not hold %q", m[0], m[1], name)
+		}
 	}
 }
 
@@ -455,5 +481,32 @@ func TestFindWarnsAboutUnparsableFiles(t *testing.T) {
 	}
 	if len(warnings) != 1 || warnings[0].File != "broken.yaml" || !strings.Contains(warnings[0].Message, "not valid YAML") {
 		t.Errorf("warnings = %+v, want one for broken.yaml", warnings)
+	}
+}
+
+// TestPlaceholderNotesNameTheirOwnImage: a value holding a template
+// placeholder is noted for the image it names, not for a shorter name
+// whose bytes it holds nor for a typo of it; those get the cause they
+// really have.
+func TestPlaceholderNotesNameTheirOwnImage(t *testing.T) {
+	fsys := fstest.MapFS{"env/cr.yaml": {Data: []byte("apiVersion: apps.acme.io/v1\nkind: AppServer\nspec:\n  migrations:\n    image: ghcr.io/acme/app:${TAG}\n")}}
+	const placeholder = `env/cr.yaml:5: "ghcr.io/acme/app:${TAG}" holds a template placeholder`
+	for _, tc := range []struct {
+		image, want, notWant string
+	}{
+		{image: "ghcr.io/acme/app:v2.0.0", want: placeholder},
+		{image: "ghcr.io/acme/ap:v2.0.0", want: `no reference to image "ghcr.io/acme/ap" under .`, notWant: placeholder},
+		{image: "ghrc.io/acme/app:v2.0.0", want: `env/cr.yaml:5: holds "ghcr.io/acme/app", a reference to ghcr.io/acme/app, not to ghrc.io/acme/app`, notWant: placeholder},
+	} {
+		t.Run(tc.image, func(t *testing.T) {
+			_, err := Bump(context.Background(), fsys, []string{"."}, Options{Images: images(t, tc.image)})
+			var nf *NotFoundError
+			if !errors.As(err, &nf) {
+				t.Fatalf("Bump: %v, want a not-found error", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
+				t.Errorf("error = %v\nwant it to hold %q and not %q", err, tc.want, tc.notWant)
+			}
+		})
 	}
 }

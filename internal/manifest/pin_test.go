@@ -72,6 +72,20 @@ func TestRefusals(t *testing.T) {
 			want:     `deploy.yaml:2: ghcr.io/acme/app is pinned here by digest`,
 		},
 		{
+			name:  "digest alone on tag@digest",
+			file:  "deploy.yaml",
+			data:  "containers:\n  - image: ghcr.io/acme/app:2.336.0@" + oldDigest + "\n",
+			image: "ghcr.io/acme/app@" + digest,
+			want:  `deploy.yaml:2: ghcr.io/acme/app is written here as tag@digest (2.336.0@sha256:fedcba987654…), and "ghcr.io/acme/app@` + digest + `" carries a digest alone, so the tag would be dropped: give the new version as tag@digest (ghcr.io/acme/app:<tag>@sha256:0123456789ab…), or set allow-tag-drop to drop the tag`,
+		},
+		{
+			name:  "digest alone on a kustomize entry with newTag and digest",
+			file:  "kustomization.yaml",
+			data:  "images:\n  - name: ghcr.io/acme/app\n    newTag: 2.336.0\n    digest: " + oldDigest + "\n",
+			image: "ghcr.io/acme/app@" + digest,
+			want:  `kustomization.yaml:3: ghcr.io/acme/app is written here as tag@digest (2.336.0@sha256:fedcba987654…)`,
+		},
+		{
 			name:  "digest alone, no digest field",
 			file:  "values.yaml",
 			data:  "image:\n  repository: ghcr.io/acme/app\n  tag: v1.0.0\n",
