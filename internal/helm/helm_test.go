@@ -487,3 +487,19 @@ func newTemplate(text string, s *session) (*template.Template, error) {
 	}})
 	return t.Parse(text)
 }
+
+// TestNamespaceDefault: a release that names no namespace (a HelmRelease
+// without one, an Application with no destination namespace) renders in
+// "default", as helm template does, never in an empty namespace.
+func TestNamespaceDefault(t *testing.T) {
+	c := load(t, nil, "charts/ns")
+	for ns, want := range map[string]string{"": "namespace: default", "media": "namespace: media"} {
+		res, err := Render(context.Background(), c, Request{ReleaseName: "r", Namespace: ns, Capabilities: caps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := write(res); !strings.Contains(got, want+"\n") {
+			t.Errorf("namespace %q renders\n%s\nwant %q", ns, got, want)
+		}
+	}
+}

@@ -34,6 +34,8 @@ import (
 // Request is one release of a chart to render.
 type Request struct {
 	// ReleaseName and Namespace are the release's, as .Release sees them.
+	// An empty Namespace is "default", as helm template and the API
+	// server take a release or an object that names none.
 	ReleaseName, Namespace string
 	// ValuesFiles, when set, are files of the chart whose merge, in
 	// order, replaces its values.yaml as its defaults (Flux's
@@ -173,7 +175,11 @@ func Render(ctx context.Context, c *Chart, req Request) (*Result, error) {
 	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
 		return fail(Position{}, "chart %s %s: processing its dependencies: %v", c.Name, c.Version, err)
 	}
-	opts := common.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
+	ns := req.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	opts := common.ReleaseOptions{Name: req.ReleaseName, Namespace: ns, Revision: 1, IsInstall: true}
 	top, err := util.ToRenderValuesWithSchemaValidation(ch, vals, opts, caps, true)
 	if err != nil {
 		return fail(Position{}, "chart %s %s: composing its values: %v", c.Name, c.Version, err)
