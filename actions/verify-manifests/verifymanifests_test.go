@@ -247,8 +247,8 @@ func TestListRules(t *testing.T) {
 
 	got = clitest.Run(t, Command, t.TempDir(), nil, "--list-rules", "--format", "json")
 	var rules []struct {
-		ID, Severity, Description string
-		Default                   bool
+		ID, Severity, Description, Fix string
+		Default                        bool
 	}
 	if err := json.Unmarshal([]byte(got.Stdout), &rules); err != nil || got.Code != 0 {
 		t.Fatalf("--list-rules --format json: exit %d, not a JSON array (%v):\n%s", got.Code, err, got.Stdout)
@@ -257,8 +257,25 @@ func TestListRules(t *testing.T) {
 		t.Fatalf("%d rules in JSON, want %d", len(rules), len(verify.Rules))
 	}
 	for i, r := range verify.Rules {
-		if g := rules[i]; g.ID != r.ID || g.Severity != r.Severity.String() || g.Default != r.Default || g.Description != r.Description {
-			t.Errorf("rule %d = %+v, want %s %s %v %q", i, g, r.ID, r.Severity, r.Default, r.Description)
+		if g := rules[i]; g.ID != r.ID || g.Severity != r.Severity.String() || g.Default != r.Default || g.Description != r.Description || g.Fix != r.Fix {
+			t.Errorf("rule %d = %+v, want %s %s %v %q fix %q", i, g, r.ID, r.Severity, r.Default, r.Description, r.Fix)
+		}
+	}
+
+	// A rule that reports what kube-linter or Polaris checks says how to
+	// fix it, in the table and in JSON: a user coming from either tool
+	// finds the remediation they had there.
+	text := clitest.Run(t, Command, t.TempDir(), nil, "--list-rules").Stdout
+	for _, p := range verify.PeerChecks {
+		for _, id := range p.Rules {
+			i := slices.IndexFunc(verify.Rules, func(r finding.Rule) bool { return r.ID == id })
+			if i < 0 {
+				continue // TestPeersTable reports it
+			}
+			r := verify.Rules[i]
+			if r.Fix == "" || rules[i].Fix != r.Fix || !strings.Contains(text, "Fix: "+r.Fix) {
+				t.Errorf("rule %s (covers %s %s) has no fix in --list-rules", id, p.Tool, p.Name)
+			}
 		}
 	}
 }
