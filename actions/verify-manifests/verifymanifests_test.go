@@ -503,3 +503,44 @@ func runCLI(t *testing.T, dir string, args ...string) clitest.Result {
 	got.Stdout += clitest.OutputLines(&Command.Spec, outs)
 	return got
 }
+
+// TestSuppressions: the annotations users of kube-linter and Polaris
+// already write silence findings, the whole tool's at once too; a peer's
+// annotation silences the Pod Security finding of its field where the
+// namespace only warns, never where it enforces; and the log and the job
+// summary count what was silenced, with the reasons written.
+func TestSuppressions(t *testing.T) {
+	const container = `  containers:
+  - name: app
+    image: ghcr.io/acme/app:1.0.0
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 10m, memory: 16Mi}}
+`
+	const hardened = "    securityContext: {readOnlyRootFilesystem: true, runAsNonRoot: true}\n"
+	pod := func(name, ns, annotation, spec string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+			"\n  annotations:\n    " + annotation + "\nspec:\n" + spec + container
+	}
+	dir := clitest.WriteTree(t, map[string]string{
+		"namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: locked\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",
+		"enforced.yaml":  pod("enforced", "locked", "ignore-check.kube-linter.io/host-network: node exporter", "  hostNetwork: true\n") + hardened,
+		"warned.yaml":    pod("warned", "open", "ignore-check.kube-linter.io/host-network: node exporter", "  hostNetwork: true\n") + hardened,
+		"linter.yaml":    pod("linter", "open", "kube-linter.io/ignore-all: legacy image", ""),
+		"polaris.yaml":   pod("polaris", "open", `polaris.fairwinds.com/exempt: "true"`, ""),
+	})
+	got := clitest.RunAction(t, Command, dir, nil, map[string]string{"path": ".", "fail-on": "warning"})
+	if got.Code != cli.ExitFailed {
+		t.Errorf("exit code %d, want 1 (the enforced namespace's error)", got.Code)
+	}
+	if n := strings.Count(got.Stdout, "::error file=") + strings.Count(got.Stdout, "::warning file="); n != 1 ||
+		!strings.Contains(got.Stdout, "::error file=enforced.yaml,line=9,") || !strings.Contains(got.Stdout, "title=pod-security::") {
+		t.Errorf("want one finding, the enforced namespace's hostNetwork error; stdout:\n%s", got.Stdout)
+	}
+	want := "suppressed: 5 finding(s) silenced by annotations on their objects, 3 with a reason: no-read-only-root-fs: legacy image (1); pod-security: node exporter (1); run-as-non-root: legacy image (1)"
+	// The summary is Markdown: its parentheses are escaped.
+	summary := strings.NewReplacer(`\(`, "(", `\)`, ")").Replace(got.Summary)
+	for name, text := range map[string]string{"the log": got.Stdout + got.Stderr, "the job summary": summary} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, text)
+		}
+	}
+}
