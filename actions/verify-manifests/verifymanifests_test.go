@@ -369,8 +369,9 @@ func syncSection(t *testing.T, name, body string) {
 }
 
 // TestConfigFile: the repository's config file changes severities and
-// turns rules off, the rules input still wins, and a file naming an
-// unknown rule or breaking the schema is bad input.
+// turns rules off and sets the pod-security level, the rules and
+// pod-security inputs still win, and a file naming an unknown rule or
+// breaking the schema is bad input.
 func TestConfigFile(t *testing.T) {
 	files := func(config string) string {
 		m := map[string]string{"pod.yaml": pod("a", "nginx:1.27", false)}
@@ -385,6 +386,7 @@ func TestConfigFile(t *testing.T) {
 		args     []string
 		wantCode int
 		want     string
+		wantNot  string
 	}{
 		{name: "no file", wantCode: cli.ExitOK, want: "warning: container \"app\" has no"},
 		{name: "severity raised", config: "verify-manifests:\n  rules:\n    resources-missing: error\n", wantCode: cli.ExitFailed, want: "error: container \"app\" has no"},
@@ -394,11 +396,18 @@ func TestConfigFile(t *testing.T) {
 		{name: "bad value", config: "verify-manifests:\n  rules:\n    resources-missing: loud\n", wantCode: cli.ExitUsage, want: "at verify-manifests.rules.resources-missing: value must be one of"},
 		{name: "unknown key", config: "verify-manifests:\n  podsecurity: restricted\n", wantCode: cli.ExitUsage, want: "additional properties 'podsecurity' not allowed"},
 		{name: "named file", args: []string{"--config", "missing.yaml"}, wantCode: cli.ExitUsage, want: `"missing.yaml" does not exist`},
+		// The pod sets no seccomp profile: restricted forbids it, baseline
+		// (the default) does not.
+		{name: "pod-security default", wantCode: cli.ExitOK, wantNot: "[pod-security]"},
+		{name: "pod-security in the file", config: "verify-manifests:\n  pod-security: restricted\n", wantCode: cli.ExitOK, want: "the restricted Pod Security Standard forbids it, the level the pod-security input sets for namespace"},
+		{name: "pod-security input wins", config: "verify-manifests:\n  pod-security: restricted\n", args: []string{"--pod-security", "baseline"}, wantCode: cli.ExitOK, wantNot: "[pod-security]"},
+		{name: "pod-security bad input", args: []string{"--pod-security", "strict"}, wantCode: cli.ExitUsage, want: `input "pod-security": "strict" is not a Pod Security Standard level (use privileged, baseline or restricted)`},
+		{name: "pod-security bad value", config: "verify-manifests:\n  pod-security: strict\n", wantCode: cli.ExitUsage, want: "at verify-manifests.pod-security: value must be one of"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := clitest.Run(t, Command, files(tc.config), nil, append([]string{"--format", "text"}, tc.args...)...)
-			if got.Code != tc.wantCode || !strings.Contains(got.Stdout+got.Stderr, tc.want) {
+			if got.Code != tc.wantCode || !strings.Contains(got.Stdout+got.Stderr, tc.want) || tc.wantNot != "" && strings.Contains(got.Stdout+got.Stderr, tc.wantNot) {
 				t.Errorf("exit %d, want %d, and %q in the output\nstdout:\n%s\nstderr:\n%s", got.Code, tc.wantCode, tc.want, got.Stdout, got.Stderr)
 			}
 		})
