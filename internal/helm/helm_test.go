@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"os"
@@ -238,6 +239,39 @@ func TestLocateByChance(t *testing.T) {
 		{path: "spec/replicas", want: "charts/app/values.yaml:1"},
 	} {
 		pos, ok := res.Locate("app/templates/deployment.yaml", obj, strings.Split(tc.path, "/"))
+		got := ""
+		if ok {
+			got = fmt.Sprintf("%s:%d", pos.File, pos.Line)
+		}
+		if got != tc.want {
+			t.Errorf("Locate(%s) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
+// TestLocateSecretData: a Secret's data value is the base64 of what the
+// template was given (b64enc): it is found by what it encodes, there
+// only.
+func TestLocateSecretData(t *testing.T) {
+	res, err := Render(context.Background(), load(t, nil, "charts/app"), Request{ReleaseName: "r", Namespace: "n", Capabilities: caps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.StdEncoding.EncodeToString([]byte("ghcr.io/acme/app"))
+	obj := map[string]any{
+		"data":       map[string]any{"repository": enc, "generated": base64.StdEncoding.EncodeToString([]byte("x8Hq2LrT0pWz"))},
+		"binaryData": map[string]any{"repository": enc},
+		"spec":       map[string]any{"repository": enc},
+	}
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{path: "data/repository", want: "charts/app/values.yaml:3"},
+		{path: "binaryData/repository", want: "charts/app/values.yaml:3"},
+		{path: "data/generated", want: ""},  // drawn by the template (randAlphaNum): no value made it
+		{path: "spec/repository", want: ""}, // base64 elsewhere is a value of its own
+	} {
+		pos, ok := res.Locate("app/templates/service.yaml", obj, strings.Split(tc.path, "/"))
 		got := ""
 		if ok {
 			got = fmt.Sprintf("%s:%d", pos.File, pos.Line)
