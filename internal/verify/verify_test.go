@@ -141,7 +141,8 @@ func goldenCases(t testing.TB) []goldenCase {
 		// environment.
 		{name: "kustomize-duplicates", opts: Options{Environments: []string{"envs/prod"}}},
 		// A pod's Pod Security level is its namespace's, from the
-		// Namespace's labels wherever it is (here after the pods):
+		// Namespace's labels wherever it is (here after the pods, and in a
+		// kustomize build whose patch labels it):
 		// enforce is an error, warn and audit (alone, too) are warnings, a namespace
 		// the repository does not label is judged at the input's level.
 		{name: "pod-security-levels", opts: Options{KubernetesVersion: "1.37", Rules: rules("-no-read-only-root-fs", "-run-as-non-root", "-host-network", "-host-pid", "-host-ipc")}},
