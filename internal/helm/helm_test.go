@@ -238,15 +238,20 @@ func TestLocateByChance(t *testing.T) {
 		{path: "spec/minReadySeconds", want: ""},              // replicaCount: 2 is another field
 		{path: "spec/replicas", want: "charts/app/values.yaml:1"},
 	} {
-		pos, ok := res.Locate("app/templates/deployment.yaml", obj, strings.Split(tc.path, "/"))
-		got := ""
-		if ok {
-			got = fmt.Sprintf("%s:%d", pos.File, pos.Line)
-		}
-		if got != tc.want {
+		if got := locatedAt(res, "app/templates/deployment.yaml", obj, tc.path); got != tc.want {
 			t.Errorf("Locate(%s) = %q, want %q", tc.path, got, tc.want)
 		}
 	}
+}
+
+// locatedAt is Locate's answer for a path ("spec/replicas") as file:line,
+// "" for none.
+func locatedAt(res *Result, template string, obj map[string]any, path string) string {
+	pos, ok := res.Locate(template, obj, strings.Split(path, "/"))
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
 }
 
 // TestLocateSecretData: a Secret's data value is the base64 of what the
@@ -271,12 +276,7 @@ func TestLocateSecretData(t *testing.T) {
 		{path: "data/generated", want: ""},  // drawn by the template (randAlphaNum): no value made it
 		{path: "spec/repository", want: ""}, // base64 elsewhere is a value of its own
 	} {
-		pos, ok := res.Locate("app/templates/service.yaml", obj, strings.Split(tc.path, "/"))
-		got := ""
-		if ok {
-			got = fmt.Sprintf("%s:%d", pos.File, pos.Line)
-		}
-		if got != tc.want {
+		if got := locatedAt(res, "app/templates/service.yaml", obj, tc.path); got != tc.want {
 			t.Errorf("Locate(%s) = %q, want %q", tc.path, got, tc.want)
 		}
 	}
