@@ -325,3 +325,38 @@ func TestShareLine(t *testing.T) {
 		t.Errorf("a run over the whole repository says %q", got)
 	}
 }
+
+// TestShardSARIFCategory: a shard job's SARIF names its share as its
+// code scanning category, which upload-sarif keeps; a whole run's names
+// none.
+func TestShardSARIFCategory(t *testing.T) {
+	dir := clitest.WriteTree(t, matrixFiles(2, "v1.0.0"))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{args: []string{"--shard", "2/4", "--result-file", ".results/r.json"}, want: "verify-manifests/shard-2-of-4/"},
+		{args: nil, want: ""},
+	} {
+		clitest.Write(t, dir, map[string]string{".results/keep": ""})
+		got := clitest.Run(t, Command, dir, nil, append([]string{"--format", "sarif", "--fail-on", "never"}, tc.args...)...)
+		if got.Code != cli.ExitOK {
+			t.Fatalf("%v: exit code %d; stderr:\n%s", tc.args, got.Code, got.Stderr)
+		}
+		var log struct {
+			Runs []struct {
+				AutomationDetails *struct{ ID string } `json:"automationDetails"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal([]byte(got.Stdout), &log); err != nil || len(log.Runs) != 1 {
+			t.Fatalf("%v: not a SARIF log of one run (%v):\n%s", tc.args, err, got.Stdout)
+		}
+		id := ""
+		if d := log.Runs[0].AutomationDetails; d != nil {
+			id = d.ID
+		}
+		if id != tc.want {
+			t.Errorf("%v: automationDetails.id %q, want %q", tc.args, id, tc.want)
+		}
+	}
+}

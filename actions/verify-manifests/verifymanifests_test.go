@@ -247,8 +247,8 @@ func TestListRules(t *testing.T) {
 
 	got = clitest.Run(t, Command, t.TempDir(), nil, "--list-rules", "--format", "json")
 	var rules []struct {
-		ID, Severity, Description string
-		Default                   bool
+		ID, Severity, Description, Fix string
+		Default                        bool
 	}
 	if err := json.Unmarshal([]byte(got.Stdout), &rules); err != nil || got.Code != 0 {
 		t.Fatalf("--list-rules --format json: exit %d, not a JSON array (%v):\n%s", got.Code, err, got.Stdout)
@@ -257,8 +257,25 @@ func TestListRules(t *testing.T) {
 		t.Fatalf("%d rules in JSON, want %d", len(rules), len(verify.Rules))
 	}
 	for i, r := range verify.Rules {
-		if g := rules[i]; g.ID != r.ID || g.Severity != r.Severity.String() || g.Default != r.Default || g.Description != r.Description {
-			t.Errorf("rule %d = %+v, want %s %s %v %q", i, g, r.ID, r.Severity, r.Default, r.Description)
+		if g := rules[i]; g.ID != r.ID || g.Severity != r.Severity.String() || g.Default != r.Default || g.Description != r.Description || g.Fix != r.Fix {
+			t.Errorf("rule %d = %+v, want %s %s %v %q fix %q", i, g, r.ID, r.Severity, r.Default, r.Description, r.Fix)
+		}
+	}
+
+	// A rule that reports what kube-linter or Polaris checks says how to
+	// fix it, in the table and in JSON: a user coming from either tool
+	// finds the remediation they had there.
+	text := clitest.Run(t, Command, t.TempDir(), nil, "--list-rules").Stdout
+	for _, p := range verify.PeerChecks {
+		for _, id := range p.Rules {
+			i := slices.IndexFunc(verify.Rules, func(r finding.Rule) bool { return r.ID == id })
+			if i < 0 {
+				continue // TestPeersTable reports it
+			}
+			r := verify.Rules[i]
+			if r.Fix == "" || rules[i].Fix != r.Fix || !strings.Contains(text, "Fix: "+r.Fix) {
+				t.Errorf("rule %s (covers %s %s) has no fix in --list-rules", id, p.Tool, p.Name)
+			}
 		}
 	}
 }
@@ -352,8 +369,9 @@ func syncSection(t *testing.T, name, body string) {
 }
 
 // TestConfigFile: the repository's config file changes severities and
-// turns rules off, the rules input still wins, and a file naming an
-// unknown rule or breaking the schema is bad input.
+// turns rules off and sets the pod-security level, the rules and
+// pod-security inputs still win, and a file naming an unknown rule or
+// breaking the schema is bad input.
 func TestConfigFile(t *testing.T) {
 	files := func(config string) string {
 		m := map[string]string{"pod.yaml": pod("a", "nginx:1.27", false)}
@@ -368,6 +386,7 @@ func TestConfigFile(t *testing.T) {
 		args     []string
 		wantCode int
 		want     string
+		wantNot  string
 	}{
 		{name: "no file", wantCode: cli.ExitOK, want: "warning: container \"app\" has no"},
 		{name: "severity raised", config: "verify-manifests:\n  rules:\n    resources-missing: error\n", wantCode: cli.ExitFailed, want: "error: container \"app\" has no"},
@@ -377,11 +396,18 @@ func TestConfigFile(t *testing.T) {
 		{name: "bad value", config: "verify-manifests:\n  rules:\n    resources-missing: loud\n", wantCode: cli.ExitUsage, want: "at verify-manifests.rules.resources-missing: value must be one of"},
 		{name: "unknown key", config: "verify-manifests:\n  podsecurity: restricted\n", wantCode: cli.ExitUsage, want: "additional properties 'podsecurity' not allowed"},
 		{name: "named file", args: []string{"--config", "missing.yaml"}, wantCode: cli.ExitUsage, want: `"missing.yaml" does not exist`},
+		// The pod sets no seccomp profile: restricted forbids it, baseline
+		// (the default) does not.
+		{name: "pod-security default", wantCode: cli.ExitOK, wantNot: "[pod-security]"},
+		{name: "pod-security in the file", config: "verify-manifests:\n  pod-security: restricted\n", wantCode: cli.ExitOK, want: "the restricted Pod Security Standard forbids it, the level the pod-security input sets for namespace"},
+		{name: "pod-security input wins", config: "verify-manifests:\n  pod-security: restricted\n", args: []string{"--pod-security", "baseline"}, wantCode: cli.ExitOK, wantNot: "[pod-security]"},
+		{name: "pod-security bad input", args: []string{"--pod-security", "strict"}, wantCode: cli.ExitUsage, want: `input "pod-security": "strict" is not a Pod Security Standard level (use privileged, baseline or restricted)`},
+		{name: "pod-security bad value", config: "verify-manifests:\n  pod-security: strict\n", wantCode: cli.ExitUsage, want: "at verify-manifests.pod-security: value must be one of"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := clitest.Run(t, Command, files(tc.config), nil, append([]string{"--format", "text"}, tc.args...)...)
-			if got.Code != tc.wantCode || !strings.Contains(got.Stdout+got.Stderr, tc.want) {
+			if got.Code != tc.wantCode || !strings.Contains(got.Stdout+got.Stderr, tc.want) || tc.wantNot != "" && strings.Contains(got.Stdout+got.Stderr, tc.wantNot) {
 				t.Errorf("exit %d, want %d, and %q in the output\nstdout:\n%s\nstderr:\n%s", got.Code, tc.wantCode, tc.want, got.Stdout, got.Stderr)
 			}
 		})
@@ -518,4 +544,45 @@ func runCLI(t *testing.T, dir string, args ...string) clitest.Result {
 	got, outs := clitest.RunOutputs(t, Command, dir, nil, args...)
 	got.Stdout += clitest.OutputLines(&Command.Spec, outs)
 	return got
+}
+
+// TestSuppressions: the annotations users of kube-linter and Polaris
+// already write silence findings, the whole tool's at once too; a peer's
+// annotation silences the Pod Security finding of its field where the
+// namespace only warns, never where it enforces; and the log and the job
+// summary count what was silenced, with the reasons written.
+func TestSuppressions(t *testing.T) {
+	const container = `  containers:
+  - name: app
+    image: ghcr.io/acme/app:1.0.0
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 10m, memory: 16Mi}}
+`
+	const hardened = "    securityContext: {readOnlyRootFilesystem: true, runAsNonRoot: true}\n"
+	pod := func(name, ns, annotation, spec string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+			"\n  annotations:\n    " + annotation + "\nspec:\n" + spec + container
+	}
+	dir := clitest.WriteTree(t, map[string]string{
+		"namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: locked\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",
+		"enforced.yaml":  pod("enforced", "locked", "ignore-check.kube-linter.io/host-network: node exporter", "  hostNetwork: true\n") + hardened,
+		"warned.yaml":    pod("warned", "open", "ignore-check.kube-linter.io/host-network: node exporter", "  hostNetwork: true\n") + hardened,
+		"linter.yaml":    pod("linter", "open", "kube-linter.io/ignore-all: legacy image", ""),
+		"polaris.yaml":   pod("polaris", "open", `polaris.fairwinds.com/exempt: "true"`, ""),
+	})
+	got := clitest.RunAction(t, Command, dir, nil, map[string]string{"path": ".", "fail-on": "warning"})
+	if got.Code != cli.ExitFailed {
+		t.Errorf("exit code %d, want 1 (the enforced namespace's error)", got.Code)
+	}
+	if n := strings.Count(got.Stdout, "::error file=") + strings.Count(got.Stdout, "::warning file="); n != 1 ||
+		!strings.Contains(got.Stdout, "::error file=enforced.yaml,line=9,") || !strings.Contains(got.Stdout, "title=pod-security::") {
+		t.Errorf("want one finding, the enforced namespace's hostNetwork error; stdout:\n%s", got.Stdout)
+	}
+	want := "suppressed: 5 finding(s) silenced by annotations on their objects, 3 with a reason: no-read-only-root-fs: legacy image (1); pod-security: node exporter (1); run-as-non-root: legacy image (1)"
+	// The summary is Markdown: its parentheses are escaped.
+	summary := strings.NewReplacer(`\(`, "(", `\)`, ")").Replace(got.Summary)
+	for name, text := range map[string]string{"the log": got.Stdout + got.Stderr, "the job summary": summary} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, text)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"os"
@@ -237,12 +238,45 @@ func TestLocateByChance(t *testing.T) {
 		{path: "spec/minReadySeconds", want: ""},              // replicaCount: 2 is another field
 		{path: "spec/replicas", want: "charts/app/values.yaml:1"},
 	} {
-		pos, ok := res.Locate("app/templates/deployment.yaml", obj, strings.Split(tc.path, "/"))
-		got := ""
-		if ok {
-			got = fmt.Sprintf("%s:%d", pos.File, pos.Line)
+		if got := locatedAt(res, "app/templates/deployment.yaml", obj, tc.path); got != tc.want {
+			t.Errorf("Locate(%s) = %q, want %q", tc.path, got, tc.want)
 		}
-		if got != tc.want {
+	}
+}
+
+// locatedAt is Locate's answer for a path ("spec/replicas") as file:line,
+// "" for none.
+func locatedAt(res *Result, template string, obj map[string]any, path string) string {
+	pos, ok := res.Locate(template, obj, strings.Split(path, "/"))
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
+}
+
+// TestLocateSecretData: a Secret's data value is the base64 of what the
+// template was given (b64enc): it is found by what it encodes, there
+// only.
+func TestLocateSecretData(t *testing.T) {
+	res, err := Render(context.Background(), load(t, nil, "charts/app"), Request{ReleaseName: "r", Namespace: "n", Capabilities: caps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.StdEncoding.EncodeToString([]byte("ghcr.io/acme/app"))
+	obj := map[string]any{
+		"data":       map[string]any{"repository": enc, "generated": base64.StdEncoding.EncodeToString([]byte("x8Hq2LrT0pWz"))},
+		"binaryData": map[string]any{"repository": enc},
+		"spec":       map[string]any{"repository": enc},
+	}
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{path: "data/repository", want: "charts/app/values.yaml:3"},
+		{path: "binaryData/repository", want: "charts/app/values.yaml:3"},
+		{path: "data/generated", want: ""},  // drawn by the template (randAlphaNum): no value made it
+		{path: "spec/repository", want: ""}, // base64 elsewhere is a value of its own
+	} {
+		if got := locatedAt(res, "app/templates/service.yaml", obj, tc.path); got != tc.want {
 			t.Errorf("Locate(%s) = %q, want %q", tc.path, got, tc.want)
 		}
 	}

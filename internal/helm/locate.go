@@ -1,10 +1,12 @@
 package helm
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A rendered value does not say which value of the chart's values it was
@@ -41,6 +43,14 @@ func (r *Result) Locate(template string, obj map[string]any, at []string) (Posit
 		cands = imageLeaves(leaves, v)
 	} else {
 		cands = equal(leaves, v)
+	}
+	if len(cands) == 0 && len(at) == 2 && (at[0] == "data" || at[0] == "binaryData") {
+		// A Secret's data is base64: the template encoded (b64enc) the
+		// value it was given.
+		if text, err := base64.StdEncoding.DecodeString(v); err == nil && len(text) > 0 && utf8.Valid(text) {
+			v = string(text)
+			cands = equal(leaves, v)
+		}
 	}
 	if !distinctive(v) {
 		// true, 1, "on": many values are, and a template writes as many

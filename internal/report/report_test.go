@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // catalogue is a small rule catalogue, one rule per severity and one off
 // by default.
 var catalogue = []finding.Rule{
-	{ID: "image-tag-latest", Severity: finding.Error, Description: "An image uses :latest or no tag.", Default: true},
+	{ID: "image-tag-latest", Severity: finding.Error, Description: "An image uses :latest or no tag.", Fix: "Pin a version tag or a digest.", Default: true},
 	{ID: "image-digest-required", Severity: finding.Error, Description: "An image is not pinned by digest.", Default: false},
 	{ID: "resources-missing", Severity: finding.Warning, Description: "A container has no CPU or memory requests and limits.", Default: true},
 	{ID: "environment-drift", Severity: finding.Notice, Description: "Environments differ in resources or images.", Default: true},
@@ -338,6 +338,9 @@ type sarifLog struct {
 					DefaultConfiguration struct {
 						Level string `json:"level"`
 					} `json:"defaultConfiguration"`
+					FullDescription struct {
+						Text string `json:"text"`
+					} `json:"fullDescription"`
 				} `json:"rules"`
 			} `json:"driver"`
 		} `json:"tool"`
@@ -443,6 +446,10 @@ func TestSARIF(t *testing.T) {
 				found := false
 				for _, d := range rules {
 					found = found || d.ID == r.ID
+					// The alert page says how to fix what the rule reports.
+					if d.ID == r.ID && r.Fix != "" && !strings.Contains(d.FullDescription.Text, "Fix: "+r.Fix) {
+						t.Errorf("rule %q: fullDescription %q lacks its fix", r.ID, d.FullDescription.Text)
+					}
 				}
 				if !found {
 					t.Errorf("rule %q of the catalogue is not in the driver's rules", r.ID)

@@ -161,6 +161,6 @@ var checkRules = []finding.Rule{
 		Description: "A HorizontalPodAutoscaler's scaleTargetRef names a workload that the same rendered unit does not define, although the unit defines workloads in that namespace: it scales nothing.",
 		Fix:         "Correct scaleTargetRef's kind and name."},
 	{ID: RulePlaintextSecret, Severity: finding.Warning, Default: true,
-		Description: "A Secret with data or stringData is in Git unencrypted: not encrypted by SOPS (no sops: block), not a SealedSecret, and not made by a generator from an external store. Anyone who can read the repository, its forks and its history can read the value.",
+		Description: "A Secret with data or stringData is in Git unencrypted: not encrypted by SOPS (no sops: block), not a SealedSecret, and not made by a generator from an external store; of a Secret a Helm chart renders, the values the repository's values set, not one the chart draws itself (randAlphaNum). Anyone who can read the repository, its forks and its history can read the value.",
 		Fix:         "Encrypt it with SOPS (Flux decrypts it), turn it into a SealedSecret, or fetch it from a secret store with an ExternalSecret; then rotate the value, which Git's history keeps."},
 }

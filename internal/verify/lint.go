@@ -18,7 +18,8 @@ import (
 
 // lintIssues runs the per-object checks on obj, whose pod template, if
 // any, is p.
-func lintIssues(obj map[string]any, p podTemplate, hasPod bool, flux *render.Substitution) []issue {
+func lintIssues(o *render.Object, p podTemplate, hasPod bool) []issue {
+	obj := o.Object
 	var out []issue
 	if hasPod {
 		out = append(out, podLint(p)...)
@@ -34,7 +35,7 @@ func lintIssues(obj map[string]any, p podTemplate, hasPod bool, flux *render.Sub
 	case "/Service":
 		out = append(out, serviceTargetPortIssues(obj)...)
 	case "/Secret":
-		out = append(out, plaintextSecretIssues(obj, flux)...)
+		out = append(out, plaintextSecretIssues(o)...)
 	}
 	return out
 }
@@ -451,8 +452,11 @@ func pdbIssues(obj map[string]any) []issue {
 
 // plaintextSecretIssues reports a Secret whose values are in the clear:
 // not SOPS ciphertext, not placeholders a tool fills in, not put there by
-// Flux's substitution.
-func plaintextSecretIssues(obj map[string]any, flux *render.Substitution) []issue {
+// Flux's substitution. Of a Secret a Helm chart renders, only the values
+// the repository's values wrote count: what the chart draws itself
+// (randAlphaNum, genPrivateKey) or writes is not in this repository.
+func plaintextSecretIssues(o *render.Object) []issue {
+	obj, flux := o.Object, o.Flux
 	if _, ok := obj["sops"]; ok {
 		return nil
 	}
@@ -469,6 +473,9 @@ func plaintextSecretIssues(obj map[string]any, flux *render.Substitution) []issu
 			if field == "data" && placeholder(decodedBase64(v)) {
 				continue
 			}
+			if o.Origin.Helm != nil && !fromValues(&o.Origin, p) {
+				continue
+			}
 			clear = append(clear, field+"."+key)
 			if first == nil {
 				first = p
@@ -479,6 +486,16 @@ func plaintextSecretIssues(obj map[string]any, flux *render.Substitution) []issu
 		return nil
 	}
 	return []issue{{rule: RulePlaintextSecret, path: first, atKey: true, msg: fmt.Sprintf("the Secret holds %d value(s) in plaintext in Git (%s; values not shown): encrypt it with SOPS or Sealed Secrets, or fetch it with External Secrets", len(clear), strings.Join(clear, ", "))}}
+}
+
+// fromValues reports whether a value of an object a chart rendered was
+// written by the repository's values (a values file, a release's
+// values): its position is then a values line, not the chart reference
+// every other value of the object falls back to.
+func fromValues(o *render.Origin, p []string) bool {
+	f, l, c := o.Position(p, render.PinValue)
+	rf, rl, rc := o.Position(p, render.PinOwner)
+	return f != rf || l != rl || c != rc
 }
 
 // substituted reports whether Flux's substitution put the value at p.

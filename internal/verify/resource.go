@@ -57,7 +57,7 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	issues = append(issues, imageIssues(cs)...)
 	pod, hasPod := podTemplateOf(obj)
 	issues = append(issues, resourceIssues(templateContainers(pod, hasPod))...)
-	issues = append(issues, lintIssues(rs.o.Object, pod, hasPod, rs.o.Flux)...)
+	issues = append(issues, lintIssues(&rs.o, pod, hasPod)...)
 	api := apiIssues(obj, r.opts.KubernetesVersion)
 	if len(api) > 0 && api[0].rule == RuleRemovedAPI && r.rules.Enabled(RuleRemovedAPI) {
 		// No schema for an API the version no longer serves: removed-api

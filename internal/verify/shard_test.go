@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gitops-actions/gitops-actions/internal/finding"
 	"github.com/gitops-actions/gitops-actions/internal/render"
 	"github.com/gitops-actions/gitops-actions/internal/verify/verifytest"
 	"github.com/gitops-actions/gitops-actions/internal/workspace"
@@ -123,6 +126,27 @@ func TestShardsOfTheLayout(t *testing.T) {
 	merged, shares := sharded(t, tree, opts, 4)
 	if got, want := reported(merged), reported(whole); got != want {
 		t.Errorf("4 shares merged:\n%s\nthe whole run:\n%s", got, want)
+	}
+	// Before the merge, the shares' own findings between them hold every
+	// place (file, line, column, rule) the whole run reports, and no
+	// other: what each job of a matrix annotates is the single job's.
+	places := func(fs ...[]finding.Finding) []string {
+		set := map[string]bool{}
+		for _, list := range fs {
+			for _, f := range list {
+				set[fmt.Sprintf("%s:%d:%d %s", f.File, f.Line, f.Column, f.Rule)] = true
+			}
+		}
+		out := slices.Collect(maps.Keys(set))
+		slices.Sort(out)
+		return out
+	}
+	var own [][]finding.Finding
+	for _, s := range shares {
+		own = append(own, s.Findings)
+	}
+	if got, want := places(own...), places(whole.Findings); !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("the shares' findings are at %d places, the whole run's at %d:\nshares: %q\nwhole:  %q", len(got), len(want), got, want)
 	}
 	helm := 0
 	for _, s := range shares {

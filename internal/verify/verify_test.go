@@ -141,8 +141,9 @@ func goldenCases(t testing.TB) []goldenCase {
 		// environment.
 		{name: "kustomize-duplicates", opts: Options{Environments: []string{"envs/prod"}}},
 		// A pod's Pod Security level is its namespace's, from the
-		// Namespace's labels wherever it is (here after the pods):
-		// enforce is an error, warn and audit are warnings, a namespace
+		// Namespace's labels wherever it is (here after the pods, and in a
+		// kustomize build whose patch labels it):
+		// enforce is an error, warn and audit (alone, too) are warnings, a namespace
 		// the repository does not label is judged at the input's level.
 		{name: "pod-security-levels", opts: Options{KubernetesVersion: "1.37", Rules: rules("-no-read-only-root-fs", "-run-as-non-root", "-host-network", "-host-pid", "-host-ipc")}},
 		// No false report: other tools' YAML is left out; resources-missing
@@ -199,6 +200,7 @@ func TestNotManifests(t *testing.T) {
 		"cluster/kind.yaml: kind cluster",
 		"cluster/talos.yaml: Talos machine configuration",
 		"helmfile.yaml: Helmfile",
+		"renovate.json: Renovate configuration",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("left out:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
