@@ -63,6 +63,12 @@ func TestBadInput(t *testing.T) {
 			wantErr: `so the tag would be dropped: give the new version as tag@digest (ghcr.io/acme/app:<tag>@sha256:010101010101…), or set allow-tag-drop to drop the tag`},
 		{name: "four-part downgrade", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "1.43.3.10896", 1)}, args: []string{"--images", "ghcr.io/acme/app:1.40.0.9000"}, wantCode: cli.ExitFailed,
 			wantErr: `env/app.yaml:8: refusing to downgrade ghcr.io/acme/app from "1.43.3.10896" to "1.40.0.9000" (set allow-downgrade to permit it)`},
+		// The two orders disagree on 999 and 1000: each refuses what the
+		// other would take as an upgrade.
+		{name: "tag-order numerical downgrade", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "1000", 1)}, args: []string{"--images", "ghcr.io/acme/app:999", "--tag-order", "numerical"}, wantCode: cli.ExitFailed,
+			wantErr: `env/app.yaml:8: refusing to downgrade ghcr.io/acme/app from "1000" to "999" (set allow-downgrade to permit it)`},
+		{name: "tag-order alphabetical downgrade", files: map[string]string{"env/app.yaml": strings.Replace(deployment, "v2.0.0", "999", 1)}, args: []string{"--images", "ghcr.io/acme/app:1000", "--tag-order", "alphabetical"}, wantCode: cli.ExitFailed,
+			wantErr: `env/app.yaml:8: refusing to downgrade ghcr.io/acme/app from "999" to "1000" (set allow-downgrade to permit it)`},
 		{name: "chart found nowhere", args: []string{"--charts", "podinfo@6.6.0"}, wantCode: cli.ExitFailed,
 			wantErr: `no reference to chart "podinfo" under .`},
 		{name: "path outside", args: []string{"--images", "ghcr.io/acme/app:v2.1.0", "--path", "../elsewhere"}, wantCode: cli.ExitUsage,
