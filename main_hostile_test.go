@@ -26,7 +26,11 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if builtContract.dir != "" {
+		os.RemoveAll(builtContract.dir)
+	}
+	os.Exit(code)
 }
 
 // markWhenRunning writes file as soon as a goroutine's stack holds frame,

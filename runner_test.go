@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -103,6 +104,42 @@ type container struct {
 	caPEM  []byte // the image's CA bundle
 }
 
+// contractBinaryEnv names the binary TestRunnerContract runs when
+// TestREADMEFirstCommandThenTests runs it in its copy of the checkout:
+// the outer test process's, built from the same sources.
+const contractBinaryEnv = "GITOPS_ACTIONS_TEST_CONTRACT_BINARY"
+
+// builtContract is the binary built as the Dockerfile builds it, once per
+// test process (TestMain removes its directory).
+var builtContract struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// contractBinary returns the binary built as the Dockerfile builds it:
+// the one contractBinaryEnv names, or one built on the first call.
+func contractBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv(contractBinaryEnv); p != "" {
+		return p
+	}
+	builtContract.once.Do(func() {
+		dir, err := os.MkdirTemp("", "gitops-actions-contract-")
+		if err != nil {
+			builtContract.err = err
+			return
+		}
+		builtContract.dir, builtContract.path = dir, filepath.Join(dir, "gitops-actions")
+		vars := map[string]string{"VERSION": "contract-test", "TARGETOS": runtime.GOOS, "TARGETARCH": runtime.GOARCH}
+		builtContract.err = image(t).BuildBinary(".", builtContract.path, vars)
+	})
+	if builtContract.err != nil {
+		t.Fatalf("building the binary as the Dockerfile does: %v", builtContract.err)
+	}
+	return builtContract.path
+}
+
 func TestRunnerContract(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: the runner-contract test runs each action in a chroot as the image's user, root, and as the runner's user; run it as root (CI does: sudo go test -run TestRunnerContract .)")
@@ -110,12 +147,7 @@ func TestRunnerContract(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("skipping: container actions run on Linux only")
 	}
-	c := &container{im: image(t)}
-	c.binary = filepath.Join(t.TempDir(), "gitops-actions")
-	vars := map[string]string{"VERSION": "contract-test", "TARGETOS": runtime.GOOS, "TARGETARCH": runtime.GOARCH}
-	if err := c.im.BuildBinary(".", c.binary, vars); err != nil {
-		t.Fatalf("building the binary as the Dockerfile does: %v", err)
-	}
+	c := &container{im: image(t), binary: contractBinary(t)}
 	if info, err := os.Stat(c.binary); err == nil {
 		t.Logf("the binary, built as the Dockerfile builds it: %d bytes (scripts/image/build.sh measures the whole image)", info.Size())
 	}

@@ -172,6 +172,9 @@ var writes = []write{
 // sent once: the client looks the effect up instead of sending it again,
 // also after its last try.
 func TestWritesTakeEffectOnce(t *testing.T) {
+	// Each case waits out hung writes on a server of its own: they run
+	// at once, beside the package's other waiting tests.
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		faults githubtest.Faults
@@ -182,6 +185,7 @@ func TestWritesTakeEffectOnce(t *testing.T) {
 		{name: "hung write, no retries left", faults: githubtest.Faults{HangAfterWrite: 1}, max: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := githubtest.NewServer(t, githubtest.Options{Token: testToken})
 			srv.CreateRepo("acme/config", githubtest.RepoOptions{AllowAutoMerge: true, Files: map[string]string{"a.yaml": "a: 1\n"}})
 			ctx := context.Background()

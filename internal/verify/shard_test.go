@@ -80,8 +80,10 @@ func reported(res *Result) string {
 // messages (a base seen by several shares once, naming every
 // environment), the same counts.
 func TestShardsMergeToTheWholeRun(t *testing.T) {
+	t.Parallel() // see TestShardsOfTheLayout
 	for _, tc := range goldenCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tree, err := workspace.Open(filepath.Join("testdata", tc.name), 0)
 			if err != nil {
 				t.Fatal(err)
@@ -109,6 +111,10 @@ func TestShardsMergeToTheWholeRun(t *testing.T) {
 // application in one share, and merge to the whole run: the shared
 // finding once, naming all 72 environments.
 func TestShardsOfTheLayout(t *testing.T) {
+	// The shard tests run the engine over and over on trees and
+	// validators of their own: they run beside each other, after the
+	// package's other tests (TestMemoryFlat measures the heap alone).
+	t.Parallel()
 	dir := t.TempDir()
 	if err := (verifytest.Layout{Apps: 24, Files: 2, PerFile: 3, Envs: []string{"staging", "production", "dev"}, HelmEvery: 4, Shared: true}).Write(dir); err != nil {
 		t.Fatal(err)
@@ -192,8 +198,10 @@ func TestShardsOfTheCorpora(t *testing.T) {
 		{name: "flux2-kustomize-helm-example", fsys: os.DirFS, opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37")}},
 		{name: "argocd-example-apps", fsys: os.DirFS, opts: Options{KubernetesVersion: "1.37", Schemas: schemas(t, "1.37"), Repository: "argoproj/argocd-example-apps"}},
 	}
+	t.Parallel() // see TestShardsOfTheLayout
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			fsys := tc.fsys(corpus(t, tc.name))
 			whole, err := Run(context.Background(), fsys, fresh(t, tc.opts))
 			if err != nil {

@@ -251,8 +251,12 @@ func TestPersonPushesDuringTheRun(t *testing.T) {
 // after GitHub applied them or hang until the try times out: the effects
 // must be exactly those of a run without faults.
 func TestProposeUnderFaults(t *testing.T) {
+	// The seeds wait out hung writes and backoffs, each on a server of
+	// its own: they run at once.
+	t.Parallel()
 	for seed := int64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			t.Parallel()
 			srv := newServer(t)
 			retry := fastRetry
 			retry.Timeout = 300 * time.Millisecond

@@ -395,7 +395,7 @@ func (s *Server) CreateRepo(fullName string, opts RepoOptions) {
 		id:        s.newID(),
 		opts:      opts,
 		dir:       dir,
-		git:       gitStore{st: gr.Storer},
+		git:       gitStore{st: newCachedStorer(gr.Storer)},
 		pulls:     map[int]*pull{},
 		labels:    map[string]*label{},
 		verified:  map[plumbing.Hash]time.Time{},
