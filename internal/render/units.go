@@ -117,6 +117,18 @@ type Origin struct {
 	// chart and its version, and the template; nil otherwise.
 	Helm   *HelmOrigin
 	locate func(path []string, at Pin) (file string, line, col int)
+	// doc is the document the fast path read, which parses its node tree
+	// on the first Position; nil for any other object.
+	doc *Document
+}
+
+// Located reports whether Position costs nothing now: the object is not
+// in a document the fast path read, or that document's node tree has
+// already been parsed for an earlier position. A caller that may never
+// need a position keeps Source instead, and finds it later
+// (FindDocument) only if it must.
+func (o *Origin) Located() bool {
+	return o.doc == nil || o.doc.root != nil
 }
 
 // Position maps a path in the object (JSON pointer tokens) to the file,
@@ -397,6 +409,9 @@ func (t *Tree) resource(u *Unit, d *Document, prefix []string, obj map[string]an
 		line, col := NodePos(d.Node(), append(slices.Clip(prefix), p...), at == PinKey)
 		return d.File, line, col
 	}}}
+	if o.Origin.Source != nil {
+		o.Origin.doc = d
+	}
 	t.substitute(&o, "")
 	return o
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,9 +64,40 @@ type place struct {
 	resource  string
 	env       string
 	sup       map[string]suppression
+	// later, when set, is where line and col are still to be found: in a
+	// document the fast path read and let go without parsing its node
+	// tree, since no finding of its own needed it. Most such facts never
+	// become findings; parsing every document to place them would cost
+	// more than checking it.
+	later *docPath
 }
 
-func (p place) finding(rule string, sev finding.Severity, msg string) finding.Finding {
+// docPath is a path in a document the fast path read and let go.
+type docPath struct {
+	src   render.Source
+	path  []string
+	atKey bool
+}
+
+// placeOf is where path of rs's object is written: found now when that
+// costs nothing, else when a finding needs it.
+func placeOf(rs *resource, path []string, pin render.Pin, id string, sup map[string]suppression) place {
+	p := place{resource: id, env: rs.env, sup: sup}
+	if src := rs.o.Origin.Source; src != nil && !rs.o.Origin.Located() {
+		p.file = src.File
+		p.later = &docPath{src: *src, path: slices.Clone(path), atKey: pin == render.PinKey}
+		return p
+	}
+	p.file, p.line, p.col = rs.o.Origin.Position(path, pin)
+	return p
+}
+
+func (p place) finding(loc *docLocator, rule string, sev finding.Severity, msg string) finding.Finding {
+	if p.later != nil && loc.r.rules.Enabled(rule) {
+		// A rule turned off drops its findings later: no need to find
+		// where.
+		p.file, p.line, p.col = loc.at(p.later)
+	}
 	f := finding.Finding{File: p.file, Line: p.line, Column: p.col, Severity: sev, Rule: rule, Message: msg, Resource: p.resource, Environment: p.env}
 	if s, ok := p.sup[rule]; ok {
 		return suppressedAs(f, s)
@@ -165,14 +197,8 @@ func (r *run) collect(rs *resource, obj map[string]any, p podTemplate, hasPod bo
 		g = ""
 	}
 	id := resourceID(obj)
-	at := func(path ...string) place {
-		file, line, col := rs.o.Origin.Position(path, render.PinValue)
-		return place{file: file, line: line, col: col, resource: id, env: rs.env, sup: sup}
-	}
-	atKey := func(path ...string) place {
-		file, line, col := rs.o.Origin.Position(path, render.PinKey)
-		return place{file: file, line: line, col: col, resource: id, env: rs.env, sup: sup}
-	}
+	at := func(path ...string) place { return placeOf(rs, path, render.PinValue, id, sup) }
+	atKey := func(path ...string) place { return placeOf(rs, path, render.PinKey, id, sup) }
 	var cands []pssCandidate
 	if hasPod && r.rules.Enabled(RulePodSecurity) {
 		cands = r.podSecurityCandidates(rs, p, ns, id, sup)
@@ -317,11 +343,6 @@ func (r *run) podSecurityCandidates(rs *resource, p podTemplate, ns, id string, 
 	index := map[string]int{}
 	for _, level := range []string{levelBaseline, levelRestricted} {
 		for _, v := range podSecurity(p, level, minor) {
-			pin := render.PinValue
-			if v.atKey {
-				pin = render.PinKey
-			}
-			file, line, col := rs.o.Origin.Position(v.path, pin)
 			key := v.check + "\x00" + v.msg + "\x00" + strings.Join(v.path, "/")
 			i, ok := index[key]
 			if !ok {
@@ -336,8 +357,11 @@ func (r *run) podSecurityCandidates(rs *resource, p podTemplate, ns, id string, 
 						s[k] = x
 					}
 				}
-				out = append(out, pssCandidate{namespace: ns, pod: p.pod, kind: p.kind, peer: v.peer, msg: v.msg,
-					at: place{file: file, line: line, col: col, resource: id, env: rs.env, sup: s}})
+				pin := render.PinValue
+				if v.atKey {
+					pin = render.PinKey
+				}
+				out = append(out, pssCandidate{namespace: ns, pod: p.pod, kind: p.kind, peer: v.peer, msg: v.msg, at: placeOf(rs, v.path, pin, id, s)})
 			}
 			if level == levelBaseline {
 				out[i].baseline = true
@@ -365,19 +389,20 @@ func (r *run) relatedFindings(findings []finding.Finding) []finding.Finding {
 	rel := r.relations
 	var out []finding.Finding
 	shadow := map[string]bool{}
+	loc := r.newDocLocator()
 	for _, key := range rel.order {
 		s := rel.scopes[key]
 		for _, c := range s.pss {
-			f, ok := r.resolvePodSecurity(c, s)
+			f, ok := r.resolvePodSecurity(c, s, loc)
 			if !ok {
 				continue
 			}
 			out = append(out, f)
 			if c.peer != "" {
-				shadow[shadowKey(c.peer, c.at.file, c.at.line, c.at.col, c.at.env)] = true
+				shadow[shadowKey(c.peer, f.File, f.Line, f.Column, f.Environment)] = true
 			}
 		}
-		out = append(out, r.danglingFindings(s)...)
+		out = append(out, r.danglingFindings(s, loc)...)
 	}
 	kept := findings[:0]
 	for _, f := range findings {
@@ -395,7 +420,7 @@ func shadowKey(rule, file string, line, col int, env string) string {
 // resolvePodSecurity turns a candidate into a finding by what its
 // namespace's labels say, or the pod-security input for a namespace the
 // repository does not label.
-func (r *run) resolvePodSecurity(c pssCandidate, s *scope) (finding.Finding, bool) {
+func (r *run) resolvePodSecurity(c pssCandidate, s *scope, loc *docLocator) (finding.Finding, bool) {
 	labels, declared := s.namespaces[c.namespace]
 	if !declared {
 		labels, declared = r.relations.namespaces[c.namespace]
@@ -437,7 +462,7 @@ func (r *run) resolvePodSecurity(c pssCandidate, s *scope) (finding.Finding, boo
 		// not the API server: the pod is still rejected.
 		at.sup = nil
 	}
-	return at.finding(RulePodSecurity, sev, c.msg+"; "+verdict), true
+	return at.finding(loc, RulePodSecurity, sev, c.msg+"; "+verdict), true
 }
 
 // podSecurityLevel is the level of namespaces the repository does not label.
@@ -449,7 +474,7 @@ func (r *run) podSecurityLevel() string {
 }
 
 // danglingFindings judges the references of one scope.
-func (r *run) danglingFindings(s *scope) []finding.Finding {
+func (r *run) danglingFindings(s *scope, loc *docLocator) []finding.Finding {
 	var out []finding.Finding
 	sev := func(rule string) finding.Severity { return ruleSeverity(rule) }
 	workloadsIn := func(ns string) []workloadFact {
@@ -468,7 +493,7 @@ func (r *run) danglingFindings(s *scope) []finding.Finding {
 				continue
 			}
 			if !anyWorkload(ws, func(w workloadFact) bool { return labelsMatch(svc.selector, w.labels) }) {
-				out = append(out, svc.at.finding(RuleDanglingService, sev(RuleDanglingService), fmt.Sprintf("Service %s selects %s, which no pod template of namespace %s in this unit carries: it has no endpoints", svc.name, labelList(svc.selector), nsName(svc.namespace))))
+				out = append(out, svc.at.finding(loc, RuleDanglingService, sev(RuleDanglingService), fmt.Sprintf("Service %s selects %s, which no pod template of namespace %s in this unit carries: it has no endpoints", svc.name, labelList(svc.selector), nsName(svc.namespace))))
 			}
 		}
 		for _, np := range s.selectors {
@@ -477,7 +502,7 @@ func (r *run) danglingFindings(s *scope) []finding.Finding {
 				continue
 			}
 			if !anyWorkload(ws, func(w workloadFact) bool { return selectorMatches(np.selector, w.labels) }) {
-				out = append(out, np.at.finding(RuleDanglingNetworkPolicy, sev(RuleDanglingNetworkPolicy), fmt.Sprintf("the podSelector matches no pod template of namespace %s in this unit: the NetworkPolicy protects nothing", nsName(np.namespace))))
+				out = append(out, np.at.finding(loc, RuleDanglingNetworkPolicy, sev(RuleDanglingNetworkPolicy), fmt.Sprintf("the podSelector matches no pod template of namespace %s in this unit: the NetworkPolicy protects nothing", nsName(np.namespace))))
 			}
 		}
 		for _, t := range s.targets {
@@ -486,7 +511,7 @@ func (r *run) danglingFindings(s *scope) []finding.Finding {
 				continue
 			}
 			if !anyWorkload(ws, func(w workloadFact) bool { return w.kind == t.kind && w.name == t.name }) {
-				out = append(out, t.at.finding(RuleDanglingHPA, sev(RuleDanglingHPA), fmt.Sprintf("scaleTargetRef names %s %s, which this unit does not define in namespace %s: the autoscaler scales nothing", t.kind, t.name, nsName(t.namespace))))
+				out = append(out, t.at.finding(loc, RuleDanglingHPA, sev(RuleDanglingHPA), fmt.Sprintf("scaleTargetRef names %s %s, which this unit does not define in namespace %s: the autoscaler scales nothing", t.kind, t.name, nsName(t.namespace))))
 			}
 		}
 	}
@@ -505,9 +530,9 @@ func (r *run) danglingFindings(s *scope) []finding.Finding {
 		switch {
 		case !any:
 		case found == nil:
-			out = append(out, ref.at.finding(ref.rule, sev(ref.rule), fmt.Sprintf("the backend names Service %s, which this unit does not define in namespace %s", ref.name, nsName(ref.namespace))))
+			out = append(out, ref.at.finding(loc, ref.rule, sev(ref.rule), fmt.Sprintf("the backend names Service %s, which this unit does not define in namespace %s", ref.name, nsName(ref.namespace))))
 		case ref.port != "" && !contains(found.ports, ref.port):
-			out = append(out, ref.at.finding(ref.rule, sev(ref.rule), fmt.Sprintf("the backend names port %s of Service %s, which has no such port", ref.port, ref.name)))
+			out = append(out, ref.at.finding(loc, ref.rule, sev(ref.rule), fmt.Sprintf("the backend names port %s of Service %s, which has no such port", ref.port, ref.name)))
 		}
 	}
 	for _, ref := range s.accountRef {
@@ -521,7 +546,7 @@ func (r *run) danglingFindings(s *scope) []finding.Finding {
 			}
 		}
 		if others {
-			out = append(out, ref.at.finding(RuleNonExistentServiceAccount, sev(RuleNonExistentServiceAccount), fmt.Sprintf("service account %s is not defined in namespace %s by this unit, which defines others there", ref.name, nsName(ref.namespace))))
+			out = append(out, ref.at.finding(loc, RuleNonExistentServiceAccount, sev(RuleNonExistentServiceAccount), fmt.Sprintf("service account %s is not defined in namespace %s by this unit, which defines others there", ref.name, nsName(ref.namespace))))
 		}
 	}
 	for _, b := range s.budgets {
@@ -536,7 +561,7 @@ func (r *run) danglingFindings(s *scope) []finding.Finding {
 				}
 			}
 			if replicas <= b.minAvailable {
-				out = append(out, b.at.finding(RulePDBMinAvailable, sev(RulePDBMinAvailable), fmt.Sprintf("minAvailable %d is not below the %d replica(s) of %s %s: no pod of it may ever be evicted", b.minAvailable, replicas, w.kind, w.name)))
+				out = append(out, b.at.finding(loc, RulePDBMinAvailable, sev(RulePDBMinAvailable), fmt.Sprintf("minAvailable %d is not below the %d replica(s) of %s %s: no pod of it may ever be evicted", b.minAvailable, replicas, w.kind, w.name)))
 			}
 		}
 	}

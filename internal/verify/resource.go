@@ -67,7 +67,6 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 	issues = append(issues, api...)
 	issues = applyFlux(rs.o.Flux, issues)
 	sup := suppressions(obj)
-	r.collect(rs, obj, pod, hasPod, sup)
 	var out []finding.Finding
 	var id string
 	for _, is := range issues {
@@ -96,6 +95,10 @@ func (r *run) check(rs *resource) ([]finding.Finding, *summary) {
 		}
 		out = append(out, f)
 	}
+	// After the resource's own findings: a document that has one has its
+	// node tree parsed, and the facts the rules across resources keep are
+	// placed in it at no cost.
+	r.collect(rs, obj, pod, hasPod, sup)
 	if rs.noSummary {
 		return out, nil
 	}
@@ -323,6 +326,42 @@ func (l *summaryLocator) at(s *summary) (file string, line, col int) {
 	}
 	s.line, s.col = int32(line), int32(col)
 	return s.file, line, col
+}
+
+// docLocator finds a path in a document the fast path read and let go,
+// reading its file again. It keeps one file, the last: what it locates
+// comes mostly in the order the files were checked, and a run over a
+// large repository must not hold every file it reports on.
+type docLocator struct {
+	r    *run
+	file string
+	data []byte
+	docs map[docKey]*yaml.Node
+}
+
+func (r *run) newDocLocator() *docLocator {
+	return &docLocator{r: r, docs: map[docKey]*yaml.Node{}}
+}
+
+// at returns where p is written: its line and column in the document, or
+// the document's first line when the file no longer holds it.
+func (l *docLocator) at(p *docPath) (file string, line, col int) {
+	if l.file != p.src.File {
+		l.file = p.src.File
+		l.data, _ = fs.ReadFile(l.r.fsys, p.src.File)
+		clear(l.docs)
+	}
+	key := docKey{file: p.src.File, line: p.src.Line, chunk: p.src.Chunk}
+	root, ok := l.docs[key]
+	if !ok {
+		root = render.FindDocument(l.data, render.Source{File: key.file, Line: key.line, Chunk: key.chunk})
+		l.docs[key] = root
+	}
+	if root == nil {
+		return p.src.File, p.src.Line, 1
+	}
+	line, col = render.NodePos(root, append(slices.Clip(p.src.Prefix), p.path...), p.atKey)
+	return p.src.File, line, col
 }
 
 // docKey is a source without its prefix: a document of a file.
