@@ -27,18 +27,28 @@ func (rel *relations) noteApplied(group string, obj map[string]any) {
 // applied as a whole.
 func (r *run) scopeDuplicates(sums []*summary) {
 	applied := r.relations.applied
+	// The directory that applies a directory's files, "" for none: looked
+	// up once per directory, not per resource.
+	appliedBy := map[string]string{}
 	for _, s := range sums {
 		if s.env != "" || s.file == "" {
 			continue
 		}
 		dir := path.Dir(s.file)
-		group := s.file
-		for _, a := range applied {
-			if dir == a.Dir || (a.Recursive && (a.Dir == "." || strings.HasPrefix(dir, a.Dir+"/"))) {
-				group = a.Dir
-				break
+		by, seen := appliedBy[dir]
+		if !seen {
+			for _, a := range applied {
+				if dir == a.Dir || (a.Recursive && (a.Dir == "." || strings.HasPrefix(dir, a.Dir) && strings.HasPrefix(dir[len(a.Dir):], "/"))) {
+					by = a.Dir
+					break
+				}
 			}
+			appliedBy[dir] = by
 		}
-		s.group = group
+		if by == "" {
+			s.group = s.file
+		} else {
+			s.group = by
+		}
 	}
 }
