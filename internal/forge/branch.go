@@ -520,8 +520,29 @@ func (c *Client) CommitOnBranch(ctx context.Context, branch, expected string, fi
 		return Commit{}, fmt.Errorf("committing on branch %q: %w (then reading it failed: %v)", branch, err, cerr)
 	case !ok || got != expected:
 		return Commit{}, &RefMovedError{Branch: branch, Expected: expected, Actual: got}
+	case staleData(err):
+		// The branch was elsewhere when GitHub compared, and is back at
+		// expected now: another run moved it away and back (to the base,
+		// then to its own commit, which was refused in turn). It moved.
+		return Commit{}, &RefMovedError{Branch: branch, Expected: expected, Actual: got}
 	}
 	return Commit{}, fmt.Errorf("committing on branch %q at %s: %w", branch, short(expected), err)
+}
+
+// staleData reports whether GitHub refused a mutation because what it was
+// given to compare (createCommitOnBranch's expectedHeadOid) was stale: the
+// error's type, not its wording.
+func staleData(err error) bool {
+	var ge *GraphQLError
+	if !errors.As(err, &ge) {
+		return false
+	}
+	for _, e := range ge.Errors {
+		if e.Type == "STALE_DATA" {
+			return true
+		}
+	}
+	return false
 }
 
 // sameMessage reports whether a commit's message is the one

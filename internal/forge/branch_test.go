@@ -264,3 +264,53 @@ func TestReadBranchWithoutTrees(t *testing.T) {
 		t.Errorf("refused %d times; state %+v", rt.refused, st)
 	}
 }
+
+// awayAndBack moves the branch away before GitHub sees the commit it
+// carries, and back once GitHub has refused it: another run that pointed
+// the branch elsewhere and then where it was.
+type awayAndBack struct {
+	t      *testing.T
+	srv    *githubtest.Server
+	branch string
+	done   bool
+}
+
+func (a *awayAndBack) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil && !a.done {
+		b, _ := req.GetBody()
+		body, _ := io.ReadAll(b)
+		if strings.Contains(string(body), "createCommitOnBranch") {
+			a.done = true
+			was := a.srv.Ref("acme/config", a.branch)
+			a.srv.PushCommit("acme/config", a.branch, map[string]string{"other.txt": "another run\n"}, "Another run", alice)
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			gitOut(a.t, a.srv, "update-ref", "refs/heads/"+a.branch, was)
+			return resp, err
+		}
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestCommitOnBranchAwayAndBack: GitHub refuses the commit as stale while
+// the branch is elsewhere, and by the time the client reads the branch it
+// is back where the commit expected it. The branch moved: a
+// RefMovedError, which the pull-request machinery answers by reading the
+// branch again, never a failure of the run.
+func TestCommitOnBranchAwayAndBack(t *testing.T) {
+	srv := newRepo(t, githubtest.Options{})
+	main := srv.Ref("acme/config", "main")
+	rt := &awayAndBack{t: t, srv: srv, branch: "bump"}
+	c := newClient(t, srv, rt)
+	ctx := context.Background()
+	if err := c.CreateBranch(ctx, "bump", main); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.CommitOnBranch(ctx, "bump", main, []forge.File{{Path: "a.yaml", Content: []byte("a\n")}}, "Bump")
+	var moved *forge.RefMovedError
+	if !rt.done || !errors.As(err, &moved) {
+		t.Fatalf("a branch moved away and back: %v (the mutation intercepted: %v), want a RefMovedError", err, rt.done)
+	}
+	if got := srv.Ref("acme/config", "bump"); got != main {
+		t.Errorf("bump at %s, want %s: nothing of this run written", got, main)
+	}
+}

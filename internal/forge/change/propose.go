@@ -159,6 +159,13 @@ func (p *proposal) publish(ctx context.Context, st *forge.BranchState, content C
 	if st.Open == nil {
 		pr, latest, err := p.open(ctx, content)
 		if err != nil {
+			// Another run moved the branch after this one committed (to
+			// the base, on its way to a commit of its own), and GitHub
+			// refuses a pull request of no commits: the next pass reads
+			// where the branch is now.
+			if got, ok, berr := p.gh.BranchSHA(ctx, p.req.Branch); berr == nil && ok && got != sha {
+				return res, overtaken, nil
+			}
 			return res, settled, err
 		}
 		res.Op, res.Pull = Created, pr
